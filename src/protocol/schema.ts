@@ -274,10 +274,22 @@ function compileStruct(fields: Fields, version: number, flexible: boolean): Code
   return { encode, decode };
 }
 
+// Tagged fields at their default are left off the wire, as Kafka does; struct-valued ones are compared
+// by value.
 function isDefault(v: unknown, f: Field<unknown>): boolean {
-  const d = defaultOf(f);
-  if (Array.isArray(v)) return Array.isArray(d) && v.length === 0 && d.length === 0;
-  return v === d;
+  return sameValue(v, defaultOf(f));
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameValue(x, b[i]));
+  }
+  if (Buffer.isBuffer(a) || Buffer.isBuffer(b)) return Buffer.isBuffer(a) && Buffer.isBuffer(b) && a.equals(b);
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length
+    && ka.every((k) => sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
 export interface MessageSpec<F extends Fields> {

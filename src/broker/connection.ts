@@ -1,0 +1,202 @@
+// One client connection: frames requests (4-byte size prefix), runs them strictly one at a time and
+// writes responses in request order, as Kafka does. The frame size is checked against the limit before
+// any buffer is allocated for it. Anything malformed closes this connection only (error tier 2);
+// unexpected exceptions are logged with the request's identity and also close just this connection.
+
+import type { Socket } from 'node:net';
+import { API_VERSIONS_KEY, requestHeaderVersion, responseHeaderVersion } from '../protocol/api.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
+import { readRequestHeader, skipTaggedFields, writeResponseHeader } from '../protocol/header.ts';
+import type { RequestHeader } from '../protocol/header.ts';
+import { ApiVersions } from '../protocol/messages/18-api-versions.ts';
+import { DecodeError, Reader } from '../protocol/reader.ts';
+import { Writer } from '../protocol/writer.ts';
+import type { BrokerContext } from './context.ts';
+import type { Registry, RequestContext } from './registry.ts';
+
+// Pause reading when a client pipelines more than this many unanswered requests, so a fast producer
+// cannot make us buffer without bound.
+const MAX_QUEUED_FRAMES = 64;
+
+export class Connection {
+  readonly id: number;
+  private readonly socket: Socket;
+  private readonly broker: BrokerContext;
+  private readonly registry: Registry;
+  private readonly abort = new AbortController();
+
+  // Frame assembly: `sizeBuf` collects the 4-byte prefix, `frame` the body once its size is known.
+  private sizeBuf = Buffer.alloc(4);
+  private sizeHave = 0;
+  private frame: Buffer | null = null;
+  private frameHave = 0;
+
+  private readonly queue: Buffer[] = [];
+  private processing = false;
+  private closed = false;
+  private clientId: string | null = null;
+
+  constructor(id: number, socket: Socket, broker: BrokerContext, registry: Registry) {
+    this.id = id;
+    this.socket = socket;
+    this.broker = broker;
+    this.registry = registry;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.broker.logger.debug({ conn: id, err: err.message }, 'socket error'));
+    socket.on('close', () => this.onClose());
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.abort.abort();
+    this.socket.destroy();
+  }
+
+  private onClose(): void {
+    this.closed = true;
+    this.abort.abort();
+    this.queue.length = 0;
+  }
+
+  private fail(reason: string, extra: Record<string, unknown> = {}): void {
+    this.broker.logger.warn({ conn: this.id, clientId: this.clientId, remote: this.socket.remoteAddress, ...extra }, reason);
+    this.close();
+  }
+
+  private onData(chunk: Buffer): void {
+    let pos = 0;
+    while (pos < chunk.length && !this.closed) {
+      if (this.frame === null) {
+        const take = Math.min(4 - this.sizeHave, chunk.length - pos);
+        chunk.copy(this.sizeBuf, this.sizeHave, pos, pos + take);
+        this.sizeHave += take;
+        pos += take;
+        if (this.sizeHave < 4) return;
+        const size = this.sizeBuf.readInt32BE(0);
+        this.sizeHave = 0;
+        if (size <= 0 || size > this.broker.config.maxFrameBytes) {
+          this.fail('invalid frame size, closing connection', { size, limit: this.broker.config.maxFrameBytes });
+          return;
+        }
+        // A whole frame inside this chunk needs no copy.
+        if (chunk.length - pos >= size) {
+          this.enqueue(chunk.subarray(pos, pos + size));
+          pos += size;
+          continue;
+        }
+        this.frame = Buffer.allocUnsafe(size);
+        this.frameHave = 0;
+      }
+      const take = Math.min(this.frame.length - this.frameHave, chunk.length - pos);
+      chunk.copy(this.frame, this.frameHave, pos, pos + take);
+      this.frameHave += take;
+      pos += take;
+      if (this.frameHave === this.frame.length) {
+        const frame = this.frame;
+        this.frame = null;
+        this.enqueue(frame);
+      }
+    }
+  }
+
+  private enqueue(frame: Buffer): void {
+    this.queue.push(frame);
+    if (this.queue.length >= MAX_QUEUED_FRAMES) this.socket.pause();
+    if (!this.processing) void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    this.processing = true;
+    while (this.queue.length > 0 && !this.closed) {
+      const frame = this.queue.shift() as Buffer;
+      if (this.queue.length < MAX_QUEUED_FRAMES / 2 && this.socket.isPaused()) this.socket.resume();
+      try {
+        await this.handleFrame(frame);
+      } catch (err) {
+        // Last line of defence: whatever went wrong stays inside this connection.
+        this.broker.logger.error({ conn: this.id, clientId: this.clientId, err }, 'request failed, closing connection');
+        this.close();
+      }
+    }
+    this.processing = false;
+  }
+
+  private async handleFrame(frame: Buffer): Promise<void> {
+    const r = new Reader(frame);
+    let header: RequestHeader;
+    try {
+      header = readRequestHeader(r);
+    } catch {
+      this.fail('malformed request header, closing connection', { bytes: frame.length });
+      return;
+    }
+    this.clientId = header.clientId;
+    const handler = this.registry.get(header.apiKey);
+    const ident = { apiKey: header.apiKey, apiVersion: header.apiVersion, correlationId: header.correlationId };
+    if (!handler) {
+      this.fail('unknown api key, closing connection', ident);
+      return;
+    }
+    if (header.apiVersion < handler.minVersion || header.apiVersion > handler.maxVersion) {
+      if (header.apiKey === API_VERSIONS_KEY) {
+        // KIP-511: answer with a v0 body so the client learns our range and retries with one we speak.
+        this.respondUnsupportedApiVersions(header);
+        return;
+      }
+      this.fail('unsupported api version, closing connection', ident);
+      return;
+    }
+    const { api } = handler;
+    let request: unknown;
+    try {
+      if (requestHeaderVersion(api, header.apiVersion) === 2) skipTaggedFields(r);
+      request = api.request.decode(r, header.apiVersion);
+    } catch (err) {
+      const reason = err instanceof DecodeError ? 'malformed request body' : 'request decoding failed';
+      this.fail(`${reason}, closing connection`, { ...ident, api: api.name, err: (err as Error).message });
+      return;
+    }
+    const ctx: RequestContext = { broker: this.broker, header, connectionId: this.id, signal: this.abort.signal };
+    let response: unknown;
+    try {
+      response = await handler.handle(request, ctx);
+    } catch (err) {
+      this.broker.logger.error({ conn: this.id, clientId: this.clientId, api: api.name, ...ident, err }, 'handler failed, closing connection');
+      this.close();
+      return;
+    }
+    if (response === null || this.closed) return;
+    const w = new Writer();
+    writeResponseHeader(w, header.correlationId, responseHeaderVersion(api, header.apiVersion));
+    try {
+      api.response.encode(w, header.apiVersion, response);
+    } catch (err) {
+      this.broker.logger.error({ conn: this.id, clientId: this.clientId, api: api.name, ...ident, err }, 'response encoding failed, closing connection');
+      this.close();
+      return;
+    }
+    this.send(w);
+  }
+
+  private respondUnsupportedApiVersions(header: RequestHeader): void {
+    const w = new Writer();
+    writeResponseHeader(w, header.correlationId, 0);
+    const body = ApiVersions.response.zero();
+    body.errorCode = ErrorCode.UNSUPPORTED_VERSION;
+    body.apiKeys = this.registry.all().map((h) => ({ apiKey: h.api.key, minVersion: h.minVersion, maxVersion: h.maxVersion }));
+    ApiVersions.response.encode(w, 0, body);
+    this.send(w);
+  }
+
+  private send(w: Writer): void {
+    const chunks = w.toChunks();
+    const size = Buffer.allocUnsafe(4);
+    size.writeInt32BE(w.length, 0);
+    this.socket.cork();
+    this.socket.write(size);
+    for (const c of chunks) this.socket.write(c);
+    this.socket.uncork();
+  }
+}

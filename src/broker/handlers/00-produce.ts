@@ -1,0 +1,66 @@
+// Produce (key 0), versions 3-11 (RecordBatch v2 only; v3 is the first that carries it).
+// - acks: 0 gets no response at all; 1 and -1 (all) are the same on one node: the batch is in the log
+//   (written to the OS, which survives a kill -9 of the broker) before we answer.
+// - Each partition's records are validated (magic, lengths, CRC32C) and appended as received with
+//   offsets assigned by patching baseOffset; a bad batch fails its partition with CORRUPT_MESSAGE or
+//   INVALID_RECORD and nothing of it is written. Topics are not auto-created here, only by Metadata.
+// - Idempotent producers: batches with a producer id go through the producer-state check.
+
+import { ErrorCode } from '../../protocol/error-codes.ts';
+import { Produce } from '../../protocol/messages/00-produce.ts';
+import type { Infer } from '../../protocol/schema.ts';
+import { LogError } from '../log/log-error.ts';
+import { defineHandler } from '../registry.ts';
+import type { BrokerContext } from '../context.ts';
+
+type PartitionResponse = Infer<typeof Produce.response>['responses'][number]['partitionResponses'][number];
+
+export const produceHandler = defineHandler({
+  api: Produce,
+  minVersion: 3,
+  maxVersion: 11,
+  handle(req, { broker, header }) {
+    const validAcks = req.acks === -1 || req.acks === 0 || req.acks === 1;
+    const res = Produce.response.zero();
+    for (const t of req.topicData) {
+      res.responses.push({
+        name: t.name,
+        partitionResponses: t.partitionData.map((pd) =>
+          validAcks ? append(broker, t.name, pd.index, pd.records, header.clientId) : failed(pd.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${req.acks}`)),
+      });
+    }
+    return req.acks === 0 ? null : res;
+  },
+});
+
+function append(broker: BrokerContext, topic: string, index: number, records: Buffer | null, clientId: string | null): PartitionResponse {
+  const partition = broker.topics.partition(topic, index);
+  if (!partition) return failed(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic-partition ${topic}-${index}`);
+  if (records === null || records.length === 0) return failed(index, ErrorCode.CORRUPT_MESSAGE, 'no records');
+  try {
+    const { baseOffset } = partition.log.append(records);
+    broker.topics.notifyAppend(partition, records.length);
+    return { ...ok(index), baseOffset, logStartOffset: partition.log.logStartOffset };
+  } catch (err) {
+    if (!(err instanceof LogError)) throw err;
+    broker.logger.warn({ topic, partition: index, clientId, code: err.code, err: err.message }, 'produce rejected');
+    return failed(index, err.code, err.message);
+  }
+}
+
+function ok(index: number): PartitionResponse {
+  return {
+    index,
+    errorCode: ErrorCode.NONE,
+    baseOffset: -1,
+    logAppendTimeMs: -1,
+    logStartOffset: -1,
+    recordErrors: [],
+    errorMessage: null,
+    currentLeader: { leaderId: -1, leaderEpoch: -1 },
+  };
+}
+
+function failed(index: number, errorCode: number, errorMessage: string): PartitionResponse {
+  return { ...ok(index), errorCode, errorMessage };
+}

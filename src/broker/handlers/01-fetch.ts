@@ -1,0 +1,152 @@
+// Fetch (key 1), versions 4-16.
+// - Returns whole record batches, starting with the batch that holds fetchOffset (it may point inside a
+//   batch; clients skip the records before it). Per-partition and per-request byte limits are honoured
+//   at batch granularity, except that the first batch with data is returned even if larger (KIP-74).
+// - Long polling: with fewer than minBytes available we wait until appends bring enough, maxWaitMs
+//   passes, or the connection closes.
+// - No transactions: lastStableOffset = highWatermark and abortedTransactions is always empty.
+// - v7+ fetch sessions are declined by answering sessionId 0 (allowed by KIP-227): every fetch is a
+//   full fetch. A client that insists on an incremental session gets FETCH_SESSION_ID_NOT_FOUND and
+//   falls back to full fetches.
+// - v13+ names topics by id; an unknown id answers UNKNOWN_TOPIC_ID.
+
+import { ErrorCode } from '../../protocol/error-codes.ts';
+import { Fetch } from '../../protocol/messages/01-fetch.ts';
+import type { Infer } from '../../protocol/schema.ts';
+import { ZERO_UUID } from '../../protocol/schema.ts';
+import { LogError } from '../log/log-error.ts';
+import { defineHandler } from '../registry.ts';
+import type { BrokerContext } from '../context.ts';
+import type { Partition } from '../topic-store.ts';
+
+type FetchRequest = Infer<typeof Fetch.request>;
+type FetchResponse = Infer<typeof Fetch.response>;
+type PartitionData = FetchResponse['responses'][number]['partitions'][number];
+
+const EMPTY = Buffer.alloc(0);
+
+interface Wanted {
+  topicName: string;
+  topicId: string;
+  partitionIndex: number;
+  partition: Partition | undefined;
+  missingError: number;
+  fetchOffset: number;
+  maxBytes: number;
+}
+
+export const fetchHandler = defineHandler({
+  api: Fetch,
+  minVersion: 4,
+  maxVersion: 16,
+  async handle(req, { broker, header, signal }) {
+    const res = Fetch.response.zero();
+    if (req.sessionId !== 0 || req.sessionEpoch > 0) {
+      res.errorCode = ErrorCode.FETCH_SESSION_ID_NOT_FOUND;
+      return res;
+    }
+    const wanted = resolve(broker, req, header.apiVersion >= 13);
+    let result = readAll(wanted, req.maxBytes);
+    if (result.bytes < req.minBytes && req.maxWaitMs > 0 && !result.failed) {
+      await waitForBytes(wanted, req.minBytes - result.bytes, req.maxWaitMs, signal);
+      result = readAll(wanted, req.maxBytes);
+    }
+    res.responses = result.responses;
+    return res;
+  },
+});
+
+function resolve(broker: BrokerContext, req: FetchRequest, byId: boolean): Wanted[] {
+  const out: Wanted[] = [];
+  for (const t of req.topics) {
+    const topic = byId ? broker.topics.getById(t.topicId) : broker.topics.get(t.topic);
+    const missingError = byId && !topic ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    for (const p of t.partitions) {
+      out.push({
+        topicName: topic?.name ?? t.topic,
+        topicId: topic?.id ?? (byId ? t.topicId : ZERO_UUID),
+        partitionIndex: p.partition,
+        partition: topic?.partitions[p.partition],
+        missingError,
+        fetchOffset: p.fetchOffset,
+        maxBytes: p.partitionMaxBytes,
+      });
+    }
+  }
+  return out;
+}
+
+function readAll(wanted: Wanted[], requestMaxBytes: number): { responses: FetchResponse['responses']; bytes: number; failed: boolean } {
+  const responses: FetchResponse['responses'] = [];
+  let budget = requestMaxBytes;
+  let bytes = 0;
+  let failed = false;
+  for (const w of wanted) {
+    let topicEntry = responses.at(-1);
+    if (!topicEntry || topicEntry.topic !== w.topicName || topicEntry.topicId !== w.topicId) {
+      topicEntry = { topic: w.topicName, topicId: w.topicId, partitions: [] };
+      responses.push(topicEntry);
+    }
+    // KIP-74: only the first partition with data may exceed the limits, by one whole batch.
+    const data = readPartition(w, budget, bytes === 0);
+    if (data.errorCode !== ErrorCode.NONE) failed = true;
+    const n = data.records?.length ?? 0;
+    bytes += n;
+    budget -= n;
+    topicEntry.partitions.push(data);
+  }
+  return { responses, bytes, failed };
+}
+
+function readPartition(w: Wanted, budget: number, minOneBatch: boolean): PartitionData {
+  const data: PartitionData = {
+    partitionIndex: w.partitionIndex,
+    errorCode: ErrorCode.NONE,
+    highWatermark: -1,
+    lastStableOffset: -1,
+    logStartOffset: -1,
+    divergingEpoch: { epoch: -1, endOffset: -1 },
+    currentLeader: { leaderId: -1, leaderEpoch: -1 },
+    snapshotId: { endOffset: -1, epoch: -1 },
+    abortedTransactions: [],
+    preferredReadReplica: -1,
+    records: EMPTY,
+  };
+  const p = w.partition;
+  if (!p) return { ...data, errorCode: w.missingError };
+  const log = p.log;
+  data.highWatermark = log.logEndOffset;
+  data.lastStableOffset = log.logEndOffset;
+  data.logStartOffset = log.logStartOffset;
+  if (!minOneBatch && (budget <= 0 || w.maxBytes <= 0)) return data;
+  try {
+    data.records = log.read(w.fetchOffset, Math.max(0, Math.min(w.maxBytes, budget)), minOneBatch).records ?? EMPTY;
+  } catch (err) {
+    if (!(err instanceof LogError)) throw err;
+    data.errorCode = err.code;
+  }
+  return data;
+}
+
+// Resolves once `needed` more bytes have been appended to any of the wanted partitions, after maxWaitMs,
+// or when the request is aborted (connection closed, broker stopping).
+function waitForBytes(wanted: Wanted[], needed: number, maxWaitMs: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolveWait) => {
+    const partitions = new Set(wanted.map((w) => w.partition).filter((p): p is Partition => p !== undefined));
+    let got = 0;
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      for (const p of partitions) p.waiters.delete(onAppend);
+      resolveWait();
+    };
+    const onAppend = (bytes: number) => {
+      got += bytes;
+      if (got >= needed) done();
+    };
+    const timer = setTimeout(done, maxWaitMs);
+    if (signal.aborted) return done();
+    signal.addEventListener('abort', done);
+    for (const p of partitions) p.waiters.add(onAppend);
+  });
+}

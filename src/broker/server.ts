@@ -1,0 +1,111 @@
+// The embedded broker: a TCP server speaking the Kafka protocol over a TopicStore. Start it with
+// Broker.start(); close() stops accepting, closes every connection (long polls end) and flushes and
+// closes the logs.
+
+import net from 'node:net';
+import type { Logger } from 'pino';
+import { createLogger } from '../logging.ts';
+import { Connection } from './connection.ts';
+import { DEFAULT_BROKER_CONFIG } from './context.ts';
+import type { BrokerConfig, BrokerContext } from './context.ts';
+import { buildRegistry } from './handlers/index.ts';
+import { TopicStore } from './topic-store.ts';
+
+const RETENTION_CHECK_MS = 30_000;
+
+export interface BrokerOptions extends Partial<BrokerConfig> {
+  logger?: Logger;
+}
+
+export class Broker {
+  readonly context: BrokerContext;
+  private readonly server: net.Server;
+  private readonly connections = new Set<Connection>();
+  private readonly retentionTimer: NodeJS.Timeout;
+  private closing: Promise<void> | null = null;
+
+  private constructor(context: BrokerContext, server: net.Server) {
+    this.context = context;
+    this.server = server;
+    this.retentionTimer = setInterval(() => this.runRetention(), RETENTION_CHECK_MS);
+    this.retentionTimer.unref();
+  }
+
+  static async start(options: BrokerOptions = {}): Promise<Broker> {
+    const { logger: givenLogger, ...overrides } = options;
+    const config: BrokerConfig = { ...DEFAULT_BROKER_CONFIG, ...overrides };
+    const logger = givenLogger ?? createLogger('broker');
+    const topics = TopicStore.open(config.dataDir);
+    const registry = buildRegistry();
+    const server = net.createServer();
+    const context: BrokerContext = {
+      config,
+      clusterId: topics.clusterId,
+      topics,
+      logger,
+      endpoint: () => {
+        const addr = server.address();
+        const port = addr !== null && typeof addr === 'object' ? addr.port : config.port;
+        return { host: config.advertisedHost ?? config.host, port };
+      },
+    };
+    const broker = new Broker(context, server);
+    let nextId = 1;
+    server.on('connection', (socket) => {
+      const conn = new Connection(nextId++, socket, context, registry);
+      broker.connections.add(conn);
+      socket.on('close', () => broker.connections.delete(conn));
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ host: config.host, port: config.port }, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (err) {
+      clearInterval(broker.retentionTimer);
+      topics.close();
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE') throw new Error(`cannot listen on ${config.host}:${config.port}: the port is already in use`, { cause: err });
+      if (code === 'EADDRNOTAVAIL') throw new Error(`cannot listen on ${config.host}:${config.port}: no such local address`, { cause: err });
+      throw err;
+    }
+    server.on('error', (err) => logger.error({ err }, 'server error'));
+    const { host, port } = context.endpoint();
+    logger.info({ host, port, dataDir: config.dataDir, topics: topics.list().length }, 'broker listening');
+    return broker;
+  }
+
+  address(): { host: string; port: number } {
+    return this.context.endpoint();
+  }
+
+  // "host:port" for clients' bootstrap lists.
+  get bootstrap(): string {
+    const { host, port } = this.address();
+    return `${host}:${port}`;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      clearInterval(this.retentionTimer);
+      this.server.close(() => resolve());
+      for (const c of this.connections) c.close();
+    }).then(() => {
+      this.context.topics.flush();
+      this.context.topics.close();
+      this.context.logger.info('broker stopped');
+    });
+    return this.closing;
+  }
+
+  private runRetention(): void {
+    try {
+      this.context.topics.applyRetention(Date.now());
+    } catch (err) {
+      this.context.logger.error({ err }, 'retention failed');
+    }
+  }
+}
