@@ -1,0 +1,52 @@
+// `buzzline broker`: run the embedded Kafka-compatible broker until SIGINT/SIGTERM.
+
+import { Command, Option } from 'commander';
+import { DEFAULT_BROKER_CONFIG } from '../broker/context.ts';
+import { Broker } from '../broker/server.ts';
+import { createLogger } from '../logging.ts';
+import { integer, onShutdown, port } from './options.ts';
+
+interface BrokerFlags {
+  host: string;
+  port: number;
+  advertisedHost?: string;
+  dataDir: string;
+  defaultPartitions: number;
+  autoCreateTopics: boolean;
+  maxFrameBytes: number;
+  logLevel: string;
+}
+
+export function brokerCommand(): Command {
+  const d = DEFAULT_BROKER_CONFIG;
+  return new Command('broker')
+    .description('run the embedded Kafka-compatible broker (single node, persists to disk)')
+    .option('--host <host>', 'address to bind', d.host)
+    .option('--port <port>', 'port to listen on (0 = any free port)', port, d.port)
+    .option('--advertised-host <host>', 'host name given to clients in metadata (default: --host)')
+    .option('--data-dir <dir>', 'where topics are stored', d.dataDir)
+    .option('--default-partitions <n>', 'partitions of auto-created topics', integer(1, 10_000), d.defaultPartitions)
+    .option('--no-auto-create-topics', 'do not create unknown topics on metadata requests')
+    .option('--max-frame-bytes <n>', 'largest request accepted', integer(1024, 2 ** 31 - 1), d.maxFrameBytes)
+    .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(process.env.LOG_LEVEL ?? 'info'))
+    .action(async (flags: BrokerFlags) => {
+      const logger = createLogger('broker', { level: flags.logLevel });
+      let broker: Broker;
+      try {
+        broker = await Broker.start({
+          host: flags.host,
+          port: flags.port,
+          advertisedHost: flags.advertisedHost ?? null,
+          dataDir: flags.dataDir,
+          defaultPartitions: flags.defaultPartitions,
+          autoCreateTopics: flags.autoCreateTopics,
+          maxFrameBytes: flags.maxFrameBytes,
+          logger,
+        });
+      } catch (err) {
+        console.error(`buzzline broker: ${(err as Error).message}`);
+        process.exit(1);
+      }
+      onShutdown(() => broker.close());
+    });
+}

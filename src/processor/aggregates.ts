@@ -1,0 +1,224 @@
+// Per-second (windowMs) aggregates by event time, per partition, for bank_metrics.
+//
+// A window [start, start + windowMs) closes once the partition watermark (max event time seen) reaches
+// start + windowMs + latenessMs; closed windows are returned for publishing, oldest first, and only if
+// something happened in them. A record older than every open window is not dropped: it is added to the
+// window holding the watermark and counted in `late`, so totals over time stay exact even when the
+// per-second placement of a straggler cannot be.
+//
+// Mergeability: every field is a count, sum, min or max (averages and throughput are recomputed from
+// them), and each window lists the partitions it covers. A dashboard keeps the latest window per
+// (partition, windowStartMs): a window re-sent after a restart is the same or a superset, so it replaces
+// rather than adds. It then merges the windows of different partitions/processors with mergeWindows.
+import type { TransactionType } from '../bank/transaction.ts';
+import type { Alert } from './alert.ts';
+import { addQuality, cloneQuality, emptyQuality, type QualityCounters } from './quality.ts';
+
+export interface TypeStats {
+  count: number;
+  sumCents: number;
+  minCents: number;
+  maxCents: number;
+  avgCents: number; // sumCents / count, recomputed on merge
+}
+
+export interface WindowAggregate {
+  partitions: number[]; // sorted; one entry for a single processor's window
+  windowStartMs: number;
+  windowMs: number;
+  records: number; // valid + dlq
+  valid: number;
+  dlq: number;
+  late: number; // records placed here because their own window had already closed
+  throughputPerSec: number; // records per second of event time
+  dlqByReason: Record<string, number>;
+  byType: Partial<Record<TransactionType, TypeStats>>;
+  alertsByRule: Record<string, number>;
+  alertsBySeverity: Record<string, number>;
+  quality: QualityCounters;
+}
+
+export interface AggregatorSnapshot {
+  watermarkMs: number | null;
+  closedBeforeMs: number | null; // every window starting before this has been emitted
+  open: WindowAggregate[];
+}
+
+export function emptyWindow(partition: number, windowStartMs: number, windowMs: number): WindowAggregate {
+  return {
+    partitions: [partition],
+    windowStartMs,
+    windowMs,
+    records: 0,
+    valid: 0,
+    dlq: 0,
+    late: 0,
+    throughputPerSec: 0,
+    dlqByReason: {},
+    byType: {},
+    alertsByRule: {},
+    alertsBySeverity: {},
+    quality: emptyQuality(),
+  };
+}
+
+// Merge two windows of the same time span from disjoint partitions. Overlapping partitions would count
+// the same records twice, which is a caller bug (replace re-sent windows first), so it throws.
+export function mergeWindows(a: WindowAggregate, b: WindowAggregate): WindowAggregate {
+  if (a.windowStartMs !== b.windowStartMs || a.windowMs !== b.windowMs) {
+    throw new RangeError(`cannot merge window ${a.windowStartMs}+${a.windowMs} with ${b.windowStartMs}+${b.windowMs}`);
+  }
+  const overlap = a.partitions.filter((p) => b.partitions.includes(p));
+  if (overlap.length > 0) throw new RangeError(`windows both cover partition(s) ${overlap.join(', ')}`);
+
+  const out = emptyWindow(0, a.windowStartMs, a.windowMs);
+  out.partitions = [...a.partitions, ...b.partitions].sort((x, y) => x - y);
+  for (const w of [a, b]) {
+    out.records += w.records;
+    out.valid += w.valid;
+    out.dlq += w.dlq;
+    out.late += w.late;
+    addCounts(out.dlqByReason, w.dlqByReason);
+    addCounts(out.alertsByRule, w.alertsByRule);
+    addCounts(out.alertsBySeverity, w.alertsBySeverity);
+    for (const [type, s] of Object.entries(w.byType) as Array<[TransactionType, TypeStats]>) {
+      const t = out.byType[type];
+      if (t === undefined) {
+        out.byType[type] = { ...s };
+      } else {
+        t.count += s.count;
+        t.sumCents += s.sumCents;
+        t.minCents = Math.min(t.minCents, s.minCents);
+        t.maxCents = Math.max(t.maxCents, s.maxCents);
+        t.avgCents = t.sumCents / t.count;
+      }
+    }
+    addQuality(out.quality, w.quality);
+  }
+  out.throughputPerSec = (out.records * 1000) / out.windowMs;
+  return out;
+}
+
+export class WindowAggregator {
+  readonly partition: number;
+  readonly windowMs: number;
+  readonly latenessMs: number;
+  private readonly open = new Map<number, WindowAggregate>();
+  private watermarkMs: number | null = null;
+  private closedBeforeMs: number | null = null;
+
+  constructor(partition: number, windowMs: number, latenessMs: number) {
+    this.partition = partition;
+    this.windowMs = windowMs;
+    this.latenessMs = latenessMs;
+  }
+
+  addTransaction(eventMs: number, type: TransactionType, amountCents: number, alerts: readonly Alert[], quality: QualityCounters | null): void {
+    const w = this.windowFor(eventMs);
+    w.records++;
+    w.valid++;
+    const s = w.byType[type];
+    if (s === undefined) {
+      w.byType[type] = { count: 1, sumCents: amountCents, minCents: amountCents, maxCents: amountCents, avgCents: amountCents };
+    } else {
+      s.count++;
+      s.sumCents += amountCents;
+      s.minCents = Math.min(s.minCents, amountCents);
+      s.maxCents = Math.max(s.maxCents, amountCents);
+      s.avgCents = s.sumCents / s.count;
+    }
+    for (const a of alerts) {
+      w.alertsByRule[a.rule] = (w.alertsByRule[a.rule] ?? 0) + 1;
+      w.alertsBySeverity[a.severity] = (w.alertsBySeverity[a.severity] ?? 0) + 1;
+    }
+    if (quality !== null) addQuality(w.quality, quality);
+    w.throughputPerSec = (w.records * 1000) / this.windowMs;
+  }
+
+  addDlq(eventMs: number, reason: string): void {
+    const w = this.windowFor(eventMs);
+    w.records++;
+    w.dlq++;
+    w.dlqByReason[reason] = (w.dlqByReason[reason] ?? 0) + 1;
+    w.throughputPerSec = (w.records * 1000) / this.windowMs;
+  }
+
+  // Moves the watermark forward (never back) and returns the windows that closed, oldest first.
+  advance(watermarkMs: number): WindowAggregate[] {
+    if (this.watermarkMs !== null && watermarkMs <= this.watermarkMs) return [];
+    this.watermarkMs = watermarkMs;
+    const closedBefore = Math.floor((watermarkMs - this.latenessMs) / this.windowMs) * this.windowMs;
+    if (this.closedBeforeMs === null || closedBefore > this.closedBeforeMs) this.closedBeforeMs = closedBefore;
+    return this.take((start) => start < closedBefore);
+  }
+
+  // Emits every open window (shutdown, partition revoked). Windows may be partial; a later owner that
+  // restores the last snapshot re-sends them complete under the same (partition, windowStartMs).
+  flush(): WindowAggregate[] {
+    return this.take(() => true);
+  }
+
+  private take(closes: (start: number) => boolean): WindowAggregate[] {
+    const starts = [...this.open.keys()].filter(closes).sort((a, b) => a - b);
+    const out: WindowAggregate[] = [];
+    for (const start of starts) {
+      out.push(this.open.get(start) as WindowAggregate);
+      this.open.delete(start);
+    }
+    return out;
+  }
+
+  private windowFor(eventMs: number): WindowAggregate {
+    let start = Math.floor(eventMs / this.windowMs) * this.windowMs;
+    let late = false;
+    if (this.closedBeforeMs !== null && start < this.closedBeforeMs) {
+      // advance() has run, so the watermark is set, and its window starts at or after closedBeforeMs.
+      start = Math.floor((this.watermarkMs as number) / this.windowMs) * this.windowMs;
+      late = true;
+    }
+    let w = this.open.get(start);
+    if (w === undefined) {
+      w = emptyWindow(this.partition, start, this.windowMs);
+      this.open.set(start, w);
+    }
+    if (late) w.late++;
+    return w;
+  }
+
+  toSnapshot(): AggregatorSnapshot {
+    return {
+      watermarkMs: this.watermarkMs,
+      closedBeforeMs: this.closedBeforeMs,
+      open: [...this.open.values()].map(copyWindow),
+    };
+  }
+
+  static fromSnapshot(partition: number, windowMs: number, latenessMs: number, snapshot: AggregatorSnapshot): WindowAggregator {
+    const agg = new WindowAggregator(partition, windowMs, latenessMs);
+    agg.watermarkMs = snapshot.watermarkMs;
+    agg.closedBeforeMs = snapshot.closedBeforeMs;
+    for (const w of snapshot.open) {
+      if (w.windowMs !== windowMs) throw new RangeError(`snapshot window length ${w.windowMs} ms differs from configured ${windowMs} ms`);
+      agg.open.set(w.windowStartMs, copyWindow(w));
+    }
+    return agg;
+  }
+}
+
+function addCounts(into: Record<string, number>, from: Record<string, number>): void {
+  for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
+}
+
+function copyWindow(w: WindowAggregate): WindowAggregate {
+  const byType: Partial<Record<TransactionType, TypeStats>> = {};
+  for (const [type, s] of Object.entries(w.byType) as Array<[TransactionType, TypeStats]>) byType[type] = { ...s };
+  return {
+    ...w,
+    partitions: [...w.partitions],
+    dlqByReason: { ...w.dlqByReason },
+    byType,
+    alertsByRule: { ...w.alertsByRule },
+    alertsBySeverity: { ...w.alertsBySeverity },
+    quality: cloneQuality(w.quality),
+  };
+}

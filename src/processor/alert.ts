@@ -1,0 +1,62 @@
+// The bank_alerts_high message. An alert must explain itself to someone who never saw the rule's code
+// (which rule, what was observed, against which threshold, how bad), and its id must be a pure function
+// of the input so that a replay after a crash re-creates the very same id: downstream can then treat the
+// alert stream as a set and a re-emitted alert is recognisably the same alert, never a new one.
+// Field names are snake_case like the Transaction it reports on, because both are wire messages.
+import type { TransactionType } from '../bank/transaction.ts';
+import type { NormalizedTx } from './validate.ts';
+
+export const RULE_NAMES = ['low_balance', 'overdraft', 'large_amount', 'velocity', 'drain', 'duplicate'] as const;
+export type RuleName = (typeof RULE_NAMES)[number];
+
+export const SEVERITIES = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export interface Alert {
+  id: string; // `${transaction_id}:${rule}`
+  rule: RuleName;
+  severity: Severity;
+  account_id: string;
+  transaction_id: string;
+  transaction_type: TransactionType;
+  timestamp: string; // event time of the transaction (ISO 8601, UTC), not the time the rule ran
+  observed: Record<string, number | string>; // keys carry their unit, e.g. amount_cents
+  threshold: Record<string, number>;
+  explanation: string;
+  source: { partition: number; offset: string }; // where the triggering record lives in bank_alerts
+}
+
+export function alertId(transactionId: string, rule: RuleName): string {
+  return `${transactionId}:${rule}`;
+}
+
+export interface AlertDetails {
+  observed: Record<string, number | string>;
+  threshold: Record<string, number>;
+  explanation: string;
+}
+
+export function makeAlert(tx: NormalizedTx, rule: RuleName, severity: Severity, details: AlertDetails): Alert {
+  return {
+    id: alertId(tx.transactionId, rule),
+    rule,
+    severity,
+    account_id: tx.accountId,
+    transaction_id: tx.transactionId,
+    transaction_type: tx.type,
+    timestamp: new Date(tx.timestampMs).toISOString(),
+    observed: details.observed,
+    threshold: details.threshold,
+    explanation: details.explanation,
+    source: { partition: tx.partition, offset: tx.offset },
+  };
+}
+
+// Explanations show major units because people read them; the structured fields keep integer cents.
+export function formatCents(cents: number): string {
+  const sign = cents < 0 ? '-' : '';
+  const abs = Math.abs(cents);
+  const major = Math.trunc(abs / 100);
+  const minor = String(abs % 100).padStart(2, '0');
+  return `${sign}${major}.${minor}`;
+}

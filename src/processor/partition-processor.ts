@@ -1,0 +1,233 @@
+// One partition's processing, without I/O: a record in, the records to produce out. The consume loop
+// owns one PartitionProcessor per assigned partition, produces what process() returns, and uses
+// snapshot()/restore() for recovery as described in state.ts and docs/processor-state.md.
+import { SIM_LABEL_HEADER, TOPICS } from '../bank/transaction.ts';
+import type { Alert } from './alert.ts';
+import { WindowAggregator, type WindowAggregate } from './aggregates.ts';
+import type { ProcessorConfig } from './config.ts';
+import { QualityTracker, cloneQuality, type QualityCounters } from './quality.ts';
+import { PartitionState, SNAPSHOT_VERSION, SnapshotError, type PartitionSnapshot, type ProcessorCounters } from './state.ts';
+import { validate, type NormalizedTx } from './validate.ts';
+
+type HeaderBytes = Buffer | string;
+
+// The fields of a @platformatic/kafka Message the processor needs; a Message can be passed as is.
+export interface InputRecord {
+  partition: number;
+  offset: bigint | number;
+  timestamp: bigint | number; // record timestamp (ms); event-time fallback for minimal messages
+  key: Buffer | null | undefined;
+  value: Buffer | null | undefined;
+  headers?: Map<HeaderBytes, HeaderBytes> | Iterable<[HeaderBytes, HeaderBytes]>;
+}
+
+export const DLQ_HEADERS = {
+  reason: 'dlq-reason', // DlqReason code
+  message: 'dlq-message',
+  topic: 'dlq-topic',
+  partition: 'dlq-partition',
+  offset: 'dlq-offset',
+  timestamp: 'dlq-timestamp', // record timestamp, ms
+} as const;
+
+// A record for bank_alerts_dlq: the original key and value, untouched, plus why and where from.
+export interface DlqRecord {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+}
+
+export interface ProcessResult {
+  skipped: boolean; // offset below nextOffset: already reflected in the restored state, nothing to do
+  tx: NormalizedTx | null;
+  alerts: Alert[]; // for bank_alerts_high
+  dlq: DlqRecord | null; // for bank_alerts_dlq
+  metrics: WindowAggregate[]; // closed windows for bank_metrics, key = partition
+}
+
+export interface RestoreOptions {
+  // Ids of alerts already produced for records at or after snapshot.nextOffset (read back from the
+  // alerts topic by the consume loop). Those alerts are still computed and counted, not returned again.
+  emittedAlertIds?: Iterable<string>;
+}
+
+// Idle accounts are looked for at most once per minute of event time: often enough to bound memory,
+// rare enough that the scan over all accounts costs nothing per record.
+const SWEEP_INTERVAL_MS = 60_000;
+
+export class PartitionProcessor {
+  readonly partition: number;
+  readonly config: ProcessorConfig;
+  private state = new PartitionState();
+  private quality = new QualityTracker();
+  private aggregator: WindowAggregator;
+  private next = 0n;
+  private watermarkMs: number | null = null;
+  private nextSweepMs: number | null = null;
+  private counters: ProcessorCounters = emptyCounters();
+  private suppress = new Set<string>();
+
+  constructor(partition: number, config: ProcessorConfig) {
+    this.partition = partition;
+    this.config = config;
+    this.aggregator = new WindowAggregator(partition, config.windowMs, config.latenessMs);
+  }
+
+  get nextOffset(): bigint {
+    return this.next;
+  }
+
+  process(record: InputRecord): ProcessResult {
+    if (record.partition !== this.partition) {
+      throw new RangeError(`record of partition ${record.partition} given to the processor of partition ${this.partition}`);
+    }
+    const offset = BigInt(record.offset);
+    if (offset < this.next) {
+      this.counters.skipped++;
+      return { skipped: true, tx: null, alerts: [], dlq: null, metrics: [] };
+    }
+    this.next = offset + 1n;
+    this.counters.processed++;
+
+    const recordTs = Number(record.timestamp);
+    // Records without a timestamp (-1 in Kafka) fall back to the watermark so they land in a live window.
+    const recordMs = Number.isFinite(recordTs) && recordTs >= 0 ? recordTs : (this.watermarkMs ?? 0);
+    const result = validate(record.value, { partition: this.partition, offset, timestampMs: recordMs }, this.config.maxMessageBytes);
+
+    let alerts: Alert[] = [];
+    let dlq: DlqRecord | null = null;
+    let tx: NormalizedTx | null = null;
+    let eventMs: number;
+    if (result.ok) {
+      tx = result.tx;
+      eventMs = tx.timestampMs;
+      this.watermarkMs = Math.max(this.watermarkMs ?? eventMs, eventMs);
+      const outcome = this.state.apply(tx, this.config.rules, this.watermarkMs);
+      const label = headerValue(record.headers, SIM_LABEL_HEADER);
+      const delta = this.quality.observe(tx.accountId, eventMs, label, outcome.alerts.map((a) => a.rule));
+      this.aggregator.addTransaction(eventMs, tx.type, tx.amountCents, outcome.alerts, delta);
+      this.counters.valid++;
+      this.counters.alerts += outcome.alerts.length;
+      alerts = this.withoutSuppressed(outcome.alerts);
+    } else {
+      // A bad record has no trustworthy event time, and its record timestamp may run on a different clock
+      // than the transactions' (simulated time): letting it move the watermark could close every window
+      // and evict every account. It is counted in the current window instead.
+      eventMs = this.watermarkMs ?? recordMs;
+      this.watermarkMs = eventMs;
+      this.aggregator.addDlq(eventMs, result.reason);
+      this.counters.dlq++;
+      this.counters.dlqByReason[result.reason] = (this.counters.dlqByReason[result.reason] ?? 0) + 1;
+      dlq = {
+        key: record.key ?? null,
+        value: record.value ?? null,
+        headers: {
+          [DLQ_HEADERS.reason]: result.reason,
+          [DLQ_HEADERS.message]: result.message,
+          [DLQ_HEADERS.topic]: TOPICS.transactions,
+          [DLQ_HEADERS.partition]: String(this.partition),
+          [DLQ_HEADERS.offset]: String(offset),
+          [DLQ_HEADERS.timestamp]: String(recordMs),
+        },
+      };
+    }
+
+    const metrics = this.aggregator.advance(this.watermarkMs);
+    this.sweep();
+    return { skipped: false, tx, alerts, dlq, metrics };
+  }
+
+  // Closes windows up to an event time without a record, e.g. from a timer when the partition is idle
+  // and event time tracks wall time. This is the one input that is not part of the record stream: it only
+  // decides which window a straggler lands in (totals stay exact), and the snapshot captures its effect.
+  closeWindowsUpTo(eventMs: number): WindowAggregate[] {
+    return this.aggregator.advance(eventMs);
+  }
+
+  // Every open window, for shutdown or revocation (see WindowAggregator.flush).
+  flush(): WindowAggregate[] {
+    return this.aggregator.flush();
+  }
+
+  stats(): ProcessorCounters & { accounts: number; rememberedIds: number; openEpisodes: number } {
+    return {
+      ...this.counters,
+      dlqByReason: { ...this.counters.dlqByReason },
+      accounts: this.state.accounts.size,
+      rememberedIds: this.state.seen.size,
+      openEpisodes: this.quality.episodes.size,
+    };
+  }
+
+  // Quality counters since the partition's first record (carried across restores).
+  qualityTotals(): QualityCounters {
+    return cloneQuality(this.quality.totals);
+  }
+
+  // State as of nextOffset. Account and episode states are replaced, never mutated, by the rules and the
+  // tracker, so sharing them with the snapshot is safe; the open windows, which are mutated, are copied.
+  snapshot(): PartitionSnapshot {
+    return {
+      version: SNAPSHOT_VERSION,
+      partition: this.partition,
+      nextOffset: String(this.next),
+      watermarkMs: this.watermarkMs,
+      nextSweepMs: this.nextSweepMs,
+      engine: this.state.toSnapshot(),
+      quality: this.quality.toSnapshot(),
+      aggregates: this.aggregator.toSnapshot(),
+      counters: { ...this.counters, dlqByReason: { ...this.counters.dlqByReason } },
+    };
+  }
+
+  // Replaces all state with the snapshot's. The caller then fetches from nextOffset.
+  restore(snapshot: PartitionSnapshot, options: RestoreOptions = {}): void {
+    if (snapshot.version !== SNAPSHOT_VERSION) throw new SnapshotError(`snapshot version ${String(snapshot.version)}, expected ${SNAPSHOT_VERSION}`);
+    if (snapshot.partition !== this.partition) {
+      throw new SnapshotError(`snapshot of partition ${snapshot.partition} cannot restore partition ${this.partition}`);
+    }
+    this.state = PartitionState.fromSnapshot(snapshot.engine);
+    this.quality = QualityTracker.fromSnapshot(snapshot.quality);
+    this.aggregator = WindowAggregator.fromSnapshot(this.partition, this.config.windowMs, this.config.latenessMs, snapshot.aggregates);
+    this.next = BigInt(snapshot.nextOffset);
+    this.watermarkMs = snapshot.watermarkMs;
+    this.nextSweepMs = snapshot.nextSweepMs;
+    this.counters = { ...snapshot.counters, dlqByReason: { ...snapshot.counters.dlqByReason } };
+    this.suppress = new Set(options.emittedAlertIds ?? []);
+  }
+
+  private withoutSuppressed(alerts: Alert[]): Alert[] {
+    if (this.suppress.size === 0 || alerts.length === 0) return alerts;
+    return alerts.filter((a) => {
+      if (!this.suppress.delete(a.id)) return true;
+      this.counters.suppressed++;
+      return false;
+    });
+  }
+
+  // Event-time driven, so a replay evicts exactly when the original run did.
+  private sweep(): void {
+    if (this.watermarkMs === null) return;
+    if (this.nextSweepMs === null) {
+      this.nextSweepMs = this.watermarkMs + SWEEP_INTERVAL_MS;
+      return;
+    }
+    if (this.watermarkMs < this.nextSweepMs) return;
+    const cutoff = this.watermarkMs - this.config.accountIdleTtlSec * 1000;
+    this.counters.evictedAccounts += this.state.evictIdle(cutoff);
+    this.quality.evictIdle(cutoff);
+    this.nextSweepMs = this.watermarkMs + SWEEP_INTERVAL_MS;
+  }
+}
+
+function emptyCounters(): ProcessorCounters {
+  return { processed: 0, valid: 0, dlq: 0, dlqByReason: {}, alerts: 0, skipped: 0, suppressed: 0, evictedAccounts: 0 };
+}
+
+function headerValue(headers: InputRecord['headers'], name: string): string | null {
+  if (headers === undefined) return null;
+  for (const [k, v] of headers) {
+    if ((typeof k === 'string' ? k : k.toString('utf8')) === name) return typeof v === 'string' ? v : v.toString('utf8');
+  }
+  return null;
+}

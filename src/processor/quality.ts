@@ -1,0 +1,181 @@
+// Detection quality against the simulator's ground truth (the `sim-label` record header). Records
+// without the header are not scored at all, so a real feed simply produces no quality numbers.
+//
+// Definitions (per rule, and for `any`, meaning "at least one rule"):
+// - Positive record: a labelled record whose label is not 'normal'.
+// - True positive (tp): an alert of the rule on a positive record. False positive (fp): an alert of the
+//   rule on a record labelled 'normal'. Precision = tp / (tp + fp). Alert-level, so a rule that fires on
+//   three records of one fraud episode earns three true positives.
+// - Episode: a maximal run of consecutive labelled records of one account carrying the same positive
+//   label (one fraud incident as the simulator injected it). It ends at the account's next labelled
+//   record with a different label. Unlabelled records neither extend nor end it.
+// - Recall = episodes the rule detected (alerted on at least one of its records) / episodes. Episode-level
+//   because a fraud incident is caught once caught; record-level recall would punish a rule for not
+//   re-alerting on every step of an incident it already reported.
+// - Time to detect (ttd): event time of the rule's first alert in an episode minus event time of the
+//   episode's first record; 0 when it fires on the first record. Reported as mean and max over detected
+//   episodes.
+// Each rule targets one kind of trouble and is scored against every positive label, so a single rule's
+// recall is expected to be partial; `any` measures the detector as a whole. low_balance, overdraft and
+// duplicate flag account conditions rather than fraud, and their precision says how often they coincide.
+//
+// Counters are plain sums, so windows, partitions and processors merge by addition; ratios are only
+// computed at the end (summarizeQuality), never averaged.
+import { RULE_NAMES, type RuleName } from './alert.ts';
+
+export const QUALITY_KEYS = [...RULE_NAMES, 'any'] as const;
+export type QualityKey = (typeof QUALITY_KEYS)[number];
+
+export interface RuleQuality {
+  tp: number;
+  fp: number;
+  detected: number; // episodes detected
+  ttdSumMs: number;
+  ttdMaxMs: number;
+}
+
+export interface QualityCounters {
+  labeled: number; // records carrying the label header
+  positives: number; // of which not 'normal'
+  episodes: number; // episodes started
+  byRule: Record<QualityKey, RuleQuality>;
+}
+
+export interface RuleQualitySummary {
+  tp: number;
+  fp: number;
+  detected: number;
+  precision: number | null; // null when the rule never alerted on a labelled record
+  recall: number | null; // null when there were no episodes
+  meanTtdMs: number | null;
+  maxTtdMs: number | null;
+}
+
+export interface Episode {
+  label: string;
+  startMs: number;
+  lastEventMs: number;
+  detectedBy: QualityKey[];
+}
+
+export interface QualitySnapshot {
+  episodes: Array<[string, Episode]>;
+  totals: QualityCounters;
+}
+
+export function emptyQuality(): QualityCounters {
+  const byRule = {} as Record<QualityKey, RuleQuality>;
+  for (const key of QUALITY_KEYS) byRule[key] = { tp: 0, fp: 0, detected: 0, ttdSumMs: 0, ttdMaxMs: 0 };
+  return { labeled: 0, positives: 0, episodes: 0, byRule };
+}
+
+export function isEmptyQuality(q: QualityCounters): boolean {
+  return q.labeled === 0;
+}
+
+// Adds b into a (mutating a) and returns a. Every field is a sum except ttdMaxMs, a max: both are
+// associative and commutative, which is what makes the counters mergeable in any grouping.
+export function addQuality(a: QualityCounters, b: QualityCounters): QualityCounters {
+  a.labeled += b.labeled;
+  a.positives += b.positives;
+  a.episodes += b.episodes;
+  for (const key of QUALITY_KEYS) {
+    const x = a.byRule[key];
+    const y = b.byRule[key];
+    x.tp += y.tp;
+    x.fp += y.fp;
+    x.detected += y.detected;
+    x.ttdSumMs += y.ttdSumMs;
+    x.ttdMaxMs = Math.max(x.ttdMaxMs, y.ttdMaxMs);
+  }
+  return a;
+}
+
+export function cloneQuality(q: QualityCounters): QualityCounters {
+  return addQuality(emptyQuality(), q);
+}
+
+export function summarizeQuality(q: QualityCounters): Record<QualityKey, RuleQualitySummary> {
+  const out = {} as Record<QualityKey, RuleQualitySummary>;
+  for (const key of QUALITY_KEYS) {
+    const r = q.byRule[key];
+    out[key] = {
+      tp: r.tp,
+      fp: r.fp,
+      detected: r.detected,
+      precision: r.tp + r.fp === 0 ? null : r.tp / (r.tp + r.fp),
+      recall: q.episodes === 0 ? null : r.detected / q.episodes,
+      meanTtdMs: r.detected === 0 ? null : r.ttdSumMs / r.detected,
+      maxTtdMs: r.detected === 0 ? null : r.ttdMaxMs,
+    };
+  }
+  return out;
+}
+
+// Follows open episodes per account and turns each labelled record into a counter delta, which the
+// caller adds to the record's metrics window and to its running totals.
+export class QualityTracker {
+  readonly episodes = new Map<string, Episode>();
+  readonly totals: QualityCounters = emptyQuality();
+
+  // label: the header value, or null when the record has none. Returns null for unlabelled records.
+  observe(accountId: string, eventMs: number, label: string | null, alertRules: readonly RuleName[]): QualityCounters | null {
+    if (label === null) return null;
+    const delta = emptyQuality();
+    delta.labeled = 1;
+    const positive = label !== 'normal';
+
+    let episode = this.episodes.get(accountId);
+    if (!positive) {
+      this.episodes.delete(accountId);
+      episode = undefined;
+    } else {
+      delta.positives = 1;
+      if (episode === undefined || episode.label !== label) {
+        episode = { label, startMs: eventMs, lastEventMs: eventMs, detectedBy: [] };
+        delta.episodes = 1;
+      } else {
+        episode = { ...episode, lastEventMs: Math.max(episode.lastEventMs, eventMs), detectedBy: [...episode.detectedBy] };
+      }
+      this.episodes.set(accountId, episode);
+    }
+
+    const fired: QualityKey[] = alertRules.length > 0 ? [...new Set(alertRules), 'any'] : [];
+    for (const key of fired) {
+      const r = delta.byRule[key];
+      if (!positive || episode === undefined) {
+        r.fp++;
+        continue;
+      }
+      r.tp++;
+      if (!episode.detectedBy.includes(key)) {
+        episode.detectedBy.push(key);
+        // Out-of-order event times could make this negative; a detection is never earlier than its start.
+        const ttd = Math.max(0, eventMs - episode.startMs);
+        r.detected++;
+        r.ttdSumMs += ttd;
+        r.ttdMaxMs = Math.max(r.ttdMaxMs, ttd);
+      }
+    }
+    addQuality(this.totals, delta);
+    return delta;
+  }
+
+  // Forget episodes of accounts idle since before cutoffMs, together with their account state.
+  evictIdle(cutoffMs: number): void {
+    for (const [id, episode] of this.episodes) {
+      if (episode.lastEventMs < cutoffMs) this.episodes.delete(id);
+    }
+  }
+
+  toSnapshot(): QualitySnapshot {
+    return { episodes: [...this.episodes], totals: cloneQuality(this.totals) };
+  }
+
+  static fromSnapshot(snapshot: QualitySnapshot): QualityTracker {
+    const tracker = new QualityTracker();
+    for (const [id, episode] of snapshot.episodes) tracker.episodes.set(id, { ...episode, detectedBy: [...episode.detectedBy] });
+    addQuality(tracker.totals, snapshot.totals);
+    return tracker;
+  }
+}

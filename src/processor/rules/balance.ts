@@ -1,0 +1,34 @@
+// Balance bookkeeping shared by the balance-based rules (low_balance, overdraft, drain). The full schema
+// carries the balance after every event; the seed's minimal message does not, so the balance is derived
+// from the last known one where the transaction type says which way the money moved.
+import type { NormalizedTx } from '../validate.ts';
+
+export interface BalanceState {
+  lastBalanceCents: number | null; // null: unknown (no anchor yet, or a transfer of unknown direction)
+}
+
+export function initialBalanceState(): BalanceState {
+  return { lastBalanceCents: null };
+}
+
+export function balanceAfter(tx: NormalizedTx, previousCents: number | null): number | null {
+  if (tx.balanceCents !== null) return tx.balanceCents;
+  // The seed defines amount as the balance for these two event types.
+  if (tx.type === 'current_balance' || tx.type === 'low_balance') return tx.amountCents;
+  if (previousCents === null) return null;
+  if (tx.type === 'deposit') return previousCents + tx.amountCents;
+  if (tx.type === 'withdraw') return previousCents - tx.amountCents;
+  // checking_account / savings_account name the receiving account only; without a balance field we
+  // cannot tell whether this account gained or lost the amount, so the balance becomes unknown.
+  return null;
+}
+
+// Balance just before a withdrawal or deposit. When the message carries its own balance, it is the
+// authority (the previous message may be missing or out of date); otherwise the last known balance.
+export function balanceBefore(tx: NormalizedTx, previousCents: number | null): number | null {
+  if (tx.balanceCents !== null) {
+    if (tx.type === 'withdraw') return tx.balanceCents + tx.amountCents;
+    if (tx.type === 'deposit') return tx.balanceCents - tx.amountCents;
+  }
+  return previousCents;
+}

@@ -1,0 +1,37 @@
+// velocity (HIGH): `count` withdrawals within `windowSec` seconds of event time on one account, the
+// shape of card testing and of an account being emptied in small bites. After firing, the window starts
+// empty again, so a burst of 3 x count withdrawals gives 3 alerts rather than 2 x count + 1.
+// State is at most count - 1 timestamps per account.
+import { makeAlert } from '../alert.ts';
+import type { VelocityConfig } from '../config.ts';
+import type { NormalizedTx } from '../validate.ts';
+import type { RuleOutcome } from './rule.ts';
+
+export interface VelocityState {
+  withdrawalTimesMs: number[];
+}
+
+export function initialVelocityState(): VelocityState {
+  return { withdrawalTimesMs: [] };
+}
+
+export function velocity(tx: NormalizedTx, state: VelocityState, config: VelocityConfig): RuleOutcome<VelocityState> {
+  if (tx.type !== 'withdraw') return { alert: null, state };
+  const windowMs = config.windowSec * 1000;
+  const now = tx.timestampMs;
+  // The window ends at the account's newest event time, not necessarily this event's: a late event (older
+  // timestamp than one already seen) counts only if it falls inside that window, and never drags older
+  // withdrawals back in.
+  const newest = Math.max(now, ...state.withdrawalTimesMs);
+  const recent = state.withdrawalTimesMs.filter((t) => t > newest - windowMs);
+  if (now > newest - windowMs) recent.push(now);
+  if (recent.length < config.count) return { alert: null, state: { withdrawalTimesMs: recent } };
+
+  const span = newest - Math.min(...recent);
+  const alert = makeAlert(tx, 'velocity', 'HIGH', {
+    observed: { withdrawals: recent.length, span_ms: span },
+    threshold: { count: config.count, window_sec: config.windowSec },
+    explanation: `${recent.length} withdrawals within ${(span / 1000).toFixed(1)}s (threshold ${config.count} in ${config.windowSec}s)`,
+  });
+  return { alert, state: { withdrawalTimesMs: [] } };
+}

@@ -1,0 +1,206 @@
+// Per-partition processor state, and how it survives kill -9 and rebalances.
+//
+// WHY PER PARTITION. bank_alerts is keyed by account_id, so every event of an account lives, in order,
+// in exactly one partition. All rule state is per account (plus per transaction id for duplicates, and a
+// repeated id arrives under the same key), so the state of partition P depends only on P's records. A
+// partition is the unit of ownership in the consumer group, hence also the unit of snapshot and restore.
+//
+// DETERMINISM. Given the same records from the same offset and the same starting state, processing is a
+// pure function: rules read time from the event (never Date.now()), ids are derived from the input
+// (alert id = `${transaction_id}:${rule}`, minimal-message transaction id = `${partition}-${offset}`),
+// iteration orders are insertion orders that the snapshot preserves, and every eviction is triggered by
+// event time (the partition watermark), never by wall clock or memory pressure. So
+//     state(snapshot at offset O) + replay(records >= O)  ==  uninterrupted run
+// in alerts, DLQ records, metrics windows and quality counters.
+//
+// THE PROTOCOL (wired by the consume loop, described in docs/processor-state.md):
+//   1. Per partition, process records in offset order; produce alerts/DLQ/metrics with deterministic ids.
+//   2. Every N records or T seconds: wait until everything produced for records < nextOffset is acked,
+//      then take snapshot() (its nextOffset is the first record NOT yet reflected), store it, and only
+//      after the store succeeded commit the consumer offset nextOffset. A snapshot must never cover a
+//      record whose outputs could still be lost, or a crash would lose those alerts for good.
+//   3. On assignment (start, restart, rebalance): load the partition's latest snapshot, restore() it,
+//      and seek to snapshot.nextOffset (no snapshot: fresh state from the earliest offset). Records below
+//      nextOffset that still arrive (a committed offset older than the snapshot) are skipped, so they are
+//      never applied twice.
+//   4. Records after the snapshot whose outputs were produced before the crash are processed again and
+//      yield byte-identical alerts with the same ids: the alert id set equals the uninterrupted run's.
+//      To avoid even the physical re-send, the loop can read back the alerts produced since the checkpoint
+//      and pass their ids to restore() (`emittedAlertIds`): those alerts are recomputed, and counted, but
+//      not returned again. Consumers should still treat alerts as a set keyed by id (belt and braces).
+//      Metrics windows are complete per (partition, windowStartMs), so re-sent windows replace, not add.
+//
+// BOUNDS. Account state is O(1) per account (velocity keeps < count timestamps); accounts idle for
+// accountIdleTtlSec of event time are dropped. Duplicate-detection ids are kept oldest-first per
+// partition (SeenIds): at most duplicate.maxIds, and entries older than the watermark minus windowSec go.
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { RulesConfig } from './config.ts';
+import type { AggregatorSnapshot } from './aggregates.ts';
+import type { QualitySnapshot } from './quality.ts';
+import { evaluate, type AccountState, type EngineOutcome, type SeenTransaction } from './rules/index.ts';
+import type { NormalizedTx } from './validate.ts';
+
+export const SNAPSHOT_VERSION = 1;
+
+export interface EngineSnapshot {
+  accounts: Array<[string, AccountState]>; // insertion order preserved
+  seen: Array<[string, SeenTransaction]>; // insertion order matters: it decides which ids are evicted first
+}
+
+export interface ProcessorCounters {
+  processed: number; // records taken (valid + dlq)
+  valid: number;
+  dlq: number;
+  dlqByReason: Record<string, number>;
+  alerts: number; // alerts raised, including those suppressed after a restore
+  skipped: number; // records below nextOffset, already reflected in restored state
+  suppressed: number; // alerts not returned because the restore said they were already produced
+  evictedAccounts: number;
+}
+
+export interface PartitionSnapshot {
+  version: typeof SNAPSHOT_VERSION;
+  partition: number;
+  nextOffset: string; // first offset not reflected in this state; decimal int64
+  watermarkMs: number | null; // max event time seen
+  nextSweepMs: number | null; // event time of the next idle-account sweep
+  engine: EngineSnapshot;
+  quality: QualitySnapshot;
+  aggregates: AggregatorSnapshot;
+  counters: ProcessorCounters;
+}
+
+export class SnapshotError extends Error {
+  override name = 'SnapshotError';
+  readonly code = 'SNAPSHOT_INVALID';
+}
+
+// The duplicate rule's memory: transaction id -> first sighting, evicted oldest-first. A Map alone would
+// do functionally, but V8 leaves deleted entries as holes at the front of a Map's table until it rehashes,
+// so "delete the oldest" via a fresh iterator rescans those holes every time and turns steady-state churn
+// quadratic (measured: ~4x slower at 50k ids). A queue of (id, sequence) in insertion order does the
+// ordering instead; a queue entry whose sequence no longer matches the map (the id was re-inserted after
+// expiring) is stale and skipped.
+export class SeenIds {
+  private readonly byId = new Map<string, { entry: SeenTransaction; seq: number }>();
+  private queue: Array<{ id: string; seq: number; timestampMs: number }> = [];
+  private head = 0;
+  private seq = 0;
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  get(id: string): SeenTransaction | undefined {
+    return this.byId.get(id)?.entry;
+  }
+
+  // A first sighting (isNew) goes to the back of the eviction order; a repeat updates in place.
+  remember(id: string, entry: SeenTransaction, isNew: boolean): void {
+    const current = this.byId.get(id);
+    if (!isNew && current !== undefined) {
+      current.entry = entry;
+      return;
+    }
+    const seq = this.seq++;
+    this.byId.set(id, { entry, seq });
+    this.queue.push({ id, seq, timestampMs: entry.timestampMs });
+  }
+
+  // Oldest-first eviction: by count, and by age for entries at the front. An old entry stuck behind a
+  // younger one (out-of-order timestamps) waits for the count bound or its turn at the front; the rule
+  // itself refuses to match it once it is outside the window, so this only delays freeing memory.
+  trim(maxIds: number, cutoffMs: number): void {
+    while (this.head < this.queue.length) {
+      const front = this.queue[this.head] as { id: string; seq: number; timestampMs: number };
+      const live = this.byId.get(front.id)?.seq === front.seq;
+      if (live && this.byId.size <= maxIds && front.timestampMs >= cutoffMs) break;
+      if (live) this.byId.delete(front.id);
+      this.head++;
+    }
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  // Live entries, oldest first: the eviction order, which a restore must reproduce.
+  entries(): Array<[string, SeenTransaction]> {
+    const out: Array<[string, SeenTransaction]> = [];
+    for (let i = this.head; i < this.queue.length; i++) {
+      const q = this.queue[i] as { id: string; seq: number };
+      const current = this.byId.get(q.id);
+      if (current?.seq === q.seq) out.push([q.id, current.entry]);
+    }
+    return out;
+  }
+}
+
+// Where the engine's state lives between records: the account map and the duplicate-id window.
+export class PartitionState {
+  readonly accounts = new Map<string, AccountState>();
+  readonly seen = new SeenIds();
+
+  apply(tx: NormalizedTx, rules: RulesConfig, watermarkMs: number): EngineOutcome {
+    const outcome = evaluate(tx, this.accounts.get(tx.accountId), this.seen.get(tx.transactionId), rules);
+    this.accounts.set(tx.accountId, outcome.account);
+    if (outcome.seen !== null) {
+      this.seen.remember(tx.transactionId, outcome.seen, !outcome.isDuplicate);
+      this.seen.trim(rules.duplicate.maxIds, watermarkMs - rules.duplicate.windowSec * 1000);
+    }
+    return outcome;
+  }
+
+  // Drop accounts whose newest event is older than cutoffMs. Returns how many went.
+  evictIdle(cutoffMs: number): number {
+    let evicted = 0;
+    for (const [id, account] of this.accounts) {
+      if (account.lastEventMs < cutoffMs) {
+        this.accounts.delete(id);
+        evicted++;
+      }
+    }
+    return evicted;
+  }
+
+  toSnapshot(): EngineSnapshot {
+    return { accounts: [...this.accounts], seen: this.seen.entries() };
+  }
+
+  static fromSnapshot(snapshot: EngineSnapshot): PartitionState {
+    const state = new PartitionState();
+    for (const [id, account] of snapshot.accounts) state.accounts.set(id, account);
+    for (const [id, entry] of snapshot.seen) state.seen.remember(id, entry, true);
+    return state;
+  }
+}
+
+// Snapshots travel as gzip'd JSON: readable after gunzip, and far smaller (account ids and field names
+// repeat) for storage in a compacted topic whose message size limit is finite. JSON numbers round-trip
+// doubles exactly, so the running means and sums restore bit for bit.
+export function encodeSnapshot(snapshot: PartitionSnapshot): Buffer {
+  return gzipSync(JSON.stringify(snapshot));
+}
+
+export function decodeSnapshot(data: Buffer): PartitionSnapshot {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(gunzipSync(data).toString('utf8'));
+  } catch (err) {
+    throw new SnapshotError(`snapshot is not gzip'd JSON: ${(err as Error).message}`, { cause: err });
+  }
+  return checkSnapshot(parsed);
+}
+
+// Shape check of the parts restore relies on. Snapshots are written by this code, so this guards
+// against storing the wrong thing or a format change, not against a hostile writer.
+export function checkSnapshot(value: unknown): PartitionSnapshot {
+  const s = value as Partial<PartitionSnapshot> | null;
+  if (typeof s !== 'object' || s === null) throw new SnapshotError('snapshot is not an object');
+  if (s.version !== SNAPSHOT_VERSION) throw new SnapshotError(`snapshot version ${String(s.version)}, expected ${SNAPSHOT_VERSION}`);
+  if (!Number.isInteger(s.partition)) throw new SnapshotError('snapshot has no partition');
+  if (typeof s.nextOffset !== 'string' || !/^\d+$/.test(s.nextOffset)) throw new SnapshotError('snapshot has no valid nextOffset');
+  if (!s.engine || !Array.isArray(s.engine.accounts) || !Array.isArray(s.engine.seen)) throw new SnapshotError('snapshot has no engine state');
+  if (!s.quality || !s.aggregates || !s.counters) throw new SnapshotError('snapshot is missing quality, aggregates or counters');
+  return s as PartitionSnapshot;
+}

@@ -1,0 +1,74 @@
+// Child processes for integration tests: the broker as its own process (for kill -9 tests) and external
+// clients (kcat, python). Every process started here is killed when the test process exits.
+
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const BUZZLINE = path.join(ROOT, 'bin/buzzline.js');
+
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
+
+export function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  return child;
+}
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+// Runs a command to completion (or until timeoutMs, then SIGKILL), with optional stdin.
+export function run(cmd: string, args: string[], opts: { input?: string | Buffer; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = track(spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: opts.env ?? process.env }));
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout?.on('data', (b: Buffer) => out.push(b));
+    child.stderr?.on('data', (b: Buffer) => err.push(b));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+    });
+    child.stdin?.on('error', () => {});
+    child.stdin?.end(opts.input ?? '');
+  });
+}
+
+export interface BrokerProcess {
+  child: ChildProcess;
+  bootstrap: string;
+  exited: Promise<number | null>;
+}
+
+// `buzzline broker` as a child process on a free port; resolves once it logs that it is listening.
+export function spawnBroker(dataDir: string, extraArgs: string[] = []): Promise<BrokerProcess> {
+  const child = track(spawn(process.execPath, [BUZZLINE, 'broker', '--port', '0', '--data-dir', dataDir, '--log-level', 'info', ...extraArgs], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    const timer = setTimeout(() => reject(new Error(`broker did not start: ${buffered}`)), 30_000);
+    child.stderr?.on('data', (b: Buffer) => (buffered += b.toString()));
+    child.stdout?.on('data', (b: Buffer) => {
+      buffered += b.toString();
+      const m = /"msg":"broker listening"/.test(buffered) ? /"port":(\d+)/.exec(buffered) : null;
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, bootstrap: `127.0.0.1:${m[1]}`, exited });
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`broker exited with ${code}: ${buffered}`)));
+  });
+}

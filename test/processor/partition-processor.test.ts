@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DEFAULT_CONFIG } from '../../src/processor/config.ts';
+import { PartitionProcessor, type InputRecord } from '../../src/processor/partition-processor.ts';
+import { record, T0, type MessageFields } from './helpers.ts';
+
+const at = (sec: number) => new Date(T0 + sec * 1000).toISOString();
+const full = (id: string, sec: number, account: string, type: string, amount: number, balance: number): MessageFields => ({
+  transaction_id: id,
+  timestamp: at(sec),
+  account_id: account,
+  customer_id: `C-${account}`,
+  account_type: 'checking',
+  transaction_type: type,
+  amount,
+  balance,
+  currency: 'EUR',
+  channel: 'card',
+});
+
+// Hand-built and commented so that each expected id can be checked by reading: default thresholds
+// (low balance 100.00, overdraft 0, z 4 with a 25.00 floor after 5 events, 5 withdrawals in 60 s,
+// drain 90% of at least 100.00, duplicate window 10 min).
+const GOLDEN: Array<MessageFields | string> = [
+  full('G-00', 0, 'ACC-1', 'deposit', 1000, 1000), //                 0: first balance 1000.00, fine
+  full('G-01', 120, 'ACC-1', 'withdraw', 20, 980), //                  1-5: a history of 20.00 withdrawals,
+  full('G-02', 240, 'ACC-1', 'withdraw', 20, 960), //                       two minutes apart (no burst)
+  full('G-03', 360, 'ACC-1', 'withdraw', 20, 940),
+  full('G-04', 480, 'ACC-1', 'withdraw', 20, 920),
+  full('G-05', 600, 'ACC-1', 'withdraw', 20, 900),
+  full('V-1', 610, 'ACC-2', 'deposit', 500, 500), //                  6
+  full('V-2', 620, 'ACC-2', 'withdraw', 5, 495), //                   7-11: five withdrawals in 40 s
+  full('V-3', 630, 'ACC-2', 'withdraw', 5, 490),
+  full('V-4', 640, 'ACC-2', 'withdraw', 5, 485),
+  full('V-5', 650, 'ACC-2', 'withdraw', 5, 480),
+  full('V-6', 660, 'ACC-2', 'withdraw', 5, 475), //                   -> V-6:velocity
+  full('G-06', 700, 'ACC-1', 'withdraw', 850, 50), //                 12: 900.00 -> 50.00: low_balance,
+  //                                                                       z = 33 large_amount, 94% drain
+  '{"account_id": "ACC-1", "amount": 5', //                           13: DLQ
+  full('G-07', 720, 'ACC-1', 'withdraw', 80, -30), //                 14: overdrawn -> G-07:overdraft
+  full('G-07', 720, 'ACC-1', 'withdraw', 80, -30), //                 15: producer retry -> G-07:duplicate
+  { account_id: 'ACC-3', transaction_type: 'low_balance', amount: 42.5 }, // 16: seed alert -> 0-16:low_balance
+  { account_id: 'ACC-4', transaction_type: 'current_balance', amount: 300 }, // 17: seed style, balance 300.00
+  { account_id: 'ACC-4', transaction_type: 'withdraw', amount: 290 }, //  18: -> 10.00: 0-18:low_balance, 0-18:drain
+  full('V-7', 670, 'ACC-2', 'withdraw', 5, 470), //                   19: burst counter was reset, no alert
+  { account_id: 'ACC-5', transaction_type: 'refund', amount: 10 }, // 20: DLQ unknown type
+];
+
+test('golden: a fixed sequence yields a fixed list of alert ids', () => {
+  const p = new PartitionProcessor(0, DEFAULT_CONFIG);
+  const results = GOLDEN.map((m, offset) => p.process(record(offset, m)));
+  assert.deepEqual(
+    results.flatMap((r) => r.alerts.map((a) => a.id)),
+    [
+      'V-6:velocity',
+      'G-06:low_balance',
+      'G-06:large_amount',
+      'G-06:drain',
+      'G-07:overdraft',
+      'G-07:duplicate',
+      '0-16:low_balance',
+      '0-18:low_balance',
+      '0-18:drain',
+    ],
+  );
+  assert.deepEqual(results.flatMap((r, offset) => (r.dlq ? [offset] : [])), [13, 20]);
+  assert.deepEqual(
+    results.flatMap((r) => r.alerts.map((a) => `${a.rule}:${a.severity}`)),
+    ['velocity:HIGH', 'low_balance:HIGH', 'large_amount:MEDIUM', 'drain:HIGH', 'overdraft:CRITICAL', 'duplicate:LOW', 'low_balance:HIGH', 'low_balance:HIGH', 'drain:HIGH'],
+  );
+});
+
+test('a bad record goes to the DLQ with reason and origin, and processing goes on', () => {
+  const p = new PartitionProcessor(2, DEFAULT_CONFIG);
+  const bad = record(7, '{"account_id": "A"', { partition: 2, timestampMs: T0 + 123 });
+  const r = p.process({ ...bad, key: Buffer.from('A') });
+  assert.deepEqual(r.alerts, []);
+  assert.ok(r.dlq);
+  assert.deepEqual(r.dlq.key, Buffer.from('A'));
+  assert.deepEqual(r.dlq.value, bad.value);
+  const { 'dlq-message': message, ...headers } = r.dlq.headers;
+  assert.deepEqual(headers, { 'dlq-reason': 'bad_json', 'dlq-topic': 'bank_alerts', 'dlq-partition': '2', 'dlq-offset': '7', 'dlq-timestamp': String(T0 + 123) });
+  assert.ok(message && message.length > 0);
+
+  const ok = p.process(record(8, { account_id: 'A', transaction_type: 'low_balance', amount: 3 }, { partition: 2 }));
+  assert.equal(ok.dlq, null);
+  assert.deepEqual(ok.alerts.map((a) => a.id), ['2-8:low_balance']);
+  const s = p.stats();
+  assert.deepEqual([s.processed, s.valid, s.dlq, s.dlqByReason], [2, 1, 1, { bad_json: 1 }]);
+  assert.equal(p.nextOffset, 9n);
+});
+
+test('records below nextOffset are skipped; records of another partition are refused', () => {
+  const p = new PartitionProcessor(0, DEFAULT_CONFIG);
+  p.process(record(5, { account_id: 'A', transaction_type: 'deposit', amount: 1 }));
+  const again = p.process(record(5, { account_id: 'A', transaction_type: 'low_balance', amount: 1 }));
+  assert.deepEqual(again, { skipped: true, tx: null, alerts: [], dlq: null, metrics: [] });
+  assert.equal(p.stats().skipped, 1);
+  assert.throws(() => p.process(record(6, null, { partition: 1 })), /partition 1 given to the processor of partition 0/);
+});
+
+test('metrics windows close with event time and carry the partition and quality counters', () => {
+  const p = new PartitionProcessor(3, DEFAULT_CONFIG);
+  const msg = { account_id: 'A', transaction_type: 'deposit', amount: 2.5 };
+  assert.deepEqual(p.process(record(0, msg, { partition: 3, timestampMs: T0 + 100, label: 'normal' })).metrics, []);
+  p.process(record(1, msg, { partition: 3, timestampMs: T0 + 200, label: 'card_testing' }));
+  const closing = p.process(record(2, msg, { partition: 3, timestampMs: T0 + 6_000 }));
+  assert.equal(closing.metrics.length, 1);
+  const [w] = closing.metrics;
+  assert.ok(w);
+  assert.deepEqual([w.partitions, w.windowStartMs, w.records, w.byType.deposit?.sumCents], [[3], T0, 2, 500]);
+  assert.deepEqual([w.quality.labeled, w.quality.positives, w.quality.episodes], [2, 1, 1]);
+  assert.deepEqual(p.closeWindowsUpTo(T0 + 20_000).map((x) => x.windowStartMs), [T0 + 6_000]);
+  assert.deepEqual(p.flush(), []);
+});
+
+test('the label header is read whatever the header container', () => {
+  const containers: Array<InputRecord['headers']> = [
+    new Map([[Buffer.from('sim-label'), Buffer.from('mule_transfer')]]),
+    new Map([['sim-label', 'mule_transfer']]),
+    [['other', 'x'], [Buffer.from('sim-label'), 'mule_transfer']],
+  ];
+  for (const headers of containers) {
+    const p = new PartitionProcessor(0, DEFAULT_CONFIG);
+    p.process({ ...record(0, { account_id: 'A', transaction_type: 'low_balance', amount: 1 }), headers });
+    const q = p.qualityTotals();
+    assert.deepEqual([q.positives, q.byRule.low_balance.tp, q.byRule.low_balance.detected], [1, 1, 1]);
+  }
+});

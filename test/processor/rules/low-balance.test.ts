@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { NormalizedTx } from '../../../src/processor/validate.ts';
+import { initialBalanceState } from '../../../src/processor/rules/balance.ts';
+import { lowBalance } from '../../../src/processor/rules/low-balance.ts';
+import { firedIds, runRule } from '../helpers.ts';
+
+const config = { enabled: true, thresholdCents: 100_00 };
+
+const cases: Array<{ name: string; steps: Array<Partial<NormalizedTx>>; fired: string[] }> = [
+  { name: 'a low_balance event always fires, whatever our threshold', steps: [{ type: 'low_balance', amountCents: 500_00 }], fired: ['t0'] },
+  {
+    name: 'crossing below the threshold fires once',
+    steps: [
+      { type: 'deposit', amountCents: 50_00, balanceCents: 200_00 },
+      { type: 'withdraw', amountCents: 150_00, balanceCents: 50_00 },
+      { type: 'withdraw', amountCents: 10_00, balanceCents: 40_00 },
+    ],
+    fired: ['t1'],
+  },
+  {
+    name: 'recovering and dropping again fires again',
+    steps: [
+      { type: 'deposit', balanceCents: 200_00 },
+      { type: 'withdraw', balanceCents: 50_00 },
+      { type: 'deposit', balanceCents: 300_00 },
+      { type: 'withdraw', balanceCents: 99_99 },
+    ],
+    fired: ['t1', 't3'],
+  },
+  { name: 'exactly at the threshold is not below it', steps: [{ balanceCents: 200_00 }, { balanceCents: 100_00 }], fired: [] },
+  { name: 'a first known balance below the threshold fires', steps: [{ type: 'current_balance', amountCents: 20_00 }], fired: ['t0'] },
+  {
+    name: 'minimal messages: balance derived from the last known one',
+    steps: [
+      { type: 'current_balance', amountCents: 200_00 },
+      { type: 'withdraw', amountCents: 150_00 },
+    ],
+    fired: ['t1'],
+  },
+  { name: 'minimal messages without any known balance never fire', steps: [{ type: 'withdraw', amountCents: 999_00 }], fired: [] },
+  {
+    name: 'a transfer of unknown direction forgets the balance',
+    steps: [
+      { type: 'current_balance', amountCents: 200_00 },
+      { type: 'savings_account', amountCents: 150_00 },
+      { type: 'withdraw', amountCents: 10_00 },
+      { type: 'current_balance', amountCents: 50_00 },
+    ],
+    fired: ['t3'],
+  },
+];
+
+for (const c of cases) {
+  test(`low_balance: ${c.name}`, () => {
+    assert.deepEqual(firedIds(runRule(lowBalance, initialBalanceState(), config, c.steps)), c.fired);
+  });
+}
+
+test('low_balance alert explains itself', () => {
+  const [, alert] = runRule(lowBalance, initialBalanceState(), config, [{ balanceCents: 200_00 }, { amountCents: 150_00, balanceCents: 50_00 }]);
+  assert.ok(alert);
+  assert.equal(alert.id, 't1:low_balance');
+  assert.equal(alert.severity, 'HIGH');
+  assert.deepEqual(alert.observed, { balance_cents: 50_00, previous_balance_cents: 200_00 });
+  assert.deepEqual(alert.threshold, { balance_cents: 100_00 });
+  assert.match(alert.explanation, /from 200\.00 to 50\.00, below the threshold 100\.00/);
+});
