@@ -45,11 +45,13 @@ export const fetchHandler = defineHandler({
       res.errorCode = ErrorCode.FETCH_SESSION_ID_NOT_FOUND;
       return res;
     }
-    const wanted = resolve(broker, req, header.apiVersion >= 13);
+    const byId = header.apiVersion >= 13;
+    const wanted = resolve(broker, req, byId);
     let result = readAll(wanted, req.maxBytes);
     if (result.bytes < req.minBytes && req.maxWaitMs > 0 && !result.failed) {
       await waitForBytes(wanted, req.minBytes - result.bytes, req.maxWaitMs, signal);
-      result = readAll(wanted, req.maxBytes);
+      // Resolve again: a topic deleted during the wait must answer as unknown, not read its closed logs.
+      result = readAll(resolve(broker, req, byId), req.maxBytes);
     }
     res.responses = result.responses;
     return res;

@@ -1,9 +1,10 @@
 // ListOffsets (key 2), versions 1-8.
 // Special timestamps: -2 earliest (log start), -1 latest (log end), -3 max timestamp (v7+: the batch
 // holding the largest timestamp), -4 earliest local (v8+: same as earliest, all data is local). Any other
-// timestamp finds the first batch whose max timestamp is >= it and answers that batch's first offset:
-// the broker never decompresses batches, so lookups are batch-granular (a consumer seeking by time may
-// see a few earlier records of that batch). No such batch answers offset -1, timestamp -1, like Kafka.
+// timestamp finds the first batch whose max timestamp is >= it; in an uncompressed batch that is the
+// exact first record at or after it, as in Kafka. Compressed batches are not decompressed, so they answer
+// the batch's first offset and max timestamp (a consumer seeking by time may see a few earlier records of
+// that batch). No such batch answers offset -1, timestamp -1, like Kafka.
 
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import { ListOffsets } from '../../protocol/messages/02-list-offsets.ts';
