@@ -2,6 +2,7 @@
 // ... is invalid. <reason>" and exits 1 without a stack trace.
 
 import { InvalidArgumentError } from 'commander';
+import { parseBrokerList } from '../kafka-brokers.ts';
 
 export function integer(min: number, max: number = Number.MAX_SAFE_INTEGER) {
   return (raw: string): number => {
@@ -32,4 +33,12 @@ export function onShutdown(stop: () => Promise<void>): void {
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
+}
+
+export function brokerList(raw: string): string[] {
+  try {
+    return parseBrokerList(raw);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }

@@ -1,0 +1,96 @@
+// Calendar arithmetic for the simulated bank. The bank keeps UTC as its local time, so "payroll at
+// 06:00" and the time-of-day activity curves line up with the ISO timestamps on the wire.
+
+export const MINUTE_MS = 60_000;
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;
+export const WEEK_MS = 7 * DAY_MS;
+
+// 1970-01-01 was a Thursday (day 4 with Sunday = 0).
+export function dayOfWeek(ms: number): number {
+  return (Math.floor(ms / DAY_MS) + 4) % 7;
+}
+
+// 0..167, Sunday 00:00 = 0; indexes the weekly activity tables.
+export function hourOfWeek(ms: number): number {
+  return dayOfWeek(ms) * 24 + Math.floor((ms % DAY_MS) / HOUR_MS);
+}
+
+export function startOfDay(ms: number): number {
+  return Math.floor(ms / DAY_MS) * DAY_MS;
+}
+
+function isWeekend(dayStartMs: number): boolean {
+  const dow = dayOfWeek(dayStartMs);
+  return dow === 0 || dow === 6;
+}
+
+// Banks move a payment that falls on a weekend to the Friday before, so a payroll is never late.
+function previousBusinessDay(dayStartMs: number): number {
+  let day = dayStartMs;
+  while (isWeekend(day)) day -= DAY_MS;
+  return day;
+}
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+}
+
+// First time strictly after `afterMs` that falls on one of `daysOfMonth` (day 31 means "last day") at
+// `timeOfDayMs`, optionally moved to the previous business day.
+export function nextMonthlyDate(afterMs: number, daysOfMonth: readonly number[], timeOfDayMs: number, businessDaysOnly: boolean): number {
+  const after = new Date(afterMs);
+  let year = after.getUTCFullYear();
+  let month = after.getUTCMonth();
+  // Three months always contain a candidate later than `afterMs`; a fourth covers a weekend shift that
+  // pulls the first candidate back before `afterMs`.
+  for (let i = 0; i < 4; i++) {
+    const candidates = daysOfMonth
+      .map((day) => {
+        const dayStart = Date.UTC(year, month, Math.min(day, daysInMonth(year, month)));
+        return (businessDaysOnly ? previousBusinessDay(dayStart) : dayStart) + timeOfDayMs;
+      })
+      .sort((a, b) => a - b);
+    for (const candidate of candidates) if (candidate > afterMs) return candidate;
+    month += 1;
+    if (month === 12) {
+      month = 0;
+      year += 1;
+    }
+  }
+  throw new Error(`no monthly date after ${new Date(afterMs).toISOString()} for days ${daysOfMonth.join(',')}`);
+}
+
+// Every other Friday; `phase` (0 or 1) picks which of the two alternating Fridays the employer uses.
+export function nextBiweeklyFriday(afterMs: number, phase: number, timeOfDayMs: number): number {
+  // Day 1 since the epoch (1970-01-02) was a Friday.
+  const firstFriday = (1 + 7 * phase) * DAY_MS + timeOfDayMs;
+  const period = 2 * WEEK_MS;
+  if (afterMs < firstFriday) return firstFriday;
+  const periods = Math.floor((afterMs - firstFriday) / period) + 1;
+  return firstFriday + periods * period;
+}
+
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+
+// Same output as Date.prototype.toISOString for years 0..9999, several times faster: the simulator stamps
+// every event and Date formatting was its single largest cost. The date part is cached per day.
+export class IsoFormatter {
+  #dayStart = Number.NaN;
+  #datePrefix = '';
+
+  format(ms: number): string {
+    const t = Math.floor(ms);
+    let inDay = t - this.#dayStart;
+    if (!(inDay >= 0 && inDay < DAY_MS)) {
+      this.#dayStart = startOfDay(t);
+      this.#datePrefix = new Date(this.#dayStart).toISOString().slice(0, 11);
+      inDay = t - this.#dayStart;
+    }
+    const hours = Math.floor(inDay / HOUR_MS);
+    const minutes = Math.floor((inDay % HOUR_MS) / MINUTE_MS);
+    const seconds = Math.floor((inDay % MINUTE_MS) / 1000);
+    return `${this.#datePrefix}${TWO_DIGITS[hours]}:${TWO_DIGITS[minutes]}:${TWO_DIGITS[seconds]}.${THREE_DIGITS[inDay % 1000]}Z`;
+  }
+}

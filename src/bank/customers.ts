@@ -1,0 +1,180 @@
+// The simulated bank's customers and their accounts. A balance is only ever changed by the simulator
+// while it emits the event that explains the change, which is what makes the stream reconcile.
+
+import type { AccountType } from './transaction.ts';
+import type { Cents } from './money.ts';
+import { BACKGROUND_ACTIONS, PROFILE_NAMES, PROFILES } from './profiles.ts';
+import type { BackgroundAction, Profile, Range } from './profiles.ts';
+import type { Rng } from './rng.ts';
+import { HOUR_MS, MINUTE_MS } from './calendar.ts';
+
+export interface Account {
+  readonly id: string;
+  readonly type: AccountType;
+  readonly customerId: string;
+  readonly customerIndex: number;
+  balance: Cents;
+  // Accounts join the stream with an opening deposit the first time they are touched, so every cent of
+  // a balance is accounted for by an event.
+  opened: boolean;
+  readonly openingBalance: Cents;
+  readonly lowBalanceThreshold: Cents;
+  readonly overdraftLimit: Cents;
+}
+
+export interface Bill {
+  readonly name: 'housing' | 'utilities' | 'phone' | 'insurance';
+  readonly dayOfMonth: number;
+  readonly timeOfDayMs: number;
+  readonly amount: Cents;
+  // Utilities vary month to month; rent and insurance do not.
+  readonly variable: boolean;
+}
+
+// Median amount (cents) of one event of each background action, derived from the customer's budget.
+export type ActionMedians = Readonly<Record<BackgroundAction, Cents>>;
+
+export interface Customer {
+  readonly id: string;
+  readonly index: number;
+  readonly profile: Profile;
+  readonly checking: Account;
+  readonly savings: Account | undefined;
+  readonly monthlyNetIncome: Cents;
+  readonly payPerPeriod: Cents;
+  readonly payrollPhase: number; // which alternate Friday a biweekly employer pays
+  readonly payrollTimeOfDayMs: number;
+  readonly savingsRate: number;
+  readonly bills: readonly Bill[];
+  readonly statementDay: number; // statement cycle day, 1..28
+  readonly eventsPerDay: number;
+  readonly medians: ActionMedians;
+  readonly overdraftProtection: boolean;
+}
+
+// Spread of each action's amounts (log-normal sigma): card purchases are the most skewed.
+export const AMOUNT_SIGMA: Readonly<Record<BackgroundAction, number>> = {
+  card: 0.9,
+  atm: 0.5,
+  inquiry: 0,
+  cash_deposit: 0.6,
+  transfer_in: 0.7,
+  from_savings: 0.6,
+  to_savings: 0.6,
+};
+
+const DAYS_PER_MONTH = 30.44;
+const PAY_PERIODS_PER_MONTH = { biweekly: 26 / 12, semimonthly: 2, monthly: 1, pension: 1 } as const;
+
+function inRange(rng: Rng, range: Range): number {
+  return rng.uniform(range.min, range.max);
+}
+
+function pad(n: number): string {
+  return String(n).padStart(7, '0');
+}
+
+// Converts a desired mean into the median of a log-normal with the given sigma (mean = median·e^(σ²/2)).
+function medianForMean(mean: number, sigma: number): Cents {
+  return Math.max(1, Math.round(mean / Math.exp((sigma * sigma) / 2)));
+}
+
+function makeBills(rng: Rng, monthlyBills: Cents): Bill[] {
+  const housingShare = rng.uniform(0.55, 0.7);
+  const rest = 1 - housingShare;
+  const at = (hour: number): number => hour * HOUR_MS + rng.int(0, 59) * MINUTE_MS;
+  return [
+    { name: 'housing', dayOfMonth: rng.pick([1, 1, 1, 3, 5]), timeOfDayMs: at(rng.int(6, 9)), amount: Math.round(monthlyBills * housingShare), variable: false },
+    { name: 'utilities', dayOfMonth: rng.int(5, 25), timeOfDayMs: at(rng.int(7, 11)), amount: Math.round(monthlyBills * rest * 0.45), variable: true },
+    { name: 'phone', dayOfMonth: rng.int(1, 28), timeOfDayMs: at(rng.int(8, 12)), amount: Math.round(monthlyBills * rest * 0.2), variable: false },
+    { name: 'insurance', dayOfMonth: rng.int(1, 28), timeOfDayMs: at(rng.int(8, 12)), amount: Math.round(monthlyBills * rest * 0.35), variable: false },
+  ];
+}
+
+function makeCustomer(rng: Rng, index: number, profile: Profile, withSavings: boolean): Customer {
+  const id = pad(index + 1);
+  const monthlyNetIncome = Math.round(rng.logNormal(profile.monthlyNetIncome.median, profile.monthlyNetIncome.sigma));
+  const spendRatio = inRange(rng, profile.spendRatio);
+  const billsShare = Math.min(inRange(rng, profile.billsShare), spendRatio * 0.8);
+  const savingsRate = withSavings ? inRange(rng, profile.savingsRate) : 0;
+  const discretionary = monthlyNetIncome * (spendRatio - billsShare);
+  const eventsPerDay = profile.eventsPerDay * rng.logNormal(1, 0.4);
+
+  let weightTotal = 0;
+  for (const action of BACKGROUND_ACTIONS) weightTotal += profile.actionWeights[action];
+  const perMonth = (action: BackgroundAction): number =>
+    Math.max(0.01, (eventsPerDay * DAYS_PER_MONTH * profile.actionWeights[action]) / weightTotal);
+  const medians: ActionMedians = {
+    card: medianForMean((discretionary * profile.cardSpendShare) / perMonth('card'), AMOUNT_SIGMA.card),
+    atm: medianForMean((discretionary * (1 - profile.cardSpendShare)) / perMonth('atm'), AMOUNT_SIGMA.atm),
+    inquiry: 0,
+    cash_deposit: medianForMean((monthlyNetIncome * profile.cashShare) / perMonth('cash_deposit'), AMOUNT_SIGMA.cash_deposit),
+    transfer_in: medianForMean((monthlyNetIncome * profile.transferInShare) / perMonth('transfer_in'), AMOUNT_SIGMA.transfer_in),
+    from_savings: medianForMean(monthlyNetIncome * 0.08, AMOUNT_SIGMA.from_savings),
+    to_savings: medianForMean(monthlyNetIncome * 0.05, AMOUNT_SIGMA.to_savings),
+  };
+
+  const customerId = `CUS-${id}`;
+  const lowBalanceThreshold = Math.round(inRange(rng, profile.lowBalanceThreshold) / 100) * 100;
+  const checking: Account = {
+    id: `CHK-${id}`,
+    type: 'checking',
+    customerId,
+    customerIndex: index,
+    balance: 0,
+    opened: false,
+    openingBalance: Math.max(100, Math.round(monthlyNetIncome * inRange(rng, profile.openingCheckingMonths))),
+    lowBalanceThreshold,
+    overdraftLimit: rng.pick(profile.overdraftLimits),
+  };
+  const savings: Account | undefined = withSavings
+    ? {
+        id: `SAV-${id}`,
+        type: 'savings',
+        customerId,
+        customerIndex: index,
+        balance: 0,
+        opened: false,
+        openingBalance: Math.max(100, Math.round(monthlyNetIncome * inRange(rng, profile.openingSavingsMonths))),
+        lowBalanceThreshold: Math.round(lowBalanceThreshold / 2),
+        overdraftLimit: 0,
+      }
+    : undefined;
+  return {
+    id: customerId,
+    index,
+    profile,
+    checking,
+    savings,
+    monthlyNetIncome,
+    payPerPeriod: Math.round((monthlyNetIncome * (1 - profile.transferInShare - profile.cashShare)) / PAY_PERIODS_PER_MONTH[profile.payroll]),
+    payrollPhase: rng.int(0, 1),
+    payrollTimeOfDayMs: rng.int(5, 6) * HOUR_MS + rng.int(0, 59) * MINUTE_MS,
+    savingsRate,
+    bills: makeBills(rng, monthlyNetIncome * billsShare),
+    statementDay: rng.int(1, 28),
+    eventsPerDay,
+    medians,
+    overdraftProtection: withSavings && rng.chance(profile.overdraftProtectionProbability),
+  };
+}
+
+// Customers until exactly `accountCount` accounts exist: each has a checking account and, depending on
+// the profile, a savings account (the last customer may get checking only to hit the count).
+export function createPopulation(rng: Rng, accountCount: number): Customer[] {
+  if (!Number.isInteger(accountCount) || accountCount < 1) throw new RangeError(`accounts must be an integer >= 1, got ${accountCount}`);
+  const shares = PROFILE_NAMES.map((name) => PROFILES[name].populationShare);
+  const customers: Customer[] = [];
+  let accounts = 0;
+  while (accounts < accountCount) {
+    const profile = PROFILES[PROFILE_NAMES[rng.weighted(shares)] ?? 'young_professional'];
+    const withSavings = accountCount - accounts >= 2 && rng.chance(profile.hasSavingsProbability);
+    customers.push(makeCustomer(rng, customers.length, profile, withSavings));
+    accounts += withSavings ? 2 : 1;
+  }
+  return customers;
+}
+
+export function accountsOf(customer: Customer): Account[] {
+  return customer.savings ? [customer.checking, customer.savings] : [customer.checking];
+}

@@ -1,0 +1,65 @@
+// `buzzline produce`: stream simulated banking transactions into Kafka. Flags override environment
+// variables, which override `.env`; see src/producer/config.ts for names and rules.
+
+import { Command } from 'commander';
+import { ConfigError, DEFAULTS, ENV_VARS, mergedEnv, readDotEnv, resolveProducerConfig } from '../producer/config.ts';
+import type { ProduceFlags } from '../producer/config.ts';
+import { runProducer } from '../producer/producer.ts';
+import type { ProducerTotals } from '../producer/producer.ts';
+import { onShutdown } from './options.ts';
+
+function summary(totals: ProducerTotals, topic: string): string {
+  const seconds = totals.elapsedMs / 1000;
+  const fraud = totals.produced - totals.byLabel.normal;
+  const lines = [
+    `produced ${totals.produced.toLocaleString('en-US')} messages to ${topic} in ${seconds.toFixed(1)}s (${Math.round(totals.produced / Math.max(seconds, 0.001)).toLocaleString('en-US')} msg/s), ${fraud} fraud-labelled, stopped by ${totals.stoppedBy}`,
+    `replay with --seed ${totals.seed} --start ${new Date(totals.startMs).toISOString()}`,
+  ];
+  if (totals.unsent > 0) lines.push(`${totals.unsent.toLocaleString('en-US')} generated messages were not delivered: the broker stayed unreachable`);
+  return lines.join('\n');
+}
+
+export function produceCommand(): Command {
+  const env = (flag: keyof ProduceFlags) => `[env ${ENV_VARS[flag]}]`;
+  return new Command('produce')
+    .description('stream simulated banking transactions (deposits, withdrawals, transfers, fraud) into Kafka')
+    .option('--brokers <list>', `bootstrap brokers, host:port[,host:port] (default ${DEFAULTS.brokers}) ${env('brokers')}`)
+    .option('--topic <name>', `topic to produce to (default ${DEFAULTS.topic}) ${env('topic')}`)
+    .option('--rate <n>', `messages per second, 0 = as fast as possible (default ${DEFAULTS.rate}) ${env('rate')}`)
+    .option('--count <n>', `stop after n messages ${env('count')}`)
+    .option('--duration <time>', `stop after this long: 90, 500ms, 60s, 5m, 1h ${env('duration')}`)
+    .option('--seed <seed>', `seed for a reproducible stream (default random, printed at the end) ${env('seed')}`)
+    .option('--start <time>', `simulated start time, ISO 8601 or "now" (default now) ${env('start')}`)
+    .option('--accounts <n>', `number of accounts (default ${DEFAULTS.accounts}) ${env('accounts')}`)
+    .option('--fraud-rate <share>', `share of events from fraud scenarios, 0..0.5 (default ${DEFAULTS.fraudRate}) ${env('fraudRate')}`)
+    .option('--acks <acks>', `all | 1 | 0 (default ${DEFAULTS.acks}) ${env('acks')}`)
+    .option('--batch-size <n>', `most messages per produce request (default ${DEFAULTS.batchSize}) ${env('batchSize')}`)
+    .option('--max-in-flight <n>', `produce requests awaiting acknowledgement (default ${DEFAULTS.maxInFlight}) ${env('maxInFlight')}`)
+    .option('--log-level <level>', `level for ${DEFAULTS.logFile}; every message is logged at info, use warn at high rates (default ${DEFAULTS.logLevel}) ${env('logLevel')}`)
+    .option('--log-file <path>', `where to log (default ${DEFAULTS.logFile}) ${env('logFile')}`)
+    .action(async (flags: ProduceFlags, command: Command) => {
+      let config;
+      try {
+        config = resolveProducerConfig(flags, mergedEnv(readDotEnv()));
+      } catch (error) {
+        if (error instanceof ConfigError) command.error(`error: ${error.message}`, { exitCode: 2, code: error.code });
+        throw error;
+      }
+      const controller = new AbortController();
+      const done = runProducer(config, controller.signal).then(
+        (totals) => {
+          console.log(summary(totals, config.topic));
+        },
+        (error: unknown) => {
+          console.error(`buzzline produce: ${(error as Error).message}`);
+          process.exitCode = 1;
+        },
+      );
+      // Ctrl+C stops generating, waits for batches in flight (bounded), prints the totals and exits 0.
+      onShutdown(() => {
+        controller.abort();
+        return done;
+      });
+      await done;
+    });
+}

@@ -1,0 +1,324 @@
+// `buzzline produce`: the banking simulator's events into Kafka through @platformatic/kafka, and nothing
+// else: no broker internals, so `--brokers` can point at the embedded broker or a real cluster.
+//
+// Pipeline: generate a batch (key = account_id, JSON value, `sim-label` header) -> send it as one produce
+// request -> on acknowledgement count it and log every message. Up to `maxInFlight` batches are awaiting
+// acknowledgement at once so generation overlaps the broker's work. `--rate` paces batches against the
+// wall clock; `--rate 0` sends as fast as acknowledgements allow. A broker that cannot be reached is
+// reported in one line and retried with backoff until it comes back or the run is stopped.
+//
+// Ordering: failed batches are resent in generation order, but with several batches in flight one can
+// fail while a later one succeeds and is written first, exactly as with Kafka's non-idempotent producer.
+// `--max-in-flight 1` keeps every account's events in order even across broker failures.
+
+import { compatibilityPartitioner, noopSerializer, Producer, stringSerializer } from '@platformatic/kafka';
+import type { MessageToProduce, Partitioner } from '@platformatic/kafka';
+import type { Logger } from 'pino';
+import { Simulator } from '../bank/simulator.ts';
+import type { SimEvent } from '../bank/simulator.ts';
+import { SIM_LABEL_HEADER, SIM_LABELS, TRANSACTION_TYPES } from '../bank/transaction.ts';
+import type { SimLabel, TransactionType } from '../bank/transaction.ts';
+import { createLogger } from '../logging.ts';
+import type { ProducerConfig } from './config.ts';
+
+// Keys and headers are handed over as ready-made Buffers: there are only `accounts` distinct keys and
+// five distinct headers, so encoding them once instead of per message takes a measurable share of the
+// producer's CPU off the hot path at 100k+ msg/s.
+type Message = MessageToProduce<Buffer, string, Buffer, Buffer>;
+type Headers = Map<Buffer, Buffer>;
+
+const LABEL_HEADERS: Readonly<Record<SimLabel, Headers>> = Object.fromEntries(
+  SIM_LABELS.map((label) => [label, new Map([[Buffer.from(SIM_LABEL_HEADER), Buffer.from(label)]])]),
+) as Record<SimLabel, Headers>;
+
+// Murmur2 masked to 31 bits, as the Java client does, so keys land on the same partitions as with any
+// other Kafka producer; memoised per key Buffer since each account's key Buffer is reused.
+function cachingPartitioner(): Partitioner<Buffer, string, Buffer, Buffer> {
+  const cache = new WeakMap<Buffer, number>();
+  return (message, key) => {
+    if (key === undefined) return compatibilityPartitioner(message, key);
+    let hash = cache.get(key);
+    if (hash === undefined) {
+      hash = compatibilityPartitioner(message, key);
+      cache.set(key, hash);
+    }
+    return hash;
+  };
+}
+
+export interface ProducerTotals {
+  produced: number; // acknowledged by the broker (or written, with --acks 0)
+  unsent: number; // generated but given up on at shutdown because the broker stayed unreachable
+  bytes: number; // value bytes produced
+  elapsedMs: number;
+  byType: Record<TransactionType, number>;
+  byLabel: Record<SimLabel, number>;
+  seed: string;
+  startMs: number; // simulated start, to replay the run with --seed and --start
+  lastTimestamp: string | undefined; // simulated time of the last produced event
+  stoppedBy: 'count' | 'duration' | 'signal';
+}
+
+export interface ProducerHooks {
+  logger?: Logger; // default: pino to config.logFile at config.logLevel
+  statusStream?: NodeJS.WritableStream | undefined; // default: stderr when it is a terminal
+  report?: (line: string) => void; // one-line problems for the operator; default: stderr
+}
+
+// After a stop request, batches still waiting on an unreachable broker get this long before they are
+// counted as unsent, so Ctrl+C always ends the run promptly.
+const FLUSH_TIMEOUT_MS = 5_000;
+const STATUS_INTERVAL_MS = 500;
+const MAX_BACKOFF_MS = 10_000;
+
+// The library nests the real cause (ECONNREFUSED, ...) a few AggregateErrors deep; operators need that
+// line, not the wrapper's "metadata failed 2 times" or a stack trace.
+export function describeKafkaError(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && current instanceof Error; depth++) {
+    const message = current.message.replace(/\.$/, '');
+    if (!/failed \d+ times?$/.test(message) && !parts.includes(message)) parts.push(message);
+    const nested: unknown[] = (current as Error & { errors?: unknown[] }).errors ?? [];
+    current = nested[0] ?? current.cause;
+  }
+  return parts.length > 0 ? parts.join(': ') : String(error);
+}
+
+function emptyCounts<K extends string>(keys: readonly K[]): Record<K, number> {
+  return Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
+}
+
+function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+function formatElapsed(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+export async function runProducer(config: ProducerConfig, signal?: AbortSignal, hooks: ProducerHooks = {}): Promise<ProducerTotals> {
+  const logger = hooks.logger ?? createLogger('banking-producer', { level: config.logLevel, file: config.logFile });
+  // On a terminal the status line is cleared first so the problem does not end up glued to it.
+  const report = hooks.report ?? ((line: string) => process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[2K' : ''}${line}\n`));
+  const statusStream = 'statusStream' in hooks ? hooks.statusStream : process.stderr.isTTY ? process.stderr : undefined;
+  const logMessages = logger.isLevelEnabled('info');
+
+  const simulator = new Simulator({ seed: config.seed, accounts: config.accounts, fraudRate: config.fraudRate, startMs: config.startMs });
+  const keys = new Map<string, Buffer>();
+  const producer = new Producer<Buffer, string, Buffer, Buffer>({
+    clientId: config.clientId,
+    bootstrapBrokers: config.brokers,
+    serializers: { key: noopSerializer, value: stringSerializer, headerKey: noopSerializer, headerValue: noopSerializer },
+    acks: config.acks,
+    partitioner: cachingPartitioner(),
+    autocreateTopics: true,
+    // Short library-level retries; the loop below owns the long wait for a broker that is down.
+    retries: 1,
+    retryDelay: 250,
+    connectTimeout: 5_000,
+  });
+
+  const totals: ProducerTotals = {
+    produced: 0,
+    unsent: 0,
+    bytes: 0,
+    elapsedMs: 0,
+    byType: emptyCounts(TRANSACTION_TYPES),
+    byLabel: emptyCounts(SIM_LABELS),
+    seed: config.seed,
+    startMs: config.startMs,
+    lastTimestamp: undefined,
+    stoppedBy: 'signal',
+  };
+  logger.info({ event: 'start', seed: config.seed, start: new Date(config.startMs).toISOString(), brokers: config.brokers, topic: config.topic, rate: config.rate, count: config.count, durationMs: config.durationMs, accounts: config.accounts, fraudRate: config.fraudRate, acks: config.acks }, 'producer starting');
+
+  const startedAt = performance.now();
+  let flushDeadline = Number.POSITIVE_INFINITY;
+  let retrying: string | undefined;
+  const onAbort = () => {
+    flushDeadline = performance.now() + FLUSH_TIMEOUT_MS;
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const stopRetrying = (): boolean => performance.now() >= flushDeadline;
+
+  // Runs `operation` until it succeeds, or returns false once a stop request's flush time is used up.
+  const withRetry = async (what: string, operation: () => Promise<unknown>): Promise<boolean> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await operation();
+        if (retrying) {
+          report(`buzzline produce: connected to ${config.brokers.join(',')} again`);
+          logger.info({ event: 'recovered', what }, 'broker reachable again');
+          retrying = undefined;
+        }
+        return true;
+      } catch (error) {
+        const reason = describeKafkaError(error);
+        const backoff = Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(attempt - 1, 5));
+        retrying = reason;
+        logger.warn({ event: 'retry', what, attempt, reason, backoffMs: backoff }, 'produce failed, retrying');
+        if (stopRetrying() || (signal?.aborted && what === 'connect')) return false;
+        report(`buzzline produce: cannot ${what} via ${config.brokers.join(',')} (${reason}); retrying in ${(backoff / 1000).toFixed(1)}s [attempt ${attempt}]`);
+        // Before a stop request the wait ends early on the request; after it, the wait is only capped by
+        // the flush deadline (an already-aborted signal would turn it into a busy loop).
+        await abortableSleep(Math.min(backoff, Math.max(0, flushDeadline - performance.now())), signal?.aborted ? undefined : signal);
+        if (stopRetrying()) return false;
+      }
+    }
+  };
+
+  // Status line: redrawn in place on a terminal.
+  let lastStatusAt = startedAt;
+  let lastStatusProduced = 0;
+  let inFlightCount = 0;
+  const drawStatus = () => {
+    if (!statusStream) return;
+    const now = performance.now();
+    const rate = ((totals.produced - lastStatusProduced) * 1000) / Math.max(1, now - lastStatusAt);
+    lastStatusAt = now;
+    lastStatusProduced = totals.produced;
+    const fraud = totals.produced - totals.byLabel.normal;
+    const sim = totals.lastTimestamp ? totals.lastTimestamp.slice(0, 16).replace('T', ' ') : '-';
+    const state = retrying ? ` | RETRYING: ${retrying.slice(0, 60)}` : '';
+    statusStream.write(`\r\x1b[2K${totals.produced.toLocaleString('en-US')} sent | ${Math.round(rate).toLocaleString('en-US')} msg/s | fraud ${fraud} | in flight ${inFlightCount} | sim ${sim} | ${formatElapsed(now - startedAt)}${state}`);
+  };
+  const statusTimer = statusStream ? setInterval(drawStatus, STATUS_INTERVAL_MS) : undefined;
+  statusTimer?.unref();
+
+  const connected = await withRetry('connect', () => producer.metadata({ topics: [config.topic], autocreateTopics: true }));
+
+  // What a batch adds to the totals once acknowledged. Events are only kept for the per-message log:
+  // holding ~1000 objects per in-flight batch otherwise costs a good share of the run in GC.
+  interface Batch {
+    messages: Message[];
+    events: SimEvent[] | undefined;
+    counts: Uint32Array; // TRANSACTION_TYPES, then SIM_LABELS
+    bytes: number;
+    lastTimestamp: string | undefined;
+  }
+  const typeIndex = new Map<string, number>(TRANSACTION_TYPES.map((t, i) => [t, i]));
+  const labelIndex = new Map<string, number>(SIM_LABELS.map((l, i) => [l, TRANSACTION_TYPES.length + i]));
+  const record = (batch: Batch) => {
+    TRANSACTION_TYPES.forEach((type, i) => (totals.byType[type] += batch.counts[i] ?? 0));
+    SIM_LABELS.forEach((label, i) => (totals.byLabel[label] += batch.counts[TRANSACTION_TYPES.length + i] ?? 0));
+    totals.produced += batch.messages.length;
+    totals.bytes += batch.bytes;
+    totals.lastTimestamp = batch.lastTimestamp ?? totals.lastTimestamp;
+    if (batch.events) for (const event of batch.events) logger.info({ event: 'produced', key: event.key, label: event.label, tx: event.value });
+  };
+
+  // Retries happen in batch order (each waits for the batch before it), so after an outage the backlog
+  // reaches the broker in the order it was generated.
+  let previous: Promise<void> = Promise.resolve();
+  const inFlight = new Set<Promise<void>>();
+  const send = (batch: Batch) => {
+    const before = previous;
+    const { messages } = batch;
+    const attempt = producer.send({ messages }).then(
+      () => record(batch),
+      async (error: unknown) => {
+        await before;
+        const ok = await withRetry('produce', () => producer.send({ messages }));
+        if (ok) record(batch);
+        else totals.unsent += messages.length;
+        // The first failure is reported by the retry loop; this keeps its reason in the log too.
+        logger.debug({ event: 'send-error', reason: describeKafkaError(error) });
+      },
+    );
+    const tracked = attempt.finally(() => {
+      inFlight.delete(tracked);
+      inFlightCount = inFlight.size;
+    });
+    previous = tracked;
+    inFlight.add(tracked);
+    inFlightCount = inFlight.size;
+  };
+
+  let generated = 0;
+  let paced = 0; // messages the pacing clock has released so far
+  if (connected) {
+    for (;;) {
+      if (signal?.aborted) {
+        totals.stoppedBy = 'signal';
+        break;
+      }
+      const elapsed = performance.now() - startedAt;
+      if (config.count !== undefined && generated >= config.count) {
+        totals.stoppedBy = 'count';
+        break;
+      }
+      if (config.durationMs !== undefined && elapsed >= config.durationMs) {
+        totals.stoppedBy = 'duration';
+        break;
+      }
+      let quota = config.batchSize;
+      if (config.rate > 0) {
+        let due = Math.floor((elapsed / 1000) * config.rate) - paced;
+        // After a stall (broker outage) catch up by at most one second's worth, not with a flood.
+        const maxBurst = Math.max(1, Math.ceil(config.rate));
+        if (due > maxBurst) {
+          paced += due - maxBurst;
+          due = maxBurst;
+        }
+        if (due <= 0) {
+          const nextDueMs = ((paced + 1) / config.rate) * 1000 - elapsed;
+          const untilEnd = config.durationMs !== undefined ? config.durationMs - elapsed : Number.POSITIVE_INFINITY;
+          await abortableSleep(Math.max(1, Math.min(nextDueMs, untilEnd, 100)), signal);
+          continue;
+        }
+        quota = Math.min(quota, due);
+      }
+      if (config.count !== undefined) quota = Math.min(quota, config.count - generated);
+
+      const batch: Batch = { messages: new Array<Message>(quota), events: logMessages ? new Array<SimEvent>(quota) : undefined, counts: new Uint32Array(TRANSACTION_TYPES.length + SIM_LABELS.length), bytes: 0, lastTimestamp: undefined };
+      for (let i = 0; i < quota; i++) {
+        const event = simulator.nextEvent();
+        if (batch.events) batch.events[i] = event;
+        let key = keys.get(event.key);
+        if (key === undefined) {
+          key = Buffer.from(event.key);
+          keys.set(event.key, key);
+        }
+        const value = JSON.stringify(event.value);
+        // Every field is ASCII (ids, fixed vocabularies, numbers), so string length = byte length.
+        batch.bytes += value.length;
+        batch.counts[typeIndex.get(event.value.transaction_type) ?? 0]! += 1;
+        batch.counts[labelIndex.get(event.label) ?? 0]! += 1;
+        batch.messages[i] = { topic: config.topic, key, value, headers: LABEL_HEADERS[event.label] };
+        if (i === quota - 1) batch.lastTimestamp = event.value.timestamp;
+      }
+      generated += quota;
+      paced += quota;
+      send(batch);
+      while (inFlight.size >= config.maxInFlight) await Promise.race(inFlight);
+    }
+  }
+
+  // Flush: every generated batch is either acknowledged or, if the broker stays away past the flush
+  // timeout after a stop request, counted as unsent.
+  await Promise.all(inFlight);
+  signal?.removeEventListener('abort', onAbort);
+  if (statusTimer) clearInterval(statusTimer);
+  drawStatus();
+  statusStream?.write('\n');
+  try {
+    await producer.close();
+  } catch (error) {
+    logger.warn({ event: 'close-error', reason: describeKafkaError(error) }, 'error while closing the producer');
+  }
+  totals.elapsedMs = performance.now() - startedAt;
+  logger.info({ event: 'stop', ...totals }, 'producer stopped');
+  await new Promise<void>((resolve) => logger.flush(() => resolve()));
+  return totals;
+}
