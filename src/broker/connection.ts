@@ -158,7 +158,7 @@ export class Connection {
       this.fail(`${reason}, closing connection`, { ...ident, api: api.name, err: (err as Error).message });
       return;
     }
-    const ctx: RequestContext = { broker: this.broker, header, connectionId: this.id, signal: this.abort.signal };
+    const ctx: RequestContext = { broker: this.broker, header, connectionId: this.id, clientHost: `/${this.socket.remoteAddress ?? ''}`, signal: this.abort.signal };
     let response: unknown;
     try {
       response = await handler.handle(request, ctx);

@@ -1,7 +1,10 @@
-// What every handler can reach: the broker's configuration, its identity on the wire, the topic store and
-// the logger. One instance per running broker.
+// What every handler can reach: the broker's configuration, its identity on the wire, the topic store, the
+// group coordinator, the idempotent-producer state and the logger. One instance per running broker.
 
 import type { Logger } from 'pino';
+import type { GroupCoordinator } from './coordinator/group-coordinator.ts';
+import type { ProducerIdAllocator } from './coordinator/producer-ids.ts';
+import type { ProducerStateManager } from './coordinator/producer-state.ts';
 import type { TopicStore } from './topic-store.ts';
 
 export interface BrokerConfig {
@@ -14,6 +17,12 @@ export interface BrokerConfig {
   autoCreateTopics: boolean;
   maxFrameBytes: number;
   nodeId: number;
+  // Kafka's group.min.session.timeout.ms / group.max.session.timeout.ms: JoinGroup outside the range gets
+  // INVALID_SESSION_TIMEOUT.
+  groupMinSessionTimeoutMs: number;
+  groupMaxSessionTimeoutMs: number;
+  // Kafka's group.initial.rebalance.delay.ms: how long a group leaving Empty waits for more members.
+  groupInitialRebalanceDelayMs: number;
 }
 
 export const DEFAULT_BROKER_CONFIG: BrokerConfig = {
@@ -25,12 +34,18 @@ export const DEFAULT_BROKER_CONFIG: BrokerConfig = {
   autoCreateTopics: true,
   maxFrameBytes: 100 * 1024 * 1024,
   nodeId: 1,
+  groupMinSessionTimeoutMs: 6_000,
+  groupMaxSessionTimeoutMs: 1_800_000,
+  groupInitialRebalanceDelayMs: 3_000,
 };
 
 export interface BrokerContext {
   readonly config: BrokerConfig;
   readonly clusterId: string;
   readonly topics: TopicStore;
+  readonly coordinator: GroupCoordinator;
+  readonly producers: ProducerStateManager;
+  readonly producerIds: ProducerIdAllocator;
   readonly logger: Logger;
   // The address clients should use: the advertised host and the port actually bound (port 0 → real port).
   endpoint(): { host: string; port: number };

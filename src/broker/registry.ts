@@ -9,6 +9,8 @@ export interface RequestContext {
   readonly broker: BrokerContext;
   readonly header: RequestHeader;
   readonly connectionId: number;
+  // The client's address as Kafka reports it in DescribeGroups ("/127.0.0.1").
+  readonly clientHost: string;
   // Aborted when the connection closes or the broker shuts down; long polls stop waiting.
   readonly signal: AbortSignal;
 }

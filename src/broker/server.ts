@@ -6,6 +6,9 @@ import net from 'node:net';
 import type { Logger } from 'pino';
 import { createLogger } from '../logging.ts';
 import { Connection } from './connection.ts';
+import { GroupCoordinator } from './coordinator/group-coordinator.ts';
+import { ProducerIdAllocator } from './coordinator/producer-ids.ts';
+import { ProducerStateManager } from './coordinator/producer-state.ts';
 import { DEFAULT_BROKER_CONFIG } from './context.ts';
 import type { BrokerConfig, BrokerContext } from './context.ts';
 import { buildRegistry } from './handlers/index.ts';
@@ -36,12 +39,36 @@ export class Broker {
     const config: BrokerConfig = { ...DEFAULT_BROKER_CONFIG, ...overrides };
     const logger = givenLogger ?? createLogger('broker');
     const topics = TopicStore.open(config.dataDir);
+    let producers: ProducerStateManager | null = null;
+    let coordinator: GroupCoordinator;
+    let producerIds: ProducerIdAllocator;
+    try {
+      producerIds = ProducerIdAllocator.open(config.dataDir);
+      producers = ProducerStateManager.open(topics, logger);
+      coordinator = GroupCoordinator.open({
+        dataDir: config.dataDir,
+        topics,
+        logger,
+        config: {
+          minSessionTimeoutMs: config.groupMinSessionTimeoutMs,
+          maxSessionTimeoutMs: config.groupMaxSessionTimeoutMs,
+          initialRebalanceDelayMs: config.groupInitialRebalanceDelayMs,
+        },
+      });
+    } catch (err) {
+      producers?.close();
+      topics.close();
+      throw err;
+    }
     const registry = buildRegistry();
     const server = net.createServer();
     const context: BrokerContext = {
       config,
       clusterId: topics.clusterId,
       topics,
+      coordinator,
+      producers,
+      producerIds,
       logger,
       endpoint: () => {
         const addr = server.address();
@@ -66,6 +93,8 @@ export class Broker {
       });
     } catch (err) {
       clearInterval(broker.retentionTimer);
+      coordinator.close();
+      producers.close();
       topics.close();
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EADDRINUSE') throw new Error(`cannot listen on ${config.host}:${config.port}: the port is already in use`, { cause: err });
@@ -94,6 +123,9 @@ export class Broker {
       this.server.close(() => resolve());
       for (const c of this.connections) c.close();
     }).then(() => {
+      this.context.coordinator.close();
+      // Snapshots of the producer state are taken at the logs' end offsets, so before the logs close.
+      this.context.producers.close();
       this.context.topics.flush();
       this.context.topics.close();
       this.context.logger.info('broker stopped');

@@ -4,10 +4,14 @@
 // - Each partition's records are validated (magic, lengths, CRC32C) and appended as received with
 //   offsets assigned by patching baseOffset; a bad batch fails its partition with CORRUPT_MESSAGE or
 //   INVALID_RECORD and nothing of it is written. Topics are not auto-created here, only by Metadata.
-// - Idempotent producers: batches with a producer id go through the producer-state check.
+// - Idempotent producers: batches with a producer id go through the producer-state check
+//   (coordinator/producer-state.ts). A retried batch already in the log is acknowledged with the offset it
+//   got the first time and not appended again; a gap in the sequence is OUT_OF_ORDER_SEQUENCE_NUMBER, an
+//   older epoch INVALID_PRODUCER_EPOCH. Transactional batches are refused (INVALID_TXN_STATE).
 
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import { Produce } from '../../protocol/messages/00-produce.ts';
+import { splitBatches } from '../../protocol/record-batch.ts';
 import type { Infer } from '../../protocol/schema.ts';
 import { LogError } from '../log/log-error.ts';
 import { defineHandler } from '../registry.ts';
@@ -37,15 +41,28 @@ function append(broker: BrokerContext, topic: string, index: number, records: Bu
   const partition = broker.topics.partition(topic, index);
   if (!partition) return failed(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic-partition ${topic}-${index}`);
   if (records === null || records.length === 0) return failed(index, ErrorCode.CORRUPT_MESSAGE, 'no records');
+  const split = splitBatches(records);
+  if (!split.ok) return rejected(broker, topic, index, clientId, split.errorCode, split.message);
+  const check = broker.producers.forPartition(partition).check(split.batches.map((b) => b.header));
+  if (check.kind === 'duplicate') {
+    broker.logger.debug({ topic, partition: index, clientId, baseOffset: check.firstOffset }, 'duplicate batch acknowledged without append');
+    return { ...ok(index), baseOffset: check.firstOffset, logStartOffset: partition.log.logStartOffset };
+  }
+  if (check.kind === 'error') return rejected(broker, topic, index, clientId, check.errorCode, check.message);
   try {
-    const { baseOffset } = partition.log.append(records);
+    const result = partition.log.append(records, { batches: split.batches });
+    check.commit(result.batches);
     broker.topics.notifyAppend(partition, records.length);
-    return { ...ok(index), baseOffset, logStartOffset: partition.log.logStartOffset };
+    return { ...ok(index), baseOffset: result.baseOffset, logStartOffset: result.logStartOffset };
   } catch (err) {
     if (!(err instanceof LogError)) throw err;
-    broker.logger.warn({ topic, partition: index, clientId, code: err.code, err: err.message }, 'produce rejected');
-    return failed(index, err.code, err.message);
+    return rejected(broker, topic, index, clientId, err.code, err.message);
   }
+}
+
+function rejected(broker: BrokerContext, topic: string, index: number, clientId: string | null, code: number, message: string): PartitionResponse {
+  broker.logger.warn({ topic, partition: index, clientId, code, err: message }, 'produce rejected');
+  return failed(index, code, message);
 }
 
 function ok(index: number): PartitionResponse {

@@ -1,5 +1,7 @@
 // DeleteTopics (key 20), versions 1-6. v1-5 name topics; v6 names them by name or by id. The topic's
-// partition directories are removed and waiting fetches return UNKNOWN_TOPIC_OR_PARTITION.
+// partition directories are removed and waiting fetches return UNKNOWN_TOPIC_OR_PARTITION. Committed
+// offsets and idempotent-producer state for the topic go with it, so a new topic of the same name starts
+// clean.
 
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import { DeleteTopics } from '../../protocol/messages/20-delete-topics.ts';
@@ -23,6 +25,8 @@ export const deleteTopicsHandler = defineHandler({
       }
       try {
         broker.topics.delete(topic.name);
+        broker.coordinator.onTopicDeleted(topic.name);
+        broker.producers.forgetTopic(topic.name);
         broker.logger.info({ topic: topic.name }, 'deleted topic');
         res.responses.push({ name: topic.name, topicId: topic.id, errorCode: ErrorCode.NONE, errorMessage: null });
       } catch (err) {
