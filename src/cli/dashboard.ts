@@ -1,0 +1,47 @@
+// `buzzline dashboard`: the live dashboard on its own, reading bank_metrics and bank_alerts_high (and
+// cluster metadata) without processing anything, for when several `buzzline consume --no-dashboard`
+// processors share the work and one page should show them all.
+
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseBrokerList } from '../kafka-brokers.ts';
+import { createLogger } from '../logging.ts';
+import { startDashboard } from '../dashboard/server.ts';
+import { integer, onShutdown, port } from './options.ts';
+
+interface DashboardFlags {
+  brokers: string[];
+  host: string;
+  port: number;
+  history: number;
+  logLevel: string;
+}
+
+function brokerList(raw: string): string[] {
+  try {
+    return parseBrokerList(raw);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+export function dashboardCommand(): Command {
+  return new Command('dashboard')
+    .description('serve the live dashboard from bank_metrics and bank_alerts_high (reads topics only)')
+    .addOption(new Option('--brokers <list>', 'bootstrap brokers, host:port[,host:port]').env('KAFKA_BROKERS').argParser(brokerList).default(['localhost:9092'], 'localhost:9092'))
+    .option('--host <host>', 'address to bind; anything but loopback exposes the dashboard to the network', '127.0.0.1')
+    .option('--port <port>', 'HTTP port (0 = any free port)', port, 8080)
+    .option('--history <records>', 'bank_metrics records per partition re-read on start to rebuild recent history', integer(0, 1_000_000), 1800)
+    .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(process.env.LOG_LEVEL ?? 'info'))
+    .action(async (flags: DashboardFlags) => {
+      const logger = createLogger('dashboard', { level: flags.logLevel });
+      let dashboard;
+      try {
+        dashboard = await startDashboard({ brokers: flags.brokers, host: flags.host, port: flags.port, metricsHistoryRecords: flags.history, logger });
+      } catch (error) {
+        console.error(`buzzline dashboard: ${(error as Error).message}`);
+        process.exit(1);
+      }
+      console.log(`dashboard on ${dashboard.url} (brokers ${flags.brokers.join(',')})`);
+      onShutdown(() => dashboard.close());
+    });
+}

@@ -1,0 +1,148 @@
+// What the dashboard server sends to the page (event stream) and to API clients: plain JSON, shared by
+// src/dashboard (producer side) and src/dashboard/web (the page), so the two cannot drift apart. Amounts
+// stay integer cents like everywhere else; the page formats them.
+import type { TransactionType } from '../bank/transaction.ts';
+import type { Alert } from '../processor/alert.ts';
+import type { QualityKey, RuleQualitySummary } from '../processor/quality.ts';
+
+export interface TypeView {
+  count: number;
+  avgCents: number;
+  maxCents: number;
+}
+
+// One second (windowMs) of event time, merged over every partition reported so far.
+export interface WindowView {
+  startMs: number;
+  windowMs: number;
+  partitions: number; // how many source partitions have reported this window
+  records: number;
+  dlq: number;
+  late: number;
+  alerts: number;
+  byType: Partial<Record<TransactionType, TypeView>>;
+}
+
+export interface TypeTotals {
+  count: number;
+  sumCents: number;
+  minCents: number;
+  maxCents: number;
+}
+
+export interface TotalsView {
+  sinceMs: number | null; // start of the oldest window counted (history rebuilt from bank_metrics)
+  untilMs: number | null; // end of the newest window counted
+  records: number;
+  valid: number;
+  dlq: number;
+  late: number;
+  byType: Partial<Record<TransactionType, TypeTotals>>;
+  alertsByRule: Record<string, number>;
+  alertsBySeverity: Record<string, number>;
+  dlqByReason: Record<string, number>;
+  throughputPerSec: number; // records per second of event time over the last complete windows
+  partitions: number[]; // source partitions seen in recent windows
+}
+
+export interface QualityView {
+  labeled: number;
+  positives: number;
+  episodes: number;
+  byRule: Record<QualityKey, RuleQualitySummary>;
+}
+
+export interface SummaryView {
+  generatedAtMs: number;
+  totals: TotalsView;
+  quality: QualityView | null; // null until labelled records (simulator ground truth) were counted
+  reader: ReaderStats;
+}
+
+export interface ReaderStats {
+  windowsRead: number;
+  alertsRead: number;
+  invalidRecords: number;
+  lastRecordAtMs: number | null; // wall clock
+  error: string | null; // last problem reaching the topics, cleared on success
+}
+
+export interface PartitionOffsets {
+  partition: number;
+  leader: number;
+  earliest: string; // offsets as decimal strings: int64 does not fit a JSON number
+  latest: string;
+  messages: string;
+}
+
+export interface TopicView {
+  name: string;
+  partitions: PartitionOffsets[];
+  messages: string;
+  ratePerSec: number | null; // messages appended per wall-clock second, over the last polls
+}
+
+export interface BrokerView {
+  nodeId: number;
+  host: string;
+  port: number;
+}
+
+export interface TopicsView {
+  updatedAtMs: number | null;
+  clusterId: string | null;
+  controllerId: number | null;
+  brokers: BrokerView[];
+  topics: TopicView[];
+  error: string | null;
+}
+
+export interface GroupPartitionLag {
+  topic: string;
+  partition: number;
+  committed: string | null; // null: the group has not committed this partition yet
+  latest: string;
+  lag: string; // latest - committed, or the whole partition when nothing is committed
+  owner: string | null; // clientId of the member assigned this partition
+}
+
+export interface GroupView {
+  groupId: string;
+  state: string;
+  protocol: string;
+  members: number;
+  totalLag: string;
+  ratePerSec: number | null; // committed offsets' progress per wall-clock second: records processed
+  partitions: GroupPartitionLag[];
+}
+
+export interface GroupsView {
+  updatedAtMs: number | null;
+  groups: GroupView[];
+  error: string | null;
+}
+
+// Event-stream messages. `snapshot` is the whole state (first message of every connection, and again
+// after a client fell behind); `update` carries what changed since the previous push.
+export interface SnapshotMessage {
+  type: 'snapshot';
+  seq: number;
+  windows: WindowView[]; // oldest first
+  alerts: Alert[]; // newest first
+  summary: SummaryView;
+  topics: TopicsView;
+  groups: GroupsView;
+}
+
+export interface UpdateMessage {
+  type: 'update';
+  seq: number;
+  windows: WindowView[]; // changed or new windows, oldest first; replace by startMs
+  alerts: Alert[]; // new since the last push, newest first
+  droppedAlerts: number; // new alerts not sent because more arrived than one push carries
+  summary: SummaryView;
+  topics: TopicsView | null; // null: unchanged
+  groups: GroupsView | null;
+}
+
+export type StreamMessage = SnapshotMessage | UpdateMessage;

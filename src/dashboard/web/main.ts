@@ -1,0 +1,197 @@
+// Entry point of the dashboard page: one EventSource for everything, a state reducer, and a render that
+// runs at most once per animation frame with whatever the latest state is.
+import './style.css';
+import { SEVERITIES } from '../../processor/alert.ts';
+import { QUALITY_KEYS } from '../../processor/quality.ts';
+import { TOPICS } from '../../bank/transaction.ts';
+import type { StreamMessage } from '../views.ts';
+import { Charts, type AmountMetric } from './charts.ts';
+import { byId, fillTable, setText, type Cell } from './dom.ts';
+import { formatCompact, formatInt, formatMs, formatPercent, formatTime, formatTimestamp } from './format.ts';
+import { applyMessage, emptyState, sortedWindows, type PageState } from './state.ts';
+
+const SEVERITY_CLASS: Readonly<Record<string, string>> = {
+  LOW: 'sev sev-low',
+  MEDIUM: 'sev sev-medium',
+  HIGH: 'sev sev-high',
+  CRITICAL: 'sev sev-critical',
+};
+// Group lag above this many records is highlighted.
+const LAG_WARN = 10_000;
+
+const state: PageState = emptyState();
+const charts = new Charts(byId<HTMLCanvasElement>('chart-types'), byId<HTMLCanvasElement>('chart-amounts'));
+let frame = 0;
+let rendered = { topics: state.topics, groups: state.groups, alerts: state.alerts };
+
+function schedule(): void {
+  if (frame === 0) frame = requestAnimationFrame(render);
+}
+
+function setStatus(kind: 'live' | 'connecting' | 'down', text: string): void {
+  const node = byId('status');
+  node.className = `status status-${kind}`;
+  node.textContent = text;
+}
+
+function connect(): void {
+  const source = new EventSource('/api/events');
+  const onMessage = (event: MessageEvent<string>) => {
+    applyMessage(state, JSON.parse(event.data) as StreamMessage);
+    schedule();
+  };
+  source.addEventListener('snapshot', onMessage);
+  source.addEventListener('update', onMessage);
+  source.addEventListener('open', () => setStatus('live', 'live'));
+  // EventSource reconnects by itself (the server asks for 2 s); CLOSED means it gave up.
+  source.addEventListener('error', () => {
+    if (source.readyState === EventSource.CLOSED) {
+      setStatus('down', 'disconnected');
+      setTimeout(connect, 5000);
+    } else {
+      setStatus('connecting', 'reconnecting');
+    }
+  });
+}
+
+function render(): void {
+  frame = 0;
+  const summary = state.summary;
+  const windows = sortedWindows(state);
+  charts.update(summary?.totals ?? null, windows);
+  renderKpis();
+  if (rendered.alerts !== state.alerts) renderAlerts();
+  renderQuality();
+  if (rendered.groups !== state.groups) renderGroups();
+  if (rendered.topics !== state.topics) renderTopics();
+  rendered = { topics: state.topics, groups: state.groups, alerts: state.alerts };
+  // For tests and curious humans: which message the page shows.
+  document.body.dataset.seq = String(state.seq);
+  document.body.dataset.windows = String(windows.length);
+}
+
+function renderKpis(): void {
+  const summary = state.summary;
+  if (summary === null) return;
+  const t = summary.totals;
+  setText('updated', `updated ${formatTime(summary.generatedAtMs)}`);
+  // Wall-clock rates come from offsets (cluster poller); the windows only know event-time rates, and the
+  // simulator's clock runs at its own pace, so those are the fallback and the detail.
+  const inputRate = state.topics?.topics.find((x) => x.name === TOPICS.transactions)?.ratePerSec ?? null;
+  const processed = (state.groups?.groups ?? []).filter((g) => g.ratePerSec !== null && g.partitions.some((p) => p.topic === TOPICS.transactions));
+  const eventRate = `${formatCompact(Math.round(t.throughputPerSec))}/s of event time`;
+  byId('kpi-throughput').title = inputRate === null ? eventRate : `${formatCompact(Math.round(inputRate))}/s into ${TOPICS.transactions}; ${eventRate}`;
+  if (inputRate === null) {
+    setText('kpi-throughput', formatCompact(Math.round(t.throughputPerSec)));
+    setText('kpi-throughput-detail', 'tx per second of event time');
+  } else {
+    setText('kpi-throughput', `${formatCompact(Math.round(inputRate))}/s`);
+    const processedRate = processed.reduce((n, g) => n + (g.ratePerSec ?? 0), 0);
+    setText('kpi-throughput-detail', processed.length === 0 ? `into ${TOPICS.transactions}` : `processed ${formatCompact(Math.round(processedRate))}/s`);
+  }
+  setText('kpi-transactions', formatInt(t.valid));
+  setText('kpi-since', t.sinceMs === null ? 'no windows yet' : `since ${formatTime(t.sinceMs)} (event time)`);
+  let alerts = 0;
+  for (const n of Object.values(t.alertsBySeverity)) alerts += n;
+  setText('kpi-alerts', formatInt(alerts));
+  const bySeverity = [...SEVERITIES].reverse().filter((s) => (t.alertsBySeverity[s] ?? 0) > 0);
+  setText('kpi-alerts-detail', bySeverity.length === 0 ? 'none' : bySeverity.map((s) => `${s.toLowerCase()} ${formatCompact(t.alertsBySeverity[s] ?? 0)}`).join(' · '));
+  setText('kpi-dlq', formatInt(t.dlq));
+  const reasons = Object.entries(t.dlqByReason).sort((a, b) => b[1] - a[1]);
+  setText('kpi-dlq-detail', reasons.length === 0 ? 'none' : reasons.slice(0, 2).map(([r, n]) => `${r} ${formatCompact(n)}`).join(' · '));
+  setText('kpi-late', formatInt(t.late));
+  setText('kpi-partitions', String(t.partitions.length));
+  const r = summary.reader;
+  setText('kpi-reader', r.error !== null ? r.error : `${formatCompact(r.windowsRead)} windows · ${formatCompact(r.alertsRead)} alerts read`);
+}
+
+function renderAlerts(): void {
+  const rows: Cell[][] = state.alerts.map((a) => [
+    { text: formatTimestamp(a.timestamp), className: 'time' },
+    { text: a.severity, className: Object.hasOwn(SEVERITY_CLASS, a.severity) ? (SEVERITY_CLASS[a.severity] as string) : 'sev sev-unknown' },
+    a.rule,
+    { text: a.account_id, className: 'mono id', title: a.account_id },
+    a.transaction_type,
+    { text: a.explanation, className: 'explain' },
+  ]);
+  fillTable(byId<HTMLTableSectionElement>('alerts-body'), rows, 'No alerts yet.', 6);
+  setText('alerts-note', state.droppedAlerts > 0 ? `newest ${state.alerts.length}; ${formatCompact(state.droppedAlerts)} more arrived between updates` : `newest ${state.alerts.length}`);
+}
+
+function renderQuality(): void {
+  const q = state.summary?.quality ?? null;
+  const body = byId<HTMLTableSectionElement>('quality-body');
+  if (q === null) {
+    fillTable(body, [], 'No labelled records: quality needs the simulator\'s sim-label header.', 6);
+    setText('quality-note', '');
+    return;
+  }
+  const rows: Cell[][] = QUALITY_KEYS.map((key) => {
+    const r = q.byRule[key];
+    return [
+      key === 'any' ? 'any rule' : key,
+      { text: formatPercent(r.precision), className: 'num' },
+      { text: formatPercent(r.recall), className: 'num' },
+      { text: formatInt(r.tp), className: 'num' },
+      { text: formatInt(r.fp), className: 'num' },
+      { text: formatMs(r.meanTtdMs), className: 'num' },
+    ];
+  });
+  fillTable(body, rows, '', 6);
+  setText('quality-note', `${formatInt(q.episodes)} fraud episodes in ${formatCompact(q.labeled)} labelled records`);
+}
+
+function renderGroups(): void {
+  const g = state.groups;
+  const rows: Cell[][] = [];
+  for (const group of g?.groups ?? []) {
+    for (const p of group.partitions) {
+      rows.push([
+        group.groupId,
+        group.state,
+        p.topic,
+        { text: String(p.partition), className: 'num' },
+        { text: p.committed === null ? '–' : formatInt(p.committed), className: 'num' },
+        { text: formatInt(p.latest), className: 'num' },
+        { text: formatInt(p.lag), className: Number(p.lag) > LAG_WARN ? 'num lag-high' : 'num' },
+        p.owner ?? '–',
+      ]);
+    }
+  }
+  fillTable(byId<HTMLTableSectionElement>('lag-body'), rows, g?.error ? 'Group information unavailable.' : 'No consumer groups yet.', 8);
+  const total = (g?.groups ?? []).reduce((n, x) => n + Number(x.totalLag), 0);
+  setText('lag-note', g?.error ? g.error : `${g?.groups.length ?? 0} group(s), total lag ${formatInt(total)}`);
+}
+
+function renderTopics(): void {
+  const t = state.topics;
+  if (t === null) return;
+  const rows: Cell[][] = t.topics.map((topic) => [
+    topic.name,
+    { text: String(topic.partitions.length), className: 'num' },
+    { text: formatInt(topic.messages), className: 'num' },
+    { text: topic.ratePerSec === null ? '–' : formatCompact(Math.round(topic.ratePerSec)), className: 'num' },
+    { text: topic.partitions.map((p) => formatInt(p.latest)).join(' · '), className: 'mono' },
+  ]);
+  fillTable(byId<HTMLTableSectionElement>('topics-body'), rows, t.error ? 'Topic information unavailable.' : 'No topics yet.', 5);
+  setText('topics-note', t.error ?? (t.updatedAtMs === null ? '' : `as of ${formatTime(t.updatedAtMs)}`));
+  const brokers = t.brokers.map((b) => `broker ${b.nodeId} at ${b.host}:${b.port}${b.nodeId === t.controllerId ? ' (controller)' : ''}`).join(', ');
+  setText('brokers', brokers === '' ? '–' : brokers);
+  setText('cluster', t.clusterId === null ? '–' : `cluster ${t.clusterId} · ${t.brokers.length} broker${t.brokers.length === 1 ? '' : 's'}`);
+}
+
+function chooseMetric(metric: AmountMetric): void {
+  charts.setMetric(metric);
+  for (const [id, m] of [['metric-avg', 'avg'], ['metric-max', 'max']] as const) {
+    const button = byId<HTMLButtonElement>(id);
+    button.classList.toggle('on', m === metric);
+    button.setAttribute('aria-pressed', String(m === metric));
+  }
+  schedule();
+}
+
+byId('metric-avg').addEventListener('click', () => chooseMetric('avg'));
+byId('metric-max').addEventListener('click', () => chooseMetric('max'));
+renderQuality();
+renderGroups();
+connect();

@@ -1,0 +1,236 @@
+// The dashboard's view of bank_metrics: the latest window per (source partition, windowStartMs), merged
+// across partitions on demand, plus running totals.
+//
+// Replacement, not addition (see src/processor/aggregates.ts): a processor that restarts re-sends the
+// windows that were open at its last snapshot, and each re-sent window is the same or a superset of the
+// earlier one. So a window replaces every stored window of the same start whose partitions overlap it,
+// and the totals take the old one out before adding the new one. Counts and sums are taken out exactly;
+// minima and maxima cannot be, but a superset only widens them, so keeping the wider value is exact.
+//
+// Memory is bounded by keeping the newest `maxWindows` window starts. A window older than all of them
+// while the store is full is counted in the totals but not kept: only a processor catching up from far
+// behind sends those, and should it be a re-send of an evicted window it is counted twice; that is the
+// price of bounded memory, and it needs a processor restarting more than maxWindows seconds behind.
+import { TRANSACTION_TYPES, type TransactionType } from '../bank/transaction.ts';
+import { mergeWindows, type WindowAggregate } from '../processor/aggregates.ts';
+import { addQuality, emptyQuality, QUALITY_KEYS, type QualityCounters } from '../processor/quality.ts';
+import type { TotalsView, TypeTotals, TypeView, WindowView } from './views.ts';
+
+export const DEFAULT_MAX_WINDOWS = 600;
+// Throughput is averaged over this many windows before the newest, which is usually still missing
+// partitions that have not closed it yet.
+const THROUGHPUT_WINDOWS = 5;
+
+export interface AddResult {
+  stored: boolean; // false: older than every kept window, counted in the totals only
+  startMs: number;
+}
+
+export class WindowStore {
+  readonly maxWindows: number;
+  private readonly byStart = new Map<number, WindowAggregate[]>();
+  private readonly starts: number[] = []; // ascending, same keys as byStart
+  private readonly mergedCache = new Map<number, WindowView>();
+  private readonly totals = new RunningTotals();
+
+  constructor(maxWindows = DEFAULT_MAX_WINDOWS) {
+    if (!Number.isInteger(maxWindows) || maxWindows < 1) throw new RangeError(`maxWindows must be a positive integer, got ${maxWindows}`);
+    this.maxWindows = maxWindows;
+  }
+
+  get size(): number {
+    return this.starts.length;
+  }
+
+  add(w: WindowAggregate): AddResult {
+    const start = w.windowStartMs;
+    let list = this.byStart.get(start);
+    if (list === undefined) {
+      const oldest = this.starts[0];
+      if (this.starts.length >= this.maxWindows && oldest !== undefined && start < oldest) {
+        this.totals.add(w, 1);
+        return { stored: false, startMs: start };
+      }
+      list = [];
+      this.byStart.set(start, list);
+      insertSorted(this.starts, start);
+      if (this.starts.length > this.maxWindows) this.evictOldest();
+    }
+    const kept: WindowAggregate[] = [];
+    for (const old of list) {
+      if (old.windowMs !== w.windowMs || old.partitions.some((p) => w.partitions.includes(p))) {
+        this.totals.add(old, -1);
+      } else {
+        kept.push(old);
+      }
+    }
+    kept.push(w);
+    this.byStart.set(start, kept);
+    this.totals.add(w, 1);
+    this.mergedCache.delete(start);
+    return { stored: true, startMs: start };
+  }
+
+  // Merged view of one window start, or undefined when it is not (or no longer) kept.
+  view(startMs: number): WindowView | undefined {
+    const cached = this.mergedCache.get(startMs);
+    if (cached !== undefined) return cached;
+    const list = this.byStart.get(startMs);
+    if (list === undefined || list.length === 0) return undefined;
+    let merged = list[0] as WindowAggregate;
+    for (let i = 1; i < list.length; i++) merged = mergeWindows(merged, list[i] as WindowAggregate);
+    const view = toView(merged);
+    this.mergedCache.set(startMs, view);
+    return view;
+  }
+
+  // The newest `limit` merged windows, oldest first.
+  recent(limit: number): WindowView[] {
+    const out: WindowView[] = [];
+    for (const start of this.starts.slice(Math.max(0, this.starts.length - limit))) {
+      const v = this.view(start);
+      if (v !== undefined) out.push(v);
+    }
+    return out;
+  }
+
+  totalsView(): TotalsView {
+    const t = this.totals;
+    const recent = this.starts.slice(-1 - THROUGHPUT_WINDOWS, this.starts.length > 1 ? -1 : undefined);
+    let records = 0;
+    let spanMs = 0;
+    const partitions = new Set<number>();
+    for (const start of recent) {
+      for (const w of this.byStart.get(start) ?? []) {
+        records += w.records;
+        for (const p of w.partitions) partitions.add(p);
+      }
+      spanMs += this.byStart.get(start)?.[0]?.windowMs ?? 0;
+    }
+    return {
+      sinceMs: t.sinceMs,
+      untilMs: t.untilMs,
+      records: t.records,
+      valid: t.valid,
+      dlq: t.dlq,
+      late: t.late,
+      byType: t.typeTotals(),
+      alertsByRule: { ...t.alertsByRule },
+      alertsBySeverity: { ...t.alertsBySeverity },
+      dlqByReason: { ...t.dlqByReason },
+      throughputPerSec: spanMs === 0 ? 0 : (records * 1000) / spanMs,
+      partitions: [...partitions].sort((a, b) => a - b),
+    };
+  }
+
+  quality(): QualityCounters {
+    return addQuality(emptyQuality(), this.totals.quality);
+  }
+
+  private evictOldest(): void {
+    const start = this.starts.shift();
+    if (start === undefined) return;
+    this.byStart.delete(start);
+    this.mergedCache.delete(start);
+  }
+}
+
+function insertSorted(arr: number[], value: number): void {
+  // Windows arrive nearly in order, so the common case is an append.
+  let i = arr.length;
+  while (i > 0 && (arr[i - 1] as number) > value) i--;
+  arr.splice(i, 0, value);
+}
+
+function toView(w: WindowAggregate): WindowView {
+  const byType: Partial<Record<TransactionType, TypeView>> = {};
+  for (const type of TRANSACTION_TYPES) {
+    const s = w.byType[type];
+    if (s !== undefined && s.count > 0) byType[type] = { count: s.count, avgCents: s.sumCents / s.count, maxCents: s.maxCents };
+  }
+  let alerts = 0;
+  for (const n of Object.values(w.alertsBySeverity)) alerts += n;
+  return {
+    startMs: w.windowStartMs,
+    windowMs: w.windowMs,
+    partitions: w.partitions.length,
+    records: w.records,
+    dlq: w.dlq,
+    late: w.late,
+    alerts,
+    byType,
+  };
+}
+
+class RunningTotals {
+  records = 0;
+  valid = 0;
+  dlq = 0;
+  late = 0;
+  sinceMs: number | null = null;
+  untilMs: number | null = null;
+  readonly byType = new Map<TransactionType, TypeTotals>();
+  readonly alertsByRule: Record<string, number> = {};
+  readonly alertsBySeverity: Record<string, number> = {};
+  readonly dlqByReason: Record<string, number> = {};
+  readonly quality: QualityCounters = emptyQuality();
+
+  add(w: WindowAggregate, sign: 1 | -1): void {
+    this.records += sign * w.records;
+    this.valid += sign * w.valid;
+    this.dlq += sign * w.dlq;
+    this.late += sign * w.late;
+    addSigned(this.alertsByRule, w.alertsByRule, sign);
+    addSigned(this.alertsBySeverity, w.alertsBySeverity, sign);
+    addSigned(this.dlqByReason, w.dlqByReason, sign);
+    for (const type of TRANSACTION_TYPES) {
+      const s = w.byType[type];
+      if (s === undefined) continue;
+      const t = this.byType.get(type);
+      if (t === undefined) {
+        if (sign > 0) this.byType.set(type, { count: s.count, sumCents: s.sumCents, minCents: s.minCents, maxCents: s.maxCents });
+        continue;
+      }
+      t.count += sign * s.count;
+      t.sumCents += sign * s.sumCents;
+      if (sign > 0) {
+        t.minCents = Math.min(t.minCents, s.minCents);
+        t.maxCents = Math.max(t.maxCents, s.maxCents);
+      }
+    }
+    const q = this.quality;
+    q.labeled += sign * w.quality.labeled;
+    q.positives += sign * w.quality.positives;
+    q.episodes += sign * w.quality.episodes;
+    for (const key of QUALITY_KEYS) {
+      const into = q.byRule[key];
+      const from = w.quality.byRule[key];
+      into.tp += sign * from.tp;
+      into.fp += sign * from.fp;
+      into.detected += sign * from.detected;
+      into.ttdSumMs += sign * from.ttdSumMs;
+      if (sign > 0) into.ttdMaxMs = Math.max(into.ttdMaxMs, from.ttdMaxMs);
+    }
+    if (sign > 0) {
+      this.sinceMs = Math.min(this.sinceMs ?? w.windowStartMs, w.windowStartMs);
+      this.untilMs = Math.max(this.untilMs ?? 0, w.windowStartMs + w.windowMs);
+    }
+  }
+
+  typeTotals(): Partial<Record<TransactionType, TypeTotals>> {
+    const out: Partial<Record<TransactionType, TypeTotals>> = {};
+    for (const type of TRANSACTION_TYPES) {
+      const t = this.byType.get(type);
+      if (t !== undefined && t.count > 0) out[type] = { ...t };
+    }
+    return out;
+  }
+}
+
+function addSigned(into: Record<string, number>, from: Record<string, number>, sign: 1 | -1): void {
+  for (const [k, v] of Object.entries(from)) {
+    const n = (into[k] ?? 0) + sign * v;
+    if (n === 0) delete into[k];
+    else into[k] = n;
+  }
+}
