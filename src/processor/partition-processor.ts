@@ -51,9 +51,12 @@ export interface RestoreOptions {
   emittedAlertIds?: Iterable<string>;
 }
 
-// Idle accounts are looked for at most once per minute of event time: often enough to bound memory,
-// rare enough that the scan over all accounts costs nothing per record.
+// Idle accounts are looked for at most once per minute of event time, and at most 16 times per idle TTL:
+// often enough to bound memory (an account lives at most TTL * 17/16), rare enough that the scan over all
+// accounts costs nothing per record even when event time runs far faster than wall time (the simulator
+// covers minutes of event time per record at its default population).
 const SWEEP_INTERVAL_MS = 60_000;
+const SWEEPS_PER_TTL = 16;
 
 export class PartitionProcessor {
   readonly partition: number;
@@ -209,14 +212,18 @@ export class PartitionProcessor {
   private sweep(): void {
     if (this.watermarkMs === null) return;
     if (this.nextSweepMs === null) {
-      this.nextSweepMs = this.watermarkMs + SWEEP_INTERVAL_MS;
+      this.nextSweepMs = this.watermarkMs + this.sweepIntervalMs();
       return;
     }
     if (this.watermarkMs < this.nextSweepMs) return;
     const cutoff = this.watermarkMs - this.config.accountIdleTtlSec * 1000;
     this.counters.evictedAccounts += this.state.evictIdle(cutoff);
     this.quality.evictIdle(cutoff);
-    this.nextSweepMs = this.watermarkMs + SWEEP_INTERVAL_MS;
+    this.nextSweepMs = this.watermarkMs + this.sweepIntervalMs();
+  }
+
+  private sweepIntervalMs(): number {
+    return Math.max(SWEEP_INTERVAL_MS, (this.config.accountIdleTtlSec * 1000) / SWEEPS_PER_TTL);
   }
 }
 

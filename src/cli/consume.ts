@@ -1,0 +1,166 @@
+// `buzzline consume`: the stream processor, one member of a consumer group. Flags override environment
+// variables (KAFKA_BROKERS, KAFKA_TOPIC, LOG_LEVEL; also read from `.env`), which override the defaults.
+// Rule settings come from --config <file.json> and --set path=value (see --help for the list).
+
+import { Command, Option } from 'commander';
+import { startDashboard, type RunningDashboard } from '../dashboard/server.ts';
+import { parseBrokerList } from '../kafka-brokers.ts';
+import { createLogger } from '../logging.ts';
+import { ConfigError, describeSettings, loadConfig } from '../processor/config.ts';
+import { PROCESSOR_DEFAULTS, runProcessor, type ProcessorOptions, type ProcessorStats } from '../processor/consumer.ts';
+import { QUALITY_KEYS } from '../processor/quality.ts';
+import { LOG_LEVELS, mergedEnv, readDotEnv } from '../producer/config.ts';
+import { describeKafkaError } from '../producer/producer.ts';
+import { integer, onShutdown, port } from './options.ts';
+
+interface ConsumeFlags {
+  brokers?: string;
+  topic?: string;
+  group: string;
+  instanceId?: string;
+  config?: string;
+  set: string[];
+  dashboard: boolean;
+  dashboardPort: number;
+  host: string;
+  logLevel?: string;
+  logFile: string;
+  stateTopic: string;
+  checkpointInterval: number;
+  checkpointRecords: number;
+  sessionTimeout: number;
+  quiet: boolean;
+}
+
+export const DEFAULT_DASHBOARD_PORT = 8080;
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function percent(x: number | null): string {
+  return x === null ? '-' : `${(x * 100).toFixed(1)}%`;
+}
+
+export function summary(stats: ProcessorStats): string {
+  const seconds = stats.elapsedMs / 1000;
+  const lines = [
+    `processed ${stats.processed.toLocaleString('en-US')} records in ${seconds.toFixed(1)}s (${Math.round(stats.ratePerSec).toLocaleString('en-US')} msg/s while records flowed): ` +
+      `${stats.valid.toLocaleString('en-US')} valid, ${stats.dlq.toLocaleString('en-US')} to the DLQ, ${stats.alerts.toLocaleString('en-US')} alerts published` +
+      (stats.suppressed > 0 ? `, ${stats.suppressed} already published before a restart` : ''),
+    `partitions [${stats.everOwned.join(', ')}], ${stats.restores} restored from snapshots, ${stats.checkpoints} checkpoints`,
+  ];
+  const reasons = Object.entries(stats.dlqByReason);
+  if (reasons.length > 0) lines.push(`dead letters: ${reasons.map(([r, n]) => `${r} ${n}`).join(', ')}`);
+  if (stats.quality.labeled > 0) {
+    lines.push(`detection quality over ${stats.quality.labeled.toLocaleString('en-US')} labelled records, ${stats.quality.episodes} fraud episodes:`);
+    for (const key of QUALITY_KEYS) {
+      const q = stats.qualitySummary[key];
+      if (q.tp + q.fp === 0 && q.detected === 0) continue;
+      const ttd = q.meanTtdMs === null ? '-' : `${(q.meanTtdMs / 1000).toFixed(0)}s`;
+      lines.push(`  ${key.padEnd(12)} precision ${percent(q.precision).padStart(6)}  recall ${percent(q.recall).padStart(6)}  mean time to detect ${ttd}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+export function consumeCommand(): Command {
+  const d = PROCESSOR_DEFAULTS;
+  return new Command('consume')
+    .description('process bank_alerts: validate, detect fraud, publish alerts, dead letters and per-second metrics')
+    .option('--brokers <list>', `bootstrap brokers, host:port[,host:port] (default ${d.brokers.join(',')}) [env KAFKA_BROKERS]`)
+    .option('--topic <name>', `topic to consume (default ${d.topic}) [env KAFKA_TOPIC]`)
+    .option('--group <id>', 'consumer group; processes with the same group share the partitions', d.group)
+    .option('--instance-id <id>', 'static group membership: a worker restarted with the same id gets its partitions back without a rebalance')
+    .option('--config <file>', 'processor settings as JSON, e.g. {"rules":{"velocity":{"count":4}}}')
+    .option('--set <path=value>', 'override one setting, repeatable, e.g. --set rules.velocity.count=4', collect, [])
+    .option('--no-dashboard', 'do not serve the dashboard (for scaled-out workers)')
+    .option('--dashboard-port <port>', 'port of the dashboard (0 = any free port)', port, DEFAULT_DASHBOARD_PORT)
+    .option('--host <host>', 'address the dashboard binds; anything but loopback exposes it to the network', '127.0.0.1')
+    .addOption(new Option('--log-level <level>', 'level for the log file [env LOG_LEVEL]').choices([...LOG_LEVELS]))
+    .option('--log-file <path>', 'where to log (every alert is logged at info)', d.logFile)
+    .option('--state-topic <name>', 'topic holding the partition snapshots', d.outputs.state)
+    .option('--checkpoint-interval <ms>', 'wall time between checkpoints', integer(10, 3_600_000), d.checkpointIntervalMs)
+    .option('--checkpoint-records <n>', 'records between checkpoints at most', integer(1), d.checkpointRecords)
+    .option('--session-timeout <ms>', 'how long the group waits for a silent member before moving its partitions', integer(1000, 3_600_000), d.sessionTimeoutMs)
+    .option('--quiet', 'no alert lines on the console (the log still has them)', false)
+    .addHelpText('after', `\nSettings for --config and --set:\n  ${describeSettings().join('\n  ')}`)
+    .action(async (flags: ConsumeFlags, command: Command) => {
+      const env = mergedEnv(readDotEnv());
+      let options: ProcessorOptions;
+      try {
+        const brokersRaw = flags.brokers ?? env.KAFKA_BROKERS ?? d.brokers.join(',');
+        let brokers: string[];
+        try {
+          brokers = parseBrokerList(brokersRaw);
+        } catch (error) {
+          const where = flags.brokers !== undefined ? '--brokers' : env.KAFKA_BROKERS !== undefined ? 'KAFKA_BROKERS' : 'default brokers';
+          throw new ConfigError([`${where}: ${(error as Error).message}`]);
+        }
+        const logLevel = flags.logLevel ?? env.LOG_LEVEL ?? d.logLevel;
+        if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new ConfigError([`LOG_LEVEL "${logLevel}": expected one of ${LOG_LEVELS.join(', ')}`]);
+        options = {
+          ...d,
+          brokers,
+          topic: flags.topic ?? env.KAFKA_TOPIC ?? d.topic,
+          group: flags.group,
+          instanceId: flags.instanceId ?? null,
+          config: loadConfig({ file: flags.config, overrides: flags.set }),
+          outputs: { ...d.outputs, state: flags.stateTopic },
+          checkpointIntervalMs: flags.checkpointInterval,
+          checkpointRecords: flags.checkpointRecords,
+          sessionTimeoutMs: flags.sessionTimeout,
+          heartbeatIntervalMs: Math.min(d.heartbeatIntervalMs, Math.floor(flags.sessionTimeout / 3)),
+          logLevel,
+          logFile: flags.logFile,
+          consoleAlerts: !flags.quiet,
+        };
+      } catch (error) {
+        if (error instanceof ConfigError) command.error(`error: ${error.message}`, { exitCode: 2, code: error.code });
+        throw error;
+      }
+      const logger = createLogger('banking-consumer', { level: options.logLevel, file: options.logFile });
+      const controller = new AbortController();
+      let dashboard: RunningDashboard | undefined;
+      if (flags.dashboard) {
+        // The processor is the essential part: a dashboard that cannot start (port taken) is reported and
+        // the processing goes on without it.
+        try {
+          dashboard = await startDashboard({ brokers: options.brokers, host: flags.host, port: flags.dashboardPort, logger: logger.child({ component: 'dashboard' }) }, controller.signal);
+          console.error(`dashboard on ${dashboard.url}`);
+        } catch (error) {
+          console.error(`buzzline consume: dashboard not started: ${(error as Error).message}`);
+        }
+      }
+
+      const status = process.stderr.isTTY ? process.stderr : undefined;
+      let lastStatus = 0;
+      const done = runProcessor(options, controller.signal, {
+        logger,
+        onStats: (s) => {
+          const now = performance.now();
+          if (status === undefined || now - lastStatus < 500) return;
+          lastStatus = now;
+          status.write(`\r\x1b[2K${s.processed.toLocaleString('en-US')} processed | ${Math.round(s.ratePerSec).toLocaleString('en-US')} msg/s | ${s.alerts} alerts | ${s.dlq} dlq | partitions [${s.owned.join(',')}]`);
+        },
+      }).then(
+        (stats) => {
+          if (status !== undefined) status.write('\n');
+          console.log(summary(stats));
+        },
+        (error: unknown) => {
+          console.error(`buzzline consume: ${describeKafkaError(error)}`);
+          process.exitCode = 1;
+        },
+      ).finally(() => {
+        controller.abort();
+        return dashboard?.close();
+      });
+      // Ctrl+C: stop taking records, checkpoint, flush open windows, leave the group, print the totals.
+      onShutdown(() => {
+        controller.abort();
+        return done;
+      });
+      await done;
+    });
+}

@@ -1,0 +1,242 @@
+// `buzzline consume`: bank_alerts -> rules -> bank_alerts_high / bank_alerts_dlq / bank_metrics, as one
+// member of a consumer group. Any number of processes with the same --group share the partitions; each
+// partition's state moves with it through the snapshots in the state topic (docs/processor.md).
+//
+// Kafka side only: the loop reads a MessagesStream of the group consumer (committed offsets, earliest when
+// there are none, no autocommit) and hands every record to StreamRunner, which owns the processing and the
+// checkpoint protocol. Group events are translated for it: a heartbeat that reports a rebalance stops
+// processing and checkpoints, the new assignment resumes it.
+import { Admin, Consumer, noopSerializer, Producer, stringSerializer, type MessagesStream } from '@platformatic/kafka';
+import type { Logger } from 'pino';
+import { CONSUMER_GROUP, TOPICS } from '../bank/transaction.ts';
+import { createLogger } from '../logging.ts';
+import { describeKafkaError } from '../producer/producer.ts';
+import type { ProcessorConfig } from './config.ts';
+import { KafkaPorts, TopicReader, type OutputTopics } from './kafka-io.ts';
+import { emptyQuality, summarizeQuality } from './quality.ts';
+import { StreamRunner, type RunnerStats } from './runner.ts';
+import { LocalSinks } from './sinks.ts';
+
+export const STATE_TOPIC = 'bank_processor_state';
+
+export interface ProcessorOptions {
+  brokers: string[];
+  topic: string; // source
+  group: string;
+  instanceId: string | null; // group.instance.id: static membership, a restarted member takes its partitions back at once
+  clientId: string;
+  config: ProcessorConfig;
+  outputs: OutputTopics;
+  checkpointIntervalMs: number;
+  checkpointRecords: number;
+  idleCloseMs: number;
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  rebalanceTimeoutMs: number;
+  maxBatchRecords: number;
+  maxBatchBytes: number;
+  maxInFlight: number;
+  logLevel: string;
+  logFile: string;
+  consoleAlerts: boolean;
+}
+
+export const PROCESSOR_DEFAULTS = {
+  brokers: ['localhost:9092'],
+  topic: TOPICS.transactions,
+  group: CONSUMER_GROUP,
+  instanceId: null,
+  clientId: 'buzzline-consumer',
+  outputs: { alerts: TOPICS.alerts, dlq: TOPICS.deadLetters, metrics: TOPICS.metrics, state: STATE_TOPIC },
+  checkpointIntervalMs: 1000,
+  checkpointRecords: 200_000,
+  idleCloseMs: 5000,
+  // Short enough that a replacement for a killed member gets its partitions within seconds, long enough
+  // for a busy event loop to keep heartbeating.
+  sessionTimeoutMs: 10_000,
+  heartbeatIntervalMs: 1000,
+  rebalanceTimeoutMs: 30_000,
+  maxBatchRecords: 2000,
+  // Half the broker's default max.message.bytes (1 MiB): every output batch of a send fits.
+  maxBatchBytes: 512 * 1024,
+  maxInFlight: 8,
+  logLevel: 'info',
+  logFile: 'logs/banking_consumer.log',
+  consoleAlerts: true,
+} as const;
+
+export interface ProcessorHooks {
+  logger?: Logger; // default: pino to options.logFile
+  console?: ((line: string) => void) | undefined; // alert lines; default stdout
+  onAssignment?: (partitions: number[]) => void;
+  onStats?: (stats: ProcessorStats) => void; // every 200 ms, for status displays and tests
+}
+
+export interface ProcessorStats extends RunnerStats {
+  elapsedMs: number;
+  ratePerSec: number; // processed records per second while records were flowing (first to latest record)
+  memberId: string | null;
+}
+
+const TICK_MS = 200;
+
+export async function runProcessor(options: ProcessorOptions, signal?: AbortSignal, hooks: ProcessorHooks = {}): Promise<ProcessorStats> {
+  const logger = hooks.logger ?? createLogger('banking-consumer', { level: options.logLevel, file: options.logFile });
+  const consoleLine = 'console' in hooks ? hooks.console : (line: string) => process.stdout.write(`${line}\n`);
+  const base = { bootstrapBrokers: options.brokers, retries: 5, retryDelay: 250, connectTimeout: 5000 };
+  const admin = new Admin({ ...base, clientId: `${options.clientId}-admin` });
+  const reader = new Consumer({ ...base, clientId: `${options.clientId}-reader`, groupId: `${options.group}-reader-unused` });
+  const producer = new Producer<Buffer, Buffer, string, string>({
+    ...base,
+    clientId: `${options.clientId}-producer`,
+    acks: -1,
+    serializers: { key: noopSerializer, value: noopSerializer, headerKey: stringSerializer, headerValue: stringSerializer },
+  });
+  const consumer = new Consumer({
+    ...base,
+    clientId: options.clientId,
+    groupId: options.group,
+    ...(options.instanceId !== null ? { groupInstanceId: options.instanceId } : {}),
+    autocommit: false,
+    sessionTimeout: options.sessionTimeoutMs,
+    heartbeatInterval: options.heartbeatIntervalMs,
+    rebalanceTimeout: Math.max(options.rebalanceTimeoutMs, options.sessionTimeoutMs),
+    maxWaitTime: 500,
+    highWaterMark: 4096,
+  });
+
+  const startedAt = performance.now();
+  let stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | null = null;
+  let runner: StreamRunner | null = null;
+  let ticker: NodeJS.Timeout | undefined;
+  const stats = (): ProcessorStats => {
+    const s = runner?.stats() ?? emptyStats();
+    const elapsedMs = performance.now() - startedAt;
+    const busyMs = s.firstRecordMs !== null && s.lastRecordMs !== null ? s.lastRecordMs - s.firstRecordMs : 0;
+    return { ...s, elapsedMs, ratePerSec: busyMs > 0 ? (s.processed * 1000) / busyMs : 0, memberId: consumer.memberId };
+  };
+
+  try {
+    const partitionCounts = await prepareTopics(admin, reader, options);
+    const topicReader = new TopicReader(reader);
+    const ports = new KafkaPorts({ producer, reader: topicReader, consumer, sourceTopic: options.topic, group: options.group, topics: options.outputs, partitionCounts, logger });
+    runner = new StreamRunner(ports, {
+      config: options.config,
+      group: options.group,
+      checkpointIntervalMs: options.checkpointIntervalMs,
+      checkpointRecords: options.checkpointRecords,
+      maxBatchRecords: options.maxBatchRecords,
+      maxBatchBytes: options.maxBatchBytes,
+      maxInFlight: options.maxInFlight,
+      idleCloseMs: options.idleCloseMs,
+      logger,
+      local: new LocalSinks({ logger, console: options.consoleAlerts ? consoleLine : undefined }),
+    });
+    const r = runner;
+    logger.info({ event: 'start', brokers: options.brokers, topic: options.topic, group: options.group, outputs: options.outputs, partitions: partitionCounts.state }, 'processor starting');
+
+    // Generation bookkeeping: a member that lost its membership (new member id) or skipped a generation
+    // cannot know who processed its partitions meanwhile, so its state is reloaded from the snapshots.
+    let lastMember: string | null = null;
+    let lastGeneration = -1;
+    consumer.on('consumer:group:rebalance', () => {
+      logger.info({ event: 'rebalance' }, 'group rebalancing: checkpointing and pausing');
+      r.rebalanceStarted();
+    });
+    consumer.on('consumer:group:join', (payload) => {
+      const partitions = (payload.assignments ?? []).filter((a) => a.topic === options.topic).flatMap((a) => a.partitions).sort((a, b) => a - b);
+      const generation = payload.generationId ?? -1;
+      const fresh = lastMember !== payload.memberId || generation !== lastGeneration + 1;
+      lastMember = payload.memberId;
+      lastGeneration = generation;
+      const dropped = r.assignmentChanged(partitions, fresh);
+      logger.info({ event: 'assignment', generation, memberId: payload.memberId, partitions, dropped }, `assigned partitions [${partitions.join(', ')}] (generation ${generation})`);
+      hooks.onAssignment?.(partitions);
+    });
+    consumer.on('consumer:heartbeat:error', (payload) => {
+      logger.warn({ event: 'heartbeat-error', reason: describeKafkaError(payload.error) }, 'heartbeat failed');
+    });
+
+    if (signal?.aborted) return stats();
+    stream = await consumer.consume({ topics: [options.topic], mode: 'committed', fallbackMode: 'earliest', autocommit: false });
+    ports.attach(stream);
+    const s = stream;
+    // Ends the for-await below (records still buffered are left to the partitions' next owner); the final
+    // checkpoint runs after it.
+    const onAbort = () => {
+      r.stopAccepting();
+      s.close().catch(() => {});
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    ticker = setInterval(() => {
+      if (r.failed) s.close().catch(() => {});
+      else r.tick();
+      hooks.onStats?.(stats());
+    }, TICK_MS);
+
+    for await (const message of s) {
+      const pending = r.handle(message);
+      if (pending !== undefined) await pending;
+      if (s.readableLength === 0) r.caughtUp();
+    }
+    signal?.removeEventListener('abort', onAbort);
+    clearInterval(ticker);
+    ticker = undefined;
+    r.throwIfFailed();
+    if (!signal?.aborted) throw new Error('the consumer stream ended unexpectedly');
+    await r.close();
+    const final = stats();
+    logger.info({ event: 'stop', ...final, quality: undefined }, 'processor stopped');
+    return final;
+  } finally {
+    if (ticker !== undefined) clearInterval(ticker);
+    // Leaving the group hands our partitions over at once instead of after the session timeout.
+    await Promise.allSettled([stream?.close(), consumer.close(true), producer.close(), reader.close(), admin.close()]);
+    await new Promise<void>((resolve) => logger.flush(() => resolve()));
+  }
+}
+
+// Only the newest snapshot of each partition matters, and it is always at the end of its state
+// partition. Compaction would keep exactly that, but the embedded broker does not compact, so the state
+// topic keeps the newest 64 MiB per partition (whole 16 MiB segments go), on Kafka and the embedded broker
+// alike, however old. A group idle for so long that other groups' snapshots push its own out of those
+// 64 MiB restarts without state.
+const STATE_TOPIC_CONFIGS = [
+  { name: 'retention.ms', value: '-1' },
+  { name: 'retention.bytes', value: String(64 << 20) },
+  { name: 'segment.bytes', value: String(16 << 20) },
+];
+
+// The source topic is created by whoever comes first (producer or processor) with the broker's default
+// partition count; missing output topics are created with that same count so that output partition P
+// belongs to source partition P. Existing topics are used as they are (outputs are routed modulo).
+async function prepareTopics(admin: Admin, reader: Consumer, options: ProcessorOptions): Promise<Record<keyof OutputTopics, number>> {
+  const sourceMeta = await reader.metadata({ topics: [options.topic], autocreateTopics: true });
+  const sourcePartitions = sourceMeta.topics.get(options.topic)?.partitionsCount;
+  if (sourcePartitions === undefined) throw new Error(`topic ${options.topic} does not exist and could not be created`);
+  const existing = new Set(await admin.listTopics());
+  const missing = [...new Set(Object.values(options.outputs))].filter((t) => !existing.has(t));
+  for (const topic of missing) {
+    try {
+      const configs = topic === options.outputs.state ? STATE_TOPIC_CONFIGS : [];
+      await admin.createTopics({ topics: [topic], partitions: sourcePartitions, replicas: 1, configs });
+    } catch (err) {
+      // Another processor of the group may have created it a moment ago.
+      if (!/already exists/i.test(describeKafkaError(err))) throw err;
+    }
+  }
+  const meta = await reader.metadata({ topics: Object.values(options.outputs), forceUpdate: true });
+  const count = (topic: string): number => {
+    const n = meta.topics.get(topic)?.partitionsCount;
+    if (n === undefined) throw new Error(`topic ${topic} is missing`);
+    return n;
+  };
+  return { alerts: count(options.outputs.alerts), dlq: count(options.outputs.dlq), metrics: count(options.outputs.metrics), state: count(options.outputs.state) };
+}
+
+function emptyStats(): RunnerStats {
+  return {
+    processed: 0, valid: 0, dlq: 0, dlqByReason: {}, skipped: 0, foreign: 0, reseeks: 0, alerts: 0, suppressed: 0, metricsWindows: 0, checkpoints: 0,
+    snapshotsStored: 0, firstRecordMs: null, lastRecordMs: null, restores: 0, freshStarts: 0, owned: [], everOwned: [], quality: emptyQuality(), qualitySummary: summarizeQuality(emptyQuality()),
+  };
+}

@@ -1,0 +1,252 @@
+// RunnerPorts over @platformatic/kafka: outputs through a Producer (acks=all), snapshots in the state
+// topic, alert read-back and snapshot lookup through group-less Fetch requests, and offset commits
+// through the group Consumer.
+//
+// Snapshot records: key `${group}/${sourceTopic}/${partition}`, value = encodeSnapshot() (gzip'd JSON),
+// headers `alerts-offset` and `next-offset`, in partition (source partition mod N) of the state topic.
+// The latest snapshot of a partition is the last record with its key: looked up by reading backwards from
+// the end of that state partition in growing steps, which is one small fetch when, as usual, the last
+// record is the one wanted. The embedded broker does not compact; on Kafka the topic can be compacted
+// (it holds one live value per key), and the lookup works either way.
+import { ListOffsetTimestamps, type Consumer, type MessagesStream, type Producer } from '@platformatic/kafka';
+import type { Logger } from 'pino';
+import type { CommitOffset, RunnerPorts, StoredSnapshot } from './runner.ts';
+import { OUTPUT_HEADERS, routePartition, type OutputKind, type OutputRecord } from './sinks.ts';
+import { decodeSnapshot, encodeSnapshot } from './state.ts';
+
+export const STATE_HEADERS = {
+  alertsOffset: 'alerts-offset',
+  nextOffset: 'next-offset',
+} as const;
+
+export interface OutputTopics {
+  alerts: string;
+  dlq: string;
+  metrics: string;
+  state: string;
+}
+
+export interface ReadRecord {
+  offset: bigint;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Map<string, string>;
+}
+
+// A fetch that brings nothing while the data is known to be there means the broker is not serving it.
+const MAX_EMPTY_FETCHES = 20;
+// Large enough for a whole snapshot in one response; the broker returns at least one batch regardless.
+const READ_PARTITION_BYTES = 8 << 20;
+
+// Reads partitions directly, without a consumer group: the Consumer given is only used for Metadata,
+// ListOffsets and Fetch and never joins its group.
+export class TopicReader {
+  private readonly consumer: Consumer;
+
+  constructor(consumer: Consumer) {
+    this.consumer = consumer;
+  }
+
+  async partitionCount(topic: string): Promise<number> {
+    const meta = await this.consumer.metadata({ topics: [topic] });
+    const t = meta.topics.get(topic);
+    if (t === undefined) throw new Error(`topic ${topic} not found`);
+    return t.partitionsCount;
+  }
+
+  async endOffsets(topic: string): Promise<bigint[]> {
+    return (await this.consumer.listOffsets({ topics: [topic], timestamp: ListOffsetTimestamps.LATEST })).get(topic) ?? [];
+  }
+
+  async bounds(topic: string, partition: number): Promise<{ start: bigint; end: bigint }> {
+    const partitions = { [topic]: [partition] };
+    const [starts, ends] = await Promise.all([
+      this.consumer.listOffsets({ topics: [topic], partitions, timestamp: ListOffsetTimestamps.EARLIEST }),
+      this.consumer.listOffsets({ topics: [topic], partitions, timestamp: ListOffsetTimestamps.LATEST }),
+    ]);
+    return { start: starts.get(topic)?.[partition] ?? 0n, end: ends.get(topic)?.[partition] ?? 0n };
+  }
+
+  // Calls onRecord for every record with from <= offset < to, in offset order.
+  async read(topic: string, partition: number, from: bigint, to: bigint, onRecord: (r: ReadRecord) => void): Promise<void> {
+    if (from >= to) return;
+    const meta = await this.consumer.metadata({ topics: [topic] });
+    const t = meta.topics.get(topic);
+    const leader = t?.partitions[partition]?.leader;
+    if (t === undefined || leader === undefined) throw new Error(`${topic}-${partition} not found`);
+    let next = from;
+    let empty = 0;
+    while (next < to) {
+      const response = await this.consumer.fetch({
+        node: leader,
+        maxWaitTime: 0,
+        minBytes: 0,
+        topics: [{ topicId: t.id, partitions: [{ partition, fetchOffset: next, currentLeaderEpoch: -1, lastFetchedEpoch: -1, partitionMaxBytes: READ_PARTITION_BYTES }] }],
+      });
+      const before = next;
+      for (const topicResponse of response.responses) {
+        for (const p of topicResponse.partitions) {
+          if (p.errorCode !== 0) throw new Error(`fetch ${topic}-${partition} at ${next} failed with error code ${p.errorCode}`);
+          for (const batch of p.records ?? []) {
+            for (const r of batch.records) {
+              const offset = batch.firstOffset + BigInt(r.offsetDelta);
+              // A fetch starts at the batch holding fetchOffset; records before it were already read.
+              if (offset < next || offset >= to) continue;
+              const headers = new Map<string, string>();
+              for (const [k, v] of r.headers) if (k !== null) headers.set(k.toString('utf8'), v === null ? '' : v.toString('utf8'));
+              onRecord({ offset, key: r.key, value: r.value, headers });
+              next = offset + 1n;
+            }
+            // Batches may end in offsets without records for us (control records, compaction).
+            const last = batch.firstOffset + BigInt(batch.lastOffsetDelta) + 1n;
+            if (last > next) next = last < to ? last : to;
+          }
+        }
+      }
+      if (next === before && ++empty > MAX_EMPTY_FETCHES) throw new Error(`reading ${topic}-${partition} makes no progress at offset ${next}`);
+    }
+  }
+}
+
+export interface KafkaPortsOptions {
+  producer: Producer<Buffer, Buffer, string, string>;
+  reader: TopicReader;
+  consumer: Consumer; // the group member, for commits
+  sourceTopic: string;
+  group: string;
+  topics: OutputTopics;
+  partitionCounts: Record<keyof OutputTopics, number>;
+  logger: Logger;
+}
+
+export class KafkaPorts implements RunnerPorts {
+  private readonly o: KafkaPortsOptions;
+  private stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | null = null;
+
+  constructor(options: KafkaPortsOptions) {
+    this.o = options;
+  }
+
+  attach(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>): void {
+    this.stream = stream;
+  }
+
+  async send(records: OutputRecord[]): Promise<void> {
+    const { topics, partitionCounts } = this.o;
+    const topicOf: Record<OutputKind, keyof OutputTopics> = { alert: 'alerts', dlq: 'dlq', metrics: 'metrics' };
+    await this.o.producer.send({
+      messages: records.map((r) => {
+        const kind = topicOf[r.kind];
+        return {
+          topic: topics[kind],
+          partition: routePartition(r.sourcePartition, partitionCounts[kind]),
+          key: r.key ?? undefined,
+          value: r.value ?? undefined,
+          headers: r.headers,
+        };
+      }),
+    });
+  }
+
+  async loadSnapshot(partition: number): Promise<StoredSnapshot | null> {
+    const topic = this.o.topics.state;
+    const statePartition = routePartition(partition, this.o.partitionCounts.state);
+    const wanted = this.snapshotKey(partition);
+    const { start, end } = await this.o.reader.bounds(topic, statePartition);
+    let hi = end;
+    let span = 1n;
+    while (hi > start) {
+      const lo = hi - span > start ? hi - span : start;
+      let found: { value: Buffer | null; headers: Map<string, string>; offset: bigint } | null = null;
+      await this.o.reader.read(topic, statePartition, lo, hi, (r) => {
+        if (r.key !== null && r.key.toString('utf8') === wanted) found = r;
+      });
+      if (found !== null) {
+        const { value, headers, offset } = found as { value: Buffer | null; headers: Map<string, string>; offset: bigint };
+        if (value === null) return null; // a tombstone: the state was deliberately deleted
+        const snapshot = decodeSnapshot(value);
+        const alertsOffset = headers.get(STATE_HEADERS.alertsOffset);
+        this.o.logger.debug({ event: 'snapshot-found', partition, stateOffset: String(offset), nextOffset: snapshot.nextOffset }, 'snapshot found');
+        return { partition, snapshot, alertsFrom: alertsOffset !== undefined && /^\d+$/.test(alertsOffset) ? BigInt(alertsOffset) : null };
+      }
+      hi = lo;
+      span *= 8n;
+    }
+    return null;
+  }
+
+  async emittedAlertIds(partition: number, from: bigint | null): Promise<string[]> {
+    const topic = this.o.topics.alerts;
+    const alertsPartition = routePartition(partition, this.o.partitionCounts.alerts);
+    const { start, end } = await this.o.reader.bounds(topic, alertsPartition);
+    const ids: string[] = [];
+    const source = String(partition);
+    await this.o.reader.read(topic, alertsPartition, from !== null && from > start ? from : start, end, (r) => {
+      if (r.headers.get(OUTPUT_HEADERS.group) !== this.o.group || r.headers.get(OUTPUT_HEADERS.sourcePartition) !== source) return;
+      const id = r.headers.get(OUTPUT_HEADERS.alertId);
+      if (id !== undefined) ids.push(id);
+    });
+    return ids;
+  }
+
+  async alertsEnd(partitions: readonly number[]): Promise<Map<number, bigint>> {
+    const ends = await this.o.reader.endOffsets(this.o.topics.alerts);
+    const out = new Map<number, bigint>();
+    for (const p of partitions) {
+      const end = ends[routePartition(p, this.o.partitionCounts.alerts)];
+      if (end !== undefined) out.set(p, end);
+    }
+    return out;
+  }
+
+  async saveSnapshots(snapshots: readonly StoredSnapshot[]): Promise<void> {
+    await this.o.producer.send({
+      messages: snapshots.map((s) => ({
+        topic: this.o.topics.state,
+        partition: routePartition(s.partition, this.o.partitionCounts.state),
+        key: Buffer.from(this.snapshotKey(s.partition)),
+        value: encodeSnapshot(s.snapshot),
+        headers: {
+          [STATE_HEADERS.nextOffset]: s.snapshot.nextOffset,
+          ...(s.alertsFrom === null ? {} : { [STATE_HEADERS.alertsOffset]: String(s.alertsFrom) }),
+        },
+      })),
+    });
+  }
+
+  async commit(offsets: readonly CommitOffset[]): Promise<void> {
+    try {
+      await this.o.consumer.commit({ offsets: offsets.map((o) => ({ topic: this.o.sourceTopic, partition: o.partition, offset: o.offset, leaderEpoch: -1 })) });
+    } catch (err) {
+      // During a rebalance the group refuses commits of the old generation. The snapshots are stored,
+      // and they, not the commit, are what a restore starts from, so a refused commit costs nothing but
+      // a few skipped records for whoever owns the partition next.
+      if (!needsRejoin(err)) throw err;
+      this.o.logger.info({ event: 'commit-refused', reason: (err as Error).message }, 'offset commit refused during a rebalance');
+    }
+  }
+
+  // Fetch positions live in the stream's offsetsToFetch map, which the library reads before every fetch.
+  // Setting it is the only way to seek in group mode; a fetch already under way may still deliver
+  // records from the old position, which the runner drops until the wanted offset arrives.
+  seek(partition: number, offset: bigint): void {
+    this.stream?.offsetsToFetch.set(`${this.o.sourceTopic}:${partition}`, offset);
+  }
+
+  private snapshotKey(partition: number): string {
+    return `${this.o.group}/${this.o.sourceTopic}/${partition}`;
+  }
+}
+
+// The library marks group errors that need a rejoin (REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION,
+// UNKNOWN_MEMBER_ID) with needsRejoin, possibly nested in AggregateErrors.
+export function needsRejoin(err: unknown): boolean {
+  let current: unknown = err;
+  for (let depth = 0; depth < 8 && current instanceof Error; depth++) {
+    if ((current as Error & { needsRejoin?: boolean }).needsRejoin === true) return true;
+    const nested = (current as Error & { errors?: unknown[] }).errors;
+    if (nested !== undefined && nested.some((e) => needsRejoin(e))) return true;
+    current = current.cause;
+  }
+  return false;
+}

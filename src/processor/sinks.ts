@@ -1,0 +1,113 @@
+// Where the processor's results go. One PartitionProcessor result becomes Kafka records (an alert for
+// bank_alerts_high, a bad record for bank_alerts_dlq, closed windows for bank_metrics) and, once those
+// records are acknowledged, local lines: the alert in logs/banking_consumer.log and on the console.
+//
+// Local lines are written on acknowledgement, not on processing, so that the log and the console say what
+// the topic says: an alert computed but lost in a crash is not logged, and its recomputation after the
+// restart (see docs/processor.md) is logged once, when it is really published.
+//
+// Routing: every output record of source partition P goes to partition P mod N of its topic. With the
+// topics created with the source's partition count (the processor does that when they are missing) that is
+// partition P itself, so one source partition's outputs stay in order in one place, and reading back what
+// was produced for P after a restart (state.ts, snapshot-store.ts) means reading one partition.
+import type { Logger } from 'pino';
+import type { WindowAggregate } from './aggregates.ts';
+import type { Alert } from './alert.ts';
+import { DLQ_HEADERS, type DlqRecord } from './partition-processor.ts';
+
+// Headers the processor adds to what it produces, so that a restarted processor can find its own alerts
+// again (a group's alerts, of one source partition) without parsing every value, and so that several
+// consumer groups can share the output topics.
+export const OUTPUT_HEADERS = {
+  group: 'processor-group',
+  sourcePartition: 'source-partition',
+  alertId: 'alert-id',
+} as const;
+
+export type OutputKind = 'alert' | 'dlq' | 'metrics';
+
+// A record to produce, before topic routing. Values are already serialized: JSON for alerts and metrics,
+// the original bytes for the DLQ.
+export interface OutputRecord {
+  kind: OutputKind;
+  sourcePartition: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+  alert?: Alert; // kept for the local sinks, reported once acknowledged
+  dlq?: DlqRecord;
+}
+
+export function alertRecord(alert: Alert, group: string): OutputRecord {
+  return {
+    kind: 'alert',
+    sourcePartition: alert.source.partition,
+    key: Buffer.from(alert.account_id),
+    value: Buffer.from(JSON.stringify(alert)),
+    headers: {
+      [OUTPUT_HEADERS.group]: group,
+      [OUTPUT_HEADERS.sourcePartition]: String(alert.source.partition),
+      [OUTPUT_HEADERS.alertId]: alert.id,
+    },
+    alert,
+  };
+}
+
+export function dlqRecord(dlq: DlqRecord, sourcePartition: number, group: string): OutputRecord {
+  return {
+    kind: 'dlq',
+    sourcePartition,
+    key: dlq.key,
+    value: dlq.value,
+    headers: { ...dlq.headers, [OUTPUT_HEADERS.group]: group, [OUTPUT_HEADERS.sourcePartition]: String(sourcePartition) },
+    dlq,
+  };
+}
+
+// Keyed by source partition, as the dashboard merges windows per (partition, windowStartMs).
+export function metricsRecord(window: WindowAggregate, sourcePartition: number, group: string): OutputRecord {
+  return {
+    kind: 'metrics',
+    sourcePartition,
+    key: Buffer.from(String(sourcePartition)),
+    value: Buffer.from(JSON.stringify(window)),
+    headers: { [OUTPUT_HEADERS.group]: group },
+  };
+}
+
+export function routePartition(sourcePartition: number, partitionCount: number): number {
+  if (!Number.isInteger(partitionCount) || partitionCount < 1) throw new RangeError(`partition count must be a positive integer, got ${partitionCount}`);
+  return sourcePartition % partitionCount;
+}
+
+// One line a person can read: when, how bad, which rule, whose account, why, and the id to look it up.
+export function formatAlertLine(alert: Alert): string {
+  return `ALERT ${alert.timestamp} ${alert.severity.padEnd(8)} ${alert.rule.padEnd(12)} ${alert.account_id} ${alert.explanation} [${alert.id}]`;
+}
+
+export interface LocalSinkOptions {
+  logger: Logger;
+  console?: ((line: string) => void) | undefined; // undefined: no console lines
+}
+
+// The log and the console, fed with acknowledged records.
+export class LocalSinks {
+  private readonly logger: Logger;
+  private readonly console: ((line: string) => void) | undefined;
+
+  constructor(options: LocalSinkOptions) {
+    this.logger = options.logger;
+    this.console = options.console;
+  }
+
+  acknowledged(records: readonly OutputRecord[]): void {
+    for (const r of records) {
+      if (r.alert !== undefined) {
+        this.logger.info({ event: 'alert', alert: r.alert }, formatAlertLine(r.alert));
+        this.console?.(formatAlertLine(r.alert));
+      } else if (r.dlq !== undefined) {
+        this.logger.warn({ event: 'dlq', headers: r.dlq.headers }, `dead letter: ${r.dlq.headers[DLQ_HEADERS.reason] ?? '?'}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,111 @@
+// The processor's Kafka ports against the embedded broker, without a consumer group: outputs routed to
+// the source partition's output partition, snapshots found again as the last record of their key even
+// behind other groups' snapshots, and the alert read-back limited to one group and source partition.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Admin, Consumer, Producer, noopSerializer, stringSerializer } from '@platformatic/kafka';
+import pino from 'pino';
+import { DEFAULT_CONFIG } from '../../src/processor/config.ts';
+import { KafkaPorts, TopicReader, type OutputTopics } from '../../src/processor/kafka-io.ts';
+import { PartitionProcessor } from '../../src/processor/partition-processor.ts';
+import { alertRecord, dlqRecord, metricsRecord, OUTPUT_HEADERS } from '../../src/processor/sinks.ts';
+import { startBroker, type TestBroker } from '../helpers/broker.ts';
+import { fetchAll } from '../helpers/fetch-all.ts';
+import { record, T0 } from '../processor/helpers.ts';
+
+const TOPICS: OutputTopics = { alerts: 'io-alerts', dlq: 'io-dlq', metrics: 'io-metrics', state: 'io-state' };
+let tb: TestBroker;
+let admin: Admin;
+let reader: Consumer;
+let producer: Producer<Buffer, Buffer, string, string>;
+
+before(async () => {
+  tb = await startBroker();
+  const base = { bootstrapBrokers: [tb.bootstrap], retries: 2, retryDelay: 50 };
+  admin = new Admin({ ...base, clientId: 'io-admin' });
+  reader = new Consumer({ ...base, clientId: 'io-reader', groupId: 'io-unused' });
+  producer = new Producer({ ...base, clientId: 'io-producer', acks: -1, serializers: { key: noopSerializer, value: noopSerializer, headerKey: stringSerializer, headerValue: stringSerializer } });
+  await admin.createTopics({ topics: Object.values(TOPICS), partitions: 4, replicas: 1 });
+  await admin.createTopics({ topics: ['io-source'], partitions: 4, replicas: 1 });
+});
+
+after(async () => {
+  await Promise.allSettled([producer.close(), reader.close(), admin.close()]);
+  await tb.stop();
+});
+
+function ports(group: string, counts = { alerts: 4, dlq: 4, metrics: 4, state: 4 }): KafkaPorts {
+  return new KafkaPorts({
+    producer, reader: new TopicReader(reader), consumer: reader, sourceTopic: 'io-source', group, topics: TOPICS, partitionCounts: counts, logger: pino({ level: 'silent' }),
+  });
+}
+
+// Alerts for source partition 2, computed by the real processor.
+function alertsOf(partition: number) {
+  const p = new PartitionProcessor(partition, DEFAULT_CONFIG);
+  const out = [];
+  for (let i = 0; i < 12; i++) {
+    const r = p.process(record(i, { transaction_id: `T${partition}-${i}`, timestamp: new Date(T0 + i * 1000).toISOString(), account_id: 'ACC-9', transaction_type: 'withdraw', amount: 10, balance: 50 - i * 10 }, { partition, timestampMs: T0 + i * 1000 }));
+    out.push(...r.alerts);
+  }
+  return { processor: p, alerts: out };
+}
+
+test('outputs go to the output partition of their source partition, with the group headers', async () => {
+  const { alerts } = alertsOf(2);
+  assert.ok(alerts.length > 2);
+  const dlq = new PartitionProcessor(3, DEFAULT_CONFIG).process(record(0, '{"oops"', { partition: 3 })).dlq;
+  assert.ok(dlq !== null);
+  const window = new PartitionProcessor(1, DEFAULT_CONFIG).flush();
+  await ports('g-route').send([...alerts.map((a) => alertRecord(a, 'g-route')), dlqRecord(dlq, 3, 'g-route'), ...window.map((w) => metricsRecord(w, 1, 'g-route'))]);
+  const alertRecords = await fetchAll(tb.bootstrap, TOPICS.alerts);
+  assert.deepEqual(alertRecords.get(2)?.map((r) => JSON.parse(String(r.value)).id), alerts.map((a) => a.id));
+  const headers = new Map(alertRecords.get(2)?.[0]?.headers.map(([k, v]) => [String(k), String(v)]));
+  assert.equal(headers.get(OUTPUT_HEADERS.group), 'g-route');
+  assert.equal(headers.get(OUTPUT_HEADERS.sourcePartition), '2');
+  const dlqRecords = await fetchAll(tb.bootstrap, TOPICS.dlq);
+  assert.equal(dlqRecords.get(3)?.length, 1);
+  assert.equal(String(dlqRecords.get(3)?.[0]?.value), '{"oops"');
+  const dlqHeaders = new Map(dlqRecords.get(3)?.[0]?.headers.map(([k, v]) => [String(k), String(v)]));
+  assert.equal(dlqHeaders.get('dlq-reason'), 'bad_json');
+  assert.equal(dlqHeaders.get('dlq-offset'), '0');
+});
+
+test('the latest snapshot of a partition is found behind later snapshots of other groups and partitions', async () => {
+  const { processor } = alertsOf(1);
+  const mine = ports('g-state');
+  // State partition 1 gets: ours (old), ours (new), then 20 of another group, and one of partition 5 (1 mod 4).
+  await mine.saveSnapshots([{ partition: 1, snapshot: { ...processor.snapshot(), nextOffset: '3' }, alertsFrom: 7n }]);
+  await mine.saveSnapshots([{ partition: 1, snapshot: processor.snapshot(), alertsFrom: 9n }]);
+  const other = ports('g-other');
+  for (let i = 0; i < 20; i++) await other.saveSnapshots([{ partition: 1, snapshot: { ...processor.snapshot(), nextOffset: String(100 + i) }, alertsFrom: null }]);
+  const fifth = new PartitionProcessor(5, DEFAULT_CONFIG);
+  await mine.saveSnapshots([{ partition: 5, snapshot: fifth.snapshot(), alertsFrom: 0n }]);
+
+  const found = await mine.loadSnapshot(1);
+  assert.ok(found !== null);
+  assert.equal(found.snapshot.nextOffset, '12');
+  assert.equal(found.alertsFrom, 9n);
+  assert.deepEqual(found.snapshot.engine, JSON.parse(JSON.stringify(processor.snapshot().engine)));
+  assert.equal((await other.loadSnapshot(1))?.snapshot.nextOffset, '119');
+  assert.equal((await mine.loadSnapshot(5))?.snapshot.partition, 5);
+  assert.equal(await mine.loadSnapshot(2), null);
+  assert.equal(await ports('g-none').loadSnapshot(1), null);
+});
+
+test('alert read-back returns only this group\'s alerts of this source partition, from the given offset', async () => {
+  const a = alertsOf(0).alerts;
+  const b = alertsOf(0).alerts.map((x) => ({ ...x, id: `${x.id}-b` }));
+  const four = alertsOf(4).alerts.map((x) => ({ ...x, id: `${x.id}-p4` })); // source 4 shares alerts partition 0
+  const mine = ports('g-read');
+  const start = (await mine.alertsEnd([0])).get(0);
+  assert.ok(start !== undefined);
+  await mine.send(a.slice(0, 2).map((x) => alertRecord(x, 'g-read')));
+  const mid = (await mine.alertsEnd([0])).get(0) as bigint;
+  assert.equal(mid, start + 2n);
+  await mine.send([...a.slice(2).map((x) => alertRecord(x, 'g-read')), ...b.map((x) => alertRecord(x, 'g-else')), ...four.map((x) => alertRecord(x, 'g-read'))]);
+  assert.deepEqual(await mine.emittedAlertIds(0, mid), a.slice(2).map((x) => x.id));
+  assert.deepEqual(await mine.emittedAlertIds(0, null), a.map((x) => x.id));
+  assert.deepEqual(await mine.emittedAlertIds(4, start), four.map((x) => x.id));
+  assert.deepEqual(await mine.emittedAlertIds(1, null), []);
+});

@@ -1,0 +1,423 @@
+// StreamRunner against an in-memory Kafka that acknowledges late, loses whatever is in flight when the
+// process "dies", and keeps what reached it. Checks the checkpoint order (outputs acknowledged ->
+// snapshot stored -> offset committed), and that crashes at random points and a rebalance between two
+// runners leave exactly the alert ids, dead letters and metric totals of one uninterrupted run.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import pino from 'pino';
+import type { WindowAggregate } from '../../src/processor/aggregates.ts';
+import { resolveConfig } from '../../src/processor/config.ts';
+import type { InputRecord } from '../../src/processor/partition-processor.ts';
+import { StreamRunner, type CommitOffset, type RunnerOptions, type RunnerPorts, type StoredSnapshot } from '../../src/processor/runner.ts';
+import { LocalSinks, type OutputRecord } from '../../src/processor/sinks.ts';
+import { decodeSnapshot, encodeSnapshot } from '../../src/processor/state.ts';
+import { record, seededRandom, T0, type MessageFields } from './helpers.ts';
+
+const config = resolveConfig({
+  overrides: ['rules.velocity.count=3', 'rules.velocity.windowSec=20', 'rules.large_amount.minHistory=3', 'latenessMs=1500', 'windowMs=2000'],
+});
+const silent = pino({ level: 'silent' });
+const PARTITIONS = 3;
+
+// Per partition: full and minimal messages, bad records, retried transactions, labels.
+function generate(seed: number, perPartition: number): InputRecord[][] {
+  const rand = seededRandom(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
+  return Array.from({ length: PARTITIONS }, (_, partition) => {
+    const accounts = Array.from({ length: 4 }, (_, i) => ({ id: `ACC-${partition}-${i}`, balance: 400_00 }));
+    const sent: MessageFields[] = [];
+    const out: InputRecord[] = [];
+    let t = T0;
+    for (let offset = 0; offset < perPartition; offset++) {
+      t += Math.floor(rand() * 2000);
+      const label = pick(['normal', 'normal', 'card_testing']);
+      const roll = rand();
+      if (roll < 0.05) {
+        out.push(record(offset, pick(['{"oops"', '[]', '{"account_id":"X","transaction_type":"refund","amount":1}']), { partition, timestampMs: t, label }));
+        continue;
+      }
+      if (roll < 0.08 && sent.length > 0) {
+        out.push(record(offset, pick(sent.slice(-20)), { partition, timestampMs: t, label }));
+        continue;
+      }
+      const a = pick(accounts);
+      const type = pick(['withdraw', 'withdraw', 'deposit', 'current_balance'] as const);
+      let amount = Math.floor(rand() * 60_00) + 1_00;
+      if (type === 'withdraw' && rand() < 0.1) amount = Math.max(1_00, Math.floor(a.balance * 0.95));
+      if (type === 'withdraw' && rand() < 0.05) amount *= 20;
+      if (type === 'deposit') a.balance += amount;
+      if (type === 'withdraw') a.balance -= amount;
+      if (type === 'current_balance') amount = Math.max(0, a.balance);
+      const message: MessageFields = { transaction_id: `T-${partition}-${offset}`, timestamp: new Date(t).toISOString(), account_id: a.id, transaction_type: type, amount: amount / 100, balance: a.balance / 100 };
+      sent.push(message);
+      out.push(record(offset, message, { partition, timestampMs: t, label }));
+    }
+    return out;
+  });
+}
+
+interface TopicEntry {
+  record: OutputRecord;
+}
+
+// The durable part of the fake cluster: it outlives every runner that uses it.
+class FakeCluster {
+  readonly outputs: TopicEntry[] = [];
+  readonly alertsByPartition = new Map<number, string[]>(); // the alerts topic, one partition per source partition
+  readonly snapshots = new Map<number, Buffer[]>(); // encoded, like the state topic
+  readonly committed = new Map<number, bigint>();
+  readonly events: string[] = [];
+
+  land(records: readonly OutputRecord[]): void {
+    for (const r of records) {
+      this.outputs.push({ record: r });
+      if (r.alert !== undefined) {
+        const list = this.alertsByPartition.get(r.sourcePartition) ?? [];
+        list.push(r.alert.id);
+        this.alertsByPartition.set(r.sourcePartition, list);
+      }
+    }
+  }
+}
+
+// One process's connection to the cluster. Replies arrive after a random number of turns; die() drops
+// every reply still owed and lets each in-flight request reach the cluster or not, at random.
+class FakePorts implements RunnerPorts {
+  private readonly cluster: FakeCluster;
+  private readonly rand: () => number;
+  private readonly owed = new Set<{ land: () => void; settle: () => void }>();
+  seek?: (partition: number, offset: bigint) => void;
+  dead = false;
+  sends = 0;
+  acked = 0;
+
+  constructor(cluster: FakeCluster, rand: () => number) {
+    this.cluster = cluster;
+    this.rand = rand;
+  }
+
+  private request<T>(land: () => T): Promise<T> {
+    if (this.dead) return new Promise(() => {});
+    return new Promise((resolve) => {
+      let landed = false;
+      let value: T;
+      const entry = {
+        land: () => {
+          if (!landed) value = land();
+          landed = true;
+        },
+        settle: () => {
+          entry.land();
+          resolve(value);
+        },
+      };
+      this.owed.add(entry);
+      let turns = Math.floor(this.rand() * 4);
+      const step = () => {
+        if (this.dead) return;
+        if (turns-- > 0) {
+          setImmediate(step);
+          return;
+        }
+        this.owed.delete(entry);
+        entry.settle();
+      };
+      setImmediate(step);
+    });
+  }
+
+  die(): void {
+    this.dead = true;
+    for (const entry of this.owed) if (this.rand() < 0.5) entry.land();
+    this.owed.clear();
+  }
+
+  send(records: OutputRecord[]): Promise<void> {
+    const id = ++this.sends;
+    this.cluster.events.push(`send-start ${id}`);
+    return this.request(() => {
+      this.cluster.land(records);
+      this.cluster.events.push(`send-ack ${id}`);
+      this.acked++;
+    });
+  }
+
+  loadSnapshot(partition: number): Promise<StoredSnapshot | null> {
+    return this.request(() => {
+      const last = this.cluster.snapshots.get(partition)?.at(-1);
+      if (last === undefined) return null;
+      const parsed = JSON.parse(last.toString('utf8')) as { alertsFrom: string | null; snapshot: string };
+      return { partition, snapshot: decodeSnapshot(Buffer.from(parsed.snapshot, 'base64')), alertsFrom: parsed.alertsFrom === null ? null : BigInt(parsed.alertsFrom) };
+    });
+  }
+
+  emittedAlertIds(partition: number, from: bigint | null): Promise<string[]> {
+    return this.request(() => (this.cluster.alertsByPartition.get(partition) ?? []).slice(Number(from ?? 0n)));
+  }
+
+  alertsEnd(partitions: readonly number[]): Promise<Map<number, bigint>> {
+    return this.request(() => new Map(partitions.map((p) => [p, BigInt(this.cluster.alertsByPartition.get(p)?.length ?? 0)])));
+  }
+
+  saveSnapshots(snapshots: readonly StoredSnapshot[]): Promise<void> {
+    const encoded = snapshots.map((s) => ({
+      partition: s.partition,
+      value: Buffer.from(JSON.stringify({ alertsFrom: s.alertsFrom === null ? null : String(s.alertsFrom), snapshot: encodeSnapshot(s.snapshot).toString('base64') })),
+    }));
+    this.cluster.events.push(`save ${snapshots.map((s) => `${s.partition}@${s.snapshot.nextOffset}`).join(',')}`);
+    return this.request(() => {
+      for (const e of encoded) {
+        const list = this.cluster.snapshots.get(e.partition) ?? [];
+        list.push(e.value);
+        this.cluster.snapshots.set(e.partition, list);
+      }
+      this.cluster.events.push('save-ack');
+    });
+  }
+
+  commit(offsets: readonly CommitOffset[]): Promise<void> {
+    this.cluster.events.push(`commit ${offsets.map((o) => `${o.partition}@${o.offset}`).join(',')}`);
+    return this.request(() => {
+      for (const o of offsets) this.cluster.committed.set(o.partition, o.offset);
+    });
+  }
+}
+
+function runnerOptions(overrides: Partial<RunnerOptions> = {}): RunnerOptions {
+  return {
+    config,
+    group: 'g',
+    checkpointIntervalMs: 1_000_000,
+    checkpointRecords: 37,
+    maxBatchRecords: 5,
+    maxBatchBytes: 4096,
+    maxInFlight: 3,
+    idleCloseMs: 1_000_000,
+    logger: silent,
+    ...overrides,
+  };
+}
+
+// Round-robin over the partitions from their committed offsets, like a consumer's fetches.
+function* consume(input: InputRecord[][], cluster: FakeCluster, partitions: readonly number[]): Generator<InputRecord> {
+  const next = new Map(partitions.map((p) => [p, Number(cluster.committed.get(p) ?? 0n)]));
+  for (;;) {
+    let any = false;
+    for (const p of partitions) {
+      const o = next.get(p) as number;
+      const r = input[p]?.[o];
+      if (r === undefined) continue;
+      next.set(p, o + 1);
+      any = true;
+      yield r;
+    }
+    if (!any) return;
+  }
+}
+
+async function feed(runner: StreamRunner, records: Iterable<InputRecord>, limit = Number.POSITIVE_INFINITY): Promise<boolean> {
+  let n = 0;
+  for (const r of records) {
+    if (n++ >= limit) return false;
+    const pending = runner.handle(r);
+    if (pending !== undefined) await pending;
+  }
+  return true;
+}
+
+function alertIds(cluster: FakeCluster): string[] {
+  return cluster.outputs.flatMap((e) => (e.record.alert === undefined ? [] : [e.record.alert.id]));
+}
+
+function dlqOffsets(cluster: FakeCluster): string[] {
+  return cluster.outputs.flatMap((e) => (e.record.kind === 'dlq' ? [`${e.record.sourcePartition}:${e.record.headers['dlq-offset']}`] : []));
+}
+
+// What a dashboard does: the largest version of every (partition, window), then sums.
+function metricTotals(cluster: FakeCluster): { records: number; dlq: number; byType: Record<string, number> } {
+  const best = new Map<string, WindowAggregate>();
+  for (const e of cluster.outputs) {
+    if (e.record.kind !== 'metrics' || e.record.value === null) continue;
+    const w = JSON.parse(e.record.value.toString('utf8')) as WindowAggregate;
+    const key = `${w.partitions.join(',')}/${w.windowStartMs}`;
+    const seen = best.get(key);
+    if (seen === undefined || w.records >= seen.records) best.set(key, w);
+  }
+  const totals = { records: 0, dlq: 0, byType: {} as Record<string, number> };
+  for (const w of best.values()) {
+    totals.records += w.records;
+    totals.dlq += w.dlq;
+    for (const [type, s] of Object.entries(w.byType)) totals.byType[type] = (totals.byType[type] ?? 0) + (s?.count ?? 0);
+  }
+  return totals;
+}
+
+async function cleanRun(input: InputRecord[][]): Promise<FakeCluster> {
+  const cluster = new FakeCluster();
+  const runner = new StreamRunner(new FakePorts(cluster, seededRandom(99)), runnerOptions());
+  runner.assignmentChanged([0, 1, 2], true);
+  await feed(runner, consume(input, cluster, [0, 1, 2]));
+  await runner.close();
+  return cluster;
+}
+
+test('checkpoint order: every output acknowledged, then the snapshot stored, then the offset committed', async () => {
+  const input = generate(7, 120);
+  const cluster = await cleanRun(input);
+  const outstanding = new Set<string>();
+  let saved: string | null = null;
+  let checkpoints = 0;
+  for (const e of cluster.events) {
+    const [kind, arg = ''] = e.split(' ');
+    if (kind === 'send-start') outstanding.add(arg);
+    else if (kind === 'send-ack') outstanding.delete(arg);
+    else if (kind === 'save') {
+      assert.equal(outstanding.size, 0, `snapshot stored while sends ${[...outstanding].join(',')} were unacknowledged`);
+      saved = arg;
+    } else if (kind === 'save-ack') {
+      assert.notEqual(saved, null);
+    } else if (kind === 'commit') {
+      assert.equal(arg, saved, 'commit offsets must be the stored snapshots\' nextOffsets');
+      assert.equal(cluster.events[cluster.events.indexOf(e) - 1], 'save-ack', 'commit only after the snapshot is acknowledged');
+      saved = null;
+      checkpoints++;
+    }
+  }
+  assert.ok(checkpoints >= 5, `only ${checkpoints} checkpoints`);
+  const final = input.map((records, p) => cluster.committed.get(p) === BigInt(records.length));
+  assert.deepEqual(final, [true, true, true], 'the final checkpoint commits the end of every partition');
+});
+
+test('crashes at random points: same alert ids, dead letters and metric totals as one uninterrupted run, nothing twice', async () => {
+  const input = generate(11, 160);
+  const clean = await cleanRun(input);
+  const expectedAlerts = alertIds(clean).sort();
+  assert.ok(expectedAlerts.length > 40, `only ${expectedAlerts.length} alerts; the input should exercise the rules`);
+  assert.equal(new Set(expectedAlerts).size, expectedAlerts.length);
+  const expectedDlq = dlqOffsets(clean).sort();
+  const expectedTotals = metricTotals(clean);
+  assert.equal(expectedTotals.records, 3 * 160);
+
+  for (const seed of [1, 2, 3, 4, 5, 6]) {
+    const rand = seededRandom(seed);
+    const cluster = new FakeCluster();
+    let restarts = 0;
+    for (let life = 0; ; life++) {
+      const ports = new FakePorts(cluster, rand);
+      const runner = new StreamRunner(ports, runnerOptions({ checkpointRecords: 20 + Math.floor(rand() * 40) }));
+      runner.assignmentChanged([0, 1, 2], true);
+      const crashAfter = life < 3 ? Math.floor(rand() * 200) + 1 : Number.POSITIVE_INFINITY;
+      const finished = await feed(runner, consume(input, cluster, [0, 1, 2]), crashAfter);
+      if (finished) {
+        await runner.close();
+        break;
+      }
+      // Let some replies arrive, then kill -9.
+      for (let i = Math.floor(rand() * 6); i > 0; i--) await new Promise((r) => setImmediate(r));
+      ports.die();
+      restarts++;
+    }
+    assert.equal(restarts, 3);
+    const ids = alertIds(cluster);
+    assert.deepEqual([...new Set(ids)].sort(), expectedAlerts, `seed ${seed}: alert id set differs`);
+    assert.equal(ids.length, expectedAlerts.length, `seed ${seed}: an alert was published twice`);
+    assert.deepEqual([...new Set(dlqOffsets(cluster))].sort(), expectedDlq, `seed ${seed}: dead letters differ`);
+    assert.deepEqual(metricTotals(cluster), expectedTotals, `seed ${seed}: metric totals differ`);
+  }
+});
+
+test('rebalance: the leaving owner checkpoints and stops, the new owner restores and continues; totals stay exact', async () => {
+  const input = generate(23, 150);
+  const clean = await cleanRun(input);
+  const cluster = new FakeCluster();
+  const rand = seededRandom(5);
+  const a = new StreamRunner(new FakePorts(cluster, rand), runnerOptions());
+  const b = new StreamRunner(new FakePorts(cluster, rand), runnerOptions());
+  a.assignmentChanged([0, 1, 2], true);
+  await feed(a, consume(input, cluster, [0, 1, 2]), 200);
+
+  // B joins: the group rebalances. A stops, checkpoints, and keeps only partition 0.
+  a.rebalanceStarted();
+  await new Promise((r) => setTimeout(r, 20)); // the rebalance checkpoint is done; the new assignment is not there yet
+  const committedAtRebalance = [0, 1, 2].map((p) => cluster.committed.get(p));
+  let released = false;
+  const held = a.handle(input[1]?.[149] as InputRecord)?.then(() => (released = true));
+  assert.ok(held instanceof Promise, 'no record may be processed during a rebalance');
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(released, false);
+  assert.deepEqual(a.assignmentChanged([0], false), [1, 2]);
+  await held;
+  assert.equal(committedAtRebalance.reduce((sum, o) => (sum ?? 0n) + (o ?? 0n), 0n), 200n, 'the rebalance checkpoint covers every record processed');
+  assert.ok(!a.stats().owned.includes(1), 'a record of a revoked partition must not restart it');
+  b.assignmentChanged([1, 2], false);
+  assert.equal(a.stats().foreign, 1);
+
+  await Promise.all([feed(a, consume(input, cluster, [0])), feed(b, consume(input, cluster, [1, 2]))]);
+  await Promise.all([a.close(), b.close()]);
+  assert.equal(b.stats().restores, 2, 'B starts partitions 1 and 2 from the snapshots A stored');
+  assert.deepEqual([...new Set(alertIds(cluster))].sort(), alertIds(clean).sort());
+  assert.equal(alertIds(cluster).length, alertIds(clean).length);
+  assert.deepEqual(metricTotals(cluster), metricTotals(clean));
+});
+
+test('a fetch position past the restored state is sought back instead of skipping records', async () => {
+  const input = generate(31, 60);
+  const cluster = new FakeCluster();
+  const first = new StreamRunner(new FakePorts(cluster, seededRandom(1)), runnerOptions({ checkpointRecords: 1000 }));
+  first.assignmentChanged([0], true);
+  await feed(first, input[0]?.slice(0, 30) ?? []);
+  await first.close();
+  assert.equal(cluster.committed.get(0), 30n);
+
+  const seeks: Array<[number, bigint]> = [];
+  const ports = new FakePorts(cluster, seededRandom(2));
+  ports.seek = (p: number, o: bigint) => seeks.push([p, o]);
+  const second = new StreamRunner(ports, runnerOptions());
+  second.assignmentChanged([0], true);
+  // A commit that got ahead of the snapshot (40 instead of 30): records 40.. arrive first.
+  await feed(second, input[0]?.slice(40, 45) ?? []);
+  assert.deepEqual(seeks[0], [0, 30n]);
+  assert.equal(second.stats().processed, 0);
+  await feed(second, input[0]?.slice(30) ?? []);
+  await second.close();
+  assert.equal(second.stats().processed, 30);
+  assert.equal(cluster.committed.get(0), 60n);
+});
+
+test('acknowledged alerts reach the log and the console; unacknowledged ones do not', async () => {
+  const input = generate(41, 80);
+  const lines: string[] = [];
+  const logged: unknown[] = [];
+  const logger = pino({ level: 'info' }, { write: (s: string) => logged.push(JSON.parse(s)) });
+  const cluster = new FakeCluster();
+  const ports = new FakePorts(cluster, seededRandom(3));
+  const runner = new StreamRunner(ports, runnerOptions({ local: new LocalSinks({ logger, console: (l) => lines.push(l) }) }));
+  runner.assignmentChanged([0], true);
+  await feed(runner, input[0] ?? [], 70);
+  ports.die();
+  const published = new Set(alertIds(cluster));
+  const consoleIds = lines.map((l) => /\[([^\]]+)\]$/.exec(l)?.[1]);
+  const logIds = logged.flatMap((l) => ((l as { event?: string }).event === 'alert' ? [(l as { alert: { id: string } }).alert.id] : []));
+  assert.ok(consoleIds.length > 5);
+  assert.deepEqual(consoleIds, logIds);
+  for (const id of consoleIds) assert.ok(published.has(id as string), `${id} reported but not in the topic`);
+  assert.equal(runner.stats().alerts, consoleIds.length);
+});
+
+test('idle partitions close their windows after idleCloseMs of wall time, then checkpoint', async () => {
+  let now = 1_000;
+  const input = generate(51, 20);
+  const cluster = new FakeCluster();
+  const runner = new StreamRunner(new FakePorts(cluster, seededRandom(4)), runnerOptions({ idleCloseMs: 500, checkpointRecords: 1000, now: () => now }));
+  runner.assignmentChanged([0], true);
+  await feed(runner, input[0] ?? []);
+  assert.equal(runner.tick(), undefined, 'not idle yet');
+  now += 600;
+  const work = runner.tick();
+  assert.ok(work instanceof Promise);
+  await work;
+  const totals = metricTotals(cluster);
+  assert.equal(totals.records, 20, 'every window holding data was published');
+  assert.equal(cluster.committed.get(0), 20n);
+  assert.equal(runner.tick(), undefined, 'closed once per idle period');
+});

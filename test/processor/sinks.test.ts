@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import pino from 'pino';
+import { DEFAULT_CONFIG } from '../../src/processor/config.ts';
+import { PartitionProcessor } from '../../src/processor/partition-processor.ts';
+import { alertRecord, dlqRecord, formatAlertLine, LocalSinks, metricsRecord, OUTPUT_HEADERS, routePartition } from '../../src/processor/sinks.ts';
+import { record, T0 } from './helpers.ts';
+
+function overdraft() {
+  const p = new PartitionProcessor(4, DEFAULT_CONFIG);
+  const r = p.process(record(9, { transaction_id: 'T-9', timestamp: new Date(T0).toISOString(), account_id: 'ACC-7', transaction_type: 'withdraw', amount: 80, balance: -30 }, { partition: 4 }));
+  const alert = r.alerts.find((a) => a.rule === 'overdraft');
+  assert.ok(alert);
+  return { alert, windows: p.flush() };
+}
+
+test('routePartition keeps a source partition in one output partition', () => {
+  assert.equal(routePartition(4, 6), 4);
+  assert.equal(routePartition(7, 6), 1);
+  assert.equal(routePartition(0, 1), 0);
+  assert.throws(() => routePartition(1, 0), RangeError);
+});
+
+test('output records carry the group and source partition; alerts their id; DLQ the original bytes', () => {
+  const { alert, windows } = overdraft();
+  const a = alertRecord(alert, 'g1');
+  assert.equal(a.key?.toString(), 'ACC-7');
+  assert.deepEqual(JSON.parse(String(a.value)), alert);
+  assert.deepEqual(a.headers, { [OUTPUT_HEADERS.group]: 'g1', [OUTPUT_HEADERS.sourcePartition]: '4', [OUTPUT_HEADERS.alertId]: 'T-9:overdraft' });
+
+  const bad = new PartitionProcessor(2, DEFAULT_CONFIG).process(record(5, '{"x":', { partition: 2 })).dlq;
+  assert.ok(bad);
+  const d = dlqRecord(bad, 2, 'g1');
+  assert.equal(String(d.value), '{"x":');
+  assert.equal(d.headers['dlq-reason'], 'bad_json');
+  assert.equal(d.headers['dlq-offset'], '5');
+  assert.equal(d.headers[OUTPUT_HEADERS.group], 'g1');
+
+  const m = metricsRecord(windows[0] as (typeof windows)[number], 4, 'g1');
+  assert.equal(m.key?.toString(), '4');
+  assert.equal(JSON.parse(String(m.value)).records, 1);
+});
+
+test('local sinks: alert lines on the console and in the log, dead letters logged with their reason', () => {
+  const { alert } = overdraft();
+  const logged: Array<Record<string, unknown>> = [];
+  const lines: string[] = [];
+  const sinks = new LocalSinks({ logger: pino({ level: 'info' }, { write: (s: string) => logged.push(JSON.parse(s)) }), console: (l) => lines.push(l) });
+  const bad = new PartitionProcessor(0, DEFAULT_CONFIG).process(record(1, '', { partition: 0 })).dlq;
+  assert.ok(bad);
+  sinks.acknowledged([alertRecord(alert, 'g'), dlqRecord(bad, 0, 'g')]);
+  assert.deepEqual(lines, [formatAlertLine(alert)]);
+  assert.match(lines[0] ?? '', /^ALERT 2025-01-15T09:00:00\.000Z CRITICAL +overdraft +ACC-7 .+ \[T-9:overdraft\]$/);
+  assert.equal(logged[0]?.event, 'alert');
+  assert.equal((logged[0]?.alert as { id: string }).id, 'T-9:overdraft');
+  assert.equal(logged[1]?.event, 'dlq');
+  assert.equal(logged[1]?.msg, 'dead letter: empty');
+});
