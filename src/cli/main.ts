@@ -1,12 +1,20 @@
 // `buzzline` command line: one file per subcommand, each exporting a commander Command.
 import { Command } from 'commander';
 import { brokerCommand } from './broker.ts';
+import { doctorCommand } from './doctor.ts';
+import { startCommand } from './start.ts';
+import { consumeCommand } from './consume.ts';
+import { dashboardCommand } from './dashboard.ts';
 import { produceCommand } from './produce.ts';
 
 const program = new Command('buzzline')
   .description('Real-time banking-transaction streaming on a Kafka-compatible broker')
   .showHelpAfterError()
+  .addCommand(startCommand())
   .addCommand(brokerCommand())
-  .addCommand(produceCommand());
+  .addCommand(produceCommand())
+  .addCommand(consumeCommand())
+  .addCommand(dashboardCommand())
+  .addCommand(doctorCommand());
 
 await program.parseAsync(process.argv);
