@@ -83,15 +83,7 @@ export interface MemberDescription {
   assignment: { topic: string; partitions: number[] }[];
 }
 
-export interface GroupDescription {
-  groupId: string;
-  state: GroupState;
-  generationId: number;
-  protocolType: string;
-  protocolName: string;
-  leaderId: string | null;
-  members: MemberDescription[];
-}
+export type GroupDescription = GroupSummary<MemberDescription>;
 
 export interface PartitionLag {
   topic: string;

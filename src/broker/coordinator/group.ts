@@ -48,13 +48,7 @@ export interface ProtocolMetadata {
   metadata: Buffer;
 }
 
-export interface JoinParams {
-  memberId: string;
-  groupInstanceId: string | null;
-  clientId: string;
-  clientHost: string;
-  sessionTimeoutMs: number;
-  rebalanceTimeoutMs: number;
+export interface JoinParams extends MemberClient {
   protocolType: string;
   protocols: ProtocolMetadata[];
   // JoinGroup v4+: a new dynamic member must first fetch its id (MEMBER_ID_REQUIRED) and join again.
@@ -102,26 +96,29 @@ export interface MemberIdentity {
   groupInstanceId: string | null;
 }
 
-export interface MemberSummary {
-  memberId: string;
-  groupInstanceId: string | null;
+// What a member told us about itself when it joined; kept in summaries and persisted across restarts.
+export interface MemberClient extends MemberIdentity {
   clientId: string;
   clientHost: string;
   sessionTimeoutMs: number;
   rebalanceTimeoutMs: number;
+}
+
+export interface MemberSummary extends MemberClient {
   // The metadata for the selected protocol, and the assignment; empty unless the group is Stable.
   metadata: Buffer;
   assignment: Buffer;
 }
 
-export interface GroupSummary {
+// Members are raw in the coordinator's summary and decoded in the dashboard-facing description.
+export interface GroupSummary<M = MemberSummary> {
   groupId: string;
   state: GroupState;
   generationId: number;
   protocolType: string;
   protocolName: string;
   leaderId: string | null;
-  members: MemberSummary[];
+  members: M[];
 }
 
 // What the coordinator persists for a group and gives back to restore() after a restart. Members are

@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { crc32c } from '../../protocol/crc32c.ts';
-import type { GroupSnapshot } from './group.ts';
+import type { GroupSnapshot, MemberClient } from './group.ts';
 
 export const OFFSETS_FILE = 'buzzline-consumer-offsets.log';
 const COMPACT_SUFFIX = '.compact';
@@ -38,13 +38,7 @@ export interface OffsetEntry extends CommittedOffset {
 
 type OffsetTuple = [topic: string, partition: number, offset: number, leaderEpoch: number, metadata: string, commitTimestamp: number];
 
-interface StoredMember {
-  memberId: string;
-  groupInstanceId: string | null;
-  clientId: string;
-  clientHost: string;
-  sessionTimeoutMs: number;
-  rebalanceTimeoutMs: number;
+interface StoredMember extends MemberClient {
   subscription: string;
   assignment: string;
 }
