@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { DecodeError, Reader } from '../../src/protocol/reader.ts';
 import type { Message } from '../../src/protocol/schema.ts';
 import { Writer } from '../../src/protocol/writer.ts';
+import { seededRandom } from '../helpers/random.ts';
 import { ALL_APIS, versionsOf } from './all-apis.ts';
 import { sampleValue } from './sample-values.ts';
 
@@ -11,17 +12,6 @@ import { sampleValue } from './sample-values.ts';
 
 const CASES_PER_VERSION = 200;
 
-// mulberry32: a tiny seeded PRNG, so every run decodes the same buffers and a failure is reproducible.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomBytes(rand: () => number, n: number): Buffer {
   const b = Buffer.alloc(n);
@@ -64,7 +54,7 @@ for (const a of ALL_APIS) {
       let decoded = 0;
       let rejected = 0;
       for (const version of versionsOf(m)) {
-        const rand = prng(a.key * 1000 + version * 2 + (m === a.request ? 0 : 1));
+        const rand = seededRandom(a.key * 1000 + version * 2 + (m === a.request ? 0 : 1));
         const valid = validEncoding(m, version);
         for (let i = 0; i < CASES_PER_VERSION; i++) {
           const input = fuzzCase(rand, valid, i);

@@ -66,8 +66,10 @@ describe('version ranges', () => {
   test('api keys match the file names', () => {
     const keys = ALL_APIS.map((a) => [a.name, a.key]);
     assert.deepEqual(keys, [
-      ['Produce', 0], ['Fetch', 1], ['ListOffsets', 2], ['Metadata', 3], ['ApiVersions', 18],
-      ['CreateTopics', 19], ['DeleteTopics', 20], ['DescribeConfigs', 32], ['DescribeCluster', 60],
+      ['Produce', 0], ['Fetch', 1], ['ListOffsets', 2], ['Metadata', 3], ['OffsetCommit', 8], ['OffsetFetch', 9],
+      ['FindCoordinator', 10], ['JoinGroup', 11], ['Heartbeat', 12], ['LeaveGroup', 13], ['SyncGroup', 14],
+      ['DescribeGroups', 15], ['ListGroups', 16], ['ApiVersions', 18], ['CreateTopics', 19], ['DeleteTopics', 20],
+      ['InitProducerId', 22], ['DescribeConfigs', 32], ['DeleteGroups', 42], ['OffsetDelete', 47], ['DescribeCluster', 60],
     ]);
   });
 });
