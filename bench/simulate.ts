@@ -1,14 +1,18 @@
 // Generation-only throughput of the banking simulator: events generated and JSON-serialised per second,
 // without Kafka. The producer must reach 150k msg/s into a broker, so generation needs ample headroom.
-//   node bench/simulate.ts [events=2000000] [accounts=1000] [fraudRate=0.002]
+//
+// Standalone: `node bench/simulate.ts [events=2000000] [accounts=1000] [fraudRate=0.002]`;
+// benchSimulate() is what bench/run.ts calls.
 
 import { Simulator } from '../src/bank/simulator.ts';
+import type { Rate } from './baseline.ts';
 
-const events = Number(process.argv[2] ?? 2_000_000);
-const accounts = Number(process.argv[3] ?? 1000);
-const fraudRate = Number(process.argv[4] ?? 0.002);
+export interface SimulateBench extends Rate {
+  accounts: number;
+  fraudRate: number;
+}
 
-function run(count: number): { seconds: number; bytes: number } {
+function generate(count: number, accounts: number, fraudRate: number): { seconds: number; bytes: number } {
   const simulator = new Simulator({ seed: 'bench', accounts, fraudRate, startMs: Date.UTC(2025, 0, 6) });
   let bytes = 0;
   const started = performance.now();
@@ -16,10 +20,17 @@ function run(count: number): { seconds: number; bytes: number } {
   return { seconds: (performance.now() - started) / 1000, bytes };
 }
 
-// A short warm-up lets the JIT settle so the measured run reflects steady state.
-run(Math.min(events, 200_000));
-const { seconds, bytes } = run(events);
-console.log(
-  `simulate: ${Math.round(events / seconds).toLocaleString('en-US')} events/s generated + JSON-serialised ` +
-    `(${events.toLocaleString('en-US')} events, ${accounts} accounts, fraud ${fraudRate}, ${(bytes / events).toFixed(0)} B/event, ${seconds.toFixed(2)}s)`,
-);
+export function benchSimulate(events = 2_000_000, accounts = 1000, fraudRate = 0.002): SimulateBench {
+  // A short warm-up lets the JIT settle so the measured run reflects steady state.
+  generate(Math.min(events, 200_000), accounts, fraudRate);
+  const { seconds, bytes } = generate(events, accounts, fraudRate);
+  return { name: 'simulator, generate + JSON.stringify (no Kafka)', messages: events, bytes, seconds, accounts, fraudRate };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const r = benchSimulate(Number(process.argv[2] ?? 2_000_000), Number(process.argv[3] ?? 1000), Number(process.argv[4] ?? 0.002));
+  console.log(
+    `simulate: ${Math.round(r.messages / r.seconds).toLocaleString('en-US')} events/s generated + JSON-serialised ` +
+      `(${r.messages.toLocaleString('en-US')} events, ${r.accounts} accounts, fraud ${r.fraudRate}, ${(r.bytes / r.messages).toFixed(0)} B/event, ${r.seconds.toFixed(2)}s)`,
+  );
+}
