@@ -69,7 +69,12 @@ export class TopicStore {
 
   // Loads (and recovers) every topic in dataDir, creating the directory on first start.
   static open(dataDir: string): TopicStore {
-    fs.mkdirSync(dataDir, { recursive: true });
+    try {
+      fs.mkdirSync(dataDir, { recursive: true });
+      fs.accessSync(dataDir, fs.constants.W_OK);
+    } catch (err) {
+      throw new Error(`cannot use data directory ${dataDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+    }
     const metaPath = path.join(dataDir, META_FILE);
     let meta: StoredMeta;
     if (fs.existsSync(metaPath)) {
