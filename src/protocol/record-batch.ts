@@ -45,9 +45,6 @@ export const BATCH_HEADER_SIZE = 61;
 export const LOG_OVERHEAD = 12;
 export const CURRENT_MAGIC = 2;
 
-// The Kafka error codes a batch can fail with.
-export const CORRUPT_MESSAGE = ErrorCode.CORRUPT_MESSAGE;
-export const INVALID_RECORD = ErrorCode.INVALID_RECORD;
 
 // Attribute bits.
 export const COMPRESSION_CODEC_MASK = 0x07;
@@ -104,7 +101,7 @@ export interface BatchView {
 }
 
 export interface BatchError {
-  errorCode: typeof CORRUPT_MESSAGE | typeof INVALID_RECORD;
+  errorCode: typeof ErrorCode.CORRUPT_MESSAGE | typeof ErrorCode.INVALID_RECORD;
   message: string;
 }
 
@@ -174,7 +171,7 @@ export function checkBatch(buf: Buffer, pos: number, end = buf.length): BatchHea
   const actual = crc32c(buf, pos + ATTRIBUTES_POS, pos + LOG_OVERHEAD + batchLength);
   if (actual !== h.crc) {
     return {
-      errorCode: CORRUPT_MESSAGE,
+      errorCode: ErrorCode.CORRUPT_MESSAGE,
       message: `batch at ${pos} has crc ${h.crc.toString(16)}, computed ${actual.toString(16)}`,
     };
   }
@@ -186,7 +183,7 @@ export function isBatchError(r: BatchHeader | BatchError): r is BatchError {
 }
 
 function invalid(message: string): BatchError {
-  return { errorCode: INVALID_RECORD, message };
+  return { errorCode: ErrorCode.INVALID_RECORD, message };
 }
 
 // Splits a produce payload into its batches, validating every one; any bad batch fails the whole set,

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { crc32c } from '../../src/protocol/crc32c.ts';
+import { ErrorCode } from '../../src/protocol/error-codes.ts';
 import { DecodeError } from '../../src/protocol/reader.ts';
 import {
   ATTRIBUTES_POS,
   BATCH_HEADER_SIZE,
-  CORRUPT_MESSAGE,
   CRC_POS,
-  INVALID_RECORD,
   LAST_OFFSET_DELTA_POS,
   MAGIC_POS,
   buildRecordBatch,
@@ -91,18 +90,18 @@ test('splitBatches returns zero-copy views of consecutive batches', () => {
   assert.equal(r.batches[1]?.bytes.byteOffset, buf.byteOffset + a.length);
 });
 
-test('a flipped bit under the CRC is CORRUPT_MESSAGE', () => {
+test('a flipped bit under the CRC is ErrorCode.CORRUPT_MESSAGE', () => {
   const good = buildRecordBatch({ records: [{ value: 'hello' }] });
   const buf = Buffer.concat([good, good]);
   buf[buf.length - 1] = (buf[buf.length - 1] as number) ^ 1;
   const r = splitBatches(buf);
   assert.equal(r.ok, false);
   assert.ok(!r.ok);
-  assert.equal(r.errorCode, CORRUPT_MESSAGE);
+  assert.equal(r.errorCode, ErrorCode.CORRUPT_MESSAGE);
   assert.equal(r.position, good.length);
 });
 
-test('structural problems are INVALID_RECORD', () => {
+test('structural problems are ErrorCode.INVALID_RECORD', () => {
   const good = buildRecordBatch({ records: [{ value: 'hello' }, { value: 'world' }] });
   const cases: [string, Buffer][] = [
     ['empty', Buffer.alloc(0)],
@@ -124,7 +123,7 @@ test('structural problems are INVALID_RECORD', () => {
   for (const [name, buf] of cases) {
     const r = splitBatches(buf);
     assert.ok(!r.ok, name);
-    assert.equal(r.errorCode, INVALID_RECORD, name);
+    assert.equal(r.errorCode, ErrorCode.INVALID_RECORD, name);
   }
 });
 

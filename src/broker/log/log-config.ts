@@ -1,7 +1,8 @@
 // Per-partition log settings, typed, with Kafka's topic config names mapped onto them so CreateTopics,
 // DescribeConfigs and AlterConfigs speak Kafka while the log reads plain numbers. Defaults are Kafka's.
 
-import { INVALID_CONFIG, LogError } from './log-error.ts';
+import { ErrorCode } from '../../protocol/error-codes.ts';
+import { LogError } from './log-error.ts';
 
 export interface LogConfig {
   // segment.bytes: roll the active segment before it would grow past this.
@@ -65,7 +66,7 @@ export function logConfigFromKafka(
     if (spec === undefined || raw === null || raw === undefined) continue;
     const value = /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : Number.NaN;
     if (!Number.isSafeInteger(value) || value < spec.min || value > spec.max) {
-      throw new LogError(INVALID_CONFIG, `invalid value ${JSON.stringify(raw)} for ${name}: expected an integer in [${spec.min}, ${spec.max}]`);
+      throw new LogError(ErrorCode.INVALID_CONFIG, `invalid value ${JSON.stringify(raw)} for ${name}: expected an integer in [${spec.min}, ${spec.max}]`);
     }
     config[spec.field] = value;
   }

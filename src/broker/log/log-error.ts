@@ -20,6 +20,6 @@ export class LogError extends Error {
   constructor(code: number, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
-    this.retriable = code === KAFKA_STORAGE_ERROR;
+    this.retriable = code === ErrorCode.KAFKA_STORAGE_ERROR;
   }
 }

@@ -4,12 +4,13 @@
 // either path. All operations are synchronous: the broker is single-threaded, so a fetch never sees a
 // half-applied append, and a write is in the page cache before the produce is acknowledged.
 
+import { ErrorCode } from '../../protocol/error-codes.ts';
 import path from 'node:path';
-import { INVALID_RECORD, setBaseOffset, setPartitionLeaderEpoch, splitBatches } from '../../protocol/record-batch.ts';
+import { setBaseOffset, setPartitionLeaderEpoch, splitBatches } from '../../protocol/record-batch.ts';
 import type { BatchHeader, BatchView } from '../../protocol/record-batch.ts';
 import { validateLogConfig } from './log-config.ts';
 import type { LogConfig } from './log-config.ts';
-import { KAFKA_STORAGE_ERROR, LogError, OFFSET_OUT_OF_RANGE, RECORD_TOO_LARGE } from './log-error.ts';
+import { LogError } from './log-error.ts';
 import { nodeFs } from './log-fs.ts';
 import type { LogFs } from './log-fs.ts';
 import { INDEX_SUFFIX, LOG_SUFFIX, Segment, TIME_INDEX_SUFFIX, segmentFileName } from './segment.ts';
@@ -158,7 +159,7 @@ export class PartitionLog {
   }
 
   private ensureOpen(): void {
-    if (this.closed) throw new LogError(KAFKA_STORAGE_ERROR, `log ${this.dir} is closed`);
+    if (this.closed) throw new LogError(ErrorCode.KAFKA_STORAGE_ERROR, `log ${this.dir} is closed`);
   }
 
   // Validates every batch (nothing is written, and the buffer is left untouched, if any is bad), then
@@ -174,14 +175,14 @@ export class PartitionLog {
     } else {
       const last = batches[batches.length - 1];
       if (last === undefined || last.position + last.bytes.length !== records.length) {
-        throw new LogError(INVALID_RECORD, 'pre-split batches do not cover the records buffer');
+        throw new LogError(ErrorCode.INVALID_RECORD, 'pre-split batches do not cover the records buffer');
       }
     }
     let count = 0;
     let incomingMaxTimestamp = -1;
     for (const b of batches) {
       if (b.bytes.length > this.cfg.maxMessageBytes) {
-        throw new LogError(RECORD_TOO_LARGE, `batch of ${b.bytes.length} bytes exceeds max.message.bytes ${this.cfg.maxMessageBytes}`);
+        throw new LogError(ErrorCode.MESSAGE_TOO_LARGE, `batch of ${b.bytes.length} bytes exceeds max.message.bytes ${this.cfg.maxMessageBytes}`);
       }
       count += b.header.lastOffsetDelta + 1;
       if (b.header.maxTimestamp > incomingMaxTimestamp) incomingMaxTimestamp = b.header.maxTimestamp;
@@ -246,7 +247,7 @@ export class PartitionLog {
     this.ensureOpen();
     const result: ReadResult = { records: null, logStartOffset: this.logStartOffset, logEndOffset: this.logEndOffset };
     if (fetchOffset < result.logStartOffset || fetchOffset > result.logEndOffset) {
-      throw new LogError(OFFSET_OUT_OF_RANGE, `offset ${fetchOffset} is outside [${result.logStartOffset}, ${result.logEndOffset}] in ${this.dir}`);
+      throw new LogError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${fetchOffset} is outside [${result.logStartOffset}, ${result.logEndOffset}] in ${this.dir}`);
     }
     if (fetchOffset === result.logEndOffset) return result;
     // A segment cut short by recovery can leave a gap before the next one; the loop then moves on and

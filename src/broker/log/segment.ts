@@ -5,6 +5,7 @@
 // only the active segment is ever written, and on startup its indexes are always rebuilt from the log.
 
 import path from 'node:path';
+import { ErrorCode } from '../../protocol/error-codes.ts';
 import { DecodeError } from '../../protocol/reader.ts';
 import {
   BATCH_HEADER_SIZE,
@@ -21,7 +22,7 @@ import {
   readInt64,
 } from '../../protocol/record-batch.ts';
 import type { BatchView } from '../../protocol/record-batch.ts';
-import { KAFKA_STORAGE_ERROR, LogError } from './log-error.ts';
+import { LogError } from './log-error.ts';
 import { readFully, writeFully } from './log-fs.ts';
 import type { LogFs } from './log-fs.ts';
 import { OFFSET_INDEX_ENTRY_SIZE, OffsetIndex } from './offset-index.ts';
@@ -56,7 +57,7 @@ const SCAN_CHUNK = 1024 * 1024;
 const HEADER_WINDOW = Buffer.allocUnsafe(16 * 1024);
 
 function storageError(message: string, cause?: unknown): LogError {
-  return new LogError(KAFKA_STORAGE_ERROR, message, cause === undefined ? undefined : { cause });
+  return new LogError(ErrorCode.KAFKA_STORAGE_ERROR, message, cause === undefined ? undefined : { cause });
 }
 
 export class Segment {

@@ -1,7 +1,8 @@
+import { ErrorCode } from '../../../src/protocol/error-codes.ts';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_LOG_CONFIG, isLogConfigKey, logConfigFromKafka, logConfigToKafka, validateLogConfig } from '../../../src/broker/log/log-config.ts';
-import { INVALID_CONFIG, LogError } from '../../../src/broker/log/log-error.ts';
+import { LogError } from '../../../src/broker/log/log-error.ts';
 
 test("defaults are Kafka's", () => {
   assert.deepEqual(logConfigToKafka(DEFAULT_LOG_CONFIG), {
@@ -23,11 +24,11 @@ test('Kafka-named overrides map onto the typed config; other topic configs are i
   assert.equal(logConfigFromKafka({ 'retention.ms': '5' }, base).segmentMs, 1000);
 });
 
-test('malformed or out-of-range values are INVALID_CONFIG', () => {
+test('malformed or out-of-range values are ErrorCode.INVALID_CONFIG', () => {
   for (const [name, value] of [['segment.bytes', '10'], ['segment.bytes', '2147483648'], ['retention.ms', '-2'], ['segment.ms', '1.5'], ['retention.bytes', 'lots'], ['index.interval.bytes', '']]) {
     assert.throws(
       () => logConfigFromKafka({ [name as string]: value }),
-      (e: unknown) => e instanceof LogError && e.code === INVALID_CONFIG,
+      (e: unknown) => e instanceof LogError && e.code === ErrorCode.INVALID_CONFIG,
       `${name}=${value}`,
     );
   }

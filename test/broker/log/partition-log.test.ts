@@ -1,6 +1,7 @@
+import { ErrorCode } from '../../../src/protocol/error-codes.ts';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CORRUPT_MESSAGE, INVALID_RECORD, KAFKA_STORAGE_ERROR, LogError, OFFSET_OUT_OF_RANGE, RECORD_TOO_LARGE } from '../../../src/broker/log/log-error.ts';
+import { LogError } from '../../../src/broker/log/log-error.ts';
 import type { LogConfig } from '../../../src/broker/log/log-config.ts';
 import { PartitionLog } from '../../../src/broker/log/partition-log.ts';
 import { crc32c } from '../../../src/protocol/crc32c.ts';
@@ -9,7 +10,7 @@ import { T0, batch, config, headersIn, offsetsIn, range } from './fixtures.ts';
 import { MemoryFs } from './memory-fs.ts';
 
 const DIR = '/data/bank_alerts-0';
-const outOfRange = (e: unknown): boolean => e instanceof LogError && e.code === OFFSET_OUT_OF_RANGE && !e.retriable;
+const outOfRange = (e: unknown): boolean => e instanceof LogError && e.code === ErrorCode.OFFSET_OUT_OF_RANGE && !e.retriable;
 
 function openLog(overrides: Partial<LogConfig> = {}, fs = new MemoryFs()): { log: PartitionLog; fs: MemoryFs } {
   return { log: PartitionLog.open(DIR, config(overrides), { fs, now: T0 }), fs };
@@ -87,7 +88,7 @@ test('maxBytes cuts at whole batches; a first batch larger than maxBytes still c
   assert.equal(log.read(3, size, false).records?.length, size);
 });
 
-test('fetch offsets outside [logStartOffset, logEndOffset] throw OFFSET_OUT_OF_RANGE; at the end it is empty', () => {
+test('fetch offsets outside [logStartOffset, logEndOffset] throw ErrorCode.OFFSET_OUT_OF_RANGE; at the end it is empty', () => {
   const { log } = openLog();
   log.append(batch(3));
   assert.throws(() => log.read(-1, 100), outOfRange);
@@ -253,7 +254,7 @@ test('retention -1 keeps everything', () => {
   assert.equal(log.segmentCount, 5);
 });
 
-test('a bad CRC is CORRUPT_MESSAGE and nothing of the request is appended or patched', () => {
+test('a bad CRC is ErrorCode.CORRUPT_MESSAGE and nothing of the request is appended or patched', () => {
   const { log, fs } = openLog();
   log.append(batch(2));
   const good = batch(2);
@@ -262,14 +263,14 @@ test('a bad CRC is CORRUPT_MESSAGE and nothing of the request is appended or pat
   const request = Buffer.concat([good, bad]);
   const before = Buffer.from(request);
   const size = fs.readFile(`${DIR}/00000000000000000000.log`).length;
-  assert.throws(() => log.append(request), (err: unknown) => err instanceof LogError && err.code === CORRUPT_MESSAGE && !err.retriable);
+  assert.throws(() => log.append(request), (err: unknown) => err instanceof LogError && err.code === ErrorCode.CORRUPT_MESSAGE && !err.retriable);
   assert.deepEqual(request, before);
   assert.equal(log.logEndOffset, 2);
   assert.equal(fs.readFile(`${DIR}/00000000000000000000.log`).length, size);
   assert.equal(log.append(batch(1)).baseOffset, 2);
 });
 
-test('bad magic and lengths are INVALID_RECORD; oversized batches are RECORD_TOO_LARGE', () => {
+test('bad magic and lengths are ErrorCode.INVALID_RECORD; oversized batches are ErrorCode.MESSAGE_TOO_LARGE', () => {
   const { log } = openLog({ maxMessageBytes: 500 });
   const magic = batch(1);
   magic.writeInt8(1, MAGIC_POS);
@@ -282,10 +283,10 @@ test('bad magic and lengths are INVALID_RECORD; oversized batches are RECORD_TOO
     }
     return 0;
   };
-  assert.equal(codeOf(magic), INVALID_RECORD);
-  assert.equal(codeOf(batch(1).subarray(0, 40)), INVALID_RECORD);
-  assert.equal(codeOf(Buffer.alloc(0)), INVALID_RECORD);
-  assert.equal(codeOf(batch(5, { valueSize: 100 })), RECORD_TOO_LARGE);
+  assert.equal(codeOf(magic), ErrorCode.INVALID_RECORD);
+  assert.equal(codeOf(batch(1).subarray(0, 40)), ErrorCode.INVALID_RECORD);
+  assert.equal(codeOf(Buffer.alloc(0)), ErrorCode.INVALID_RECORD);
+  assert.equal(codeOf(batch(5, { valueSize: 100 })), ErrorCode.MESSAGE_TOO_LARGE);
   assert.equal(log.logEndOffset, 0);
   assert.equal(log.sizeInBytes, 0);
 });
@@ -298,7 +299,7 @@ test('partitionLeaderEpoch is stamped when given; pre-split batches skip re-vali
   const r = log.append(buf, { batches: split.batches, partitionLeaderEpoch: 4 });
   assert.deepEqual(r.batches.map((h) => [h.baseOffset, h.partitionLeaderEpoch]), [[0, 4], [1, 4]]);
   assert.deepEqual(headersIn(log.read(0, 1 << 20).records).map((h) => h.partitionLeaderEpoch), [4, 4]);
-  assert.throws(() => log.append(Buffer.concat([buf, batch(1)]), { batches: split.batches }), (e: unknown) => e instanceof LogError && e.code === INVALID_RECORD);
+  assert.throws(() => log.append(Buffer.concat([buf, batch(1)]), { batches: split.batches }), (e: unknown) => e instanceof LogError && e.code === ErrorCode.INVALID_RECORD);
 });
 
 test('flush fsyncs written segments only; close flushes; deleteAll removes the directory', () => {
@@ -313,7 +314,7 @@ test('flush fsyncs written segments only; close flushes; deleteAll removes the d
   log.close();
   assert.equal(fs.fsyncs - before, 6);
   assert.equal(fs.openFds, 0);
-  assert.throws(() => log.append(batch(1)), (e: unknown) => e instanceof LogError && e.code === KAFKA_STORAGE_ERROR);
+  assert.throws(() => log.append(batch(1)), (e: unknown) => e instanceof LogError && e.code === ErrorCode.KAFKA_STORAGE_ERROR);
   const reopened = PartitionLog.open(DIR, config(), { fs });
   assert.equal(reopened.logEndOffset, 2);
   reopened.deleteAll();
