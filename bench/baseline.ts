@@ -9,6 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { run, track } from '../test/helpers/processes.ts';
+import { freePort } from './processes.ts';
 
 export interface Rate {
   name: string;
@@ -56,7 +57,7 @@ export async function loopbackRate(totalBytes: number, messageSize: number): Pro
 export async function redisXaddRate(messages: number, messageSize: number): Promise<Rate | null> {
   if (!fs.existsSync('/usr/bin/redis-server') || !fs.existsSync('/usr/bin/redis-benchmark')) return null;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'buzzline-redis-'));
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  const port = await freePort();
   const server = track(spawn('/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' }));
   try {
     for (let i = 0; i < 50; i++) {
@@ -71,7 +72,9 @@ export async function redisXaddRate(messages: number, messageSize: number): Prom
     const rate = Number(m[1]);
     return { name: 'Redis Streams XADD (redis-benchmark, pipelined 100, 4 conns)', messages, bytes: messages * messageSize, seconds: messages / rate };
   } finally {
+    const exited = new Promise((resolve) => (server.exitCode !== null || server.signalCode !== null ? resolve(null) : server.once('exit', resolve)));
     server.kill('SIGKILL');
+    await exited;
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
