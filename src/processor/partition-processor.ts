@@ -2,7 +2,7 @@
 // owns one PartitionProcessor per assigned partition, produces what process() returns, and uses
 // snapshot()/restore() for recovery as described in state.ts and docs/processor-state.md.
 import { SIM_LABEL_HEADER, TOPICS } from '../bank/transaction.ts';
-import type { Alert } from './alert.ts';
+import type { Alert, RuleName } from './alert.ts';
 import { WindowAggregator, type WindowAggregate } from './aggregates.ts';
 import type { ProcessorConfig } from './config.ts';
 import { QualityTracker, cloneQuality, type QualityCounters } from './quality.ts';
@@ -106,8 +106,8 @@ export class PartitionProcessor {
       eventMs = tx.timestampMs;
       this.watermarkMs = Math.max(this.watermarkMs ?? eventMs, eventMs);
       const outcome = this.state.apply(tx, this.config.rules, this.watermarkMs);
-      const label = headerValue(record.headers, SIM_LABEL_HEADER);
-      const delta = this.quality.observe(tx.accountId, eventMs, label, outcome.alerts.map((a) => a.rule));
+      const label = headerValue(record.headers, SIM_LABEL_HEADER, SIM_LABEL_BYTES);
+      const delta = this.quality.observe(tx.accountId, eventMs, label, outcome.alerts.length === 0 ? NO_RULES : outcome.alerts.map((a) => a.rule));
       this.aggregator.addTransaction(eventMs, tx.type, tx.amountCents, outcome.alerts, delta);
       this.counters.valid++;
       this.counters.alerts += outcome.alerts.length;
@@ -231,10 +231,22 @@ function emptyCounters(): ProcessorCounters {
   return { processed: 0, valid: 0, dlq: 0, dlqByReason: {}, alerts: 0, skipped: 0, suppressed: 0, evictedAccounts: 0 };
 }
 
-function headerValue(headers: InputRecord['headers'], name: string): string | null {
+const SIM_LABEL_BYTES = Buffer.from(SIM_LABEL_HEADER);
+const NO_RULES: readonly RuleName[] = [];
+
+// nameBytes: name as UTF-8, so that Buffer keys (what the Kafka client hands over) are compared without
+// decoding each one.
+function headerValue(headers: InputRecord['headers'], name: string, nameBytes: Buffer): string | null {
   if (headers === undefined) return null;
   for (const [k, v] of headers) {
-    if ((typeof k === 'string' ? k : k.toString('utf8')) === name) return typeof v === 'string' ? v : v.toString('utf8');
+    const match = typeof k === 'string' ? k === name : sameBytes(k, nameBytes);
+    if (match) return typeof v === 'string' ? v : v.toString('utf8');
   }
   return null;
+}
+
+function sameBytes(a: Buffer, b: Buffer): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

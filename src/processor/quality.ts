@@ -69,6 +69,22 @@ export function emptyQuality(): QualityCounters {
   return { labeled: 0, positives: 0, episodes: 0, byRule };
 }
 
+function frozenDelta(positives: number, episodes: number): QualityCounters {
+  const q = emptyQuality();
+  q.labeled = 1;
+  q.positives = positives;
+  q.episodes = episodes;
+  for (const key of QUALITY_KEYS) Object.freeze(q.byRule[key]);
+  Object.freeze(q.byRule);
+  return Object.freeze(q);
+}
+
+// What a labelled record without alerts adds: normal, a positive one inside an open episode, or the first
+// of a new episode.
+const NORMAL_DELTA = frozenDelta(0, 0);
+const POSITIVE_DELTA = frozenDelta(1, 0);
+const EPISODE_START_DELTA = frozenDelta(1, 1);
+
 export function isEmptyQuality(q: QualityCounters): boolean {
   return q.labeled === 0;
 }
@@ -79,6 +95,8 @@ export function addQuality(a: QualityCounters, b: QualityCounters): QualityCount
   a.labeled += b.labeled;
   a.positives += b.positives;
   a.episodes += b.episodes;
+  // The shared deltas of records without alerts have nothing per rule.
+  if (b === NORMAL_DELTA || b === POSITIVE_DELTA || b === EPISODE_START_DELTA) return a;
   for (const key of QUALITY_KEYS) {
     const x = a.byRule[key];
     const y = b.byRule[key];
@@ -119,26 +137,38 @@ export class QualityTracker {
   readonly totals: QualityCounters = emptyQuality();
 
   // label: the header value, or null when the record has none. Returns null for unlabelled records.
+  // The returned counters must not be modified (records without alerts share them).
   observe(accountId: string, eventMs: number, label: string | null, alertRules: readonly RuleName[]): QualityCounters | null {
     if (label === null) return null;
-    const delta = emptyQuality();
-    delta.labeled = 1;
     const positive = label !== 'normal';
 
     let episode = this.episodes.get(accountId);
+    let started = false;
     if (!positive) {
-      this.episodes.delete(accountId);
+      if (episode !== undefined) this.episodes.delete(accountId);
       episode = undefined;
     } else {
-      delta.positives = 1;
       if (episode === undefined || episode.label !== label) {
         episode = { label, startMs: eventMs, lastEventMs: eventMs, detectedBy: [] };
-        delta.episodes = 1;
+        started = true;
       } else {
         episode = { ...episode, lastEventMs: Math.max(episode.lastEventMs, eventMs), detectedBy: [...episode.detectedBy] };
       }
       this.episodes.set(accountId, episode);
     }
+
+    if (alertRules.length === 0) {
+      // Most records: no rule fired, so only the three record counters move.
+      const delta = !positive ? NORMAL_DELTA : started ? EPISODE_START_DELTA : POSITIVE_DELTA;
+      this.totals.labeled++;
+      this.totals.positives += delta.positives;
+      this.totals.episodes += delta.episodes;
+      return delta;
+    }
+    const delta = emptyQuality();
+    delta.labeled = 1;
+    if (positive) delta.positives = 1;
+    if (started) delta.episodes = 1;
 
     const fired: QualityKey[] = alertRules.length > 0 ? [...new Set(alertRules), 'any'] : [];
     for (const key of fired) {

@@ -11,7 +11,7 @@
 // partition P itself, so one source partition's outputs stay in order in one place, and reading back what
 // was produced for P after a restart (state.ts, snapshot-store.ts) means reading one partition.
 import type { Logger } from 'pino';
-import type { WindowAggregate } from './aggregates.ts';
+import { windowJson, type WindowAggregate } from './aggregates.ts';
 import type { Alert } from './alert.ts';
 import { DLQ_HEADERS, type DlqRecord } from './partition-processor.ts';
 
@@ -69,10 +69,18 @@ export function metricsRecord(window: WindowAggregate, sourcePartition: number, 
   return {
     kind: 'metrics',
     sourcePartition,
-    key: Buffer.from(String(sourcePartition)),
-    value: Buffer.from(JSON.stringify(window)),
+    key: partitionKey(sourcePartition),
+    value: Buffer.from(windowJson(window)),
     headers: { [OUTPUT_HEADERS.group]: group },
   };
+}
+
+// Metrics keys are shared between records: nothing writes to a record's key once it is made.
+const partitionKeys: Buffer[] = [];
+
+function partitionKey(partition: number): Buffer {
+  if (partition < 0 || partition >= 1024 || !Number.isInteger(partition)) return Buffer.from(String(partition));
+  return (partitionKeys[partition] ??= Buffer.from(String(partition)));
 }
 
 export function routePartition(sourcePartition: number, partitionCount: number): number {

@@ -6,6 +6,7 @@
 // amount}. Optional fields may be absent or null (Python producers write None as null); when present
 // they must be well formed, because a wrong value in an optional field means the producer is broken and
 // guessing would hide it. Unknown extra fields are ignored so producers can evolve first.
+import { isAscii } from 'node:buffer';
 import {
   ACCOUNT_TYPES,
   CHANNELS,
@@ -72,10 +73,16 @@ export function validate(value: Buffer | null | undefined, position: RecordPosit
   if (value.length > maxMessageBytes) return fail('oversize', `value is ${value.length} bytes, limit ${maxMessageBytes}`);
 
   let text: string;
-  try {
-    text = utf8.decode(value);
-  } catch {
-    return fail('bad_json', 'value is not valid UTF-8');
+  // Nearly every value is ASCII, which decodes the same in every encoding and cannot hold a byte order
+  // mark; latin1 is the cheapest decoder. Anything else goes through the strict UTF-8 decoder.
+  if (isAscii(value)) {
+    text = value.toString('latin1');
+  } else {
+    try {
+      text = utf8.decode(value);
+    } catch {
+      return fail('bad_json', 'value is not valid UTF-8');
+    }
   }
   let parsed: unknown;
   try {
@@ -90,56 +97,79 @@ export function validate(value: Buffer | null | undefined, position: RecordPosit
   }
   const msg = parsed as Record<string, unknown>;
 
-  for (const field of ['account_id', 'transaction_type', 'amount'] as const) {
-    if (msg[field] === undefined || msg[field] === null) return fail('missing_field', `${field} is required`);
-  }
-
-  const accountId = requiredId(msg, 'account_id');
-  if (!accountId.ok) return accountId;
-
+  const account = msg.account_id;
   const type = msg.transaction_type;
+  const amount = msg.amount;
+  if (account === undefined || account === null) return fail('missing_field', 'account_id is required');
+  if (type === undefined || type === null) return fail('missing_field', 'transaction_type is required');
+  if (amount === undefined || amount === null) return fail('missing_field', 'amount is required');
+
+  const accountIdError = idError(account, 'account_id');
+  if (accountIdError !== null) return accountIdError;
+  const accountId = account as string;
+
   if (typeof type !== 'string') return fail('wrong_type', `transaction_type must be a string, got ${typeName(type)}`);
   if (!TYPE_SET.has(type)) return fail('unknown_type', `transaction_type ${JSON.stringify(type.slice(0, 40))} is not one of ${TRANSACTION_TYPES.join(', ')}`);
 
-  if (typeof msg.amount !== 'number') return fail('wrong_type', `amount must be a number, got ${typeName(msg.amount)}`);
-  if (msg.amount < 0) return fail('bad_amount', `amount ${msg.amount} is negative`);
-  const amountCents = toCents(msg.amount);
-  if (amountCents === null) return fail('bad_amount', `amount ${msg.amount} is not a whole number of cents`);
+  if (typeof amount !== 'number') return fail('wrong_type', `amount must be a number, got ${typeName(amount)}`);
+  if (amount < 0) return fail('bad_amount', `amount ${amount} is negative`);
+  const amountCents = toCents(amount);
+  if (amountCents === null) return fail('bad_amount', `amount ${amount} is not a whole number of cents`);
 
   let balanceCents: number | null = null;
-  if (msg.balance !== undefined && msg.balance !== null) {
-    if (typeof msg.balance !== 'number') return fail('wrong_type', `balance must be a number, got ${typeName(msg.balance)}`);
-    balanceCents = toCents(msg.balance);
-    if (balanceCents === null) return fail('bad_balance', `balance ${msg.balance} is not a whole number of cents`);
+  const balance = msg.balance;
+  if (balance !== undefined && balance !== null) {
+    if (typeof balance !== 'number') return fail('wrong_type', `balance must be a number, got ${typeName(balance)}`);
+    balanceCents = toCents(balance);
+    if (balanceCents === null) return fail('bad_balance', `balance ${balance} is not a whole number of cents`);
   }
 
-  let transactionId = `${position.partition}-${String(position.offset)}`;
-  let derivedId = true;
-  if (msg.transaction_id !== undefined && msg.transaction_id !== null) {
-    const id = requiredId(msg, 'transaction_id');
-    if (!id.ok) return id;
-    transactionId = id.value;
+  const offset = String(position.offset);
+  let transactionId: string;
+  let derivedId: boolean;
+  const id = msg.transaction_id;
+  if (id !== undefined && id !== null) {
+    const error = idError(id, 'transaction_id');
+    if (error !== null) return error;
+    transactionId = id as string;
     derivedId = false;
+  } else {
+    transactionId = `${position.partition}-${offset}`;
+    derivedId = true;
   }
 
   let timestampMs = position.timestampMs;
-  if (msg.timestamp !== undefined && msg.timestamp !== null) {
-    if (typeof msg.timestamp !== 'string') return fail('wrong_type', `timestamp must be an ISO 8601 string, got ${typeName(msg.timestamp)}`);
-    const ms = parseTimestamp(msg.timestamp);
-    if (ms === null) return fail('bad_timestamp', `timestamp ${JSON.stringify(msg.timestamp.slice(0, 40))} is not ISO 8601 between 2000 and 2100`);
+  const timestamp = msg.timestamp;
+  if (timestamp !== undefined && timestamp !== null) {
+    if (typeof timestamp !== 'string') return fail('wrong_type', `timestamp must be an ISO 8601 string, got ${typeName(timestamp)}`);
+    const ms = parseTimestamp(timestamp);
+    if (ms === null) return fail('bad_timestamp', `timestamp ${JSON.stringify(timestamp.slice(0, 40))} is not ISO 8601 between 2000 and 2100`);
     timestampMs = ms;
   }
 
-  const customerId = optionalString(msg, 'customer_id');
-  if (customerId !== null && !customerId.ok) return customerId;
-  const accountType = optionalEnum(msg, 'account_type', ACCOUNT_TYPE_SET);
-  if (accountType !== null && !accountType.ok) return accountType;
-  const channel = optionalEnum(msg, 'channel', CHANNEL_SET);
-  if (channel !== null && !channel.ok) return channel;
-  const currency = optionalString(msg, 'currency');
-  if (currency !== null && !currency.ok) return currency;
-  if (currency !== null && !/^[A-Z]{3}$/.test(currency.value)) {
-    return fail('invalid_field', `currency ${JSON.stringify(currency.value.slice(0, 40))} is not an ISO 4217 code`);
+  // Optional fields, checked in this order (it decides the reason when several are wrong).
+  const customerId = msg.customer_id;
+  if (customerId !== undefined && customerId !== null) {
+    const error = idError(customerId, 'customer_id');
+    if (error !== null) return error;
+  }
+  const accountType = msg.account_type;
+  if (accountType !== undefined && accountType !== null) {
+    const error = enumError(accountType, 'account_type', ACCOUNT_TYPE_SET);
+    if (error !== null) return error;
+  }
+  const channel = msg.channel;
+  if (channel !== undefined && channel !== null) {
+    const error = enumError(channel, 'channel', CHANNEL_SET);
+    if (error !== null) return error;
+  }
+  const currency = msg.currency;
+  if (currency !== undefined && currency !== null) {
+    const error = idError(currency, 'currency');
+    if (error !== null) return error;
+    if (!isCurrencyCode(currency as string)) {
+      return fail('invalid_field', `currency ${JSON.stringify((currency as string).slice(0, 40))} is not an ISO 4217 code`);
+    }
   }
 
   return {
@@ -147,23 +177,22 @@ export function validate(value: Buffer | null | undefined, position: RecordPosit
     tx: {
       transactionId,
       derivedId,
-      accountId: accountId.value,
+      accountId,
       type: type as TransactionType,
       amountCents,
       balanceCents,
       timestampMs,
-      customerId: customerId?.value ?? null,
-      accountType: (accountType?.value ?? null) as AccountType | null,
-      currency: currency?.value ?? null,
-      channel: (channel?.value ?? null) as Channel | null,
+      customerId: (customerId ?? null) as string | null,
+      accountType: (accountType ?? null) as AccountType | null,
+      currency: (currency ?? null) as string | null,
+      channel: (channel ?? null) as Channel | null,
       partition: position.partition,
-      offset: String(position.offset),
+      offset,
     },
   };
 }
 
 type Failure = { ok: false; reason: DlqReason; message: string };
-type Field = { ok: true; value: string } | Failure;
 
 function fail(reason: DlqReason, message: string): Failure {
   return { ok: false, reason, message };
@@ -182,6 +211,8 @@ export function toCents(major: number): number | null {
 }
 
 function parseTimestamp(text: string): number | null {
+  const fast = parseCanonicalTimestamp(text);
+  if (fast !== undefined) return fast;
   const m = ISO_8601.exec(text);
   if (!m) return null;
   // Date.parse rolls impossible dates over (February 30 becomes March 2), so check the calendar first.
@@ -194,23 +225,60 @@ function parseTimestamp(text: string): number | null {
   return ms;
 }
 
-function requiredId(msg: Record<string, unknown>, field: string): Field {
-  const v = msg[field];
+// The form producers write (JavaScript's toISOString, `YYYY-MM-DDTHH:MM:SS.mmmZ`) read without a regex
+// or a Date. Same answer as the general path above; undefined for anything else, which then takes it.
+function parseCanonicalTimestamp(t: string): number | null | undefined {
+  if (t.length !== 24 || t.charCodeAt(4) !== 45 || t.charCodeAt(7) !== 45 || t.charCodeAt(10) !== 84 || t.charCodeAt(13) !== 58 ||
+    t.charCodeAt(16) !== 58 || t.charCodeAt(19) !== 46 || t.charCodeAt(23) !== 90) return undefined;
+  const year = digits(t, 0, 4);
+  const month = digits(t, 5, 2);
+  const day = digits(t, 8, 2);
+  const hour = digits(t, 11, 2);
+  const minute = digits(t, 14, 2);
+  const second = digits(t, 17, 2);
+  const millis = digits(t, 20, 3);
+  if (year < 2000 || year > 2099 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0 || millis < 0) return undefined;
+  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 59) return null;
+  return Date.UTC(year, month - 1, day, hour, minute, second, millis);
+}
+
+// The decimal number in t[from, from + count), or -1 if a character is not a digit.
+function digits(t: string, from: number, count: number): number {
+  let n = 0;
+  for (let i = from; i < from + count; i++) {
+    const d = t.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+function daysIn(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+function isCurrencyCode(v: string): boolean {
+  if (v.length !== 3) return false;
+  for (let i = 0; i < 3; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 65 || c > 90) return false;
+  }
+  return true;
+}
+
+// null when v is a valid id (a string of 1..MAX_ID_LENGTH characters), else the failure.
+function idError(v: unknown, field: string): Failure | null {
   if (typeof v !== 'string') return fail('wrong_type', `${field} must be a string, got ${typeName(v)}`);
   if (v.length === 0 || v.length > MAX_ID_LENGTH) return fail('invalid_field', `${field} must be 1..${MAX_ID_LENGTH} characters, got ${v.length}`);
-  return { ok: true, value: v };
+  return null;
 }
 
-function optionalString(msg: Record<string, unknown>, field: string): Field | null {
-  if (msg[field] === undefined || msg[field] === null) return null;
-  return requiredId(msg, field);
-}
-
-function optionalEnum(msg: Record<string, unknown>, field: string, allowed: ReadonlySet<string>): Field | null {
-  const v = optionalString(msg, field);
-  if (v === null || !v.ok) return v;
-  if (!allowed.has(v.value)) return fail('invalid_field', `${field} ${JSON.stringify(v.value.slice(0, 40))} is not one of ${[...allowed].join(', ')}`);
-  return v;
+function enumError(v: unknown, field: string, allowed: ReadonlySet<string>): Failure | null {
+  const error = idError(v, field);
+  if (error !== null) return error;
+  if (!allowed.has(v as string)) return fail('invalid_field', `${field} ${JSON.stringify((v as string).slice(0, 40))} is not one of ${[...allowed].join(', ')}`);
+  return null;
 }
 
 function typeName(v: unknown): string {

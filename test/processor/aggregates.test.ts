@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { TransactionType } from '../../src/bank/transaction.ts';
-import { WindowAggregator, mergeWindows, type WindowAggregate } from '../../src/processor/aggregates.ts';
+import { WindowAggregator, mergeWindows, windowJson, type WindowAggregate } from '../../src/processor/aggregates.ts';
 import { makeAlert } from '../../src/processor/alert.ts';
 import { emptyQuality } from '../../src/processor/quality.ts';
 import { T0, seededRandom, tx } from './helpers.ts';
@@ -97,4 +97,25 @@ test('merging refuses overlapping partitions and different windows', () => {
   const a = randomWindow(0, 1);
   assert.throws(() => mergeWindows(a, randomWindow(0, 2)), /both cover partition\(s\) 0/);
   assert.throws(() => mergeWindows(a, { ...randomWindow(1, 2), windowStartMs: T0 + 1000 }), RangeError);
+});
+
+test('windowJson writes exactly what JSON.stringify writes', () => {
+  const random = seededRandom(7);
+  const types: TransactionType[] = ['deposit', 'withdraw', 'current_balance'];
+  const agg = new WindowAggregator(2, 1000, 0);
+  const windows: WindowAggregate[] = [];
+  for (let i = 0; i < 400; i++) {
+    const at = T0 + Math.floor(random() * 5000);
+    if (random() < 0.1) agg.addDlq(at, random() < 0.5 ? 'bad_json' : 'missing_field');
+    else agg.addTransaction(at, types[i % types.length] as TransactionType, Math.floor(random() * 1e7), random() < 0.2 ? [alertOf('velocity')] : [], null);
+    if (i % 50 === 49) windows.push(...agg.flush());
+  }
+  const quality = emptyQuality();
+  quality.labeled = 3;
+  quality.byRule.velocity.tp = 2;
+  quality.byRule.any.ttdMaxMs = 1234.5;
+  windows.push({ ...(windows[0] as WindowAggregate), quality, partitions: [0, 2, 10], throughputPerSec: 1 / 3 });
+  windows.push({ ...(windows[0] as WindowAggregate), dlqByReason: { 'odd "key"\n': 1, 'ünïcode': 2, 7: 3 } });
+  assert.ok(windows.length > 10);
+  for (const w of windows) assert.equal(windowJson(w), JSON.stringify(w));
 });

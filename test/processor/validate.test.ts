@@ -131,3 +131,18 @@ test('toCents accepts exactly two decimals and nothing finer', () => {
   assert.equal(toCents(0.001), null);
   assert.equal(toCents(Number.NaN), null);
 });
+
+test('timestamps in the canonical toISOString form read the same as through the general parser', () => {
+  const at = (timestamp: string) => {
+    const r = run(json({ timestamp }));
+    return r.ok ? r.tx.timestampMs : r.reason;
+  };
+  assert.equal(at('2025-01-15T09:30:00.250Z'), Date.UTC(2025, 0, 15, 9, 30, 0, 250));
+  assert.equal(at('2024-02-29T23:59:59.999Z'), Date.UTC(2024, 1, 29, 23, 59, 59, 999));
+  assert.equal(at('2000-01-01T00:00:00.000Z'), Date.UTC(2000, 0, 1));
+  assert.equal(at('2099-12-31T23:59:59.999Z'), Date.UTC(2099, 11, 31, 23, 59, 59, 999));
+  for (const bad of ['2025-02-29T00:00:00.000Z', '2100-02-29T00:00:00.000Z', '2025-04-31T00:00:00.000Z', '2025-00-10T00:00:00.000Z', '2025-01-15T24:00:00.000Z', '2025-01-15T09:60:00.000Z', '2025-01-15T09:30:60.000Z', '1999-12-31T23:59:59.999Z', '2100-01-01T00:00:00.000Z', '2025-01-15T09:3a:00.000Z']) {
+    assert.equal(at(bad), 'bad_timestamp', bad);
+  }
+});
+
