@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { track } from './processes.ts';
+import { onLines, track } from './processes.ts';
 
 // Polls until cond() holds; returns how long that took. Fails with the description after timeoutMs.
 export async function until(cond: () => boolean, timeoutMs: number, what: string | (() => string)): Promise<number> {
@@ -68,29 +68,16 @@ export class KcatMember {
       this.exited = true;
       resolve(code);
     }));
-    let out = '';
-    this.child.stdout?.on('data', (b: Buffer) => {
-      out += b.toString();
-      const lines = out.split('\n');
-      out = lines.pop() ?? '';
-      for (const line of lines) {
-        const [p, o, ...v] = line.split('\t');
-        this.rows.push({ partition: Number(p), offset: Number(o), value: v.join('\t') });
-      }
+    onLines(this.child.stdout, (line) => {
+      const [p, o, ...v] = line.split('\t');
+      this.rows.push({ partition: Number(p), offset: Number(o), value: v.join('\t') });
     });
-    let err = '';
-    this.child.stderr?.on('data', (b: Buffer) => {
-      const text = b.toString();
-      this.stderr += text;
-      err += text;
-      const lines = err.split('\n');
-      err = lines.pop() ?? '';
-      for (const line of lines) {
-        const m = REBALANCED.exec(line);
-        if (m === null) continue;
-        const partitions = [...(m[2] ?? '').matchAll(/\[(\d+)\]/g)].map((x) => Number(x[1]));
-        this.assigned = m[1] === 'assigned' ? new Set(partitions) : new Set();
-      }
+    this.child.stderr?.on('data', (b: Buffer) => (this.stderr += b.toString()));
+    onLines(this.child.stderr, (line) => {
+      const m = REBALANCED.exec(line);
+      if (m === null) return;
+      const partitions = [...(m[2] ?? '').matchAll(/\[(\d+)\]/g)].map((x) => Number(x[1]));
+      this.assigned = m[1] === 'assigned' ? new Set(partitions) : new Set();
     });
   }
 

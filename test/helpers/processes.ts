@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -18,6 +19,11 @@ export function track(child: ChildProcess): ChildProcess {
   children.add(child);
   child.on('exit', () => children.delete(child));
   return child;
+}
+
+// Calls fn for every complete line a child writes to one of its streams.
+export function onLines(stream: NodeJS.ReadableStream | null | undefined, fn: (line: string) => void): void {
+  if (stream) readline.createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', fn);
 }
 
 export interface RunResult {

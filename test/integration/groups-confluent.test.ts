@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { startBroker, tempDir } from '../helpers/broker.ts';
 import type { TestBroker } from '../helpers/broker.ts';
 import { assertExactlyOnce, keyedLines, sleep, until } from '../helpers/groups.ts';
-import { run, track } from '../helpers/processes.ts';
+import { onLines, run, track } from '../helpers/processes.ts';
 
 const SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'py', 'group-consumer.py');
 const GROUP = 'confluent-group';
@@ -54,18 +54,12 @@ class PyMember {
       this.exited = true;
       resolve(code);
     }));
-    let out = '';
-    this.child.stdout?.on('data', (b: Buffer) => {
-      out += b.toString();
-      const lines = out.split('\n');
-      out = lines.pop() ?? '';
-      for (const line of lines) {
-        const e = JSON.parse(line) as { assigned?: number[]; revoked?: number[]; v?: string; error?: string };
-        if (e.assigned !== undefined) this.assigned = e.assigned;
-        if (e.revoked !== undefined) this.assigned = [];
-        if (e.v !== undefined) this.values.push(e.v);
-        if (e.error !== undefined) this.errors.push(e.error);
-      }
+    onLines(this.child.stdout, (line) => {
+      const e = JSON.parse(line) as { assigned?: number[]; revoked?: number[]; v?: string; error?: string };
+      if (e.assigned !== undefined) this.assigned = e.assigned;
+      if (e.revoked !== undefined) this.assigned = [];
+      if (e.v !== undefined) this.values.push(e.v);
+      if (e.error !== undefined) this.errors.push(e.error);
     });
     this.child.stderr?.on('data', (b: Buffer) => (this.stderr += b.toString()));
     members.push(this);

@@ -20,7 +20,7 @@ import { SNAPSHOT_FILE } from '../../src/broker/coordinator/producer-state.ts';
 import { startBroker, tempDir } from '../helpers/broker.ts';
 import type { TestBroker } from '../helpers/broker.ts';
 import { until } from '../helpers/groups.ts';
-import { run, spawnBroker, track } from '../helpers/processes.ts';
+import { onLines, run, spawnBroker, track } from '../helpers/processes.ts';
 import type { BrokerProcess } from '../helpers/processes.ts';
 
 const SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'py', 'idempotent-producer.py');
@@ -47,17 +47,11 @@ function startProducer(bootstrap: string, topic: string, count: number, perTick:
   let stderr = '';
   child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
   const finished = new Promise<{ delivered: number; failed: number; failures: string[]; remaining: number; errors: string[] }>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (b: Buffer) => {
-      out += b.toString();
-      const lines = out.split('\n');
-      out = lines.pop() ?? '';
-      for (const line of lines) {
-        const e = JSON.parse(line) as { sent?: number; done?: boolean; error?: string; delivered: number; failed: number; failures: string[]; remaining: number };
-        if (e.sent !== undefined) sent = e.sent;
-        if (e.error !== undefined) errors.push(e.error);
-        if (e.done === true) resolve({ ...e, errors });
-      }
+    onLines(child.stdout, (line) => {
+      const e = JSON.parse(line) as { sent?: number; done?: boolean; error?: string; delivered: number; failed: number; failures: string[]; remaining: number };
+      if (e.sent !== undefined) sent = e.sent;
+      if (e.error !== undefined) errors.push(e.error);
+      if (e.done === true) resolve({ ...e, errors });
     });
     child.on('exit', (code) => reject(new Error(`producer exited with ${code} before finishing: ${stderr}`)));
   });
