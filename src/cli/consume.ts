@@ -7,7 +7,7 @@ import { startDashboard, type RunningDashboard } from '../dashboard/server.ts';
 import { parseBrokerList } from '../kafka-brokers.ts';
 import { createLogger } from '../logging.ts';
 import { ConfigError, describeSettings, loadConfig } from '../processor/config.ts';
-import { PROCESSOR_DEFAULTS, runProcessor, type ProcessorOptions, type ProcessorStats } from '../processor/consumer.ts';
+import { PROCESSOR_DEFAULTS, superviseProcessor, type ProcessorOptions, type ProcessorStats } from '../processor/consumer.ts';
 import { QUALITY_KEYS } from '../processor/quality.ts';
 import { LOG_LEVELS, mergedEnv, readDotEnv } from '../producer/config.ts';
 import { describeKafkaError } from '../producer/producer.ts';
@@ -135,14 +135,20 @@ export function consumeCommand(): Command {
 
       const status = process.stderr.isTTY ? process.stderr : undefined;
       let lastStatus = 0;
-      const done = runProcessor(options, controller.signal, {
+      const hooks = {
         logger,
-        onStats: (s) => {
+        onStats: (st: ProcessorStats) => {
           const now = performance.now();
           if (status === undefined || now - lastStatus < 500) return;
           lastStatus = now;
-          status.write(`\r\x1b[2K${s.processed.toLocaleString('en-US')} processed | ${Math.round(s.ratePerSec).toLocaleString('en-US')} msg/s | ${s.alerts} alerts | ${s.dlq} dlq | partitions [${s.owned.join(',')}]`);
+          status.write(`\r\x1b[2K${st.processed.toLocaleString('en-US')} processed | ${Math.round(st.ratePerSec).toLocaleString('en-US')} msg/s | ${st.alerts} alerts | ${st.dlq} dlq | partitions [${st.owned.join(',')}]`);
         },
+      };
+      const done = superviseProcessor(options, controller.signal, hooks, (error, delayMs, attempt) => {
+        if (status !== undefined) status.write('\n');
+        const line = `broker unavailable (${describeKafkaError(error)}); restarting from the last checkpoint in ${(delayMs / 1000).toFixed(1)}s [attempt ${attempt}]`;
+        console.error(`buzzline consume: ${line}`);
+        logger.warn({ event: 'restart', attempt, delayMs, reason: describeKafkaError(error) }, line);
       }).then(
         (stats) => {
           if (status !== undefined) status.write('\n');

@@ -81,6 +81,43 @@ export interface ProcessorStats extends RunnerStats {
 const TICK_MS = 200;
 const FETCH_MAX_BYTES = 256 * 1024;
 
+const RESTART_MIN_MS = 500;
+const RESTART_MAX_MS = 10_000;
+
+// Keeps a processor running through broker outages: when a run fails (broker gone, connection lost,
+// the group coordinator unreachable), it is started again after a backoff. A restart is exactly the
+// recovery path a kill -9 takes (restore the partition snapshots, read back published alerts, resume from
+// the committed offsets), so outputs stay exactly-once. Only an abort (Ctrl+C) ends it.
+export async function superviseProcessor(
+  options: ProcessorOptions,
+  signal: AbortSignal,
+  hooks: ProcessorHooks,
+  onRestart: (error: unknown, delayMs: number, attempt: number) => void,
+): Promise<ProcessorStats> {
+  for (let attempt = 1; ; attempt++) {
+    const startedMs = Date.now();
+    try {
+      return await runProcessor(options, signal, hooks);
+    } catch (error) {
+      if (signal.aborted) throw error;
+      // A run that lasted a while before failing starts the backoff over.
+      if (Date.now() - startedMs > RESTART_MAX_MS) attempt = 1;
+      const delayMs = Math.min(RESTART_MAX_MS, RESTART_MIN_MS * 2 ** (attempt - 1));
+      onRestart(error, delayMs, attempt);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, delayMs);
+        function done() {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', done);
+          resolve();
+        }
+        signal.addEventListener('abort', done, { once: true });
+      });
+      if (signal.aborted) throw error;
+    }
+  }
+}
+
 export async function runProcessor(options: ProcessorOptions, signal?: AbortSignal, hooks: ProcessorHooks = {}): Promise<ProcessorStats> {
   const logger = hooks.logger ?? createLogger('banking-consumer', { level: options.logLevel, file: options.logFile });
   const consoleLine = 'console' in hooks ? hooks.console : (line: string) => process.stdout.write(`${line}\n`);

@@ -5,15 +5,20 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
+import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BUZZLINE = path.join(ROOT, 'bin/buzzline.js');
 
 const children = new Set<ChildProcess>();
-process.on('exit', () => {
+const killAll = () => {
   for (const c of children) c.kill('SIGKILL');
-});
+};
+process.on('exit', killAll);
+// Under `node --test` a failed or timed-out test can leave children running, and their pipes would keep
+// the test file's process (and so the whole run) alive: kill them when the file's tests are done.
+if (process.env.NODE_TEST_CONTEXT !== undefined) after(killAll);
 
 export function track(child: ChildProcess): ChildProcess {
   children.add(child);
