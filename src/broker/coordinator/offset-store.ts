@@ -215,15 +215,7 @@ export class OffsetStore {
   }
 
   storeGroup(s: GroupSnapshot): void {
-    this.write({
-      type: 'group',
-      group: s.groupId,
-      generationId: s.generationId,
-      protocolType: s.protocolType,
-      protocolName: s.protocolName,
-      leaderId: s.leaderId,
-      members: s.members.map((m) => ({ ...m, subscription: m.subscription.toString('base64'), assignment: m.assignment.toString('base64') })),
-    }, 1);
+    this.write(groupRecord(s), 1);
   }
 
   // Removes the group's metadata and offsets.
@@ -263,15 +255,7 @@ export class OffsetStore {
     const lines: Buffer[] = [];
     let entries = 0;
     for (const s of this.groups.values()) {
-      lines.push(encodeLine({
-        type: 'group',
-        group: s.groupId,
-        generationId: s.generationId,
-        protocolType: s.protocolType,
-        protocolName: s.protocolName,
-        leaderId: s.leaderId,
-        members: s.members.map((m) => ({ ...m, subscription: m.subscription.toString('base64'), assignment: m.assignment.toString('base64') })),
-      }));
+      lines.push(encodeLine(groupRecord(s)));
       entries++;
     }
     for (const groupId of this.offsets.keys()) {
@@ -306,6 +290,19 @@ export class OffsetStore {
     this.closed = true;
     fs.closeSync(this.fd);
   }
+}
+
+// A group's metadata as stored: member payloads in base64 so each line stays JSON.
+function groupRecord(s: GroupSnapshot): StoredRecord {
+  return {
+    type: 'group',
+    group: s.groupId,
+    generationId: s.generationId,
+    protocolType: s.protocolType,
+    protocolName: s.protocolName,
+    leaderId: s.leaderId,
+    members: s.members.map((m) => ({ ...m, subscription: m.subscription.toString('base64'), assignment: m.assignment.toString('base64') })),
+  };
 }
 
 function encodeLine(record: StoredRecord): Buffer {
