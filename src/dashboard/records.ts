@@ -64,8 +64,23 @@ function parseQuality(v: unknown): QualityCounters | null {
   return q;
 }
 
-export function parseWindow(value: Buffer | null | undefined): WindowAggregate | null {
+// A bank_metrics record: a JSON array of one partition's windows (src/processor/sinks.ts metricsRecord).
+// One bad window makes the whole record bad: records come whole from one processor, so a bad part means
+// a writer that is not ours or is broken.
+export function parseWindows(value: Buffer | null | undefined): WindowAggregate[] | null {
   const v = parseJson(value);
+  if (!Array.isArray(v) || v.length === 0) return null;
+  const out: WindowAggregate[] = [];
+  for (const item of v) {
+    const w = parseWindow(item);
+    if (w === null) return null;
+    out.push(w);
+  }
+  return out;
+}
+
+// One window as windowJson writes it: fields that are zero or empty may be left out.
+function parseWindow(v: unknown): WindowAggregate | null {
   if (!isObj(v)) return null;
   const start = finite(v.windowStartMs);
   const windowMs = count(v.windowMs);

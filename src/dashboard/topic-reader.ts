@@ -15,7 +15,7 @@ import type { Logger } from 'pino';
 import { TOPICS } from '../bank/transaction.ts';
 import { describeKafkaError } from '../producer/producer.ts';
 import type { Hub } from './hub.ts';
-import { parseAlert, parseWindow } from './records.ts';
+import { parseAlert, parseWindows } from './records.ts';
 
 export interface TopicReaderOptions {
   brokers: string[];
@@ -242,13 +242,13 @@ export class TopicReader {
   private handle(kind: Kind, value: Buffer | null): void {
     const reader = this.hub.reader;
     if (kind === 'metrics') {
-      const w = parseWindow(value);
-      if (w === null) {
+      const windows = parseWindows(value);
+      if (windows === null) {
         reader.invalidRecords++;
         return;
       }
-      reader.windowsRead++;
-      this.hub.addWindow(w);
+      reader.windowsRead += windows.length;
+      for (const w of windows) this.hub.addWindow(w);
     } else {
       const a = parseAlert(value);
       if (a === null) {

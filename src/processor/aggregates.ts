@@ -12,7 +12,7 @@
 // rather than adds. It then merges the windows of different partitions/processors with mergeWindows.
 import type { TransactionType } from '../bank/transaction.ts';
 import type { Alert } from './alert.ts';
-import { addQuality, cloneQuality, emptyQuality, QUALITY_KEYS, type QualityCounters } from './quality.ts';
+import { addQuality, cloneQuality, emptyQuality, isEmptyQuality, QUALITY_KEYS, type QualityCounters } from './quality.ts';
 
 export interface TypeStats {
   count: number;
@@ -210,11 +210,13 @@ export class WindowAggregator {
   }
 }
 
-// JSON.stringify(w), written out by hand: bank_metrics receives about one window per input record with
-// the default settings, and this is several times faster, mostly because the quality counters of a rule
-// that saw nothing (nearly all of them, nearly always) are a constant. The shape is WindowAggregate's as
-// built by emptyWindow(); the dynamic keys are the ones this module writes. The test for it compares
-// with JSON.stringify.
+// A window as JSON for bank_metrics, written out by hand: with the default settings the processor closes
+// about one window per input record, so this runs as often as validation does. It is JSON.stringify(w)
+// without what is zero or empty: `late` when 0, the dlqByReason / alertsByRule / alertsBySeverity maps
+// when empty, `quality` when it counted nothing and, within it, the rules that saw nothing (nearly all of
+// them, nearly always). That is about a third of the bytes; parseWindow (src/dashboard/records.ts) puts
+// the zeros back. The shape is WindowAggregate's as built by emptyWindow(); the test for it checks the
+// round trip and compares with JSON.stringify of the same window with its zeros removed.
 export function windowJson(w: WindowAggregate): string {
   let byType = '';
   for (const type in w.byType) {
@@ -224,33 +226,35 @@ export function windowJson(w: WindowAggregate): string {
       `${byType === '' ? '' : ','}${quote(type)}:{"count":${num(t.count)},"sumCents":${num(t.sumCents)},"minCents":${num(t.minCents)},` +
       `"maxCents":${num(t.maxCents)},"avgCents":${num(t.avgCents)}}`;
   }
+  let optional = '';
+  if (w.late !== 0) optional += `,"late":${num(w.late)}`;
+  optional += countsField('dlqByReason', w.dlqByReason);
+  optional += `,"byType":{${byType}}`;
+  optional += countsField('alertsByRule', w.alertsByRule);
+  optional += countsField('alertsBySeverity', w.alertsBySeverity);
+  if (!isEmptyQuality(w.quality)) optional += `,"quality":${qualityJson(w.quality)}`;
   return (
     `{"partitions":[${w.partitions.map(num).join(',')}],"windowStartMs":${num(w.windowStartMs)},"windowMs":${num(w.windowMs)},` +
-    `"records":${num(w.records)},"valid":${num(w.valid)},"dlq":${num(w.dlq)},"late":${num(w.late)},"throughputPerSec":${num(w.throughputPerSec)},` +
-    `"dlqByReason":${countsJson(w.dlqByReason)},"byType":{${byType}},"alertsByRule":${countsJson(w.alertsByRule)},` +
-    `"alertsBySeverity":${countsJson(w.alertsBySeverity)},"quality":${qualityJson(w.quality)}}`
+    `"records":${num(w.records)},"valid":${num(w.valid)},"dlq":${num(w.dlq)},"throughputPerSec":${num(w.throughputPerSec)}${optional}}`
   );
 }
-
-const ZERO_RULE_JSON = '{"tp":0,"fp":0,"detected":0,"ttdSumMs":0,"ttdMaxMs":0}';
 
 function qualityJson(q: QualityCounters): string {
   let byRule = '';
   for (const key of QUALITY_KEYS) {
     const r = q.byRule[key];
-    const rule =
-      r.tp === 0 && r.fp === 0 && r.detected === 0 && r.ttdSumMs === 0 && r.ttdMaxMs === 0
-        ? ZERO_RULE_JSON
-        : `{"tp":${num(r.tp)},"fp":${num(r.fp)},"detected":${num(r.detected)},"ttdSumMs":${num(r.ttdSumMs)},"ttdMaxMs":${num(r.ttdMaxMs)}}`;
-    byRule += `${byRule === '' ? '' : ','}"${key}":${rule}`;
+    if (r.tp === 0 && r.fp === 0 && r.detected === 0 && r.ttdSumMs === 0 && r.ttdMaxMs === 0) continue;
+    byRule +=
+      `${byRule === '' ? '' : ','}"${key}":{"tp":${num(r.tp)},"fp":${num(r.fp)},"detected":${num(r.detected)},` +
+      `"ttdSumMs":${num(r.ttdSumMs)},"ttdMaxMs":${num(r.ttdMaxMs)}}`;
   }
   return `{"labeled":${num(q.labeled)},"positives":${num(q.positives)},"episodes":${num(q.episodes)},"byRule":{${byRule}}}`;
 }
 
-function countsJson(counts: Record<string, number>): string {
+function countsField(name: string, counts: Record<string, number>): string {
   let out = '';
   for (const key in counts) out += `${out === '' ? '' : ','}${quote(key)}:${num(counts[key] as number)}`;
-  return `{${out}}`;
+  return out === '' ? '' : `,"${name}":{${out}}`;
 }
 
 // As JSON.stringify writes a number (NaN and the infinities become null).

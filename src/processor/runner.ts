@@ -15,10 +15,11 @@
 // 4. Nothing is processed between a rebalance starting and the new assignment arriving; partitions that
 //    are revoked (or possibly owned by someone else meanwhile) are dropped, never checkpointed again.
 import type { Logger } from 'pino';
+import { windowJson, type WindowAggregate } from './aggregates.ts';
 import type { ProcessorConfig } from './config.ts';
 import { DLQ_HEADERS, PartitionProcessor, type InputRecord } from './partition-processor.ts';
 import { addQuality, emptyQuality, summarizeQuality, type QualityCounters, type QualityKey, type RuleQualitySummary } from './quality.ts';
-import { alertRecord, dlqRecord, metricsRecord, type LocalSinks, type OutputRecord } from './sinks.ts';
+import { alertRecord, dlqRecord, metricsRecord, OUTPUT_HEADERS, type LocalSinks, type OutputRecord } from './sinks.ts';
 import type { PartitionSnapshot } from './state.ts';
 
 export interface StoredSnapshot {
@@ -112,7 +113,12 @@ export class StreamRunner {
   private readonly everOwned = new Set<number>();
   private assigned: Set<number> | null = null; // null: every partition (no group, e.g. tests)
   private pending: OutputRecord[] = [];
+  // Closed windows as JSON by source partition: they become one bank_metrics record per partition when
+  // the batch is sent (see metricsRecord). Each window counts as one output toward maxBatchRecords.
+  private readonly pendingWindows = new Map<number, string[]>();
+  private pendingCount = 0;
   private pendingBytes = 0;
+  private readonly metricsRecordBytes: number; // a metrics record without its windows: framing, key, header, []
   private readonly inFlight = new Set<Promise<void>>();
   private failure: unknown = null;
   private lock: Promise<void> | null = null;
@@ -136,6 +142,7 @@ export class StreamRunner {
     this.options = options;
     this.now = options.now ?? Date.now;
     this.lastCheckpointMs = this.now();
+    this.metricsRecordBytes = RECORD_OVERHEAD_BYTES + 8 + OUTPUT_HEADERS.group.length + Buffer.byteLength(options.group) + 2;
   }
 
   // Feeds one record. Returns undefined when it was handled synchronously (the common case), else a
@@ -171,7 +178,7 @@ export class StreamRunner {
       this.dlqByReason[reason] = (this.dlqByReason[reason] ?? 0) + 1;
       this.enqueue(dlqRecord(res.dlq, p, this.options.group));
     }
-    for (const w of res.metrics) this.enqueue(metricsRecord(w, p, this.options.group));
+    if (res.metrics.length > 0) this.enqueueWindows(p, res.metrics);
     this.sinceCheckpoint++;
     if (this.idleClosed.size > 0) this.idleClosed.delete(p);
     const now = this.now();
@@ -186,7 +193,7 @@ export class StreamRunner {
 
   // The source has nothing buffered right now: send what is pending instead of waiting for a full batch.
   caughtUp(): void {
-    if (this.lock === null && this.pending.length > 0) this.sendPending();
+    if (this.lock === null && this.pendingCount > 0) this.sendPending();
   }
 
   // Periodic work while the source may be idle: idle partitions' windows, time-based checkpoints.
@@ -205,12 +212,14 @@ export class StreamRunner {
       // closes. This is the one input outside the record stream (see state.ts); the checkpoint right
       // after makes its effect part of the state before any further record is processed.
       const windows = proc.closeWindowsUpTo(maxEvent + this.options.config.windowMs + this.options.config.latenessMs);
-      for (const w of windows) this.enqueue(metricsRecord(w, p, this.options.group));
-      if (windows.length > 0) closedWindows = true;
+      if (windows.length > 0) {
+        this.enqueueWindows(p, windows);
+        closedWindows = true;
+      }
     }
     const due = this.sinceCheckpoint > 0 && now - this.lastCheckpointMs >= this.options.checkpointIntervalMs;
     if (!closedWindows && !due) {
-      if (this.pending.length > 0) this.sendPending();
+      if (this.pendingCount > 0) this.sendPending();
       return undefined;
     }
     return this.background(() => this.checkpoint(closedWindows ? 'idle' : 'interval'));
@@ -258,7 +267,7 @@ export class StreamRunner {
       this.throwIfFailed();
       await this.checkpoint('shutdown');
       for (const [p, proc] of this.processors) {
-        for (const w of proc.flush()) this.enqueue(metricsRecord(w, p, this.options.group));
+        this.enqueueWindows(p, proc.flush());
       }
       this.sendPending();
       await this.drain();
@@ -417,14 +426,38 @@ export class StreamRunner {
     for (const k in r.headers) bytes += k.length + (r.headers[k]?.length ?? 0);
     if (this.pendingBytes + bytes > this.options.maxBatchBytes) this.sendPending();
     this.pending.push(r);
+    this.added(bytes);
+  }
+
+  private enqueueWindows(p: number, windows: readonly WindowAggregate[]): void {
+    for (const w of windows) {
+      const json = windowJson(w);
+      const bytes = Buffer.byteLength(json) + 1; // + the comma
+      if (this.pendingBytes + bytes + this.metricsRecordBytes > this.options.maxBatchBytes) this.sendPending();
+      let list = this.pendingWindows.get(p);
+      if (list === undefined) {
+        list = [];
+        this.pendingWindows.set(p, list);
+        this.pendingBytes += this.metricsRecordBytes;
+      }
+      list.push(json);
+      this.added(bytes);
+    }
+  }
+
+  private added(bytes: number): void {
     this.pendingBytes += bytes;
-    if (this.pending.length >= this.options.maxBatchRecords) this.sendPending();
+    this.pendingCount++;
+    if (this.pendingCount >= this.options.maxBatchRecords) this.sendPending();
   }
 
   private sendPending(): void {
-    if (this.pending.length === 0) return;
+    if (this.pendingCount === 0) return;
     const batch = this.pending;
+    for (const [p, list] of this.pendingWindows) batch.push(metricsRecord(list, p, this.options.group));
     this.pending = [];
+    this.pendingWindows.clear();
+    this.pendingCount = 0;
     this.pendingBytes = 0;
     const sent = this.ports.send(batch).then(
       () => this.acknowledged(batch),
@@ -439,7 +472,7 @@ export class StreamRunner {
   private acknowledged(batch: readonly OutputRecord[]): void {
     for (const r of batch) {
       if (r.kind === 'alert') this.counters.alerts++;
-      else if (r.kind === 'metrics') this.counters.metricsWindows++;
+      else if (r.kind === 'metrics') this.counters.metricsWindows += r.windows ?? 0;
     }
     this.options.local?.acknowledged(batch);
   }

@@ -11,7 +11,6 @@
 // partition P itself, so one source partition's outputs stay in order in one place, and reading back what
 // was produced for P after a restart (state.ts, snapshot-store.ts) means reading one partition.
 import type { Logger } from 'pino';
-import { windowJson, type WindowAggregate } from './aggregates.ts';
 import type { Alert } from './alert.ts';
 import { DLQ_HEADERS, type DlqRecord } from './partition-processor.ts';
 
@@ -36,6 +35,7 @@ export interface OutputRecord {
   headers: Record<string, string>;
   alert?: Alert; // kept for the local sinks, reported once acknowledged
   dlq?: DlqRecord;
+  windows?: number; // how many windows a metrics record holds
 }
 
 export function alertRecord(alert: Alert, group: string): OutputRecord {
@@ -64,14 +64,19 @@ export function dlqRecord(dlq: DlqRecord, sourcePartition: number, group: string
   };
 }
 
-// Keyed by source partition, as the dashboard merges windows per (partition, windowStartMs).
-export function metricsRecord(window: WindowAggregate, sourcePartition: number, group: string): OutputRecord {
+// Closed windows of one source partition (each as windowJson wrote it, oldest first) as one bank_metrics
+// record: a JSON array, keyed by source partition, as the dashboard merges windows per (partition,
+// windowStartMs). One record per partition and send rather than one per window: with the default
+// settings nearly every input record closes a window, and per record the Kafka client's work is most of
+// what a window costs. The runner keeps a send's bytes under the broker's message size limit.
+export function metricsRecord(windowsJson: readonly string[], sourcePartition: number, group: string): OutputRecord {
   return {
     kind: 'metrics',
     sourcePartition,
     key: partitionKey(sourcePartition),
-    value: Buffer.from(windowJson(window)),
+    value: Buffer.from(`[${windowsJson.join(',')}]`),
     headers: { [OUTPUT_HEADERS.group]: group },
+    windows: windowsJson.length,
   };
 }
 

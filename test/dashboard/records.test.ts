@@ -1,17 +1,23 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { emptyQuality } from '../../src/processor/quality.ts';
-import { parseAlert, parseWindow } from '../../src/dashboard/records.ts';
+import { parseAlert, parseWindows } from '../../src/dashboard/records.ts';
+import { windowJson } from '../../src/processor/aggregates.ts';
 import { T0, makeTestAlert, makeWindow } from './helpers.ts';
 
 const json = (v: unknown) => Buffer.from(JSON.stringify(v));
 
-test('a window as the processor publishes it parses back to the same aggregate', () => {
+const metricsValue = (...windows: unknown[]) => Buffer.from(`[${windows.map((w) => JSON.stringify(w)).join(',')}]`);
+
+test('windows as the processor publishes them parse back to the same aggregates', () => {
   const q = emptyQuality();
   q.labeled = 1;
   q.byRule.velocity.fp = 1;
   const w = makeWindow(2, T0, [{ type: 'withdraw', cents: 250, alerts: [['velocity', 'MEDIUM']], quality: q }, { type: 'deposit', cents: 1_000 }], ['bad_json']);
-  assert.deepEqual(parseWindow(json(w)), w);
+  const plain = makeWindow(2, T0 + 1000, [{ type: 'deposit', cents: 7 }]);
+  const dlqOnly = makeWindow(2, T0 + 2000, [], ['empty', 'empty']);
+  assert.deepEqual(parseWindows(Buffer.from(`[${[w, plain, dlqOnly].map(windowJson).join(',')}]`)), [w, plain, dlqOnly]);
+  assert.deepEqual(parseWindows(metricsValue(w)), [w], 'all fields written out parse the same');
 });
 
 test('malformed windows are rejected rather than merged', () => {
@@ -31,15 +37,18 @@ test('malformed windows are rejected rather than merged', () => {
     { ...good, alertsBySeverity: { HIGH: 'many' } },
     { ...good, quality: { labeled: 1 } },
   ];
-  for (const v of bad) assert.equal(parseWindow(typeof v === 'string' ? Buffer.from(v) : json(v)), null, JSON.stringify(v));
-  assert.equal(parseWindow(null), null);
-  assert.equal(parseWindow(Buffer.alloc(0)), null);
+  for (const v of bad) assert.equal(parseWindows(typeof v === 'string' ? Buffer.from(`[${v}]`) : metricsValue(v)), null, JSON.stringify(v));
+  assert.equal(parseWindows(json(good)), null, 'a window outside an array');
+  assert.equal(parseWindows(json([])), null, 'no windows');
+  assert.equal(parseWindows(metricsValue(good, { ...good, records: -1 })), null, 'one bad window spoils the record');
+  assert.equal(parseWindows(null), null);
+  assert.equal(parseWindows(Buffer.alloc(0)), null);
 });
 
 test('unknown fields of a window are dropped', () => {
   const w = makeWindow(0, T0, [{ type: 'deposit', cents: 1 }]);
   const raw = JSON.stringify(w).replace(/^\{/, '{"__proto__":{"polluted":true},"extra":"<script>",');
-  const parsed = parseWindow(Buffer.from(raw));
+  const [parsed] = parseWindows(Buffer.from(`[${raw}]`)) ?? [];
   assert.ok(parsed);
   assert.equal('extra' in parsed, false);
   assert.equal(Object.getPrototypeOf(parsed), Object.prototype);

@@ -38,7 +38,7 @@ async function get<T>(d: RunningDashboard, path: string): Promise<T> {
 // Window i of source partition p: i + 1 deposits of 1.00, so totals identify exactly which were read.
 function windowRecord(p: number, i: number) {
   const w = makeWindow(p, T0 + i * 1000, Array.from({ length: i + 1 }, () => ({ type: 'deposit' as const, cents: 100 })));
-  return { topic: TOPICS.metrics, partition: p, key: String(p), value: JSON.stringify(w) };
+  return { topic: TOPICS.metrics, partition: p, key: String(p), value: JSON.stringify([w]) };
 }
 
 test('history is rebuilt from the last records of each partition, then live records follow', async () => {
@@ -67,7 +67,7 @@ test('history is rebuilt from the last records of each partition, then live reco
 
   // Live: a new window and a re-sent (superset) window for second 29 of partition 0.
   const resent = makeWindow(0, T0 + 29_000, Array.from({ length: 31 }, () => ({ type: 'withdraw' as const, cents: 1 })));
-  await producer.send({ messages: [windowRecord(1, 30), { topic: TOPICS.metrics, partition: 0, key: '0', value: JSON.stringify(resent) }] });
+  await producer.send({ messages: [windowRecord(1, 30), { topic: TOPICS.metrics, partition: 0, key: '0', value: JSON.stringify([resent]) }] });
   const live = await waitFor('live windows', async () => {
     const s = await get<SummaryView>(d, '/api/summary');
     return s.reader.windowsRead === 22 ? s : null;
@@ -104,7 +104,7 @@ test('topics that do not exist yet are waited for, and the overview lists broker
     await admin.createTopics({ topics: [TOPICS.metrics, TOPICS.alerts], partitions: 3 });
     await admin.close();
     const p2 = new Producer({ clientId: 'dashboard-test-2', bootstrapBrokers: [tb2.bootstrap], serializers: stringSerializers });
-    await p2.send({ messages: [{ topic: TOPICS.metrics, partition: 2, key: '2', value: JSON.stringify(makeWindow(2, T0, [{ type: 'withdraw', cents: 5 }])) }, { topic: TOPICS.alerts, partition: 1, key: 'a', value: JSON.stringify(makeTestAlert(1)) }] });
+    await p2.send({ messages: [{ topic: TOPICS.metrics, partition: 2, key: '2', value: JSON.stringify([makeWindow(2, T0, [{ type: 'withdraw', cents: 5 }])]) }, { topic: TOPICS.alerts, partition: 1, key: 'a', value: JSON.stringify(makeTestAlert(1)) }] });
     await p2.close();
     const s = await waitFor('records from new topics', async () => {
       const x = await get<SummaryView>(d, '/api/summary');

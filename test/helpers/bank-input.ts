@@ -4,6 +4,7 @@
 
 import { compatibilityPartitioner, Consumer, noopSerializer, Producer } from '@platformatic/kafka';
 import { Simulator } from '../../src/bank/simulator.ts';
+import { parseWindows } from '../../src/dashboard/records.ts';
 import { SIM_LABEL_HEADER, TOPICS } from '../../src/bank/transaction.ts';
 import type { WindowAggregate } from '../../src/processor/aggregates.ts';
 import type { Alert } from '../../src/processor/alert.ts';
@@ -99,7 +100,7 @@ export async function readOutputs(bootstrap: string, group: string): Promise<Gro
     offset: header(r, 'dlq-offset') ?? '',
     key: r.key === null ? '' : r.key.toString('utf8'),
   }));
-  const windows = (await ofGroup(TOPICS.metrics)).map((r) => JSON.parse(String(r.value)) as WindowAggregate);
+  const windows = (await ofGroup(TOPICS.metrics)).flatMap((r) => parseWindows(r.value) ?? []);
   return { alertIds: alerts.map((a) => a.id), alerts, dlq, windows };
 }
 

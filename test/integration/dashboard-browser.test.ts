@@ -106,7 +106,7 @@ class Feed {
         w.records = w.valid = Object.values(w.byType).reduce((n, x) => n + x.count, 0);
         w.alertsBySeverity = { HIGH: Math.round(this.alertsPerSec / PARTITIONS), MEDIUM: 2 };
         w.alertsByRule = { low_balance: Math.round(this.alertsPerSec / PARTITIONS), velocity: 2 };
-        out.push({ topic: TOPICS.metrics, partition: p, key: String(p), value: JSON.stringify(w) });
+        out.push({ topic: TOPICS.metrics, partition: p, key: String(p), value: JSON.stringify([w]) });
       }
       eventClock += 1000;
     }

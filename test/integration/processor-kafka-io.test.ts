@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Admin, Consumer, Producer, noopSerializer, stringSerializer } from '@platformatic/kafka';
 import pino from 'pino';
+import { parseWindows } from '../../src/dashboard/records.ts';
+import { windowJson } from '../../src/processor/aggregates.ts';
 import { DEFAULT_CONFIG } from '../../src/processor/config.ts';
 import { KafkaPorts, TopicReader, type OutputTopics } from '../../src/processor/kafka-io.ts';
 import { PartitionProcessor } from '../../src/processor/partition-processor.ts';
@@ -52,12 +54,13 @@ function alertsOf(partition: number) {
 }
 
 test('outputs go to the output partition of their source partition, with the group headers', async () => {
-  const { alerts } = alertsOf(2);
+  const { alerts, processor } = alertsOf(2);
   assert.ok(alerts.length > 2);
+  const windows = processor.flush();
+  assert.ok(windows.length > 0);
   const dlq = new PartitionProcessor(3, DEFAULT_CONFIG).process(record(0, '{"oops"', { partition: 3 })).dlq;
   assert.ok(dlq !== null);
-  const window = new PartitionProcessor(1, DEFAULT_CONFIG).flush();
-  await ports('g-route').send([...alerts.map((a) => alertRecord(a, 'g-route')), dlqRecord(dlq, 3, 'g-route'), ...window.map((w) => metricsRecord(w, 1, 'g-route'))]);
+  await ports('g-route').send([...alerts.map((a) => alertRecord(a, 'g-route')), dlqRecord(dlq, 3, 'g-route'), metricsRecord(windows.map(windowJson), 2, 'g-route')]);
   const alertRecords = await fetchAll(tb.bootstrap, TOPICS.alerts);
   assert.deepEqual(alertRecords.get(2)?.map((r) => JSON.parse(String(r.value)).id), alerts.map((a) => a.id));
   const headers = new Map(alertRecords.get(2)?.[0]?.headers.map(([k, v]) => [String(k), String(v)]));
@@ -69,6 +72,10 @@ test('outputs go to the output partition of their source partition, with the gro
   const dlqHeaders = new Map(dlqRecords.get(3)?.[0]?.headers.map(([k, v]) => [String(k), String(v)]));
   assert.equal(dlqHeaders.get('dlq-reason'), 'bad_json');
   assert.equal(dlqHeaders.get('dlq-offset'), '0');
+  const metricsRecords = await fetchAll(tb.bootstrap, TOPICS.metrics);
+  assert.equal(metricsRecords.get(2)?.length, 1, 'the windows of one send share one record');
+  assert.equal(String(metricsRecords.get(2)?.[0]?.key), '2');
+  assert.deepEqual(parseWindows(metricsRecords.get(2)?.[0]?.value ?? null), windows);
 });
 
 test('the latest snapshot of a partition is found behind later snapshots of other groups and partitions', async () => {

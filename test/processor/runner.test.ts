@@ -5,12 +5,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import pino from 'pino';
-import type { WindowAggregate } from '../../src/processor/aggregates.ts';
+import { parseWindows } from '../../src/dashboard/records.ts';
 import { resolveConfig } from '../../src/processor/config.ts';
 import type { InputRecord } from '../../src/processor/partition-processor.ts';
 import { StreamRunner, type CommitOffset, type RunnerOptions, type RunnerPorts, type StoredSnapshot } from '../../src/processor/runner.ts';
 import { LocalSinks, type OutputRecord } from '../../src/processor/sinks.ts';
 import { decodeSnapshot, encodeSnapshot } from '../../src/processor/state.ts';
+import { windowTotals } from '../helpers/bank-input.ts';
 import { record, seededRandom, T0, type MessageFields } from './helpers.ts';
 
 const config = resolveConfig({
@@ -233,23 +234,9 @@ function dlqOffsets(cluster: FakeCluster): string[] {
   return cluster.outputs.flatMap((e) => (e.record.kind === 'dlq' ? [`${e.record.sourcePartition}:${e.record.headers['dlq-offset']}`] : []));
 }
 
-// What a dashboard does: the largest version of every (partition, window), then sums.
-function metricTotals(cluster: FakeCluster): { records: number; dlq: number; byType: Record<string, number> } {
-  const best = new Map<string, WindowAggregate>();
-  for (const e of cluster.outputs) {
-    if (e.record.kind !== 'metrics' || e.record.value === null) continue;
-    const w = JSON.parse(e.record.value.toString('utf8')) as WindowAggregate;
-    const key = `${w.partitions.join(',')}/${w.windowStartMs}`;
-    const seen = best.get(key);
-    if (seen === undefined || w.records >= seen.records) best.set(key, w);
-  }
-  const totals = { records: 0, dlq: 0, byType: {} as Record<string, number> };
-  for (const w of best.values()) {
-    totals.records += w.records;
-    totals.dlq += w.dlq;
-    for (const [type, s] of Object.entries(w.byType)) totals.byType[type] = (totals.byType[type] ?? 0) + (s?.count ?? 0);
-  }
-  return totals;
+// What a dashboard sums, from the bank_metrics records the runner produced.
+function metricTotals(cluster: FakeCluster): ReturnType<typeof windowTotals> {
+  return windowTotals(cluster.outputs.flatMap((e) => (e.record.kind === 'metrics' ? (parseWindows(e.record.value) ?? []) : [])));
 }
 
 async function cleanRun(input: InputRecord[][]): Promise<FakeCluster> {

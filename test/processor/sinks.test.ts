@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import pino from 'pino';
+import { parseWindows } from '../../src/dashboard/records.ts';
+import { windowJson } from '../../src/processor/aggregates.ts';
 import { DEFAULT_CONFIG } from '../../src/processor/config.ts';
 import { PartitionProcessor } from '../../src/processor/partition-processor.ts';
 import { alertRecord, dlqRecord, formatAlertLine, LocalSinks, metricsRecord, OUTPUT_HEADERS, routePartition } from '../../src/processor/sinks.ts';
@@ -36,9 +38,10 @@ test('output records carry the group and source partition; alerts their id; DLQ 
   assert.equal(d.headers['dlq-offset'], '5');
   assert.equal(d.headers[OUTPUT_HEADERS.group], 'g1');
 
-  const m = metricsRecord(windows[0] as (typeof windows)[number], 4, 'g1');
+  const m = metricsRecord(windows.map(windowJson), 4, 'g1');
   assert.equal(m.key?.toString(), '4');
-  assert.equal(JSON.parse(String(m.value)).records, 1);
+  assert.equal(m.windows, windows.length);
+  assert.deepEqual(parseWindows(m.value), windows);
 });
 
 test('local sinks: alert lines on the console and in the log, dead letters logged with their reason', () => {
