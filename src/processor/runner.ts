@@ -117,6 +117,7 @@ export class StreamRunner {
   // the batch is sent (see metricsRecord). Each window counts as one output toward maxBatchRecords.
   private readonly pendingWindows = new Map<number, string[]>();
   private pendingCount = 0;
+  private sendWhenAcknowledged = false; // caughtUp() came while a send was under way
   private pendingBytes = 0;
   private readonly metricsRecordBytes: number; // a metrics record without its windows: framing, key, header, []
   private readonly inFlight = new Set<Promise<void>>();
@@ -192,8 +193,13 @@ export class StreamRunner {
   }
 
   // The source has nothing buffered right now: send what is pending instead of waiting for a full batch.
+  // While a send is under way, the pending outputs go when it is acknowledged instead: at full speed the
+  // source runs dry between every two fetch responses, and a send per response costs more than the
+  // outputs themselves. Either way nothing waits longer than one round trip to the broker.
   caughtUp(): void {
-    if (this.lock === null && this.pendingCount > 0) this.sendPending();
+    if (this.lock !== null || this.pendingCount === 0) return;
+    if (this.inFlight.size === 0) this.sendPending();
+    else this.sendWhenAcknowledged = true;
   }
 
   // Periodic work while the source may be idle: idle partitions' windows, time-based checkpoints.
@@ -465,7 +471,13 @@ export class StreamRunner {
         this.failure ??= err;
       },
     );
-    const tracked = sent.finally(() => this.inFlight.delete(tracked));
+    const tracked = sent.finally(() => {
+      this.inFlight.delete(tracked);
+      if (this.sendWhenAcknowledged && this.inFlight.size === 0) {
+        this.sendWhenAcknowledged = false;
+        if (this.lock === null) this.sendPending();
+      }
+    });
     this.inFlight.add(tracked);
   }
 

@@ -408,3 +408,33 @@ test('idle partitions close their windows after idleCloseMs of wall time, then c
   assert.equal(cluster.committed.get(0), 20n);
   assert.equal(runner.tick(), undefined, 'closed once per idle period');
 });
+
+test('caught up: outputs go at once when no send is under way, else when the one under way is acknowledged', async () => {
+  const sends: Array<{ records: OutputRecord[]; ack: () => void }> = [];
+  const ports: RunnerPorts = {
+    send: (records) => new Promise<void>((resolve) => sends.push({ records, ack: resolve })),
+    loadSnapshot: () => Promise.resolve(null),
+    emittedAlertIds: () => Promise.resolve([]),
+    alertsEnd: (partitions) => Promise.resolve(new Map(partitions.map((p) => [p, 0n]))),
+    saveSnapshots: () => Promise.resolve(),
+    commit: () => Promise.resolve(),
+  };
+  const runner = new StreamRunner(ports, runnerOptions({ maxBatchRecords: 10_000, maxBatchBytes: 1 << 20, checkpointRecords: 10_000 }));
+  runner.assignmentChanged([0], true);
+  const input = generate(5, 60)[0] ?? [];
+  await feed(runner, input.slice(0, 30));
+  assert.equal(sends.length, 0, 'a batch is not full yet');
+  runner.caughtUp();
+  assert.equal(sends.length, 1, 'nothing under way: sent at once');
+  await feed(runner, input.slice(30));
+  runner.caughtUp();
+  assert.equal(sends.length, 1, 'a send is under way: the new outputs wait for its acknowledgement');
+  sends[0]?.ack();
+  await new Promise(setImmediate);
+  assert.equal(sends.length, 2, 'sent as soon as the first was acknowledged');
+  assert.ok((sends[1]?.records.length ?? 0) > 0);
+  sends[1]?.ack();
+  await new Promise(setImmediate);
+  runner.caughtUp();
+  assert.equal(sends.length, 2, 'nothing left to send');
+});
