@@ -2,12 +2,18 @@
 // responses) are kept by reference as separate chunks so a multi-megabyte fetch is never copied before it
 // reaches the socket.
 
+// The scratch buffer starts small and doubles up to CHUNK. Most responses (produce acks, heartbeats,
+// offset commits) are tens of bytes: a small first scratch comes from Buffer's shared pool, while a 64 KiB
+// one per response would be a fresh allocation outside the heap each time, and at tens of thousands of
+// responses a second that churn alone kept V8 running full garbage collections.
+const FIRST_CHUNK = 512;
 const CHUNK = 64 * 1024;
 const BY_REFERENCE = 4096;
 
 export class Writer {
   private chunks: Buffer[] = [];
-  private buf: Buffer = Buffer.allocUnsafe(CHUNK);
+  private buf: Buffer = Buffer.allocUnsafe(FIRST_CHUNK);
+  private nextChunk = FIRST_CHUNK * 2;
   private pos = 0;
   private flushedBytes = 0;
 
@@ -18,7 +24,8 @@ export class Writer {
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     this.flushScratch();
-    this.buf = Buffer.allocUnsafe(Math.max(CHUNK, n));
+    this.buf = Buffer.allocUnsafe(Math.max(this.nextChunk, n));
+    this.nextChunk = Math.min(CHUNK, this.nextChunk * 2);
   }
 
   private flushScratch(): void {
