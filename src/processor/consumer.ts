@@ -3,9 +3,10 @@
 // partition's state moves with it through the snapshots in the state topic (docs/processor.md).
 //
 // Kafka side only: the loop reads a MessagesStream of the group consumer (committed offsets, earliest when
-// there are none, no autocommit) and hands every record to StreamRunner, which owns the processing and the
-// checkpoint protocol. Group events are translated for it: a heartbeat that reports a rebalance stops
-// processing and checkpoints, the new assignment resumes it.
+// there are none, no autocommit) and hands every record to the StreamRunner on its own thread
+// (runner-thread.ts), which owns the processing and the checkpoint protocol. Group events are translated
+// for it: a heartbeat that reports a rebalance stops processing and checkpoints, the new assignment
+// resumes it.
 import { Admin, Consumer, noopSerializer, Producer, stringSerializer, type MessagesStream } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import { CONSUMER_GROUP, TOPICS } from '../bank/transaction.ts';
@@ -14,7 +15,8 @@ import { describeKafkaError } from '../producer/producer.ts';
 import type { ProcessorConfig } from './config.ts';
 import { KafkaPorts, TopicReader, type OutputTopics } from './kafka-io.ts';
 import { emptyQuality, summarizeQuality } from './quality.ts';
-import { StreamRunner, type RunnerStats } from './runner.ts';
+import type { RunnerStats } from './runner.ts';
+import { RunnerThread } from './runner-thread.ts';
 import { LocalSinks } from './sinks.ts';
 
 export const STATE_TOPIC = 'bank_processor_state';
@@ -151,7 +153,7 @@ export async function runProcessor(options: ProcessorOptions, signal?: AbortSign
 
   const startedAt = performance.now();
   let stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | null = null;
-  let runner: StreamRunner | null = null;
+  let runner: RunnerThread | null = null;
   let ticker: NodeJS.Timeout | undefined;
   const stats = (): ProcessorStats => {
     const s = runner?.stats() ?? emptyStats();
@@ -164,17 +166,21 @@ export async function runProcessor(options: ProcessorOptions, signal?: AbortSign
     const partitionCounts = await prepareTopics(admin, reader, options);
     const topicReader = new TopicReader(reader);
     const ports = new KafkaPorts({ producer, reader: topicReader, consumer, sourceTopic: options.topic, group: options.group, topics: options.outputs, partitionCounts, logger });
-    runner = new StreamRunner(ports, {
-      config: options.config,
-      group: options.group,
-      checkpointIntervalMs: options.checkpointIntervalMs,
-      checkpointRecords: options.checkpointRecords,
-      maxBatchRecords: options.maxBatchRecords,
-      maxBatchBytes: options.maxBatchBytes,
-      maxInFlight: options.maxInFlight,
-      idleCloseMs: options.idleCloseMs,
-      logger,
+    runner = new RunnerThread({
+      runner: {
+        config: options.config,
+        group: options.group,
+        checkpointIntervalMs: options.checkpointIntervalMs,
+        checkpointRecords: options.checkpointRecords,
+        maxBatchRecords: options.maxBatchRecords,
+        maxBatchBytes: options.maxBatchBytes,
+        maxInFlight: options.maxInFlight,
+        idleCloseMs: options.idleCloseMs,
+      },
+      ports,
       local: new LocalSinks({ logger, console: options.consoleAlerts ? consoleLine : undefined }),
+      logger,
+      initialStats: emptyStats(),
     });
     const r = runner;
     logger.info({ event: 'start', brokers: options.brokers, topic: options.topic, group: options.group, outputs: options.outputs, partitions: partitionCounts.state }, 'processor starting');
@@ -193,8 +199,9 @@ export async function runProcessor(options: ProcessorOptions, signal?: AbortSign
       const fresh = lastMember !== payload.memberId || generation !== lastGeneration + 1;
       lastMember = payload.memberId;
       lastGeneration = generation;
-      const dropped = r.assignmentChanged(partitions, fresh);
-      logger.info({ event: 'assignment', generation, memberId: payload.memberId, partitions, dropped }, `assigned partitions [${partitions.join(', ')}] (generation ${generation})`);
+      void r.assignmentChanged(partitions, fresh).then((dropped) => {
+        logger.info({ event: 'assignment', generation, memberId: payload.memberId, partitions, dropped }, `assigned partitions [${partitions.join(', ')}] (generation ${generation})`);
+      });
       hooks.onAssignment?.(partitions);
     });
     consumer.on('consumer:heartbeat:error', (payload) => {
@@ -205,16 +212,18 @@ export async function runProcessor(options: ProcessorOptions, signal?: AbortSign
     stream = await consumer.consume({ topics: [options.topic], mode: 'committed', fallbackMode: 'earliest', autocommit: false });
     ports.attach(stream);
     const s = stream;
-    // Ends the for-await below (records still buffered are left to the partitions' next owner); the final
+    // Ends the reading below (records still buffered are left to the partitions' next owner); the final
     // checkpoint runs after it.
     const onAbort = () => {
       r.stopAccepting();
       s.close().catch(() => {});
     };
     signal?.addEventListener('abort', onAbort, { once: true });
+    r.onFailure = () => {
+      s.close().catch(() => {});
+    };
     ticker = setInterval(() => {
-      if (r.failed) s.close().catch(() => {});
-      else r.tick();
+      r.tick();
       hooks.onStats?.(stats());
     }, TICK_MS);
 
@@ -231,56 +240,44 @@ export async function runProcessor(options: ProcessorOptions, signal?: AbortSign
   } finally {
     if (ticker !== undefined) clearInterval(ticker);
     // Leaving the group hands our partitions over at once instead of after the session timeout.
-    await Promise.allSettled([stream?.close(), consumer.close(true), producer.close(), reader.close(), admin.close()]);
+    await Promise.allSettled([runner?.terminate(), stream?.close(), consumer.close(true), producer.close(), reader.close(), admin.close()]);
     await new Promise<void>((resolve) => logger.flush(() => resolve()));
   }
 }
 
-// Hands every record of the stream to the runner, in order, until the stream ends (or is closed). Reads
-// synchronously while records are buffered: for-await costs a promise and a microtask turn per record,
-// which at full speed is more than the client's own decoding of it. A record whose handling returns a
-// promise holds the reading until it settles.
-function consumeStream(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>, runner: StreamRunner): Promise<void> {
+// Hands every record of the stream to the runner thread, in order, until the stream ends (or is closed).
+// Reads synchronously while records are buffered: for-await costs a promise and a microtask turn per
+// record, which at full speed is more than the client's own decoding of it. While the runner has no room
+// for more batches, reading waits, and so does fetching once the stream's buffer is full.
+function consumeStream(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>, runner: RunnerThread): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    let waiting = false; // a record's handling is still under way
-    let ended = false;
+    let waiting = false; // the runner has no room for more records yet
     const finish = (err?: unknown) => {
       stream.off('readable', pump);
-      stream.off('end', onEnd);
-      stream.off('close', onEnd);
+      stream.off('end', finish);
+      stream.off('close', finish);
       stream.off('error', finish);
       if (err === undefined) resolve();
       else reject(err as Error);
     };
-    // The stream may end while a record's handling is under way; that handling finishes first.
-    function onEnd(): void {
-      ended = true;
-      if (!waiting) finish();
-    }
     function pump(): void {
       if (waiting) return;
-      try {
-        for (let message = stream.read(); message !== null; message = stream.read()) {
-          const pending = runner.handle(message);
-          if (pending !== undefined) {
-            waiting = true;
-            pending.then(() => {
-              waiting = false;
-              if (ended) finish();
-              else pump();
-            }, finish);
-            return;
-          }
+      for (let message = stream.read(); message !== null; message = stream.read()) {
+        runner.push(message);
+        if (runner.full) {
+          waiting = true;
+          void runner.room().then(() => {
+            waiting = false;
+            pump();
+          });
+          return;
         }
-      } catch (err) {
-        finish(err);
-        return;
       }
       runner.caughtUp();
     }
     stream.on('readable', pump);
-    stream.on('end', onEnd);
-    stream.on('close', onEnd);
+    stream.on('end', finish);
+    stream.on('close', finish);
     stream.on('error', finish);
     pump();
   });

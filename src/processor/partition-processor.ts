@@ -236,7 +236,7 @@ const NO_RULES: readonly RuleName[] = [];
 
 // nameBytes: name as UTF-8, so that Buffer keys (what the Kafka client hands over) are compared without
 // decoding each one.
-function headerValue(headers: InputRecord['headers'], name: string, nameBytes: Buffer): string | null {
+export function headerValue(headers: InputRecord['headers'], name: string, nameBytes: Buffer): string | null {
   if (headers === undefined) return null;
   for (const [k, v] of headers) {
     const match = typeof k === 'string' ? k === name : sameBytes(k, nameBytes);

@@ -1,0 +1,72 @@
+// Input records on their way from the Kafka thread to the processing thread (runner-thread.ts): a batch
+// is copied into one buffer whose memory is transferred, not cloned, so handing over a record costs a
+// copy of its bytes and nothing per object. Only what PartitionProcessor.process reads crosses: position,
+// timestamp, key, value and the simulator's label header (the one header the processor looks at).
+//
+// Layout per record, little endian: partition u32 | offset i64 | timestamp f64 | key | value | label,
+// where each of key, value and label is a length i32 (-1 = absent) followed by that many bytes.
+import { SIM_LABEL_HEADER } from '../bank/transaction.ts';
+import { headerValue, type InputRecord } from './partition-processor.ts';
+
+const FIXED_BYTES = 4 + 8 + 8 + 3 * 4;
+const LABEL_BYTES = Buffer.from(SIM_LABEL_HEADER);
+
+export function packRecords(records: readonly InputRecord[]): ArrayBuffer {
+  const labels: Array<Buffer | null> = [];
+  let size = 0;
+  for (const r of records) {
+    const label = headerValue(r.headers, SIM_LABEL_HEADER, LABEL_BYTES);
+    const labelBytes = label === null ? null : Buffer.from(label);
+    labels.push(labelBytes);
+    size += FIXED_BYTES + (r.key?.length ?? 0) + (r.value?.length ?? 0) + (labelBytes?.length ?? 0);
+  }
+  // Not from the shared pool: the buffer's whole memory is handed over.
+  const out = Buffer.allocUnsafeSlow(size);
+  let at = 0;
+  const bytes = (b: Buffer | null | undefined) => {
+    if (b === null || b === undefined) {
+      out.writeInt32LE(-1, at);
+      at += 4;
+      return;
+    }
+    out.writeInt32LE(b.length, at);
+    at += 4;
+    at += b.copy(out, at);
+  };
+  records.forEach((r, i) => {
+    out.writeUInt32LE(r.partition, at);
+    out.writeBigInt64LE(BigInt(r.offset), at + 4);
+    out.writeDoubleLE(Number(r.timestamp), at + 12);
+    at += 20;
+    bytes(r.key);
+    bytes(r.value);
+    bytes(labels[i]);
+  });
+  return out.buffer;
+}
+
+// Keys and values are views of the batch's memory, as they are of the fetch response on the Kafka side.
+export function unpackRecords(batch: ArrayBuffer): InputRecord[] {
+  const buf = Buffer.from(batch);
+  const out: InputRecord[] = [];
+  let at = 0;
+  const bytes = (): Buffer | null => {
+    const length = buf.readInt32LE(at);
+    at += 4;
+    if (length < 0) return null;
+    const b = buf.subarray(at, at + length);
+    at += length;
+    return b;
+  };
+  while (at < buf.length) {
+    const partition = buf.readUInt32LE(at);
+    const offset = buf.readBigInt64LE(at + 4);
+    const timestamp = buf.readDoubleLE(at + 12);
+    at += 20;
+    const key = bytes();
+    const value = bytes();
+    const label = bytes();
+    out.push({ partition, offset, timestamp, key, value, headers: label === null ? undefined : [[LABEL_BYTES, label]] });
+  }
+  return out;
+}

@@ -1,0 +1,109 @@
+// The processing thread: a StreamRunner with its PartitionProcessors, fed by RunnerThread
+// (runner-thread.ts) on the Kafka thread. Everything the runner needs from Kafka (RunnerPorts) is a
+// request to the Kafka thread; its log lines go there too, to be written by the processor's logger.
+import { parentPort, workerData } from 'node:worker_threads';
+import pino from 'pino';
+import { unpackRecords } from './record-transfer.ts';
+import { StreamRunner, type CommitOffset, type RunnerPorts, type StoredSnapshot } from './runner.ts';
+import type { FromRunner, PortMethod, RunnerThreadInit, ToRunner } from './runner-thread.ts';
+import type { OutputRecord } from './sinks.ts';
+
+const port = parentPort;
+if (port === null) throw new Error('runner-worker.ts runs as a worker thread of RunnerThread');
+const init = workerData as RunnerThreadInit;
+const post = (message: FromRunner, transfer?: ArrayBuffer[]) => port.postMessage(message, transfer);
+
+let nextCall = 0;
+const calls = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
+
+function call<T>(method: PortMethod, args: unknown[], transfer?: ArrayBuffer[]): Promise<T> {
+  const id = nextCall++;
+  return new Promise<T>((resolve, reject) => {
+    calls.set(id, { resolve: resolve as (value: unknown) => void, reject });
+    post({ type: 'call', id, method, args }, transfer);
+  });
+}
+
+// A metrics record's value (tens of kilobytes at full speed) owns its memory: it is moved, not copied.
+// Smaller values share Buffer's pool and are copied.
+function ownMemory(records: readonly OutputRecord[]): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  for (const r of records) {
+    const v = r.value;
+    if (v !== null && v.byteOffset === 0 && v.buffer.byteLength === v.length && v.buffer instanceof ArrayBuffer) out.push(v.buffer);
+  }
+  return out;
+}
+
+const ports: RunnerPorts = {
+  send: (records: OutputRecord[]) => call('send', [records], ownMemory(records)),
+  loadSnapshot: (partition: number) => call<StoredSnapshot | null>('loadSnapshot', [partition]),
+  emittedAlertIds: (partition: number, from: bigint | null) => call<string[]>('emittedAlertIds', [partition, from]),
+  alertsEnd: (partitions: readonly number[]) => call<Map<number, bigint>>('alertsEnd', [partitions]),
+  saveSnapshots: (snapshots: readonly StoredSnapshot[]) => call('saveSnapshots', [snapshots]),
+  commit: (offsets: readonly CommitOffset[]) => call('commit', [offsets]),
+  seek: (partition: number, offset: bigint) => post({ type: 'seek', partition, offset }),
+};
+
+const logger = pino({ level: init.logLevel }, { write: (line: string) => post({ type: 'log', line }) });
+const runner = new StreamRunner(ports, { ...init.options, logger });
+
+// Records are applied strictly in the order they arrived, one batch after the other.
+let queue: Promise<void> = Promise.resolve();
+
+function fail(err: unknown): void {
+  const e = err instanceof Error ? err : new Error(String(err));
+  post({ type: 'failed', message: e.message, stack: e.stack ?? '' });
+}
+
+async function apply(batch: ArrayBuffer, caughtUp: boolean): Promise<void> {
+  for (const record of unpackRecords(batch)) {
+    const pending = runner.handle(record);
+    if (pending !== undefined) await pending;
+  }
+  if (caughtUp) runner.caughtUp();
+}
+
+port.on('message', (message: ToRunner) => {
+  switch (message.type) {
+    case 'records':
+      queue = queue
+        .then(() => apply(message.batch, message.caughtUp))
+        .then(() => post({ type: 'applied', id: message.id }), fail);
+      return;
+    case 'reply': {
+      const c = calls.get(message.id);
+      calls.delete(message.id);
+      if (message.error === undefined) c?.resolve(message.value);
+      else c?.reject(Object.assign(new Error(message.error), { stack: message.stack }));
+      return;
+    }
+    case 'tick': {
+      if (runner.failed) {
+        try {
+          runner.throwIfFailed();
+        } catch (err) {
+          fail(err);
+        }
+      } else {
+        runner.tick()?.catch(fail);
+      }
+      post({ type: 'stats', stats: runner.stats() });
+      return;
+    }
+    case 'rebalance':
+      runner.rebalanceStarted();
+      return;
+    case 'assignment':
+      post({ type: 'assigned', id: message.id, dropped: runner.assignmentChanged(message.partitions, message.fresh) });
+      return;
+    case 'stop':
+      runner.stopAccepting();
+      return;
+    case 'close':
+      queue
+        .then(() => runner.close())
+        .then(() => post({ type: 'closed', stats: runner.stats() }), fail);
+      return;
+  }
+});
