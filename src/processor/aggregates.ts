@@ -12,7 +12,7 @@
 // rather than adds. It then merges the windows of different partitions/processors with mergeWindows.
 import type { TransactionType } from '../bank/transaction.ts';
 import type { Alert } from './alert.ts';
-import { addQuality, cloneQuality, emptyQuality, isEmptyQuality, QUALITY_KEYS, type QualityCounters } from './quality.ts';
+import { addQuality, cloneQuality, emptyWindowQuality, isEmptyQuality, QUALITY_KEYS, type QualityCounters } from './quality.ts';
 
 export interface TypeStats {
   count: number;
@@ -58,7 +58,7 @@ export function emptyWindow(partition: number, windowStartMs: number, windowMs: 
     byType: {},
     alertsByRule: {},
     alertsBySeverity: {},
-    quality: emptyQuality(),
+    quality: emptyWindowQuality(),
   };
 }
 
@@ -216,7 +216,8 @@ export class WindowAggregator {
 // when empty, `quality` when it counted nothing and, within it, the rules that saw nothing (nearly all of
 // them, nearly always). That is about a third of the bytes; parseWindow (src/dashboard/records.ts) puts
 // the zeros back. The shape is WindowAggregate's as built by emptyWindow(); the test for it checks the
-// round trip and compares with JSON.stringify of the same window with its zeros removed.
+// round trip and compares with JSON.stringify of the same window with its zeros removed. Always ASCII
+// (see quote).
 export function windowJson(w: WindowAggregate): string {
   let byType = '';
   for (const type in w.byType) {
@@ -263,9 +264,13 @@ function num(n: number): string {
 }
 
 const PLAIN_KEY = /^[\w-]*$/;
+const NON_ASCII = /[\u0080-\uffff]/g;
 
+// Keys as JSON strings, escaped down to ASCII, so that a window's JSON is ASCII: one byte per character,
+// which is what lets the runner count bytes by length and metricsRecord copy it without encoding.
 function quote(key: string): string {
-  return PLAIN_KEY.test(key) ? `"${key}"` : JSON.stringify(key);
+  if (PLAIN_KEY.test(key)) return `"${key}"`;
+  return JSON.stringify(key).replace(NON_ASCII, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function addCounts(into: Record<string, number>, from: Record<string, number>): void {

@@ -64,9 +64,25 @@ export interface QualitySnapshot {
 }
 
 export function emptyQuality(): QualityCounters {
+  return { labeled: 0, positives: 0, episodes: 0, byRule: zeroByRule() };
+}
+
+function zeroByRule(): Record<QualityKey, RuleQuality> {
   const byRule = {} as Record<QualityKey, RuleQuality>;
   for (const key of QUALITY_KEYS) byRule[key] = { tp: 0, fp: 0, detected: 0, ttdSumMs: 0, ttdMaxMs: 0 };
-  return { labeled: 0, positives: 0, episodes: 0, byRule };
+  return byRule;
+}
+
+// Rule counters that are all zero, shared and frozen: what most metrics windows carry (rules rarely fire),
+// until addQuality gives the window counters of its own.
+const SHARED_ZERO_BY_RULE: Readonly<Record<QualityKey, RuleQuality>> = Object.freeze(
+  Object.fromEntries(QUALITY_KEYS.map((key) => [key, Object.freeze({ tp: 0, fp: 0, detected: 0, ttdSumMs: 0, ttdMaxMs: 0 })])) as Record<QualityKey, RuleQuality>,
+);
+
+// Like emptyQuality, for counters that only addQuality will change (a metrics window's): the rule
+// counters are allocated when the first alert is counted.
+export function emptyWindowQuality(): QualityCounters {
+  return { labeled: 0, positives: 0, episodes: 0, byRule: SHARED_ZERO_BY_RULE };
 }
 
 function frozenDelta(positives: number, episodes: number): QualityCounters {
@@ -96,7 +112,8 @@ export function addQuality(a: QualityCounters, b: QualityCounters): QualityCount
   a.positives += b.positives;
   a.episodes += b.episodes;
   // The shared deltas of records without alerts have nothing per rule.
-  if (b === NORMAL_DELTA || b === POSITIVE_DELTA || b === EPISODE_START_DELTA) return a;
+  if (b === NORMAL_DELTA || b === POSITIVE_DELTA || b === EPISODE_START_DELTA || b.byRule === SHARED_ZERO_BY_RULE) return a;
+  if (a.byRule === SHARED_ZERO_BY_RULE) a.byRule = zeroByRule();
   for (const key of QUALITY_KEYS) {
     const x = a.byRule[key];
     const y = b.byRule[key];

@@ -438,7 +438,7 @@ export class StreamRunner {
   private enqueueWindows(p: number, windows: readonly WindowAggregate[]): void {
     for (const w of windows) {
       const json = windowJson(w);
-      const bytes = Buffer.byteLength(json) + 1; // + the comma
+      const bytes = json.length + 1; // ASCII (see windowJson), + the comma
       if (this.pendingBytes + bytes + this.metricsRecordBytes > this.options.maxBatchBytes) this.sendPending();
       let list = this.pendingWindows.get(p);
       if (list === undefined) {

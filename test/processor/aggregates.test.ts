@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { isAscii } from 'node:buffer';
 import { test } from 'node:test';
 import type { TransactionType } from '../../src/bank/transaction.ts';
 import { parseWindows } from '../../src/dashboard/records.ts';
@@ -122,7 +123,10 @@ test('windowJson writes what JSON.stringify writes without the zero and empty fi
   const built = windows.slice(0, -2);
   assert.deepEqual(parseWindows(Buffer.from(`[${built.map(windowJson).join(',')}]`)), built);
   assert.ok(windows.some((w) => w.late === 0 && Object.keys(w.alertsByRule).length === 0), 'some windows have fields to leave out');
-  for (const w of windows) assert.deepEqual(JSON.parse(windowJson(w)), withoutZeros(w));
+  for (const w of windows) {
+    assert.deepEqual(JSON.parse(windowJson(w)), withoutZeros(w));
+    assert.ok(isAscii(Buffer.from(windowJson(w))), 'ASCII, non-ASCII keys escaped');
+  }
 });
 
 // JSON.stringify's object for w, minus what windowJson leaves out.

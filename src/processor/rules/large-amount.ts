@@ -60,5 +60,7 @@ export function largeAmount(tx: NormalizedTx, state: LargeAmountState, config: L
   const delta = x - stats.mean;
   const mean = stats.mean + delta / n;
   const m2 = stats.m2 + delta * (x - mean);
-  return { alert, state: { byType: { ...state.byType, [tx.type]: { n, mean, m2 } } } };
+  const byType = { ...state.byType };
+  byType[tx.type] = { n, mean, m2 };
+  return { alert, state: { byType } };
 }
