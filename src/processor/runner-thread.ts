@@ -75,6 +75,7 @@ export class RunnerThread {
   private failure: Error | null = null;
   private closing: { resolve: () => void; reject: (err: Error) => void } | null = null;
   private exited = false;
+  private closed = false; // the runner closed cleanly; the thread's exit that follows is expected
   onFailure: (() => void) | null = null; // the consume loop stops reading when the runner fails
 
   constructor(options: RunnerThreadOptions) {
@@ -88,7 +89,7 @@ export class RunnerThread {
     this.worker.on('error', (err) => this.fail(err));
     this.worker.on('exit', (code) => {
       this.exited = true;
-      if (this.closing === null || code !== 0) this.fail(new Error(`the processing thread exited (code ${code})`));
+      if (!this.closed) this.fail(new Error(`the processing thread exited (code ${code})`));
     });
   }
 
@@ -118,12 +119,15 @@ export class RunnerThread {
     this.post({ type: 'tick' });
   }
 
+  // Group events reach the runner in stream order: records read before them go first.
   rebalanceStarted(): void {
+    if (this.batch.length > 0) this.sendBatch(false);
     this.post({ type: 'rebalance' });
   }
 
   // Resolves with the partitions whose state was dropped.
   assignmentChanged(partitions: number[], fresh: boolean): Promise<number[]> {
+    if (this.batch.length > 0) this.sendBatch(false);
     const id = this.nextAssignment++;
     return new Promise((resolve) => {
       this.assignments.set(id, resolve);
@@ -201,6 +205,7 @@ export class RunnerThread {
         this.fail(Object.assign(new Error(m.message), { stack: m.stack }));
         return;
       case 'closed':
+        this.closed = true;
         this.latest = m.stats;
         this.closing?.resolve();
         void this.worker.terminate();
