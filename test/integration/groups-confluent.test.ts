@@ -4,11 +4,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { startBroker, tempDir } from '../helpers/broker.ts';
+import { startBroker } from '../helpers/broker.ts';
 import type { TestBroker } from '../helpers/broker.ts';
 import { assertExactlyOnce, keyedLines, sleep, until } from '../helpers/groups.ts';
 import { onLines, run, track } from '../helpers/processes.ts';
@@ -18,25 +17,16 @@ const GROUP = 'confluent-group';
 const TOPIC = 'confluent_alerts';
 const SESSION_TIMEOUT_MS = 6000;
 
-let dataDir: string;
 let tb: TestBroker;
-let port = 0;
 const members: PyMember[] = [];
 
-async function start(): Promise<void> {
-  tb = await startBroker({ dataDir, port, groupInitialRebalanceDelayMs: 0 });
-  port = tb.broker.address().port;
-}
-
 before(async () => {
-  dataDir = tempDir('buzzline-confluent-');
-  await start();
+  tb = await startBroker({ groupInitialRebalanceDelayMs: 0 });
   tb.broker.context.topics.create(TOPIC, 6);
 });
 after(async () => {
   await Promise.all(members.map((m) => m.stop('SIGKILL')));
   await tb.stop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
 class PyMember {
@@ -96,8 +86,7 @@ test('confluent-kafka-python: split, hand over, commit, broker restart, resume f
   assert.equal(await b.stop(), 0, b.stderr);
   assertExactlyOnce([...a.values, ...b.values], [...first, ...second], 'before the restart');
 
-  await tb.stop();
-  await start();
+  await tb.restart();
   const third = await produce('third', 300);
   const c = new PyMember();
   await until(() => c.values.length >= third.length, 30_000, 'the messages produced after the restart');

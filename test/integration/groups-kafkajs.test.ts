@@ -3,11 +3,10 @@
 // kafkajs names its assignor "RoundRobinAssigner", so it cannot share a group with librdkafka members: a
 // kcat member joining a kafkajs group is refused with INCONSISTENT_GROUP_PROTOCOL and the group carries on.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import { after, before, test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Consumer } from 'kafkajs';
-import { startBroker, tempDir } from '../helpers/broker.ts';
+import { startBroker } from '../helpers/broker.ts';
 import type { TestBroker } from '../helpers/broker.ts';
 import { KcatMember, assertExactlyOnce, sleep, until } from '../helpers/groups.ts';
 
@@ -15,25 +14,16 @@ const GROUP = 'kafkajs-group';
 const TOPIC = 'kafkajs_alerts';
 const SESSION_TIMEOUT_MS = 6000;
 
-let dataDir: string;
 let tb: TestBroker;
-let port = 0;
 const cleanup: (() => Promise<unknown>)[] = [];
 
-async function start(): Promise<void> {
-  tb = await startBroker({ dataDir, port, groupInitialRebalanceDelayMs: 0 });
-  port = tb.broker.address().port;
-}
-
 before(async () => {
-  dataDir = tempDir('buzzline-kafkajs-');
-  await start();
+  tb = await startBroker({ groupInitialRebalanceDelayMs: 0 });
   tb.broker.context.topics.create(TOPIC, 6);
 });
 after(async () => {
   for (const c of cleanup.reverse()) await c().catch(() => {});
   await tb.stop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
 function kafka(): Kafka {
@@ -90,8 +80,7 @@ test('kafkajs: split, hand over, commit, broker restart, resume from the committ
   await b.consumer.disconnect();
   assertExactlyOnce([...a.values, ...b.values], [...first, ...second], 'before the restart');
 
-  await tb.stop();
-  await start();
+  await tb.restart();
   const third = await produce('third', 300);
   const c = await member();
   await until(() => c.values.length >= third.length, 30_000, 'the messages produced after the restart');

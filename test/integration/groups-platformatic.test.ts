@@ -2,11 +2,10 @@
 // use): two members split 6 partitions, one leaves and the other takes everything over; offsets committed
 // before a broker restart are where a new member resumes.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import { after, before, test } from 'node:test';
 import { Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
 import type { MessagesStream } from '@platformatic/kafka';
-import { startBroker, tempDir } from '../helpers/broker.ts';
+import { startBroker } from '../helpers/broker.ts';
 import type { TestBroker } from '../helpers/broker.ts';
 import { assertExactlyOnce, sleep, until } from '../helpers/groups.ts';
 
@@ -14,25 +13,16 @@ const GROUP = 'platformatic-group';
 const TOPIC = 'platformatic_alerts';
 const SESSION_TIMEOUT_MS = 6000;
 
-let dataDir: string;
 let tb: TestBroker;
-let port = 0;
 const cleanup: (() => Promise<unknown>)[] = [];
 
-async function start(): Promise<void> {
-  tb = await startBroker({ dataDir, port, groupInitialRebalanceDelayMs: 0 });
-  port = tb.broker.address().port;
-}
-
 before(async () => {
-  dataDir = tempDir('buzzline-platformatic-');
-  await start();
+  tb = await startBroker({ groupInitialRebalanceDelayMs: 0 });
   tb.broker.context.topics.create(TOPIC, 6);
 });
 after(async () => {
   for (const c of cleanup.reverse()) await c().catch(() => {});
   await tb.stop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
 async function produce(prefix: string, count: number): Promise<string[]> {
@@ -116,8 +106,7 @@ test('@platformatic/kafka: split, hand over, commit, broker restart, resume from
   await b.close();
   assertExactlyOnce([...a.values, ...b.values], [...first, ...second], 'before the restart');
 
-  await tb.stop();
-  await start();
+  await tb.restart();
   const third = await produce('third', 300);
   const c = await member();
   await until(() => c.values.length >= third.length, 30_000, 'the messages produced after the restart');

@@ -32,28 +32,14 @@ import { spawnBroker } from '../helpers/processes.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 
 const TOPIC = 'accounts';
-let dataDir: string;
 let tb: TestBroker;
-let port = 0;
-
-async function start(): Promise<void> {
-  tb = await startBroker({ dataDir, port, defaultPartitions: 4, groupInitialRebalanceDelayMs: 0 });
-  port = tb.broker.address().port;
-}
-
-async function restart(): Promise<void> {
-  await tb.stop();
-  await start();
-}
 
 before(async () => {
-  dataDir = tempDir('buzzline-groups-');
-  await start();
+  tb = await startBroker({ defaultPartitions: 4, groupInitialRebalanceDelayMs: 0 });
   tb.broker.context.topics.create(TOPIC, 4);
 });
 after(async () => {
   await tb.stop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
 async function call<Req, Res>(api: Api<Req, Res>, version: number, fill: (req: Req) => void, client?: RawClient, bootstrap = tb.bootstrap): Promise<Res> {
@@ -281,7 +267,7 @@ test('a broker restart keeps committed offsets (with and without a group) and th
   c.close();
   await call(OffsetCommit, 7, (q) => commitBody(q, 'groupless', [[2, 99, 'standalone']]));
 
-  await restart();
+  await tb.restart();
 
   assert.deepEqual(await fetchOffsets(group, 7, [0, 3]), [[0, 42, 'm0', 4, 0], [3, 7, 'm3', 4, 0]]);
   assert.deepEqual(await fetchOffsets('groupless', 7, null), [[2, 99, 'standalone', 4, 0]]);
@@ -460,7 +446,7 @@ test('idempotent produce: retries are acknowledged once, gaps refused, and the s
   assert.equal(end(), 5, 'duplicate not appended');
   assert.equal((await produce(pid, 0, 6, 1)).errorCode, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
 
-  await restart();
+  await tb.restart();
   assert.deepEqual(await produce(pid, 0, 3, 2), { errorCode: 0, baseOffset: 3 }, 'duplicate after a clean restart');
   assert.deepEqual(await produce(pid, 0, 5, 1), { errorCode: 0, baseOffset: 5 });
   const fresh = await call(InitProducerId, 5, (q) => { q.transactionalId = null; });
