@@ -6,8 +6,9 @@ import { WindowAggregator, type WindowAggregate } from '../../src/processor/aggr
 import { makeAlert, type Alert, type RuleName, type Severity } from '../../src/processor/alert.ts';
 import type { QualityCounters } from '../../src/processor/quality.ts';
 import type { StreamMessage } from '../../src/dashboard/views.ts';
+import { T0, tx } from '../processor/helpers.ts';
 
-export const T0 = Date.UTC(2025, 0, 15, 9, 0, 0);
+export { T0 };
 
 export interface TxSpec {
   type: TransactionType;
@@ -30,21 +31,7 @@ export function makeWindow(partition: number, startMs: number, txs: TxSpec[], dl
 }
 
 function txOf(id: string) {
-  return {
-    transactionId: id,
-    derivedId: false,
-    accountId: 'ACC-1',
-    type: 'withdraw' as const,
-    amountCents: 1000,
-    balanceCents: 500,
-    timestampMs: T0,
-    customerId: null,
-    accountType: null,
-    currency: null,
-    channel: null,
-    partition: 0,
-    offset: '0',
-  };
+  return tx({ transactionId: id, balanceCents: 500 });
 }
 
 export function makeTestAlert(i: number, over: Partial<Alert> = {}): Alert {
