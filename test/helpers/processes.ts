@@ -1,6 +1,7 @@
 // Child processes for integration tests: the broker as its own process (for kill -9 tests) and external
 // clients (kcat, python). Every process started here is killed when the test process exits.
 
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -54,6 +55,16 @@ export function run(cmd: string, args: string[], opts: { input?: string | Buffer
     child.stdin?.on('error', () => {});
     child.stdin?.end(opts.input ?? '');
   });
+}
+
+// Debian's python3: the one that has python3-kafka and python3-confluent-kafka (the python3 on PATH may not).
+export const PYTHON = '/usr/bin/python3';
+
+// Runs a Python interop script against a broker; it must exit 0 and print one JSON document.
+export async function runPythonJson<T>(script: string, bootstrap: string, args: string[], what: string): Promise<T> {
+  const r = await run(PYTHON, [script, bootstrap, ...args], { timeoutMs: 60_000 });
+  assert.equal(r.code, 0, `${what} ${args.join(' ')} failed:\n${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
 }
 
 export interface BrokerProcess {

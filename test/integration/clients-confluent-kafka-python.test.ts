@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startBroker } from '../helpers/broker.ts';
 import type { TestBroker } from '../helpers/broker.ts';
-import { run } from '../helpers/processes.ts';
+import { runPythonJson } from '../helpers/processes.ts';
 
 const SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'py/confluent-kafka-client.py');
 const COUNT = 3_000;
@@ -20,10 +20,8 @@ after(async () => {
   await tb.stop();
 });
 
-async function py<T>(...args: string[]): Promise<T> {
-  const r = await run('/usr/bin/python3', [SCRIPT, tb.bootstrap, ...args], { timeoutMs: 60_000 });
-  assert.equal(r.code, 0, `confluent-kafka ${args.join(' ')} failed:\n${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
+function py<T>(...args: string[]): Promise<T> {
+  return runPythonJson<T>(SCRIPT, tb.bootstrap, args, 'confluent-kafka');
 }
 
 const hex = (s: string) => Buffer.from(s).toString('hex');

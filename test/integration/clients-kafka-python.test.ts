@@ -11,7 +11,7 @@ import { Admin, Producer } from '@platformatic/kafka';
 import { startBroker } from '../helpers/broker.ts';
 import type { TestBroker } from '../helpers/broker.ts';
 import { fetchAll } from '../helpers/fetch-all.ts';
-import { run } from '../helpers/processes.ts';
+import { runPythonJson } from '../helpers/processes.ts';
 
 const SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'py/kafka-python-client.py');
 const COUNT = 5_000;
@@ -41,10 +41,8 @@ after(async () => {
   await tb.stop();
 });
 
-async function py<T>(...args: string[]): Promise<T> {
-  const r = await run('/usr/bin/python3', [SCRIPT, tb.bootstrap, ...args], { timeoutMs: 60_000 });
-  assert.equal(r.code, 0, `kafka-python ${args.join(' ')} failed:\n${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
+function py<T>(...args: string[]): Promise<T> {
+  return runPythonJson<T>(SCRIPT, tb.bootstrap, args, 'kafka-python');
 }
 
 const hex = (s: string) => Buffer.from(s).toString('hex');

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { startBroker } from '../helpers/broker.ts';
 import type { TestBroker } from '../helpers/broker.ts';
 import { assertExactlyOnce, keyedLines, sleep, until } from '../helpers/groups.ts';
-import { onLines, run, track } from '../helpers/processes.ts';
+import { onLines, PYTHON, run, track } from '../helpers/processes.ts';
 
 const SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'py', 'group-consumer.py');
 const GROUP = 'confluent-group';
@@ -39,7 +39,7 @@ class PyMember {
   private exited = false;
 
   constructor() {
-    this.child = track(spawn('/usr/bin/python3', [SCRIPT, tb.bootstrap, GROUP, TOPIC], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    this.child = track(spawn(PYTHON, [SCRIPT, tb.bootstrap, GROUP, TOPIC], { stdio: ['ignore', 'pipe', 'pipe'] }));
     this.exit = new Promise((resolve) => this.child.on('exit', (code) => {
       this.exited = true;
       resolve(code);

@@ -20,7 +20,7 @@ import { SNAPSHOT_FILE } from '../../src/broker/coordinator/producer-state.ts';
 import { startBroker, tempDir } from '../helpers/broker.ts';
 import type { TestBroker } from '../helpers/broker.ts';
 import { until } from '../helpers/groups.ts';
-import { onLines, run, spawnBroker, track } from '../helpers/processes.ts';
+import { onLines, PYTHON, run, spawnBroker, track } from '../helpers/processes.ts';
 import type { BrokerProcess } from '../helpers/processes.ts';
 
 const SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'py', 'idempotent-producer.py');
@@ -41,7 +41,7 @@ interface ProducerRun {
 
 // Starts the Python producer: `count` messages, `perTick` of them every `tickSeconds`.
 function startProducer(bootstrap: string, topic: string, count: number, perTick: number, tickSeconds: number): ProducerRun {
-  const child = track(spawn('/usr/bin/python3', [SCRIPT, bootstrap, topic, String(count), String(perTick), String(tickSeconds)], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  const child = track(spawn(PYTHON, [SCRIPT, bootstrap, topic, String(count), String(perTick), String(tickSeconds)], { stdio: ['ignore', 'pipe', 'pipe'] }));
   let sent = 0;
   const errors: string[] = [];
   let stderr = '';
