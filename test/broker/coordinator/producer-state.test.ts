@@ -8,7 +8,7 @@ import pino from 'pino';
 import { ProducerIdAllocator, PRODUCER_IDS_FILE } from '../../../src/broker/coordinator/producer-ids.ts';
 import { PartitionProducerState, ProducerStateManager, SNAPSHOT_FILE, lastSequence } from '../../../src/broker/coordinator/producer-state.ts';
 import type { IdempotenceCheck } from '../../../src/broker/coordinator/producer-state.ts';
-import { TopicStore } from '../../../src/broker/topic-store.ts';
+import { TopicStore, type Partition } from '../../../src/broker/topic-store.ts';
 import { ErrorCode } from '../../../src/protocol/error-codes.ts';
 import { buildRecordBatch, readBatchHeader } from '../../../src/protocol/record-batch.ts';
 import type { BatchHeader } from '../../../src/protocol/record-batch.ts';
@@ -92,28 +92,25 @@ test('sequences wrap to 0 after 2^31-1', () => {
   assert.equal(produce(wrapped, header(9, 0, 2), 4).kind, 'append');
 });
 
-function openTopics(d: string): TopicStore {
-  return TopicStore.open(d);
+// What the produce handler does with a batch: check it, and append and commit it if it is new.
+function append(m: ProducerStateManager, partition: Partition, buf: Buffer): IdempotenceCheck {
+  const r = m.forPartition(partition).check([readBatchHeader(buf, 0)]);
+  if (r.kind === 'append') r.commit(partition.log.append(buf).batches);
+  return r;
 }
 
 test('state is rebuilt from the log after a crash, and from snapshot plus log tail after a clean close', () => {
   const d = tempDir('buzzline-pstate-');
   dirs.push(d);
-  let topics = openTopics(d);
+  let topics = TopicStore.open(d);
   const p = topics.create('t', 1).partitions[0];
   assert.ok(p);
   let m = ProducerStateManager.open(topics, logger);
-  const append = (pm: ProducerStateManager, part: typeof p, buf: Buffer) => {
-    const r = pm.forPartition(part).check([readBatchHeader(buf, 0)]);
-    if (r.kind !== 'append') return r;
-    r.commit(part.log.append(buf).batches);
-    return r;
-  };
   for (let seq = 0; seq < 30; seq += 3) assert.equal(append(m, p, batch(42, 0, seq, 3)).kind, 'append');
   append(m, p, buildRecordBatch({ records: [{ value: 'plain' }] }));
   // A "crash": the manager is dropped without writing its snapshot; only the log remains.
   topics.close();
-  topics = openTopics(d);
+  topics = TopicStore.open(d);
   const p2 = topics.partition('t', 0);
   assert.ok(p2);
   m = ProducerStateManager.open(topics, logger);
@@ -125,7 +122,7 @@ test('state is rebuilt from the log after a crash, and from snapshot plus log ta
   m = ProducerStateManager.open(topics, logger);
   assert.equal(append(m, p2, batch(42, 0, 32, 1)).kind, 'append');
   topics.close();
-  topics = openTopics(d);
+  topics = TopicStore.open(d);
   const p3 = topics.partition('t', 0);
   assert.ok(p3);
   m = ProducerStateManager.open(topics, logger);
@@ -140,16 +137,11 @@ test('state is rebuilt from the log after a crash, and from snapshot plus log ta
 test('a snapshot ahead of the log (which lost its tail) or a damaged one is ignored in favour of the log', () => {
   const d = tempDir('buzzline-pstate-');
   dirs.push(d);
-  let topics = openTopics(d);
+  let topics = TopicStore.open(d);
   const p = topics.create('t', 1).partitions[0];
   assert.ok(p);
   let m = ProducerStateManager.open(topics, logger);
-  for (let seq = 0; seq < 3; seq++) {
-    const buf = batch(5, 0, seq);
-    const r = m.forPartition(p).check([readBatchHeader(buf, 0)]);
-    assert.equal(r.kind, 'append');
-    if (r.kind === 'append') r.commit(p.log.append(buf).batches);
-  }
+  for (let seq = 0; seq < 3; seq++) assert.equal(append(m, p, batch(5, 0, seq)).kind, 'append');
   m.close();
   topics.close();
   const snap = path.join(d, 't-0', SNAPSHOT_FILE);
@@ -161,7 +153,7 @@ test('a snapshot ahead of the log (which lost its tail) or a damaged one is igno
   ];
   for (const [name, bytes] of variants) {
     fs.writeFileSync(snap, bytes);
-    topics = openTopics(d);
+    topics = TopicStore.open(d);
     const again = topics.partition('t', 0);
     assert.ok(again);
     m = ProducerStateManager.open(topics, logger);
