@@ -129,16 +129,7 @@ export interface GroupSnapshot {
   protocolType: string | null;
   protocolName: string | null;
   leaderId: string | null;
-  members: {
-    memberId: string;
-    groupInstanceId: string | null;
-    clientId: string;
-    clientHost: string;
-    sessionTimeoutMs: number;
-    rebalanceTimeoutMs: number;
-    subscription: Buffer;
-    assignment: Buffer;
-  }[];
+  members: Array<MemberClient & { subscription: Buffer; assignment: Buffer }>;
 }
 
 export interface GroupHooks {
@@ -182,6 +173,18 @@ class Member {
 
   metadataFor(protocol: string): Buffer {
     return this.protocols.find((p) => p.name === protocol)?.metadata ?? EMPTY;
+  }
+
+  // What the member told us about itself, for snapshots and summaries.
+  client(): MemberClient {
+    return {
+      memberId: this.memberId,
+      groupInstanceId: this.groupInstanceId,
+      clientId: this.clientId,
+      clientHost: this.clientHost,
+      sessionTimeoutMs: this.sessionTimeoutMs,
+      rebalanceTimeoutMs: this.rebalanceTimeoutMs,
+    };
   }
 
   // Same protocols, same order, same metadata: a rejoin that changes nothing.
@@ -315,12 +318,7 @@ export class Group {
       protocolName: protocol,
       leaderId: this.leader,
       members: protocol === null ? [] : [...this.members.values()].map((m) => ({
-        memberId: m.memberId,
-        groupInstanceId: m.groupInstanceId,
-        clientId: m.clientId,
-        clientHost: m.clientHost,
-        sessionTimeoutMs: m.sessionTimeoutMs,
-        rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+        ...m.client(),
         subscription: m.metadataFor(protocol),
         assignment: m.assignment,
       })),
@@ -339,12 +337,7 @@ export class Group {
       protocolName: stable ? protocol : '',
       leaderId: this.leader,
       members: [...this.members.values()].map((m) => ({
-        memberId: m.memberId,
-        groupInstanceId: m.groupInstanceId,
-        clientId: m.clientId,
-        clientHost: m.clientHost,
-        sessionTimeoutMs: m.sessionTimeoutMs,
-        rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+        ...m.client(),
         metadata: stable ? m.metadataFor(protocol) : EMPTY,
         assignment: stable ? m.assignment : EMPTY,
       })),
