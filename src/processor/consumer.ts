@@ -180,7 +180,6 @@ export async function runProcessor(options: ProcessorOptions, signal?: AbortSign
       ports,
       local: new LocalSinks({ logger, console: options.consoleAlerts ? consoleLine : undefined }),
       logger,
-      initialStats: emptyStats(),
     });
     const r = runner;
     logger.info({ event: 'start', brokers: options.brokers, topic: options.topic, group: options.group, outputs: options.outputs, partitions: partitionCounts.state }, 'processor starting');

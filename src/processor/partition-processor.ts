@@ -9,7 +9,7 @@ import { QualityTracker, cloneQuality, type QualityCounters } from './quality.ts
 import { PartitionState, SNAPSHOT_VERSION, SnapshotError, type PartitionSnapshot, type ProcessorCounters } from './state.ts';
 import { validate, type NormalizedTx } from './validate.ts';
 
-type HeaderBytes = Buffer | string;
+export type HeaderBytes = Buffer | string;
 
 // The fields of a @platformatic/kafka Message the processor needs; a Message can be passed as is.
 export interface InputRecord {
@@ -106,7 +106,8 @@ export class PartitionProcessor {
       eventMs = tx.timestampMs;
       this.watermarkMs = Math.max(this.watermarkMs ?? eventMs, eventMs);
       const outcome = this.state.apply(tx, this.config.rules, this.watermarkMs);
-      const label = headerValue(record.headers, SIM_LABEL_HEADER, SIM_LABEL_BYTES);
+      const raw = labelHeader(record.headers);
+      const label = raw === null || typeof raw === 'string' ? raw : raw.toString('utf8');
       const delta = this.quality.observe(tx.accountId, eventMs, label, outcome.alerts.length === 0 ? NO_RULES : outcome.alerts.map((a) => a.rule));
       this.aggregator.addTransaction(eventMs, tx.type, tx.amountCents, outcome.alerts, delta);
       this.counters.valid++;
@@ -234,13 +235,12 @@ function emptyCounters(): ProcessorCounters {
 const SIM_LABEL_BYTES = Buffer.from(SIM_LABEL_HEADER);
 const NO_RULES: readonly RuleName[] = [];
 
-// nameBytes: name as UTF-8, so that Buffer keys (what the Kafka client hands over) are compared without
-// decoding each one.
-export function headerValue(headers: InputRecord['headers'], name: string, nameBytes: Buffer): string | null {
+// The simulator's label header as the record carries it: bytes from the Kafka client (keys compared as
+// bytes, without decoding each one), a string from tests. null when absent.
+export function labelHeader(headers: InputRecord['headers']): HeaderBytes | null {
   if (headers === undefined) return null;
   for (const [k, v] of headers) {
-    const match = typeof k === 'string' ? k === name : sameBytes(k, nameBytes);
-    if (match) return typeof v === 'string' ? v : v.toString('utf8');
+    if (typeof k === 'string' ? k === SIM_LABEL_HEADER : sameBytes(k, SIM_LABEL_BYTES)) return v;
   }
   return null;
 }

@@ -6,17 +6,16 @@
 // Layout per record, little endian: partition u32 | offset i64 | timestamp f64 | key | value | label,
 // where each of key, value and label is a length i32 (-1 = absent) followed by that many bytes.
 import { SIM_LABEL_HEADER } from '../bank/transaction.ts';
-import { headerValue, type InputRecord } from './partition-processor.ts';
+import { labelHeader, type InputRecord } from './partition-processor.ts';
 
 const FIXED_BYTES = 4 + 8 + 8 + 3 * 4;
-const LABEL_BYTES = Buffer.from(SIM_LABEL_HEADER);
 
 export function packRecords(records: readonly InputRecord[]): ArrayBuffer {
   const labels: Array<Buffer | null> = [];
   let size = 0;
   for (const r of records) {
-    const label = headerValue(r.headers, SIM_LABEL_HEADER, LABEL_BYTES);
-    const labelBytes = label === null ? null : Buffer.from(label);
+    const label = labelHeader(r.headers);
+    const labelBytes = typeof label === 'string' ? Buffer.from(label) : label;
     labels.push(labelBytes);
     size += FIXED_BYTES + (r.key?.length ?? 0) + (r.value?.length ?? 0) + (labelBytes?.length ?? 0);
   }
@@ -66,7 +65,7 @@ export function unpackRecords(batch: ArrayBuffer): InputRecord[] {
     const key = bytes();
     const value = bytes();
     const label = bytes();
-    out.push({ partition, offset, timestamp, key, value, headers: label === null ? undefined : [[LABEL_BYTES, label]] });
+    out.push({ partition, offset, timestamp, key, value, headers: label === null ? undefined : [[SIM_LABEL_HEADER, label]] });
   }
   return out;
 }

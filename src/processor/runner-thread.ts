@@ -56,7 +56,6 @@ export interface RunnerThreadOptions {
   ports: KafkaPorts;
   local: LocalSinks;
   logger: Logger;
-  initialStats: RunnerStats;
 }
 
 export class RunnerThread {
@@ -71,7 +70,7 @@ export class RunnerThread {
   private roomWaiters: Array<() => void> = [];
   private nextAssignment = 0;
   private readonly assignments = new Map<number, (dropped: number[]) => void>();
-  private latest: RunnerStats;
+  private latest: RunnerStats | null = null;
   private failure: Error | null = null;
   private closing: { resolve: () => void; reject: (err: Error) => void } | null = null;
   private exited = false;
@@ -82,7 +81,6 @@ export class RunnerThread {
     this.ports = options.ports;
     this.local = options.local;
     this.logger = options.logger;
-    this.latest = options.initialStats;
     const init: RunnerThreadInit = { options: options.runner, logLevel: options.logger.level };
     this.worker = new Worker(new URL('./runner-worker.ts', import.meta.url), { workerData: init });
     this.worker.on('message', (m: FromRunner) => this.receive(m));
@@ -157,8 +155,8 @@ export class RunnerThread {
     });
   }
 
-  // As of the thread's latest report (every tick, and at close).
-  stats(): RunnerStats {
+  // As of the thread's latest report (every tick, and at close); null before the first.
+  stats(): RunnerStats | null {
     return this.latest;
   }
 

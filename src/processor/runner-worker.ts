@@ -78,19 +78,16 @@ port.on('message', (message: ToRunner) => {
       else c?.reject(Object.assign(new Error(message.error), { stack: message.stack }));
       return;
     }
-    case 'tick': {
-      if (runner.failed) {
-        try {
-          runner.throwIfFailed();
-        } catch (err) {
-          fail(err);
-        }
-      } else {
+    case 'tick':
+      // A failure of background work (a send, a timer checkpoint) is reported at the next tick at the latest.
+      try {
+        runner.throwIfFailed();
         runner.tick()?.catch(fail);
+      } catch (err) {
+        fail(err);
       }
       post({ type: 'stats', stats: runner.stats() });
       return;
-    }
     case 'rebalance':
       runner.rebalanceStarted();
       return;
