@@ -24,19 +24,31 @@ function call<T>(method: PortMethod, args: unknown[], transfer?: ArrayBuffer[]):
   });
 }
 
-// A metrics record's value (tens of kilobytes at full speed) owns its memory: it is moved, not copied.
-// Smaller values share Buffer's pool and are copied.
-function ownMemory(records: readonly OutputRecord[]): ArrayBuffer[] {
-  const out: ArrayBuffer[] = [];
+// What crosses to the Kafka thread with a send. A Buffer is cloned together with all the memory it views:
+// a metrics record's value (tens of kilobytes at full speed) owns its memory and is moved, not copied; a
+// dead letter's key and value are views of a whole input batch (record-transfer.ts), so they are copied
+// out first, or each would clone the batch's hundreds of kilobytes. Small values from Buffer's pool
+// (alerts) clone at most one pool slab per send.
+function crossing(records: readonly OutputRecord[]): ArrayBuffer[] {
+  const moved: ArrayBuffer[] = [];
   for (const r of records) {
-    const v = r.value;
-    if (v !== null && v.byteOffset === 0 && v.buffer.byteLength === v.length && v.buffer instanceof ArrayBuffer) out.push(v.buffer);
+    r.key = detached(r.key, moved);
+    r.value = detached(r.value, moved);
   }
-  return out;
+  return moved;
+}
+
+function detached(b: Buffer | null, moved: ArrayBuffer[]): Buffer | null {
+  if (b === null || !(b.buffer instanceof ArrayBuffer)) return b;
+  if (b.byteOffset === 0 && b.buffer.byteLength === b.length) {
+    moved.push(b.buffer);
+    return b;
+  }
+  return b.buffer.byteLength > Buffer.poolSize ? Buffer.from(b) : b;
 }
 
 const ports: RunnerPorts = {
-  send: (records: OutputRecord[]) => call('send', [records], ownMemory(records)),
+  send: (records: OutputRecord[]) => call('send', [records], crossing(records)),
   loadSnapshot: (partition: number) => call<StoredSnapshot | null>('loadSnapshot', [partition]),
   emittedAlertIds: (partition: number, from: bigint | null) => call<string[]>('emittedAlertIds', [partition, from]),
   alertsEnd: (partitions: readonly number[]) => call<Map<number, bigint>>('alertsEnd', [partitions]),

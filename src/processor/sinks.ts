@@ -34,7 +34,6 @@ export interface OutputRecord {
   value: Buffer | null;
   headers: Record<string, string>;
   alert?: Alert; // kept for the local sinks, reported once acknowledged
-  dlq?: DlqRecord;
   windows?: number; // how many windows a metrics record holds
 }
 
@@ -60,7 +59,6 @@ export function dlqRecord(dlq: DlqRecord, sourcePartition: number, group: string
     key: dlq.key,
     value: dlq.value,
     headers: { ...dlq.headers, [OUTPUT_HEADERS.group]: group, [OUTPUT_HEADERS.sourcePartition]: String(sourcePartition) },
-    dlq,
   };
 }
 
@@ -129,8 +127,8 @@ export class LocalSinks {
       if (r.alert !== undefined) {
         this.logger.info({ event: 'alert', alert: r.alert }, formatAlertLine(r.alert));
         this.console?.(formatAlertLine(r.alert));
-      } else if (r.dlq !== undefined) {
-        this.logger.warn({ event: 'dlq', headers: r.dlq.headers }, `dead letter: ${r.dlq.headers[DLQ_HEADERS.reason] ?? '?'}`);
+      } else if (r.kind === 'dlq') {
+        this.logger.warn({ event: 'dlq', headers: r.headers }, `dead letter: ${r.headers[DLQ_HEADERS.reason] ?? '?'}`);
       }
     }
   }
