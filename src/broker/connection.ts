@@ -8,6 +8,7 @@ import { API_VERSIONS_KEY, requestHeaderVersion, responseHeaderVersion } from '.
 import { ErrorCode } from '../protocol/error-codes.ts';
 import { readRequestHeader, skipTaggedFields, writeResponseHeader } from '../protocol/header.ts';
 import type { RequestHeader } from '../protocol/header.ts';
+import { Produce } from '../protocol/messages/00-produce.ts';
 import { ApiVersions } from '../protocol/messages/18-api-versions.ts';
 import { DecodeError, Reader } from '../protocol/reader.ts';
 import { Writer } from '../protocol/writer.ts';
@@ -86,7 +87,8 @@ export class Connection {
           pos += size;
           continue;
         }
-        this.frame = Buffer.allocUnsafe(size);
+        // A frame that spans socket chunks is assembled in a pooled buffer (see handleFrame).
+        this.frame = this.broker.buffers.take(size);
         this.frameHave = 0;
       }
       const take = Math.min(this.frame.length - this.frameHave, chunk.length - pos);
@@ -123,30 +125,53 @@ export class Connection {
     this.processing = false;
   }
 
+  // Buffers leased for the response go back to the pool once the socket has written it (at once when there
+  // is no response). A Produce frame goes back once handled: the log has written its records out and the
+  // producer state keeps numbers only. Other requests' frames are left to the GC, because their handlers
+  // may keep views of them (group member metadata and assignments).
   private async handleFrame(frame: Buffer): Promise<void> {
+    const leased: Buffer[] = [];
+    const release = () => {
+      for (const b of leased) this.broker.buffers.give(b);
+    };
+    let response: Writer | null = null;
+    try {
+      response = await this.answer(frame, (size) => {
+        const b = this.broker.buffers.take(size);
+        leased.push(b);
+        return b;
+      });
+    } finally {
+      if (response !== null) this.send(response, release);
+      else release();
+      if (frame.length >= 2 && frame.readInt16BE(0) === Produce.key) this.broker.buffers.give(frame);
+    }
+  }
+
+  // Decodes and handles one request; returns the encoded response, or null when there is none to send.
+  private async answer(frame: Buffer, lease: (size: number) => Buffer): Promise<Writer | null> {
     const r = new Reader(frame);
     let header: RequestHeader;
     try {
       header = readRequestHeader(r);
     } catch {
       this.fail('malformed request header, closing connection', { bytes: frame.length });
-      return;
+      return null;
     }
     this.clientId = header.clientId;
     const handler = this.registry.get(header.apiKey);
     const ident = { apiKey: header.apiKey, apiVersion: header.apiVersion, correlationId: header.correlationId };
     if (!handler) {
       this.fail('unknown api key, closing connection', ident);
-      return;
+      return null;
     }
     if (header.apiVersion < handler.minVersion || header.apiVersion > handler.maxVersion) {
       if (header.apiKey === API_VERSIONS_KEY) {
         // KIP-511: answer with a v0 body so the client learns our range and retries with one we speak.
-        this.respondUnsupportedApiVersions(header);
-        return;
+        return this.unsupportedApiVersions(header);
       }
       this.fail('unsupported api version, closing connection', ident);
-      return;
+      return null;
     }
     const { api } = handler;
     let request: unknown;
@@ -156,18 +181,18 @@ export class Connection {
     } catch (err) {
       const reason = err instanceof DecodeError ? 'malformed request body' : 'request decoding failed';
       this.fail(`${reason}, closing connection`, { ...ident, api: api.name, err: (err as Error).message });
-      return;
+      return null;
     }
-    const ctx: RequestContext = { broker: this.broker, header, connectionId: this.id, clientHost: `/${this.socket.remoteAddress ?? ''}`, signal: this.abort.signal };
+    const ctx: RequestContext = { broker: this.broker, header, connectionId: this.id, clientHost: `/${this.socket.remoteAddress ?? ''}`, signal: this.abort.signal, lease };
     let response: unknown;
     try {
       response = await handler.handle(request, ctx);
     } catch (err) {
       this.broker.logger.error({ conn: this.id, clientId: this.clientId, api: api.name, ...ident, err }, 'handler failed, closing connection');
       this.close();
-      return;
+      return null;
     }
-    if (response === null || this.closed) return;
+    if (response === null || this.closed) return null;
     const w = new Writer();
     writeResponseHeader(w, header.correlationId, responseHeaderVersion(api, header.apiVersion));
     try {
@@ -175,28 +200,31 @@ export class Connection {
     } catch (err) {
       this.broker.logger.error({ conn: this.id, clientId: this.clientId, api: api.name, ...ident, err }, 'response encoding failed, closing connection');
       this.close();
-      return;
+      return null;
     }
-    this.send(w);
+    return w;
   }
 
-  private respondUnsupportedApiVersions(header: RequestHeader): void {
+  private unsupportedApiVersions(header: RequestHeader): Writer {
     const w = new Writer();
     writeResponseHeader(w, header.correlationId, 0);
     const body = ApiVersions.response.zero();
     body.errorCode = ErrorCode.UNSUPPORTED_VERSION;
     body.apiKeys = this.registry.all().map((h) => ({ apiKey: h.api.key, minVersion: h.minVersion, maxVersion: h.maxVersion }));
     ApiVersions.response.encode(w, 0, body);
-    this.send(w);
+    return w;
   }
 
-  private send(w: Writer): void {
+  // `written` runs once the socket no longer needs the response's bytes: written out, or dropped with
+  // an error when the connection is gone.
+  private send(w: Writer, written: () => void): void {
     const chunks = w.toChunks();
     const size = Buffer.allocUnsafe(4);
     size.writeInt32BE(w.length, 0);
     this.socket.cork();
     this.socket.write(size);
-    for (const c of chunks) this.socket.write(c);
+    chunks.forEach((c, i) => this.socket.write(c, i === chunks.length - 1 ? () => written() : undefined));
+    if (chunks.length === 0) written();
     this.socket.uncork();
   }
 }

@@ -2,6 +2,7 @@
 // group coordinator, the idempotent-producer state and the logger. One instance per running broker.
 
 import type { Logger } from 'pino';
+import type { BufferPool } from './buffer-pool.ts';
 import type { GroupCoordinator } from './coordinator/group-coordinator.ts';
 import type { ProducerIdAllocator } from './coordinator/producer-ids.ts';
 import type { ProducerStateManager } from './coordinator/producer-state.ts';
@@ -47,6 +48,8 @@ export interface BrokerContext {
   readonly producers: ProducerStateManager;
   readonly producerIds: ProducerIdAllocator;
   readonly logger: Logger;
+  // Fetch reads and produce frames, reused (see buffer-pool.ts).
+  readonly buffers: BufferPool;
   // The address clients should use: the advertised host and the port actually bound (port 0 → real port).
   endpoint(): { host: string; port: number };
 }

@@ -13,6 +13,9 @@ export interface RequestContext {
   readonly clientHost: string;
   // Aborted when the connection closes or the broker shuts down; long polls stop waiting.
   readonly signal: AbortSignal;
+  // A buffer for bytes this request's response carries (fetched records). It goes back to the broker's
+  // BufferPool once the response is written, so nothing may keep it past the response.
+  lease(size: number): Buffer;
 }
 
 // A handler returns the response body, or null when the request gets no response (Produce with acks=0).

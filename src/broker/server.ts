@@ -5,6 +5,7 @@
 import net from 'node:net';
 import type { Logger } from 'pino';
 import { createLogger } from '../logging.ts';
+import { BufferPool } from './buffer-pool.ts';
 import { Connection } from './connection.ts';
 import { GroupCoordinator } from './coordinator/group-coordinator.ts';
 import { ProducerIdAllocator } from './coordinator/producer-ids.ts';
@@ -70,6 +71,7 @@ export class Broker {
       producers,
       producerIds,
       logger,
+      buffers: new BufferPool(),
       endpoint: () => {
         const addr = server.address();
         const port = addr !== null && typeof addr === 'object' ? addr.port : config.port;

@@ -5,6 +5,8 @@ import { ErrorCode } from '../../src/protocol/error-codes.ts';
 import { ApiVersions } from '../../src/protocol/messages/18-api-versions.ts';
 import { Metadata } from '../../src/protocol/messages/03-metadata.ts';
 import { Produce } from '../../src/protocol/messages/00-produce.ts';
+import { Fetch } from '../../src/protocol/messages/01-fetch.ts';
+import { checkBatch, decodeRecords, isBatchError, buildRecordBatch } from '../../src/protocol/record-batch.ts';
 import { startBroker } from '../helpers/broker.ts';
 import type { TestBroker } from '../helpers/broker.ts';
 import { RawClient } from '../helpers/raw-client.ts';
@@ -92,4 +94,56 @@ test('pipelined requests are answered in order; acks=0 produce gets no response'
   assert.equal((await c.receive(ApiVersions, 0)).correlationId, ids[2]);
   assert.equal((await c.receive(Metadata, 9)).correlationId, ids[3]);
   c.close();
+});
+
+// Fetched bytes are read into pooled buffers that go back to the pool once the response is written
+// (src/broker/buffer-pool.ts), and produce frames larger than a socket chunk are assembled in pooled
+// buffers too. With the clients not reading, responses back up unsent while later fetches take more
+// buffers: a buffer handed out again too early would show up as another fetch's bytes here.
+test('fetch responses keep their bytes while they wait to be written and the broker reuses buffers', async () => {
+  const topic = 'pooled-reads';
+  const producer = await RawClient.connect(tb.bootstrap);
+  producer.send(Metadata, 9, { topics: [{ name: topic, topicId: undefined as never }], allowAutoTopicCreation: true, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+  await producer.receive(Metadata, 9);
+  const RECORDS_PER_BATCH = 10;
+  const BATCHES = 8;
+  const valueOf = (offset: number) => Buffer.alloc(20_000, offset % 251);
+  for (let b = 0; b < BATCHES; b++) {
+    const records = Array.from({ length: RECORDS_PER_BATCH }, (_, i) => ({ value: valueOf(b * RECORDS_PER_BATCH + i) }));
+    producer.send(Produce, 3, { transactionalId: null, acks: -1, timeoutMs: 1000, topicData: [{ name: topic, partitionData: [{ index: 0, records: buildRecordBatch({ records }) }] }] });
+    const res = await producer.receive(Produce, 3);
+    assert.equal(res.body.responses[0]?.partitionResponses[0]?.errorCode, ErrorCode.NONE);
+  }
+  producer.close();
+
+  const TOTAL = RECORDS_PER_BATCH * BATCHES;
+  const fetch = (offset: number) => {
+    const q = Fetch.request.zero();
+    q.maxWaitMs = 0;
+    q.minBytes = 0;
+    q.maxBytes = 300_000;
+    q.topics = [{ topic, topicId: undefined as never, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: offset, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 300_000 }] }];
+    return q;
+  };
+  const clients = await Promise.all([0, 1, 2].map(() => RawClient.connect(tb.bootstrap)));
+  const asked = clients.map((c, k) => {
+    c.pause();
+    return Array.from({ length: 24 }, (_, i) => (i * 7 + k * 13) % TOTAL).map((offset) => ({ offset, id: c.send(Fetch, 4, fetch(offset)) }));
+  });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  for (const [k, c] of clients.entries()) {
+    c.resume();
+    for (const { offset, id } of asked[k] ?? []) {
+      const res = await c.receive(Fetch, 4);
+      assert.equal(res.correlationId, id);
+      const records = res.body.responses[0]?.partitions[0]?.records;
+      assert.ok(records && records.length > 0, `fetch at ${offset} returned data`);
+      const header = checkBatch(records, 0);
+      assert.ok(!isBatchError(header), `fetch at ${offset}: first batch intact (${JSON.stringify(header)})`);
+      const first = decodeRecords(records.subarray(0, 12 + header.batchLength));
+      assert.ok(first.some((r) => r.offset === offset), `fetch at ${offset} starts with the batch holding it`);
+      for (const r of first) assert.ok(r.value?.equals(valueOf(r.offset)), `record ${r.offset} has its own bytes`);
+    }
+    c.close();
+  }
 });

@@ -94,6 +94,15 @@ export class RawClient {
     return this.closed;
   }
 
+  // Stops reading, so that the broker's responses back up unsent; resume() reads on.
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
   close(): void {
     this.socket.destroy();
   }

@@ -39,7 +39,7 @@ export const fetchHandler = defineHandler({
   api: Fetch,
   minVersion: 4,
   maxVersion: 16,
-  async handle(req, { broker, header, signal }) {
+  async handle(req, { broker, header, signal, lease }) {
     const res = Fetch.response.zero();
     if (req.sessionId !== 0 || req.sessionEpoch > 0) {
       res.errorCode = ErrorCode.FETCH_SESSION_ID_NOT_FOUND;
@@ -47,11 +47,11 @@ export const fetchHandler = defineHandler({
     }
     const byId = header.apiVersion >= 13;
     const wanted = resolve(broker, req, byId);
-    let result = readAll(wanted, req.maxBytes);
+    let result = readAll(wanted, req.maxBytes, lease);
     if (result.bytes < req.minBytes && req.maxWaitMs > 0 && !result.failed) {
       await waitForBytes(wanted, req.minBytes - result.bytes, req.maxWaitMs, signal);
       // Resolve again: a topic deleted during the wait must answer as unknown, not read its closed logs.
-      result = readAll(resolve(broker, req, byId), req.maxBytes);
+      result = readAll(resolve(broker, req, byId), req.maxBytes, lease);
     }
     res.responses = result.responses;
     return res;
@@ -78,7 +78,7 @@ function resolve(broker: BrokerContext, req: FetchRequest, byId: boolean): Wante
   return out;
 }
 
-function readAll(wanted: Wanted[], requestMaxBytes: number): { responses: FetchResponse['responses']; bytes: number; failed: boolean } {
+function readAll(wanted: Wanted[], requestMaxBytes: number, lease: (size: number) => Buffer): { responses: FetchResponse['responses']; bytes: number; failed: boolean } {
   const responses: FetchResponse['responses'] = [];
   let budget = requestMaxBytes;
   let bytes = 0;
@@ -90,7 +90,7 @@ function readAll(wanted: Wanted[], requestMaxBytes: number): { responses: FetchR
       responses.push(topicEntry);
     }
     // KIP-74: only the first partition with data may exceed the limits, by one whole batch.
-    const data = readPartition(w, budget, bytes === 0);
+    const data = readPartition(w, budget, bytes === 0, lease);
     if (data.errorCode !== ErrorCode.NONE) failed = true;
     const n = data.records?.length ?? 0;
     bytes += n;
@@ -100,7 +100,7 @@ function readAll(wanted: Wanted[], requestMaxBytes: number): { responses: FetchR
   return { responses, bytes, failed };
 }
 
-function readPartition(w: Wanted, budget: number, minOneBatch: boolean): PartitionData {
+function readPartition(w: Wanted, budget: number, minOneBatch: boolean, lease: (size: number) => Buffer): PartitionData {
   const data: PartitionData = {
     partitionIndex: w.partitionIndex,
     errorCode: ErrorCode.NONE,
@@ -122,7 +122,7 @@ function readPartition(w: Wanted, budget: number, minOneBatch: boolean): Partiti
   data.logStartOffset = log.logStartOffset;
   if (!minOneBatch && (budget <= 0 || w.maxBytes <= 0)) return data;
   try {
-    data.records = log.read(w.fetchOffset, Math.max(0, Math.min(w.maxBytes, budget)), minOneBatch).records ?? EMPTY;
+    data.records = log.read(w.fetchOffset, Math.max(0, Math.min(w.maxBytes, budget)), minOneBatch, lease).records ?? EMPTY;
   } catch (err) {
     if (!(err instanceof LogError)) throw err;
     data.errorCode = err.code;

@@ -242,8 +242,9 @@ export class PartitionLog {
   // minOneBatch follows Kafka's fetch: true for the first partition of a response, so a batch larger than
   // maxBytes is still returned whole (KIP-74); false for the others, which then return nothing instead.
   // A fetchOffset outside [logStartOffset, logEndOffset] throws LogError(OFFSET_OUT_OF_RANGE), which the
-  // fetch handler turns into the partition's error code so the consumer resets its position.
-  read(fetchOffset: number, maxBytes: number, minOneBatch = true): ReadResult {
+  // fetch handler turns into the partition's error code so the consumer resets its position. `alloc`
+  // gives the buffer the bytes are read into (the fetch handler's lease, see buffer-pool.ts).
+  read(fetchOffset: number, maxBytes: number, minOneBatch = true, alloc: (size: number) => Buffer = Buffer.allocUnsafe): ReadResult {
     this.ensureOpen();
     const result: ReadResult = { records: null, logStartOffset: this.logStartOffset, logEndOffset: this.logEndOffset };
     if (fetchOffset < result.logStartOffset || fetchOffset > result.logEndOffset) {
@@ -257,7 +258,7 @@ export class PartitionLog {
       const loc = seg.findBatch(fetchOffset);
       if (loc !== null) {
         if (loc.size > maxBytes && !minOneBatch) return result;
-        result.records = seg.read(loc, maxBytes);
+        result.records = seg.read(loc, maxBytes, alloc);
         return result;
       }
     }

@@ -314,9 +314,9 @@ export class Segment {
 
   // Whole batches from `first` on, as many as fit in maxBytes but always at least `first` itself, even
   // when it alone is larger (KIP-74: a consumer must be able to make progress past a large batch).
-  read(first: BatchLocation, maxBytes: number): Buffer {
+  read(first: BatchLocation, maxBytes: number, alloc: (size: number) => Buffer = Buffer.allocUnsafe): Buffer {
     const length = first.size >= maxBytes ? first.size : Math.min(maxBytes, this.size - first.position);
-    const buf = Buffer.allocUnsafe(length);
+    const buf = alloc(length);
     if (readFully(this.fs, this.logFd, buf, first.position) !== length) {
       throw storageError(`short read of ${length} bytes at ${first.position} in ${this.logPath}`);
     }
