@@ -79,7 +79,8 @@ export function parseWindows(value: Buffer | null | undefined): WindowAggregate[
   return out;
 }
 
-// One window as windowJson writes it: fields that are zero or empty may be left out.
+// One window as WindowArray (src/processor/window-json.ts) writes it: fields that are zero or empty may be
+// left out.
 function parseWindow(v: unknown): WindowAggregate | null {
   if (!isObj(v)) return null;
   const start = finite(v.windowStartMs);

@@ -12,7 +12,7 @@
 // rather than adds. It then merges the windows of different partitions/processors with mergeWindows.
 import type { TransactionType } from '../bank/transaction.ts';
 import type { Alert } from './alert.ts';
-import { addQuality, cloneQuality, emptyWindowQuality, isEmptyQuality, QUALITY_KEYS, type QualityCounters } from './quality.ts';
+import { addQuality, cloneQuality, emptyWindowQuality, type QualityCounters } from './quality.ts';
 
 export interface TypeStats {
   count: number;
@@ -208,69 +208,6 @@ export class WindowAggregator {
     }
     return agg;
   }
-}
-
-// A window as JSON for bank_metrics, written out by hand: with the default settings the processor closes
-// about one window per input record, so this runs as often as validation does. It is JSON.stringify(w)
-// without what is zero or empty: `late` when 0, the dlqByReason / alertsByRule / alertsBySeverity maps
-// when empty, `quality` when it counted nothing and, within it, the rules that saw nothing (nearly all of
-// them, nearly always). That is about a third of the bytes; parseWindow (src/dashboard/records.ts) puts
-// the zeros back. The shape is WindowAggregate's as built by emptyWindow(); the test for it checks the
-// round trip and compares with JSON.stringify of the same window with its zeros removed. Always ASCII
-// (see quote).
-export function windowJson(w: WindowAggregate): string {
-  let byType = '';
-  for (const type in w.byType) {
-    const t = w.byType[type as TransactionType];
-    if (t === undefined) continue;
-    byType +=
-      `${byType === '' ? '' : ','}${quote(type)}:{"count":${num(t.count)},"sumCents":${num(t.sumCents)},"minCents":${num(t.minCents)},` +
-      `"maxCents":${num(t.maxCents)},"avgCents":${num(t.avgCents)}}`;
-  }
-  let optional = '';
-  if (w.late !== 0) optional += `,"late":${num(w.late)}`;
-  optional += countsField('dlqByReason', w.dlqByReason);
-  optional += `,"byType":{${byType}}`;
-  optional += countsField('alertsByRule', w.alertsByRule);
-  optional += countsField('alertsBySeverity', w.alertsBySeverity);
-  if (!isEmptyQuality(w.quality)) optional += `,"quality":${qualityJson(w.quality)}`;
-  return (
-    `{"partitions":[${w.partitions.map(num).join(',')}],"windowStartMs":${num(w.windowStartMs)},"windowMs":${num(w.windowMs)},` +
-    `"records":${num(w.records)},"valid":${num(w.valid)},"dlq":${num(w.dlq)},"throughputPerSec":${num(w.throughputPerSec)}${optional}}`
-  );
-}
-
-function qualityJson(q: QualityCounters): string {
-  let byRule = '';
-  for (const key of QUALITY_KEYS) {
-    const r = q.byRule[key];
-    if (r.tp === 0 && r.fp === 0 && r.detected === 0 && r.ttdSumMs === 0 && r.ttdMaxMs === 0) continue;
-    byRule +=
-      `${byRule === '' ? '' : ','}"${key}":{"tp":${num(r.tp)},"fp":${num(r.fp)},"detected":${num(r.detected)},` +
-      `"ttdSumMs":${num(r.ttdSumMs)},"ttdMaxMs":${num(r.ttdMaxMs)}}`;
-  }
-  return `{"labeled":${num(q.labeled)},"positives":${num(q.positives)},"episodes":${num(q.episodes)},"byRule":{${byRule}}}`;
-}
-
-function countsField(name: string, counts: Record<string, number>): string {
-  let out = '';
-  for (const key in counts) out += `${out === '' ? '' : ','}${quote(key)}:${num(counts[key] as number)}`;
-  return out === '' ? '' : `,"${name}":{${out}}`;
-}
-
-// As JSON.stringify writes a number (NaN and the infinities become null).
-function num(n: number): string {
-  return Number.isFinite(n) ? String(n) : 'null';
-}
-
-const PLAIN_KEY = /^[\w-]*$/;
-const NON_ASCII = /[\u0080-\uffff]/g;
-
-// Keys as JSON strings, escaped down to ASCII, so that a window's JSON is ASCII: one byte per character,
-// which is what lets the runner count bytes by length and metricsRecord copy it without encoding.
-function quote(key: string): string {
-  if (PLAIN_KEY.test(key)) return `"${key}"`;
-  return JSON.stringify(key).replace(NON_ASCII, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function addCounts(into: Record<string, number>, from: Record<string, number>): void {

@@ -15,12 +15,13 @@
 // 4. Nothing is processed between a rebalance starting and the new assignment arriving; partitions that
 //    are revoked (or possibly owned by someone else meanwhile) are dropped, never checkpointed again.
 import type { Logger } from 'pino';
-import { windowJson, type WindowAggregate } from './aggregates.ts';
+import type { WindowAggregate } from './aggregates.ts';
 import type { ProcessorConfig } from './config.ts';
 import { DLQ_HEADERS, PartitionProcessor, type InputRecord } from './partition-processor.ts';
 import { addQuality, emptyQuality, summarizeQuality, type QualityCounters, type QualityKey, type RuleQualitySummary } from './quality.ts';
 import { alertRecord, dlqRecord, metricsRecord, OUTPUT_HEADERS, type LocalSinks, type OutputRecord } from './sinks.ts';
 import type { PartitionSnapshot } from './state.ts';
+import { WindowArray } from './window-json.ts';
 
 export interface StoredSnapshot {
   partition: number;
@@ -113,9 +114,9 @@ export class StreamRunner {
   private readonly everOwned = new Set<number>();
   private assigned: Set<number> | null = null; // null: every partition (no group, e.g. tests)
   private pending: OutputRecord[] = [];
-  // Closed windows as JSON by source partition: they become one bank_metrics record per partition when
-  // the batch is sent (see metricsRecord). Each window counts as one output toward maxBatchRecords.
-  private readonly pendingWindows = new Map<number, string[]>();
+  // Closed windows by source partition: they become one bank_metrics record per partition when the batch
+  // is sent (see metricsRecord). Each window counts as one output toward maxBatchRecords.
+  private readonly pendingWindows = new Map<number, WindowArray>();
   private pendingCount = 0;
   private sendWhenAcknowledged = false; // caughtUp() came while a send was under way
   private pendingBytes = 0;
@@ -436,17 +437,22 @@ export class StreamRunner {
   }
 
   private enqueueWindows(p: number, windows: readonly WindowAggregate[]): void {
+    let list = this.pendingWindows.get(p);
+    if (list === undefined) {
+      list = new WindowArray();
+      this.pendingWindows.set(p, list);
+    }
     for (const w of windows) {
-      const json = windowJson(w);
-      const bytes = json.length + 1; // ASCII (see windowJson), + the comma
-      if (this.pendingBytes + bytes + this.metricsRecordBytes > this.options.maxBatchBytes) this.sendPending();
-      let list = this.pendingWindows.get(p);
-      if (list === undefined) {
-        list = [];
-        this.pendingWindows.set(p, list);
-        this.pendingBytes += this.metricsRecordBytes;
+      const opens = list.count === 0; // the record's own bytes count with its first window
+      const start = list.byteLength;
+      list.add(w);
+      let bytes = list.byteLength - start + (opens ? this.metricsRecordBytes : 0);
+      if (this.pendingBytes + bytes > this.options.maxBatchBytes && this.pendingCount > 0) {
+        list.removeLast();
+        this.sendPending();
+        list.add(w);
+        bytes = list.byteLength - 2 + this.metricsRecordBytes; // the brackets are in both
       }
-      list.push(json);
       this.added(bytes);
     }
   }
@@ -460,9 +466,8 @@ export class StreamRunner {
   private sendPending(): void {
     if (this.pendingCount === 0) return;
     const batch = this.pending;
-    for (const [p, list] of this.pendingWindows) batch.push(metricsRecord(list, p, this.options.group));
+    for (const [p, list] of this.pendingWindows) if (list.count > 0) batch.push(metricsRecord(list, p, this.options.group));
     this.pending = [];
-    this.pendingWindows.clear();
     this.pendingCount = 0;
     this.pendingBytes = 0;
     const sent = this.ports.send(batch).then(

@@ -13,6 +13,7 @@
 import type { Logger } from 'pino';
 import type { Alert } from './alert.ts';
 import { DLQ_HEADERS, type DlqRecord } from './partition-processor.ts';
+import type { WindowArray } from './window-json.ts';
 
 // Headers the processor adds to what it produces, so that a restarted processor can find its own alerts
 // again (a group's alerts, of one source partition) without parsing every value, and so that several
@@ -62,30 +63,21 @@ export function dlqRecord(dlq: DlqRecord, sourcePartition: number, group: string
   };
 }
 
-// Closed windows of one source partition (each as windowJson wrote it, oldest first) as one bank_metrics
-// record: a JSON array, keyed by source partition, as the dashboard merges windows per (partition,
+// Closed windows of one source partition, oldest first, as one bank_metrics record: a JSON array (see
+// window-json.ts), keyed by source partition, as the dashboard merges windows per (partition,
 // windowStartMs). One record per partition and send rather than one per window: with the default
 // settings nearly every input record closes a window, and per record the Kafka client's work is most of
-// what a window costs. The runner keeps a send's bytes under the broker's message size limit.
-export function metricsRecord(windowsJson: readonly string[], sourcePartition: number, group: string): OutputRecord {
-  // windowJson writes ASCII, so each window is copied in as it is; the buffer owns its memory, so the
-  // processing thread can hand it to the Kafka thread without a copy (runner-worker.ts).
-  let length = 1 + windowsJson.length;
-  for (const json of windowsJson) length += json.length;
-  const value = Buffer.allocUnsafeSlow(length);
-  let at = value.write('[', 0, 'latin1');
-  windowsJson.forEach((json, i) => {
-    if (i > 0) at += value.write(',', at, 'latin1');
-    at += value.write(json, at, 'latin1');
-  });
-  value.write(']', at, 'latin1');
+// what a window costs. The runner keeps a send's bytes under the broker's message size limit. Takes the
+// windows out of `windows`, which can then be filled again.
+export function metricsRecord(windows: WindowArray, sourcePartition: number, group: string): OutputRecord {
+  const count = windows.count;
   return {
     kind: 'metrics',
     sourcePartition,
     key: partitionKey(sourcePartition),
-    value,
+    value: windows.take(),
     headers: { [OUTPUT_HEADERS.group]: group },
-    windows: windowsJson.length,
+    windows: count,
   };
 }
 

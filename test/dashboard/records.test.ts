@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { emptyQuality } from '../../src/processor/quality.ts';
 import { parseAlert, parseWindows } from '../../src/dashboard/records.ts';
-import { windowJson } from '../../src/processor/aggregates.ts';
+import { WindowArray } from '../../src/processor/window-json.ts';
 import { T0, makeTestAlert, makeWindow } from './helpers.ts';
 
 const json = (v: unknown) => Buffer.from(JSON.stringify(v));
@@ -16,7 +16,7 @@ test('windows as the processor publishes them parse back to the same aggregates'
   const w = makeWindow(2, T0, [{ type: 'withdraw', cents: 250, alerts: [['velocity', 'MEDIUM']], quality: q }, { type: 'deposit', cents: 1_000 }], ['bad_json']);
   const plain = makeWindow(2, T0 + 1000, [{ type: 'deposit', cents: 7 }]);
   const dlqOnly = makeWindow(2, T0 + 2000, [], ['empty', 'empty']);
-  assert.deepEqual(parseWindows(Buffer.from(`[${[w, plain, dlqOnly].map(windowJson).join(',')}]`)), [w, plain, dlqOnly]);
+  assert.deepEqual(parseWindows(WindowArray.of([w, plain, dlqOnly]).take()), [w, plain, dlqOnly]);
   assert.deepEqual(parseWindows(metricsValue(w)), [w], 'all fields written out parse the same');
 });
 

@@ -3,7 +3,8 @@ import { isAscii } from 'node:buffer';
 import { test } from 'node:test';
 import type { TransactionType } from '../../src/bank/transaction.ts';
 import { parseWindows } from '../../src/dashboard/records.ts';
-import { WindowAggregator, mergeWindows, windowJson, type WindowAggregate } from '../../src/processor/aggregates.ts';
+import { WindowAggregator, mergeWindows, type WindowAggregate } from '../../src/processor/aggregates.ts';
+import { WindowArray, windowJson } from '../../src/processor/window-json.ts';
 import { makeAlert } from '../../src/processor/alert.ts';
 import { emptyQuality } from '../../src/processor/quality.ts';
 import { T0, seededRandom, tx } from './helpers.ts';
@@ -118,10 +119,13 @@ test('windowJson writes what JSON.stringify writes without the zero and empty fi
   quality.byRule.any.ttdMaxMs = 1234.5;
   windows.push({ ...(windows[0] as WindowAggregate), quality, partitions: [0, 2, 10], throughputPerSec: 1 / 3 });
   windows.push({ ...(windows[0] as WindowAggregate), dlqByReason: { 'odd "key"\n': 1, 'ünïcode': 2, 7: 3 } });
+  // Numbers as JSON.stringify writes them: the largest exact integer, negatives, -0, fractions, exponents, NaN.
+  const odd = { count: 3, sumCents: Number.MAX_SAFE_INTEGER, minCents: -0, maxCents: -1234567, avgCents: 1e21 };
+  windows.push({ ...(windows[0] as WindowAggregate), windowStartMs: -86_400_000, throughputPerSec: Number.NaN, byType: { deposit: odd, withdraw: { ...odd, avgCents: 2.5e-7 } } });
   assert.ok(windows.length > 10);
   // What the dashboard decodes: aggregator-built windows come back exactly.
-  const built = windows.slice(0, -2);
-  assert.deepEqual(parseWindows(Buffer.from(`[${built.map(windowJson).join(',')}]`)), built);
+  const built = windows.slice(0, -3);
+  assert.deepEqual(parseWindows(WindowArray.of(built).take()), built);
   assert.ok(windows.some((w) => w.late === 0 && Object.keys(w.alertsByRule).length === 0), 'some windows have fields to leave out');
   for (const w of windows) {
     assert.deepEqual(JSON.parse(windowJson(w)), withoutZeros(w));

@@ -438,3 +438,34 @@ test('caught up: outputs go at once when no send is under way, else when the one
   runner.caughtUp();
   assert.equal(sends.length, 2, 'nothing left to send');
 });
+
+test('a send stays under maxBatchBytes and loses no window when windows fill it', async () => {
+  const sends: OutputRecord[][] = [];
+  const ports: RunnerPorts = {
+    send: (records) => {
+      sends.push(records);
+      return Promise.resolve();
+    },
+    loadSnapshot: () => Promise.resolve(null),
+    emittedAlertIds: () => Promise.resolve([]),
+    alertsEnd: (partitions) => Promise.resolve(new Map(partitions.map((p) => [p, 0n]))),
+    saveSnapshots: () => Promise.resolve(),
+    commit: () => Promise.resolve(),
+  };
+  const maxBatchBytes = 1500;
+  const runner = new StreamRunner(ports, runnerOptions({ maxBatchRecords: 10_000, maxBatchBytes, checkpointRecords: 10_000 }));
+  runner.assignmentChanged([0, 1, 2], true);
+  const input = generate(9, 80);
+  const cluster = new FakeCluster();
+  await feed(runner, consume(input, cluster, [0, 1, 2]));
+  await runner.close();
+  // What the runner counts a record as: framing allowance, key, value, header keys and values.
+  const size = (r: OutputRecord) => 32 + (r.key?.length ?? 0) + (r.value?.length ?? 0) + Object.entries(r.headers).reduce((n, [k, v]) => n + k.length + v.length, 0);
+  assert.ok(sends.length > 10, `windows filled ${sends.length} sends`);
+  for (const batch of sends) {
+    const bytes = batch.reduce((n, r) => n + size(r), 0);
+    assert.ok(bytes <= maxBatchBytes || batch.length === 1, `a send of ${bytes} bytes`);
+  }
+  cluster.land(sends.flat());
+  assert.equal(metricTotals(cluster).records, 3 * 80, 'every record counted in some window');
+});

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import pino from 'pino';
 import { parseWindows } from '../../src/dashboard/records.ts';
-import { windowJson } from '../../src/processor/aggregates.ts';
 import { DEFAULT_CONFIG } from '../../src/processor/config.ts';
 import { PartitionProcessor } from '../../src/processor/partition-processor.ts';
 import { alertRecord, dlqRecord, formatAlertLine, LocalSinks, metricsRecord, OUTPUT_HEADERS, routePartition } from '../../src/processor/sinks.ts';
+import { WindowArray } from '../../src/processor/window-json.ts';
 import { record, T0 } from './helpers.ts';
 
 function overdraft() {
@@ -38,7 +38,7 @@ test('output records carry the group and source partition; alerts their id; DLQ 
   assert.equal(d.headers['dlq-offset'], '5');
   assert.equal(d.headers[OUTPUT_HEADERS.group], 'g1');
 
-  const m = metricsRecord(windows.map(windowJson), 4, 'g1');
+  const m = metricsRecord(WindowArray.of(windows), 4, 'g1');
   assert.equal(m.key?.toString(), '4');
   assert.equal(m.windows, windows.length);
   assert.deepEqual(parseWindows(m.value), windows);
