@@ -52,8 +52,9 @@ function spawnProcessor(life: number): { child: ChildProcess; exited: Promise<nu
   return { child, exited, stderr: () => err };
 }
 
+// Complete lines only: the processor may be writing the last one while we read.
 function logLines(file: string): Array<Record<string, unknown>> {
-  return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+  return fs.readFileSync(file, 'utf8').split('\n').slice(0, -1).filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 async function processedSoFar(life: number): Promise<boolean> {
