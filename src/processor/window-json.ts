@@ -10,8 +10,8 @@
 // by emptyWindow(); the tests check the round trip and compare with JSON.stringify of the same window
 // with its zeros removed. Always ASCII: keys outside [\w-] are escaped (see key()).
 import type { TransactionType } from '../bank/transaction.ts';
-import type { WindowAggregate } from './aggregates.ts';
-import { isEmptyQuality, QUALITY_KEYS, type QualityCounters } from './quality.ts';
+import type { TypeStats, WindowAggregate } from './aggregates.ts';
+import { isEmptyQuality, QUALITY_KEYS, type QualityCounters, type RuleQuality } from './quality.ts';
 
 // Windows of one source partition, oldest first, as a JSON array.
 export class WindowArray {
@@ -74,17 +74,8 @@ export class WindowArray {
       if (!first) this.ascii(',');
       first = false;
       this.key(type);
-      this.ascii(':{"count":');
-      this.num(t.count);
-      this.ascii(',"sumCents":');
-      this.num(t.sumCents);
-      this.ascii(',"minCents":');
-      this.num(t.minCents);
-      this.ascii(',"maxCents":');
-      this.num(t.maxCents);
-      this.ascii(',"avgCents":');
-      this.num(t.avgCents);
-      this.ascii('}');
+      this.ascii(':');
+      this.numbers(t, TYPE_STATS_FIELDS);
     }
     this.ascii('}');
     this.counts('alertsByRule', w.alertsByRule);
@@ -125,19 +116,19 @@ export class WindowArray {
       if (!first) this.ascii(',');
       first = false;
       this.key(key);
-      this.ascii(':{"tp":');
-      this.num(r.tp);
-      this.ascii(',"fp":');
-      this.num(r.fp);
-      this.ascii(',"detected":');
-      this.num(r.detected);
-      this.ascii(',"ttdSumMs":');
-      this.num(r.ttdSumMs);
-      this.ascii(',"ttdMaxMs":');
-      this.num(r.ttdMaxMs);
-      this.ascii('}');
+      this.ascii(':');
+      this.numbers(r, RULE_QUALITY_FIELDS);
     }
     this.ascii('}}');
+  }
+
+  // An object of numbers, fields in the given order.
+  private numbers<T extends object>(o: T, fields: Fields<T>): void {
+    for (let i = 0; i < fields.names.length; i++) {
+      this.ascii(fields.prefixes[i] as string);
+      this.num(o[fields.names[i] as keyof T] as number);
+    }
+    this.ascii('}');
   }
 
   // `,"name":{...}`, or nothing for an empty map.
@@ -197,6 +188,19 @@ export function windowJson(w: WindowAggregate): string {
   const value = WindowArray.of([w]).take();
   return value.toString('latin1', 1, value.length - 1);
 }
+
+// The numeric fields of an object and what precedes each one's value: `{"first":`, then `,"next":`.
+interface Fields<T> {
+  names: ReadonlyArray<keyof T & string>;
+  prefixes: readonly string[];
+}
+
+function fields<T>(names: ReadonlyArray<keyof T & string>): Fields<T> {
+  return { names, prefixes: names.map((n, i) => `${i === 0 ? '{' : ','}"${n}":`) };
+}
+
+const TYPE_STATS_FIELDS = fields<TypeStats>(['count', 'sumCents', 'minCents', 'maxCents', 'avgCents']);
+const RULE_QUALITY_FIELDS = fields<RuleQuality>(['tp', 'fp', 'detected', 'ttdSumMs', 'ttdMaxMs']);
 
 const PLAIN_KEY = /^[\w-]*$/;
 const NON_ASCII = /[\u0080-\uffff]/g;
