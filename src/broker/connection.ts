@@ -221,10 +221,9 @@ export class Connection {
     const chunks = w.toChunks();
     const size = Buffer.allocUnsafe(4);
     size.writeInt32BE(w.length, 0);
+    const writes = [size, ...chunks];
     this.socket.cork();
-    this.socket.write(size);
-    chunks.forEach((c, i) => this.socket.write(c, i === chunks.length - 1 ? () => written() : undefined));
-    if (chunks.length === 0) written();
+    writes.forEach((c, i) => this.socket.write(c, i === writes.length - 1 ? written : undefined));
     this.socket.uncork();
   }
 }

@@ -443,18 +443,23 @@ export class StreamRunner {
       this.pendingWindows.set(p, list);
     }
     for (const w of windows) {
-      const opens = list.count === 0; // the record's own bytes count with its first window
-      const start = list.byteLength;
-      list.add(w);
-      let bytes = list.byteLength - start + (opens ? this.metricsRecordBytes : 0);
+      let bytes = this.addWindow(list, w);
       if (this.pendingBytes + bytes > this.options.maxBatchBytes && this.pendingCount > 0) {
         list.removeLast();
         this.sendPending();
-        list.add(w);
-        bytes = list.byteLength - 2 + this.metricsRecordBytes; // the brackets are in both
+        bytes = this.addWindow(list, w);
       }
       this.added(bytes);
     }
+  }
+
+  // Adds w to the partition's array; returns the bytes it adds to the send. The metrics record's own
+  // bytes count with its first window.
+  private addWindow(list: WindowArray, w: WindowAggregate): number {
+    const opens = list.count === 0;
+    const before = list.byteLength;
+    list.add(w);
+    return list.byteLength - before + (opens ? this.metricsRecordBytes : 0);
   }
 
   private added(bytes: number): void {

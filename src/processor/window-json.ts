@@ -18,7 +18,7 @@ export class WindowArray {
   private buf: Buffer;
   private at = 1; // after '['
   private windows = 0;
-  private undo = { at: 1, windows: 0 };
+  private lastStart = 1; // where the window added last begins (its comma included)
 
   constructor(initialBytes = 16 * 1024) {
     this.buf = Buffer.allocUnsafeSlow(Math.max(initialBytes, 64));
@@ -41,7 +41,7 @@ export class WindowArray {
   }
 
   add(w: WindowAggregate): void {
-    this.undo = { at: this.at, windows: this.windows };
+    this.lastStart = this.at;
     if (this.windows > 0) this.ascii(',');
     this.windows++;
     this.ascii('{"partitions":[');
@@ -86,8 +86,8 @@ export class WindowArray {
 
   // Takes back the window added last (it would have made a send too large; it goes in the next one).
   removeLast(): void {
-    this.at = this.undo.at;
-    this.windows = this.undo.windows;
+    this.at = this.lastStart;
+    this.windows--;
   }
 
   // The value as a buffer that owns its memory (the processing thread hands it over without a copy);
