@@ -2,6 +2,8 @@
 // default settings the processor closes about one window per input record, so this runs as often as
 // validation does. Building each window as a string and copying the strings into a buffer cost more than
 // everything else a window costs: V8 joins the pieces only when the string is flattened for the copy.
+// For the same reason the fixed parts and the keys are copied from bytes made once, and integers are
+// written digit by digit, not through String.
 //
 // A window is JSON.stringify(w) without what is zero or empty: `late` when 0, the dlqByReason /
 // alertsByRule / alertsBySeverity maps when empty, `quality` when it counted nothing and, within it, the
@@ -42,46 +44,45 @@ export class WindowArray {
 
   add(w: WindowAggregate): void {
     this.lastStart = this.at;
-    if (this.windows > 0) this.ascii(',');
+    if (this.windows > 0) this.bytes(COMMA);
     this.windows++;
-    this.ascii('{"partitions":[');
+    this.bytes(PARTITIONS);
     w.partitions.forEach((p, i) => {
-      if (i > 0) this.ascii(',');
+      if (i > 0) this.bytes(COMMA);
       this.num(p);
     });
-    this.ascii('],"windowStartMs":');
+    this.bytes(WINDOW_START_MS);
     this.num(w.windowStartMs);
-    this.ascii(',"windowMs":');
+    this.bytes(WINDOW_MS);
     this.num(w.windowMs);
-    this.ascii(',"records":');
+    this.bytes(RECORDS);
     this.num(w.records);
-    this.ascii(',"valid":');
+    this.bytes(VALID);
     this.num(w.valid);
-    this.ascii(',"dlq":');
+    this.bytes(DLQ);
     this.num(w.dlq);
-    this.ascii(',"throughputPerSec":');
+    this.bytes(THROUGHPUT);
     this.num(w.throughputPerSec);
     if (w.late !== 0) {
-      this.ascii(',"late":');
+      this.bytes(LATE);
       this.num(w.late);
     }
     this.counts('dlqByReason', w.dlqByReason);
-    this.ascii(',"byType":{');
+    this.bytes(BY_TYPE);
     let first = true;
     for (const type in w.byType) {
       const t = w.byType[type as TransactionType];
       if (t === undefined) continue;
-      if (!first) this.ascii(',');
+      if (!first) this.bytes(COMMA);
       first = false;
       this.key(type);
-      this.ascii(':');
       this.numbers(t, TYPE_STATS_FIELDS);
     }
-    this.ascii('}');
+    this.bytes(CLOSE);
     this.counts('alertsByRule', w.alertsByRule);
     this.counts('alertsBySeverity', w.alertsBySeverity);
     if (!isEmptyQuality(w.quality)) this.quality(w.quality);
-    this.ascii('}');
+    this.bytes(CLOSE);
   }
 
   // Takes back the window added last (it would have made a send too large; it goes in the next one).
@@ -102,66 +103,95 @@ export class WindowArray {
   }
 
   private quality(q: QualityCounters): void {
-    this.ascii(',"quality":{"labeled":');
+    this.bytes(LABELED);
     this.num(q.labeled);
-    this.ascii(',"positives":');
+    this.bytes(POSITIVES);
     this.num(q.positives);
-    this.ascii(',"episodes":');
+    this.bytes(EPISODES);
     this.num(q.episodes);
-    this.ascii(',"byRule":{');
+    this.bytes(BY_RULE);
     let first = true;
     for (const key of QUALITY_KEYS) {
       const r = q.byRule[key];
       if (r.tp === 0 && r.fp === 0 && r.detected === 0 && r.ttdSumMs === 0 && r.ttdMaxMs === 0) continue;
-      if (!first) this.ascii(',');
+      if (!first) this.bytes(COMMA);
       first = false;
       this.key(key);
-      this.ascii(':');
       this.numbers(r, RULE_QUALITY_FIELDS);
     }
-    this.ascii('}}');
+    this.bytes(CLOSE_TWO);
   }
 
   // An object of numbers, fields in the given order.
   private numbers<T extends object>(o: T, fields: Fields<T>): void {
     for (let i = 0; i < fields.names.length; i++) {
-      this.ascii(fields.prefixes[i] as string);
+      this.bytes(fields.prefixes[i] as Uint8Array);
       this.num(o[fields.names[i] as keyof T] as number);
     }
-    this.ascii('}');
+    this.bytes(CLOSE);
   }
 
   // `,"name":{...}`, or nothing for an empty map.
   private counts(name: string, counts: Record<string, number>): void {
     let first = true;
     for (const key in counts) {
-      this.ascii(first ? `,"${name}":{` : ',');
+      if (first) this.ascii(`,"${name}":{`);
+      else this.bytes(COMMA);
       first = false;
       this.key(key);
-      this.ascii(':');
       this.num(counts[key] as number);
     }
-    if (!first) this.ascii('}');
+    if (!first) this.bytes(CLOSE);
   }
 
+  // `"k":`. The keys of a window come from small fixed sets (types, rules, severities, DLQ reasons), so
+  // each one's bytes are made once.
   private key(k: string): void {
-    if (PLAIN_KEY.test(k)) {
-      this.ascii('"');
-      this.ascii(k);
-      this.ascii('"');
+    let b = KEYS.get(k);
+    if (b === undefined) {
+      b = encode(`${PLAIN_KEY.test(k) ? `"${k}"` : JSON.stringify(k).replace(NON_ASCII, escapeChar)}:`);
+      if (KEYS.size < MAX_KEYS) KEYS.set(k, b);
+    }
+    this.bytes(b);
+  }
+
+  // As JSON.stringify writes a number: -0 as 0, NaN and the infinities as null. Safe integers, nearly
+  // every number in a window (counts, cents, epoch milliseconds), are written digit by digit with int32
+  // arithmetic, in parts of at most 9 digits; String's conversion and the string it makes cost twice as
+  // much. Anything else goes through String.
+  private num(n: number): void {
+    if (!Number.isSafeInteger(n)) {
+      this.ascii(Number.isFinite(n) ? String(n) : 'null');
+      return;
+    }
+    this.room(17); // a sign and 16 digits
+    let v = n;
+    if (v < 0) {
+      this.buf[this.at++] = 0x2d; // -
+      v = -v;
+    }
+    if (v < 1e9) {
+      this.digits(v, 0);
     } else {
-      this.ascii(JSON.stringify(k).replace(NON_ASCII, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+      const high = Math.floor(v / 1e9);
+      this.digits(high, 0);
+      this.digits(v - high * 1e9, 9);
     }
   }
 
-  // As JSON.stringify writes a number: String's digits (-0 as 0), NaN and the infinities as null. Counts
-  // below 10, the most common numbers by far, skip the string.
-  private num(n: number): void {
-    if (n >= 0 && n < 10 && Number.isInteger(n)) {
-      this.room(1);
-      this.buf[this.at++] = 0x30 + n;
-    } else {
-      this.ascii(Number.isFinite(n) ? String(n) : 'null');
+  // v < 1e9, left-padded with zeros to width digits.
+  private digits(v: number, width: number): void {
+    let len = 1;
+    for (let t = 10; len < 9 && v >= t; t *= 10) len++;
+    if (len < width) len = width;
+    const buf = this.buf;
+    let at = this.at + len;
+    this.at = at;
+    let x = v | 0;
+    for (let i = 0; i < len; i++) {
+      const q = (x / 10) | 0;
+      buf[--at] = 0x30 + x - q * 10;
+      x = q;
     }
   }
 
@@ -171,6 +201,15 @@ export class WindowArray {
     const buf = this.buf;
     let at = this.at;
     for (let i = 0; i < s.length; i++) buf[at++] = s.charCodeAt(i);
+    this.at = at;
+  }
+
+  private bytes(b: Uint8Array): void {
+    const n = b.length;
+    this.room(n);
+    const buf = this.buf;
+    let at = this.at;
+    for (let i = 0; i < n; i++) buf[at++] = b[i] as number;
     this.at = at;
   }
 
@@ -192,15 +231,42 @@ export function windowJson(w: WindowAggregate): string {
 // The numeric fields of an object and what precedes each one's value: `{"first":`, then `,"next":`.
 interface Fields<T> {
   names: ReadonlyArray<keyof T & string>;
-  prefixes: readonly string[];
+  prefixes: readonly Uint8Array[];
 }
 
 function fields<T>(names: ReadonlyArray<keyof T & string>): Fields<T> {
-  return { names, prefixes: names.map((n, i) => `${i === 0 ? '{' : ','}"${n}":`) };
+  return { names, prefixes: names.map((n, i) => encode(`${i === 0 ? '{' : ','}"${n}":`)) };
 }
+
+// The fixed parts of the JSON, as bytes: copying a byte array is faster than encoding a string each time.
+function encode(s: string): Uint8Array {
+  return Buffer.from(s, 'latin1');
+}
+
+const COMMA = encode(',');
+const CLOSE = encode('}');
+const CLOSE_TWO = encode('}}');
+const PARTITIONS = encode('{"partitions":[');
+const WINDOW_START_MS = encode('],"windowStartMs":');
+const WINDOW_MS = encode(',"windowMs":');
+const RECORDS = encode(',"records":');
+const VALID = encode(',"valid":');
+const DLQ = encode(',"dlq":');
+const THROUGHPUT = encode(',"throughputPerSec":');
+const LATE = encode(',"late":');
+const BY_TYPE = encode(',"byType":{');
+const LABELED = encode(',"quality":{"labeled":');
+const POSITIVES = encode(',"positives":');
+const EPISODES = encode(',"episodes":');
+const BY_RULE = encode(',"byRule":{');
+
+// Encoded keys by key; bounded, since a DLQ reason could in principle be anything.
+const KEYS = new Map<string, Uint8Array>();
+const MAX_KEYS = 1024;
 
 const TYPE_STATS_FIELDS = fields<TypeStats>(['count', 'sumCents', 'minCents', 'maxCents', 'avgCents']);
 const RULE_QUALITY_FIELDS = fields<RuleQuality>(['tp', 'fp', 'detected', 'ttdSumMs', 'ttdMaxMs']);
 
 const PLAIN_KEY = /^[\w-]*$/;
 const NON_ASCII = /[\u0080-\uffff]/g;
+const escapeChar = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;

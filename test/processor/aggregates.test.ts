@@ -113,6 +113,7 @@ test('windowJson writes what JSON.stringify writes without the zero and empty fi
     else agg.addTransaction(at, types[i % types.length] as TransactionType, Math.floor(random() * 1e7), random() < 0.2 ? [alertOf('velocity')] : [], null);
     if (i % 50 === 49) windows.push(...agg.flush());
   }
+  const aggregated = windows.length;
   const quality = emptyQuality();
   quality.labeled = 3;
   quality.byRule.velocity.tp = 2;
@@ -122,9 +123,16 @@ test('windowJson writes what JSON.stringify writes without the zero and empty fi
   // Numbers as JSON.stringify writes them: the largest exact integer, negatives, -0, fractions, exponents, NaN.
   const odd = { count: 3, sumCents: Number.MAX_SAFE_INTEGER, minCents: -0, maxCents: -1234567, avgCents: 1e21 };
   windows.push({ ...(windows[0] as WindowAggregate), windowStartMs: -86_400_000, throughputPerSec: Number.NaN, byType: { deposit: odd, withdraw: { ...odd, avgCents: 2.5e-7 } } });
+  // Integers of every length up to 16 digits, both signs, and the edges of the 9-digit parts they are written in.
+  const edges = [999_999_999, 1e9, 1e9 + 1, 1e10 - 1, 1e15, 2 ** 53 - 2, 2 ** 53, 10, 100];
+  const integers = [...edges, ...Array.from({ length: 300 }, (_, i) => Math.floor(random() * 10 ** (1 + (i % 16))) * (i % 3 === 0 ? -1 : 1))];
+  for (let i = 0; i + 5 <= integers.length; i += 5) {
+    const [count, sumCents, minCents, maxCents, avgCents] = integers.slice(i, i + 5) as [number, number, number, number, number];
+    windows.push({ ...(windows[0] as WindowAggregate), windowStartMs: count, byType: { deposit: { count, sumCents, minCents, maxCents, avgCents } } });
+  }
   assert.ok(windows.length > 10);
   // What the dashboard decodes: aggregator-built windows come back exactly.
-  const built = windows.slice(0, -3);
+  const built = windows.slice(0, aggregated);
   assert.deepEqual(parseWindows(WindowArray.of(built).take()), built);
   assert.ok(windows.some((w) => w.late === 0 && Object.keys(w.alertsByRule).length === 0), 'some windows have fields to leave out');
   for (const w of windows) {
