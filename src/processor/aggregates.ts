@@ -6,6 +6,13 @@
 // window holding the watermark and counted in `late`, so totals over time stay exact even when the
 // per-second placement of a straggler cannot be.
 //
+// Dead letters carry no event time of their own; they count in the window that holds the watermark. Before
+// the partition's first valid record there is no watermark, and a bad record's Kafka timestamp may run on
+// another clock than the transactions' event time (wall clock vs a simulation's): taking it would place
+// every later window behind a watermark from another clock, all of them late. Such dead letters are held
+// instead and counted in the first window a valid record lands in (or, if none comes, emitted at the time
+// of the last one when the windows are flushed or the partition is idle).
+//
 // Mergeability: every field is a count, sum, min or max (averages and throughput are recomputed from
 // them), and each window lists the partitions it covers. A dashboard keeps the latest window per
 // (partition, windowStartMs): a window re-sent after a restart is the same or a superset, so it replaces
@@ -42,6 +49,14 @@ export interface AggregatorSnapshot {
   watermarkMs: number | null;
   closedBeforeMs: number | null; // every window starting before this has been emitted
   open: WindowAggregate[];
+  held?: HeldDeadLetters | null; // absent in snapshots written before it existed
+}
+
+// Dead letters seen before the first valid record, and the record timestamp of the last of them.
+export interface HeldDeadLetters {
+  records: number;
+  dlqByReason: Record<string, number>;
+  lastRecordMs: number;
 }
 
 export function emptyWindow(partition: number, windowStartMs: number, windowMs: number): WindowAggregate {
@@ -106,6 +121,7 @@ export class WindowAggregator {
   private readonly open = new Map<number, WindowAggregate>();
   private watermarkMs: number | null = null;
   private closedBeforeMs: number | null = null;
+  private held: HeldDeadLetters | null = null;
 
   constructor(partition: number, windowMs: number, latenessMs: number) {
     this.partition = partition;
@@ -115,6 +131,7 @@ export class WindowAggregator {
 
   addTransaction(eventMs: number, type: TransactionType, amountCents: number, alerts: readonly Alert[], quality: QualityCounters | null): void {
     const w = this.windowFor(eventMs);
+    if (this.held !== null) this.release(w);
     w.records++;
     w.valid++;
     const s = w.byType[type];
@@ -135,15 +152,44 @@ export class WindowAggregator {
     w.throughputPerSec = (w.records * 1000) / this.windowMs;
   }
 
-  addDlq(eventMs: number, reason: string): void {
-    const w = this.windowFor(eventMs);
+  // A dead letter, counted in the window of watermarkMs, the processor's watermark; held while there is
+  // none yet (see above), with recordMs, the record's Kafka timestamp, for where it goes if none comes.
+  addDlq(watermarkMs: number | null, reason: string, recordMs: number): void {
+    if (watermarkMs === null) {
+      this.held ??= { records: 0, dlqByReason: {}, lastRecordMs: recordMs };
+      this.held.records++;
+      this.held.dlqByReason[reason] = (this.held.dlqByReason[reason] ?? 0) + 1;
+      this.held.lastRecordMs = recordMs;
+      return;
+    }
+    const w = this.windowFor(watermarkMs);
     w.records++;
     w.dlq++;
     w.dlqByReason[reason] = (w.dlqByReason[reason] ?? 0) + 1;
     w.throughputPerSec = (w.records * 1000) / this.windowMs;
   }
 
-  // Moves the watermark forward (never back) and returns the windows that closed, oldest first.
+  // Held dead letters of a partition that has had no valid record, in the window of the last one's record
+  // timestamp: for the idle timer and for flush, so that they are published even if no valid record comes.
+  releaseHeld(): WindowAggregate[] {
+    if (this.held === null) return [];
+    const start = Math.floor(this.held.lastRecordMs / this.windowMs) * this.windowMs;
+    const w = emptyWindow(this.partition, start, this.windowMs);
+    this.release(w);
+    w.throughputPerSec = (w.records * 1000) / this.windowMs;
+    return [w];
+  }
+
+  private release(w: WindowAggregate): void {
+    const held = this.held as HeldDeadLetters;
+    this.held = null;
+    w.records += held.records;
+    w.dlq += held.records;
+    addCounts(w.dlqByReason, held.dlqByReason);
+  }
+
+  // Moves the watermark forward (never back) and returns the windows that closed, oldest first. The
+  // watermark is the processor's: the largest event time of a valid record.
   advance(watermarkMs: number): WindowAggregate[] {
     if (this.watermarkMs !== null && watermarkMs <= this.watermarkMs) return [];
     this.watermarkMs = watermarkMs;
@@ -155,7 +201,7 @@ export class WindowAggregator {
   // Emits every open window (shutdown, partition revoked). Windows may be partial; a later owner that
   // restores the last snapshot re-sends them complete under the same (partition, windowStartMs).
   flush(): WindowAggregate[] {
-    return this.take(() => true);
+    return [...this.releaseHeld(), ...this.take(() => true)];
   }
 
   private take(closes: (start: number) => boolean): WindowAggregate[] {
@@ -195,6 +241,7 @@ export class WindowAggregator {
       watermarkMs: this.watermarkMs,
       closedBeforeMs: this.closedBeforeMs,
       open: [...this.open.values()].map(copyWindow),
+      held: this.held === null ? null : { ...this.held, dlqByReason: { ...this.held.dlqByReason } },
     };
   }
 
@@ -202,6 +249,7 @@ export class WindowAggregator {
     const agg = new WindowAggregator(partition, windowMs, latenessMs);
     agg.watermarkMs = snapshot.watermarkMs;
     agg.closedBeforeMs = snapshot.closedBeforeMs;
+    agg.held = snapshot.held ? { ...snapshot.held, dlqByReason: { ...snapshot.held.dlqByReason } } : null;
     for (const w of snapshot.open) {
       if (w.windowMs !== windowMs) throw new RangeError(`snapshot window length ${w.windowMs} ms differs from configured ${windowMs} ms`);
       agg.open.set(w.windowStartMs, copyWindow(w));

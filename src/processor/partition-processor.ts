@@ -100,10 +100,9 @@ export class PartitionProcessor {
     let alerts: Alert[] = [];
     let dlq: DlqRecord | null = null;
     let tx: NormalizedTx | null = null;
-    let eventMs: number;
     if (result.ok) {
       tx = result.tx;
-      eventMs = tx.timestampMs;
+      const eventMs = tx.timestampMs;
       this.watermarkMs = Math.max(this.watermarkMs ?? eventMs, eventMs);
       const outcome = this.state.apply(tx, this.config.rules, this.watermarkMs);
       const raw = labelHeader(record.headers);
@@ -116,10 +115,8 @@ export class PartitionProcessor {
     } else {
       // A bad record has no trustworthy event time, and its record timestamp may run on a different clock
       // than the transactions' (simulated time): letting it move the watermark could close every window
-      // and evict every account. It is counted in the current window instead.
-      eventMs = this.watermarkMs ?? recordMs;
-      this.watermarkMs = eventMs;
-      this.aggregator.addDlq(eventMs, result.reason);
+      // and evict every account. It is counted in the current window instead (see addDlq).
+      this.aggregator.addDlq(this.watermarkMs, result.reason, recordMs);
       this.counters.dlq++;
       this.counters.dlqByReason[result.reason] = (this.counters.dlqByReason[result.reason] ?? 0) + 1;
       dlq = {
@@ -136,7 +133,7 @@ export class PartitionProcessor {
       };
     }
 
-    const metrics = this.aggregator.advance(this.watermarkMs);
+    const metrics = this.watermarkMs === null ? [] : this.aggregator.advance(this.watermarkMs);
     this.sweep();
     return { skipped: false, tx, alerts, dlq, metrics };
   }
@@ -146,6 +143,11 @@ export class PartitionProcessor {
   // decides which window a straggler lands in (totals stay exact), and the snapshot captures its effect.
   closeWindowsUpTo(eventMs: number): WindowAggregate[] {
     return this.aggregator.advance(eventMs);
+  }
+
+  // Dead letters held because no valid record has come yet, for the idle timer (see WindowAggregator).
+  releaseHeld(): WindowAggregate[] {
+    return this.aggregator.releaseHeld();
   }
 
   // Every open window, for shutdown or revocation (see WindowAggregator.flush).

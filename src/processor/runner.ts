@@ -214,11 +214,12 @@ export class StreamRunner {
       if (last === undefined || this.idleClosed.has(p) || now - last < this.options.idleCloseMs) continue;
       this.idleClosed.add(p);
       const maxEvent = this.maxEventMs.get(p);
-      if (maxEvent === undefined) continue;
       // As if event time had gone on for one window plus the allowed lateness: every window holding data
       // closes. This is the one input outside the record stream (see state.ts); the checkpoint right
-      // after makes its effect part of the state before any further record is processed.
-      const windows = proc.closeWindowsUpTo(maxEvent + this.options.config.windowMs + this.options.config.latenessMs);
+      // after makes its effect part of the state before any further record is processed. A partition
+      // without a valid record yet can only have dead letters waiting for an event time.
+      const windows =
+        maxEvent === undefined ? proc.releaseHeld() : proc.closeWindowsUpTo(maxEvent + this.options.config.windowMs + this.options.config.latenessMs);
       if (windows.length > 0) {
         this.enqueueWindows(p, windows);
         closedWindows = true;

@@ -24,7 +24,7 @@ export function makeWindow(partition: number, startMs: number, txs: TxSpec[], dl
     const alerts = (t.alerts ?? []).map(([rule, severity]) => makeAlert(txOf(`w-${partition}-${startMs}-${i}`), rule, severity, { observed: {}, threshold: {}, explanation: '' }));
     agg.addTransaction(startMs + (i % 1000), t.type, t.cents, alerts, t.quality ?? null);
   });
-  for (const reason of dlq) agg.addDlq(startMs, reason);
+  for (const reason of dlq) agg.addDlq(startMs, reason, startMs);
   const [w] = agg.flush();
   if (w === undefined) throw new Error('empty window');
   return w;

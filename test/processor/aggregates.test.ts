@@ -17,7 +17,7 @@ test('records land in their event-time second and a window closes after the late
   agg.addTransaction(T0 + 100, 'withdraw', 500, [alertOf('velocity')], null);
   agg.addTransaction(T0 + 900, 'withdraw', 300, [alertOf('velocity'), alertOf('overdraft')], null);
   agg.addTransaction(T0 + 950, 'deposit', 1_00, [], null);
-  agg.addDlq(T0 + 999, 'bad_json');
+  agg.addDlq(T0 + 999, 'bad_json', T0 + 999);
   agg.addTransaction(T0 + 1500, 'withdraw', 700, [], null);
   assert.deepEqual(agg.advance(T0 + 1500), []);
   assert.deepEqual(agg.advance(T0 + 2999), []);
@@ -71,7 +71,7 @@ function randomWindow(partition: number, seed: number): WindowAggregate {
   const agg = new WindowAggregator(partition, 1000, 0);
   const types: TransactionType[] = ['deposit', 'withdraw', 'current_balance'];
   for (let i = 0; i < 20; i++) {
-    if (rand() < 0.1) agg.addDlq(T0 + 500, rand() < 0.5 ? 'bad_json' : 'oversize');
+    if (rand() < 0.1) agg.addDlq(T0 + 500, rand() < 0.5 ? 'bad_json' : 'oversize', T0 + 500);
     else agg.addTransaction(T0 + Math.floor(rand() * 1000), types[Math.floor(rand() * 3)] as TransactionType, Math.floor(rand() * 10_000), rand() < 0.2 ? [alertOf('velocity')] : [], null);
   }
   const [w] = agg.flush();
@@ -109,7 +109,7 @@ test('windowJson writes what JSON.stringify writes without the zero and empty fi
   const windows: WindowAggregate[] = [];
   for (let i = 0; i < 400; i++) {
     const at = T0 + Math.floor(random() * 5000);
-    if (random() < 0.1) agg.addDlq(at, random() < 0.5 ? 'bad_json' : 'missing_field');
+    if (random() < 0.1) agg.addDlq(at, random() < 0.5 ? 'bad_json' : 'missing_field', at);
     else agg.addTransaction(at, types[i % types.length] as TransactionType, Math.floor(random() * 1e7), random() < 0.2 ? [alertOf('velocity')] : [], null);
     if (i % 50 === 49) windows.push(...agg.flush());
   }

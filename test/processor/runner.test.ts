@@ -396,16 +396,20 @@ test('idle partitions close their windows after idleCloseMs of wall time, then c
   const input = generate(51, 20);
   const cluster = new FakeCluster();
   const runner = new StreamRunner(new FakePorts(cluster, seededRandom(4)), runnerOptions({ idleCloseMs: 500, checkpointRecords: 1000, now: () => now }));
-  runner.assignmentChanged([0], true);
+  runner.assignmentChanged([0, 1], true);
   await feed(runner, input[0] ?? []);
+  // Partition 1 has had dead letters only: no event time, so they wait for one (WindowAggregator.addDlq).
+  await feed(runner, [record(0, '{"oops"', { partition: 1 }), record(1, '', { partition: 1 })]);
   assert.equal(runner.tick(), undefined, 'not idle yet');
   now += 600;
   const work = runner.tick();
   assert.ok(work instanceof Promise);
   await work;
   const totals = metricTotals(cluster);
-  assert.equal(totals.records, 20, 'every window holding data was published');
+  assert.equal(totals.records, 22, 'every window holding data was published, the waiting dead letters too');
+  assert.equal(totals.dlq, runner.stats().dlq);
   assert.equal(cluster.committed.get(0), 20n);
+  assert.equal(cluster.committed.get(1), 2n);
   assert.equal(runner.tick(), undefined, 'closed once per idle period');
 });
 
