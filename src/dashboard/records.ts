@@ -46,14 +46,15 @@ function parseQuality(v: unknown): QualityCounters | null {
   if (v === undefined) return q;
   if (!isObj(v)) return null;
   const labeled = count(v.labeled);
-  const positives = count(v.positives);
-  const episodes = count(v.episodes);
-  if (labeled === null || positives === null || episodes === null || !isObj(v.byRule)) return null;
+  const positives = count(v.positives ?? 0);
+  const episodes = count(v.episodes ?? 0);
+  const byRule = v.byRule ?? {};
+  if (labeled === null || positives === null || episodes === null || !isObj(byRule)) return null;
   q.labeled = labeled;
   q.positives = positives;
   q.episodes = episodes;
   for (const key of QUALITY_KEYS) {
-    const r = v.byRule[key];
+    const r = byRule[key];
     if (r === undefined) continue;
     if (!isObj(r)) return null;
     const fields = [count(r.tp), count(r.fp), count(r.detected), count(r.ttdSumMs), count(r.ttdMaxMs)];
@@ -97,8 +98,8 @@ function parseWindow(v: unknown): WindowAggregate | null {
   const w = emptyWindow(0, start, windowMs);
   w.partitions = partitions.sort((a, b) => a - b);
   const records = count(v.records);
-  const valid = count(v.valid);
-  const dlq = count(v.dlq);
+  const valid = count(v.valid ?? 0);
+  const dlq = count(v.dlq ?? 0);
   const late = count(v.late ?? 0);
   if (records === null || valid === null || dlq === null || late === null) return null;
   Object.assign(w, { records, valid, dlq, late, throughputPerSec: (records * 1000) / windowMs });

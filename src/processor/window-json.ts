@@ -5,9 +5,10 @@
 // For the same reason the fixed parts and the keys are copied from bytes made once, and integers are
 // written digit by digit, not through String.
 //
-// A window is JSON.stringify(w) without what is zero or empty: `late` when 0, the dlqByReason /
-// alertsByRule / alertsBySeverity maps when empty, `quality` when it counted nothing and, within it, the
-// rules that saw nothing (nearly all of them, nearly always). That is about a third of the bytes;
+// A window is JSON.stringify(w) without what is zero or empty: `valid`, `dlq` and `late` when 0, the
+// dlqByReason / alertsByRule / alertsBySeverity maps when empty, `quality` when it counted nothing and,
+// within it, `positives` and `episodes` when 0 and the rules that saw nothing (nearly all of them, nearly
+// always; `byRule` goes when all did). That is about half of the bytes;
 // parseWindows (src/dashboard/records.ts) puts the zeros back. The shape is WindowAggregate's as built
 // by emptyWindow(); the tests check the round trip and compare with JSON.stringify of the same window
 // with its zeros removed. Always ASCII: keys outside [\w-] are escaped (see key()).
@@ -57,16 +58,11 @@ export class WindowArray {
     this.num(w.windowMs);
     this.bytes(RECORDS);
     this.num(w.records);
-    this.bytes(VALID);
-    this.num(w.valid);
-    this.bytes(DLQ);
-    this.num(w.dlq);
+    this.nonZero(VALID, w.valid);
+    this.nonZero(DLQ, w.dlq);
     this.bytes(THROUGHPUT);
     this.num(w.throughputPerSec);
-    if (w.late !== 0) {
-      this.bytes(LATE);
-      this.num(w.late);
-    }
+    this.nonZero(LATE, w.late);
     this.counts('dlqByReason', w.dlqByReason);
     this.bytes(BY_TYPE);
     let first = true;
@@ -105,21 +101,26 @@ export class WindowArray {
   private quality(q: QualityCounters): void {
     this.bytes(LABELED);
     this.num(q.labeled);
-    this.bytes(POSITIVES);
-    this.num(q.positives);
-    this.bytes(EPISODES);
-    this.num(q.episodes);
-    this.bytes(BY_RULE);
+    this.nonZero(POSITIVES, q.positives);
+    this.nonZero(EPISODES, q.episodes);
     let first = true;
     for (const key of QUALITY_KEYS) {
       const r = q.byRule[key];
       if (r.tp === 0 && r.fp === 0 && r.detected === 0 && r.ttdSumMs === 0 && r.ttdMaxMs === 0) continue;
-      if (!first) this.bytes(COMMA);
+      this.bytes(first ? BY_RULE : COMMA);
       first = false;
       this.key(key);
       this.numbers(r, RULE_QUALITY_FIELDS);
     }
-    this.bytes(CLOSE_TWO);
+    if (!first) this.bytes(CLOSE);
+    this.bytes(CLOSE);
+  }
+
+  // `,"name":n`, or nothing when n is 0.
+  private nonZero(prefix: Uint8Array, n: number): void {
+    if (n === 0) return;
+    this.bytes(prefix);
+    this.num(n);
   }
 
   // An object of numbers, fields in the given order.
@@ -245,7 +246,6 @@ function encode(s: string): Uint8Array {
 
 const COMMA = encode(',');
 const CLOSE = encode('}');
-const CLOSE_TWO = encode('}}');
 const PARTITIONS = encode('{"partitions":[');
 const WINDOW_START_MS = encode('],"windowStartMs":');
 const WINDOW_MS = encode(',"windowMs":');

@@ -35,7 +35,9 @@ test('malformed windows are rejected rather than merged', () => {
     { ...good, byType: { teleport: { count: 1, sumCents: 1, minCents: 1, maxCents: 1 } } },
     { ...good, byType: { deposit: { count: 0, sumCents: 1, minCents: 1, maxCents: 1 } } },
     { ...good, alertsBySeverity: { HIGH: 'many' } },
-    { ...good, quality: { labeled: 1 } },
+    { ...good, quality: { labeled: 1, positives: -1 } },
+    { ...good, quality: { labeled: 1, byRule: 7 } },
+    { ...good, quality: { labeled: 'one' } },
   ];
   for (const v of bad) assert.equal(parseWindows(typeof v === 'string' ? Buffer.from(`[${v}]`) : metricsValue(v)), null, JSON.stringify(v));
   assert.equal(parseWindows(json(good)), null, 'a window outside an array');

@@ -144,12 +144,16 @@ test('windowJson writes what JSON.stringify writes without the zero and empty fi
 // JSON.stringify's object for w, minus what windowJson leaves out.
 function withoutZeros(w: WindowAggregate): Record<string, unknown> {
   const out = JSON.parse(JSON.stringify(w)) as Record<string, unknown>;
-  if (w.late === 0) delete out.late;
+  for (const key of ['valid', 'dlq', 'late'] as const) if (w[key] === 0) delete out[key];
   for (const key of ['dlqByReason', 'alertsByRule', 'alertsBySeverity'] as const) if (Object.keys(w[key]).length === 0) delete out[key];
   if (w.quality.labeled === 0) delete out.quality;
   else {
-    const byRule = (out.quality as { byRule: Record<string, Record<string, number>> }).byRule;
+    const quality = out.quality as { positives?: number; episodes?: number; byRule?: Record<string, Record<string, number>> };
+    if (quality.positives === 0) delete quality.positives;
+    if (quality.episodes === 0) delete quality.episodes;
+    const byRule = quality.byRule ?? {};
     for (const [rule, counts] of Object.entries(byRule)) if (Object.values(counts).every((n) => n === 0)) delete byRule[rule];
+    if (Object.keys(byRule).length === 0) delete quality.byRule;
   }
   return out;
 }
