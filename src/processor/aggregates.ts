@@ -195,27 +195,33 @@ export class WindowAggregator {
     this.watermarkMs = watermarkMs;
     const closedBefore = Math.floor((watermarkMs - this.latenessMs) / this.windowMs) * this.windowMs;
     if (this.closedBeforeMs === null || closedBefore > this.closedBeforeMs) this.closedBeforeMs = closedBefore;
-    return this.take((start) => start < closedBefore);
+    return this.take(closedBefore);
   }
 
   // Emits every open window (shutdown, partition revoked). Windows may be partial; a later owner that
   // restores the last snapshot re-sends them complete under the same (partition, windowStartMs).
   flush(): WindowAggregate[] {
-    return [...this.releaseHeld(), ...this.take(() => true)];
+    return [...this.releaseHeld(), ...this.take(Number.POSITIVE_INFINITY)];
   }
 
-  private take(closes: (start: number) => boolean): WindowAggregate[] {
-    let starts: number[] | null = null;
-    for (const start of this.open.keys()) {
-      if (closes(start)) (starts ??= []).push(start);
+  // The open windows starting before `before`, oldest first. Called for every record: windows open in
+  // event-time order nearly always, so the map's insertion order is usually the answer and the sort,
+  // which allocates even for two elements, is skipped.
+  private take(before: number): WindowAggregate[] {
+    let out: WindowAggregate[] | null = null;
+    let ordered = true;
+    for (const w of this.open.values()) {
+      if (w.windowStartMs >= before) continue;
+      if (out === null) {
+        out = [w];
+        continue;
+      }
+      if (w.windowStartMs < (out[out.length - 1] as WindowAggregate).windowStartMs) ordered = false;
+      out.push(w);
     }
-    if (starts === null) return [];
-    if (starts.length > 1) starts.sort((a, b) => a - b);
-    const out: WindowAggregate[] = [];
-    for (const start of starts) {
-      out.push(this.open.get(start) as WindowAggregate);
-      this.open.delete(start);
-    }
+    if (out === null) return [];
+    for (const w of out) this.open.delete(w.windowStartMs);
+    if (!ordered) out.sort((a, b) => a.windowStartMs - b.windowStartMs);
     return out;
   }
 

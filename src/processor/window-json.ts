@@ -48,10 +48,10 @@ export class WindowArray {
     if (this.windows > 0) this.bytes(COMMA);
     this.windows++;
     this.bytes(PARTITIONS);
-    w.partitions.forEach((p, i) => {
+    for (let i = 0; i < w.partitions.length; i++) {
       if (i > 0) this.bytes(COMMA);
-      this.num(p);
-    });
+      this.num(w.partitions[i] as number);
+    }
     this.bytes(WINDOW_START_MS);
     this.num(w.windowStartMs);
     this.bytes(WINDOW_MS);
