@@ -2,7 +2,7 @@
 // Markdown report (also written to docs/benchmarks.md with --write).
 //
 // Sizes (environment): BENCH_MESSAGES (kcat, Redis and loopback messages, 1,000,000), BENCH_SIM_EVENTS
-// (1,000,000), BENCH_PRODUCER_MESSAGES (1,000,000), BENCH_PROCESSOR_MESSAGES (300,000),
+// (1,000,000), BENCH_PRODUCER_MESSAGES (1,000,000), BENCH_PROCESSOR_MESSAGES (1,000,000),
 // BENCH_E2E_MESSAGES (500,000), BENCH_LATENCY_RATE (10,000 tx/s), BENCH_LATENCY_SECONDS (15),
 // BENCH_FRAUD_RATE (0.05, for the latency run). With the defaults the run takes about 2 minutes on 2 cores.
 //
@@ -18,7 +18,7 @@ import { benchBroker } from './broker.ts';
 import type { BrokerBench } from './broker.ts';
 import { benchEndToEnd, benchLatency, WARM_UP_MS } from './pipeline.ts';
 import type { EndToEndBench, LatencyBench } from './pipeline.ts';
-import { benchProcessor } from './processor.ts';
+import { benchProcessor, COLD_RECORDS } from './processor.ts';
 import type { ProcessorBenchRow } from './processor.ts';
 import { benchProducerIsolated } from './producer.ts';
 import type { ProducerBench } from './producer.ts';
@@ -37,7 +37,7 @@ function sizeFromEnv(name: string, fallback: number): number {
 const MESSAGES = sizeFromEnv('BENCH_MESSAGES', 1_000_000);
 const SIM_EVENTS = sizeFromEnv('BENCH_SIM_EVENTS', 1_000_000);
 const PRODUCER_MESSAGES = sizeFromEnv('BENCH_PRODUCER_MESSAGES', 1_000_000);
-const PROCESSOR_MESSAGES = sizeFromEnv('BENCH_PROCESSOR_MESSAGES', 300_000);
+const PROCESSOR_MESSAGES = sizeFromEnv('BENCH_PROCESSOR_MESSAGES', 1_000_000);
 const E2E_MESSAGES = sizeFromEnv('BENCH_E2E_MESSAGES', 500_000);
 const LATENCY_RATE = sizeFromEnv('BENCH_LATENCY_RATE', 10_000);
 const LATENCY_SECONDS = sizeFromEnv('BENCH_LATENCY_SECONDS', 15);
@@ -194,7 +194,7 @@ try {
   out(`- **Broker**: kcat (librdkafka) produces ${n0(MESSAGES)} × ${SIZE} bytes with acks=1 into a 3-partition topic, then consumes them from the beginning; the broker is its own process.`);
   out(`- **Simulator**: ${n0(SIM_EVENTS)} events generated and JSON-serialised in the bench process, after a warm-up; no Kafka.`);
   out(`- **Producer**: runProducer in a child process, rate 0, acks=all, log level warn, 1,000 messages per request, 5 requests in flight, ${n0(PRODUCER_MESSAGES)} messages, connect included.`);
-  out(`- **Processor alone**: ${n0(PROCESSOR_MESSAGES)} seeded records (0.4% malformed) already in the topic; runProcessor in the bench process, first record to last (group join excluded).`);
+  out(`- **Processor alone**: ${n0(PROCESSOR_MESSAGES)} seeded records (0.4% malformed) already in the topic; runProcessor in the bench process, first record to last (group join excluded). The row for the first ${n0(COLD_RECORDS)} records of the default run shows the warm-up: on 2 cores V8 spends the processor's first second compiling its code, on the cores the processing needs.`);
   out(`- **End to end**: broker, \`buzzline produce --rate 0 --count ${E2E_MESSAGES}\` and \`buzzline consume --no-dashboard\` as three processes, producer and processor concurrent; from the first record's create time until the processor's committed offsets cover every record (committed = alerts, dead letters and metrics acknowledged and the snapshot stored; checkpoints every 1 s).`);
   out(`- **Peak RSS**: VmHWM from /proc/<pid>/status; the broker's is read before it is stopped, the producer's and processor's on their way out (bench/rss-probe.ts, preloaded).`);
 } finally {
