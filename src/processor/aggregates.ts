@@ -8,10 +8,12 @@
 //
 // Dead letters carry no event time of their own; they count in the window that holds the watermark. Before
 // the partition's first valid record there is no watermark, and a bad record's Kafka timestamp may run on
-// another clock than the transactions' event time (wall clock vs a simulation's): taking it would place
-// every later window behind a watermark from another clock, all of them late. Such dead letters are held
-// instead and counted in the first window a valid record lands in (or, if none comes, emitted at the time
-// of the last one when the windows are flushed or the partition is idle).
+// another clock than the transactions' event time (wall clock vs a simulation's): taking it for the
+// watermark would place every later window behind one from another clock, all of them late. Such dead
+// letters are held instead, in a window of their own at the first one's record timestamp, which goes out
+// with the first valid record (or when the partition is idle, or flushed). Its key is fixed by the first
+// of them, so a flushed partial version and the complete one a later owner sends (from the snapshot) are
+// the same window, as for every other window.
 //
 // Mergeability: every field is a count, sum, min or max (averages and throughput are recomputed from
 // them), and each window lists the partitions it covers. A dashboard keeps the latest window per
@@ -52,11 +54,11 @@ export interface AggregatorSnapshot {
   held?: HeldDeadLetters | null; // absent in snapshots written before it existed
 }
 
-// Dead letters seen before the first valid record, and the record timestamp of the last of them.
+// Dead letters seen before the first valid record, and the record timestamp of the first of them.
 export interface HeldDeadLetters {
   records: number;
   dlqByReason: Record<string, number>;
-  lastRecordMs: number;
+  firstRecordMs: number;
 }
 
 export function emptyWindow(partition: number, windowStartMs: number, windowMs: number): WindowAggregate {
@@ -131,7 +133,6 @@ export class WindowAggregator {
 
   addTransaction(eventMs: number, type: TransactionType, amountCents: number, alerts: readonly Alert[], quality: QualityCounters | null): void {
     const w = this.windowFor(eventMs);
-    if (this.held !== null) this.release(w);
     w.records++;
     w.valid++;
     const s = w.byType[type];
@@ -153,13 +154,12 @@ export class WindowAggregator {
   }
 
   // A dead letter, counted in the window of watermarkMs, the processor's watermark; held while there is
-  // none yet (see above), with recordMs, the record's Kafka timestamp, for where it goes if none comes.
+  // none yet (see above), with recordMs, the record's Kafka timestamp.
   addDlq(watermarkMs: number | null, reason: string, recordMs: number): void {
     if (watermarkMs === null) {
-      this.held ??= { records: 0, dlqByReason: {}, lastRecordMs: recordMs };
+      this.held ??= { records: 0, dlqByReason: {}, firstRecordMs: recordMs };
       this.held.records++;
       this.held.dlqByReason[reason] = (this.held.dlqByReason[reason] ?? 0) + 1;
-      this.held.lastRecordMs = recordMs;
       return;
     }
     const w = this.windowFor(watermarkMs);
@@ -169,28 +169,25 @@ export class WindowAggregator {
     w.throughputPerSec = (w.records * 1000) / this.windowMs;
   }
 
-  // Held dead letters of a partition that has had no valid record, in the window of the last one's record
-  // timestamp: for the idle timer and for flush, so that they are published even if no valid record comes.
+  // The held dead letters' window, for the idle timer (and flush): a partition with no valid record
+  // publishes them too.
   releaseHeld(): WindowAggregate[] {
     if (this.held === null) return [];
-    const start = Math.floor(this.held.lastRecordMs / this.windowMs) * this.windowMs;
-    const w = emptyWindow(this.partition, start, this.windowMs);
-    this.release(w);
+    const held = this.held;
+    this.held = null;
+    const w = emptyWindow(this.partition, Math.floor(held.firstRecordMs / this.windowMs) * this.windowMs, this.windowMs);
+    w.records = held.records;
+    w.dlq = held.records;
+    w.dlqByReason = held.dlqByReason;
     w.throughputPerSec = (w.records * 1000) / this.windowMs;
     return [w];
   }
 
-  private release(w: WindowAggregate): void {
-    const held = this.held as HeldDeadLetters;
-    this.held = null;
-    w.records += held.records;
-    w.dlq += held.records;
-    addCounts(w.dlqByReason, held.dlqByReason);
-  }
-
-  // Moves the watermark forward (never back) and returns the windows that closed, oldest first. The
-  // watermark is the processor's: the largest event time of a valid record.
+  // Moves the watermark forward (never back) and returns the windows that closed, oldest first (the held
+  // dead letters' window, whose time is from another clock, ahead of them). The watermark is the
+  // processor's: the largest event time of a valid record, so the first call comes with the first one.
   advance(watermarkMs: number): WindowAggregate[] {
+    if (this.held !== null) return [...this.releaseHeld(), ...this.advance(watermarkMs)];
     if (this.watermarkMs !== null && watermarkMs <= this.watermarkMs) return [];
     this.watermarkMs = watermarkMs;
     const closedBefore = Math.floor((watermarkMs - this.latenessMs) / this.windowMs) * this.windowMs;
@@ -198,8 +195,9 @@ export class WindowAggregator {
     return this.take(closedBefore);
   }
 
-  // Emits every open window (shutdown, partition revoked). Windows may be partial; a later owner that
-  // restores the last snapshot re-sends them complete under the same (partition, windowStartMs).
+  // Emits every open window and the held dead letters (shutdown, partition revoked). Windows may be
+  // partial; a later owner that restores the last snapshot re-sends them complete under the same
+  // (partition, windowStartMs).
   flush(): WindowAggregate[] {
     return [...this.releaseHeld(), ...this.take(Number.POSITIVE_INFINITY)];
   }

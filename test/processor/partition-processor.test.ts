@@ -114,7 +114,7 @@ test('metrics windows close with event time and carry the partition and quality 
   assert.deepEqual(p.flush(), []);
 });
 
-test('dead letters before the first valid record wait for its window: their wall-clock timestamps place no window', () => {
+test('dead letters before the first valid record do not set the watermark: they go out in a window of their own', () => {
   // The producer's records carry wall-clock timestamps, the transactions simulated event times a year
   // earlier. A malformed first record must not set the watermark from its timestamp: every later window
   // would then be "late", lumped into one window that never closes.
@@ -123,18 +123,19 @@ test('dead letters before the first valid record wait for its window: their wall
   assert.deepEqual(p.process(record(0, '{"oops"', { partition: 1, timestampMs: wall })).metrics, []);
   assert.deepEqual(p.process(record(1, '[1]', { partition: 1, timestampMs: wall + 5 })).metrics, []);
   const windows = [0, 1, 2, 3, 4, 5].flatMap((i) => p.process(record(2 + i, full(`D-${i}`, i * 10, 'ACC-1', 'deposit', 1, 1 + i), { partition: 1, timestampMs: wall + 10 + i })).metrics);
-  assert.deepEqual(windows.map((w) => [w.windowStartMs - T0, w.records, w.valid, w.dlq, w.late]), [[0, 3, 1, 2, 0], [10_000, 1, 1, 0, 0], [20_000, 1, 1, 0, 0], [30_000, 1, 1, 0, 0], [40_000, 1, 1, 0, 0]]);
+  // The held window (at the first one's timestamp) goes out with the first valid record; then event time.
+  assert.deepEqual(windows.map((w) => [w.windowStartMs - T0, w.records, w.valid, w.dlq, w.late]), [[wall - T0, 2, 0, 2, 0], [0, 1, 1, 0, 0], [10_000, 1, 1, 0, 0], [20_000, 1, 1, 0, 0], [30_000, 1, 1, 0, 0], [40_000, 1, 1, 0, 0]]);
   assert.deepEqual(windows[0]?.dlqByReason, { bad_json: 1, not_object: 1 });
 
   // A partition with dead letters only: they go out when the windows are flushed (or the partition is
-  // idle), in the window of the last one's timestamp, and they survive a snapshot until then.
+  // idle), in the window of the first one's timestamp, and they survive a snapshot until then.
   const bad = new PartitionProcessor(2, DEFAULT_CONFIG);
   bad.process(record(0, '', { partition: 2, timestampMs: wall }));
   bad.process(record(1, '{"oops"', { partition: 2, timestampMs: wall + 1500 }));
   const restored = new PartitionProcessor(2, DEFAULT_CONFIG);
   restored.restore(JSON.parse(JSON.stringify(bad.snapshot())));
   for (const q of [bad, restored]) {
-    assert.deepEqual(q.flush().map((w) => [w.windowStartMs - wall, w.records, w.dlq, w.dlqByReason]), [[1000, 2, 2, { empty: 1, bad_json: 1 }]]);
+    assert.deepEqual(q.flush().map((w) => [w.windowStartMs - wall, w.records, w.dlq, w.dlqByReason]), [[0, 2, 2, { empty: 1, bad_json: 1 }]]);
     assert.deepEqual(q.flush(), []);
   }
   assert.deepEqual(bad.releaseHeld(), []);
