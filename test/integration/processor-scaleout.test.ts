@@ -2,6 +2,9 @@
 // is mid-stream, so partitions move with their state; afterwards they are split between the two, and the
 // per-partition windows in bank_metrics add up exactly to the input.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Admin } from '@platformatic/kafka';
 import pino from 'pino';
@@ -16,6 +19,9 @@ const MALFORMED = 60;
 const GROUP = 'banking-consumer-group';
 
 let tb: TestBroker;
+// The processors' own logs (debug: checkpoints with their offsets, assignments, restores), shown when the
+// group does not catch up, so that a failure here says which partition stalled and where.
+const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'buzzline-scaleout-'));
 
 before(async () => {
   tb = await startBroker({ groupInitialRebalanceDelayMs: 0 });
@@ -26,6 +32,7 @@ before(async () => {
 
 after(async () => {
   await tb.stop();
+  fs.rmSync(logDir, { recursive: true, force: true });
 });
 
 interface Worker {
@@ -41,7 +48,7 @@ function startWorker(name: string): Worker {
   const done = runProcessor(
     { ...PROCESSOR_DEFAULTS, brokers: [tb.bootstrap], group: GROUP, clientId: name, config: DEFAULT_CONFIG, checkpointIntervalMs: 250, sessionTimeoutMs: 6000, logFile: '/dev/null' },
     controller.signal,
-    { logger: pino({ level: 'silent' }), console: undefined, onAssignment: (p) => assignments.push(p) },
+    { logger: pino({ level: 'debug' }, pino.destination({ dest: path.join(logDir, `${name}.log`), sync: true })), console: undefined, onAssignment: (p) => assignments.push(p) },
   );
   return { name, controller, done, assignments };
 }
@@ -60,7 +67,9 @@ test('two processors split 6 partitions, and bank_metrics adds up to the input e
   await waitFor('processor b to be assigned', () => (b.assignments.at(-1)?.length ?? 0) > 0, 30_000, 50);
   await producing;
   await producer.close();
-  await waitFor('the group to commit the whole input', async () => (await groupLag(tb.bootstrap, GROUP)) === 0n, 60_000);
+  await waitFor('the group to commit the whole input', async () => (await groupLag(tb.bootstrap, GROUP)) === 0n, 60_000).catch((err: unknown) => {
+    throw new Error(`${(err as Error).message}\n${[a, b].map((w) => `${w.name}, its last log lines:\n${logTail(w.name, 20)}`).join('\n')}`);
+  });
 
   const finalA = a.assignments.at(-1) ?? [];
   const finalB = b.assignments.at(-1) ?? [];
@@ -79,3 +88,10 @@ test('two processors split 6 partitions, and bank_metrics adds up to the input e
   assert.deepEqual([...new Set(out.dlq.map((d) => d.key))].sort(), input.filter((m) => m.badReason !== null).map((m) => m.key.toString('utf8')).sort());
   t.diagnostic(`a: [${finalA}] processed ${statsA.processed}; b: [${finalB}] processed ${statsB.processed}, restored ${statsB.restores}, skipped ${statsB.skipped}; ${out.alertIds.length} alerts`);
 });
+
+// The last lines of a processor's log without alerts and dead letters (most of it, and they say nothing
+// about progress).
+function logTail(name: string, lines: number): string {
+  const all = fs.readFileSync(path.join(logDir, `${name}.log`), 'utf8').split('\n');
+  return all.filter((l) => l !== '' && !l.includes('"event":"alert"') && !l.includes('"event":"dlq"')).slice(-lines).join('\n');
+}
