@@ -115,7 +115,8 @@ export class PartitionProcessor {
     } else {
       // A bad record has no trustworthy event time, and its record timestamp may run on a different clock
       // than the transactions' (simulated time): letting it move the watermark could close every window
-      // and evict every account. It is counted in the current window instead (see addDlq).
+      // and evict every account. It counts in the window holding the watermark instead, or, before the
+      // first valid record, in a window of its own (see WindowAggregator.addDlq).
       this.aggregator.addDlq(this.watermarkMs, result.reason, recordMs);
       this.counters.dlq++;
       this.counters.dlqByReason[result.reason] = (this.counters.dlqByReason[result.reason] ?? 0) + 1;

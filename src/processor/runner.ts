@@ -217,7 +217,7 @@ export class StreamRunner {
       // As if event time had gone on for one window plus the allowed lateness: every window holding data
       // closes. This is the one input outside the record stream (see state.ts); the checkpoint right
       // after makes its effect part of the state before any further record is processed. A partition
-      // without a valid record yet can only have dead letters waiting for an event time.
+      // without a valid record yet can only have held dead letters (WindowAggregator.addDlq).
       const windows =
         maxEvent === undefined ? proc.releaseHeld() : proc.closeWindowsUpTo(maxEvent + this.options.config.windowMs + this.options.config.latenessMs);
       if (windows.length > 0) {
