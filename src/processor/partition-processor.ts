@@ -139,16 +139,13 @@ export class PartitionProcessor {
     return { skipped: false, tx, alerts, dlq, metrics };
   }
 
-  // Closes windows up to an event time without a record, e.g. from a timer when the partition is idle
-  // and event time tracks wall time. This is the one input that is not part of the record stream: it only
-  // decides which window a straggler lands in (totals stay exact), and the snapshot captures its effect.
-  closeWindowsUpTo(eventMs: number): WindowAggregate[] {
-    return this.aggregator.advance(eventMs);
-  }
-
-  // Dead letters held because no valid record has come yet, for the idle timer (see WindowAggregator).
-  releaseHeld(): WindowAggregate[] {
-    return this.aggregator.releaseHeld();
+  // For the idle timer: closes every window holding data, as if event time had moved on by one window
+  // plus the allowed lateness (a partition without a valid record yet gives its held dead letters). This
+  // is the one input that is not part of the record stream: it only decides which window a straggler
+  // lands in (totals stay exact), and the snapshot captures its effect.
+  closeIdle(): WindowAggregate[] {
+    if (this.watermarkMs === null) return this.aggregator.releaseHeld();
+    return this.aggregator.advance(this.watermarkMs + this.config.windowMs + this.config.latenessMs);
   }
 
   // Every open window, for shutdown or revocation (see WindowAggregator.flush).

@@ -108,7 +108,6 @@ export class StreamRunner {
   private readonly processors = new Map<number, PartitionProcessor>();
   private readonly checkpointed = new Map<number, bigint>(); // nextOffset of the last stored snapshot
   private readonly lastRecordWallMs = new Map<number, number>();
-  private readonly maxEventMs = new Map<number, number>();
   private readonly idleClosed = new Set<number>();
   private readonly expecting = new Map<number, Seeking>();
   private readonly everOwned = new Set<number>();
@@ -167,13 +166,8 @@ export class StreamRunner {
       return undefined;
     }
     this.counters.processed++;
-    if (res.tx !== null) {
-      this.counters.valid++;
-      const seen = this.maxEventMs.get(p);
-      if (seen === undefined || res.tx.timestampMs > seen) this.maxEventMs.set(p, res.tx.timestampMs);
-    } else {
-      this.counters.dlq++;
-    }
+    if (res.tx !== null) this.counters.valid++;
+    else this.counters.dlq++;
     for (const alert of res.alerts) this.enqueue(alertRecord(alert, this.options.group));
     if (res.dlq !== null) {
       const reason = res.dlq.headers[DLQ_HEADERS.reason] ?? 'unknown';
@@ -213,13 +207,9 @@ export class StreamRunner {
       const last = this.lastRecordWallMs.get(p);
       if (last === undefined || this.idleClosed.has(p) || now - last < this.options.idleCloseMs) continue;
       this.idleClosed.add(p);
-      const maxEvent = this.maxEventMs.get(p);
-      // As if event time had gone on for one window plus the allowed lateness: every window holding data
-      // closes. This is the one input outside the record stream (see state.ts); the checkpoint right
-      // after makes its effect part of the state before any further record is processed. A partition
-      // without a valid record yet can only have held dead letters (WindowAggregator.addDlq).
-      const windows =
-        maxEvent === undefined ? proc.releaseHeld() : proc.closeWindowsUpTo(maxEvent + this.options.config.windowMs + this.options.config.latenessMs);
+      // The checkpoint right after makes the effect of closing (see closeIdle) part of the state before any
+      // further record is processed.
+      const windows = proc.closeIdle();
       if (windows.length > 0) {
         this.enqueueWindows(p, windows);
         closedWindows = true;
@@ -424,7 +414,6 @@ export class StreamRunner {
     this.processors.delete(p);
     this.checkpointed.delete(p);
     this.lastRecordWallMs.delete(p);
-    this.maxEventMs.delete(p);
     this.idleClosed.delete(p);
     this.expecting.delete(p);
   }

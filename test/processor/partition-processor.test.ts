@@ -110,7 +110,7 @@ test('metrics windows close with event time and carry the partition and quality 
   assert.ok(w);
   assert.deepEqual([w.partitions, w.windowStartMs, w.records, w.byType.deposit?.sumCents], [[3], T0, 2, 500]);
   assert.deepEqual([w.quality.labeled, w.quality.positives, w.quality.episodes], [2, 1, 1]);
-  assert.deepEqual(p.closeWindowsUpTo(T0 + 20_000).map((x) => x.windowStartMs), [T0 + 6_000]);
+  assert.deepEqual(p.closeIdle().map((x) => x.windowStartMs), [T0 + 6_000]);
   assert.deepEqual(p.flush(), []);
 });
 
@@ -138,7 +138,7 @@ test('dead letters before the first valid record do not set the watermark: they 
     assert.deepEqual(q.flush().map((w) => [w.windowStartMs - wall, w.records, w.dlq, w.dlqByReason]), [[0, 2, 2, { empty: 1, bad_json: 1 }]]);
     assert.deepEqual(q.flush(), []);
   }
-  assert.deepEqual(bad.releaseHeld(), []);
+  assert.deepEqual(bad.closeIdle(), []);
 });
 
 test('the label header is read whatever the header container', () => {
