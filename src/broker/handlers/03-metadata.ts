@@ -55,9 +55,15 @@ function lookup(broker: BrokerContext, name: string | null, topicId: string, all
   if (!broker.config.autoCreateTopics || !allowAutoCreate) {
     return topicError(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   }
-  const created = broker.topics.create(name, broker.config.defaultPartitions);
-  broker.logger.info({ topic: name, partitions: broker.config.defaultPartitions }, 'auto-created topic');
-  return describeTopic(broker, created);
+  try {
+    const created = broker.topics.create(name, broker.config.defaultPartitions);
+    broker.logger.info({ topic: name, partitions: broker.config.defaultPartitions }, 'auto-created topic');
+    return describeTopic(broker, created);
+  } catch (err) {
+    if (!(err instanceof TopicError)) throw err;
+    broker.logger.warn({ topic: name, code: err.code, err: err.message }, 'auto-creating a topic failed');
+    return topicError(name, ZERO_UUID, err.code);
+  }
 }
 
 function topicError(name: string | null, topicId: string, errorCode: number): TopicMetadata {

@@ -175,6 +175,19 @@ export class MemoryFs implements LogFs {
     if (!this.files.delete(path.normalize(p))) throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
   }
 
+  exists(p: string): boolean {
+    const n = path.normalize(p);
+    return this.files.has(n) || this.dirs.has(n);
+  }
+
+  // Tests set it to run a file system out of inodes; null as for a file system that does not say.
+  inodesFree: number | null = null;
+
+  freeInodes(): number | null {
+    this.check();
+    return this.inodesFree;
+  }
+
   rmrf(dir: string): void {
     this.check();
     const d = path.normalize(dir);
