@@ -11,7 +11,7 @@ import type { BatchHeader, BatchView } from '../../protocol/record-batch.ts';
 import { validateLogConfig } from './log-config.ts';
 import type { LogConfig } from './log-config.ts';
 import { LogError } from './log-error.ts';
-import { FilePool } from './file-pool.ts';
+import { FILES_PER_SEGMENT, FilePool } from './file-pool.ts';
 import { nodeFs } from './log-fs.ts';
 import type { LogFs } from './log-fs.ts';
 import { INDEX_SUFFIX, LOG_SUFFIX, Segment, TIME_INDEX_SUFFIX, segmentFileName } from './segment.ts';
@@ -59,7 +59,7 @@ export interface RetentionResult {
 
 const INT32_MAX = 2 ** 31 - 1;
 // Enough for a standalone log (tests, tools) to keep a few segments open.
-const PRIVATE_POOL_FILES = 4 * 3;
+const PRIVATE_POOL_FILES = 4 * FILES_PER_SEGMENT;
 const SEGMENT_FILE = /^(\d{20})\.(log|index|timeindex)$/;
 
 export class PartitionLog {
