@@ -24,6 +24,8 @@ export interface BrokerConfig {
   groupMaxSessionTimeoutMs: number;
   // Kafka's group.initial.rebalance.delay.ms: how long a group leaving Empty waits for more members.
   groupInitialRebalanceDelayMs: number;
+  // Segment files kept open at most (log/file-pool.ts); null derives it from the open-file limit.
+  maxOpenSegmentFiles: number | null;
 }
 
 export const DEFAULT_BROKER_CONFIG: BrokerConfig = {
@@ -38,6 +40,7 @@ export const DEFAULT_BROKER_CONFIG: BrokerConfig = {
   groupMinSessionTimeoutMs: 6_000,
   groupMaxSessionTimeoutMs: 1_800_000,
   groupInitialRebalanceDelayMs: 3_000,
+  maxOpenSegmentFiles: null,
 };
 
 export interface BrokerContext {

@@ -39,7 +39,7 @@ export class Broker {
     const { logger: givenLogger, ...overrides } = options;
     const config: BrokerConfig = { ...DEFAULT_BROKER_CONFIG, ...overrides };
     const logger = givenLogger ?? createLogger('broker');
-    const topics = TopicStore.open(config.dataDir);
+    const topics = TopicStore.open(config.dataDir, config.maxOpenSegmentFiles === null ? {} : { maxOpenFiles: config.maxOpenSegmentFiles });
     let producers: ProducerStateManager | null = null;
     let coordinator: GroupCoordinator;
     let producerIds: ProducerIdAllocator;

@@ -2,12 +2,21 @@
 // cluster id live in one JSON file in the data directory, replaced atomically (write, fsync, rename) so a
 // crash leaves either the old or the new version. Each partition's log lives in `<topic>-<partition>/`,
 // the layout Kafka uses, so the files are recognisable to anyone who has looked inside a Kafka data dir.
+//
+// Every partition's segment files are opened through one FilePool (log/file-pool.ts), bounded by the
+// process's open-file limit, so the number of partitions is not. What a create still consumes for good is
+// a directory and three files per partition: it is checked against the file system's free inodes before
+// anything is made, and a create that fails part way (any file system error) is rolled back, so it
+// leaves neither directories nor a topic behind and answers an error code.
 
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import { validateTopicConfigs, topicLogConfig } from './topic-config.ts';
+import { FILES_PER_SEGMENT, FilePool, segmentFileBudget } from './log/file-pool.ts';
+import { nodeFs } from './log/log-fs.ts';
+import type { LogFs } from './log/log-fs.ts';
 import { PartitionLog } from './log/partition-log.ts';
 
 const META_FILE = 'buzzline-meta.json';
@@ -34,6 +43,9 @@ export interface Partition {
 export interface Topic {
   readonly name: string;
   readonly id: string;
+  // A broker-owned topic (__consumer_offsets): listed as internal, never written, created or deleted by
+  // clients.
+  readonly internal: boolean;
   readonly configs: Readonly<Record<string, string>>;
   readonly partitions: Partition[];
 }
@@ -43,7 +55,18 @@ interface StoredTopic {
   id: string;
   partitions: number;
   configs: Record<string, string>;
+  internal?: true;
 }
+
+export interface TopicStoreOptions {
+  // File system for the partition logs (tests inject faults); the metadata file always uses node:fs.
+  fs?: LogFs;
+  // Segment files kept open at most; by default derived from the process's open-file limit.
+  maxOpenFiles?: number;
+}
+
+// What a new partition leaves on disk: its directory and its first segment's files.
+const INODES_PER_PARTITION = 1 + FILES_PER_SEGMENT;
 
 interface StoredMeta {
   clusterId: string;
@@ -59,16 +82,20 @@ export function validateTopicName(name: string): void {
 export class TopicStore {
   readonly dataDir: string;
   readonly clusterId: string;
+  readonly files: FilePool;
+  private readonly fs: LogFs;
   private readonly byName = new Map<string, Topic>();
   private readonly byId = new Map<string, Topic>();
 
-  private constructor(dataDir: string, clusterId: string) {
+  private constructor(dataDir: string, clusterId: string, options: TopicStoreOptions) {
     this.dataDir = dataDir;
     this.clusterId = clusterId;
+    this.fs = options.fs ?? nodeFs;
+    this.files = new FilePool(this.fs, options.maxOpenFiles ?? segmentFileBudget());
   }
 
   // Loads (and recovers) every topic in dataDir, creating the directory on first start.
-  static open(dataDir: string): TopicStore {
+  static open(dataDir: string, options: TopicStoreOptions = {}): TopicStore {
     try {
       fs.mkdirSync(dataDir, { recursive: true });
       fs.accessSync(dataDir, fs.constants.W_OK);
@@ -86,9 +113,14 @@ export class TopicStore {
     } else {
       meta = { clusterId: randomClusterId(), topics: [] };
     }
-    const store = new TopicStore(dataDir, meta.clusterId);
-    for (const t of meta.topics) store.load(t);
-    store.persist();
+    const store = new TopicStore(dataDir, meta.clusterId, options);
+    try {
+      for (const t of meta.topics) store.load(t);
+      store.persist();
+    } catch (err) {
+      store.close();
+      throw err;
+    }
     return store;
   }
 
@@ -120,14 +152,53 @@ export class TopicStore {
 
   create(name: string, numPartitions: number, configs: Readonly<Record<string, string | null>> = {}): Topic {
     const valid = this.validateCreate(name, numPartitions, configs);
-    const topic = this.load({ name, id: randomUUID(), partitions: numPartitions, configs: valid });
-    this.persist();
-    return topic;
+    return this.createChecked({ name, id: randomUUID(), partitions: numPartitions, configs: valid });
+  }
+
+  // A broker-owned topic (see Topic.internal), created by the broker itself, never by a client request.
+  createInternal(name: string, numPartitions: number, configs: Readonly<Record<string, string>>): Topic {
+    validateTopicName(name);
+    if (this.byName.has(name)) throw new TopicError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic ${name} already exists`);
+    return this.createChecked({ name, id: randomUUID(), partitions: numPartitions, configs: validateTopicConfigs(configs), internal: true });
+  }
+
+  // Refuses a create the file system has no room for, then makes the partitions and records the topic;
+  // if anything fails on the way, whatever this create made is removed again.
+  private createChecked(stored: StoredTopic): Topic {
+    const needed = stored.partitions * INODES_PER_PARTITION;
+    const free = this.fs.freeInodes(this.dataDir);
+    if (free !== null && needed > free) {
+      throw new TopicError(
+        ErrorCode.POLICY_VIOLATION,
+        `topic ${stored.name} needs ${needed} files and directories for ${stored.partitions} partitions; the data directory's file system has ${free} left`,
+      );
+    }
+    const made: string[] = [];
+    try {
+      const topic = this.load(stored, made);
+      this.persist();
+      return topic;
+    } catch (err) {
+      this.rollback(stored, made);
+      const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      throw new TopicError(ErrorCode.KAFKA_STORAGE_ERROR, `cannot create topic ${stored.name}: ${reason} (nothing of it was kept)`);
+    }
+  }
+
+  private rollback(stored: StoredTopic, made: readonly string[]): void {
+    const topic = this.byName.get(stored.name);
+    if (topic?.id === stored.id) {
+      this.byName.delete(stored.name);
+      this.byId.delete(stored.id);
+      for (const p of topic.partitions) p.log.deleteAll();
+    }
+    for (const dir of made) this.fs.rmrf(dir);
   }
 
   delete(name: string): void {
     const topic = this.byName.get(name);
     if (!topic) throw new TopicError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic ${name}`);
+    if (topic.internal) throw new TopicError(ErrorCode.INVALID_TOPIC_EXCEPTION, `${name} is an internal topic and cannot be deleted`);
     this.byName.delete(name);
     this.byId.delete(topic.id);
     // Metadata first: a crash between the two steps leaves orphan directories, never a topic without logs.
@@ -158,13 +229,22 @@ export class TopicStore {
     this.byId.clear();
   }
 
-  private load(stored: StoredTopic): Topic {
+  // Opens every partition log of a topic. `made`, when given, collects the partition directories that did
+  // not exist before (a create's rollback removes exactly those); on failure the logs opened are closed.
+  private load(stored: StoredTopic, made?: string[]): Topic {
     const config = topicLogConfig(stored.configs);
     const partitions: Partition[] = [];
-    const topic: Topic = { name: stored.name, id: stored.id, configs: stored.configs, partitions };
-    for (let i = 0; i < stored.partitions; i++) {
-      const log = PartitionLog.open(path.join(this.dataDir, `${stored.name}-${i}`), config);
-      partitions.push({ topic, index: i, log, waiters: new Set() });
+    const topic: Topic = { name: stored.name, id: stored.id, internal: stored.internal === true, configs: stored.configs, partitions };
+    try {
+      for (let i = 0; i < stored.partitions; i++) {
+        const dir = path.join(this.dataDir, `${stored.name}-${i}`);
+        if (made !== undefined && !this.fs.exists(dir)) made.push(dir);
+        const log = PartitionLog.open(dir, config, { files: this.files });
+        partitions.push({ topic, index: i, log, waiters: new Set() });
+      }
+    } catch (err) {
+      for (const p of partitions) p.log.close();
+      throw err;
     }
     this.byName.set(topic.name, topic);
     this.byId.set(topic.id, topic);
@@ -174,7 +254,13 @@ export class TopicStore {
   private persist(): void {
     const meta: StoredMeta = {
       clusterId: this.clusterId,
-      topics: this.list().map((t) => ({ name: t.name, id: t.id, partitions: t.partitions.length, configs: { ...t.configs } })),
+      topics: this.list().map((t) => ({
+        name: t.name,
+        id: t.id,
+        partitions: t.partitions.length,
+        configs: { ...t.configs },
+        ...(t.internal ? { internal: true as const } : {}),
+      })),
     };
     const file = path.join(this.dataDir, META_FILE);
     const tmp = `${file}.tmp`;

@@ -74,10 +74,12 @@ export interface BrokerProcess {
 }
 
 // `buzzline broker` as a child process on a free port; resolves once it logs that it is listening.
-export function spawnBroker(dataDir: string, extraArgs: string[] = []): Promise<BrokerProcess> {
-  const child = track(spawn(process.execPath, [BUZZLINE, 'broker', '--port', '0', '--data-dir', dataDir, '--log-level', 'info', ...extraArgs], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  }));
+// openFileLimit runs it under `ulimit -n` (bash execs node, so the child's pid is the broker's).
+export function spawnBroker(dataDir: string, extraArgs: string[] = [], opts: { openFileLimit?: number } = {}): Promise<BrokerProcess> {
+  const args = [BUZZLINE, 'broker', '--port', '0', '--data-dir', dataDir, '--log-level', 'info', ...extraArgs];
+  const child = track(opts.openFileLimit === undefined
+    ? spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn('bash', ['-c', `ulimit -n ${opts.openFileLimit} && exec "$0" "$@"`, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
     let buffered = '';

@@ -1,6 +1,8 @@
 // The group coordinator of this single-node broker: every group lives here (FindCoordinator always names
 // this broker). It owns the groups' state machines (group.ts), committed offsets and group metadata
 // (offset-store.ts, which survives restarts), and answers the group APIs with Kafka's error semantics.
+// Every change to that state is also written to the internal __consumer_offsets topic in Kafka's format
+// (consumer-offsets-topic.ts), for tools that read committed offsets from there.
 // Handlers translate wire versions; everything here is version-independent.
 //
 // Housekeeping, every OFFSETS_RETENTION_CHECK_MS (Kafka's offsets.retention.check.interval.ms): offsets
@@ -14,7 +16,8 @@
 import type { Logger } from 'pino';
 import { CONSUMER_PROTOCOL_TYPE, decodeAssignment, decodeSubscription } from '../../protocol/consumer-protocol.ts';
 import { ErrorCode } from '../../protocol/error-codes.ts';
-import type { TopicStore } from '../topic-store.ts';
+import type { Topic, TopicStore } from '../topic-store.ts';
+import { ConsumerOffsetsTopic } from './consumer-offsets-topic.ts';
 import { Group } from './group.ts';
 import type { GroupState, GroupSummary, GroupTiming, JoinParams, JoinResult, MemberIdentity, SyncParams, SyncResult } from './group.ts';
 import { OffsetStore } from './offset-store.ts';
@@ -134,6 +137,7 @@ export class GroupCoordinator {
   // When each Empty group became empty, for offset expiry.
   private readonly emptySince = new Map<string, number>();
   private readonly store: OffsetStore;
+  private readonly offsetsTopic: ConsumerOffsetsTopic;
   private readonly topics: TopicStore;
   private readonly logger: Logger;
   private readonly config: CoordinatorConfig;
@@ -145,6 +149,8 @@ export class GroupCoordinator {
     this.store = store;
     this.topics = options.topics;
     this.logger = options.logger;
+    this.offsetsTopic = new ConsumerOffsetsTopic(options.topics, store, options.logger);
+    store.mirrorTo(this.offsetsTopic);
     this.config = options.config;
     this.timing = { initialRebalanceDelayMs: options.config.initialRebalanceDelayMs, newMemberJoinTimeoutMs: NEW_MEMBER_JOIN_TIMEOUT_MS };
     this.cleanupTimer = setInterval(() => this.cleanup(Date.now()), OFFSETS_RETENTION_CHECK_MS);
@@ -161,8 +167,21 @@ export class GroupCoordinator {
       c.groups.set(groupId, group);
       if (group.state === 'Empty') c.emptySince.set(groupId, now);
     }
-    if (c.groups.size > 0) options.logger.info({ groups: c.groups.size }, 'loaded consumer groups');
+    if (c.groups.size > 0) {
+      options.logger.info({ groups: c.groups.size }, 'loaded consumer groups');
+      // State from before the topic existed (an older data directory) is written to it now.
+      try {
+        c.offsetsTopic.ensure();
+      } catch (err) {
+        options.logger.error({ err }, 'cannot create the consumer offsets topic');
+      }
+    }
     return c;
+  }
+
+  // The internal __consumer_offsets topic, created if it does not exist yet (Metadata asked for it).
+  consumerOffsetsTopic(): Topic {
+    return this.offsetsTopic.ensure();
   }
 
   private hooks() {

@@ -10,6 +10,9 @@
 // and on compaction only: losing the last commits in a power failure means re-consuming a little, which
 // Kafka's at-least-once contract allows.
 //
+// Each change, once written, is also handed to a GroupStateMirror if one is attached: the broker's
+// __consumer_offsets topic (consumer-offsets-topic.ts) is kept that way.
+//
 // When the file holds far more records than live entries it is compacted: the current state is written to
 // a temporary file, fsynced and renamed over the log, so a crash leaves either the old or the new file.
 
@@ -31,9 +34,20 @@ export interface CommittedOffset {
   commitTimestamp: number;
 }
 
-export interface OffsetEntry extends CommittedOffset {
+export interface StoredPartition {
   topic: string;
   partition: number;
+}
+
+export interface OffsetEntry extends CommittedOffset, StoredPartition {}
+
+// Told of every change after it is durable in the store.
+export interface GroupStateMirror {
+  offsetsCommitted(groupId: string, entries: readonly OffsetEntry[]): void;
+  offsetsDeleted(groupId: string, partitions: readonly StoredPartition[]): void;
+  groupStored(snapshot: GroupSnapshot): void;
+  // With the partitions whose offsets went with the group.
+  groupDeleted(groupId: string, partitions: readonly StoredPartition[]): void;
 }
 
 type OffsetTuple = [topic: string, partition: number, offset: number, leaderEpoch: number, metadata: string, commitTimestamp: number];
@@ -72,6 +86,7 @@ export class OffsetStore {
   private readonly offsets = new Map<string, Map<string, Map<number, CommittedOffset>>>();
   private readonly groups = new Map<string, GroupSnapshot>();
   private recordsWritten = 0;
+  private mirror: GroupStateMirror | null = null;
   private dirty = false;
   private closed = false;
 
@@ -162,6 +177,10 @@ export class OffsetStore {
     }
   }
 
+  mirrorTo(mirror: GroupStateMirror): void {
+    this.mirror = mirror;
+  }
+
   // Every group with stored metadata or offsets.
   groupIds(): string[] {
     return [...new Set([...this.groups.keys(), ...this.offsets.keys()])];
@@ -198,12 +217,14 @@ export class OffsetStore {
       group: groupId,
       offsets: entries.map((e) => [e.topic, e.partition, e.offset, e.leaderEpoch, e.metadata, e.commitTimestamp]),
     }, entries.length);
+    this.mirror?.offsetsCommitted(groupId, entries);
   }
 
   deleteOffsets(groupId: string, partitions: readonly { topic: string; partition: number }[]): void {
     const present = partitions.filter((p) => this.get(groupId, p.topic, p.partition) !== undefined);
     if (present.length === 0) return;
     this.write({ type: 'delete-offsets', group: groupId, partitions: present.map((p) => [p.topic, p.partition]) }, present.length);
+    this.mirror?.offsetsDeleted(groupId, present);
   }
 
   // Drops a deleted topic's offsets from every group, as Kafka does when a topic goes away.
@@ -216,12 +237,15 @@ export class OffsetStore {
 
   storeGroup(s: GroupSnapshot): void {
     this.write(groupRecord(s), 1);
+    this.mirror?.groupStored(s);
   }
 
   // Removes the group's metadata and offsets.
   deleteGroup(groupId: string): void {
     if (!this.groups.has(groupId) && !this.offsets.has(groupId)) return;
+    const partitions = this.list(groupId).map(({ topic, partition }) => ({ topic, partition }));
     this.write({ type: 'delete-group', group: groupId }, 1);
+    this.mirror?.groupDeleted(groupId, partitions);
   }
 
   private write(record: StoredRecord, entries: number): void {

@@ -8,6 +8,8 @@
 //   (coordinator/producer-state.ts). A retried batch already in the log is acknowledged with the offset it
 //   got the first time and not appended again; a gap in the sequence is OUT_OF_ORDER_SEQUENCE_NUMBER, an
 //   older epoch INVALID_PRODUCER_EPOCH. Transactional batches are refused (INVALID_TXN_STATE).
+// - Internal topics (__consumer_offsets) are written by the broker only: INVALID_TOPIC_EXCEPTION, as
+//   Kafka answers "Cannot append to internal topic".
 
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import { Produce } from '../../protocol/messages/00-produce.ts';
@@ -40,6 +42,7 @@ export const produceHandler = defineHandler({
 function append(broker: BrokerContext, topic: string, index: number, records: Buffer | null, clientId: string | null): PartitionResponse {
   const partition = broker.topics.partition(topic, index);
   if (!partition) return failed(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic-partition ${topic}-${index}`);
+  if (partition.topic.internal) return rejected(broker, topic, index, clientId, ErrorCode.INVALID_TOPIC_EXCEPTION, `cannot append to internal topic ${topic}`);
   if (records === null || records.length === 0) return failed(index, ErrorCode.CORRUPT_MESSAGE, 'no records');
   const split = splitBatches(records);
   if (!split.ok) return rejected(broker, topic, index, clientId, split.errorCode, split.message);

@@ -3,6 +3,9 @@
 // - Topics requested by name that do not exist are created with the default partition count when the
 //   broker allows auto-creation and the client does too (v4+ allowAutoTopicCreation; implicit before).
 // - v10+ may name topics by id; an unknown id answers UNKNOWN_TOPIC_ID.
+// - __consumer_offsets is listed with isInternal true once it exists; asked for by name it is created as
+//   the broker's internal topic (50 partitions, coordinator/consumer-offsets-topic.ts), never as an
+//   ordinary auto-created one.
 // kafka-python probes with v0 before it knows anything else, so v0 must stay correct.
 
 import { ErrorCode } from '../../protocol/error-codes.ts';
@@ -10,6 +13,7 @@ import { Metadata } from '../../protocol/messages/03-metadata.ts';
 import type { Infer } from '../../protocol/schema.ts';
 import { ZERO_UUID } from '../../protocol/schema.ts';
 import type { BrokerContext } from '../context.ts';
+import { CONSUMER_OFFSETS_TOPIC } from '../coordinator/consumer-offsets-topic.ts';
 import { defineHandler } from '../registry.ts';
 import type { Topic } from '../topic-store.ts';
 import { TopicError, validateTopicName } from '../topic-store.ts';
@@ -47,6 +51,7 @@ function lookup(broker: BrokerContext, name: string | null, topicId: string, all
   const existing = broker.topics.get(name);
   if (existing) return describeTopic(broker, existing);
   try {
+    if (name === CONSUMER_OFFSETS_TOPIC) return describeTopic(broker, broker.coordinator.consumerOffsetsTopic());
     validateTopicName(name);
   } catch (err) {
     if (err instanceof TopicError) return topicError(name, ZERO_UUID, err.code);
@@ -55,9 +60,15 @@ function lookup(broker: BrokerContext, name: string | null, topicId: string, all
   if (!broker.config.autoCreateTopics || !allowAutoCreate) {
     return topicError(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   }
-  const created = broker.topics.create(name, broker.config.defaultPartitions);
-  broker.logger.info({ topic: name, partitions: broker.config.defaultPartitions }, 'auto-created topic');
-  return describeTopic(broker, created);
+  try {
+    const created = broker.topics.create(name, broker.config.defaultPartitions);
+    broker.logger.info({ topic: name, partitions: broker.config.defaultPartitions }, 'auto-created topic');
+    return describeTopic(broker, created);
+  } catch (err) {
+    if (!(err instanceof TopicError)) throw err;
+    broker.logger.warn({ topic: name, code: err.code, err: err.message }, 'auto-creating a topic failed');
+    return topicError(name, ZERO_UUID, err.code);
+  }
 }
 
 function topicError(name: string | null, topicId: string, errorCode: number): TopicMetadata {
@@ -70,7 +81,7 @@ function describeTopic(broker: BrokerContext, t: Topic): TopicMetadata {
     errorCode: ErrorCode.NONE,
     name: t.name,
     topicId: t.id,
-    isInternal: false,
+    isInternal: t.internal,
     partitions: t.partitions.map((p) => ({
       errorCode: ErrorCode.NONE,
       partitionIndex: p.index,

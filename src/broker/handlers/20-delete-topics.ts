@@ -1,7 +1,7 @@
 // DeleteTopics (key 20), versions 1-6. v1-5 name topics; v6 names them by name or by id. The topic's
 // partition directories are removed and waiting fetches return UNKNOWN_TOPIC_OR_PARTITION. Committed
 // offsets and idempotent-producer state for the topic go with it, so a new topic of the same name starts
-// clean.
+// clean. Internal topics (__consumer_offsets) cannot be deleted: INVALID_TOPIC_EXCEPTION.
 
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import { DeleteTopics } from '../../protocol/messages/20-delete-topics.ts';

@@ -25,6 +25,10 @@ export interface LogFs {
   unlink(path: string): void;
   // Removes dir and everything in it; no error if it does not exist.
   rmrf(dir: string): void;
+  // Whether anything (file or directory) is at path.
+  exists(path: string): boolean;
+  // Inodes still free on the file system holding dir; null when it does not say (some report 0 of 0).
+  freeInodes(dir: string): number | null;
 }
 
 export const nodeFs: LogFs = {
@@ -61,6 +65,13 @@ export const nodeFs: LogFs = {
   },
   rmrf(dir) {
     fs.rmSync(dir, { recursive: true, force: true });
+  },
+  exists(path) {
+    return fs.existsSync(path);
+  },
+  freeInodes(dir) {
+    const s = fs.statfsSync(dir);
+    return s.files > 0 ? s.ffree : null;
   },
 };
 

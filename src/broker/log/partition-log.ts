@@ -11,12 +11,16 @@ import type { BatchHeader, BatchView } from '../../protocol/record-batch.ts';
 import { validateLogConfig } from './log-config.ts';
 import type { LogConfig } from './log-config.ts';
 import { LogError } from './log-error.ts';
+import { FILES_PER_SEGMENT, FilePool } from './file-pool.ts';
 import { nodeFs } from './log-fs.ts';
 import type { LogFs } from './log-fs.ts';
 import { INDEX_SUFFIX, LOG_SUFFIX, Segment, TIME_INDEX_SUFFIX, segmentFileName } from './segment.ts';
 import type { TimestampMatch } from './segment.ts';
 
 export interface OpenOptions {
+  // The broker's shared descriptor pool; a log opened without one gets a small pool of its own.
+  files?: FilePool;
+  // The file system for a log without a pool (a given pool brings its own).
   fs?: LogFs;
   // Clock for segment creation times; tests pin it.
   now?: number;
@@ -54,20 +58,24 @@ export interface RetentionResult {
 }
 
 const INT32_MAX = 2 ** 31 - 1;
+// Enough for a standalone log (tests, tools) to keep a few segments open.
+const PRIVATE_POOL_FILES = 4 * FILES_PER_SEGMENT;
 const SEGMENT_FILE = /^(\d{20})\.(log|index|timeindex)$/;
 
 export class PartitionLog {
   readonly dir: string;
   private readonly fs: LogFs;
+  private readonly files: FilePool;
   private cfg: LogConfig;
   // Ordered by baseOffset; never empty; the last one is active.
   private segments: Segment[];
   private totalBytes: number;
   private closed = false;
 
-  private constructor(dir: string, lfs: LogFs, config: LogConfig, segments: Segment[]) {
+  private constructor(dir: string, files: FilePool, config: LogConfig, segments: Segment[]) {
     this.dir = dir;
-    this.fs = lfs;
+    this.files = files;
+    this.fs = files.fs;
     this.cfg = config;
     this.segments = segments;
     this.totalBytes = segments.reduce((n, s) => n + s.size, 0);
@@ -76,7 +84,8 @@ export class PartitionLog {
   // Opens (creating if needed) the log in dir and recovers it: see Segment.load for what is checked.
   static open(dir: string, config: LogConfig, options: OpenOptions = {}): PartitionLog {
     validateLogConfig(config);
-    const lfs = options.fs ?? nodeFs;
+    const files = options.files ?? new FilePool(options.fs ?? nodeFs, PRIVATE_POOL_FILES);
+    const lfs = files.fs;
     const now = options.now ?? Date.now();
     lfs.mkdirp(dir);
     const names = lfs.readdir(dir);
@@ -102,7 +111,7 @@ export class PartitionLog {
         const isLast = i === bases.length - 1;
         const base = bases[i] as number;
         segments.push(
-          Segment.load(lfs, dir, base, {
+          Segment.load(files, dir, base, {
             recover: isLast,
             nextOffset: isLast ? null : (bases[i + 1] as number),
             indexFilesExist: present.has(segmentFileName(base, INDEX_SUFFIX)) && present.has(segmentFileName(base, TIME_INDEX_SUFFIX)),
@@ -111,12 +120,12 @@ export class PartitionLog {
           }),
         );
       }
-      if (segments.length === 0) segments.push(Segment.create(lfs, dir, 0, now));
+      if (segments.length === 0) segments.push(Segment.create(files, dir, 0, now));
     } catch (err) {
       for (const s of segments) s.close();
       throw err;
     }
-    return new PartitionLog(dir, lfs, { ...config }, segments);
+    return new PartitionLog(dir, files, { ...config }, segments);
   }
 
   get config(): Readonly<LogConfig> {
@@ -234,7 +243,7 @@ export class PartitionLog {
     // Seal before the new file exists: as long as `old` is the last segment, a crash leaves it to full
     // recovery; once the new segment exists, `old` already has its final time index entry.
     old.seal();
-    const seg = Segment.create(this.fs, this.dir, this.logEndOffset, now);
+    const seg = Segment.create(this.files, this.dir, this.logEndOffset, now);
     this.segments.push(seg);
     return seg;
   }

@@ -3,6 +3,8 @@
 // time-index.ts). The base offset is zero-padded to 20 digits so that names sort like offsets, as in
 // Kafka. The indexes live in memory and new entries are appended to their files after each log write;
 // only the active segment is ever written, and on startup its indexes are always rebuilt from the log.
+// The files are opened on demand through the broker's FilePool (file-pool.ts): a segment holds no
+// descriptor of its own, so an idle partition costs none.
 
 import path from 'node:path';
 import { ErrorCode } from '../../protocol/error-codes.ts';
@@ -23,6 +25,7 @@ import {
 } from '../../protocol/record-batch.ts';
 import type { BatchView } from '../../protocol/record-batch.ts';
 import { LogError } from './log-error.ts';
+import type { FilePool, PooledFile } from './file-pool.ts';
 import { readFully, writeFully } from './log-fs.ts';
 import type { LogFs } from './log-fs.ts';
 import { OFFSET_INDEX_ENTRY_SIZE, OffsetIndex } from './offset-index.ts';
@@ -66,9 +69,9 @@ export class Segment {
   readonly indexPath: string;
   readonly timeIndexPath: string;
   private readonly fs: LogFs;
-  private readonly logFd: number;
-  private readonly indexFd: number;
-  private readonly timeIndexFd: number;
+  private readonly logFile: PooledFile;
+  private readonly indexFile: PooledFile;
+  private readonly timeIndexFile: PooledFile;
   private readonly createdMs: number;
 
   size = 0;
@@ -85,29 +88,33 @@ export class Segment {
   private timeIndexEntriesOnDisk = 0;
   private dirty = false;
 
-  private constructor(lfs: LogFs, dir: string, baseOffset: number, now: number) {
-    this.fs = lfs;
+  private constructor(files: FilePool, dir: string, baseOffset: number, now: number) {
+    this.fs = files.fs;
     this.baseOffset = baseOffset;
     this.nextOffset = baseOffset;
     this.createdMs = now;
     this.logPath = path.join(dir, segmentFileName(baseOffset, LOG_SUFFIX));
     this.indexPath = path.join(dir, segmentFileName(baseOffset, INDEX_SUFFIX));
     this.timeIndexPath = path.join(dir, segmentFileName(baseOffset, TIME_INDEX_SUFFIX));
-    const fds: number[] = [];
-    try {
-      for (const p of [this.logPath, this.indexPath, this.timeIndexPath]) fds.push(lfs.open(p));
-    } catch (err) {
-      for (const fd of fds) lfs.close(fd);
-      throw err;
-    }
-    [this.logFd, this.indexFd, this.timeIndexFd] = fds as [number, number, number];
+    this.logFile = files.file(this.logPath);
+    this.indexFile = files.file(this.indexPath);
+    this.timeIndexFile = files.file(this.timeIndexPath);
   }
 
-  // A new, empty active segment.
-  static create(lfs: LogFs, dir: string, baseOffset: number, now: number): Segment {
-    const seg = new Segment(lfs, dir, baseOffset, now);
-    for (const fd of [seg.logFd, seg.indexFd, seg.timeIndexFd]) lfs.truncate(fd, 0);
+  // A new, empty active segment. Its three files exist (empty) when this returns.
+  static create(files: FilePool, dir: string, baseOffset: number, now: number): Segment {
+    const seg = new Segment(files, dir, baseOffset, now);
+    try {
+      for (const f of seg.files()) files.fs.truncate(f.fd(), 0);
+    } catch (err) {
+      seg.close();
+      throw err;
+    }
     return seg;
+  }
+
+  private files(): PooledFile[] {
+    return [this.logFile, this.indexFile, this.timeIndexFile];
   }
 
   // Opens an existing segment. The active segment (recover) is always scanned: every batch is checked
@@ -116,14 +123,14 @@ export class Segment {
   // a small segment, so a missing one must be told apart before opening creates it) and are sane for
   // nextOffset, the next segment's base offset; otherwise it is rebuilt the same way.
   static load(
-    lfs: LogFs,
+    files: FilePool,
     dir: string,
     baseOffset: number,
     opts: { recover: boolean; nextOffset: number | null; indexFilesExist: boolean; now: number; indexIntervalBytes: number },
   ): Segment {
-    const seg = new Segment(lfs, dir, baseOffset, opts.now);
+    const seg = new Segment(files, dir, baseOffset, opts.now);
     try {
-      seg.size = lfs.fstat(seg.logFd).size;
+      seg.size = files.fs.fstat(seg.logFile.fd()).size;
       if (!opts.recover && opts.indexFilesExist && opts.nextOffset !== null && seg.loadIndexes(opts.nextOffset)) return seg;
       seg.rebuild(opts.indexIntervalBytes);
       if (!opts.recover) seg.seal();
@@ -136,8 +143,8 @@ export class Segment {
 
   private loadIndexes(nextOffset: number): boolean {
     const offsetLimit = nextOffset - this.baseOffset;
-    const indexBytes = this.readWhole(this.indexFd);
-    const timeBytes = this.readWhole(this.timeIndexFd);
+    const indexBytes = this.readWhole(this.indexFile);
+    const timeBytes = this.readWhole(this.timeIndexFile);
     const offsetIndex = OffsetIndex.decode(indexBytes, offsetLimit, this.size);
     const timeIndex = TimeIndex.decode(timeBytes, offsetLimit);
     if (offsetIndex === null || timeIndex === null || (this.size > 0 && offsetLimit <= 0)) return false;
@@ -152,10 +159,10 @@ export class Segment {
     return true;
   }
 
-  private readWhole(fd: number): Buffer {
-    const size = this.fs.fstat(fd).size;
+  private readWhole(file: PooledFile): Buffer {
+    const size = this.fs.fstat(file.fd()).size;
     const buf = Buffer.allocUnsafe(size);
-    const n = readFully(this.fs, fd, buf, 0);
+    const n = readFully(this.fs, file.fd(), buf, 0);
     return buf.subarray(0, n);
   }
 
@@ -176,7 +183,7 @@ export class Segment {
     let pos = 0;
     while (pos < fileSize) {
       if (pos + LOG_OVERHEAD > chunkStart + chunkLength) {
-        chunkLength = readFully(this.fs, this.logFd, chunk, pos, Math.min(chunk.length, fileSize - pos));
+        chunkLength = readFully(this.fs, this.logFile.fd(), chunk, pos, Math.min(chunk.length, fileSize - pos));
         chunkStart = pos;
       }
       if (pos + LOG_OVERHEAD > chunkStart + chunkLength) break;
@@ -186,7 +193,7 @@ export class Segment {
       if (total < BATCH_HEADER_SIZE || pos + total > fileSize) break;
       if (pos + total > chunkStart + chunkLength) {
         if (total > chunk.length) chunk = Buffer.allocUnsafe(total);
-        chunkLength = readFully(this.fs, this.logFd, chunk, pos, Math.min(chunk.length, fileSize - pos));
+        chunkLength = readFully(this.fs, this.logFile.fd(), chunk, pos, Math.min(chunk.length, fileSize - pos));
         chunkStart = pos;
         if (total > chunkLength) break;
       }
@@ -196,9 +203,9 @@ export class Segment {
       this.track(pos, total, h.baseOffset, h.baseOffset + h.lastOffsetDelta, h.maxTimestamp, indexIntervalBytes);
       pos += total;
     }
-    if (pos < fileSize) this.fs.truncate(this.logFd, pos);
-    this.fs.truncate(this.indexFd, 0);
-    this.fs.truncate(this.timeIndexFd, 0);
+    if (pos < fileSize) this.fs.truncate(this.logFile.fd(), pos);
+    this.fs.truncate(this.indexFile.fd(), 0);
+    this.fs.truncate(this.timeIndexFile.fd(), 0);
     this.indexEntriesOnDisk = 0;
     this.timeIndexEntriesOnDisk = 0;
     this.writeIndexEntries();
@@ -226,11 +233,11 @@ export class Segment {
 
   private writeIndexEntries(): void {
     if (this.offsetIndex.entries > this.indexEntriesOnDisk) {
-      writeFully(this.fs, this.indexFd, this.offsetIndex.encode(this.indexEntriesOnDisk), this.indexEntriesOnDisk * OFFSET_INDEX_ENTRY_SIZE);
+      writeFully(this.fs, this.indexFile.fd(), this.offsetIndex.encode(this.indexEntriesOnDisk), this.indexEntriesOnDisk * OFFSET_INDEX_ENTRY_SIZE);
       this.indexEntriesOnDisk = this.offsetIndex.entries;
     }
     if (this.timeIndex.entries > this.timeIndexEntriesOnDisk) {
-      writeFully(this.fs, this.timeIndexFd, this.timeIndex.encode(this.timeIndexEntriesOnDisk), this.timeIndexEntriesOnDisk * TIME_INDEX_ENTRY_SIZE);
+      writeFully(this.fs, this.timeIndexFile.fd(), this.timeIndex.encode(this.timeIndexEntriesOnDisk), this.timeIndexEntriesOnDisk * TIME_INDEX_ENTRY_SIZE);
       this.timeIndexEntriesOnDisk = this.timeIndex.entries;
     }
   }
@@ -240,10 +247,10 @@ export class Segment {
   append(records: Buffer, batches: readonly BatchView[], indexIntervalBytes: number): void {
     const start = this.size;
     try {
-      writeFully(this.fs, this.logFd, records, start);
+      writeFully(this.fs, this.logFile.fd(), records, start);
     } catch (err) {
       try {
-        this.fs.truncate(this.logFd, start);
+        this.fs.truncate(this.logFile.fd(), start);
       } catch {
         // The write error below is the one to report; recovery on reopen cuts the torn tail anyway.
       }
@@ -291,7 +298,7 @@ export class Segment {
     let pos = from;
     while (pos < this.size) {
       if (pos < windowStart || pos + BATCH_HEADER_SIZE > windowStart + windowLength) {
-        windowLength = readFully(this.fs, this.logFd, HEADER_WINDOW, pos, Math.min(HEADER_WINDOW.length, this.size - pos));
+        windowLength = readFully(this.fs, this.logFile.fd(), HEADER_WINDOW, pos, Math.min(HEADER_WINDOW.length, this.size - pos));
         windowStart = pos;
         if (windowLength < BATCH_HEADER_SIZE) throw storageError(`${this.logPath} ends inside a batch header at ${pos}`);
       }
@@ -317,7 +324,7 @@ export class Segment {
   read(first: BatchLocation, maxBytes: number, alloc: (size: number) => Buffer = Buffer.allocUnsafe): Buffer {
     const length = first.size >= maxBytes ? first.size : Math.min(maxBytes, this.size - first.position);
     const buf = alloc(length);
-    if (readFully(this.fs, this.logFd, buf, first.position) !== length) {
+    if (readFully(this.fs, this.logFile.fd(), buf, first.position) !== length) {
       throw storageError(`short read of ${length} bytes at ${first.position} in ${this.logPath}`);
     }
     let end = first.size;
@@ -352,19 +359,27 @@ export class Segment {
 
   // The newest timestamp for retention.ms; the file's mtime when no batch carried a timestamp (as Kafka).
   largestTimestamp(): number {
-    return this.maxTimestamp >= 0 ? this.maxTimestamp : this.fs.fstat(this.logFd).mtimeMs;
+    return this.maxTimestamp >= 0 ? this.maxTimestamp : this.fs.fstat(this.logFile.fd()).mtimeMs;
   }
 
+  // A file the pool closed in the meantime is reopened for the fsync: on Linux, fsync through any
+  // descriptor writes back every dirty page of the file.
   flush(): void {
     if (!this.dirty) return;
-    this.fs.fsync(this.logFd);
-    this.fs.fsync(this.indexFd);
-    this.fs.fsync(this.timeIndexFd);
+    for (const f of this.files()) this.fs.fsync(f.fd());
     this.dirty = false;
   }
 
   close(): void {
-    for (const fd of [this.logFd, this.indexFd, this.timeIndexFd]) this.fs.close(fd);
+    let failure: unknown = null;
+    for (const f of this.files()) {
+      try {
+        f.close();
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+    if (failure !== null) throw failure;
   }
 
   delete(): void {

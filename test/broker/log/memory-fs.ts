@@ -175,6 +175,17 @@ export class MemoryFs implements LogFs {
     if (!this.files.delete(path.normalize(p))) throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
   }
 
+  exists(p: string): boolean {
+    const n = path.normalize(p);
+    return this.files.has(n) || this.dirs.has(n);
+  }
+
+  // Like a file system without an inode limit; the TopicStore tests inject their own answer.
+  freeInodes(): number | null {
+    this.check();
+    return null;
+  }
+
   rmrf(dir: string): void {
     this.check();
     const d = path.normalize(dir);
