@@ -11,8 +11,9 @@
 // '', [], a map without entries, a table or object whose parts are all empty) and is put back, empty, by
 // the parser; `null` counts as absent for a field with a default, as `??` would have it.
 //
-// Writers are built once per declaration, as closures over precomputed bytes (each field's `{"name":` and
-// `,"name":`), so writing walks the declaration without looking anything up by name.
+// Parsers and writers are built once per declaration: closures for the simple schemas, generated code for
+// objects (see parseFields), and the writers copy precomputed bytes (each field's `{"name":` and
+// `,"name":`) rather than encode names each time.
 import { encode, JsonWriter } from './json-writer.ts';
 
 // What a parser returns for a value that does not match (null is a JSON value a format may allow).
@@ -371,53 +372,59 @@ export function object<F extends Fields>(fields: F): Schema<ObjectOf<F>> {
       derive: spec.derive as CompiledField['derive'],
     };
   });
-  const stored = compiled.filter((f) => f.derive === null);
-  const computed = compiled.filter((f) => f.derive !== null);
-  const n = compiled.length;
+  if (compiled.some((f) => f.name === '__proto__')) throw new TypeError('a field cannot be named __proto__');
   return {
     kinds: ['object'],
-    parse: (v) => {
-      if (!isObject(v)) return INVALID;
-      const out: Record<string, unknown> = {};
-      for (let i = 0; i < n; i++) {
-        const f = compiled[i] as CompiledField;
-        if (f.derive !== null) {
-          out[f.name] = undefined; // keeps declaration order; computed below
-          continue;
-        }
-        const raw = v[f.name];
-        if (raw === undefined || (raw === null && !f.acceptsNull)) {
-          if (f.required) return INVALID;
-          out[f.name] = f.make();
-          continue;
-        }
-        let p = f.schema.parse(raw);
-        if (p === INVALID) {
-          if (!f.lenient) return INVALID;
-          p = f.make();
-        }
-        out[f.name] = p;
-      }
-      for (const f of computed) out[f.name] = (f.derive as (o: Record<string, unknown>) => unknown)(out);
-      return out as T;
-    },
+    parse: parseFields(compiled) as (v: unknown) => Parsed<T>,
     write: writeFields(compiled),
-    empty: () => {
-      const out: Record<string, unknown> = {};
-      for (const f of compiled) out[f.name] = f.derive === null ? f.make() : undefined;
-      for (const f of computed) out[f.name] = (f.derive as (o: Record<string, unknown>) => unknown)(out);
-      return out as T;
-    },
-    isEmpty: everyEmpty(stored),
+    empty: emptyFields(compiled) as () => T,
+    isEmpty: everyEmpty(compiled.filter((f) => f.derive === null)),
   };
 }
 
-// Writers and emptiness tests of objects and tables are generated code, one function per declaration,
-// made once: a closure that reads `o[name]` for every field of every declaration makes that read
-// megamorphic in V8, and the bank_metrics window writer took 1.7 times as long as the same code written
-// out by hand (bench/record-formats.ts). The generated code reads each field by its literal name and calls
-// each field's own schema, so every site sees one shape and one callee. Only the declaration's field names
-// reach the code, each as a JSON string literal, so nothing from a record ever does.
+// The parsers, writers and emptiness tests of objects (and the writers of tables) are generated code,
+// one function per declaration, made once: a closure that reads `o[name]` for every field of every
+// declaration makes that read megamorphic in V8, and the bank_metrics window writer took 1.7 times as long
+// as the same code written out by hand (bench/record-formats.ts). The generated code reads each field by
+// its literal name, builds objects as literals (one shape each) and calls each field's own schema, so
+// every site sees one shape and one callee. Only the declaration's field names reach the code, each as a
+// JSON string literal, so nothing from a record ever does.
+function parseFields(fields: readonly CompiledField[]): (v: unknown) => unknown {
+  const constants: Record<string, unknown> = { INVALID };
+  const body = ['if (typeof v !== "object" || v === null || Array.isArray(v)) return INVALID;', 'let raw;'];
+  fields.forEach((f, i) => {
+    if (f.derive !== null) return;
+    constants[`s${i}`] = f.schema;
+    constants[`m${i}`] = f.make;
+    const name = JSON.stringify(f.name);
+    const absent = f.acceptsNull ? 'raw === undefined' : 'raw === undefined || raw === null';
+    body.push(
+      `raw = v[${name}];`,
+      `let x${i};`,
+      `if (${absent}) ${f.required ? 'return INVALID;' : `x${i} = m${i}();`}`,
+      `else if ((x${i} = s${i}.parse(raw)) === INVALID) ${f.lenient ? `x${i} = m${i}();` : 'return INVALID;'}`,
+    );
+  });
+  return generated(['return function parse(v) {', ...body, ...built(fields, constants, (i) => `x${i}`), '};'], constants) as (v: unknown) => unknown;
+}
+
+function emptyFields(fields: readonly CompiledField[]): () => unknown {
+  const constants: Record<string, unknown> = {};
+  fields.forEach((f, i) => (constants[`m${i}`] = f.make));
+  return generated(['return function empty() {', ...built(fields, constants, (i) => `m${i}()`), '};'], constants) as () => unknown;
+}
+
+// The statements that make the object from each field's value, then compute its derived fields.
+function built(fields: readonly CompiledField[], constants: Record<string, unknown>, value: (i: number) => string): string[] {
+  const literal = fields.map((f, i) => `${JSON.stringify(f.name)}: ${f.derive === null ? value(i) : 'undefined'}`);
+  const derived = fields.flatMap((f, i) => {
+    if (f.derive === null) return [];
+    constants[`d${i}`] = f.derive;
+    return [`o[${JSON.stringify(f.name)}] = d${i}(o);`];
+  });
+  return [`const o = { ${literal.join(', ')} };`, ...derived, 'return o;'];
+}
+
 interface WrittenField {
   name: string;
   schema: Schema<unknown>;
@@ -427,46 +434,47 @@ interface WrittenField {
 type Writer = (out: JsonWriter, v: unknown) => void;
 
 function writeFields(fields: readonly WrittenField[]): Writer {
-  const prefixes: Uint8Array[] = [];
+  const constants: Record<string, unknown> = {};
   const body: string[] = [];
   // Whether a field is the object's first is known when writing only after fields that may be left out.
   let before = 'nothing' as 'nothing' | 'omittable' | 'written';
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i] as WrittenField;
     const name = JSON.stringify(f.name);
-    prefixes.push(encode(`{${name}:`), encode(`,${name}:`));
-    const open = `p${2 * i}`;
-    const next = `p${2 * i + 1}`;
-    const prefix = { nothing: `out.bytes(${open});`, omittable: `out.bytes(first ? ${open} : ${next});`, written: `out.bytes(${next});` }[before];
+    constants[`s${i}`] = f.schema;
+    constants[`open${i}`] = encode(`{${name}:`);
+    constants[`next${i}`] = encode(`,${name}:`);
+    const prefix = { nothing: `out.bytes(open${i});`, omittable: `out.bytes(first ? open${i} : next${i});`, written: `out.bytes(next${i});` }[before];
     const write = `${prefix}${before === 'written' ? '' : ' first = false;'} s${i}.write(out, x);`;
     body.push(`x = o[${name}];`, f.omitEmpty ? `if (!s${i}.isEmpty(x)) { ${write} }` : write);
     if (!f.omitEmpty) before = 'written';
     else if (before === 'nothing') before = 'omittable';
   }
-  const open = before !== 'written';
   const source = [
     'return function write(out, o) {',
     'let first = true;',
     'let x;',
     ...body,
-    open ? `if (first) out.byte(${OPEN_OBJECT});` : '',
+    before === 'written' ? '' : `if (first) out.byte(${OPEN_OBJECT});`,
     `out.byte(${CLOSE_OBJECT});`,
     '};',
   ];
-  return generated(source, fields.map((f) => f.schema), prefixes) as Writer;
+  return generated(source, constants) as Writer;
 }
 
 function everyEmpty(fields: ReadonlyArray<{ name: string; schema: Schema<unknown> }>): (v: unknown) => boolean {
-  const tests = fields.map((f, i) => `s${i}.isEmpty(o[${JSON.stringify(f.name)}])`);
-  return generated([`return function isEmpty(o) { return ${tests.length === 0 ? 'true' : tests.join(' && ')}; };`], fields.map((f) => f.schema), []) as (v: unknown) => boolean;
+  const constants: Record<string, unknown> = {};
+  const tests = fields.map((f, i) => {
+    constants[`s${i}`] = f.schema;
+    return `s${i}.isEmpty(o[${JSON.stringify(f.name)}])`;
+  });
+  return generated([`return function isEmpty(o) { return ${tests.length === 0 ? 'true' : tests.join(' && ')}; };`], constants) as (v: unknown) => boolean;
 }
 
-// The function the source returns, with the schemas as s0, s1, ... and the prefixes as p0, p1, ...: the
-// constants of its closure.
-function generated(source: readonly string[], s: ReadonlyArray<Schema<unknown>>, p: readonly Uint8Array[]): unknown {
-  const constants = [...s.map((_, i) => `s${i} = s[${i}]`), ...p.map((_, i) => `p${i} = p[${i}]`)];
-  const code = [constants.length === 0 ? '' : `const ${constants.join(', ')};`, ...source].filter((line) => line !== '').join('\n');
-  return new Function('s', 'p', code)(s, p);
+// The function the source returns, in a closure over the constants (schemas, defaults, prefix bytes).
+function generated(source: readonly string[], constants: Record<string, unknown>): unknown {
+  const code = source.filter((line) => line !== '').join('\n');
+  return new Function(...Object.keys(constants), code)(...Object.values(constants));
 }
 
 // ---- whole record values

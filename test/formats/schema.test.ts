@@ -132,6 +132,8 @@ test('objects: declared fields only, in declaration order, with defaults, omissi
   const sparse = object({ a: omitEmpty(count), b: omitEmpty(count), c: omitEmpty(count) });
   assert.deepEqual([{ a: 0, b: 0, c: 0 }, { a: 0, b: 2, c: 3 }, { a: 1, b: 0, c: 0 }].map((v) => written(sparse, v)), ['{}', '{"b":2,"c":3}', '{"a":1}']);
   assert.equal(written(object({}), {}), '{}');
+  assert.deepEqual(object({}).parse({ a: 1 }), {});
+  assert.throws(() => object({ ['__proto__']: count }), /cannot be named __proto__/);
 });
 
 test('a processor snapshot could be declared: versions, Map entries as tuples, nullable and nested parts', () => {
