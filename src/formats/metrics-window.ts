@@ -59,7 +59,7 @@ export const qualityCounters: Schema<QualityCounters> = object({
   byRule: omitEmpty(table(ruleQuality, { keys: QUALITY_KEYS, unknownKeys: 'ignore' })),
 });
 
-export const metricsWindow = object({
+export const windowFormat = object({
   partitions: array(number({ min: 0, integer: true }), { nonEmpty: true, distinct: true, sort: (a, b) => a - b }), // one entry for a single processor's window
   windowStartMs: finite,
   windowMs: positiveCount,
@@ -76,18 +76,19 @@ export const metricsWindow = object({
 });
 
 export type TypeStats = Infer<typeof typeStats>;
-export type WindowAggregate = Infer<typeof metricsWindow>;
+export type WindowAggregate = Infer<typeof windowFormat>;
 
-export const metricsRecord = array(metricsWindow, { nonEmpty: true });
+// The record value.
+export const metricsFormat = array(windowFormat, { nonEmpty: true });
 
 export function parseWindows(value: Buffer | null | undefined): WindowAggregate[] | null {
-  return parseValue(metricsRecord, value);
+  return parseValue(metricsFormat, value);
 }
 
 // A bank_metrics value being filled: the runner adds closed windows until a send would be too large.
 export class WindowArray extends JsonArrayWriter<WindowAggregate> {
   constructor(initialBytes?: number) {
-    super(metricsWindow, initialBytes);
+    super(windowFormat, initialBytes);
   }
 
   static of(windows: readonly WindowAggregate[]): WindowArray {
@@ -95,10 +96,4 @@ export class WindowArray extends JsonArrayWriter<WindowAggregate> {
     for (const w of windows) a.add(w);
     return a;
   }
-}
-
-// One window's JSON, as it appears in a bank_metrics value.
-export function windowJson(w: WindowAggregate): string {
-  const value = WindowArray.of([w]).take();
-  return value.toString('latin1', 1, value.length - 1);
 }

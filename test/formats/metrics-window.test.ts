@@ -3,7 +3,8 @@ import { isAscii } from 'node:buffer';
 import fs from 'node:fs';
 import { test } from 'node:test';
 import { TRANSACTION_TYPES, type TransactionType } from '../../src/bank/transaction.ts';
-import { metricsWindow, parseWindows, WindowArray, windowJson, type WindowAggregate } from '../../src/formats/metrics-window.ts';
+import { parseWindows, WindowArray, windowFormat, type WindowAggregate } from '../../src/formats/metrics-window.ts';
+import { writeValue } from '../../src/formats/schema.ts';
 import { WindowAggregator } from '../../src/processor/aggregates.ts';
 import { makeAlert, RULE_NAMES, SEVERITIES } from '../../src/processor/alert.ts';
 import { emptyQuality, QualityTracker } from '../../src/processor/quality.ts';
@@ -12,6 +13,9 @@ import { T0, seededRandom, tx } from '../processor/helpers.ts';
 import { OLD_WINDOWS } from './fixtures/old-records.ts';
 
 const json = (v: unknown) => Buffer.from(JSON.stringify(v));
+
+// One window's JSON, as it appears in a bank_metrics value.
+const windowJson = (w: WindowAggregate) => writeValue(windowFormat, w).toString('latin1');
 
 const metricsValue = (...windows: unknown[]) => Buffer.from(`[${windows.map((w) => JSON.stringify(w)).join(',')}]`);
 
@@ -67,7 +71,7 @@ test('unknown fields of a window are dropped', () => {
 const alertOf = (rule: 'velocity' | 'overdraft') =>
   makeAlert(tx(), rule, rule === 'overdraft' ? 'CRITICAL' : 'HIGH', { observed: {}, threshold: {}, explanation: '' });
 
-test('windowJson writes what JSON.stringify writes without the zero and empty fields, and parses back', () => {
+test('a window is written as JSON.stringify writes it without the zero and empty fields, and parses back', () => {
   const random = seededRandom(7);
   const types: TransactionType[] = ['deposit', 'withdraw', 'current_balance'];
   const agg = new WindowAggregator(2, 1000, 0);
@@ -196,7 +200,7 @@ test('derived fields are recomputed from the counts, whatever the record says', 
   const [parsed] = parseWindows(metricsValue(forged)) ?? [];
   assert.equal(parsed?.throughputPerSec, 2);
   assert.equal(parsed?.byType.deposit?.avgCents, 200);
-  assert.deepEqual(metricsWindow.empty().quality, emptyQuality());
+  assert.deepEqual(windowFormat.empty().quality, emptyQuality());
 });
 
 test('fields with a default may be null or absent; required ones may not', () => {
