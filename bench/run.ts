@@ -4,7 +4,8 @@
 // Sizes (environment): BENCH_MESSAGES (kcat, Redis and loopback messages, 1,000,000), BENCH_SIM_EVENTS
 // (1,000,000), BENCH_PRODUCER_MESSAGES (1,000,000), BENCH_PROCESSOR_MESSAGES (1,000,000),
 // BENCH_E2E_MESSAGES (500,000), BENCH_LATENCY_RATE (10,000 tx/s), BENCH_LATENCY_SECONDS (15),
-// BENCH_FRAUD_RATE (0.05, for the latency run). With the defaults the run takes about 2 minutes on 2 cores.
+// BENCH_FRAUD_RATE (0.05, for the latency run), BENCH_FORMAT_RECORDS (60,000 simulated records whose windows
+// and alerts the record-format writers and parsers are timed on). With the defaults the run takes about 2 minutes on 2 cores.
 //
 // A section that fails is reported as failed in the report, and the run goes on with the next one.
 
@@ -21,6 +22,8 @@ import type { EndToEndBench, LatencyBench } from './pipeline.ts';
 import { benchProcessor, COLD_RECORDS } from './processor.ts';
 import type { ProcessorBenchRow } from './processor.ts';
 import { benchProducerIsolated } from './producer.ts';
+import { benchRecordFormats, ROUNDS, WINDOWS_PER_VALUE } from './record-formats.ts';
+import type { RecordFormatsBench } from './record-formats.ts';
 import type { ProducerBench } from './producer.ts';
 import { benchSimulate } from './simulate.ts';
 import type { SimulateBench } from './simulate.ts';
@@ -42,6 +45,7 @@ const E2E_MESSAGES = sizeFromEnv('BENCH_E2E_MESSAGES', 500_000);
 const LATENCY_RATE = sizeFromEnv('BENCH_LATENCY_RATE', 10_000);
 const LATENCY_SECONDS = sizeFromEnv('BENCH_LATENCY_SECONDS', 15);
 const FRAUD_RATE = sizeFromEnv('BENCH_FRAUD_RATE', 0.05);
+const FORMAT_RECORDS = sizeFromEnv('BENCH_FORMAT_RECORDS', 60_000);
 const SIZE = 200;
 
 const PRODUCER_TARGET = 150_000;
@@ -88,6 +92,7 @@ try {
   const processor = await section<ProcessorBenchRow[]>('processor', () => benchProcessor(work, PROCESSOR_MESSAGES));
   const e2e = await section<EndToEndBench>('end to end', () => benchEndToEnd(work, E2E_MESSAGES));
   const latency = await section<LatencyBench>('latency', () => benchLatency(work, { rate: LATENCY_RATE, seconds: LATENCY_SECONDS, fraudRate: FRAUD_RATE }));
+  const formats = await section<RecordFormatsBench>('record formats', () => benchRecordFormats(FORMAT_RECORDS));
   const loadAfter = os.loadavg()[0] ?? 0;
   const totalSeconds = (performance.now() - startedAt) / 1000;
 
@@ -168,6 +173,22 @@ try {
       `p50, p99 and max cover every alert, start-up included; the warm column leaves out transactions produced in the first ${WARM_UP_MS / 1000} s.`);
   } else {
     out(`**failed**: ${latency.error ?? 'no result'}`);
+  }
+  out();
+
+  out('## Topic record formats: writers and parsers (src/formats)');
+  out();
+  if (formats.value) {
+    const f = formats.value;
+    out('| what | ns per value | bytes per value | × the row it is compared with |');
+    out('|---|---:|---:|---|');
+    for (const r of f.rows) out(`| ${r.name} | ${n0(r.nsPerValue)} | ${n0(r.bytesPerValue)} | ${r.name === r.baseline ? 'baseline' : `${r.ratio.toFixed(2)} × ${r.baseline}`} |`);
+    out();
+    out(`On the ${n0(f.windows)} windows and ${n0(f.alerts)} alerts a PartitionProcessor makes of ${n0(FORMAT_RECORDS)} seeded simulator records (default settings, one partition), in the bench process; windows go ${WINDOWS_PER_VALUE} to a value, as the runner sends them at full speed. ` +
+      `The best of ${ROUNDS} rounds that alternate between the rows.` +
+      ' The window writer leaves out zeros, so it writes less than JSON.stringify; the parsers check every field and put the zeros back.');
+  } else {
+    out(`**failed**: ${formats.error ?? 'no result'}`);
   }
   out();
 

@@ -5,8 +5,8 @@
 // schedules one push for the earliest allowed time; everything else that changes before that push rides
 // along. A push carries only what changed (merged windows by start, the newest alerts, the summary), so
 // its size depends on the number of partitions and the push rate, never on the transaction rate.
-import type { WindowAggregate } from '../processor/aggregates.ts';
-import type { Alert } from '../processor/alert.ts';
+import type { Alert } from '../formats/alert.ts';
+import type { WindowAggregate } from '../formats/metrics-window.ts';
 import { summarizeQuality } from '../processor/quality.ts';
 import type { GroupsView, ReaderStats, SnapshotMessage, SummaryView, TopicsView, UpdateMessage } from './views.ts';
 import { DEFAULT_MAX_WINDOWS, WindowStore } from './window-store.ts';

@@ -14,8 +14,9 @@ import type { ClusterMetadata, FetchOptions } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import { TOPICS } from '../bank/transaction.ts';
 import { describeKafkaError } from '../producer/producer.ts';
+import { parseAlert } from '../formats/alert.ts';
+import { parseWindows } from '../formats/metrics-window.ts';
 import type { Hub } from './hub.ts';
-import { parseAlert, parseWindows } from './records.ts';
 
 export interface TopicReaderOptions {
   brokers: string[];

@@ -2,7 +2,7 @@
 // src/dashboard (producer side) and src/dashboard/web (the page), so the two cannot drift apart. Amounts
 // stay integer cents like everywhere else; the page formats them.
 import type { TransactionType } from '../bank/transaction.ts';
-import type { Alert } from '../processor/alert.ts';
+import type { Alert } from '../formats/alert.ts';
 import type { QualityKey, RuleQualitySummary } from '../processor/quality.ts';
 
 export interface TypeView {

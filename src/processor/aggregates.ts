@@ -20,32 +20,11 @@
 // (partition, windowStartMs): a window re-sent after a restart is the same or a superset, so it replaces
 // rather than adds. It then merges the windows of different partitions/processors with mergeWindows.
 import type { TransactionType } from '../bank/transaction.ts';
+import type { TypeStats, WindowAggregate } from '../formats/metrics-window.ts';
 import type { Alert } from './alert.ts';
 import { addQuality, cloneQuality, emptyWindowQuality, type QualityCounters } from './quality.ts';
 
-export interface TypeStats {
-  count: number;
-  sumCents: number;
-  minCents: number;
-  maxCents: number;
-  avgCents: number; // sumCents / count, recomputed on merge
-}
-
-export interface WindowAggregate {
-  partitions: number[]; // sorted; one entry for a single processor's window
-  windowStartMs: number;
-  windowMs: number;
-  records: number; // valid + dlq
-  valid: number;
-  dlq: number;
-  late: number; // records placed here because their own window had already closed
-  throughputPerSec: number; // records per second of event time
-  dlqByReason: Record<string, number>;
-  byType: Partial<Record<TransactionType, TypeStats>>;
-  alertsByRule: Record<string, number>;
-  alertsBySeverity: Record<string, number>;
-  quality: QualityCounters;
-}
+export type { TypeStats, WindowAggregate };
 
 export interface AggregatorSnapshot {
   watermarkMs: number | null;

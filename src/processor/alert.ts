@@ -2,29 +2,17 @@
 // (which rule, what was observed, against which threshold, how bad), and its id must be a pure function
 // of the input so that a replay after a crash re-creates the very same id: downstream can then treat the
 // alert stream as a set and a re-emitted alert is recognisably the same alert, never a new one.
-// Field names are snake_case like the Transaction it reports on, because both are wire messages.
-import type { TransactionType } from '../bank/transaction.ts';
+// The format, and the Alert type with it, is declared in src/formats/alert.ts.
+import type { Alert } from '../formats/alert.ts';
 import type { NormalizedTx } from './validate.ts';
+
+export type { Alert };
 
 export const RULE_NAMES = ['low_balance', 'overdraft', 'large_amount', 'velocity', 'drain', 'duplicate'] as const;
 export type RuleName = (typeof RULE_NAMES)[number];
 
 export const SEVERITIES = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
 export type Severity = (typeof SEVERITIES)[number];
-
-export interface Alert {
-  id: string; // `${transaction_id}:${rule}`
-  rule: RuleName;
-  severity: Severity;
-  account_id: string;
-  transaction_id: string;
-  transaction_type: TransactionType;
-  timestamp: string; // event time of the transaction (ISO 8601, UTC), not the time the rule ran
-  observed: Record<string, number | string>; // keys carry their unit, e.g. amount_cents
-  threshold: Record<string, number>;
-  explanation: string;
-  source: { partition: number; offset: string }; // where the triggering record lives in bank_alerts
-}
 
 export function alertId(transactionId: string, rule: RuleName): string {
   return `${transactionId}:${rule}`;

@@ -21,7 +21,7 @@ import { DLQ_HEADERS, PartitionProcessor, type InputRecord } from './partition-p
 import { addQuality, emptyQuality, summarizeQuality, type QualityCounters, type QualityKey, type RuleQualitySummary } from './quality.ts';
 import { alertRecord, dlqRecord, metricsRecord, OUTPUT_HEADERS, type LocalSinks, type OutputRecord } from './sinks.ts';
 import type { PartitionSnapshot } from './state.ts';
-import { WindowArray } from './window-json.ts';
+import { WindowArray } from '../formats/metrics-window.ts';
 
 export interface StoredSnapshot {
   partition: number;

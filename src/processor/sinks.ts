@@ -11,9 +11,10 @@
 // partition P itself, so one source partition's outputs stay in order in one place, and reading back what
 // was produced for P after a restart (state.ts, snapshot-store.ts) means reading one partition.
 import type { Logger } from 'pino';
+import { alertJson } from '../formats/alert.ts';
+import type { WindowArray } from '../formats/metrics-window.ts';
 import type { Alert } from './alert.ts';
 import { DLQ_HEADERS, type DlqRecord } from './partition-processor.ts';
-import type { WindowArray } from './window-json.ts';
 
 // Headers the processor adds to what it produces, so that a restarted processor can find its own alerts
 // again (a group's alerts, of one source partition) without parsing every value, and so that several
@@ -43,7 +44,7 @@ export function alertRecord(alert: Alert, group: string): OutputRecord {
     kind: 'alert',
     sourcePartition: alert.source.partition,
     key: Buffer.from(alert.account_id),
-    value: Buffer.from(JSON.stringify(alert)),
+    value: alertJson(alert),
     headers: {
       [OUTPUT_HEADERS.group]: group,
       [OUTPUT_HEADERS.sourcePartition]: String(alert.source.partition),
@@ -64,7 +65,7 @@ export function dlqRecord(dlq: DlqRecord, sourcePartition: number, group: string
 }
 
 // Closed windows of one source partition, oldest first, as one bank_metrics record: a JSON array (see
-// window-json.ts), keyed by source partition, as the dashboard merges windows per (partition,
+// src/formats/metrics-window.ts), keyed by source partition, as the dashboard merges windows per (partition,
 // windowStartMs). One record per partition and send rather than one per window: with the default
 // settings nearly every input record closes a window, and per record the Kafka client's work is most of
 // what a window costs. The runner keeps a send's bytes under the broker's message size limit. Takes the

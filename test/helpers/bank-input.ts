@@ -4,7 +4,7 @@
 
 import { compatibilityPartitioner, Consumer, noopSerializer, Producer } from '@platformatic/kafka';
 import { Simulator } from '../../src/bank/simulator.ts';
-import { parseWindows } from '../../src/dashboard/records.ts';
+import { parseWindows } from '../../src/formats/metrics-window.ts';
 import { SIM_LABEL_HEADER, TOPICS } from '../../src/bank/transaction.ts';
 import type { WindowAggregate } from '../../src/processor/aggregates.ts';
 import type { Alert } from '../../src/processor/alert.ts';

@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
-import { isAscii } from 'node:buffer';
 import { test } from 'node:test';
 import type { TransactionType } from '../../src/bank/transaction.ts';
-import { parseWindows } from '../../src/dashboard/records.ts';
 import { WindowAggregator, mergeWindows, type WindowAggregate } from '../../src/processor/aggregates.ts';
-import { WindowArray, windowJson } from '../../src/processor/window-json.ts';
 import { makeAlert } from '../../src/processor/alert.ts';
 import { emptyQuality } from '../../src/processor/quality.ts';
 import { T0, seededRandom, tx } from './helpers.ts';
@@ -101,59 +98,3 @@ test('merging refuses overlapping partitions and different windows', () => {
   assert.throws(() => mergeWindows(a, randomWindow(0, 2)), /both cover partition\(s\) 0/);
   assert.throws(() => mergeWindows(a, { ...randomWindow(1, 2), windowStartMs: T0 + 1000 }), RangeError);
 });
-
-test('windowJson writes what JSON.stringify writes without the zero and empty fields, and parses back', () => {
-  const random = seededRandom(7);
-  const types: TransactionType[] = ['deposit', 'withdraw', 'current_balance'];
-  const agg = new WindowAggregator(2, 1000, 0);
-  const windows: WindowAggregate[] = [];
-  for (let i = 0; i < 400; i++) {
-    const at = T0 + Math.floor(random() * 5000);
-    if (random() < 0.1) agg.addDlq(at, random() < 0.5 ? 'bad_json' : 'missing_field', at);
-    else agg.addTransaction(at, types[i % types.length] as TransactionType, Math.floor(random() * 1e7), random() < 0.2 ? [alertOf('velocity')] : [], null);
-    if (i % 50 === 49) windows.push(...agg.flush());
-  }
-  const aggregated = windows.length;
-  const quality = emptyQuality();
-  quality.labeled = 3;
-  quality.byRule.velocity.tp = 2;
-  quality.byRule.any.ttdMaxMs = 1234.5;
-  windows.push({ ...(windows[0] as WindowAggregate), quality, partitions: [0, 2, 10], throughputPerSec: 1 / 3 });
-  windows.push({ ...(windows[0] as WindowAggregate), dlqByReason: { 'odd "key"\n': 1, 'ünïcode': 2, 7: 3 } });
-  // Numbers as JSON.stringify writes them: the largest exact integer, negatives, -0, fractions, exponents, NaN.
-  const odd = { count: 3, sumCents: Number.MAX_SAFE_INTEGER, minCents: -0, maxCents: -1234567, avgCents: 1e21 };
-  windows.push({ ...(windows[0] as WindowAggregate), windowStartMs: -86_400_000, throughputPerSec: Number.NaN, byType: { deposit: odd, withdraw: { ...odd, avgCents: 2.5e-7 } } });
-  // Integers of every length up to 16 digits, both signs, and the edges of the 9-digit parts they are written in.
-  const edges = [999_999_999, 1e9, 1e9 + 1, 1e10 - 1, 1e15, 2 ** 53 - 2, 2 ** 53, 10, 100];
-  const integers = [...edges, ...Array.from({ length: 300 }, (_, i) => Math.floor(random() * 10 ** (1 + (i % 16))) * (i % 3 === 0 ? -1 : 1))];
-  for (let i = 0; i + 5 <= integers.length; i += 5) {
-    const [count, sumCents, minCents, maxCents, avgCents] = integers.slice(i, i + 5) as [number, number, number, number, number];
-    windows.push({ ...(windows[0] as WindowAggregate), windowStartMs: count, byType: { deposit: { count, sumCents, minCents, maxCents, avgCents } } });
-  }
-  assert.ok(windows.length > 10);
-  // What the dashboard decodes: aggregator-built windows come back exactly.
-  const built = windows.slice(0, aggregated);
-  assert.deepEqual(parseWindows(WindowArray.of(built).take()), built);
-  assert.ok(windows.some((w) => w.late === 0 && Object.keys(w.alertsByRule).length === 0), 'some windows have fields to leave out');
-  for (const w of windows) {
-    assert.deepEqual(JSON.parse(windowJson(w)), withoutZeros(w));
-    assert.ok(isAscii(Buffer.from(windowJson(w))), 'ASCII, non-ASCII keys escaped');
-  }
-});
-
-// JSON.stringify's object for w, minus what windowJson leaves out.
-function withoutZeros(w: WindowAggregate): Record<string, unknown> {
-  const out = JSON.parse(JSON.stringify(w)) as Record<string, unknown>;
-  for (const key of ['valid', 'dlq', 'late'] as const) if (w[key] === 0) delete out[key];
-  for (const key of ['dlqByReason', 'alertsByRule', 'alertsBySeverity'] as const) if (Object.keys(w[key]).length === 0) delete out[key];
-  if (w.quality.labeled === 0) delete out.quality;
-  else {
-    const quality = out.quality as { positives?: number; episodes?: number; byRule?: Record<string, Record<string, number>> };
-    if (quality.positives === 0) delete quality.positives;
-    if (quality.episodes === 0) delete quality.episodes;
-    const byRule = quality.byRule ?? {};
-    for (const [rule, counts] of Object.entries(byRule)) if (Object.values(counts).every((n) => n === 0)) delete byRule[rule];
-    if (Object.keys(byRule).length === 0) delete quality.byRule;
-  }
-  return out;
-}

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import pino from 'pino';
-import { parseWindows } from '../../src/dashboard/records.ts';
+import { parseWindows } from '../../src/formats/metrics-window.ts';
 import { DEFAULT_CONFIG } from '../../src/processor/config.ts';
 import type { KafkaPorts } from '../../src/processor/kafka-io.ts';
 import type { InputRecord } from '../../src/processor/partition-processor.ts';

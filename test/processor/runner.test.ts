@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import pino from 'pino';
-import { parseWindows } from '../../src/dashboard/records.ts';
+import { parseWindows } from '../../src/formats/metrics-window.ts';
 import { resolveConfig } from '../../src/processor/config.ts';
 import type { InputRecord } from '../../src/processor/partition-processor.ts';
 import { StreamRunner, type CommitOffset, type RunnerOptions, type RunnerPorts, type StoredSnapshot } from '../../src/processor/runner.ts';

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import pino from 'pino';
-import { parseWindows } from '../../src/dashboard/records.ts';
+import { parseWindows } from '../../src/formats/metrics-window.ts';
 import { DEFAULT_CONFIG } from '../../src/processor/config.ts';
 import { PartitionProcessor } from '../../src/processor/partition-processor.ts';
 import { alertRecord, dlqRecord, formatAlertLine, LocalSinks, metricsRecord, OUTPUT_HEADERS, routePartition } from '../../src/processor/sinks.ts';
-import { WindowArray } from '../../src/processor/window-json.ts';
+import { WindowArray } from '../../src/formats/metrics-window.ts';
 import { record, T0 } from './helpers.ts';
 
 function overdraft() {

@@ -1,7 +1,7 @@
 // The page's copy of the dashboard state, updated from event-stream messages. Pure (no DOM), so the
 // reducer is tested under node. Rendering reads it at most once per animation frame, so however many
 // messages arrive while a tab is busy or hidden, only the latest state is ever drawn.
-import type { Alert } from '../../processor/alert.ts';
+import type { Alert } from '../../formats/alert.ts';
 import type { GroupsView, StreamMessage, SummaryView, TopicsView, WindowView } from '../views.ts';
 
 export const MAX_WINDOWS = 120; // seconds on the time chart
