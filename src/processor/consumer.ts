@@ -305,7 +305,8 @@ const STATE_TOPIC_CONFIGS = [
 async function prepareTopics(admin: Admin, reader: Consumer, options: ProcessorOptions): Promise<Record<keyof OutputTopics, number>> {
   const sourceMeta = await reader.metadata({ topics: [options.topic], autocreateTopics: true });
   const sourcePartitions = sourceMeta.topics.get(options.topic)?.partitionsCount;
-  if (sourcePartitions === undefined) throw new Error(`topic ${options.topic} does not exist and could not be created`);
+  // Without auto-creation the topic appears when someone creates it (the producer, an operator).
+  if (sourcePartitions === undefined) throw new RestartableError(`topic ${options.topic} does not exist and could not be created`);
   const existing = new Set(await admin.listTopics());
   const missing = [...new Set(Object.values(options.outputs))].filter((t) => !existing.has(t));
   for (const topic of missing) {
@@ -320,7 +321,8 @@ async function prepareTopics(admin: Admin, reader: Consumer, options: ProcessorO
   const meta = await reader.metadata({ topics: Object.values(options.outputs), forceUpdate: true });
   const count = (topic: string): number => {
     const n = meta.topics.get(topic)?.partitionsCount;
-    if (n === undefined) throw new Error(`topic ${topic} is missing`);
+    // A cluster's metadata may not show a topic created a moment ago yet.
+    if (n === undefined) throw new RestartableError(`topic ${topic} is missing`);
     return n;
   };
   return { alerts: count(options.outputs.alerts), dlq: count(options.outputs.dlq), metrics: count(options.outputs.metrics), state: count(options.outputs.state) };
