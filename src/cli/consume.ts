@@ -8,6 +8,7 @@ import { parseBrokerList } from '../kafka-brokers.ts';
 import { createLogger } from '../logging.ts';
 import { ConfigError, describeSettings, loadConfig } from '../processor/config.ts';
 import { PROCESSOR_DEFAULTS, superviseProcessor, type ProcessorOptions, type ProcessorStats } from '../processor/consumer.ts';
+import { classifyFailure } from '../processor/failures.ts';
 import { QUALITY_KEYS } from '../processor/quality.ts';
 import { LOG_LEVELS, mergedEnv, readDotEnv } from '../producer/config.ts';
 import { describeKafkaError } from '../producer/producer.ts';
@@ -144,18 +145,21 @@ export function consumeCommand(): Command {
           status.write(`\r\x1b[2K${st.processed.toLocaleString('en-US')} processed | ${Math.round(st.ratePerSec).toLocaleString('en-US')} msg/s | ${st.alerts} alerts | ${st.dlq} dlq | partitions [${st.owned.join(',')}]`);
         },
       };
-      const done = superviseProcessor(options, controller.signal, hooks, (error, delayMs, attempt) => {
+      const done = superviseProcessor(options, controller.signal, hooks, (failure, error, delayMs, attempt) => {
         if (status !== undefined) status.write('\n');
-        const line = `broker unavailable (${describeKafkaError(error)}); restarting from the last checkpoint in ${(delayMs / 1000).toFixed(1)}s [attempt ${attempt}]`;
+        const line = `${failure.description}; restarting from the last checkpoint in ${(delayMs / 1000).toFixed(1)}s [attempt ${attempt}]`;
         console.error(`buzzline consume: ${line}`);
-        logger.warn({ event: 'restart', attempt, delayMs, reason: describeKafkaError(error) }, line);
+        logger.warn({ event: 'restart', attempt, delayMs, category: failure.category, reason: describeKafkaError(error) }, line);
       }).then(
         (stats) => {
           if (status !== undefined) status.write('\n');
           console.log(summary(stats));
         },
         (error: unknown) => {
-          console.error(`buzzline consume: ${describeKafkaError(error)}`);
+          if (status !== undefined) status.write('\n');
+          const failure = classifyFailure(error);
+          console.error(`buzzline consume: ${failure.description}`);
+          logger.error({ event: 'failed', kind: failure.kind, category: failure.category, err: error }, failure.description);
           process.exitCode = 1;
         },
       ).finally(() => {

@@ -23,6 +23,7 @@ import type { TransactionType } from '../bank/transaction.ts';
 import type { TypeStats, WindowAggregate } from '../formats/metrics-window.ts';
 import type { Alert } from './alert.ts';
 import { addQuality, cloneQuality, emptyWindowQuality, type QualityCounters } from './quality.ts';
+import { SnapshotMismatchError } from './state.ts';
 
 export type { TypeStats, WindowAggregate };
 
@@ -234,7 +235,7 @@ export class WindowAggregator {
     agg.closedBeforeMs = snapshot.closedBeforeMs;
     agg.held = snapshot.held ? { ...snapshot.held, dlqByReason: { ...snapshot.held.dlqByReason } } : null;
     for (const w of snapshot.open) {
-      if (w.windowMs !== windowMs) throw new RangeError(`snapshot window length ${w.windowMs} ms differs from configured ${windowMs} ms`);
+      if (w.windowMs !== windowMs) throw new SnapshotMismatchError(`snapshot window length ${w.windowMs} ms differs from configured ${windowMs} ms`);
       agg.open.set(w.windowStartMs, copyWindow(w));
     }
     return agg;

@@ -13,6 +13,7 @@ import { CONSUMER_GROUP, TOPICS } from '../bank/transaction.ts';
 import { createLogger } from '../logging.ts';
 import { describeKafkaError } from '../producer/producer.ts';
 import type { ProcessorConfig } from './config.ts';
+import { classifyFailure, RestartableError, type Failure } from './failures.ts';
 import { KafkaPorts, TopicReader, type OutputTopics } from './kafka-io.ts';
 import { emptyQuality, summarizeQuality } from './quality.ts';
 import type { RunnerStats } from './runner.ts';
@@ -86,15 +87,17 @@ const FETCH_MAX_BYTES = 256 * 1024;
 const RESTART_MIN_MS = 500;
 const RESTART_MAX_MS = 10_000;
 
-// Keeps a processor running through broker outages: when a run fails (broker gone, connection lost,
-// the group coordinator unreachable), it is started again after a backoff. A restart is exactly the
-// recovery path a kill -9 takes (restore the partition snapshots, read back published alerts, resume from
-// the committed offsets), so outputs stay exactly-once. Only an abort (Ctrl+C) ends it.
+// Keeps a processor running through broker outages: when a run fails transiently (broker gone,
+// connection lost, the group coordinator moving; failures.ts), it is started again after a backoff. A
+// restart is exactly the recovery path a kill -9 takes (restore the partition snapshots, read back
+// published alerts, resume from the committed offsets), so outputs stay exactly-once. A permanent failure
+// (a snapshot these settings cannot restore, a bug) would only fail again: it is rethrown at once, as is
+// any failure after an abort (Ctrl+C).
 export async function superviseProcessor(
   options: ProcessorOptions,
   signal: AbortSignal,
   hooks: ProcessorHooks,
-  onRestart: (error: unknown, delayMs: number, attempt: number) => void,
+  onRestart: (failure: Failure, error: unknown, delayMs: number, attempt: number) => void,
 ): Promise<ProcessorStats> {
   for (let attempt = 1; ; attempt++) {
     const startedMs = Date.now();
@@ -102,10 +105,12 @@ export async function superviseProcessor(
       return await runProcessor(options, signal, hooks);
     } catch (error) {
       if (signal.aborted) throw error;
+      const failure = classifyFailure(error);
+      if (failure.kind === 'permanent') throw error;
       // A run that lasted a while before failing starts the backoff over.
       if (Date.now() - startedMs > RESTART_MAX_MS) attempt = 1;
       const delayMs = Math.min(RESTART_MAX_MS, RESTART_MIN_MS * 2 ** (attempt - 1));
-      onRestart(error, delayMs, attempt);
+      onRestart(failure, error, delayMs, attempt);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, delayMs);
         function done() {
@@ -231,7 +236,8 @@ export async function runProcessor(options: ProcessorOptions, signal?: AbortSign
     clearInterval(ticker);
     ticker = undefined;
     r.throwIfFailed();
-    if (!signal?.aborted) throw new Error('the consumer stream ended unexpectedly');
+    // The client ends the stream only when the member leaves the group; a new run joins it again.
+    if (!signal?.aborted) throw new RestartableError('the consumer stream ended unexpectedly');
     await r.close();
     const final = stats();
     logger.info({ event: 'stop', ...final, quality: undefined }, 'processor stopped');
@@ -299,7 +305,8 @@ const STATE_TOPIC_CONFIGS = [
 async function prepareTopics(admin: Admin, reader: Consumer, options: ProcessorOptions): Promise<Record<keyof OutputTopics, number>> {
   const sourceMeta = await reader.metadata({ topics: [options.topic], autocreateTopics: true });
   const sourcePartitions = sourceMeta.topics.get(options.topic)?.partitionsCount;
-  if (sourcePartitions === undefined) throw new Error(`topic ${options.topic} does not exist and could not be created`);
+  // Without auto-creation the topic appears when someone creates it (the producer, an operator).
+  if (sourcePartitions === undefined) throw new RestartableError(`topic ${options.topic} does not exist and could not be created`);
   const existing = new Set(await admin.listTopics());
   const missing = [...new Set(Object.values(options.outputs))].filter((t) => !existing.has(t));
   for (const topic of missing) {
@@ -314,7 +321,8 @@ async function prepareTopics(admin: Admin, reader: Consumer, options: ProcessorO
   const meta = await reader.metadata({ topics: Object.values(options.outputs), forceUpdate: true });
   const count = (topic: string): number => {
     const n = meta.topics.get(topic)?.partitionsCount;
-    if (n === undefined) throw new Error(`topic ${topic} is missing`);
+    // A cluster's metadata may not show a topic created a moment ago yet.
+    if (n === undefined) throw new RestartableError(`topic ${topic} is missing`);
     return n;
   };
   return { alerts: count(options.outputs.alerts), dlq: count(options.outputs.dlq), metrics: count(options.outputs.metrics), state: count(options.outputs.state) };

@@ -8,8 +8,9 @@
 // the end of that state partition in growing steps, which is one small fetch when, as usual, the last
 // record is the one wanted. The embedded broker does not compact; on Kafka the topic can be compacted
 // (it holds one live value per key), and the lookup works either way.
-import { ListOffsetTimestamps, type Consumer, type MessagesStream, type Producer } from '@platformatic/kafka';
+import { ListOffsetTimestamps, ProtocolError, type Consumer, type MessagesStream, type Producer } from '@platformatic/kafka';
 import type { Logger } from 'pino';
+import { RestartableError } from './failures.ts';
 import type { CommitOffset, RunnerPorts, StoredSnapshot } from './runner.ts';
 import { OUTPUT_HEADERS, routePartition, type OutputKind, type OutputRecord } from './sinks.ts';
 import { decodeSnapshot, encodeSnapshot } from './state.ts';
@@ -50,7 +51,7 @@ export class TopicReader {
   async partitionCount(topic: string): Promise<number> {
     const meta = await this.consumer.metadata({ topics: [topic] });
     const t = meta.topics.get(topic);
-    if (t === undefined) throw new Error(`topic ${topic} not found`);
+    if (t === undefined) throw new RestartableError(`topic ${topic} not found`);
     return t.partitionsCount;
   }
 
@@ -73,7 +74,7 @@ export class TopicReader {
     const meta = await this.consumer.metadata({ topics: [topic] });
     const t = meta.topics.get(topic);
     const leader = t?.partitions[partition]?.leader;
-    if (t === undefined || leader === undefined) throw new Error(`${topic}-${partition} not found`);
+    if (t === undefined || leader === undefined) throw new RestartableError(`${topic}-${partition} not found`);
     let next = from;
     let empty = 0;
     while (next < to) {
@@ -86,7 +87,8 @@ export class TopicReader {
       const before = next;
       for (const topicResponse of response.responses) {
         for (const p of topicResponse.partitions) {
-          if (p.errorCode !== 0) throw new Error(`fetch ${topic}-${partition} at ${next} failed with error code ${p.errorCode}`);
+          // The ProtocolError carries the client's flags (canRetry) for the error code.
+          if (p.errorCode !== 0) throw new Error(`fetch ${topic}-${partition} at ${next} failed`, { cause: new ProtocolError(p.errorCode) });
           for (const batch of p.records ?? []) {
             for (const r of batch.records) {
               const offset = batch.firstOffset + BigInt(r.offsetDelta);
@@ -103,7 +105,7 @@ export class TopicReader {
           }
         }
       }
-      if (next === before && ++empty > MAX_EMPTY_FETCHES) throw new Error(`reading ${topic}-${partition} makes no progress at offset ${next}`);
+      if (next === before && ++empty > MAX_EMPTY_FETCHES) throw new RestartableError(`reading ${topic}-${partition} makes no progress at offset ${next}`);
     }
   }
 }

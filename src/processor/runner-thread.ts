@@ -12,6 +12,8 @@
 // send window, a rebalance) reaches the Kafka stream.
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import { packError, unpackError, type TransferredError } from './error-transfer.ts';
+import { classifyFailure } from './failures.ts';
 import type { KafkaPorts } from './kafka-io.ts';
 import type { InputRecord } from './partition-processor.ts';
 import { packRecords } from './record-transfer.ts';
@@ -29,7 +31,7 @@ export type PortMethod = 'send' | 'loadSnapshot' | 'emittedAlertIds' | 'alertsEn
 
 export type ToRunner =
   | { type: 'records'; id: number; batch: ArrayBuffer; caughtUp: boolean }
-  | { type: 'reply'; id: number; value?: unknown; error?: string; stack?: string }
+  | { type: 'reply'; id: number; value?: unknown; error?: TransferredError }
   | { type: 'tick' }
   | { type: 'rebalance' }
   | { type: 'assignment'; id: number; partitions: number[]; fresh: boolean }
@@ -43,7 +45,7 @@ export type FromRunner =
   | { type: 'applied'; id: number }
   | { type: 'stats'; stats: RunnerStats }
   | { type: 'assigned'; id: number; dropped: number[] }
-  | { type: 'failed'; message: string; stack: string }
+  | { type: 'failed'; error: TransferredError }
   | { type: 'closed'; stats: RunnerStats };
 
 // Records per batch: large enough that a batch's fixed costs (a message, a transfer) vanish per record,
@@ -200,7 +202,7 @@ export class RunnerThread {
         this.assignments.delete(m.id);
         return;
       case 'failed':
-        this.fail(Object.assign(new Error(m.message), { stack: m.stack }));
+        this.fail(unpackError(m.error));
         return;
       case 'closed':
         this.closed = true;
@@ -247,8 +249,8 @@ export class RunnerThread {
       }
       this.post({ type: 'reply', id, value });
     } catch (err) {
-      const e = err instanceof Error ? err : new Error(String(err));
-      this.post({ type: 'reply', id, error: e.message, stack: e.stack ?? '' });
+      // Classified here: the client's errors are known by their class, which does not cross.
+      this.post({ type: 'reply', id, error: packError(err, classifyFailure(err)) });
     }
   }
 

@@ -3,6 +3,7 @@
 // request to the Kafka thread; its log lines go there too, to be written by the processor's logger.
 import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
+import { packError, unpackError } from './error-transfer.ts';
 import { unpackRecords } from './record-transfer.ts';
 import { StreamRunner, type CommitOffset, type RunnerPorts, type StoredSnapshot } from './runner.ts';
 import type { FromRunner, PortMethod, RunnerThreadInit, ToRunner } from './runner-thread.ts';
@@ -64,8 +65,7 @@ const runner = new StreamRunner(ports, { ...init.options, logger });
 let queue: Promise<void> = Promise.resolve();
 
 function fail(err: unknown): void {
-  const e = err instanceof Error ? err : new Error(String(err));
-  post({ type: 'failed', message: e.message, stack: e.stack ?? '' });
+  post({ type: 'failed', error: packError(err) });
 }
 
 async function apply(batch: ArrayBuffer, caughtUp: boolean): Promise<void> {
@@ -87,7 +87,7 @@ port.on('message', (message: ToRunner) => {
       const c = calls.get(message.id);
       calls.delete(message.id);
       if (message.error === undefined) c?.resolve(message.value);
-      else c?.reject(Object.assign(new Error(message.error), { stack: message.stack }));
+      else c?.reject(unpackError(message.error));
       return;
     }
     case 'tick':

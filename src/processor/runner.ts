@@ -357,11 +357,8 @@ export class StreamRunner {
       try {
         proc.restore(stored.snapshot, { emittedAlertIds: ids });
       } catch (err) {
-        throw new Error(
-          `cannot restore partition ${p} from its snapshot at offset ${stored.snapshot.nextOffset}: ${(err as Error).message}. ` +
-            'Run with the configuration that wrote it, or start over under another --group.',
-          { cause: err },
-        );
+        // What to do about it depends on the cause (failures.ts): a mismatch or a broken snapshot.
+        throw new Error(`cannot restore partition ${p} from its snapshot at offset ${stored.snapshot.nextOffset}: ${(err as Error).message}`, { cause: err });
       }
       this.expecting.set(p, { offset: proc.nextOffset, sinceMs: null });
       this.counters.restores++;

@@ -72,7 +72,14 @@ export interface PartitionSnapshot {
 
 export class SnapshotError extends Error {
   override name = 'SnapshotError';
-  readonly code = 'SNAPSHOT_INVALID';
+  readonly code: 'SNAPSHOT_INVALID' | 'SNAPSHOT_MISMATCH' = 'SNAPSHOT_INVALID';
+}
+
+// A sound snapshot written under settings the current configuration contradicts (windowMs): restoring
+// it would mix windows of two lengths. The remedy differs from a broken snapshot's, so the code does too.
+export class SnapshotMismatchError extends SnapshotError {
+  override name = 'SnapshotMismatchError';
+  override readonly code = 'SNAPSHOT_MISMATCH';
 }
 
 // The duplicate rule's memory: transaction id -> first sighting, evicted oldest-first. A Map alone would

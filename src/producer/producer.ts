@@ -72,13 +72,14 @@ const STATUS_INTERVAL_MS = 500;
 const MAX_BACKOFF_MS = 10_000;
 
 // The library nests the real cause (ECONNREFUSED, ...) a few AggregateErrors deep; operators need that
-// line, not the wrapper's "metadata failed 2 times" or a stack trace.
+// line, not the wrapper's "metadata failed 2 times" or a stack trace. A wrapper that quotes its cause
+// already says it, so the cause is not repeated.
 export function describeKafkaError(error: unknown): string {
   const parts: string[] = [];
   let current: unknown = error;
   for (let depth = 0; depth < 8 && current instanceof Error; depth++) {
     const message = current.message.replace(/\.$/, '');
-    if (!/failed \d+ times?$/.test(message) && !parts.includes(message)) parts.push(message);
+    if (!/failed \d+ times?$/.test(message) && !parts.some((p) => p.includes(message))) parts.push(message);
     const nested: unknown[] = (current as Error & { errors?: unknown[] }).errors ?? [];
     current = nested[0] ?? current.cause;
   }

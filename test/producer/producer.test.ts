@@ -12,6 +12,12 @@ test('describeKafkaError digs the root cause out of nested AggregateErrors', () 
   assert.equal(describeKafkaError('plain'), 'plain');
 });
 
+test('describeKafkaError does not repeat a cause its wrapper already quotes', () => {
+  const cause = new Error('snapshot window length 1000 ms differs from configured 2000 ms');
+  const wrapper = new Error(`cannot restore partition 0: ${cause.message}`, { cause });
+  assert.equal(describeKafkaError(wrapper), 'cannot restore partition 0: snapshot window length 1000 ms differs from configured 2000 ms');
+});
+
 test('an unreachable broker is reported in one clear line per attempt and a stop ends the run cleanly', async () => {
   // Port 1 on loopback refuses connections immediately.
   const config = resolveProducerConfig({ brokers: '127.0.0.1:1', rate: '0', seed: 'offline' }, {});
