@@ -3,6 +3,7 @@
 // Rule settings come from --config <file.json> and --set path=value (see --help for the list).
 
 import { Command, Option } from 'commander';
+import { RateTracker } from '../dashboard/cluster-poller.ts';
 import { startDashboard, type RunningDashboard } from '../dashboard/server.ts';
 import { parseBrokerList } from '../kafka-brokers.ts';
 import { createLogger } from '../logging.ts';
@@ -11,7 +12,9 @@ import { PROCESSOR_DEFAULTS, superviseProcessor, type ProcessorOptions, type Pro
 import { QUALITY_KEYS } from '../processor/quality.ts';
 import { LOG_LEVELS, mergedEnv, readDotEnv } from '../producer/config.ts';
 import { describeKafkaError } from '../producer/producer.ts';
-import { integer, onShutdown, port } from './options.ts';
+import { checkBrokersReachable } from './brokers-reachable.ts';
+import { integer, listenFailure, onShutdown, port } from './options.ts';
+import { statusLine } from './status-line.ts';
 
 interface ConsumeFlags {
   brokers?: string;
@@ -33,6 +36,7 @@ interface ConsumeFlags {
 }
 
 export const DEFAULT_DASHBOARD_PORT = 8080;
+const STATUS_RATE_SPAN_MS = 3000;
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -119,39 +123,50 @@ export function consumeCommand(): Command {
         if (error instanceof ConfigError) command.error(`error: ${error.message}`, { exitCode: 2, code: error.code });
         throw error;
       }
+      try {
+        await checkBrokersReachable(options.brokers);
+      } catch (error) {
+        console.error(`buzzline consume: ${(error as Error).message} (check --brokers / KAFKA_BROKERS)`);
+        process.exit(1);
+      }
       const logger = createLogger('banking-consumer', { level: options.logLevel, file: options.logFile });
       const controller = new AbortController();
       let dashboard: RunningDashboard | undefined;
       if (flags.dashboard) {
-        // The processor is the essential part: a dashboard that cannot start (port taken) is reported and
-        // the processing goes on without it.
+        // Asked for a dashboard and not getting one (port taken) is a mistake to fix now, not to discover
+        // later: one line naming the flag, exit before any processing.
         try {
           dashboard = await startDashboard({ brokers: options.brokers, host: flags.host, port: flags.dashboardPort, logger: logger.child({ component: 'dashboard' }) }, controller.signal);
           console.error(`dashboard on ${dashboard.url}`);
         } catch (error) {
-          console.error(`buzzline consume: dashboard not started: ${(error as Error).message}`);
+          console.error(`buzzline consume: dashboard not started: ${listenFailure(error, flags.host, flags.dashboardPort, '--dashboard-port')}`);
+          process.exit(1);
         }
       }
 
-      const status = process.stderr.isTTY ? process.stderr : undefined;
+      const status = statusLine();
+      // The status shows the rate of the last few seconds; the summary at the end has the run's average.
+      const recent = new RateTracker(STATUS_RATE_SPAN_MS);
       let lastStatus = 0;
       const hooks = {
         logger,
+        console: (line: string) => status.line(line),
         onStats: (st: ProcessorStats) => {
           const now = performance.now();
-          if (status === undefined || now - lastStatus < 500) return;
+          recent.record(now, new Map([['processed', BigInt(st.processed)]]));
+          if (now - lastStatus < 500) return;
           lastStatus = now;
-          status.write(`\r\x1b[2K${st.processed.toLocaleString('en-US')} processed | ${Math.round(st.ratePerSec).toLocaleString('en-US')} msg/s | ${st.alerts} alerts | ${st.dlq} dlq | partitions [${st.owned.join(',')}]`);
+          status.update(`${st.processed.toLocaleString('en-US')} processed | ${Math.round(recent.rate('processed') ?? 0).toLocaleString('en-US')} msg/s | ${st.alerts} alerts | ${st.dlq} dlq | partitions [${st.owned.join(',')}]`);
         },
       };
       const done = superviseProcessor(options, controller.signal, hooks, (error, delayMs, attempt) => {
-        if (status !== undefined) status.write('\n');
+        status.end();
         const line = `broker unavailable (${describeKafkaError(error)}); restarting from the last checkpoint in ${(delayMs / 1000).toFixed(1)}s [attempt ${attempt}]`;
         console.error(`buzzline consume: ${line}`);
         logger.warn({ event: 'restart', attempt, delayMs, reason: describeKafkaError(error) }, line);
       }).then(
         (stats) => {
-          if (status !== undefined) status.write('\n');
+          status.end();
           console.log(summary(stats));
         },
         (error: unknown) => {
