@@ -140,7 +140,8 @@ export function consumeCommand(): Command {
           console.error(`dashboard on ${dashboard.url}`);
         } catch (error) {
           console.error(`buzzline consume: dashboard not started: ${listenFailure(error, flags.host, flags.dashboardPort, '--dashboard-port')}`);
-          process.exit(1);
+          process.exitCode = 1;
+          return;
         }
       }
 
