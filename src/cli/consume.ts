@@ -3,7 +3,7 @@
 // Rule settings come from --config <file.json> and --set path=value (see --help for the list).
 
 import { Command, Option } from 'commander';
-import { RateTracker } from '../dashboard/cluster-poller.ts';
+import { RateTracker } from '../dashboard/cluster-overview.ts';
 import { startDashboard, type RunningDashboard } from '../dashboard/server.ts';
 import { parseBrokerList } from '../kafka-brokers.ts';
 import { createLogger } from '../logging.ts';
