@@ -6,7 +6,7 @@ import { Command, Option } from 'commander';
 import { createLogger } from '../logging.ts';
 import { startDashboard } from '../dashboard/server.ts';
 import { checkBrokersReachable } from './brokers-reachable.ts';
-import { brokerList, integer, listenFailure, onShutdown, port } from './options.ts';
+import { brokersOption, integer, listenFailure, onShutdown, port } from './options.ts';
 
 interface DashboardFlags {
   brokers: string[];
@@ -19,7 +19,7 @@ interface DashboardFlags {
 export function dashboardCommand(): Command {
   return new Command('dashboard')
     .description('serve the live dashboard from bank_metrics and bank_alerts_high (reads topics only)')
-    .addOption(new Option('--brokers <list>', 'bootstrap brokers, host:port[,host:port]').env('KAFKA_BROKERS').argParser(brokerList).default(['localhost:9092'], 'localhost:9092'))
+    .addOption(brokersOption())
     .option('--host <host>', 'address to bind; anything but loopback exposes the dashboard to the network', '127.0.0.1')
     .option('--port <port>', 'HTTP port (0 = any free port)', port, 8080)
     .option('--history <records>', 'bank_metrics records per partition re-read on start to rebuild recent history', integer(0, 1_000_000), 1800)

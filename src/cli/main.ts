@@ -6,7 +6,10 @@ import { doctorCommand } from './doctor.ts';
 import { startCommand } from './start.ts';
 import { consumeCommand } from './consume.ts';
 import { dashboardCommand } from './dashboard.ts';
+import { groupsCommand } from './groups.ts';
 import { produceCommand } from './produce.ts';
+import { tailCommand } from './tail.ts';
+import { topicsCommand } from './topics.ts';
 
 const { version } = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -19,6 +22,9 @@ const program = new Command('buzzline')
   .addCommand(produceCommand())
   .addCommand(consumeCommand())
   .addCommand(dashboardCommand())
+  .addCommand(topicsCommand())
+  .addCommand(groupsCommand())
+  .addCommand(tailCommand())
   .addCommand(doctorCommand());
 
 await program.parseAsync(process.argv);

@@ -1,7 +1,7 @@
 // Argument parsers shared by the commands: commander reports their errors as "error: option ... argument
 // ... is invalid. <reason>" and exits 1 without a stack trace.
 
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { parseBrokerList } from '../kafka-brokers.ts';
 
 export function integer(min: number, max: number = Number.MAX_SAFE_INTEGER) {
@@ -55,4 +55,9 @@ export function listenFailure(error: unknown, host: string, portNumber: number, 
   const code = (error as NodeJS.ErrnoException).code ?? ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'EADDRINUSE') return `port ${portNumber} on ${host} is already in use (is buzzline already running?): choose another with ${flag}`;
   return (error as Error).message;
+}
+
+// --brokers for the commands that only look at a cluster (topics, groups, tail, dashboard).
+export function brokersOption(): Option {
+  return new Option('--brokers <list>', 'bootstrap brokers, host:port[,host:port]').env('KAFKA_BROKERS').argParser(brokerList).default(['localhost:9092'], 'localhost:9092');
 }
