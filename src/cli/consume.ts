@@ -13,6 +13,7 @@ import { QUALITY_KEYS } from '../processor/quality.ts';
 import { LOG_LEVELS, mergedEnv, readDotEnv } from '../producer/config.ts';
 import { describeKafkaError } from '../producer/producer.ts';
 import { checkBrokersReachable } from './brokers-reachable.ts';
+import { ForeignMembers } from './foreign-members.ts';
 import { integer, listenFailure, onShutdown, port } from './options.ts';
 import { statusLine } from './status-line.ts';
 
@@ -149,9 +150,11 @@ export function consumeCommand(): Command {
       // The status shows the rate of the last few seconds; the summary at the end has the run's average.
       const recent = new RateTracker(STATUS_RATE_SPAN_MS);
       let lastStatus = 0;
+      const neighbours = new ForeignMembers({ brokers: options.brokers, group: options.group, topic: options.topic, ownClientId: options.clientId, warn: (line) => status.line(`buzzline consume: ${line}`, 'stderr') });
       const hooks = {
         logger,
         console: (line: string) => status.line(line),
+        onAssignment: () => neighbours.check(),
         onStats: (st: ProcessorStats) => {
           const now = performance.now();
           recent.record(now, new Map([['processed', BigInt(st.processed)]]));
@@ -176,7 +179,7 @@ export function consumeCommand(): Command {
         },
       ).finally(() => {
         controller.abort();
-        return dashboard?.close();
+        return Promise.all([dashboard?.close(), neighbours.close()]);
       });
       // Ctrl+C: stop taking records, checkpoint, flush open windows, leave the group, print the totals.
       onShutdown(() => {
