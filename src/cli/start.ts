@@ -19,6 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import readline from 'node:readline';
 import { Command } from 'commander';
+import { parseBrokerList } from '../kafka-brokers.ts';
 import { ConfigError, mergedEnv, readDotEnv, resolveProducerConfig } from '../producer/config.ts';
 import { checkBrokersReachable } from './brokers-reachable.ts';
 import { brokerList, integer, listenFailure, port } from './options.ts';
@@ -63,17 +64,25 @@ export function startCommand(): Command {
       try {
         // The producer's own rules, so `start --rate abc` fails as `produce --rate abc` would, before
         // anything runs. Its broker address is only known later and is not what is checked here.
-        resolveProducerConfig({ brokers: 'localhost:9092', rate: flags.rate, seed: flags.seed, fraudRate: flags.fraudRate }, mergedEnv(readDotEnv()));
+        resolveProducerConfig({ brokers: 'localhost:9092', rate: flags.rate, seed: flags.seed, fraudRate: flags.fraudRate, logLevel: flags.logLevel }, mergedEnv(readDotEnv()));
       } catch (error) {
         if (error instanceof ConfigError) command.error(`error: ${error.message}`, { exitCode: 2, code: error.code });
         throw error;
       }
-      process.exitCode = await start(flags);
+      let external = flags.brokers;
+      if (external === undefined && process.env.KAFKA_BROKERS) {
+        try {
+          external = parseBrokerList(process.env.KAFKA_BROKERS);
+        } catch (error) {
+          command.error(`error: KAFKA_BROKERS: ${(error as Error).message}`, { exitCode: 2 });
+        }
+      }
+      process.exitCode = await start(flags, external);
     });
 }
 
-async function start(flags: StartFlags): Promise<number> {
-  const external = flags.brokers ?? (process.env.KAFKA_BROKERS ? brokerList(process.env.KAFKA_BROKERS) : undefined);
+// external: the Kafka cluster to use instead of the embedded broker, if any.
+async function start(flags: StartFlags, external: string[] | undefined): Promise<number> {
   try {
     if (external) await checkBrokersReachable(external);
     else if (flags.port !== 0) await checkPortFree(flags.host, flags.port, '--port');
@@ -154,8 +163,9 @@ class CombinedStatus {
   private readonly texts = new Map<string, string>();
   private readonly out = statusLine();
 
-  set(name: string, text: string): void {
-    this.texts.set(name, text);
+  set(name: string, text: string | null): void {
+    if (text === null) this.texts.delete(name);
+    else this.texts.set(name, text);
     const order = ['producer', 'processor', 'broker'];
     this.out.update([...this.texts].sort(([a], [b]) => order.indexOf(a) - order.indexOf(b)).map(([n, t]) => `${n} ${t}`).join('  ·  '));
   }
@@ -187,6 +197,7 @@ function spawnPart(name: string, args: string[], status: CombinedStatus, ready: 
     env: { ...process.env, [SUPERVISED_ENV]: '1' },
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  void exited.then(() => status.set(name, null));
   const part = { name, child, exited };
   child.on('message', (m: StatusMessage) => {
     if (typeof m?.status === 'string') status.set(name, m.status);

@@ -46,14 +46,26 @@ test('--version prints the package version', async () => {
   assert.equal(r.stdout.trim(), version);
 });
 
-test('start --rate abc fails before anything starts', async () => {
-  const started = Date.now();
-  const r = await run(process.execPath, [BUZZLINE, 'start', '--rate', 'abc', '--port', '0', '--dashboard-port', '0'], { timeoutMs: 30_000, env: { ...process.env, KAFKA_BROKERS: '' } });
-  assert.equal(r.code, 2, r.stderr);
-  assertOneLine(r.stderr, /invalid --rate "abc"/);
-  assert.ok(Date.now() - started < 5000);
-  assert.equal(r.stdout, '', 'nothing was started');
-});
+const badStartFlags = [
+  [['--rate', 'abc'], {}, /invalid --rate "abc"/],
+  [['--fraud-rate', '2'], {}, /invalid --fraud-rate "2"/],
+  [['--log-level', 'loud'], {}, /invalid --log-level "loud"/],
+  [['--partitions', '0'], {}, /--partitions.*expected an integer from 1/],
+  [[], { KAFKA_BROKERS: 'host:0' }, /KAFKA_BROKERS: "host:0"/],
+] as const;
+
+for (const [flags, env, message] of badStartFlags) {
+  test(`start ${flags.join(' ') || Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')} fails before anything starts`, async () => {
+    const started = Date.now();
+    const r = await run(process.execPath, [BUZZLINE, 'start', ...flags, '--port', '0', '--dashboard-port', '0', '--data-dir', `${cwd}/start-data`], { timeoutMs: 30_000, env: { ...process.env, KAFKA_BROKERS: '', ...env } });
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, message);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    assert.ok(Date.now() - started < 5000);
+    assert.equal(r.stdout, '', 'nothing was started');
+    assert.ok(!fs.existsSync(`${cwd}/start-data`), 'no broker ran');
+  });
+}
 
 const portTaken = [
   ['broker', ['broker', '--port', 'PORT', '--data-dir', 'DATA'], '--port'],
