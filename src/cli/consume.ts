@@ -34,6 +34,7 @@ interface ConsumeFlags {
   checkpointRecords: number;
   sessionTimeout: number;
   quiet: boolean;
+  waitForBrokers: boolean;
 }
 
 export const DEFAULT_DASHBOARD_PORT = 8080;
@@ -89,6 +90,7 @@ export function consumeCommand(): Command {
     .option('--checkpoint-records <n>', 'records between checkpoints at most', integer(1), d.checkpointRecords)
     .option('--session-timeout <ms>', 'how long the group waits for a silent member before moving its partitions', integer(1000, 3_600_000), d.sessionTimeoutMs)
     .option('--quiet', 'no alert lines on the console (the log still has them)', false)
+    .option('--wait-for-brokers', 'at start-up, retry brokers that are not there yet (processor started before Kafka) instead of exiting', false)
     .addHelpText('after', `\nSettings for --config and --set:\n  ${describeSettings().join('\n  ')}`)
     .action(async (flags: ConsumeFlags, command: Command) => {
       const env = mergedEnv(readDotEnv());
@@ -124,11 +126,13 @@ export function consumeCommand(): Command {
         if (error instanceof ConfigError) command.error(`error: ${error.message}`, { exitCode: 2, code: error.code });
         throw error;
       }
-      try {
-        await checkBrokersReachable(options.brokers);
-      } catch (error) {
-        console.error(`buzzline consume: ${(error as Error).message} (check --brokers / KAFKA_BROKERS)`);
-        process.exit(1);
+      if (!flags.waitForBrokers) {
+        try {
+          await checkBrokersReachable(options.brokers);
+        } catch (error) {
+          console.error(`buzzline consume: ${(error as Error).message} (check --brokers / KAFKA_BROKERS, or --wait-for-brokers)`);
+          process.exit(1);
+        }
       }
       const logger = createLogger('banking-consumer', { level: options.logLevel, file: options.logFile });
       const controller = new AbortController();
