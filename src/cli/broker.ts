@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { DEFAULT_BROKER_CONFIG } from '../broker/context.ts';
 import { Broker } from '../broker/server.ts';
 import { createLogger } from '../logging.ts';
-import { integer, onShutdown, port } from './options.ts';
+import { integer, listenFailure, onShutdown, port } from './options.ts';
 
 interface BrokerFlags {
   host: string;
@@ -44,7 +44,7 @@ export function brokerCommand(): Command {
           logger,
         });
       } catch (err) {
-        console.error(`buzzline broker: ${(err as Error).message}`);
+        console.error(`buzzline broker: ${listenFailure(err, flags.host, flags.port, '--port')}`);
         process.exit(1);
       }
       onShutdown(() => broker.close());

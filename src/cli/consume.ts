@@ -3,6 +3,7 @@
 // Rule settings come from --config <file.json> and --set path=value (see --help for the list).
 
 import { Command, Option } from 'commander';
+import { RateTracker } from '../dashboard/cluster-overview.ts';
 import { startDashboard, type RunningDashboard } from '../dashboard/server.ts';
 import { parseBrokerList } from '../kafka-brokers.ts';
 import { createLogger } from '../logging.ts';
@@ -12,7 +13,10 @@ import { classifyFailure } from '../processor/failures.ts';
 import { QUALITY_KEYS } from '../processor/quality.ts';
 import { LOG_LEVELS, mergedEnv, readDotEnv } from '../producer/config.ts';
 import { describeKafkaError } from '../producer/producer.ts';
-import { integer, onShutdown, port } from './options.ts';
+import { checkBrokersReachable } from './brokers-reachable.ts';
+import { ForeignMembers } from './foreign-members.ts';
+import { integer, listenFailure, onShutdown, port } from './options.ts';
+import { statusLine } from './status-line.ts';
 
 interface ConsumeFlags {
   brokers?: string;
@@ -31,9 +35,11 @@ interface ConsumeFlags {
   checkpointRecords: number;
   sessionTimeout: number;
   quiet: boolean;
+  waitForBrokers: boolean;
 }
 
 export const DEFAULT_DASHBOARD_PORT = 8080;
+const STATUS_RATE_SPAN_MS = 3000;
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -85,6 +91,7 @@ export function consumeCommand(): Command {
     .option('--checkpoint-records <n>', 'records between checkpoints at most', integer(1), d.checkpointRecords)
     .option('--session-timeout <ms>', 'how long the group waits for a silent member before moving its partitions', integer(1000, 3_600_000), d.sessionTimeoutMs)
     .option('--quiet', 'no alert lines on the console (the log still has them)', false)
+    .option('--wait-for-brokers', 'at start-up, retry brokers that are not there yet (processor started before Kafka) instead of exiting', false)
     .addHelpText('after', `\nSettings for --config and --set:\n  ${describeSettings().join('\n  ')}`)
     .action(async (flags: ConsumeFlags, command: Command) => {
       const env = mergedEnv(readDotEnv());
@@ -120,43 +127,59 @@ export function consumeCommand(): Command {
         if (error instanceof ConfigError) command.error(`error: ${error.message}`, { exitCode: 2, code: error.code });
         throw error;
       }
+      if (!flags.waitForBrokers) {
+        try {
+          await checkBrokersReachable(options.brokers);
+        } catch (error) {
+          console.error(`buzzline consume: ${(error as Error).message} (check --brokers / KAFKA_BROKERS, or --wait-for-brokers)`);
+          process.exit(1);
+        }
+      }
       const logger = createLogger('banking-consumer', { level: options.logLevel, file: options.logFile });
       const controller = new AbortController();
       let dashboard: RunningDashboard | undefined;
       if (flags.dashboard) {
-        // The processor is the essential part: a dashboard that cannot start (port taken) is reported and
-        // the processing goes on without it.
+        // Asked for a dashboard and not getting one (port taken) is a mistake to fix now, not to discover
+        // later: one line naming the flag, exit before any processing.
         try {
           dashboard = await startDashboard({ brokers: options.brokers, host: flags.host, port: flags.dashboardPort, logger: logger.child({ component: 'dashboard' }) }, controller.signal);
           console.error(`dashboard on ${dashboard.url}`);
         } catch (error) {
-          console.error(`buzzline consume: dashboard not started: ${(error as Error).message}`);
+          console.error(`buzzline consume: dashboard not started: ${listenFailure(error, flags.host, flags.dashboardPort, '--dashboard-port')}`);
+          process.exitCode = 1;
+          return;
         }
       }
 
-      const status = process.stderr.isTTY ? process.stderr : undefined;
+      const status = statusLine();
+      // The status shows the rate of the last few seconds; the summary at the end has the run's average.
+      const recent = new RateTracker(STATUS_RATE_SPAN_MS);
       let lastStatus = 0;
+      const neighbours = new ForeignMembers({ brokers: options.brokers, group: options.group, topic: options.topic, ownClientId: options.clientId, warn: (line) => status.line(`buzzline consume: ${line}`, 'stderr') });
       const hooks = {
         logger,
+        console: (line: string) => status.line(line),
+        onAssignment: () => neighbours.check(),
         onStats: (st: ProcessorStats) => {
           const now = performance.now();
-          if (status === undefined || now - lastStatus < 500) return;
+          recent.record(now, new Map([['processed', BigInt(st.processed)]]));
+          if (now - lastStatus < 500) return;
           lastStatus = now;
-          status.write(`\r\x1b[2K${st.processed.toLocaleString('en-US')} processed | ${Math.round(st.ratePerSec).toLocaleString('en-US')} msg/s | ${st.alerts} alerts | ${st.dlq} dlq | partitions [${st.owned.join(',')}]`);
+          status.update(`${st.processed.toLocaleString('en-US')} processed | ${Math.round(recent.rate('processed') ?? 0).toLocaleString('en-US')} msg/s | ${st.alerts} alerts | ${st.dlq} dlq | partitions [${st.owned.join(',')}]`);
         },
       };
       const done = superviseProcessor(options, controller.signal, hooks, (failure, error, delayMs, attempt) => {
-        if (status !== undefined) status.write('\n');
+        status.end();
         const line = `${failure.description}; restarting from the last checkpoint in ${(delayMs / 1000).toFixed(1)}s [attempt ${attempt}]`;
         console.error(`buzzline consume: ${line}`);
         logger.warn({ event: 'restart', attempt, delayMs, category: failure.category, reason: describeKafkaError(error) }, line);
       }).then(
         (stats) => {
-          if (status !== undefined) status.write('\n');
+          status.end();
           console.log(summary(stats));
         },
         (error: unknown) => {
-          if (status !== undefined) status.write('\n');
+          status.end();
           const failure = classifyFailure(error);
           console.error(`buzzline consume: ${failure.description}`);
           logger.error({ event: 'failed', kind: failure.kind, category: failure.category, err: error }, failure.description);
@@ -164,7 +187,7 @@ export function consumeCommand(): Command {
         },
       ).finally(() => {
         controller.abort();
-        return dashboard?.close();
+        return Promise.all([dashboard?.close(), neighbours.close()]);
       });
       // Ctrl+C: stop taking records, checkpoint, flush open windows, leave the group, print the totals.
       onShutdown(() => {

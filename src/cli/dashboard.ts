@@ -2,11 +2,11 @@
 // cluster metadata) without processing anything, for when several `buzzline consume --no-dashboard`
 // processors share the work and one page should show them all.
 
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { parseBrokerList } from '../kafka-brokers.ts';
+import { Command, Option } from 'commander';
 import { createLogger } from '../logging.ts';
 import { startDashboard } from '../dashboard/server.ts';
-import { integer, onShutdown, port } from './options.ts';
+import { checkBrokersReachable } from './brokers-reachable.ts';
+import { brokersOption, integer, listenFailure, onShutdown, port } from './options.ts';
 
 interface DashboardFlags {
   brokers: string[];
@@ -16,18 +16,10 @@ interface DashboardFlags {
   logLevel: string;
 }
 
-function brokerList(raw: string): string[] {
-  try {
-    return parseBrokerList(raw);
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
-}
-
 export function dashboardCommand(): Command {
   return new Command('dashboard')
     .description('serve the live dashboard from bank_metrics and bank_alerts_high (reads topics only)')
-    .addOption(new Option('--brokers <list>', 'bootstrap brokers, host:port[,host:port]').env('KAFKA_BROKERS').argParser(brokerList).default(['localhost:9092'], 'localhost:9092'))
+    .addOption(brokersOption())
     .option('--host <host>', 'address to bind; anything but loopback exposes the dashboard to the network', '127.0.0.1')
     .option('--port <port>', 'HTTP port (0 = any free port)', port, 8080)
     .option('--history <records>', 'bank_metrics records per partition re-read on start to rebuild recent history', integer(0, 1_000_000), 1800)
@@ -36,9 +28,15 @@ export function dashboardCommand(): Command {
       const logger = createLogger('dashboard', { level: flags.logLevel });
       let dashboard;
       try {
+        await checkBrokersReachable(flags.brokers);
+      } catch (error) {
+        console.error(`buzzline dashboard: ${(error as Error).message} (check --brokers / KAFKA_BROKERS)`);
+        process.exit(1);
+      }
+      try {
         dashboard = await startDashboard({ brokers: flags.brokers, host: flags.host, port: flags.port, metricsHistoryRecords: flags.history, logger });
       } catch (error) {
-        console.error(`buzzline dashboard: ${(error as Error).message}`);
+        console.error(`buzzline dashboard: ${listenFailure(error, flags.host, flags.port, '--port')}`);
         process.exit(1);
       }
       console.log(`dashboard on ${dashboard.url} (brokers ${flags.brokers.join(',')})`);

@@ -1,7 +1,7 @@
 // Argument parsers shared by the commands: commander reports their errors as "error: option ... argument
 // ... is invalid. <reason>" and exits 1 without a stack trace.
 
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { parseBrokerList } from '../kafka-brokers.ts';
 
 export function integer(min: number, max: number = Number.MAX_SAFE_INTEGER) {
@@ -33,6 +33,12 @@ export function onShutdown(stop: () => Promise<void>): void {
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
+  // Under `buzzline start` the IPC channel to it closes when it dies however it dies (even kill -9):
+  // a part without its supervisor stops as if asked to, rather than running on unseen.
+  if (process.channel !== undefined) {
+    process.channel.unref();
+    process.once('disconnect', () => handler('SIGTERM'));
+  }
 }
 
 export function brokerList(raw: string): string[] {
@@ -41,4 +47,17 @@ export function brokerList(raw: string): string[] {
   } catch (err) {
     throw new InvalidArgumentError((err as Error).message);
   }
+}
+
+// A server whose port is taken says so in one line naming the flag that changes it (and exits: a
+// second copy of a part is never what was meant). Other listen errors keep their own message.
+export function listenFailure(error: unknown, host: string, portNumber: number, flag: string): string {
+  const code = (error as NodeJS.ErrnoException).code ?? ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EADDRINUSE') return `port ${portNumber} on ${host} is already in use (is buzzline already running?): choose another with ${flag}`;
+  return (error as Error).message;
+}
+
+// --brokers for the commands that only look at a cluster (topics, groups, tail, dashboard).
+export function brokersOption(): Option {
+  return new Option('--brokers <list>', 'bootstrap brokers, host:port[,host:port]').env('KAFKA_BROKERS').argParser(brokerList).default(['localhost:9092'], 'localhost:9092');
 }

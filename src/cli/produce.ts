@@ -1,12 +1,15 @@
 // `buzzline produce`: stream simulated banking transactions into Kafka. Flags override environment
 // variables, which override `.env`; see src/producer/config.ts for names and rules.
 
+import { Writable } from 'node:stream';
 import { Command } from 'commander';
 import { ConfigError, DEFAULTS, ENV_VARS, mergedEnv, readDotEnv, resolveProducerConfig } from '../producer/config.ts';
 import type { ProduceFlags } from '../producer/config.ts';
 import { runProducer } from '../producer/producer.ts';
 import type { ProducerTotals } from '../producer/producer.ts';
+import { checkBrokersReachable } from './brokers-reachable.ts';
 import { onShutdown } from './options.ts';
+import { statusLine } from './status-line.ts';
 
 function summary(totals: ProducerTotals, topic: string): string {
   const seconds = totals.elapsedMs / 1000;
@@ -45,12 +48,29 @@ export function produceCommand(): Command {
         if (error instanceof ConfigError) command.error(`error: ${error.message}`, { exitCode: 2, code: error.code });
         throw error;
       }
+      try {
+        await checkBrokersReachable(config.brokers);
+      } catch (error) {
+        console.error(`buzzline produce: ${(error as Error).message} (check --brokers / KAFKA_BROKERS)`);
+        process.exit(1);
+      }
       const controller = new AbortController();
-      const done = runProducer(config, controller.signal).then(
+      const status = statusLine();
+      // The producer redraws its status as "\r\x1b[2K<text>"; the text goes to this process's one status line.
+      const statusStream = new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          const text = chunk.toString().replace('\r\x1b[2K', '').trimEnd();
+          if (text !== '') status.update(text);
+          callback();
+        },
+      });
+      const done = runProducer(config, controller.signal, { statusStream, report: (line) => status.line(line, 'stderr') }).then(
         (totals) => {
+          status.end();
           console.log(summary(totals, config.topic));
         },
         (error: unknown) => {
+          status.end();
           console.error(`buzzline produce: ${(error as Error).message}`);
           process.exitCode = 1;
         },

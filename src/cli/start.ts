@@ -1,9 +1,15 @@
 // `buzzline start` (= `npm start`): everything on one machine with one command. Each part runs as its
 // own process, as it would in production (and so the parts use both cores): the embedded broker (unless
 // --brokers / KAFKA_BROKERS names a real cluster), the stream processor with the dashboard, and the
-// simulator at a demo rate. Ctrl+C stops them in reverse order (producer, processor, broker) so every
-// produced message is flushed and every processed offset committed; data and logs stay in ./data and
-// ./logs. If one part dies, the others are stopped and the exit code says so.
+// simulator at a demo rate. Every flag is checked (and the ports and --brokers tried) before anything
+// starts. Ctrl+C stops them in reverse order (producer, processor, broker) so every produced message is
+// flushed and every processed offset committed; data and logs stay in ./data and ./logs. If one part
+// dies, the others are stopped and the exit code says so.
+//
+// The parts run in their own process groups: the terminal's Ctrl+C reaches only `start`, which then
+// stops each part once, in order (a part that got the terminal's SIGINT as well would take `start`'s
+// as a second Ctrl+C and exit at once, uncommitted). Their output comes through `start`: their status
+// texts (over IPC) become one combined status line, their lines are printed above it.
 
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -11,8 +17,13 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import readline from 'node:readline';
 import { Command } from 'commander';
-import { brokerList, integer, port } from './options.ts';
+import { parseBrokerList } from '../kafka-brokers.ts';
+import { ConfigError, mergedEnv, readDotEnv, resolveProducerConfig } from '../producer/config.ts';
+import { checkBrokersReachable } from './brokers-reachable.ts';
+import { brokerList, integer, listenFailure, port } from './options.ts';
+import { statusLine, SUPERVISED_ENV, type StatusMessage } from './status-line.ts';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/buzzline.js');
 const STOP_GRACE_MS = 15_000;
@@ -49,23 +60,51 @@ export function startCommand(): Command {
     .option('--seed <seed>', 'simulation seed (default: random, printed)')
     .option('--fraud-rate <share>', 'share of fraudulent events')
     .option('--log-level <level>', 'log level for every part', process.env.LOG_LEVEL ?? 'info')
-    .action(async (flags: StartFlags) => {
-      process.exitCode = await start(flags);
+    .action(async (flags: StartFlags, command: Command) => {
+      try {
+        // The producer's own rules, so `start --rate abc` fails as `produce --rate abc` would, before
+        // anything runs. Its broker address is only known later and is not what is checked here.
+        resolveProducerConfig({ brokers: 'localhost:9092', rate: flags.rate, seed: flags.seed, fraudRate: flags.fraudRate, logLevel: flags.logLevel }, mergedEnv(readDotEnv()));
+      } catch (error) {
+        if (error instanceof ConfigError) command.error(`error: ${error.message}`, { exitCode: 2, code: error.code });
+        throw error;
+      }
+      let external = flags.brokers;
+      if (external === undefined && process.env.KAFKA_BROKERS) {
+        try {
+          external = parseBrokerList(process.env.KAFKA_BROKERS);
+        } catch (error) {
+          command.error(`error: KAFKA_BROKERS: ${(error as Error).message}`, { exitCode: 2 });
+        }
+      }
+      process.exitCode = await start(flags, external);
     });
 }
 
-async function start(flags: StartFlags): Promise<number> {
+// external: the Kafka cluster to use instead of the embedded broker, if any.
+async function start(flags: StartFlags, external: string[] | undefined): Promise<number> {
+  try {
+    if (external) await checkBrokersReachable(external);
+    else if (flags.port !== 0) await checkPortFree(flags.host, flags.port, '--port');
+    if (flags.dashboardPort !== 0) await checkPortFree(flags.host, flags.dashboardPort, '--dashboard-port');
+  } catch (err) {
+    console.error(`buzzline start: ${(err as Error).message}${external ? ' (check --brokers / KAFKA_BROKERS)' : ''}`);
+    return 1;
+  }
+
   const parts: Part[] = [];
+  const status = new CombinedStatus();
   let stopping = false;
   let failed = false;
   const stopAll = async () => {
     stopping = true;
     // Reverse start order: the producer flushes, the processor commits, then the broker closes its logs.
     for (const p of [...parts].reverse()) await stopPart(p);
+    status.end();
   };
   const onSignal = () => {
     if (stopping) return;
-    console.log('\nstopping: producer, processor, broker…');
+    status.line('stopping: producer, processor, broker…', 'stderr');
     void stopAll().then(() => process.exit(failed ? 1 : 0));
   };
   process.on('SIGINT', onSignal);
@@ -75,29 +114,28 @@ async function start(flags: StartFlags): Promise<number> {
     void p.exited.then((code) => {
       if (stopping) return;
       failed = true;
-      console.error(`buzzline start: ${p.name} exited unexpectedly (code ${code}); stopping the rest`);
+      status.line(`buzzline start: ${p.name} exited unexpectedly (code ${code}); stopping the rest`, 'stderr');
       void stopAll().then(() => process.exit(1));
     });
   };
 
   try {
     fs.mkdirSync('logs', { recursive: true });
-    const external = flags.brokers ?? (process.env.KAFKA_BROKERS ? brokerList(process.env.KAFKA_BROKERS) : undefined);
     let brokers: string;
     if (external) {
       brokers = external.join(',');
-      console.log(`using Kafka at ${brokers}`);
+      status.line(`using Kafka at ${brokers}`);
     } else {
       const broker = await spawnPart('broker', ['broker', '--host', flags.host, '--port', String(flags.port), '--data-dir', flags.dataDir,
-        '--default-partitions', String(flags.partitions), '--log-level', 'info'], 'logs/broker.log', /"msg":"broker listening".*?"port":(\d+)|"port":(\d+).*?"msg":"broker listening"/);
+        '--default-partitions', String(flags.partitions), '--log-level', 'info'], status, { logFile: 'logs/broker.log', ready: /"msg":"broker listening".*?"port":(\d+)|"port":(\d+).*?"msg":"broker listening"/ });
       parts.push(broker.part);
       watch(broker.part);
       brokers = `${flags.host}:${broker.match[1] ?? broker.match[2]}`;
-      console.log(`embedded broker on ${brokers} (data in ${flags.dataDir})`);
+      status.line(`embedded broker on ${brokers} (data in ${flags.dataDir})`);
     }
     const dashboardPort = flags.dashboardPort === 0 ? await freePort(flags.host) : flags.dashboardPort;
     const consumer = await spawnPart('processor', ['consume', '--brokers', brokers, '--dashboard-port', String(dashboardPort), '--host', flags.host,
-      '--log-level', flags.logLevel], null, null);
+      '--log-level', flags.logLevel], status, null);
     parts.push(consumer.part);
     watch(consumer.part);
     const url = `http://${flags.host}:${dashboardPort}/`;
@@ -106,42 +144,87 @@ async function start(flags: StartFlags): Promise<number> {
     const produceArgs = ['produce', '--brokers', brokers, '--rate', flags.rate, '--log-level', flags.logLevel];
     if (flags.seed !== undefined) produceArgs.push('--seed', flags.seed);
     if (flags.fraudRate !== undefined) produceArgs.push('--fraud-rate', flags.fraudRate);
-    const producer = await spawnPart('producer', produceArgs, null, null);
+    const producer = await spawnPart('producer', produceArgs, status, null);
     parts.push(producer.part);
     watch(producer.part);
-    console.log(`\ndashboard: ${url}\nlogs: ./logs   Ctrl+C stops everything\n`);
+    status.line(`\ndashboard: ${url}\nlogs: ./logs   Ctrl+C stops everything\n`);
     return await new Promise<number>(() => {});
   } catch (err) {
-    console.error(`buzzline start: ${(err as Error).message}`);
+    if (stopping) return await new Promise<number>(() => {}); // a part died; watch() is stopping the rest and exits
+    status.line(`buzzline start: ${(err as Error).message}`, 'stderr');
     stopping = true;
     await stopAll();
     return 1;
   }
 }
 
-// Starts `buzzline <args>`. With a readiness pattern, resolves once stdout matches it; stdout goes to
-// logFile (if given) or is inherited.
-function spawnPart(name: string, args: string[], logFile: string | null, ready: RegExp | null): Promise<{ part: Part; match: RegExpExecArray }> {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', ready ? 'pipe' : 'inherit', 'inherit'] });
+// The parts' status texts, in start order, as one line: "producer … · processor …".
+class CombinedStatus {
+  private readonly texts = new Map<string, string>();
+  private readonly out = statusLine();
+
+  set(name: string, text: string | null): void {
+    if (text === null) this.texts.delete(name);
+    else this.texts.set(name, text);
+    const order = ['producer', 'processor', 'broker'];
+    this.out.update([...this.texts].sort(([a], [b]) => order.indexOf(a) - order.indexOf(b)).map(([n, t]) => `${n} ${t}`).join('  ·  '));
+  }
+
+  line(text: string, to: 'stdout' | 'stderr' = 'stdout'): void {
+    this.out.line(text, to);
+  }
+
+  end(): void {
+    this.out.end();
+  }
+}
+
+async function checkPortFree(host: string, portNumber: number, flag: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', (err) => reject(new Error(listenFailure(err, host, portNumber, flag))));
+    s.listen(portNumber, host, () => s.close(() => resolve()));
+  });
+}
+
+// Starts `buzzline <args>` in its own process group with an IPC channel (status texts come over it, and
+// its closing tells the part that `start` is gone). Its stdout and stderr lines are printed through the
+// status line; with `ready`, stdout goes to a log file instead and the promise resolves once it matches.
+function spawnPart(name: string, args: string[], status: CombinedStatus, ready: { logFile: string; ready: RegExp } | null): Promise<{ part: Part; match: RegExpExecArray }> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    detached: true,
+    env: { ...process.env, [SUPERVISED_ENV]: '1' },
+  });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  void exited.then(() => status.set(name, null));
   const part = { name, child, exited };
-  if (!ready) return Promise.resolve({ part, match: /(?:)/.exec('') as RegExpExecArray });
-  const log = logFile ? fs.createWriteStream(logFile, { flags: 'a' }) : null;
+  child.on('message', (m: StatusMessage) => {
+    if (typeof m?.status === 'string') status.set(name, m.status);
+  });
+  readline.createInterface({ input: child.stderr as NodeJS.ReadableStream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => status.line(line, 'stderr'));
+  if (!ready) {
+    readline.createInterface({ input: child.stdout as NodeJS.ReadableStream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => status.line(line));
+    return Promise.resolve({ part, match: /(?:)/.exec('') as RegExpExecArray });
+  }
+  const log = fs.createWriteStream(ready.logFile, { flags: 'a' });
   return new Promise((resolve, reject) => {
     let seen = '';
     let done = false;
     child.stdout?.on('data', (b: Buffer) => {
-      log?.write(b);
+      log.write(b);
       if (done) return;
       seen += b.toString();
-      const m = ready.exec(seen);
+      const m = ready.ready.exec(seen);
       if (m) {
         done = true;
+        seen = '';
         resolve({ part, match: m });
       }
     });
+    // The part's own stderr line says why (port in use, ...); its JSON log is in the log file.
     void exited.then((code) => {
-      if (!done) reject(new Error(`${name} exited with code ${code} before it was ready${seen ? `: ${lastLine(seen)}` : ''}`));
+      if (!done) reject(new Error(`${name} exited with code ${code} before it was ready (log: ${ready.logFile})`));
     });
   });
 }
@@ -178,8 +261,4 @@ function freePort(host: string): Promise<number> {
       s.close(() => resolve(p));
     });
   });
-}
-
-function lastLine(s: string): string {
-  return s.trim().split('\n').at(-1) ?? '';
 }

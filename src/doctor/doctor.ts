@@ -64,8 +64,9 @@ export async function runDoctor(opts: DoctorOptions): Promise<CheckResult[]> {
       return `${apis.length} APIs, all ${Object.keys(REQUIRED_APIS).length} that buzzline uses`;
     });
     await check('metadata', async () => {
-      const md = await admin.metadata({ topics: [] });
-      return `cluster ${md.id}, ${md.brokers.size} broker(s), ${md.topics.size} topic(s) listed`;
+      // An empty topic list asks for no topics at all; the count comes from listing them.
+      const [md, topics] = await Promise.all([admin.metadata({ topics: [] }), admin.listTopics()]);
+      return `cluster ${md.id}, ${md.brokers.size} broker(s), ${topics.length} topic(s) listed`;
     });
     created = await check('create scratch topic', async () => {
       await admin.createTopics({ topics: [topic], partitions: 1, replicas: 1 });

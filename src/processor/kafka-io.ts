@@ -32,6 +32,7 @@ export interface ReadRecord {
   key: Buffer | null;
   value: Buffer | null;
   headers: Map<string, string>;
+  timestampMs: number; // the record's timestamp (CreateTime as the producer set it)
 }
 
 // A fetch that brings nothing while the data is known to be there means the broker is not serving it.
@@ -96,7 +97,7 @@ export class TopicReader {
               if (offset < next || offset >= to) continue;
               const headers = new Map<string, string>();
               for (const [k, v] of r.headers) if (k !== null) headers.set(k.toString('utf8'), v === null ? '' : v.toString('utf8'));
-              onRecord({ offset, key: r.key, value: r.value, headers });
+              onRecord({ offset, key: r.key, value: r.value, headers, timestampMs: Number(batch.firstTimestamp + r.timestampDelta) });
               next = offset + 1n;
             }
             // Batches may end in offsets without records for us (control records, compaction).

@@ -114,14 +114,14 @@ export function validate(value: Buffer | null | undefined, position: RecordPosit
   if (typeof amount !== 'number') return fail('wrong_type', `amount must be a number, got ${typeName(amount)}`);
   if (amount < 0) return fail('bad_amount', `amount ${amount} is negative`);
   const amountCents = toCents(amount);
-  if (amountCents === null) return fail('bad_amount', `amount ${amount} is not a whole number of cents`);
+  if (amountCents === null) return fail('bad_amount', notCentsMessage('amount', amount));
 
   let balanceCents: number | null = null;
   const balance = msg.balance;
   if (balance !== undefined && balance !== null) {
     if (typeof balance !== 'number') return fail('wrong_type', `balance must be a number, got ${typeName(balance)}`);
     balanceCents = toCents(balance);
-    if (balanceCents === null) return fail('bad_balance', `balance ${balance} is not a whole number of cents`);
+    if (balanceCents === null) return fail('bad_balance', notCentsMessage('balance', balance));
   }
 
   const offset = String(position.offset);
@@ -208,6 +208,13 @@ export function toCents(major: number): number | null {
   if (!Number.isSafeInteger(cents)) return null;
   if (Math.abs(scaled - cents) > 1e-6 + Math.abs(scaled) * 1e-12) return null;
   return cents === 0 ? 0 : cents; // no -0: it would print as "0" in a snapshot and compare oddly
+}
+
+// Only on the failure path: says which of toCents' two refusals it was, so a dead letter for 10.005
+// reads as the sub-cent amount it is rather than a vague "bad amount".
+function notCentsMessage(field: 'amount' | 'balance', major: number): string {
+  if (!Number.isSafeInteger(Math.round(major * 100))) return `${field} ${major} is too large to hold exactly in cents`;
+  return `${field} ${major} has a fraction of a cent: at most 2 decimals are allowed`;
 }
 
 function parseTimestamp(text: string): number | null {

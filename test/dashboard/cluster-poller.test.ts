@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Admin, Producer, stringSerializers } from '@platformatic/kafka';
-import { ClusterPoller, RateTracker } from '../../src/dashboard/cluster-poller.ts';
+import { RateTracker } from '../../src/dashboard/cluster-overview.ts';
+import { ClusterPoller } from '../../src/dashboard/cluster-poller.ts';
 import { Hub } from '../../src/dashboard/hub.ts';
 import { startBroker, type TestBroker } from '../helpers/broker.ts';
 

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, test } from 'node:test';
+import { Admin } from '@platformatic/kafka';
 import { startBroker } from '../helpers/broker.ts';
 import type { TestBroker } from '../helpers/broker.ts';
 import { BUZZLINE, run } from '../helpers/processes.ts';
@@ -21,6 +22,20 @@ test('doctor passes every check against the embedded broker and cleans up', { ti
   }
   assert.match(res.stdout, /all checks passed/);
   assert.deepEqual(tb.broker.context.topics.list().map((t) => t.name).filter((n) => n.startsWith('buzzline-doctor')), []);
+});
+
+test('doctor counts the topics the broker has', { timeout: 60_000 }, async () => {
+  const admin = new Admin({ clientId: 'test-admin', bootstrapBrokers: [tb.bootstrap] });
+  try {
+    await admin.createTopics({ topics: ['count-a', 'count-b', 'count-c', 'count-d', 'count-e'], partitions: 1, replicas: 1 });
+  } finally {
+    await admin.close();
+  }
+  const topics = tb.broker.context.topics.list().length;
+  assert.ok(topics >= 5);
+  const res = await run(process.execPath, [BUZZLINE, 'doctor', '--brokers', tb.bootstrap]);
+  assert.equal(res.code, 0, res.stdout + res.stderr);
+  assert.match(res.stdout, new RegExp(`✔ metadata .*, ${topics} topic\\(s\\) listed`));
 });
 
 test('doctor reports an unreachable broker clearly', async () => {

@@ -1,5 +1,6 @@
-// The processor outlives its broker: `buzzline consume` started before any broker is up keeps retrying;
-// once the broker comes it processes; the broker is then killed with SIGKILL mid-run and brought back on
+// The processor outlives its broker: `buzzline consume --wait-for-brokers` started before any broker is
+// up keeps retrying (without the flag it reports the refused address and exits); once the broker comes
+// it processes; the broker is then killed with SIGKILL mid-run and brought back on
 // the same port and data directory, and the same processor process carries on from its last checkpoint.
 // Every record is processed, metric totals are exact, no alert is published twice.
 import assert from 'node:assert/strict';
@@ -32,7 +33,7 @@ test('the processor waits for a missing broker, survives a kill -9 of it, and st
   const half = input.length / 2;
 
   const consumer = track(spawn(process.execPath, [BUZZLINE, 'consume', '--brokers', bootstrap, '--no-dashboard', '--quiet', '--group', GROUP,
-    '--instance-id', 'worker-1', '--session-timeout', '6000', '--checkpoint-interval', '300', '--log-file', path.join(work, 'consumer.log')],
+    '--instance-id', 'worker-1', '--wait-for-brokers', '--session-timeout', '6000', '--checkpoint-interval', '300', '--log-file', path.join(work, 'consumer.log')],
   { stdio: ['ignore', 'pipe', 'pipe'] }));
   let stderr = '';
   consumer.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));

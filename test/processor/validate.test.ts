@@ -132,6 +132,31 @@ test('toCents accepts exactly two decimals and nothing finer', () => {
   assert.equal(toCents(Number.NaN), null);
 });
 
+test('amounts with float noise from the producer side are accepted as the cents they mean', () => {
+  // What Python or JavaScript producers write for sums such as 10.1 + 0.2 or 0.1 + 0.2.
+  for (const [text, cents] of [['10.300000000000001', 1030], ['0.30000000000000004', 30], ['1234567.8900000001', 123456789], ['99.99999999999999', 10000]] as const) {
+    const r = run(`{"account_id":"A-1","transaction_type":"deposit","amount":${text},"balance":${text}}`);
+    assert.ok(r.ok, `${text}: ${r.ok ? '' : r.message}`);
+    if (!r.ok) return;
+    assert.equal(r.tx.amountCents, cents, text);
+    assert.equal(r.tx.balanceCents, cents, text);
+  }
+});
+
+test('real sub-cent amounts are dead-lettered with a reason that says so', () => {
+  for (const text of ['10.005', '0.001', '10.3001']) {
+    const r = run(`{"account_id":"A-1","transaction_type":"deposit","amount":${text}}`);
+    assert.equal(r.ok, false, text);
+    if (r.ok) return;
+    assert.equal(r.reason, 'bad_amount');
+    assert.equal(r.message, `amount ${text} has a fraction of a cent: at most 2 decimals are allowed`);
+  }
+  const balance = run(json({ balance: 1.001 }));
+  assert.ok(!balance.ok && balance.message === 'balance 1.001 has a fraction of a cent: at most 2 decimals are allowed', JSON.stringify(balance));
+  const huge = run(json({ amount: 1e17 }));
+  assert.ok(!huge.ok && huge.message === 'amount 100000000000000000 is too large to hold exactly in cents', JSON.stringify(huge));
+});
+
 test('timestamps in the canonical toISOString form read the same as through the general parser', () => {
   const at = (timestamp: string) => {
     const r = run(json({ timestamp }));
