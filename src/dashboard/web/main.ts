@@ -18,11 +18,16 @@ const SEVERITY_CLASS: Readonly<Record<string, string>> = {
 };
 // Group lag above this many records is highlighted.
 const LAG_WARN = 10_000;
+// The server pushes at least once per cluster poll (2 s by default) while it is up, so this long without a
+// message means the dashboard or its reader is stuck even if the connection looks open.
+const STALE_AFTER_MS = 10_000;
 
 const state: PageState = emptyState();
 const charts = new Charts(byId<HTMLCanvasElement>('chart-types'), byId<HTMLCanvasElement>('chart-amounts'));
 let frame = 0;
 let rendered = { topics: state.topics, groups: state.groups, alerts: state.alerts };
+let connected = false;
+let lastMessageAtMs: number | null = null; // page clock, so a server clock that is off does not matter
 
 function schedule(): void {
   if (frame === 0) frame = requestAnimationFrame(render);
@@ -34,23 +39,38 @@ function setStatus(kind: 'live' | 'connecting' | 'down', text: string): void {
   node.textContent = text;
 }
 
+// Shown values are stale once the stream is down or silent: they stay on the page, dimmed, with a
+// marker (a live region, so screen readers hear it too) saying since when.
+function checkStale(): void {
+  const stale = lastMessageAtMs !== null && (!connected || Date.now() - lastMessageAtMs > STALE_AFTER_MS);
+  document.body.classList.toggle('stale', stale);
+  setText('stale', stale && lastMessageAtMs !== null ? `stale since ${formatTime(lastMessageAtMs)}` : '');
+}
+
 function connect(): void {
   const source = new EventSource('/api/events');
   const onMessage = (event: MessageEvent<string>) => {
     applyMessage(state, JSON.parse(event.data) as StreamMessage);
+    lastMessageAtMs = Date.now();
+    checkStale();
     schedule();
   };
   source.addEventListener('snapshot', onMessage);
   source.addEventListener('update', onMessage);
-  source.addEventListener('open', () => setStatus('live', 'live'));
+  source.addEventListener('open', () => {
+    connected = true;
+    setStatus('live', 'live');
+  });
   // EventSource reconnects by itself (the server asks for 2 s); CLOSED means it gave up.
   source.addEventListener('error', () => {
+    connected = false;
     if (source.readyState === EventSource.CLOSED) {
       setStatus('down', 'disconnected');
       setTimeout(connect, 5000);
     } else {
       setStatus('connecting', 'reconnecting');
     }
+    checkStale();
   });
 }
 
@@ -114,7 +134,7 @@ function renderAlerts(): void {
     a.transaction_type,
     { text: a.explanation, className: 'explain' },
   ]);
-  fillTable(byId<HTMLTableSectionElement>('alerts-body'), rows, 'No alerts yet.', 6);
+  fillTable(byId<HTMLTableSectionElement>('alerts-body'), rows, 'No alerts yet.', 6, true);
   setText('alerts-note', state.droppedAlerts > 0 ? `newest ${state.alerts.length}; ${formatCompact(state.droppedAlerts)} more arrived between updates` : `newest ${state.alerts.length}`);
 }
 
@@ -195,3 +215,4 @@ byId('metric-max').addEventListener('click', () => chooseMetric('max'));
 renderQuality();
 renderGroups();
 connect();
+setInterval(checkStale, 1000);
