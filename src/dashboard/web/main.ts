@@ -8,7 +8,7 @@ import type { StreamMessage } from '../views.ts';
 import { Charts, type AmountMetric } from './charts.ts';
 import { byId, fillTable, setText, type Cell } from './dom.ts';
 import { formatCompact, formatInt, formatMs, formatPercent, formatTime, formatTimestamp } from './format.ts';
-import { applyMessage, emptyState, sortedWindows, type PageState } from './state.ts';
+import { applyMessage, emptyState, isStale, sortedWindows, type PageState } from './state.ts';
 
 const SEVERITY_CLASS: Readonly<Record<string, string>> = {
   LOW: 'sev sev-low',
@@ -18,9 +18,6 @@ const SEVERITY_CLASS: Readonly<Record<string, string>> = {
 };
 // Group lag above this many records is highlighted.
 const LAG_WARN = 10_000;
-// The server pushes at least once per cluster poll (2 s by default) while it is up, so this long without a
-// message means the dashboard or its reader is stuck even if the connection looks open.
-const STALE_AFTER_MS = 10_000;
 
 const state: PageState = emptyState();
 const charts = new Charts(byId<HTMLCanvasElement>('chart-types'), byId<HTMLCanvasElement>('chart-amounts'));
@@ -42,7 +39,7 @@ function setStatus(kind: 'live' | 'connecting' | 'down', text: string): void {
 // Shown values are stale once the stream is down or silent: they stay on the page, dimmed, with a
 // marker (a live region, so screen readers hear it too) saying since when.
 function checkStale(): void {
-  const stale = lastMessageAtMs !== null && (!connected || Date.now() - lastMessageAtMs > STALE_AFTER_MS);
+  const stale = isStale(connected, lastMessageAtMs, Date.now());
   document.body.classList.toggle('stale', stale);
   setText('stale', stale && lastMessageAtMs !== null ? `stale since ${formatTime(lastMessageAtMs)}` : '');
 }
