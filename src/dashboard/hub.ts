@@ -103,8 +103,10 @@ export class Hub {
     return this.listeners.size;
   }
 
-  addWindow(w: WindowAggregate): void {
-    const result = this.windows.add(w);
+  // reportedAtMs: wall-clock time the window was published (its record timestamp), default now; capped
+  // at now, so a processor whose clock runs ahead cannot keep its partitions "reporting" after it stops.
+  addWindow(w: WindowAggregate, reportedAtMs = this.now()): void {
+    const result = this.windows.add(w, Math.min(reportedAtMs, this.now()));
     if (result.stored) this.dirtyStarts.add(result.startMs);
     this.markDirty();
   }
@@ -150,7 +152,7 @@ export class Hub {
     const quality = this.windows.quality();
     return {
       generatedAtMs: this.now(),
-      totals: this.windows.totalsView(),
+      totals: this.windows.totalsView(this.now()),
       quality: quality.labeled === 0 ? null : { labeled: quality.labeled, positives: quality.positives, episodes: quality.episodes, byRule: summarizeQuality(quality) },
       reader: { ...this.reader },
     };

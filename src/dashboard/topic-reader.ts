@@ -232,7 +232,7 @@ export class TopicReader {
             if (offset < pos.next) continue;
             pos.next = offset + 1n;
             changed = true;
-            this.handle(pos.kind, record.value);
+            this.handle(pos.kind, record.value, Number(batch.firstTimestamp + record.timestampDelta));
           }
         }
       }
@@ -240,7 +240,7 @@ export class TopicReader {
     if (changed) this.hub.reader.lastRecordAtMs = Date.now();
   }
 
-  private handle(kind: Kind, value: Buffer | null): void {
+  private handle(kind: Kind, value: Buffer | null, timestampMs: number): void {
     const reader = this.hub.reader;
     if (kind === 'metrics') {
       const windows = parseWindows(value);
@@ -249,7 +249,7 @@ export class TopicReader {
         return;
       }
       reader.windowsRead += windows.length;
-      for (const w of windows) this.hub.addWindow(w);
+      for (const w of windows) this.hub.addWindow(w, timestampMs);
     } else {
       const a = parseAlert(value);
       if (a === null) {

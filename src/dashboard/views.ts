@@ -42,7 +42,7 @@ export interface TotalsView {
   alertsBySeverity: Record<string, number>;
   dlqByReason: Record<string, number>;
   throughputPerSec: number; // records per second of event time over the last complete windows
-  partitions: number[]; // source partitions seen in recent windows
+  partitions: number[]; // source partitions that published a window in the last REPORTING_SPAN_MS (wall clock)
 }
 
 export interface QualityView {

@@ -20,6 +20,11 @@ export const DEFAULT_MAX_WINDOWS = 600;
 // Throughput is averaged over this many windows before the newest, which is usually still missing
 // partitions that have not closed it yet.
 const THROUGHPUT_WINDOWS = 5;
+// A source partition counts as reporting while its processor published a window within this span of
+// wall-clock time. Not "has a window among the latest seconds": the simulated clock runs hundreds of
+// times faster than the wall clock, so at a demo rate most event-time seconds hold one partition's
+// transactions or none, and a count over the latest windows jumps between 1 and all of them.
+export const REPORTING_SPAN_MS = 30_000;
 
 export interface AddResult {
   stored: boolean; // false: older than every kept window, counted in the totals only
@@ -32,6 +37,7 @@ export class WindowStore {
   private readonly starts: number[] = []; // ascending, same keys as byStart
   private readonly mergedCache = new Map<number, WindowView>();
   private readonly totals = new RunningTotals();
+  private readonly reportedAtMs = new Map<number, number>(); // source partition -> newest report, wall clock
 
   constructor(maxWindows = DEFAULT_MAX_WINDOWS) {
     if (!Number.isInteger(maxWindows) || maxWindows < 1) throw new RangeError(`maxWindows must be a positive integer, got ${maxWindows}`);
@@ -42,7 +48,10 @@ export class WindowStore {
     return this.starts.length;
   }
 
-  add(w: WindowAggregate): AddResult {
+  // reportedAtMs: when the processor published the window (the record's timestamp), so windows re-read
+  // as history after a dashboard restart do not make a stopped processor's partitions look alive.
+  add(w: WindowAggregate, reportedAtMs = Date.now()): AddResult {
+    for (const p of w.partitions) this.reportedAtMs.set(p, Math.max(reportedAtMs, this.reportedAtMs.get(p) ?? reportedAtMs));
     const start = w.windowStartMs;
     let list = this.byStart.get(start);
     if (list === undefined) {
@@ -94,19 +103,17 @@ export class WindowStore {
     return out;
   }
 
-  totalsView(): TotalsView {
+  totalsView(nowMs = Date.now()): TotalsView {
     const t = this.totals;
     const recent = this.starts.slice(-1 - THROUGHPUT_WINDOWS, this.starts.length > 1 ? -1 : undefined);
     let records = 0;
     let spanMs = 0;
-    const partitions = new Set<number>();
     for (const start of recent) {
-      for (const w of this.byStart.get(start) ?? []) {
-        records += w.records;
-        for (const p of w.partitions) partitions.add(p);
-      }
+      for (const w of this.byStart.get(start) ?? []) records += w.records;
       spanMs += this.byStart.get(start)?.[0]?.windowMs ?? 0;
     }
+    const partitions: number[] = [];
+    for (const [p, at] of this.reportedAtMs) if (at > nowMs - REPORTING_SPAN_MS) partitions.push(p);
     return {
       sinceMs: t.sinceMs,
       untilMs: t.untilMs,
@@ -119,7 +126,7 @@ export class WindowStore {
       alertsBySeverity: { ...t.alertsBySeverity },
       dlqByReason: { ...t.dlqByReason },
       throughputPerSec: spanMs === 0 ? 0 : (records * 1000) / spanMs,
-      partitions: [...partitions].sort((a, b) => a - b),
+      partitions: partitions.sort((a, b) => a - b),
     };
   }
 

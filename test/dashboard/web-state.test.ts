@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { Hub } from '../../src/dashboard/hub.ts';
 import type { UpdateMessage, WindowView } from '../../src/dashboard/views.ts';
 import { formatCents, formatCompact, formatInt, formatMs, formatPercent } from '../../src/dashboard/web/format.ts';
-import { applyMessage, emptyState, MAX_ALERTS, MAX_WINDOWS, sortedWindows } from '../../src/dashboard/web/state.ts';
+import { applyMessage, emptyState, isStale, MAX_ALERTS, MAX_WINDOWS, sortedWindows, STALE_AFTER_MS } from '../../src/dashboard/web/state.ts';
 import { T0, makeTestAlert, makeWindow } from './helpers.ts';
 
 function view(startMs: number, records: number): WindowView {
@@ -63,4 +63,12 @@ test('numbers are formatted for reading', () => {
   assert.equal(formatMs(250), '250 ms');
   assert.equal(formatMs(1_500), '1.5 s');
   assert.equal(formatMs(300_000), '5.0 min');
+});
+
+test('the shown data is stale when the stream is down or silent too long, never before the first message', () => {
+  const at = 1_000_000;
+  assert.equal(isStale(false, null, at), false);
+  assert.equal(isStale(true, at, at + STALE_AFTER_MS), false);
+  assert.equal(isStale(true, at, at + STALE_AFTER_MS + 1), true);
+  assert.equal(isStale(false, at, at + 1), true);
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { mergeWindows } from '../../src/processor/aggregates.ts';
 import { emptyQuality } from '../../src/processor/quality.ts';
-import { WindowStore } from '../../src/dashboard/window-store.ts';
+import { REPORTING_SPAN_MS, WindowStore } from '../../src/dashboard/window-store.ts';
 import { T0, makeWindow } from './helpers.ts';
 
 test('windows of different partitions with the same start merge into one view', () => {
@@ -110,4 +110,22 @@ test('windows arriving out of order are listed oldest first', () => {
   const store = new WindowStore();
   for (const i of [3, 1, 2, 0, 5]) store.add(makeWindow(0, T0 + i * 1000, [{ type: 'deposit', cents: 1 }]));
   assert.deepEqual(store.recent(10).map((w) => (w.startMs - T0) / 1000), [0, 1, 2, 3, 5]);
+});
+
+test('partitions reporting are those that published a window within the reporting span, however sparse the windows', () => {
+  const store = new WindowStore();
+  const now = 1_000_000;
+  // A demo-rate feed: each event-time second holds one partition's window, so the latest seconds alone
+  // would name a different, single partition every time.
+  for (let i = 0; i < 30; i++) store.add(makeWindow(i % 3, T0 + i * 1000, [{ type: 'deposit', cents: 100 }]), now - 1000 + i);
+  assert.deepEqual(store.totalsView(now).partitions, [0, 1, 2]);
+  // Partition 2's processor stops; its last window ages out of the span while 0 and 1 go on.
+  for (let i = 30; i < 40; i++) store.add(makeWindow(i % 2, T0 + i * 1000, [{ type: 'deposit', cents: 100 }]), now + REPORTING_SPAN_MS - 1000 + i);
+  assert.deepEqual(store.totalsView(now + REPORTING_SPAN_MS - 1000).partitions, [0, 1, 2]);
+  assert.deepEqual(store.totalsView(now + REPORTING_SPAN_MS).partitions, [0, 1]);
+  // Windows re-read long after they were published (history after a dashboard restart) do not count.
+  const old = new WindowStore();
+  old.add(makeWindow(5, T0, [{ type: 'deposit', cents: 100 }]), now - REPORTING_SPAN_MS - 1);
+  assert.deepEqual(old.totalsView(now).partitions, []);
+  assert.equal(old.totalsView(now).records, 1);
 });

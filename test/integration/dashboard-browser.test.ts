@@ -2,9 +2,12 @@
 // broker. First the real pipeline, simulator -> bank_alerts -> processor -> bank_metrics /
 // bank_alerts_high -> dashboard, at 20 tx/s: the charts fill within seconds, a low_balance alert shows with
 // its explanation, an account id that is an HTML injection probe shows as text, group lag shows, and the
-// CSP reports nothing. Then the page under the output of a 200k tx/s pipeline (fed synthetically, as one
-// process could not also run that pipeline): it stays in step with the server's pushes. Finally a
-// restarted dashboard serves a full page at once. Screenshots go to test-artifacts/.
+// CSP reports nothing; at 1440x900, 390x844 and 360x740 nothing is wider than its container or cut off,
+// axe-core finds no serious or critical accessibility problem, and the controls work from the keyboard.
+// Then the page under the output of a 200k tx/s pipeline (fed synthetically, as one process could not
+// also run that pipeline): it stays in step with the server's pushes. When the dashboard goes away the
+// page dims what it shows and says since when, and recovers when it comes back. Finally a restarted
+// dashboard serves a full page at once. Screenshots go to test-artifacts/.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -26,6 +29,7 @@ import { startBroker, type TestBroker } from '../helpers/broker.ts';
 import { ensureWebBuild } from '../helpers/web-build.ts';
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts');
+const AXE_SOURCE = fs.readFileSync(path.resolve(import.meta.dirname, '../../node_modules/axe-core/axe.min.js'), 'utf8');
 const XSS = '<img src=x onerror=alert(1)>';
 const PARTITIONS = 3;
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -201,6 +205,53 @@ async function colouredPixels(page: Page, selector: string): Promise<number> {
   })()`);
 }
 
+// Layout problems in the page as it is laid out now: the page scrolling sideways; an element reaching
+// outside its parent's box or with content wider than itself (both except inside an element that is
+// meant to scroll sideways, overflow-x auto or scroll: the tables' .scroll boxes); KPI text that is cut.
+async function layoutProblems(page: Page): Promise<string[]> {
+  return page.evaluate(`(() => {
+    const problems = [];
+    const name = (e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (typeof e.className === 'string' && e.className.trim() !== '' ? '.' + e.className.trim().split(/\\s+/).join('.') : '');
+    const scrollsSideways = (e) => ['auto', 'scroll'].includes(getComputedStyle(e).overflowX);
+    const doc = document.documentElement;
+    if (doc.scrollWidth > doc.clientWidth) problems.push('the page scrolls sideways: ' + doc.scrollWidth + ' > ' + doc.clientWidth);
+    const walk = (parent, inScroller) => {
+      const box = parent.getBoundingClientRect();
+      const left = box.left + parent.clientLeft;
+      const right = left + parent.clientWidth;
+      for (const child of parent.children) {
+        if (getComputedStyle(child).display === 'none') continue;
+        if (!inScroller) {
+          const r = child.getBoundingClientRect();
+          if (r.width > 0 && (r.right > right + 1 || r.left < left - 1)) problems.push(name(child) + ' reaches outside ' + name(parent) + ': ' + Math.round(r.left) + '..' + Math.round(r.right) + ' in ' + Math.round(left) + '..' + Math.round(right));
+          if (child.clientWidth > 0 && child.scrollWidth > child.clientWidth + 1 && !scrollsSideways(child)) problems.push(name(child) + ' content is wider than it: ' + child.scrollWidth + ' > ' + child.clientWidth);
+        }
+        walk(child, inScroller || scrollsSideways(child));
+      }
+    };
+    walk(document.body, false);
+    for (const e of document.querySelectorAll('.kpi .label, .kpi .value, .kpi .detail')) {
+      if (e.scrollWidth > e.clientWidth || e.scrollHeight > e.clientHeight + 1) problems.push(name(e) + ' text is cut: "' + e.textContent + '"');
+    }
+    return problems;
+  })()`);
+}
+
+// axe-core's serious and critical violations. It is evaluated through the debugger like everything
+// here, so the page's CSP, which rightly allows no injected script, need not be bypassed.
+async function axeViolations(page: Page): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE);
+  return page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => v.impact + ' ' + v.id + ': ' + v.help + ' (' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ') + ')'))`);
+}
+
+// Lets Chart.js' resize observer redraw the charts and the page paint at a new viewport size.
+async function settle(page: Page): Promise<void> {
+  await new Promise((r) => setTimeout(r, 300));
+  await page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))');
+}
+
 // The seed's minimal message shape plus a balance: the processor's low_balance rule fires on the first
 // known balance below 100.00, here for an account id that is an HTML injection probe.
 function probeTransaction(): MessageToProduce<string, string, string, string> {
@@ -282,6 +333,29 @@ test('with the real producer and processor, the page fills its charts, shows a l
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
     await page.setViewportSize({ width: 1366, height: 768 });
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-1366x768.png') });
+
+    // A wide screen, a common phone and the narrowest one supported.
+    for (const viewport of [{ width: 1440, height: 900 }, { width: 390, height: 844 }, { width: 360, height: 740 }]) {
+      const size = `${viewport.width}x${viewport.height}`;
+      await page.setViewportSize(viewport);
+      await settle(page);
+      await page.screenshot({ path: path.join(ARTIFACTS, `dashboard-${size}.png`), fullPage: true });
+      assert.deepEqual(await layoutProblems(page), [], `layout at ${size}`);
+      assert.deepEqual(await axeViolations(page), [], `accessibility at ${size}`);
+    }
+
+    // From the keyboard: Tab reaches the chart toggle and every table's scroll box, Space presses a button.
+    await page.setViewportSize({ width: 1440, height: 900 });
+    const reached = new Set<string>();
+    for (let i = 0; i < 12; i++) {
+      await page.keyboard.press('Tab');
+      reached.add(String(await page.evaluate(`(() => { const e = document.activeElement; return e.id || e.getAttribute('aria-labelledby') || e.tagName; })()`)));
+    }
+    for (const stop of ['metric-avg', 'metric-max', 'alerts-title', 'quality-title', 'lag-title', 'topics-title']) assert.ok(reached.has(stop), `Tab never reached ${stop}: ${[...reached].join(', ')}`);
+    await page.focus('#metric-max');
+    await page.keyboard.press('Space');
+    assert.equal(await page.getAttribute('#metric-max', 'aria-pressed'), 'true');
+    assert.equal(await page.getAttribute('#metric-avg', 'aria-pressed'), 'false');
     assert.deepEqual(watch.problems, []);
   } finally {
     clearInterval(watchWindows);
@@ -325,6 +399,37 @@ test('at 200k tx/s with thousands of alerts a second, the page keeps up with the
     assert.deepEqual(watch.problems, []);
   } finally {
     await feed.stop();
+    await page.close();
+  }
+});
+
+test('when the dashboard goes away the page dims its values and says since when, and recovers when it is back', async () => {
+  const { page, watch } = await openPage();
+  try {
+    await page.goto(dashboard.url);
+    await waitInPage(page, `document.getElementById('status').textContent === 'live' && Number(document.body.dataset.seq ?? 0) > 0`);
+    assert.equal(await page.evaluate(`document.body.classList.contains('stale')`), false);
+    assert.equal(await page.evaluate(`getComputedStyle(document.getElementById('kpi-transactions')).opacity`), '1');
+    const port = dashboard.port;
+    await dashboard.close();
+    await waitInPage(page, `document.body.classList.contains('stale')`, 5_000);
+    assert.match((await page.locator('#stale').textContent()) ?? '', /^stale since \d\d:\d\d:\d\d$/);
+    assert.equal(await page.getAttribute('#stale', 'aria-live'), 'polite');
+    assert.notEqual(await page.locator('#status').textContent(), 'live');
+    for (const id of ['kpi-throughput', 'kpi-transactions', 'kpi-partitions']) {
+      assert.ok(Number(await page.evaluate(`getComputedStyle(document.getElementById('${id}')).opacity`)) < 0.5, `#${id} is not dimmed`);
+    }
+    assert.ok(await page.locator('#stale').isVisible());
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-stale.png') });
+
+    dashboard = await startDashboard({ brokers: [tb.bootstrap], port, clusterPollMs: 500 });
+    // EventSource retries every 2 s (the server's retry line).
+    await waitInPage(page, `!document.body.classList.contains('stale') && document.getElementById('status').textContent === 'live'`, 10_000);
+    assert.equal(await page.locator('#stale').textContent(), '');
+    assert.equal(await page.evaluate(`getComputedStyle(document.getElementById('kpi-transactions')).opacity`), '1');
+    // The refused reconnects are logged by the browser; nothing else may be.
+    assert.deepEqual(watch.problems.filter((p) => !/ERR_CONNECTION_REFUSED|api\/events/.test(p)), []);
+  } finally {
     await page.close();
   }
 });

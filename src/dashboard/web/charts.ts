@@ -32,6 +32,10 @@ Chart.defaults.color = '#3c4650';
 
 export type AmountMetric = 'avg' | 'max';
 
+function timeTickLimit(widthPx: number): number {
+  return Math.max(2, Math.min(8, Math.floor(widthPx / 90)));
+}
+
 export class Charts {
   private readonly types: Chart<'bar', number[], string>;
   private readonly amounts: Chart<'line', Array<number | null>, string>;
@@ -72,9 +76,14 @@ export class Charts {
         responsive: true,
         maintainAspectRatio: false,
         interaction: { mode: 'index', intersect: false },
+        // About one time label per 90 px: Chart.js' own skipping lets HH:MM:SS labels touch on a phone.
+        onResize: (chart, size) => {
+          const x = chart.options.scales?.x;
+          if (x?.ticks !== undefined) x.ticks.maxTicksLimit = timeTickLimit(size.width);
+        },
         plugins: { legend: { position: 'bottom', labels: { boxWidth: 12, boxHeight: 2 } } },
         scales: {
-          x: { ticks: { maxTicksLimit: 8, maxRotation: 0 } },
+          x: { ticks: { maxTicksLimit: timeTickLimit(amountsCanvas.parentElement?.clientWidth ?? 800), maxRotation: 0, autoSkipPadding: 12 } },
           y: { beginAtZero: true, title: { display: true, text: 'amount' }, ticks: { callback: (v) => formatCompact(Number(v)) } },
         },
       },

@@ -24,19 +24,32 @@ export function setText(id: string, text: string): void {
 export type Cell = string | { text: string; className: string; title?: string };
 
 // Replaces the rows of a table body; cells are text, optionally with a class from the caller's tables.
-export function fillTable(tbody: HTMLTableSectionElement, rows: Cell[][], emptyText: string, columns: number): void {
+// explicitRoles: for a table whose CSS changes the rows' display, which can cost them their implicit
+// row and cell roles.
+export function fillTable(tbody: HTMLTableSectionElement, rows: Cell[][], emptyText: string, columns: number, explicitRoles = false): void {
   const fragment = document.createDocumentFragment();
+  const row = () => {
+    const tr = el('tr');
+    if (explicitRoles) tr.setAttribute('role', 'row');
+    return tr;
+  };
+  const cellOf = (className: string, text: string) => {
+    const td = el('td', className, text);
+    if (explicitRoles) td.setAttribute('role', 'cell');
+    return td;
+  };
   if (rows.length === 0) {
-    const tr = el('tr', 'empty');
-    const td = el('td', '', emptyText);
+    const tr = row();
+    tr.className = 'empty';
+    const td = cellOf('', emptyText);
     td.colSpan = columns;
     tr.append(td);
     fragment.append(tr);
   }
-  for (const row of rows) {
-    const tr = el('tr');
-    for (const cell of row) {
-      const td = typeof cell === 'string' ? el('td', '', cell) : el('td', cell.className, cell.text);
+  for (const cells of rows) {
+    const tr = row();
+    for (const cell of cells) {
+      const td = typeof cell === 'string' ? cellOf('', cell) : cellOf(cell.className, cell.text);
       if (typeof cell !== 'string' && cell.title !== undefined) td.title = cell.title;
       tr.append(td);
     }

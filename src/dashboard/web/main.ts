@@ -8,7 +8,7 @@ import type { StreamMessage } from '../views.ts';
 import { Charts, type AmountMetric } from './charts.ts';
 import { byId, fillTable, setText, type Cell } from './dom.ts';
 import { formatCompact, formatInt, formatMs, formatPercent, formatTime, formatTimestamp } from './format.ts';
-import { applyMessage, emptyState, sortedWindows, type PageState } from './state.ts';
+import { applyMessage, emptyState, isStale, sortedWindows, type PageState } from './state.ts';
 
 const SEVERITY_CLASS: Readonly<Record<string, string>> = {
   LOW: 'sev sev-low',
@@ -23,6 +23,8 @@ const state: PageState = emptyState();
 const charts = new Charts(byId<HTMLCanvasElement>('chart-types'), byId<HTMLCanvasElement>('chart-amounts'));
 let frame = 0;
 let rendered = { topics: state.topics, groups: state.groups, alerts: state.alerts };
+let connected = false;
+let lastMessageAtMs: number | null = null; // page clock, so a server clock that is off does not matter
 
 function schedule(): void {
   if (frame === 0) frame = requestAnimationFrame(render);
@@ -34,23 +36,38 @@ function setStatus(kind: 'live' | 'connecting' | 'down', text: string): void {
   node.textContent = text;
 }
 
+// Shown values are stale once the stream is down or silent: they stay on the page, dimmed, with a
+// marker (a live region, so screen readers hear it too) saying since when.
+function checkStale(): void {
+  const stale = isStale(connected, lastMessageAtMs, Date.now());
+  document.body.classList.toggle('stale', stale);
+  setText('stale', stale && lastMessageAtMs !== null ? `stale since ${formatTime(lastMessageAtMs)}` : '');
+}
+
 function connect(): void {
   const source = new EventSource('/api/events');
   const onMessage = (event: MessageEvent<string>) => {
     applyMessage(state, JSON.parse(event.data) as StreamMessage);
+    lastMessageAtMs = Date.now();
+    checkStale();
     schedule();
   };
   source.addEventListener('snapshot', onMessage);
   source.addEventListener('update', onMessage);
-  source.addEventListener('open', () => setStatus('live', 'live'));
+  source.addEventListener('open', () => {
+    connected = true;
+    setStatus('live', 'live');
+  });
   // EventSource reconnects by itself (the server asks for 2 s); CLOSED means it gave up.
   source.addEventListener('error', () => {
+    connected = false;
     if (source.readyState === EventSource.CLOSED) {
       setStatus('down', 'disconnected');
       setTimeout(connect, 5000);
     } else {
       setStatus('connecting', 'reconnecting');
     }
+    checkStale();
   });
 }
 
@@ -114,7 +131,7 @@ function renderAlerts(): void {
     a.transaction_type,
     { text: a.explanation, className: 'explain' },
   ]);
-  fillTable(byId<HTMLTableSectionElement>('alerts-body'), rows, 'No alerts yet.', 6);
+  fillTable(byId<HTMLTableSectionElement>('alerts-body'), rows, 'No alerts yet.', 6, true);
   setText('alerts-note', state.droppedAlerts > 0 ? `newest ${state.alerts.length}; ${formatCompact(state.droppedAlerts)} more arrived between updates` : `newest ${state.alerts.length}`);
 }
 
@@ -195,3 +212,4 @@ byId('metric-max').addEventListener('click', () => chooseMetric('max'));
 renderQuality();
 renderGroups();
 connect();
+setInterval(checkStale, 1000);

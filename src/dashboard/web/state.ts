@@ -6,6 +6,9 @@ import type { GroupsView, StreamMessage, SummaryView, TopicsView, WindowView } f
 
 export const MAX_WINDOWS = 120; // seconds on the time chart
 export const MAX_ALERTS = 50; // rows in the alert feed
+// The server pushes at least once per cluster poll (2 s by default) while it is up, so this long without a
+// message means the dashboard or its reader is stuck even if the connection looks open.
+export const STALE_AFTER_MS = 10_000;
 
 export interface PageState {
   seq: number;
@@ -41,6 +44,12 @@ export function applyMessage(state: PageState, message: StreamMessage): void {
     if (message.groups !== null) state.groups = message.groups;
   }
   trimWindows(state.windows);
+}
+
+// Whether what the page shows is out of date: the stream is down, or silent for STALE_AFTER_MS. Before the
+// first message there is nothing to be stale (the status says "connecting").
+export function isStale(connected: boolean, lastMessageAtMs: number | null, nowMs: number): boolean {
+  return lastMessageAtMs !== null && (!connected || nowMs - lastMessageAtMs > STALE_AFTER_MS);
 }
 
 // Oldest first, at most MAX_WINDOWS.

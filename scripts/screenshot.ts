@@ -1,0 +1,94 @@
+// Regenerates the README's pictures of the dashboard: `npm run screenshot` writes docs/dashboard.png
+// (1440x900) and docs/dashboard-mobile.png (390x844, the whole page).
+//
+// It runs what `npm start` runs, in one process: the embedded broker (port 0, a temporary data
+// directory), the simulator at 20 tx/s with a fixed seed, the stream processor and the dashboard, then
+// opens the page in Debian's chromium and waits until the charts, the alert feed and the lag table have
+// data and the line chart has built up. Windows close half a second after their end (instead of the
+// default 5 s) so that happens within the run. Everything it started is stopped before it exits.
+//
+//   npm run screenshot                      about 30 s
+//   SCREENSHOT_SECONDS=60 npm run screenshot   a longer line chart
+//   CHROMIUM=/path/to/chrome npm run screenshot
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Admin } from '@platformatic/kafka';
+import pino from 'pino';
+import { chromium, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { TOPICS } from '../src/bank/transaction.ts';
+import { Broker } from '../src/broker/server.ts';
+import { startDashboard } from '../src/dashboard/server.ts';
+import { resolveConfig } from '../src/processor/config.ts';
+import { PROCESSOR_DEFAULTS, runProcessor } from '../src/processor/consumer.ts';
+import { resolveProducerConfig } from '../src/producer/config.ts';
+import { runProducer } from '../src/producer/producer.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const PARTITIONS = 3;
+const SECONDS = Number(process.env.SCREENSHOT_SECONDS ?? 25);
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const SHOTS = [
+  { file: 'docs/dashboard.png', viewport: { width: 1440, height: 900 }, fullPage: false },
+  { file: 'docs/dashboard-mobile.png', viewport: { width: 390, height: 844 }, fullPage: true },
+];
+const silent = pino({ level: 'silent' });
+
+// Polls an expression in the page (the page's CSP refuses playwright's waitForFunction, which compiles
+// its predicate in the page; evaluate goes through the debugger).
+async function waitInPage(page: Page, expression: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await page.evaluate(expression))) {
+    if (Date.now() > deadline) throw new Error(`the page did not show ${expression} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function main(): Promise<void> {
+  await build({ configFile: path.join(ROOT, 'src/dashboard/web/vite.config.ts'), logLevel: 'warn' });
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'buzzline-screenshot-'));
+  const stop = new AbortController();
+  const cleanups: Array<() => Promise<unknown>> = [async () => fs.rmSync(dataDir, { recursive: true, force: true })];
+  try {
+    const broker = await Broker.start({ host: '127.0.0.1', port: 0, dataDir, defaultPartitions: PARTITIONS, groupInitialRebalanceDelayMs: 0, logger: silent });
+    cleanups.unshift(() => broker.close());
+    const admin = new Admin({ clientId: 'buzzline-screenshot', bootstrapBrokers: [broker.bootstrap] });
+    await admin.createTopics({ topics: [TOPICS.transactions], partitions: PARTITIONS, replicas: 1 });
+    await admin.close();
+
+    const dashboard = await startDashboard({ brokers: [broker.bootstrap], port: 0, clusterPollMs: 1000 });
+    cleanups.unshift(() => dashboard.close());
+    const processing = runProcessor(
+      { ...PROCESSOR_DEFAULTS, brokers: [broker.bootstrap], config: resolveConfig({ overrides: ['latenessMs=500'] }), logFile: '/dev/null', consoleAlerts: false },
+      stop.signal,
+      { logger: silent, console: undefined },
+    );
+    const producerConfig = resolveProducerConfig({ brokers: broker.bootstrap, rate: '20', seed: 'readme', fraudRate: '0.05', logFile: '/dev/null', logLevel: 'silent' }, {});
+    const producing = runProducer(producerConfig, stop.signal, { logger: silent, statusStream: undefined, report: () => undefined });
+    cleanups.unshift(async () => {
+      stop.abort();
+      await Promise.all([processing, producing]);
+    });
+
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+    cleanups.unshift(() => browser.close());
+    const page = await browser.newPage({ viewport: SHOTS[0]?.viewport ?? { width: 1440, height: 900 } });
+    await page.goto(dashboard.url);
+    const started = Date.now();
+    await waitInPage(page, `document.querySelector('#alerts-body tr:not(.empty)') !== null && document.querySelector('#lag-body tr:not(.empty)') !== null && Number(document.body.dataset.windows ?? 0) >= 10`, 60_000);
+    await new Promise((r) => setTimeout(r, Math.max(0, SECONDS * 1000 - (Date.now() - started))));
+    for (const shot of SHOTS) {
+      await page.setViewportSize(shot.viewport);
+      // Two frames: Chart.js redraws on the resize observer's callback, then the page paints.
+      await page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))');
+      await page.screenshot({ path: path.join(ROOT, shot.file), fullPage: shot.fullPage });
+      console.log(`${shot.file}: ${shot.viewport.width}x${shot.viewport.height}, ${Math.round(fs.statSync(path.join(ROOT, shot.file)).size / 1024)} KiB`);
+    }
+  } finally {
+    for (const cleanup of cleanups) await cleanup().catch((error: unknown) => console.error(`cleanup: ${(error as Error).message}`));
+  }
+}
+
+await main();
