@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import { validateTopicConfigs, topicLogConfig } from './topic-config.ts';
+import { collisionKey, isInternalTopic } from './topic-names.ts';
 import { PartitionLog } from './log/partition-log.ts';
 
 const META_FILE = 'buzzline-meta.json';
@@ -112,6 +113,14 @@ export class TopicStore {
   validateCreate(name: string, numPartitions: number, configs: Readonly<Record<string, string | null>>): Record<string, string> {
     validateTopicName(name);
     if (this.byName.has(name)) throw new TopicError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic ${name} already exists`);
+    // Kafka's words (KRaft) and code for a reserved name.
+    if (isInternalTopic(name)) throw new TopicError(ErrorCode.INVALID_REQUEST, `Creation of internal topic ${name} is prohibited.`);
+    const key = collisionKey(name);
+    for (const other of this.byName.keys()) {
+      if (collisionKey(other) === key) {
+        throw new TopicError(ErrorCode.INVALID_TOPIC_EXCEPTION, `topic ${name} collides with existing topic ${other}: names that differ only in '.' and '_' are not allowed`);
+      }
+    }
     if (!Number.isInteger(numPartitions) || numPartitions < 1 || numPartitions > MAX_PARTITIONS) {
       throw new TopicError(ErrorCode.INVALID_PARTITIONS, `number of partitions must be between 1 and ${MAX_PARTITIONS}, got ${numPartitions}`);
     }

@@ -2,6 +2,9 @@
 // - v0 asks for all topics with an empty list; v1+ with null.
 // - Topics requested by name that do not exist are created with the default partition count when the
 //   broker allows auto-creation and the client does too (v4+ allowAutoTopicCreation; implicit before).
+//   Internal names (`__consumer_offsets`, `__transaction_state`, see topic-names.ts) are never
+//   auto-created: UNKNOWN_TOPIC_OR_PARTITION. A name that collides with an existing topic's ('.' against
+//   '_', e.g. `my.topic` and `my_topic`) is not created either: INVALID_TOPIC_EXCEPTION, as in Kafka.
 // - v10+ may name topics by id; an unknown id answers UNKNOWN_TOPIC_ID.
 // kafka-python probes with v0 before it knows anything else, so v0 must stay correct.
 
@@ -11,6 +14,7 @@ import type { Infer } from '../../protocol/schema.ts';
 import { ZERO_UUID } from '../../protocol/schema.ts';
 import type { BrokerContext } from '../context.ts';
 import { defineHandler } from '../registry.ts';
+import { isInternalTopic } from '../topic-names.ts';
 import type { Topic } from '../topic-store.ts';
 import { TopicError, validateTopicName } from '../topic-store.ts';
 
@@ -52,10 +56,17 @@ function lookup(broker: BrokerContext, name: string | null, topicId: string, all
     if (err instanceof TopicError) return topicError(name, ZERO_UUID, err.code);
     throw err;
   }
-  if (!broker.config.autoCreateTopics || !allowAutoCreate) {
+  if (!broker.config.autoCreateTopics || !allowAutoCreate || isInternalTopic(name)) {
     return topicError(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   }
-  const created = broker.topics.create(name, broker.config.defaultPartitions);
+  let created: Topic;
+  try {
+    created = broker.topics.create(name, broker.config.defaultPartitions);
+  } catch (err) {
+    // A name colliding with an existing topic's ('.' against '_'): Kafka answers INVALID_TOPIC_EXCEPTION.
+    if (err instanceof TopicError) return topicError(name, ZERO_UUID, err.code);
+    throw err;
+  }
   broker.logger.info({ topic: name, partitions: broker.config.defaultPartitions }, 'auto-created topic');
   return describeTopic(broker, created);
 }

@@ -3,6 +3,9 @@
 // their number (all replicas are this node). Replication factor must be 1 or -1 on a single node.
 // validateOnly checks everything without creating. v5+ echoes partitions, replication factor and the
 // resulting configs; v7+ returns the new topic id.
+// Refused like Kafka: internal names (`__consumer_offsets`, `__transaction_state`) with INVALID_REQUEST
+// ("Creation of internal topic … is prohibited."), and a name differing from an existing topic's only by
+// '.' against '_' with INVALID_TOPIC_EXCEPTION and a message naming that topic.
 
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import { CreateTopics } from '../../protocol/messages/19-create-topics.ts';
