@@ -1,6 +1,6 @@
 // confluent-kafka-python (librdkafka 2.0.2, test/integration/py/confluent-kafka-client.py) against the
 // embedded broker: its AdminClient (create with configs, validate-only, refusals, name collisions and
-// internal names, describe configs, delete) and a Producer/assigned Consumer round trip for the codecs kcat does not already cover here.
+// internal names, describe configs, delete), a transactional Producer refused at once and a Producer/assigned Consumer round trip for the codecs kcat does not already cover here.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -55,6 +55,15 @@ test('AdminClient: names colliding in . against _ and internal names are refused
   assert.equal(out['__transaction_state']?.error, 'INVALID_REQUEST');
   assert.ok(out.topics.includes('ck.names'));
   assert.deepEqual(out.topics.filter((t) => t === 'ck_names' || t.startsWith('__')), []);
+});
+
+test('Producer with a transactional.id: init_transactions fails at once with a fatal error', async () => {
+  const out = await py<{ error: string; fatal?: boolean; retriable?: boolean; message?: string; seconds: number }>('transactional', '10');
+  assert.equal(out.error, 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED');
+  assert.equal(out.fatal, true);
+  assert.equal(out.retriable, false);
+  assert.match(out.message ?? '', /transactional PID/i);
+  assert.ok(out.seconds < 2, `took ${out.seconds} s`);
 });
 
 for (const codec of ['zstd', 'lz4']) {

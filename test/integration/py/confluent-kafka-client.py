@@ -58,6 +58,20 @@ def names(bootstrap, topic):
     return out
 
 
+def transactional(bootstrap, timeout):
+    """init_transactions against a broker without transactions: how long until it fails, and how."""
+    producer = Producer({'bootstrap.servers': bootstrap, 'transactional.id': 'ck-txn'})
+    started = time.monotonic()
+    try:
+        producer.init_transactions(timeout)
+        out = {'error': 'ok'}
+    except KafkaException as err:
+        e = err.args[0]
+        out = {'error': e.name(), 'fatal': e.fatal(), 'retriable': e.retriable(), 'message': e.str()}
+    out['seconds'] = time.monotonic() - started
+    return out
+
+
 def roundtrip(bootstrap, topic, count, compression):
     producer = Producer({'bootstrap.servers': bootstrap, 'compression.type': compression, 'linger.ms': 5, 'acks': 'all'})
     acked = {}
@@ -93,6 +107,8 @@ def main():
     bootstrap, command, *args = sys.argv[1:]
     if command == 'admin':
         result = admin(bootstrap, args[0])
+    elif command == 'transactional':
+        result = transactional(bootstrap, float(args[0]))
     elif command == 'names':
         result = names(bootstrap, args[0])
     elif command == 'roundtrip':
