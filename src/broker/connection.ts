@@ -106,7 +106,14 @@ export class Connection {
   private enqueue(frame: Buffer): void {
     this.queue.push(frame);
     if (this.queue.length >= MAX_QUEUED_FRAMES) this.socket.pause();
-    if (!this.processing) void this.drain();
+    if (!this.processing) {
+      this.drain().catch((err: unknown) => {
+        // Only reachable if logging or closing itself failed; still nothing escapes into the process.
+        this.processing = false;
+        this.socket.destroy();
+        this.broker.logger.error({ conn: this.id, err }, 'connection failed');
+      });
+    }
   }
 
   private async drain(): Promise<void> {
@@ -118,7 +125,7 @@ export class Connection {
         await this.handleFrame(frame);
       } catch (err) {
         // Last line of defence: whatever went wrong stays inside this connection.
-        this.broker.logger.error({ conn: this.id, clientId: this.clientId, err }, 'request failed, closing connection');
+        this.broker.logger.error({ conn: this.id, clientId: this.clientId, ...frameIdentity(frame), err }, 'request failed, closing connection');
         this.close();
       }
     }
@@ -226,4 +233,11 @@ export class Connection {
     writes.forEach((c, i) => this.socket.write(c, i === writes.length - 1 ? written : undefined));
     this.socket.uncork();
   }
+}
+
+// The request's identity read straight from the frame (api key, version, correlation id), for a failure
+// that happened outside the decoded request.
+function frameIdentity(frame: Buffer): { apiKey?: number; apiVersion?: number; correlationId?: number } {
+  if (frame.length < 8) return {};
+  return { apiKey: frame.readInt16BE(0), apiVersion: frame.readInt16BE(2), correlationId: frame.readInt32BE(4) };
 }

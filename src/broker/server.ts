@@ -1,6 +1,6 @@
 // The embedded broker: a TCP server speaking the Kafka protocol over a TopicStore. Start it with
-// Broker.start(); close() stops accepting, closes every connection (long polls end) and flushes and
-// closes the logs.
+// Broker.start(), which first locks the data directory (data-dir-lock.ts); close() stops accepting,
+// closes every connection (long polls end), flushes and closes the logs and releases the lock.
 
 import net from 'node:net';
 import type { Logger } from 'pino';
@@ -11,6 +11,8 @@ import { GroupCoordinator } from './coordinator/group-coordinator.ts';
 import { ProducerIdAllocator } from './coordinator/producer-ids.ts';
 import { ProducerStateManager } from './coordinator/producer-state.ts';
 import { DEFAULT_BROKER_CONFIG } from './context.ts';
+import { lockDataDir } from './data-dir-lock.ts';
+import type { DataDirLock } from './data-dir-lock.ts';
 import type { BrokerConfig, BrokerContext } from './context.ts';
 import { buildRegistry } from './handlers/index.ts';
 import { TopicStore } from './topic-store.ts';
@@ -26,11 +28,13 @@ export class Broker {
   private readonly server: net.Server;
   private readonly connections = new Set<Connection>();
   private readonly retentionTimer: NodeJS.Timeout;
+  private readonly lock: DataDirLock;
   private closing: Promise<void> | null = null;
 
-  private constructor(context: BrokerContext, server: net.Server) {
+  private constructor(context: BrokerContext, server: net.Server, lock: DataDirLock) {
     this.context = context;
     this.server = server;
+    this.lock = lock;
     this.retentionTimer = setInterval(() => this.runRetention(), RETENTION_CHECK_MS);
     this.retentionTimer.unref();
   }
@@ -39,7 +43,15 @@ export class Broker {
     const { logger: givenLogger, ...overrides } = options;
     const config: BrokerConfig = { ...DEFAULT_BROKER_CONFIG, ...overrides };
     const logger = givenLogger ?? createLogger('broker');
-    const topics = TopicStore.open(config.dataDir, config.maxOpenSegmentFiles === null ? {} : { maxOpenFiles: config.maxOpenSegmentFiles });
+    // Before anything in the directory is read: a second broker must not even recover the live logs.
+    const lock = lockDataDir(config.dataDir, logger);
+    let topics: TopicStore;
+    try {
+      topics = TopicStore.open(config.dataDir, config.maxOpenSegmentFiles === null ? {} : { maxOpenFiles: config.maxOpenSegmentFiles });
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
     let producers: ProducerStateManager | null = null;
     let coordinator: GroupCoordinator;
     let producerIds: ProducerIdAllocator;
@@ -59,6 +71,7 @@ export class Broker {
     } catch (err) {
       producers?.close();
       topics.close();
+      lock.release();
       throw err;
     }
     const registry = buildRegistry();
@@ -78,7 +91,7 @@ export class Broker {
         return { host: config.advertisedHost ?? config.host, port };
       },
     };
-    const broker = new Broker(context, server);
+    const broker = new Broker(context, server, lock);
     let nextId = 1;
     server.on('connection', (socket) => {
       const conn = new Connection(nextId++, socket, context, registry);
@@ -98,6 +111,7 @@ export class Broker {
       coordinator.close();
       producers.close();
       topics.close();
+      lock.release();
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EADDRINUSE') throw new Error(`cannot listen on ${config.host}:${config.port}: the port is already in use`, { cause: err });
       if (code === 'EADDRNOTAVAIL') throw new Error(`cannot listen on ${config.host}:${config.port}: no such local address`, { cause: err });
@@ -130,6 +144,7 @@ export class Broker {
       this.context.producers.close();
       this.context.topics.flush();
       this.context.topics.close();
+      this.lock.release();
       this.context.logger.info('broker stopped');
     });
     return this.closing;

@@ -17,6 +17,7 @@ import { validateTopicConfigs, topicLogConfig } from './topic-config.ts';
 import { FILES_PER_SEGMENT, FilePool, segmentFileBudget } from './log/file-pool.ts';
 import { nodeFs } from './log/log-fs.ts';
 import type { LogFs } from './log/log-fs.ts';
+import { collisionKey, isInternalTopic } from './topic-names.ts';
 import { PartitionLog } from './log/partition-log.ts';
 
 const META_FILE = 'buzzline-meta.json';
@@ -143,7 +144,15 @@ export class TopicStore {
   // Checks everything CreateTopics would check, without creating anything (validateOnly).
   validateCreate(name: string, numPartitions: number, configs: Readonly<Record<string, string | null>>): Record<string, string> {
     validateTopicName(name);
+    // Kafka's words (KRaft) and code for a reserved name, whether the broker has made that topic yet or not.
+    if (isInternalTopic(name)) throw new TopicError(ErrorCode.INVALID_REQUEST, `Creation of internal topic ${name} is prohibited.`);
     if (this.byName.has(name)) throw new TopicError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic ${name} already exists`);
+    const key = collisionKey(name);
+    for (const other of this.byName.keys()) {
+      if (collisionKey(other) === key) {
+        throw new TopicError(ErrorCode.INVALID_TOPIC_EXCEPTION, `topic ${name} collides with existing topic ${other}: names that differ only in '.' and '_' are not allowed`);
+      }
+    }
     if (!Number.isInteger(numPartitions) || numPartitions < 1 || numPartitions > MAX_PARTITIONS) {
       throw new TopicError(ErrorCode.INVALID_PARTITIONS, `number of partitions must be between 1 and ${MAX_PARTITIONS}, got ${numPartitions}`);
     }

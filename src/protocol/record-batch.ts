@@ -210,6 +210,40 @@ export function setPartitionLeaderEpoch(buf: Buffer, pos: number, epoch: number)
   buf.writeInt32BE(epoch, pos + PARTITION_LEADER_EPOCH_POS);
 }
 
+// The largest CreateTime timestamp among the records of the uncompressed, already validated batch at
+// `pos` (baseTimestamp + each record's timestampDelta; baseTimestamp for a batch without records); null
+// when it cannot be read without decompressing or a record is malformed.
+export function maxRecordTimestamp(buf: Buffer, pos: number): number | null {
+  const h = readBatchHeader(buf, pos);
+  if (compressionCodec(h.attributes) !== COMPRESSION_NONE || h.baseTimestamp < 0) return null;
+  const end = pos + LOG_OVERHEAD + h.batchLength;
+  const r = new Reader(buf, pos + BATCH_HEADER_SIZE, end);
+  let max = h.baseTimestamp;
+  try {
+    for (let i = 0; i < h.recordCount; i++) {
+      const length = r.varint();
+      if (length < 0 || length > r.remaining) return null;
+      const rec = new Reader(buf, r.offset, r.offset + length);
+      r.offset += length;
+      rec.int8();
+      const timestamp = h.baseTimestamp + rec.varlong();
+      if (i === 0 || timestamp > max) max = timestamp;
+    }
+  } catch (err) {
+    if (err instanceof DecodeError) return null;
+    throw err;
+  }
+  return max;
+}
+
+// maxTimestamp lies inside the CRC-covered range, so the CRC32C is computed again after patching it (as
+// Kafka does when it rewrites the field on append).
+export function setMaxTimestamp(buf: Buffer, pos: number, timestamp: number): void {
+  writeInt64(buf, pos + MAX_TIMESTAMP_POS, timestamp);
+  const end = pos + LOG_OVERHEAD + buf.readInt32BE(pos + BATCH_LENGTH_POS);
+  buf.writeUInt32BE(crc32c(buf, pos + ATTRIBUTES_POS, end), pos + CRC_POS);
+}
+
 export interface RecordHeader {
   key: string;
   value: Buffer | null;

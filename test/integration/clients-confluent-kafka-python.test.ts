@@ -1,6 +1,6 @@
 // confluent-kafka-python (librdkafka 2.0.2, test/integration/py/confluent-kafka-client.py) against the
-// embedded broker: its AdminClient (create with configs, validate-only, refusals, describe configs,
-// delete) and a Producer/assigned Consumer round trip for the codecs kcat does not already cover here.
+// embedded broker: its AdminClient (create with configs, validate-only, refusals, name collisions and
+// internal names, describe configs, delete), a transactional Producer refused at once and a Producer/assigned Consumer round trip for the codecs kcat does not already cover here.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -42,6 +42,28 @@ test('AdminClient: create, refusals, validate-only, describe configs, delete', a
   assert.deepEqual(out.configs['segment.bytes'], { value: '1073741824', isDefault: true });
   assert.equal(out.deleteAgain, 'UNKNOWN_TOPIC_OR_PART');
   assert.deepEqual(out.topicsAfter, []);
+});
+
+test('AdminClient: names colliding in . against _ and internal names are refused', async () => {
+  type Outcome = { error: string; message?: string };
+  const out = await py<Record<string, Outcome> & { topics: string[] }>('names', 'ck.names');
+  assert.equal(out['ck.names']?.error, 'ok');
+  assert.equal(out['ck_names']?.error, 'TOPIC_EXCEPTION', "librdkafka's name for INVALID_TOPIC_EXCEPTION");
+  assert.match(out['ck_names']?.message ?? '', /ck_names collides with existing topic ck\.names/);
+  assert.equal(out['__consumer_offsets']?.error, 'INVALID_REQUEST');
+  assert.match(out['__consumer_offsets']?.message ?? '', /internal topic __consumer_offsets/);
+  assert.equal(out['__transaction_state']?.error, 'INVALID_REQUEST');
+  assert.ok(out.topics.includes('ck.names'));
+  assert.deepEqual(out.topics.filter((t) => t === 'ck_names' || t.startsWith('__')), []);
+});
+
+test('Producer with a transactional.id: init_transactions fails at once with a fatal error', async () => {
+  const out = await py<{ error: string; fatal?: boolean; retriable?: boolean; message?: string; seconds: number }>('transactional', '10');
+  assert.equal(out.error, 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED');
+  assert.equal(out.fatal, true);
+  assert.equal(out.retriable, false);
+  assert.match(out.message ?? '', /transactional PID/i);
+  assert.ok(out.seconds < 2, `took ${out.seconds} s`);
 });
 
 for (const codec of ['zstd', 'lz4']) {

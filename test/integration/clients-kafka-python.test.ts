@@ -171,3 +171,13 @@ test('after retention removed old segments, a seek to 0 is reset to the log star
   assert.deepEqual(consumed.records.map((r) => r.offset), Array.from({ length: 400 - logStart }, (_, n) => logStart + n));
   assert.equal(consumed.records[0]?.value, hex(`r${logStart}-${'p'.repeat(20)}`));
 });
+
+test('a lag monitor pinned to 0.10.0 (ListOffsets v0) sees log start, log end and the committed offsets', async () => {
+  const topic = 'kp-legacy-lag';
+  const produced = await py<{ acked: [number, number][] }>('produce', topic, '300', 'none', String(BASE_TS));
+  const ends = new Map<number, number>();
+  for (const [p, o] of produced.acked) ends.set(p, Math.max(ends.get(p) ?? 0, o + 1));
+  const out = await py<{ apiVersion: number[]; partitions: { partition: number; beginning: number; end: number; committed: number | null }[] }>('legacy-lag', topic, 'kp-legacy-group', '7');
+  assert.deepEqual(out.apiVersion, [0, 10, 0]);
+  assert.deepEqual(out.partitions, [0, 1, 2].map((p) => ({ partition: p, beginning: 0, end: ends.get(p) ?? 0, committed: 7 })));
+});

@@ -119,7 +119,7 @@ test('clients cannot produce to, create or delete __consumer_offsets', async () 
   const created = await call(CreateTopics, 7, (req) => {
     req.topics = [{ name: OFFSETS, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }];
   });
-  assert.equal(created.topics[0]?.errorCode, ErrorCode.INVALID_TOPIC_EXCEPTION);
+  assert.equal(created.topics[0]?.errorCode, ErrorCode.INVALID_REQUEST);
 
   const removed = await call(DeleteTopics, 5, (req) => {
     req.topicNames = [OFFSETS];

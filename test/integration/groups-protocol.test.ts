@@ -436,7 +436,7 @@ test('idempotent produce: retries are acknowledged once, gaps refused, and the s
     q.transactionalId = 'tx-1';
     q.transactionTimeoutMs = 60_000;
   });
-  assert.equal(txn.errorCode, ErrorCode.INVALID_REQUEST);
+  assert.equal(txn.errorCode, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
 
   const pid = ids[0] as number;
   const end = () => tb.broker.context.topics.partition(TOPIC, 1)?.log.logEndOffset;

@@ -41,7 +41,7 @@ describe('version ranges', () => {
   const expected: [string, number, number, number][] = [
     ['Produce', 3, 11, 9],
     ['Fetch', 4, 16, 12],
-    ['ListOffsets', 1, 8, 6],
+    ['ListOffsets', 0, 8, 6],
     ['Metadata', 0, 12, 9],
     ['ApiVersions', 0, 3, 3],
     ['CreateTopics', 2, 7, 5],
@@ -196,8 +196,19 @@ describe('golden bytes', () => {
   test('ListOffsets v1 request: no isolation level, no leader epoch', () => {
     golden(ListOffsetsRequest, 1, {
       replicaId: -1, isolationLevel: 0,
-      topics: [{ name: 't', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -2 }] }],
+      topics: [{ name: 't', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -2, maxNumOffsets: 1 }] }],
     }, 'ffffffff 00000001 0001 74 00000001 00000000 fffffffffffffffe');
+  });
+
+  test('ListOffsets v0: maxNumOffsets in the request, the oldStyleOffsets array in the response', () => {
+    golden(ListOffsetsRequest, 0, {
+      replicaId: -1, isolationLevel: 0,
+      topics: [{ name: 't', partitions: [{ partitionIndex: 2, currentLeaderEpoch: -1, timestamp: -1, maxNumOffsets: 5 }] }],
+    }, 'ffffffff 00000001 0001 74 00000001 00000002 ffffffffffffffff 00000005');
+    golden(ListOffsets.response, 0, {
+      throttleTimeMs: 0,
+      topics: [{ name: 't', partitions: [{ partitionIndex: 2, errorCode: 0, oldStyleOffsets: [42], timestamp: -1, offset: -1, leaderEpoch: -1 }] }],
+    }, '00000001 0001 74 00000001 00000002 0000 00000001 000000000000002a');
   });
 
   test('DescribeCluster is flexible from v0; endpointType appears in v1', () => {

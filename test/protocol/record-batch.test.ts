@@ -10,13 +10,17 @@ import {
   LAST_OFFSET_DELTA_POS,
   MAGIC_POS,
   buildRecordBatch,
+  checkBatch,
   compressionCodec,
   decodeRecords,
   isControl,
   isTransactional,
+  isBatchError,
+  maxRecordTimestamp,
   readBatchHeader,
   readInt64,
   setBaseOffset,
+  setMaxTimestamp,
   setPartitionLeaderEpoch,
   splitBatches,
   timestampType,
@@ -164,4 +168,20 @@ test('decodeRecords refuses compressed batches and malformed records', () => {
 
 test('a batch needs at least one record', () => {
   assert.throws(() => buildRecordBatch({ records: [] }), RangeError);
+});
+
+test('maxRecordTimestamp reads the largest record timestamp; setMaxTimestamp patches it under a new CRC', () => {
+  const batch = buildRecordBatch({ records: [{ value: 'a', timestamp: 5_000 }, { value: 'b', timestamp: 9_000 }, { value: 'c', timestamp: 7_000 }] });
+  const before = readBatchHeader(batch, 0);
+  setMaxTimestamp(batch, 0, -1);
+  const unset = checkBatch(batch, 0);
+  assert.ok(!isBatchError(unset), 'the CRC follows the patched field');
+  assert.equal(unset.maxTimestamp, -1);
+  assert.notEqual(unset.crc, before.crc);
+  assert.equal(maxRecordTimestamp(batch, 0), 9_000);
+  setMaxTimestamp(batch, 0, 9_000);
+  assert.deepEqual(checkBatch(batch, 0), before);
+  // Compressed records cannot be read without decompressing them.
+  batch.writeInt16BE(batch.readInt16BE(ATTRIBUTES_POS) | 4, ATTRIBUTES_POS);
+  assert.equal(maxRecordTimestamp(batch, 0), null);
 });

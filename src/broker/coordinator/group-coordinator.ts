@@ -111,16 +111,27 @@ export interface GroupLag {
 }
 
 // Resolves with the promise's value, or with `fallback` once the signal aborts: a request waiting for a
-// rebalance must not outlive its connection, while the group keeps the member (as Kafka does).
+// rebalance must not outlive its connection, while the group keeps the member (as Kafka does). A rejection
+// is passed on, so the handler fails and the connection reports it; after an abort it is dropped, since
+// nobody is waiting any more (and an unhandled rejection would end the process).
 export function untilAborted<T>(p: Promise<T>, signal: AbortSignal, fallback: T): Promise<T> {
-  if (signal.aborted) return Promise.resolve(fallback);
-  return new Promise<T>((resolve) => {
+  if (signal.aborted) {
+    p.catch(() => undefined);
+    return Promise.resolve(fallback);
+  }
+  return new Promise<T>((resolve, reject) => {
     const onAbort = () => resolve(fallback);
     signal.addEventListener('abort', onAbort, { once: true });
-    void p.then((v) => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(v);
-    });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
   });
 }
 
@@ -143,6 +154,8 @@ export class GroupCoordinator {
   private readonly config: CoordinatorConfig;
   private readonly timing: GroupTiming;
   private readonly cleanupTimer: NodeJS.Timeout;
+  // JoinGroup/SyncGroup requests waiting on each group, so that a failure inside the group fails them.
+  private readonly waiting = new Map<Group, Set<(err: Error) => void>>();
   private closed = false;
 
   private constructor(options: CoordinatorOptions, store: OffsetStore) {
@@ -153,7 +166,13 @@ export class GroupCoordinator {
     store.mirrorTo(this.offsetsTopic);
     this.config = options.config;
     this.timing = { initialRebalanceDelayMs: options.config.initialRebalanceDelayMs, newMemberJoinTimeoutMs: NEW_MEMBER_JOIN_TIMEOUT_MS };
-    this.cleanupTimer = setInterval(() => this.cleanup(Date.now()), OFFSETS_RETENTION_CHECK_MS);
+    this.cleanupTimer = setInterval(() => {
+      try {
+        this.cleanup(Date.now());
+      } catch (err) {
+        this.logger.error({ err }, 'group housekeeping failed');
+      }
+    }, OFFSETS_RETENTION_CHECK_MS);
     this.cleanupTimer.unref();
   }
 
@@ -197,7 +216,67 @@ export class GroupCoordinator {
           this.logger.error({ err, group: g.groupId }, 'cannot persist group metadata');
         }
       },
+      failed: (g: Group, task: string, err: unknown) => this.groupFailed(g, task, err),
     };
+  }
+
+  // An exception inside a group (a bug, or a fault below it) leaves its state machine in an unknown state.
+  // The requests waiting on it are failed, so each of their connections closes and is logged with the
+  // request's identity; the group starts over Empty with its committed offsets kept, and its members find
+  // out on their next heartbeat (UNKNOWN_MEMBER_ID) and rejoin. Every other group carries on.
+  private groupFailed(group: Group, task: string, err: unknown): void {
+    this.logger.error({ err, group: group.groupId, task }, 'group failed: waiting requests fail, members must rejoin');
+    const failure = new Error(`group ${group.groupId} failed in ${task}`, { cause: err });
+    for (const fail of [...(this.waiting.get(group) ?? [])]) fail(failure);
+    this.waiting.delete(group);
+    try {
+      group.shutdown(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    } catch (shutdownErr) {
+      this.logger.error({ err: shutdownErr, group: group.groupId }, 'failed group did not shut down cleanly');
+    }
+    if (this.groups.get(group.groupId) !== group || this.closed) return;
+    const fresh = this.newGroup(group.groupId);
+    this.groups.set(group.groupId, fresh);
+    this.hooks().persist(fresh);
+  }
+
+  // Runs a call into the group; an exception escaping it fails the group (see groupFailed) and is rethrown
+  // for the handler, whose connection then closes.
+  private guarded<T>(group: Group, task: string, work: () => T): T {
+    try {
+      return work();
+    } catch (err) {
+      this.groupFailed(group, task, err);
+      throw err;
+    }
+  }
+
+  // A request that waits for the group to answer it (JoinGroup, SyncGroup).
+  private waitOn<T>(group: Group, task: string, start: (respond: (r: T) => void) => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let waiters = this.waiting.get(group);
+      if (waiters === undefined) this.waiting.set(group, (waiters = new Set()));
+      const set = waiters;
+      const settle = () => {
+        set.delete(fail);
+        if (set.size === 0 && this.waiting.get(group) === set) this.waiting.delete(group);
+      };
+      const fail = (err: Error) => {
+        settle();
+        reject(err);
+      };
+      set.add(fail);
+      try {
+        start((r) => {
+          settle();
+          resolve(r);
+        });
+      } catch (err) {
+        // Fails this request together with every other one waiting on the group.
+        this.groupFailed(group, task, err);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    });
   }
 
   private newGroup(groupId: string): Group {
@@ -225,7 +304,7 @@ export class GroupCoordinator {
     // Only a member without an id may create the group; a known id for a group we do not have is stale.
     const group = p.memberId === '' ? this.getOrCreate(groupId) : this.groups.get(groupId);
     if (group === undefined) return Promise.resolve(joinError(p.memberId, ErrorCode.UNKNOWN_MEMBER_ID));
-    return new Promise((resolve) => group.join(p, resolve));
+    return this.waitOn<JoinResult>(group, 'join', (respond) => group.join(p, respond));
   }
 
   sync(groupId: string, p: SyncParams): Promise<SyncResult> {
@@ -233,14 +312,14 @@ export class GroupCoordinator {
     if (groupId === '') return Promise.resolve(syncError(ErrorCode.INVALID_GROUP_ID));
     const group = this.groups.get(groupId);
     if (group === undefined) return Promise.resolve(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
-    return new Promise((resolve) => group.sync(p, resolve));
+    return this.waitOn<SyncResult>(group, 'sync', (respond) => group.sync(p, respond));
   }
 
   heartbeat(groupId: string, memberId: string, groupInstanceId: string | null, generationId: number): number {
     if (groupId === '') return ErrorCode.INVALID_GROUP_ID;
     const group = this.groups.get(groupId);
     if (group === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
-    return group.heartbeat(memberId, groupInstanceId, generationId);
+    return this.guarded(group, 'heartbeat', () => group.heartbeat(memberId, groupInstanceId, generationId));
   }
 
   leave(groupId: string, members: readonly MemberIdentity[]): LeaveResult {
@@ -248,7 +327,7 @@ export class GroupCoordinator {
     const group = this.groups.get(groupId);
     if (group === undefined) return { errorCode: ErrorCode.NONE, members: members.map((m) => ({ ...m, errorCode: ErrorCode.UNKNOWN_MEMBER_ID })) };
     if (group.state === 'Dead') return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
-    const codes = group.leave(members);
+    const codes = this.guarded(group, 'leave', () => group.leave(members));
     return { errorCode: ErrorCode.NONE, members: members.map((m, i) => ({ ...m, errorCode: codes[i] ?? ErrorCode.UNKNOWN_SERVER_ERROR })) };
   }
 
@@ -270,7 +349,8 @@ export class GroupCoordinator {
       if (generationId >= 0) return all(ErrorCode.ILLEGAL_GENERATION);
       group = this.getOrCreate(groupId);
     }
-    const error = group.validateOffsetCommit(memberId, groupInstanceId, generationId);
+    const managed = group;
+    const error = this.guarded(managed, 'offset commit', () => managed.validateOffsetCommit(memberId, groupInstanceId, generationId));
     if (error !== null) return all(error);
     const now = Date.now();
     const entries: OffsetEntry[] = [];

@@ -137,6 +137,10 @@ export interface GroupHooks {
   // Empty after the last member left, or a static member replaced without a rebalance.
   persist(group: Group): void;
   logger: Logger;
+  // A timer's work (join or sync deadline, session expiry) threw. Nothing would catch it there and it
+  // would end the process, so the group reports it instead; the coordinator fails the requests waiting
+  // on the group and starts it over. Without this hook the failure is only logged.
+  failed?(group: Group, task: string, err: unknown): void;
 }
 
 type JoinCallback = (r: JoinResult) => void;
@@ -441,13 +445,12 @@ export class Group {
   }
 
   private addPendingMember(memberId: string, sessionTimeoutMs: number): void {
-    const timer = setTimeout(() => {
+    const timer = this.schedule('pending member expiry', sessionTimeoutMs, () => {
       if (!this.pendingMembers.has(memberId)) return;
       this.hooks.logger.info({ group: this.groupId, memberId }, 'pending member expired before rejoining');
       this.pendingMembers.delete(memberId);
       if (this.currentState === 'PreparingRebalance') this.tryCompleteJoin();
-    }, sessionTimeoutMs);
-    timer.unref();
+    });
     this.pendingMembers.set(memberId, timer);
   }
 
@@ -637,16 +640,15 @@ export class Group {
 
   private startJoinTimer(ms: number): void {
     this.joinIsInitial = false;
-    this.joinTimer = setTimeout(() => {
+    this.joinTimer = this.schedule('join deadline', ms, () => {
       this.joinTimer = null;
       this.completeJoin();
-    }, ms);
-    this.joinTimer.unref();
+    });
   }
 
   private startInitialJoinTimer(delayMs: number, remainingMs: number): void {
     this.joinIsInitial = true;
-    this.joinTimer = setTimeout(() => {
+    this.joinTimer = this.schedule('initial rebalance delay', delayMs, () => {
       this.joinTimer = null;
       if (this.newMemberAdded && remainingMs > 0) {
         this.newMemberAdded = false;
@@ -655,8 +657,7 @@ export class Group {
       } else {
         this.completeJoin();
       }
-    }, delayMs);
-    this.joinTimer.unref();
+    });
   }
 
   private clearJoinTimer(): void {
@@ -731,11 +732,10 @@ export class Group {
     this.pendingSyncMembers.clear();
     for (const id of this.members.keys()) this.pendingSyncMembers.add(id);
     const generation = this.generation;
-    this.syncTimer = setTimeout(() => {
+    this.syncTimer = this.schedule('sync deadline', this.rebalanceTimeoutMs, () => {
       this.syncTimer = null;
       this.expirePendingSync(generation);
-    }, this.rebalanceTimeoutMs);
-    this.syncTimer.unref();
+    });
   }
 
   private clearSyncTimer(): void {
@@ -826,11 +826,25 @@ export class Group {
 
   private scheduleSession(m: Member, timeoutMs: number): void {
     if (m.sessionTimer !== null) clearTimeout(m.sessionTimer);
-    m.sessionTimer = setTimeout(() => {
+    m.sessionTimer = this.schedule('session expiry', timeoutMs, () => {
       m.sessionTimer = null;
       this.expireSession(m);
-    }, timeoutMs);
-    m.sessionTimer.unref();
+    });
+  }
+
+  // Every timer of the group runs through here: an exception in its work goes to hooks.failed rather than
+  // escaping into the event loop. Timers never keep the process alive.
+  private schedule(task: string, ms: number, work: () => void): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      try {
+        work();
+      } catch (err) {
+        if (this.hooks.failed) this.hooks.failed(this, task, err);
+        else this.hooks.logger.error({ err, group: this.groupId, task }, 'group task failed');
+      }
+    }, ms);
+    timer.unref();
+    return timer;
   }
 
   private expireSession(m: Member): void {

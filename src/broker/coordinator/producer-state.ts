@@ -166,7 +166,13 @@ export class ProducerStateManager {
   private constructor(topics: TopicStore, logger: Logger) {
     this.topics = topics;
     this.logger = logger;
-    this.timer = setInterval(() => this.snapshotAll(), SNAPSHOT_INTERVAL_MS);
+    this.timer = setInterval(() => {
+      try {
+        this.snapshotAll();
+      } catch (err) {
+        this.logger.error({ err }, 'producer state snapshots failed');
+      }
+    }, SNAPSHOT_INTERVAL_MS);
     this.timer.unref();
   }
 

@@ -4,6 +4,8 @@
 // - Each partition's records are validated (magic, lengths, CRC32C) and appended as received with
 //   offsets assigned by patching baseOffset; a bad batch fails its partition with CORRUPT_MESSAGE or
 //   INVALID_RECORD and nothing of it is written. Topics are not auto-created here, only by Metadata.
+// - A CreateTime batch whose maxTimestamp is unset (-1) gets it on append, as in Kafka: the largest record
+//   timestamp of an uncompressed batch, the baseTimestamp of a compressed one; the CRC is recomputed.
 // - Idempotent producers: batches with a producer id go through the producer-state check
 //   (coordinator/producer-state.ts). A retried batch already in the log is acknowledged with the offset it
 //   got the first time and not appended again; a gap in the sequence is OUT_OF_ORDER_SEQUENCE_NUMBER, an
@@ -13,7 +15,8 @@
 
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import { Produce } from '../../protocol/messages/00-produce.ts';
-import { splitBatches } from '../../protocol/record-batch.ts';
+import { CRC_POS, maxRecordTimestamp, setMaxTimestamp, splitBatches, TIMESTAMP_CREATE_TIME, timestampType } from '../../protocol/record-batch.ts';
+import type { BatchView } from '../../protocol/record-batch.ts';
 import type { Infer } from '../../protocol/schema.ts';
 import { LogError } from '../log/log-error.ts';
 import { defineHandler } from '../registry.ts';
@@ -46,6 +49,7 @@ function append(broker: BrokerContext, topic: string, index: number, records: Bu
   if (records === null || records.length === 0) return failed(index, ErrorCode.CORRUPT_MESSAGE, 'no records');
   const split = splitBatches(records);
   if (!split.ok) return rejected(broker, topic, index, clientId, split.errorCode, split.message);
+  for (const b of split.batches) fillMaxTimestamp(records, b);
   const check = broker.producers.forPartition(partition).check(split.batches.map((b) => b.header));
   if (check.kind === 'duplicate') {
     broker.logger.debug({ topic, partition: index, clientId, baseOffset: check.firstOffset }, 'duplicate batch acknowledged without append');
@@ -61,6 +65,19 @@ function append(broker: BrokerContext, topic: string, index: number, records: Bu
     if (!(err instanceof LogError)) throw err;
     return rejected(broker, topic, index, clientId, err.code, err.message);
   }
+}
+
+// Some producers (several Go clients) leave the header's maxTimestamp at -1. The time index and time
+// lookups go by it, so like Kafka we set it on append: from the records' timestamps when the batch is
+// uncompressed, else from its baseTimestamp (the broker never decompresses, so a lookup finds such a batch
+// for times up to its first record's). Patching it means a new CRC; the header view follows the bytes.
+function fillMaxTimestamp(records: Buffer, b: BatchView): void {
+  const h = b.header;
+  if (h.maxTimestamp !== -1 || h.baseTimestamp < 0 || timestampType(h.attributes) !== TIMESTAMP_CREATE_TIME) return;
+  const timestamp = maxRecordTimestamp(records, b.position) ?? h.baseTimestamp;
+  setMaxTimestamp(records, b.position, timestamp);
+  h.maxTimestamp = timestamp;
+  h.crc = records.readUInt32BE(b.position + CRC_POS);
 }
 
 function rejected(broker: BrokerContext, topic: string, index: number, clientId: string | null, code: number, message: string): PartitionResponse {

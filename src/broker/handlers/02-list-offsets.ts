@@ -1,4 +1,8 @@
-// ListOffsets (key 2), versions 1-8.
+// ListOffsets (key 2), versions 0-8.
+// - v0 (deprecated, but lag monitors still use it): the answer is the oldStyleOffsets array, holding the
+//   offset v1+ would answer (latest: the log end; earliest: the log start; a timestamp: the time lookup
+//   below), or nothing when there is none or maxNumOffsets is 0. Kafka's v0 could list several segment
+//   base offsets before a time; one offset is what its consumers (maxNumOffsets 1) ask for.
 // Special timestamps: -2 earliest (log start), -1 latest (log end), -3 max timestamp (v7+: the batch
 // holding the largest timestamp), -4 earliest local (v8+: same as earliest, all data is local). Any other
 // timestamp finds the first batch whose max timestamp is >= it; in an uncompressed batch that is the
@@ -18,9 +22,9 @@ const EARLIEST_LOCAL = -4;
 
 export const listOffsetsHandler = defineHandler({
   api: ListOffsets,
-  minVersion: 1,
+  minVersion: 0,
   maxVersion: 8,
-  handle(req, { broker }) {
+  handle(req, { broker, header }) {
     const res = ListOffsets.response.zero();
     for (const t of req.topics) {
       res.topics.push({
@@ -28,9 +32,11 @@ export const listOffsetsHandler = defineHandler({
         partitions: t.partitions.map((p) => {
           const partition = broker.topics.partition(t.name, p.partitionIndex);
           if (!partition) {
-            return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, timestamp: -1, offset: -1, leaderEpoch: -1 };
+            return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, oldStyleOffsets: [], timestamp: -1, offset: -1, leaderEpoch: -1 };
           }
-          return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, ...lookup(partition, p.timestamp), leaderEpoch: 0 };
+          const found = lookup(partition, p.timestamp);
+          const oldStyleOffsets = header.apiVersion === 0 && found.offset >= 0 && p.maxNumOffsets > 0 ? [found.offset] : [];
+          return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, oldStyleOffsets, ...found, leaderEpoch: 0 };
         }),
       });
     }

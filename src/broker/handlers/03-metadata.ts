@@ -2,6 +2,9 @@
 // - v0 asks for all topics with an empty list; v1+ with null.
 // - Topics requested by name that do not exist are created with the default partition count when the
 //   broker allows auto-creation and the client does too (v4+ allowAutoTopicCreation; implicit before).
+//   Internal names (`__consumer_offsets`, `__transaction_state`, see topic-names.ts) are never
+//   auto-created: UNKNOWN_TOPIC_OR_PARTITION. A name that collides with an existing topic's ('.' against
+//   '_', e.g. `my.topic` and `my_topic`) is not created either: INVALID_TOPIC_EXCEPTION, as in Kafka.
 // - v10+ may name topics by id; an unknown id answers UNKNOWN_TOPIC_ID.
 // - __consumer_offsets is listed with isInternal true once it exists; asked for by name it is created as
 //   the broker's internal topic (50 partitions, coordinator/consumer-offsets-topic.ts), never as an
@@ -15,6 +18,7 @@ import { ZERO_UUID } from '../../protocol/schema.ts';
 import type { BrokerContext } from '../context.ts';
 import { CONSUMER_OFFSETS_TOPIC } from '../coordinator/consumer-offsets-topic.ts';
 import { defineHandler } from '../registry.ts';
+import { isInternalTopic } from '../topic-names.ts';
 import type { Topic } from '../topic-store.ts';
 import { TopicError, validateTopicName } from '../topic-store.ts';
 
@@ -57,7 +61,7 @@ function lookup(broker: BrokerContext, name: string | null, topicId: string, all
     if (err instanceof TopicError) return topicError(name, ZERO_UUID, err.code);
     throw err;
   }
-  if (!broker.config.autoCreateTopics || !allowAutoCreate) {
+  if (!broker.config.autoCreateTopics || !allowAutoCreate || isInternalTopic(name)) {
     return topicError(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   }
   try {

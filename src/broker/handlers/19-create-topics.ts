@@ -3,7 +3,10 @@
 // their number (all replicas are this node). Replication factor must be 1 or -1 on a single node.
 // validateOnly checks everything without creating. v5+ echoes partitions, replication factor and the
 // resulting configs; v7+ returns the new topic id.
-// __consumer_offsets belongs to the broker (INVALID_TOPIC_EXCEPTION). A create is checked against the file
+// Refused like Kafka: internal names (`__consumer_offsets`, `__transaction_state`) with INVALID_REQUEST
+// ("Creation of internal topic … is prohibited."), and a name differing from an existing topic's only by
+// '.' against '_' with INVALID_TOPIC_EXCEPTION and a message naming that topic.
+// A create is checked against the file
 // system's free inodes first (POLICY_VIOLATION) and rolled back if it fails part way
 // (KAFKA_STORAGE_ERROR), leaving nothing behind; see topic-store.ts.
 
@@ -11,7 +14,6 @@ import { ErrorCode } from '../../protocol/error-codes.ts';
 import { CreateTopics } from '../../protocol/messages/19-create-topics.ts';
 import type { Infer } from '../../protocol/schema.ts';
 import { ZERO_UUID } from '../../protocol/schema.ts';
-import { CONSUMER_OFFSETS_TOPIC } from '../coordinator/consumer-offsets-topic.ts';
 import { ConfigError, describeTopicConfigs } from '../topic-config.ts';
 import { defineHandler } from '../registry.ts';
 import { TopicError } from '../topic-store.ts';
@@ -37,10 +39,6 @@ export const createTopicsHandler = defineHandler({
       const numPartitions = t.assignments.length > 0 ? t.assignments.length : t.numPartitions === -1 ? broker.config.defaultPartitions : t.numPartitions;
       if (t.assignments.length > 0 && t.numPartitions !== -1) {
         fail(result, ErrorCode.INVALID_REQUEST, 'both numPartitions and replica assignments given');
-        continue;
-      }
-      if (t.name === CONSUMER_OFFSETS_TOPIC) {
-        fail(result, ErrorCode.INVALID_TOPIC_EXCEPTION, `${CONSUMER_OFFSETS_TOPIC} is the broker's internal topic and cannot be created by clients`);
         continue;
       }
       if (t.replicationFactor !== -1 && t.replicationFactor !== 1) {

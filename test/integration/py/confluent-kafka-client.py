@@ -44,6 +44,34 @@ def admin(bootstrap, topic):
     return out
 
 
+def names(bootstrap, topic):
+    """CreateTopics refusals for names: '.' against '_' collisions and Kafka's internal topics."""
+    client = AdminClient({'bootstrap.servers': bootstrap})
+    out = {}
+    for name in [topic, topic.replace('.', '_'), '__consumer_offsets', '__transaction_state']:
+        try:
+            client.create_topics([NewTopic(name, num_partitions=1, replication_factor=1)], operation_timeout=5)[name].result()
+            out[name] = {'error': 'ok'}
+        except KafkaException as err:
+            out[name] = {'error': err.args[0].name(), 'message': err.args[0].str()}
+    out['topics'] = sorted(client.list_topics(timeout=5).topics)
+    return out
+
+
+def transactional(bootstrap, timeout):
+    """init_transactions against a broker without transactions: how long until it fails, and how."""
+    producer = Producer({'bootstrap.servers': bootstrap, 'transactional.id': 'ck-txn'})
+    started = time.monotonic()
+    try:
+        producer.init_transactions(timeout)
+        out = {'error': 'ok'}
+    except KafkaException as err:
+        e = err.args[0]
+        out = {'error': e.name(), 'fatal': e.fatal(), 'retriable': e.retriable(), 'message': e.str()}
+    out['seconds'] = time.monotonic() - started
+    return out
+
+
 def roundtrip(bootstrap, topic, count, compression):
     producer = Producer({'bootstrap.servers': bootstrap, 'compression.type': compression, 'linger.ms': 5, 'acks': 'all'})
     acked = {}
@@ -79,6 +107,10 @@ def main():
     bootstrap, command, *args = sys.argv[1:]
     if command == 'admin':
         result = admin(bootstrap, args[0])
+    elif command == 'transactional':
+        result = transactional(bootstrap, float(args[0]))
+    elif command == 'names':
+        result = names(bootstrap, args[0])
     elif command == 'roundtrip':
         result = roundtrip(bootstrap, args[0], int(args[1]), args[2])
     else:

@@ -1,14 +1,15 @@
 """kafka-python 2.0.2 driven by test/integration/clients-kafka-python.test.ts.
 
 Usage: kafka-python-client.py BOOTSTRAP COMMAND [ARGS...]; prints one JSON document on stdout.
-No api_version is given anywhere: kafka-python must probe the broker and infer a version by itself.
+No api_version is given (kafka-python must probe the broker and infer a version by itself), except by
+legacy-lag, which pins an old one to send ListOffsets v0.
 Binary keys, values and header values travel as hex so the test compares exact bytes.
 """
 import json
 import sys
 import time
 
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
 from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 from kafka.errors import KafkaError
 
@@ -97,12 +98,32 @@ def consume(bootstrap, topic, target_ts, start):
     return out
 
 
+def legacy_lag(bootstrap, topic, group, commit_at):
+    """A lag monitor of the 0.10.0 era: committed offsets (OffsetCommit v2 / OffsetFetch v1) against the
+    ListOffsets v0 answers, with api_version pinned so kafka-python sends exactly those versions."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, api_version=(0, 10, 0),
+                             enable_auto_commit=False, client_id='legacy-lag-monitor')
+    parts = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic))]
+    consumer.commit({tp: OffsetAndMetadata(commit_at, '') for tp in parts})
+    end = consumer.end_offsets(parts)
+    beginning = consumer.beginning_offsets(parts)
+    out = {
+        'apiVersion': list(consumer.config['api_version']),
+        'partitions': [{'partition': tp.partition, 'beginning': beginning[tp], 'end': end[tp],
+                        'committed': consumer.committed(tp)} for tp in parts],
+    }
+    consumer.close()
+    return out
+
+
 def main():
     bootstrap, command, *args = sys.argv[1:]
     if command == 'admin':
         result = admin(bootstrap, args[0])
     elif command == 'produce':
         result = produce(bootstrap, args[0], int(args[1]), args[2], int(args[3]))
+    elif command == 'legacy-lag':
+        result = legacy_lag(bootstrap, args[0], args[1], int(args[2]))
     elif command == 'consume':
         result = consume(bootstrap, args[0], int(args[1]), args[2] if len(args) > 2 else 'beginning')
     else:
