@@ -33,12 +33,15 @@ async function autoCreate(name: string): Promise<number | undefined> {
 }
 
 test('Metadata does not auto-create internal names or colliding names', async () => {
-  assert.equal(await autoCreate('__consumer_offsets'), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  // Asked for by name, __consumer_offsets is the broker's own internal topic (as in Kafka), never an
+  // ordinary one; __transaction_state is not served at all.
+  assert.equal(await autoCreate('__consumer_offsets'), ErrorCode.NONE);
+  assert.equal(tb.broker.context.topics.get('__consumer_offsets')?.internal, true);
   assert.equal(await autoCreate('__transaction_state'), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   assert.equal(await autoCreate('my_topic'), ErrorCode.INVALID_TOPIC_EXCEPTION);
   // Other names starting with "__" are ordinary, as in Kafka.
   assert.equal(await autoCreate('__mine'), ErrorCode.NONE);
-  assert.deepEqual(tb.broker.context.topics.list().map((t) => t.name), ['__mine', 'my.topic']);
+  assert.deepEqual(tb.broker.context.topics.list().filter((t) => !t.internal).map((t) => t.name), ['__mine', 'my.topic']);
 });
 
 test('kcat (librdkafka) producing to a colliding name fails with an invalid-topic error; nothing is created', async () => {
