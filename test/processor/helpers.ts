@@ -1,10 +1,10 @@
 // Shared builders for the processor tests: normalized transactions for the pure rules, raw records for
 // the partition processor, and a small seeded generator so property-style tests replay exactly.
 import { seededRandom } from '../helpers/random.ts';
-import type { Alert } from '../../src/processor/alert.ts';
+import { makeAlert, type Alert, type AlertDetails, type RuleName } from '../../src/processor/alert.ts';
 import { resolveConfig } from '../../src/processor/config.ts';
 import type { InputRecord } from '../../src/processor/partition-processor.ts';
-import type { RuleOutcome } from '../../src/processor/rules/rule.ts';
+import type { AccountRule, RuleDeclaration, RuleSettings, SettingSpecs } from '../../src/processor/rules/rule.ts';
 import type { NormalizedTx } from '../../src/processor/validate.ts';
 
 export const T0 = Date.UTC(2025, 0, 15, 9, 0, 0);
@@ -28,19 +28,25 @@ export function tx(over: Partial<NormalizedTx> = {}): NormalizedTx {
   };
 }
 
+// The Alert the engine makes of what a rule found.
+export function alertOf(rule: RuleDeclaration, t: NormalizedTx, details: AlertDetails | null): Alert | null {
+  return details === null ? null : makeAlert(t, rule.name as RuleName, rule.severity, details);
+}
+
 // Runs a rule over steps (one second apart unless a step sets its time), threading the state, and
 // returns the alert (or null) of every step.
-export function runRule<S, C>(
-  rule: (t: NormalizedTx, s: S, c: C) => RuleOutcome<S>,
-  initial: S,
-  config: C,
+export function runRule<N extends string, S extends SettingSpecs, St>(
+  rule: AccountRule<N, S, St>,
+  initial: St,
+  config: RuleSettings<S>,
   steps: ReadonlyArray<Partial<NormalizedTx>>,
 ): Array<Alert | null> {
   let state = initial;
   return steps.map((step, i) => {
-    const out = rule(tx({ transactionId: `t${i}`, offset: String(i), timestampMs: T0 + i * 1000, ...step }), state, config);
+    const t = tx({ transactionId: `t${i}`, offset: String(i), timestampMs: T0 + i * 1000, ...step });
+    const out = rule.evaluate(t, state, config);
     state = out.state;
-    return out.alert;
+    return alertOf(rule, t, out.alert);
   });
 }
 

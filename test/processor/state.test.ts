@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { RULE_NAMES } from '../../src/processor/alert.ts';
 import { DEFAULT_CONFIG, resolveConfig } from '../../src/processor/config.ts';
 import { PartitionProcessor, type InputRecord, type ProcessResult } from '../../src/processor/partition-processor.ts';
-import { PartitionState, SnapshotError, decodeSnapshot, encodeSnapshot } from '../../src/processor/state.ts';
+import { RuleEngine } from '../../src/processor/rules/engine.ts';
+import { PartitionState, SNAPSHOT_VERSION, SnapshotError, decodeSnapshot, encodeSnapshot } from '../../src/processor/state.ts';
 import { RECOVERY_CONFIG, record, recoveryStream, seededRandom, T0, tx } from './helpers.ts';
 
 function runAll(p: PartitionProcessor, records: readonly InputRecord[]): ProcessResult[] {
@@ -79,7 +80,7 @@ test('restore refuses snapshots of another partition or another format', () => {
   const snapshot = p.snapshot();
   assert.throws(() => new PartitionProcessor(2, DEFAULT_CONFIG).restore(snapshot), SnapshotError);
   assert.throws(() => decodeSnapshot(Buffer.from('not gzip')), SnapshotError);
-  assert.throws(() => decodeSnapshot(encodeSnapshot({ ...snapshot, version: 2 as 1 })), /snapshot version 2/);
+  assert.throws(() => decodeSnapshot(encodeSnapshot({ ...snapshot, version: SNAPSHOT_VERSION + 1 })), new RegExp(`snapshot version ${SNAPSHOT_VERSION + 1}`));
   assert.throws(() => decodeSnapshot(encodeSnapshot({ ...snapshot, nextOffset: '-1' })), /nextOffset/);
   assert.throws(() => new PartitionProcessor(1, { ...DEFAULT_CONFIG, windowMs: 5000 }).restore(snapshot), /window length/);
   assert.equal(decodeSnapshot(encodeSnapshot(snapshot)).nextOffset, '1');
@@ -87,16 +88,16 @@ test('restore refuses snapshots of another partition or another format', () => {
 
 test('remembered transaction ids are bounded by count and by age', () => {
   const rules = resolveConfig({ overrides: ['rules.duplicate.maxIds=3', 'rules.duplicate.windowSec=10'] }).rules;
-  const state = new PartitionState();
-  for (let i = 0; i < 5; i++) state.apply(tx({ transactionId: `id-${i}`, timestampMs: T0 + i }), rules, T0 + i);
+  const state = new PartitionState(new RuleEngine(rules));
+  for (let i = 0; i < 5; i++) state.apply(tx({ transactionId: `id-${i}`, timestampMs: T0 + i }), T0 + i);
   assert.deepEqual(state.seen.entries().map(([id]) => id), ['id-2', 'id-3', 'id-4']);
-  state.apply(tx({ transactionId: 'id-3', timestampMs: T0 + 6 }), rules, T0 + 6);
+  state.apply(tx({ transactionId: 'id-3', timestampMs: T0 + 6 }), T0 + 6);
   assert.deepEqual(state.seen.entries().map(([id]) => id), ['id-2', 'id-3', 'id-4'], 'a repeat keeps its place');
-  state.apply(tx({ transactionId: 'late-comer', timestampMs: T0 + 20_000 }), rules, T0 + 20_000);
+  state.apply(tx({ transactionId: 'late-comer', timestampMs: T0 + 20_000 }), T0 + 20_000);
   assert.deepEqual(state.seen.entries().map(([id]) => id), ['late-comer']);
   // Seen again after its window: a new first sighting, and the old queue slot must not evict it.
-  state.apply(tx({ transactionId: 'late-comer', timestampMs: T0 + 40_000 }), rules, T0 + 40_000);
-  state.apply(tx({ transactionId: 'next', timestampMs: T0 + 41_000 }), rules, T0 + 41_000);
+  state.apply(tx({ transactionId: 'late-comer', timestampMs: T0 + 40_000 }), T0 + 40_000);
+  state.apply(tx({ transactionId: 'next', timestampMs: T0 + 41_000 }), T0 + 41_000);
   assert.deepEqual(state.seen.entries(), [
     ['late-comer', { timestampMs: T0 + 40_000, offset: '0', repeats: 0 }],
     ['next', { timestampMs: T0 + 41_000, offset: '0', repeats: 0 }],
@@ -105,9 +106,9 @@ test('remembered transaction ids are bounded by count and by age', () => {
 });
 
 test('idle accounts are evicted by event time', () => {
-  const state = new PartitionState();
-  state.apply(tx({ accountId: 'old', timestampMs: T0 }), DEFAULT_CONFIG.rules, T0);
-  state.apply(tx({ accountId: 'new', transactionId: 'x', timestampMs: T0 + 5000 }), DEFAULT_CONFIG.rules, T0 + 5000);
+  const state = new PartitionState(new RuleEngine(DEFAULT_CONFIG.rules));
+  state.apply(tx({ accountId: 'old', timestampMs: T0 }), T0);
+  state.apply(tx({ accountId: 'new', transactionId: 'x', timestampMs: T0 + 5000 }), T0 + 5000);
   assert.equal(state.evictIdle(T0 + 1000), 1);
   assert.deepEqual([...state.accounts.keys()], ['new']);
 });
