@@ -40,7 +40,6 @@ interface EnabledRule {
 }
 
 export class RuleEngine {
-  readonly rules: readonly Rule[];
   readonly sliceNames: readonly string[]; // the account rules, whose slices every account carries
   private readonly accountRules: readonly AccountRule[];
   private readonly enabled: readonly EnabledRule[];
@@ -49,7 +48,6 @@ export class RuleEngine {
   // rules: the registry unless a test brings its own list; settings must have a section for each.
   constructor(settings: RulesConfig | EngineSettings, rules: readonly Rule[] = RULES) {
     const byName = settings as EngineSettings;
-    this.rules = rules;
     const transactionRules = rules.filter((r): r is TransactionRule => r.scope === 'transaction');
     if (transactionRules.length > 1) throw new RangeError(`at most one rule can keep state per transaction id, got ${transactionRules.map((r) => r.name).join(', ')}`);
     this.accountRules = rules.filter((r): r is AccountRule => r.scope === 'account');
