@@ -4,12 +4,12 @@
 // alert stream as a set and a re-emitted alert is recognisably the same alert, never a new one.
 // The format, and the Alert type with it, is declared in src/formats/alert.ts.
 import type { Alert } from '../formats/alert.ts';
+import type { RuleName } from './rules/registry.ts';
 import type { NormalizedTx } from './validate.ts';
 
 export type { Alert };
-
-export const RULE_NAMES = ['low_balance', 'overdraft', 'large_amount', 'velocity', 'drain', 'duplicate'] as const;
-export type RuleName = (typeof RULE_NAMES)[number];
+// The rule names come from the rule registry; re-exported here because an alert is where they show.
+export { RULE_NAMES, type RuleName } from './rules/registry.ts';
 
 export const SEVERITIES = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -38,13 +38,4 @@ export function makeAlert(tx: NormalizedTx, rule: RuleName, severity: Severity, 
     explanation: details.explanation,
     source: { partition: tx.partition, offset: tx.offset },
   };
-}
-
-// Explanations show major units because people read them; the structured fields keep integer cents.
-export function formatCents(cents: number): string {
-  const sign = cents < 0 ? '-' : '';
-  const abs = Math.abs(cents);
-  const major = Math.trunc(abs / 100);
-  const minor = String(abs % 100).padStart(2, '0');
-  return `${sign}${major}.${minor}`;
 }

@@ -1,72 +1,48 @@
 // Processor configuration: built-in defaults, then a JSON config file, then command-line overrides
 // (`path=value`, e.g. `rules.velocity.count=4`), each layer replacing single values of the one before.
-// Every setting is declared once in FIELDS (type, bounds, default, help) so that the file, the flags and
-// the error messages cannot disagree. All problems are collected and reported together, each naming the
+// Every setting is declared once (type, bounds, default, help): the processor's own in PROCESSOR_FIELDS,
+// each rule's in its rule file, so that the file, the flags, --help and the error messages cannot disagree. All problems are collected and reported together, each naming the
 // source and the dotted path, because a user fixing a config file wants the whole list at once.
 import { readFileSync } from 'node:fs';
-import type { RuleName } from './alert.ts';
+import { RULES, type RulesConfig, type RulesConfigOf } from './rules/registry.ts';
+import type { Rule, SettingSpec } from './rules/rule.ts';
 
-interface FieldSpec {
-  kind: 'integer' | 'number' | 'boolean';
-  default: number | boolean;
-  min?: number;
-  max?: number;
-  help: string;
-}
-
-const FIELDS = {
+// The settings that are not a rule's; each rule declares its own (rules/rule.ts), and they become
+// `rules.<name>.enabled` and `rules.<name>.<setting>` below.
+const PROCESSOR_FIELDS = {
   maxMessageBytes: { kind: 'integer', default: 65_536, min: 64, help: 'records with a larger value go to the DLQ' },
   windowMs: { kind: 'integer', default: 1000, min: 100, max: 3_600_000, help: 'aggregate window length (event time)' },
   latenessMs: { kind: 'integer', default: 5000, min: 0, max: 3_600_000, help: 'how long a window waits for late records' },
   accountIdleTtlSec: { kind: 'integer', default: 7 * 86_400, min: 60, help: 'forget an account idle this long (event time)' },
-  'rules.low_balance.enabled': { kind: 'boolean', default: true, help: 'seed HIGH alert' },
-  'rules.low_balance.thresholdCents': { kind: 'integer', default: 100_00, min: 0, help: 'alert when the balance falls below this' },
-  'rules.overdraft.enabled': { kind: 'boolean', default: true, help: 'CRITICAL alert on going overdrawn' },
-  'rules.overdraft.limitCents': { kind: 'integer', default: 0, min: 0, help: 'tolerated overdraft before alerting' },
-  'rules.large_amount.enabled': { kind: 'boolean', default: true, help: 'amount far above the account history' },
-  'rules.large_amount.zThreshold': { kind: 'number', default: 4, min: 0.5, max: 100, help: 'z-score that triggers' },
-  'rules.large_amount.stdFloorCents': { kind: 'integer', default: 25_00, min: 1, help: 'smallest standard deviation used' },
-  'rules.large_amount.minHistory': { kind: 'integer', default: 5, min: 2, max: 1_000_000, help: 'events needed before judging' },
-  'rules.velocity.enabled': { kind: 'boolean', default: true, help: 'burst of withdrawals' },
-  'rules.velocity.count': { kind: 'integer', default: 5, min: 2, max: 10_000, help: 'withdrawals that make a burst' },
-  'rules.velocity.windowSec': { kind: 'integer', default: 60, min: 1, max: 86_400, help: 'burst time span' },
-  'rules.drain.enabled': { kind: 'boolean', default: true, help: 'one withdrawal empties the account' },
-  'rules.drain.ratio': { kind: 'number', default: 0.9, min: 0.01, max: 1, help: 'share of the prior balance that triggers' },
-  'rules.drain.minBalanceCents': { kind: 'integer', default: 100_00, min: 0, help: 'ignore accounts holding less than this' },
-  'rules.duplicate.enabled': { kind: 'boolean', default: true, help: 'same transaction_id seen twice' },
-  'rules.duplicate.windowSec': { kind: 'integer', default: 600, min: 1, max: 30 * 86_400, help: 'how long ids are remembered' },
-  'rules.duplicate.maxIds': { kind: 'integer', default: 50_000, min: 1, max: 50_000_000, help: 'ids remembered per partition' },
-} as const satisfies Record<string, FieldSpec>;
+} as const satisfies Record<string, SettingSpec>;
 
-type FieldPath = keyof typeof FIELDS;
-type FlatConfig = Map<FieldPath, number | boolean>;
+type Fields = ReadonlyMap<string, SettingSpec>; // dotted path -> spec, in the order of --help
+type FlatConfig = Map<string, number | boolean>;
 
-export interface LowBalanceConfig { enabled: boolean; thresholdCents: number }
-export interface OverdraftConfig { enabled: boolean; limitCents: number }
-export interface LargeAmountConfig { enabled: boolean; zThreshold: number; stdFloorCents: number; minHistory: number }
-export interface VelocityConfig { enabled: boolean; count: number; windowSec: number }
-export interface DrainConfig { enabled: boolean; ratio: number; minBalanceCents: number }
-export interface DuplicateConfig { enabled: boolean; windowSec: number; maxIds: number }
-
-export interface RulesConfig {
-  low_balance: LowBalanceConfig;
-  overdraft: OverdraftConfig;
-  large_amount: LargeAmountConfig;
-  velocity: VelocityConfig;
-  drain: DrainConfig;
-  duplicate: DuplicateConfig;
+function fieldsOf(rules: readonly Rule[]): Fields {
+  const fields = new Map<string, SettingSpec>(Object.entries(PROCESSOR_FIELDS));
+  for (const rule of rules) {
+    fields.set(`rules.${rule.name}.enabled`, { kind: 'boolean', default: true, help: rule.summary });
+    for (const [key, spec] of Object.entries(rule.settings)) fields.set(`rules.${rule.name}.${key}`, spec);
+  }
+  return fields;
 }
 
-export interface ProcessorConfig {
+const REGISTRY_FIELDS = fieldsOf(RULES);
+
+function fieldsFor(rules: readonly Rule[]): Fields {
+  return rules === RULES ? REGISTRY_FIELDS : fieldsOf(rules);
+}
+
+export type { RulesConfig };
+
+export interface ProcessorConfig<Rules = RulesConfig> {
   maxMessageBytes: number;
   windowMs: number;
   latenessMs: number;
   accountIdleTtlSec: number;
-  rules: RulesConfig;
+  rules: Rules;
 }
-
-// Compile-time check that RulesConfig has exactly one entry per rule.
-const _rulesCoverAllNames: Record<RuleName, unknown> = {} as RulesConfig;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -102,56 +78,56 @@ export function loadConfig(options: LoadConfigOptions = {}): ProcessorConfig {
   return resolveConfig({ fileObject, fileName: options.file ?? 'config', overrides: options.overrides ?? [] });
 }
 
-// The I/O-free part of loadConfig, so tests and callers holding an object need no file.
-export function resolveConfig(input: { fileObject?: unknown; fileName?: string; overrides?: readonly string[] }): ProcessorConfig {
+// The I/O-free part of loadConfig, so tests and callers holding an object need no file. `rules` is the
+// registry unless a test brings its own list.
+export function resolveConfig<R extends readonly Rule[] = typeof RULES>(input: {
+  fileObject?: unknown;
+  fileName?: string;
+  overrides?: readonly string[];
+  rules?: R;
+}): ProcessorConfig<RulesConfigOf<R>> {
+  const rules = input.rules ?? RULES;
+  const fields = fieldsFor(rules);
   const flat: FlatConfig = new Map();
-  for (const path of fieldPaths()) flat.set(path, FIELDS[path].default);
+  for (const [path, spec] of fields) flat.set(path, spec.default);
   const issues: string[] = [];
-  if (input.fileObject !== undefined) applyObject(flat, input.fileObject, '', input.fileName ?? 'config', issues);
-  for (const setting of input.overrides ?? []) applyOverride(flat, setting, issues);
+  if (input.fileObject !== undefined) applyObject(fields, flat, input.fileObject, '', input.fileName ?? 'config', issues);
+  for (const setting of input.overrides ?? []) applyOverride(fields, flat, setting, issues);
   if (issues.length > 0) throw new ConfigError(issues);
-  return build(flat);
+  return build(flat, rules) as ProcessorConfig<RulesConfigOf<R>>;
 }
 
 export const DEFAULT_CONFIG: ProcessorConfig = resolveConfig({});
 
 // One line per setting, for `--help` texts and docs.
-export function describeSettings(): string[] {
-  return fieldPaths().map((path) => {
-    const spec: FieldSpec = FIELDS[path];
+export function describeSettings(rules: readonly Rule[] = RULES): string[] {
+  return [...fieldsFor(rules)].map(([path, spec]) => {
     const bounds = spec.kind === 'boolean' ? '' : ` [${spec.min ?? '-inf'}..${spec.max ?? 'inf'}]`;
     return `${path} (${spec.kind}${bounds}, default ${String(spec.default)}): ${spec.help}`;
   });
 }
 
-function fieldPaths(): FieldPath[] {
-  return Object.keys(FIELDS) as FieldPath[];
-}
-
-function isFieldPath(path: string): path is FieldPath {
-  return Object.hasOwn(FIELDS, path);
-}
-
-function applyObject(flat: FlatConfig, value: unknown, prefix: string, source: string, issues: string[]): void {
+function applyObject(fields: Fields, flat: FlatConfig, value: unknown, prefix: string, source: string, issues: string[]): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     issues.push(`${source}: ${prefix === '' ? 'top level' : prefix} must be an object`);
     return;
   }
   for (const [key, child] of Object.entries(value)) {
     const path = prefix === '' ? key : `${prefix}.${key}`;
-    if (isFieldPath(path)) {
-      const problem = checkValue(FIELDS[path], child);
+    const spec = fields.get(path);
+    if (spec !== undefined) {
+      const problem = checkValue(spec, child);
       if (problem === null) flat.set(path, child as number | boolean);
       else issues.push(`${source}: ${path} ${problem}`);
-    } else if (fieldPaths().some((p) => p.startsWith(`${path}.`))) {
-      applyObject(flat, child, path, source, issues);
+    } else if ([...fields.keys()].some((p) => p.startsWith(`${path}.`))) {
+      applyObject(fields, flat, child, path, source, issues);
     } else {
-      issues.push(`${source}: unknown setting ${path}${suggest(prefix)}`);
+      issues.push(`${source}: unknown setting ${path}${suggest(fields, prefix)}`);
     }
   }
 }
 
-function applyOverride(flat: FlatConfig, setting: string, issues: string[]): void {
+function applyOverride(fields: Fields, flat: FlatConfig, setting: string, issues: string[]): void {
   const eq = setting.indexOf('=');
   if (eq <= 0) {
     issues.push(`override "${setting}": expected path=value, e.g. rules.velocity.count=4`);
@@ -159,12 +135,12 @@ function applyOverride(flat: FlatConfig, setting: string, issues: string[]): voi
   }
   const path = setting.slice(0, eq).trim();
   const raw = setting.slice(eq + 1).trim();
-  if (!isFieldPath(path)) {
+  const spec = fields.get(path);
+  if (spec === undefined) {
     const parent = path.includes('.') ? path.slice(0, path.lastIndexOf('.')) : '';
-    issues.push(`override "${setting}": unknown setting ${path}${suggest(parent)}`);
+    issues.push(`override "${setting}": unknown setting ${path}${suggest(fields, parent)}`);
     return;
   }
-  const spec: FieldSpec = FIELDS[path];
   let parsed: number | boolean | string = raw;
   if (spec.kind === 'boolean') {
     if (raw === 'true') parsed = true;
@@ -177,7 +153,7 @@ function applyOverride(flat: FlatConfig, setting: string, issues: string[]): voi
   else issues.push(`override "${setting}": ${path} ${problem}`);
 }
 
-function checkValue(spec: FieldSpec, value: unknown): string | null {
+function checkValue(spec: SettingSpec, value: unknown): string | null {
   if (spec.kind === 'boolean') return typeof value === 'boolean' ? null : `must be true or false (got ${show(value)})`;
   if (typeof value !== 'number' || !Number.isFinite(value)) return `must be a number (got ${show(value)})`;
   if (spec.kind === 'integer' && !Number.isSafeInteger(value)) return `must be an integer (got ${show(value)})`;
@@ -186,10 +162,10 @@ function checkValue(spec: FieldSpec, value: unknown): string | null {
   return null;
 }
 
-function suggest(parent: string): string {
+function suggest(fields: Fields, parent: string): string {
   const prefix = parent === '' ? '' : `${parent}.`;
   const siblings = new Set<string>();
-  for (const p of fieldPaths()) {
+  for (const p of fields.keys()) {
     if (p.startsWith(prefix)) siblings.add(p.slice(prefix.length).split('.')[0] as string);
   }
   return siblings.size === 0 ? '' : ` (known here: ${[...siblings].join(', ')})`;
@@ -199,26 +175,19 @@ function show(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
 
-function build(flat: FlatConfig): ProcessorConfig {
-  const n = (p: FieldPath): number => flat.get(p) as number;
-  const b = (p: FieldPath): boolean => flat.get(p) as boolean;
+function build(flat: FlatConfig, rules: readonly Rule[]): ProcessorConfig<Record<string, Record<string, number | boolean>>> {
+  const n = (p: keyof typeof PROCESSOR_FIELDS): number => flat.get(p) as number;
+  const sections: Record<string, Record<string, number | boolean>> = {};
+  for (const rule of rules) {
+    const section: Record<string, number | boolean> = { enabled: flat.get(`rules.${rule.name}.enabled`) as boolean };
+    for (const key of Object.keys(rule.settings)) section[key] = flat.get(`rules.${rule.name}.${key}`) as number | boolean;
+    sections[rule.name] = section;
+  }
   return {
     maxMessageBytes: n('maxMessageBytes'),
     windowMs: n('windowMs'),
     latenessMs: n('latenessMs'),
     accountIdleTtlSec: n('accountIdleTtlSec'),
-    rules: {
-      low_balance: { enabled: b('rules.low_balance.enabled'), thresholdCents: n('rules.low_balance.thresholdCents') },
-      overdraft: { enabled: b('rules.overdraft.enabled'), limitCents: n('rules.overdraft.limitCents') },
-      large_amount: {
-        enabled: b('rules.large_amount.enabled'),
-        zThreshold: n('rules.large_amount.zThreshold'),
-        stdFloorCents: n('rules.large_amount.stdFloorCents'),
-        minHistory: n('rules.large_amount.minHistory'),
-      },
-      velocity: { enabled: b('rules.velocity.enabled'), count: n('rules.velocity.count'), windowSec: n('rules.velocity.windowSec') },
-      drain: { enabled: b('rules.drain.enabled'), ratio: n('rules.drain.ratio'), minBalanceCents: n('rules.drain.minBalanceCents') },
-      duplicate: { enabled: b('rules.duplicate.enabled'), windowSec: n('rules.duplicate.windowSec'), maxIds: n('rules.duplicate.maxIds') },
-    },
+    rules: sections,
   };
 }

@@ -6,7 +6,8 @@ import type { Alert, RuleName } from './alert.ts';
 import { WindowAggregator, type WindowAggregate } from './aggregates.ts';
 import type { ProcessorConfig } from './config.ts';
 import { QualityTracker, cloneQuality, type QualityCounters } from './quality.ts';
-import { PartitionState, SNAPSHOT_VERSION, SnapshotError, type PartitionSnapshot, type ProcessorCounters } from './state.ts';
+import { RuleEngine } from './rules/engine.ts';
+import { fitSnapshotToRules, PartitionState, SNAPSHOT_VERSION, SnapshotError, type PartitionSnapshot, type ProcessorCounters } from './state.ts';
 import { validate, type NormalizedTx } from './validate.ts';
 
 export type HeaderBytes = Buffer | string;
@@ -61,7 +62,8 @@ const SWEEPS_PER_TTL = 16;
 export class PartitionProcessor {
   readonly partition: number;
   readonly config: ProcessorConfig;
-  private state = new PartitionState();
+  private readonly engine: RuleEngine;
+  private state: PartitionState;
   private quality = new QualityTracker();
   private aggregator: WindowAggregator;
   private next = 0n;
@@ -73,6 +75,8 @@ export class PartitionProcessor {
   constructor(partition: number, config: ProcessorConfig) {
     this.partition = partition;
     this.config = config;
+    this.engine = new RuleEngine(config.rules);
+    this.state = new PartitionState(this.engine);
     this.aggregator = new WindowAggregator(partition, config.windowMs, config.latenessMs);
   }
 
@@ -104,7 +108,7 @@ export class PartitionProcessor {
       tx = result.tx;
       const eventMs = tx.timestampMs;
       this.watermarkMs = Math.max(this.watermarkMs ?? eventMs, eventMs);
-      const outcome = this.state.apply(tx, this.config.rules, this.watermarkMs);
+      const outcome = this.state.apply(tx, this.watermarkMs);
       const raw = labelHeader(record.headers);
       const label = raw === null || typeof raw === 'string' ? raw : raw.toString('utf8');
       const delta = this.quality.observe(tx.accountId, eventMs, label, outcome.alerts.length === 0 ? NO_RULES : outcome.alerts.map((a) => a.rule));
@@ -184,13 +188,15 @@ export class PartitionProcessor {
     };
   }
 
-  // Replaces all state with the snapshot's. The caller then fetches from nextOffset.
-  restore(snapshot: PartitionSnapshot, options: RestoreOptions = {}): void {
-    if (snapshot.version !== SNAPSHOT_VERSION) throw new SnapshotError(`snapshot version ${String(snapshot.version)}, expected ${SNAPSHOT_VERSION}`);
-    if (snapshot.partition !== this.partition) {
-      throw new SnapshotError(`snapshot of partition ${snapshot.partition} cannot restore partition ${this.partition}`);
+  // Replaces all state with the snapshot's (one of the current version: decodeSnapshot upgrades older
+  // ones), fitted to this processor's rules. The caller then fetches from nextOffset.
+  restore(stored: PartitionSnapshot, options: RestoreOptions = {}): void {
+    if (stored.version !== SNAPSHOT_VERSION) throw new SnapshotError(`snapshot version ${String(stored.version)}, expected ${SNAPSHOT_VERSION}`);
+    if (stored.partition !== this.partition) {
+      throw new SnapshotError(`snapshot of partition ${stored.partition} cannot restore partition ${this.partition}`);
     }
-    this.state = PartitionState.fromSnapshot(snapshot.engine);
+    const snapshot = fitSnapshotToRules(stored, this.engine);
+    this.state = PartitionState.fromSnapshot(this.engine, snapshot.engine);
     this.quality = QualityTracker.fromSnapshot(snapshot.quality);
     this.aggregator = WindowAggregator.fromSnapshot(this.partition, this.config.windowMs, this.config.latenessMs, snapshot.aggregates);
     this.next = BigInt(snapshot.nextOffset);

@@ -126,6 +126,15 @@ export function addQuality(a: QualityCounters, b: QualityCounters): QualityCount
   return a;
 }
 
+// Counters restored from a snapshot written while other rules existed: zeros for a rule added since, and
+// nothing for a rule that is gone. The counters themselves when they already have exactly QUALITY_KEYS.
+export function fitQualityToRules(q: QualityCounters): QualityCounters {
+  if (Object.keys(q.byRule).length === QUALITY_KEYS.length && QUALITY_KEYS.every((key) => Object.hasOwn(q.byRule, key))) return q;
+  const byRule = zeroByRule();
+  for (const key of QUALITY_KEYS) if (Object.hasOwn(q.byRule, key)) byRule[key] = { ...q.byRule[key] };
+  return { ...q, byRule };
+}
+
 export function cloneQuality(q: QualityCounters): QualityCounters {
   return addQuality(emptyQuality(), q);
 }

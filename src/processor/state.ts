@@ -33,16 +33,38 @@
 // BOUNDS. Account state is O(1) per account (velocity keeps < count timestamps); accounts idle for
 // accountIdleTtlSec of event time are dropped. Duplicate-detection ids are kept oldest-first per
 // partition (SeenIds): at most duplicate.maxIds, and entries older than the watermark minus windowSec go.
+//
+// VERSIONS. A snapshot carries its format version; decodeSnapshot upgrades older ones step by step
+// (MIGRATIONS below). Independently of the format, a snapshot lists the rules its accounts have state for,
+// and restore fits it to the running rules: a rule added since starts from its initial state, a removed
+// rule's state is dropped (fitSnapshotToRules).
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { RulesConfig } from './config.ts';
 import type { AggregatorSnapshot } from './aggregates.ts';
-import type { QualitySnapshot } from './quality.ts';
-import { evaluate, type AccountState, type EngineOutcome, type SeenTransaction } from './rules/index.ts';
+import { fitQualityToRules, type QualitySnapshot } from './quality.ts';
+import type { AccountState, EngineOutcome, RuleEngine } from './rules/engine.ts';
+import type { SeenTransaction } from './rules/rule.ts';
 import type { NormalizedTx } from './validate.ts';
 
-export const SNAPSHOT_VERSION = 1;
+type SnapshotJson = Record<string, unknown>;
+
+// MIGRATIONS[i] turns a snapshot of version i + 1 into one of version i + 2: a new format version is one
+// more function at the end, and the current version follows from the count.
+const MIGRATIONS: ReadonlyArray<(s: SnapshotJson) => SnapshotJson> = [
+  // 1 -> 2: an account's rule slices, properties named after their rule in version 1, become an array in
+  // the order of the list of rule names the engine state now carries. Version 1 had no list because its
+  // rules were fixed: these five (duplicate keeps no account state).
+  (s) => {
+    const names = ['low_balance', 'overdraft', 'large_amount', 'velocity', 'drain'];
+    const engine = s.engine as { accounts: Array<[string, { lastEventMs: number } & SnapshotJson]>; seen: unknown };
+    const accounts = engine.accounts.map(([id, account]) => [id, { lastEventMs: account.lastEventMs, slices: names.map((name) => account[name]) }]);
+    return { ...s, version: 2, engine: { slices: names, accounts, seen: engine.seen } };
+  },
+];
+
+export const SNAPSHOT_VERSION = MIGRATIONS.length + 1;
 
 export interface EngineSnapshot {
+  slices: string[]; // the account rules whose slices each account carries, in that order
   accounts: Array<[string, AccountState]>; // insertion order preserved
   seen: Array<[string, SeenTransaction]>; // insertion order matters: it decides which ids are evicted first
 }
@@ -59,7 +81,7 @@ export interface ProcessorCounters {
 }
 
 export interface PartitionSnapshot {
-  version: typeof SNAPSHOT_VERSION;
+  version: number; // SNAPSHOT_VERSION once decoded
   partition: number;
   nextOffset: string; // first offset not reflected in this state; decimal int64
   watermarkMs: number | null; // max event time seen
@@ -145,15 +167,22 @@ export class SeenIds {
 
 // Where the engine's state lives between records: the account map and the duplicate-id window.
 export class PartitionState {
+  readonly engine: RuleEngine;
   readonly accounts = new Map<string, AccountState>();
   readonly seen = new SeenIds();
+  private readonly remembered: { windowMs: number; maxIds: number } | null;
 
-  apply(tx: NormalizedTx, rules: RulesConfig, watermarkMs: number): EngineOutcome {
-    const outcome = evaluate(tx, this.accounts.get(tx.accountId), this.seen.get(tx.transactionId), rules);
+  constructor(engine: RuleEngine) {
+    this.engine = engine;
+    this.remembered = engine.remembered;
+  }
+
+  apply(tx: NormalizedTx, watermarkMs: number): EngineOutcome {
+    const outcome = this.engine.evaluate(tx, this.accounts.get(tx.accountId), this.seen.get(tx.transactionId));
     this.accounts.set(tx.accountId, outcome.account);
-    if (outcome.seen !== null) {
+    if (outcome.seen !== null && this.remembered !== null) {
       this.seen.remember(tx.transactionId, outcome.seen, !outcome.isDuplicate);
-      this.seen.trim(rules.duplicate.maxIds, watermarkMs - rules.duplicate.windowSec * 1000);
+      this.seen.trim(this.remembered.maxIds, watermarkMs - this.remembered.windowMs);
     }
     return outcome;
   }
@@ -171,11 +200,12 @@ export class PartitionState {
   }
 
   toSnapshot(): EngineSnapshot {
-    return { accounts: [...this.accounts], seen: this.seen.entries() };
+    return { slices: [...this.engine.sliceNames], accounts: [...this.accounts], seen: this.seen.entries() };
   }
 
-  static fromSnapshot(snapshot: EngineSnapshot): PartitionState {
-    const state = new PartitionState();
+  // snapshot: fitted to the engine's rules (fitSnapshotToRules).
+  static fromSnapshot(engine: RuleEngine, snapshot: EngineSnapshot): PartitionState {
+    const state = new PartitionState(engine);
     for (const [id, account] of snapshot.accounts) state.accounts.set(id, account);
     for (const [id, entry] of snapshot.seen) state.seen.remember(id, entry, true);
     return state;
@@ -199,15 +229,43 @@ export function decodeSnapshot(data: Buffer): PartitionSnapshot {
   return checkSnapshot(parsed);
 }
 
-// Shape check of the parts restore relies on. Snapshots are written by this code, so this guards
-// against storing the wrong thing or a format change, not against a hostile writer.
+// Shape check of the parts restore relies on, after upgrading an older version to the current one.
+// Snapshots are written by this code, so this guards against storing the wrong thing or a format change,
+// not against a hostile writer.
 export function checkSnapshot(value: unknown): PartitionSnapshot {
-  const s = value as Partial<PartitionSnapshot> | null;
-  if (typeof s !== 'object' || s === null) throw new SnapshotError('snapshot is not an object');
-  if (s.version !== SNAPSHOT_VERSION) throw new SnapshotError(`snapshot version ${String(s.version)}, expected ${SNAPSHOT_VERSION}`);
+  if (typeof value !== 'object' || value === null) throw new SnapshotError('snapshot is not an object');
+  let json = value as SnapshotJson;
+  const version = json.version;
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1 || version > SNAPSHOT_VERSION) {
+    throw new SnapshotError(`snapshot version ${String(version)}, expected ${SNAPSHOT_VERSION} or older`);
+  }
+  const s = json as Partial<PartitionSnapshot>;
   if (!Number.isInteger(s.partition)) throw new SnapshotError('snapshot has no partition');
   if (typeof s.nextOffset !== 'string' || !/^\d+$/.test(s.nextOffset)) throw new SnapshotError('snapshot has no valid nextOffset');
   if (!s.engine || !Array.isArray(s.engine.accounts) || !Array.isArray(s.engine.seen)) throw new SnapshotError('snapshot has no engine state');
   if (!s.quality || !s.aggregates || !s.counters) throw new SnapshotError('snapshot is missing quality, aggregates or counters');
-  return s as PartitionSnapshot;
+  for (let v = version; v < SNAPSHOT_VERSION; v++) json = (MIGRATIONS[v - 1] as (s: SnapshotJson) => SnapshotJson)(json);
+  const upgraded = json as unknown as PartitionSnapshot;
+  if (!Array.isArray(upgraded.engine.slices) || !upgraded.engine.slices.every((name) => typeof name === 'string')) {
+    throw new SnapshotError('snapshot does not list the rules of its account state');
+  }
+  return upgraded;
+}
+
+// A snapshot written while other rules existed, fitted to the running ones: every account gets a slice
+// for each of the engine's account rules, starting from the rule's initial state when the snapshot had
+// none (a rule added since: the "new rule's slice starts empty" migration), and loses the slices of rules
+// that are gone; the quality counters likewise. When the snapshot's rules are the engine's, the usual
+// case, the accounts are taken as they are.
+export function fitSnapshotToRules(snapshot: PartitionSnapshot, engine: RuleEngine): PartitionSnapshot {
+  const same = snapshot.engine.slices.length === engine.sliceNames.length && snapshot.engine.slices.every((name, i) => name === engine.sliceNames[i]);
+  const engineState: EngineSnapshot = same
+    ? snapshot.engine
+    : { ...snapshot.engine, slices: [...engine.sliceNames], accounts: snapshot.engine.accounts.map(([id, account]) => [id, engine.fitAccount(account, snapshot.engine.slices)]) };
+  return {
+    ...snapshot,
+    engine: engineState,
+    quality: { ...snapshot.quality, totals: fitQualityToRules(snapshot.quality.totals) },
+    aggregates: { ...snapshot.aggregates, open: snapshot.aggregates.open.map((w) => ({ ...w, quality: fitQualityToRules(w.quality) })) },
+  };
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { alertId, formatCents, makeAlert } from '../../src/processor/alert.ts';
+import { alertId, makeAlert } from '../../src/processor/alert.ts';
+import { formatCents } from '../../src/processor/rules/explain.ts';
 import { T0, tx } from './helpers.ts';
 
 test('alert ids are the transaction id and the rule', () => {

@@ -1,8 +1,10 @@
 // Shared builders for the processor tests: normalized transactions for the pure rules, raw records for
 // the partition processor, and a small seeded generator so property-style tests replay exactly.
-import type { Alert } from '../../src/processor/alert.ts';
+import { seededRandom } from '../helpers/random.ts';
+import { makeAlert, type Alert, type AlertDetails, type RuleName } from '../../src/processor/alert.ts';
+import { resolveConfig } from '../../src/processor/config.ts';
 import type { InputRecord } from '../../src/processor/partition-processor.ts';
-import type { RuleOutcome } from '../../src/processor/rules/rule.ts';
+import type { AccountRule, RuleDeclaration, RuleSettings, SettingSpecs } from '../../src/processor/rules/rule.ts';
 import type { NormalizedTx } from '../../src/processor/validate.ts';
 
 export const T0 = Date.UTC(2025, 0, 15, 9, 0, 0);
@@ -26,19 +28,25 @@ export function tx(over: Partial<NormalizedTx> = {}): NormalizedTx {
   };
 }
 
+// The Alert the engine makes of what a rule found.
+export function alertOf(rule: RuleDeclaration, t: NormalizedTx, details: AlertDetails | null): Alert | null {
+  return details === null ? null : makeAlert(t, rule.name as RuleName, rule.severity, details);
+}
+
 // Runs a rule over steps (one second apart unless a step sets its time), threading the state, and
 // returns the alert (or null) of every step.
-export function runRule<S, C>(
-  rule: (t: NormalizedTx, s: S, c: C) => RuleOutcome<S>,
-  initial: S,
-  config: C,
+export function runRule<N extends string, S extends SettingSpecs, St>(
+  rule: AccountRule<N, S, St>,
+  initial: St,
+  config: RuleSettings<S>,
   steps: ReadonlyArray<Partial<NormalizedTx>>,
 ): Array<Alert | null> {
   let state = initial;
   return steps.map((step, i) => {
-    const out = rule(tx({ transactionId: `t${i}`, offset: String(i), timestampMs: T0 + i * 1000, ...step }), state, config);
+    const t = tx({ transactionId: `t${i}`, offset: String(i), timestampMs: T0 + i * 1000, ...step });
+    const out = rule.evaluate(t, state, config);
     state = out.state;
-    return out.alert;
+    return alertOf(rule, t, out.alert);
   });
 }
 
@@ -73,4 +81,63 @@ export function record(offset: number, message: MessageFields | string | null, o
   };
 }
 
-export { seededRandom } from '../helpers/random.ts';
+
+export { seededRandom };
+
+// Small thresholds and bounds so that a few hundred records exercise every rule, duplicate-id trimming,
+// idle-account eviction and late records.
+export const RECOVERY_CONFIG = resolveConfig({
+  overrides: [
+    'rules.velocity.count=3',
+    'rules.velocity.windowSec=20',
+    'rules.large_amount.minHistory=3',
+    'rules.duplicate.maxIds=25',
+    'rules.duplicate.windowSec=120',
+    'accountIdleTtlSec=60',
+    'latenessMs=1500',
+  ],
+});
+
+const LABELS = ['account_takeover', 'card_testing', 'large_withdrawal', 'mule_transfer'];
+
+// A seeded stream for one partition: full and minimal messages, bad records, retried transactions,
+// out-of-order and idle gaps in event time, and simulator labels on most records.
+export function recoveryStream(seed: number, count: number): InputRecord[] {
+  const rand = seededRandom(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
+  const accounts = Array.from({ length: 6 }, (_, i) => ({ id: `ACC-${i}`, balance: 500_00, fraud: null as string | null }));
+  const sent: MessageFields[] = [];
+  const records: InputRecord[] = [];
+  let t = T0;
+  for (let offset = 0; offset < count; offset++) {
+    t += Math.floor(rand() * 2500) + (rand() < 0.02 ? 90_000 : 0);
+    const eventMs = rand() < 0.05 ? t - Math.floor(rand() * 10_000) : t;
+    const a = pick(accounts);
+    if (rand() < 0.1) a.fraud = rand() < 0.5 ? null : pick(LABELS);
+    const label = rand() < 0.8 ? (a.fraud ?? 'normal') : undefined;
+
+    const roll = rand();
+    if (roll < 0.05) {
+      records.push(record(offset, pick(['{"oops"', '[]', '{"account_id":"X","transaction_type":"refund","amount":1}', '{"account_id":"X","transaction_type":"deposit","amount":-1}']), { timestampMs: t, label }));
+      continue;
+    }
+    if (roll < 0.1 && sent.length > 0) {
+      records.push(record(offset, pick(sent.slice(-30)), { timestampMs: t, label }));
+      continue;
+    }
+    const type = pick(['withdraw', 'withdraw', 'withdraw', 'deposit', 'current_balance', 'low_balance', 'checking_account'] as const);
+    let amount = Math.floor(rand() * 80_00) + 1_00;
+    if (type === 'withdraw' && rand() < 0.1) amount = Math.floor(a.balance * 0.95);
+    if (type === 'withdraw' && rand() < 0.05) amount *= 30;
+    if (type === 'deposit') a.balance += amount;
+    if (type === 'withdraw') a.balance -= amount;
+    if (type === 'current_balance' || type === 'low_balance') amount = Math.max(0, a.balance);
+    const minimal = rand() < 0.2;
+    const message: MessageFields = minimal
+      ? { account_id: a.id, transaction_type: type, amount: amount / 100 }
+      : { transaction_id: `T-${seed}-${offset}`, timestamp: new Date(eventMs).toISOString(), account_id: a.id, transaction_type: type, amount: amount / 100, balance: a.balance / 100 };
+    if (!minimal) sent.push(message);
+    records.push(record(offset, message, { timestampMs: minimal ? eventMs : t, label }));
+  }
+  return records;
+}

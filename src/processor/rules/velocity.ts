@@ -2,36 +2,41 @@
 // shape of card testing and of an account being emptied in small bites. After firing, the window starts
 // empty again, so a burst of 3 x count withdrawals gives 3 alerts rather than 2 x count + 1.
 // State is at most count - 1 timestamps per account.
-import { makeAlert } from '../alert.ts';
-import type { VelocityConfig } from '../config.ts';
-import type { NormalizedTx } from '../validate.ts';
-import type { RuleOutcome } from './rule.ts';
+import type { AlertDetails } from '../alert.ts';
+import { defineRule } from './rule.ts';
 
 export interface VelocityState {
   withdrawalTimesMs: number[];
 }
 
-export function initialVelocityState(): VelocityState {
-  return { withdrawalTimesMs: [] };
-}
+export const velocity = defineRule({
+  name: 'velocity',
+  severity: 'HIGH',
+  summary: 'burst of withdrawals',
+  description: '`count` withdrawals within `windowSec` seconds of event time on one account (card testing, draining in small bites); the window restarts after firing',
+  settings: {
+    count: { kind: 'integer', default: 5, min: 2, max: 10_000, help: 'withdrawals that make a burst' },
+    windowSec: { kind: 'integer', default: 60, min: 1, max: 86_400, help: 'burst time span' },
+  },
+  initialState: (): VelocityState => ({ withdrawalTimesMs: [] }),
+  evaluate(tx, state, config) {
+    if (tx.type !== 'withdraw') return { alert: null, state };
+    const windowMs = config.windowSec * 1000;
+    const now = tx.timestampMs;
+    // The window ends at the account's newest event time, not necessarily this event's: a late event
+    // (older timestamp than one already seen) counts only if it falls inside that window, and never drags
+    // older withdrawals back in.
+    const newest = Math.max(now, ...state.withdrawalTimesMs);
+    const recent = state.withdrawalTimesMs.filter((t) => t > newest - windowMs);
+    if (now > newest - windowMs) recent.push(now);
+    if (recent.length < config.count) return { alert: null, state: { withdrawalTimesMs: recent } };
 
-export function velocity(tx: NormalizedTx, state: VelocityState, config: VelocityConfig): RuleOutcome<VelocityState> {
-  if (tx.type !== 'withdraw') return { alert: null, state };
-  const windowMs = config.windowSec * 1000;
-  const now = tx.timestampMs;
-  // The window ends at the account's newest event time, not necessarily this event's: a late event (older
-  // timestamp than one already seen) counts only if it falls inside that window, and never drags older
-  // withdrawals back in.
-  const newest = Math.max(now, ...state.withdrawalTimesMs);
-  const recent = state.withdrawalTimesMs.filter((t) => t > newest - windowMs);
-  if (now > newest - windowMs) recent.push(now);
-  if (recent.length < config.count) return { alert: null, state: { withdrawalTimesMs: recent } };
-
-  const span = newest - Math.min(...recent);
-  const alert = makeAlert(tx, 'velocity', 'HIGH', {
-    observed: { withdrawals: recent.length, span_ms: span },
-    threshold: { count: config.count, window_sec: config.windowSec },
-    explanation: `${recent.length} withdrawals within ${(span / 1000).toFixed(1)}s (threshold ${config.count} in ${config.windowSec}s)`,
-  });
-  return { alert, state: { withdrawalTimesMs: [] } };
-}
+    const span = newest - Math.min(...recent);
+    const alert: AlertDetails = {
+      observed: { withdrawals: recent.length, span_ms: span },
+      threshold: { count: config.count, window_sec: config.windowSec },
+      explanation: `${recent.length} withdrawals within ${(span / 1000).toFixed(1)}s (threshold ${config.count} in ${config.windowSec}s)`,
+    };
+    return { alert, state: { withdrawalTimesMs: [] } };
+  },
+});

@@ -1,9 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { duplicate, type SeenTransaction } from '../../../src/processor/rules/duplicate.ts';
-import { T0, tx } from '../helpers.ts';
+import { duplicate } from '../../../src/processor/rules/duplicate.ts';
+import type { SeenTransaction } from '../../../src/processor/rules/rule.ts';
+import type { NormalizedTx } from '../../../src/processor/validate.ts';
+import { alertOf, T0, tx } from '../helpers.ts';
 
 const config = { enabled: true, windowSec: 3600, maxIds: 100 };
+
+function check(t: NormalizedTx, seen: SeenTransaction | undefined) {
+  const out = duplicate.evaluate(t, seen, config);
+  return { ...out, alert: alertOf(duplicate, t, out.alert) };
+}
 
 const cases: Array<{ name: string; gapsSec: number[]; alerts: boolean[]; duplicates: boolean[] }> = [
   { name: 'a first sighting is not a duplicate', gapsSec: [0], alerts: [false], duplicates: [false] },
@@ -17,7 +24,7 @@ for (const c of cases) {
   test(`duplicate: ${c.name}`, () => {
     let seen: SeenTransaction | undefined;
     c.gapsSec.forEach((gap, i) => {
-      const out = duplicate(tx({ transactionId: 'T-1', offset: String(i), timestampMs: T0 + gap * 1000 }), seen, config);
+      const out = check(tx({ transactionId: 'T-1', offset: String(i), timestampMs: T0 + gap * 1000 }), seen);
       assert.equal(out.alert !== null, c.alerts[i], `alert at step ${i}`);
       assert.equal(out.isDuplicate, c.duplicates[i], `duplicate at step ${i}`);
       seen = out.state;
@@ -26,8 +33,8 @@ for (const c of cases) {
 }
 
 test('duplicate alert points at the first copy', () => {
-  const first = duplicate(tx({ transactionId: 'T-9', offset: '41' }), undefined, config);
-  const again = duplicate(tx({ transactionId: 'T-9', offset: '57', timestampMs: T0 + 2500 }), first.state, config);
+  const first = check(tx({ transactionId: 'T-9', offset: '41' }), undefined);
+  const again = check(tx({ transactionId: 'T-9', offset: '57', timestampMs: T0 + 2500 }), first.state);
   assert.ok(again.alert);
   assert.equal(again.alert.id, 'T-9:duplicate');
   assert.equal(again.alert.severity, 'LOW');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { NormalizedTx } from '../../../src/processor/validate.ts';
-import { initialLargeAmountState, largeAmount } from '../../../src/processor/rules/large-amount.ts';
+import { largeAmount } from '../../../src/processor/rules/large-amount.ts';
 import { firedIds, runRule, seededRandom, tx } from '../helpers.ts';
 
 const config = { enabled: true, zThreshold: 4, stdFloorCents: 25_00, minHistory: 5 };
@@ -37,12 +37,12 @@ const cases: Array<{ name: string; steps: Array<Partial<NormalizedTx>>; fired: s
 
 for (const c of cases) {
   test(`large_amount: ${c.name}`, () => {
-    assert.deepEqual(firedIds(runRule(largeAmount, initialLargeAmountState(), config, c.steps)), c.fired);
+    assert.deepEqual(firedIds(runRule(largeAmount, largeAmount.initialState(), config, c.steps)), c.fired);
   });
 }
 
 test('large_amount alert reports mean, deviation and z-score', () => {
-  const alerts = runRule(largeAmount, initialLargeAmountState(), config, [w(10_00), w(90_00), w(10_00), w(90_00), w(10_00), w(90_00), w(230_00)]);
+  const alerts = runRule(largeAmount, largeAmount.initialState(), config, [w(10_00), w(90_00), w(10_00), w(90_00), w(10_00), w(90_00), w(230_00)]);
   const alert = alerts[6];
   assert.ok(alert);
   assert.equal(alert.severity, 'MEDIUM');
@@ -53,8 +53,8 @@ test('large_amount alert reports mean, deviation and z-score', () => {
 test('running statistics equal the two-pass mean and sample variance', () => {
   const rand = seededRandom(7);
   const amounts = Array.from({ length: 200 }, () => Math.floor(rand() * 100_000));
-  let state = initialLargeAmountState();
-  for (const [i, amountCents] of amounts.entries()) state = largeAmount(tx({ transactionId: `t${i}`, amountCents }), state, config).state;
+  let state = largeAmount.initialState();
+  for (const [i, amountCents] of amounts.entries()) state = largeAmount.evaluate(tx({ transactionId: `t${i}`, amountCents }), state, config).state;
   const mean = amounts.reduce((s, x) => s + x, 0) / amounts.length;
   const variance = amounts.reduce((s, x) => s + (x - mean) ** 2, 0) / (amounts.length - 1);
   const stats = state.byType.withdraw;
@@ -65,8 +65,8 @@ test('running statistics equal the two-pass mean and sample variance', () => {
 });
 
 test('the rule does not mutate the state it is given', () => {
-  const before = initialLargeAmountState();
+  const before = largeAmount.initialState();
   const frozen = JSON.stringify(before);
-  largeAmount(tx(), before, config);
+  largeAmount.evaluate(tx(), before, config);
   assert.equal(JSON.stringify(before), frozen);
 });

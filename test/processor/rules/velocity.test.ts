@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { NormalizedTx } from '../../../src/processor/validate.ts';
-import { initialVelocityState, velocity } from '../../../src/processor/rules/velocity.ts';
+import { velocity } from '../../../src/processor/rules/velocity.ts';
 import { firedIds, runRule, T0, tx } from '../helpers.ts';
 
 const config = { enabled: true, count: 3, windowSec: 60 };
@@ -19,12 +19,12 @@ const cases: Array<{ name: string; steps: Array<Partial<NormalizedTx>>; fired: s
 
 for (const c of cases) {
   test(`velocity: ${c.name}`, () => {
-    assert.deepEqual(firedIds(runRule(velocity, initialVelocityState(), config, c.steps)), c.fired);
+    assert.deepEqual(firedIds(runRule(velocity, velocity.initialState(), config, c.steps)), c.fired);
   });
 }
 
 test('velocity alert reports count and span; state stays under count', () => {
-  let state = initialVelocityState();
+  let state = velocity.initialState();
   const alerts = runRule(velocity, state, config, [at(0), at(10), at(25)]);
   const alert = alerts[2];
   assert.ok(alert);
@@ -32,7 +32,7 @@ test('velocity alert reports count and span; state stays under count', () => {
   assert.deepEqual(alert.observed, { withdrawals: 3, span_ms: 25_000 });
   assert.deepEqual(alert.threshold, { count: 3, window_sec: 60 });
   for (let i = 0; i < 50; i++) {
-    state = velocity(tx({ transactionId: `x${i}`, timestampMs: T0 + i * 1000 }), state, config).state;
+    state = velocity.evaluate(tx({ transactionId: `x${i}`, timestampMs: T0 + i * 1000 }), state, config).state;
     assert.ok(state.withdrawalTimesMs.length < config.count);
   }
 });

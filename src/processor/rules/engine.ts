@@ -1,0 +1,145 @@
+// The rule engine: runs every enabled rule over one transaction, in the registry's order, so the alerts
+// of a transaction always come out in the same order. Pure like the rules themselves: it takes the
+// account's state and the transaction id's duplicate entry and returns their next versions; storing them
+// (and bounding that storage) is state.ts's job.
+//
+// An engine is built once per configuration, not per record: the enabled rules and their settings are
+// resolved into an array up front, so the per-record work is one loop over exactly the rules that run.
+import { makeAlert, type Alert, type AlertDetails, type RuleName } from '../alert.ts';
+import type { NormalizedTx } from '../validate.ts';
+import { RULES, type AccountSlices, type RulesConfig } from './registry.ts';
+import type { AccountRule, Rule, RuleSettings, SeenTransaction, TransactionRule, TransactionRuleSettings } from './rule.ts';
+
+// One account's state: a slice per account rule, each owned by its rule alone (the three balance rules
+// keep their own copy of the balance so that disabling one cannot change what another sees). Disabled
+// rules keep their slice too, untouched, so enabling one again needs no migration. Plain JSON data.
+// The slices are an array in the order of the engine's sliceNames, not an object keyed by name: the
+// engine reads and writes every slice of every record, and by position that is about twice as cheap as
+// by a name that differs at each step of the loop (measured: the keyed version cost 200 ns per record,
+// 7% of the processor's time). slice() and sliceNames give the by-name view; a snapshot carries the
+// names (state.ts), which is what lets a restore match slices to rules.
+export interface AccountState {
+  lastEventMs: number; // newest event time seen, for idle eviction
+  slices: readonly unknown[];
+}
+
+export interface EngineOutcome {
+  alerts: Alert[];
+  account: AccountState;
+  seen: SeenTransaction | null; // entry to store under tx.transactionId; null: nothing to remember
+  isDuplicate: boolean;
+}
+
+// Settings of every rule of the engine, by rule name: RulesConfig for the registry.
+export type EngineSettings = Readonly<Record<string, RuleSettings<Rule['settings']>>>;
+
+interface EnabledRule {
+  rule: AccountRule;
+  settings: RuleSettings<Rule['settings']>;
+  slice: number; // its position in AccountState.slices
+}
+
+export class RuleEngine {
+  readonly sliceNames: readonly string[]; // the account rules, whose slices every account carries
+  private readonly accountRules: readonly AccountRule[];
+  private readonly enabled: readonly EnabledRule[];
+  private readonly gate: { rule: TransactionRule; settings: RuleSettings<TransactionRuleSettings> } | null; // duplicate, when enabled
+
+  // rules: the registry unless a test brings its own list; settings must have a section for each.
+  constructor(settings: RulesConfig | EngineSettings, rules: readonly Rule[] = RULES) {
+    const byName = settings as EngineSettings;
+    const transactionRules = rules.filter((r): r is TransactionRule => r.scope === 'transaction');
+    if (transactionRules.length > 1) throw new RangeError(`at most one rule can keep state per transaction id, got ${transactionRules.map((r) => r.name).join(', ')}`);
+    this.accountRules = rules.filter((r): r is AccountRule => r.scope === 'account');
+    this.sliceNames = this.accountRules.map((r) => r.name);
+    const enabled = (rule: Rule): RuleSettings<Rule['settings']> | null => {
+      const s = byName[rule.name];
+      if (s === undefined) throw new RangeError(`no settings for rule ${rule.name}`);
+      return s.enabled ? s : null;
+    };
+    this.enabled = this.accountRules.flatMap((rule, slice) => {
+      const s = enabled(rule);
+      return s === null ? [] : [{ rule, settings: s, slice }];
+    });
+    const gate = transactionRules[0];
+    const gateSettings = gate === undefined ? null : enabled(gate);
+    // A transaction rule's declaration guarantees these settings (TransactionRuleSettings).
+    this.gate = gate === undefined || gateSettings === null ? null : { rule: gate, settings: gateSettings as RuleSettings<TransactionRuleSettings> };
+  }
+
+  // How long and how many transaction ids to remember (state.ts bounds SeenIds with it); null when no
+  // rule remembers them.
+  get remembered(): { windowMs: number; maxIds: number } | null {
+    if (this.gate === null) return null;
+    return { windowMs: this.gate.settings.windowSec * 1000, maxIds: this.gate.settings.maxIds };
+  }
+
+  initialAccountState(): AccountState {
+    return { lastEventMs: 0, slices: this.accountRules.map((rule) => rule.initialState()) };
+  }
+
+  // The slice of the named account rule; typed for the registry's rules.
+  slice<N extends keyof AccountSlices>(account: AccountState, name: N): AccountSlices[N];
+  slice(account: AccountState, name: string): unknown;
+  slice(account: AccountState, name: string): unknown {
+    const i = this.sliceNames.indexOf(name);
+    if (i < 0) throw new RangeError(`no account rule ${name}`);
+    return account.slices[i];
+  }
+
+  // An account with one slice replaced, for tests that start from a given state.
+  withSlice<N extends keyof AccountSlices>(account: AccountState, name: N, state: AccountSlices[N]): AccountState;
+  withSlice(account: AccountState, name: string, state: unknown): AccountState;
+  withSlice(account: AccountState, name: string, state: unknown): AccountState {
+    const i = this.sliceNames.indexOf(name);
+    if (i < 0) throw new RangeError(`no account rule ${name}`);
+    const slices = account.slices.slice();
+    slices[i] = state;
+    return { ...account, slices };
+  }
+
+  // An account restored from a snapshot written with other rules, whose slices are in the order of
+  // `names`: a slice for each of this engine's account rules, in the engine's order (a rule the snapshot
+  // did not know starts from its initial state), and none for rules that no longer exist.
+  fitAccount(account: AccountState, names: readonly string[]): AccountState {
+    const slices = this.accountRules.map((rule) => {
+      const i = names.indexOf(rule.name);
+      return i < 0 ? rule.initialState() : account.slices[i];
+    });
+    return { lastEventMs: account.lastEventMs, slices };
+  }
+
+  evaluate(tx: NormalizedTx, account: AccountState | undefined, seen: SeenTransaction | undefined): EngineOutcome {
+    const before = account ?? this.initialAccountState();
+    const lastEventMs = Math.max(before.lastEventMs, tx.timestampMs);
+    const alerts: Alert[] = [];
+
+    let seenNext: SeenTransaction | null = null;
+    if (this.gate !== null && !tx.derivedId) {
+      const { rule, settings } = this.gate;
+      const d = rule.evaluate(tx, seen, settings);
+      seenNext = d.state;
+      if (d.isDuplicate) {
+        // A repeat is the same money movement again, not a new one: feeding it to the account rules would
+        // double-count it (two withdrawals for velocity, the amount twice in the history).
+        if (d.alert !== null) alerts.push(alertOf(tx, rule, d.alert));
+        return { alerts, account: { lastEventMs, slices: before.slices }, seen: seenNext, isDuplicate: true };
+      }
+    }
+
+    const slices = before.slices.slice();
+    const enabled = this.enabled;
+    for (let i = 0; i < enabled.length; i++) {
+      const { rule, settings, slice } = enabled[i] as EnabledRule;
+      const r = rule.evaluate(tx, slices[slice], settings);
+      slices[slice] = r.state;
+      if (r.alert !== null) alerts.push(alertOf(tx, rule, r.alert));
+    }
+    return { alerts, account: { lastEventMs, slices }, seen: seenNext, isDuplicate: false };
+  }
+}
+
+// The cast: a name outside RuleName only comes from a rule a test adds to its own engine.
+function alertOf(tx: NormalizedTx, rule: Rule, details: AlertDetails): Alert {
+  return makeAlert(tx, rule.name as RuleName, rule.severity, details);
+}
