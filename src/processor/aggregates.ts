@@ -32,6 +32,10 @@ export interface AggregatorSnapshot {
   closedBeforeMs: number | null; // every window starting before this has been emitted
   open: WindowAggregate[];
   held?: HeldDeadLetters | null; // absent in snapshots written before it existed
+  // The window length the snapshot was written with; absent in older snapshots, whose open windows
+  // (if any) still say it. Closed windows' keys depend on it, so a restore under another length must
+  // fail even when no window is open (after an idle close, say).
+  windowMs?: number;
 }
 
 // Dead letters seen before the first valid record, and the record timestamp of the first of them.
@@ -226,10 +230,14 @@ export class WindowAggregator {
       closedBeforeMs: this.closedBeforeMs,
       open: [...this.open.values()].map(copyWindow),
       held: this.held === null ? null : { ...this.held, dlqByReason: { ...this.held.dlqByReason } },
+      windowMs: this.windowMs,
     };
   }
 
   static fromSnapshot(partition: number, windowMs: number, latenessMs: number, snapshot: AggregatorSnapshot): WindowAggregator {
+    if (snapshot.windowMs !== undefined && snapshot.windowMs !== windowMs) {
+      throw new SnapshotMismatchError(`snapshot window length ${snapshot.windowMs} ms differs from configured ${windowMs} ms`);
+    }
     const agg = new WindowAggregator(partition, windowMs, latenessMs);
     agg.watermarkMs = snapshot.watermarkMs;
     agg.closedBeforeMs = snapshot.closedBeforeMs;

@@ -93,6 +93,19 @@ test('a closed client is not the broker being away: it is a bug', async () => {
   assert.equal(failure.category, 'bug');
 });
 
+test('a snapshot without open windows (closed while idle) still refuses another window length', () => {
+  const proc = new PartitionProcessor(0, windowed(1000));
+  for (let i = 0; i < 5; i++) {
+    proc.process(record(i, { transaction_id: `t${i}`, timestamp: new Date(T0 + i * 300).toISOString(), account_id: 'ACC1', transaction_type: 'deposit', amount: 12.5 }));
+  }
+  proc.closeIdle();
+  const snapshot = proc.snapshot();
+  assert.equal(snapshot.aggregates.open.length, 0, 'the idle close left no window open');
+  assert.throws(() => new PartitionProcessor(0, windowed(2000)).restore(snapshot), SnapshotMismatchError);
+  // The same length restores.
+  new PartitionProcessor(0, windowed(1000)).restore(snapshot);
+});
+
 test('invalid settings are permanent, in one line that says what to fix', () => {
   let error: unknown;
   try {
