@@ -10,7 +10,7 @@
 // (it holds one live value per key), and the lookup works either way.
 import { ListOffsetTimestamps, type Consumer, type MessagesStream, type Producer } from '@platformatic/kafka';
 import type { Logger } from 'pino';
-import type { CommitOffset, RunnerPorts, StoredSnapshot } from './runner.ts';
+import type { CommitOffset, RunnerPorts, StoredSnapshot } from './runner-ports.ts';
 import { OUTPUT_HEADERS, routePartition, type OutputKind, type OutputRecord } from './sinks.ts';
 import { decodeSnapshot, encodeSnapshot } from './state.ts';
 

@@ -15,7 +15,8 @@ import type { Logger } from 'pino';
 import type { KafkaPorts } from './kafka-io.ts';
 import type { InputRecord } from './partition-processor.ts';
 import { packRecords } from './record-transfer.ts';
-import type { CommitOffset, RunnerOptions, RunnerStats, StoredSnapshot } from './runner.ts';
+import type { CommitOffset, StoredSnapshot } from './runner-ports.ts';
+import type { RunnerOptions, RunnerStats } from './runner.ts';
 import type { LocalSinks, OutputRecord } from './sinks.ts';
 
 export type ThreadRunnerOptions = Omit<RunnerOptions, 'logger' | 'local' | 'now'>;

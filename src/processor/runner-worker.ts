@@ -4,7 +4,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
 import { unpackRecords } from './record-transfer.ts';
-import { StreamRunner, type CommitOffset, type RunnerPorts, type StoredSnapshot } from './runner.ts';
+import type { CommitOffset, RunnerPorts, StoredSnapshot } from './runner-ports.ts';
+import { StreamRunner } from './runner.ts';
 import type { FromRunner, PortMethod, RunnerThreadInit, ToRunner } from './runner-thread.ts';
 import type { OutputRecord } from './sinks.ts';
 

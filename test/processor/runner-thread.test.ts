@@ -8,7 +8,8 @@ import { DEFAULT_CONFIG } from '../../src/processor/config.ts';
 import type { KafkaPorts } from '../../src/processor/kafka-io.ts';
 import type { InputRecord } from '../../src/processor/partition-processor.ts';
 import { RunnerThread, type ThreadRunnerOptions } from '../../src/processor/runner-thread.ts';
-import { StreamRunner, type RunnerPorts, type StoredSnapshot } from '../../src/processor/runner.ts';
+import type { RunnerPorts, StoredSnapshot } from '../../src/processor/runner-ports.ts';
+import { StreamRunner } from '../../src/processor/runner.ts';
 import { LocalSinks, type OutputRecord } from '../../src/processor/sinks.ts';
 import { bankInput, windowTotals } from '../helpers/bank-input.ts';
 
