@@ -203,9 +203,12 @@ export async function runProcessor(options: ProcessorOptions, signal?: AbortSign
       const fresh = lastMember !== payload.memberId || generation !== lastGeneration + 1;
       lastMember = payload.memberId;
       lastGeneration = generation;
-      void r.assignmentChanged(partitions, fresh).then((dropped) => {
-        logger.info({ event: 'assignment', generation, memberId: payload.memberId, partitions, dropped }, `assigned partitions [${partitions.join(', ')}] (generation ${generation})`);
-      });
+      r.assignmentChanged(partitions, fresh).then(
+        (dropped) => {
+          logger.info({ event: 'assignment', generation, memberId: payload.memberId, partitions, dropped }, `assigned partitions [${partitions.join(', ')}] (generation ${generation})`);
+        },
+        () => {}, // the runner failed: the loop ends on it (onFailure)
+      );
       hooks.onAssignment?.(partitions);
     });
     consumer.on('consumer:heartbeat:error', (payload) => {

@@ -11,8 +11,10 @@
 // The client's errors nest (a MultipleErrors per retried operation, a ResponseError of per-partition
 // ProtocolErrors, causes) and the telling one can be anywhere, so the whole tree is searched. Their flags
 // are read with findErrorBy, which only answers for the client's own error classes; the processor's own
-// errors are told by their code, which survives the crossing from the processing thread
-// (error-transfer.ts), where errors of the client arrive already classified.
+// errors are told by their code. Errors cross between the Kafka thread and the processing thread as
+// copies (thread-rpc.ts keeps name, message, stack, causes and own primitive fields): the processor's
+// codes survive that, the client's classes do not, so the Kafka thread classifies its errors before
+// they cross (withClassification) and the classification travels as plain fields.
 import { findErrorBy, GenericError, MultipleErrors, NetworkError } from '@platformatic/kafka';
 import { describeKafkaError } from '../producer/producer.ts';
 
@@ -56,6 +58,24 @@ const PRECEDENCE: readonly FailureCategory[] = ['config', 'snapshot', 'broker-un
 
 const MAX_NODES = 64;
 
+// A classification as plain fields of the error it describes, so that it survives the thread crossing.
+interface CarriedFailure {
+  failureKind: FailureKind;
+  failureCategory: FailureCategory;
+  failureDescription: string;
+}
+
+// Classifies an error where it was thrown (the Kafka thread, which knows the client's classes) and
+// records the result on it; returns the same error.
+export function withClassification<E>(error: E): E {
+  if (error instanceof Error && (error as Error & Partial<CarriedFailure>).failureKind === undefined) {
+    const f = classifyFailure(error);
+    const carried: CarriedFailure = { failureKind: f.kind, failureCategory: f.category, failureDescription: f.description };
+    Object.assign(error, carried);
+  }
+  return error;
+}
+
 export function classifyFailure(error: unknown): Failure {
   const found = new Map<FailureCategory, Failure>();
   for (const node of errorTree(error)) {
@@ -72,8 +92,10 @@ export function classifyFailure(error: unknown): Failure {
 }
 
 function classifyNode(node: Error, top: unknown): Failure | null {
-  const { code, failure } = node as Error & { code?: unknown; failure?: Failure };
-  if (failure !== undefined) return failure;
+  const { code, failureKind, failureCategory, failureDescription } = node as Error & Partial<CarriedFailure> & { code?: unknown };
+  if (failureKind !== undefined && failureCategory !== undefined && failureDescription !== undefined) {
+    return { kind: failureKind, category: failureCategory, description: failureDescription };
+  }
   switch (code) {
     case 'CONFIG_INVALID':
       return permanent('config', `${oneLine(node.message)}. Fix the settings (--config, --set) and start again.`);

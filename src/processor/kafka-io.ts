@@ -11,7 +11,7 @@
 import { ListOffsetTimestamps, ProtocolError, type Consumer, type MessagesStream, type Producer } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import { RestartableError } from './failures.ts';
-import type { CommitOffset, RunnerPorts, StoredSnapshot } from './runner.ts';
+import type { CommitOffset, RunnerPorts, StoredSnapshot } from './runner-ports.ts';
 import { OUTPUT_HEADERS, routePartition, type OutputKind, type OutputRecord } from './sinks.ts';
 import { decodeSnapshot, encodeSnapshot } from './state.ts';
 

@@ -12,41 +12,15 @@
 // send window, a rebalance) reaches the Kafka stream.
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { packError, unpackError, type TransferredError } from './error-transfer.ts';
-import { classifyFailure } from './failures.ts';
 import type { KafkaPorts } from './kafka-io.ts';
 import type { InputRecord } from './partition-processor.ts';
 import { packRecords } from './record-transfer.ts';
-import type { CommitOffset, RunnerOptions, RunnerStats, StoredSnapshot } from './runner.ts';
+import type { RunnerStats } from './runner.ts';
+import { RUNNER_CONTROL, type RunnerControl, type RunnerHost, type RunnerThreadInit, type ThreadRunnerOptions } from './runner-thread-protocol.ts';
 import type { LocalSinks, OutputRecord } from './sinks.ts';
-
-export type ThreadRunnerOptions = Omit<RunnerOptions, 'logger' | 'local' | 'now'>;
-
-export interface RunnerThreadInit {
-  options: ThreadRunnerOptions;
-  logLevel: string;
-}
-
-export type PortMethod = 'send' | 'loadSnapshot' | 'emittedAlertIds' | 'alertsEnd' | 'saveSnapshots' | 'commit';
-
-export type ToRunner =
-  | { type: 'records'; id: number; batch: ArrayBuffer; caughtUp: boolean }
-  | { type: 'reply'; id: number; value?: unknown; error?: TransferredError }
-  | { type: 'tick' }
-  | { type: 'rebalance' }
-  | { type: 'assignment'; id: number; partitions: number[]; fresh: boolean }
-  | { type: 'stop' }
-  | { type: 'close' };
-
-export type FromRunner =
-  | { type: 'call'; id: number; method: PortMethod; args: unknown[] }
-  | { type: 'seek'; partition: number; offset: bigint }
-  | { type: 'log'; line: string }
-  | { type: 'applied'; id: number }
-  | { type: 'stats'; stats: RunnerStats }
-  | { type: 'assigned'; id: number; dropped: number[] }
-  | { type: 'failed'; error: TransferredError }
-  | { type: 'closed'; stats: RunnerStats };
+import { withClassification } from './failures.ts';
+import { errorFromWire, RpcPeer, type Traffic } from './thread-rpc.ts';
+import { WorkerLogRelay } from './worker-log.ts';
 
 // Records per batch: large enough that a batch's fixed costs (a message, a transfer) vanish per record,
 // small enough that a batch is a millisecond of work.
@@ -62,34 +36,58 @@ export interface RunnerThreadOptions {
 
 export class RunnerThread {
   private readonly worker: Worker;
-  private readonly ports: KafkaPorts;
-  private readonly local: LocalSinks;
-  private readonly logger: Logger;
+  private readonly rpc: RpcPeer<RunnerHost, RunnerControl>;
   private batch: InputRecord[] = [];
   private batchesSent = 0;
   private batchesApplied = 0;
   private pushedSinceCaughtUp = false;
   private roomWaiters: Array<() => void> = [];
-  private nextAssignment = 0;
-  private readonly assignments = new Map<number, (dropped: number[]) => void>();
   private latest: RunnerStats | null = null;
   private failure: Error | null = null;
-  private closing: { resolve: () => void; reject: (err: Error) => void } | null = null;
   private exited = false;
   private closed = false; // the runner closed cleanly; the thread's exit that follows is expected
   onFailure: (() => void) | null = null; // the consume loop stops reading when the runner fails
 
   constructor(options: RunnerThreadOptions) {
-    this.ports = options.ports;
-    this.local = options.local;
-    this.logger = options.logger;
+    const { ports, local } = options;
+    const relay = new WorkerLogRelay(options.logger);
+    // A port's failure is classified here, where the client's error classes are known (failures.ts).
+    const classified = <T>(call: Promise<T>): Promise<T> =>
+      call.catch((err: unknown) => {
+        throw withClassification(err);
+      });
+    const host: RunnerHost = {
+      send: async (records: OutputRecord[]) => {
+        const sent = records.map(withBuffers);
+        await classified(ports.send(sent));
+        local.acknowledged(sent);
+      },
+      loadSnapshot: (partition) => classified(ports.loadSnapshot(partition)),
+      emittedAlertIds: (partition, from) => classified(ports.emittedAlertIds(partition, from)),
+      alertsEnd: (partitions) => classified(ports.alertsEnd(partitions)),
+      saveSnapshots: (snapshots) => classified(ports.saveSnapshots(snapshots)),
+      commit: (offsets) => classified(ports.commit(offsets)),
+      seek: (partition, offset) => ports.seek(partition, offset),
+      log: (line) => relay.write(line),
+      failed: (error) => this.fail(errorFromWire(error)),
+    };
     const init: RunnerThreadInit = { options: options.runner, logLevel: options.logger.level };
     this.worker = new Worker(new URL('./runner-worker.ts', import.meta.url), { workerData: init });
-    this.worker.on('message', (m: FromRunner) => this.receive(m));
+    this.rpc = new RpcPeer<RunnerHost, RunnerControl>({
+      local: host,
+      remote: RUNNER_CONTROL,
+      transfers: { records: (batch) => [batch] },
+      post: (message, transfer) => {
+        if (!this.exited) this.worker.postMessage(message, transfer);
+      },
+    });
+    this.worker.on('message', (message: Traffic<RunnerHost>) => this.rpc.receive(message));
     this.worker.on('error', (err) => this.fail(err));
     this.worker.on('exit', (code) => {
       this.exited = true;
-      if (!this.closed) this.fail(new Error(`the processing thread exited (code ${code})`));
+      const err = new Error(`the processing thread exited (code ${code})`);
+      if (!this.closed) this.fail(err);
+      this.rpc.close(err);
     });
   }
 
@@ -116,28 +114,27 @@ export class RunnerThread {
   }
 
   tick(): void {
-    this.post({ type: 'tick' });
+    this.rpc.remote.tick().then(
+      (stats) => (this.latest = stats),
+      () => {}, // the thread's failure reaches the loop through fail()
+    );
   }
 
   // Group events reach the runner in stream order: records read before them go first.
   rebalanceStarted(): void {
     if (this.batch.length > 0) this.sendBatch(false);
-    this.post({ type: 'rebalance' });
+    this.rpc.remote.rebalance();
   }
 
-  // Resolves with the partitions whose state was dropped.
+  // Resolves with the partitions whose state was dropped; rejects when the thread failed meanwhile.
   assignmentChanged(partitions: number[], fresh: boolean): Promise<number[]> {
     if (this.batch.length > 0) this.sendBatch(false);
-    const id = this.nextAssignment++;
-    return new Promise((resolve) => {
-      this.assignments.set(id, resolve);
-      this.post({ type: 'assignment', id, partitions, fresh });
-    });
+    return this.rpc.remote.assignment(partitions, fresh);
   }
 
   stopAccepting(): void {
     this.batch = [];
-    this.post({ type: 'stop' });
+    this.rpc.remote.stop();
   }
 
   get failed(): boolean {
@@ -149,12 +146,18 @@ export class RunnerThread {
   }
 
   // The runner's final checkpoint and flush (StreamRunner.close), then the thread ends.
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.throwIfFailed();
-    return new Promise<void>((resolve, reject) => {
-      this.closing = { resolve, reject };
-      this.post({ type: 'close' });
-    });
+    let stats: RunnerStats;
+    try {
+      stats = await this.rpc.remote.close();
+    } catch (err) {
+      this.fail(err as Error);
+      throw err;
+    }
+    this.closed = true;
+    this.latest = stats;
+    void this.worker.terminate();
   }
 
   // As of the thread's latest report (every tick, and at close); null before the first.
@@ -170,103 +173,22 @@ export class RunnerThread {
     const records = this.batch;
     this.batch = [];
     if (caughtUp) this.pushedSinceCaughtUp = false;
-    const batch = packRecords(records);
-    this.post({ type: 'records', id: this.batchesSent++, batch, caughtUp }, [batch]);
-  }
-
-  private post(message: ToRunner, transfer?: ArrayBuffer[]): void {
-    if (!this.exited) this.worker.postMessage(message, transfer);
-  }
-
-  private receive(m: FromRunner): void {
-    switch (m.type) {
-      case 'call':
-        void this.serve(m.id, m.method, m.args);
-        return;
-      case 'seek':
-        this.ports.seek(m.partition, m.offset);
-        return;
-      case 'log':
-        this.log(m.line);
-        return;
-      case 'applied': {
+    this.batchesSent++;
+    this.rpc.remote.records(packRecords(records), caughtUp).then(
+      () => {
         this.batchesApplied++;
         if (!this.full) for (const wake of this.roomWaiters.splice(0)) wake();
-        return;
-      }
-      case 'stats':
-        this.latest = m.stats;
-        return;
-      case 'assigned':
-        this.assignments.get(m.id)?.(m.dropped);
-        this.assignments.delete(m.id);
-        return;
-      case 'failed':
-        this.fail(unpackError(m.error));
-        return;
-      case 'closed':
-        this.closed = true;
-        this.latest = m.stats;
-        this.closing?.resolve();
-        void this.worker.terminate();
-        return;
-    }
+      },
+      (err: unknown) => this.fail(err as Error),
+    );
   }
 
   private fail(err: Error): void {
     if (this.failure !== null) return;
     this.failure = err;
+    this.rpc.close(err);
     for (const wake of this.roomWaiters.splice(0)) wake();
-    this.closing?.reject(err);
     this.onFailure?.();
-  }
-
-  private async serve(id: number, method: PortMethod, args: unknown[]): Promise<void> {
-    try {
-      let value: unknown;
-      switch (method) {
-        case 'send': {
-          const records = (args[0] as OutputRecord[]).map(withBuffers);
-          await this.ports.send(records);
-          this.local.acknowledged(records);
-          break;
-        }
-        case 'loadSnapshot':
-          value = await this.ports.loadSnapshot(args[0] as number);
-          break;
-        case 'emittedAlertIds':
-          value = await this.ports.emittedAlertIds(args[0] as number, args[1] as bigint | null);
-          break;
-        case 'alertsEnd':
-          value = await this.ports.alertsEnd(args[0] as number[]);
-          break;
-        case 'saveSnapshots':
-          await this.ports.saveSnapshots(args[0] as StoredSnapshot[]);
-          break;
-        case 'commit':
-          await this.ports.commit(args[0] as CommitOffset[]);
-          break;
-      }
-      this.post({ type: 'reply', id, value });
-    } catch (err) {
-      // Classified here: the client's errors are known by their class, which does not cross.
-      this.post({ type: 'reply', id, error: packError(err, classifyFailure(err)) });
-    }
-  }
-
-  // A line the processing thread's pino wrote, logged again through this side's logger (which may be a
-  // file, stdout or a test's capture) at its level, with its fields.
-  private log(line: string): void {
-    let entry: Record<string, unknown>;
-    try {
-      entry = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      return;
-    }
-    const { level, msg, time: _time, pid: _pid, hostname: _hostname, ...fields } = entry;
-    const label = this.logger.levels.labels[Number(level)] ?? 'info';
-    const log = this.logger[label as 'info'];
-    if (typeof log === 'function') log.call(this.logger, fields, typeof msg === 'string' ? msg : '');
   }
 }
 

@@ -1,29 +1,18 @@
-// The processing thread: a StreamRunner with its PartitionProcessors, fed by RunnerThread
-// (runner-thread.ts) on the Kafka thread. Everything the runner needs from Kafka (RunnerPorts) is a
-// request to the Kafka thread; its log lines go there too, to be written by the processor's logger.
+// The processing thread: a StreamRunner with its PartitionProcessors, driven by RunnerThread
+// (runner-thread.ts) on the Kafka thread through RunnerControl. Everything the runner needs from Kafka
+// (RunnerPorts) is a call to the Kafka thread; its log lines go there too, to be written by the
+// processor's logger (worker-log.ts).
 import { parentPort, workerData } from 'node:worker_threads';
-import pino from 'pino';
-import { packError, unpackError } from './error-transfer.ts';
 import { unpackRecords } from './record-transfer.ts';
-import { StreamRunner, type CommitOffset, type RunnerPorts, type StoredSnapshot } from './runner.ts';
-import type { FromRunner, PortMethod, RunnerThreadInit, ToRunner } from './runner-thread.ts';
+import { StreamRunner } from './runner.ts';
+import { RUNNER_HOST, type RunnerControl, type RunnerHost, type RunnerThreadInit } from './runner-thread-protocol.ts';
 import type { OutputRecord } from './sinks.ts';
+import { errorToWire, RpcPeer, type Traffic } from './thread-rpc.ts';
+import { workerLogger } from './worker-log.ts';
 
 const port = parentPort;
 if (port === null) throw new Error('runner-worker.ts runs as a worker thread of RunnerThread');
 const init = workerData as RunnerThreadInit;
-const post = (message: FromRunner, transfer?: ArrayBuffer[]) => port.postMessage(message, transfer);
-
-let nextCall = 0;
-const calls = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
-
-function call<T>(method: PortMethod, args: unknown[], transfer?: ArrayBuffer[]): Promise<T> {
-  const id = nextCall++;
-  return new Promise<T>((resolve, reject) => {
-    calls.set(id, { resolve: resolve as (value: unknown) => void, reject });
-    post({ type: 'call', id, method, args }, transfer);
-  });
-}
 
 // What crosses to the Kafka thread with a send. A Buffer is cloned together with all the memory it views:
 // a metrics record's value (tens of kilobytes at full speed) owns its memory and is moved, not copied; a
@@ -48,24 +37,13 @@ function detached(b: Buffer | null, moved: ArrayBuffer[]): Buffer | null {
   return b.buffer.byteLength > Buffer.poolSize ? Buffer.from(b) : b;
 }
 
-const ports: RunnerPorts = {
-  send: (records: OutputRecord[]) => call('send', [records], crossing(records)),
-  loadSnapshot: (partition: number) => call<StoredSnapshot | null>('loadSnapshot', [partition]),
-  emittedAlertIds: (partition: number, from: bigint | null) => call<string[]>('emittedAlertIds', [partition, from]),
-  alertsEnd: (partitions: readonly number[]) => call<Map<number, bigint>>('alertsEnd', [partitions]),
-  saveSnapshots: (snapshots: readonly StoredSnapshot[]) => call('saveSnapshots', [snapshots]),
-  commit: (offsets: readonly CommitOffset[]) => call('commit', [offsets]),
-  seek: (partition: number, offset: bigint) => post({ type: 'seek', partition, offset }),
-};
-
-const logger = pino({ level: init.logLevel }, { write: (line: string) => post({ type: 'log', line }) });
-const runner = new StreamRunner(ports, { ...init.options, logger });
-
 // Records are applied strictly in the order they arrived, one batch after the other.
 let queue: Promise<void> = Promise.resolve();
 
-function fail(err: unknown): void {
-  post({ type: 'failed', error: packError(err) });
+function after(work: () => Promise<void>): Promise<void> {
+  const done = queue.then(work);
+  queue = done.catch(() => {});
+  return done;
 }
 
 async function apply(batch: ArrayBuffer, caughtUp: boolean): Promise<void> {
@@ -76,43 +54,34 @@ async function apply(batch: ArrayBuffer, caughtUp: boolean): Promise<void> {
   if (caughtUp) runner.caughtUp();
 }
 
-port.on('message', (message: ToRunner) => {
-  switch (message.type) {
-    case 'records':
-      queue = queue
-        .then(() => apply(message.batch, message.caughtUp))
-        .then(() => post({ type: 'applied', id: message.id }), fail);
-      return;
-    case 'reply': {
-      const c = calls.get(message.id);
-      calls.delete(message.id);
-      if (message.error === undefined) c?.resolve(message.value);
-      else c?.reject(unpackError(message.error));
-      return;
+function reportFailure(err: unknown): void {
+  host.failed(errorToWire(err));
+}
+
+const control: RunnerControl = {
+  records: (batch, caughtUp) => after(() => apply(batch, caughtUp)),
+  tick: () => {
+    // A failure of background work (a send, a timer checkpoint) is reported at the next tick at the latest.
+    try {
+      runner.throwIfFailed();
+      runner.tick()?.catch(reportFailure);
+    } catch (err) {
+      reportFailure(err);
     }
-    case 'tick':
-      // A failure of background work (a send, a timer checkpoint) is reported at the next tick at the latest.
-      try {
-        runner.throwIfFailed();
-        runner.tick()?.catch(fail);
-      } catch (err) {
-        fail(err);
-      }
-      post({ type: 'stats', stats: runner.stats() });
-      return;
-    case 'rebalance':
-      runner.rebalanceStarted();
-      return;
-    case 'assignment':
-      post({ type: 'assigned', id: message.id, dropped: runner.assignmentChanged(message.partitions, message.fresh) });
-      return;
-    case 'stop':
-      runner.stopAccepting();
-      return;
-    case 'close':
-      queue
-        .then(() => runner.close())
-        .then(() => post({ type: 'closed', stats: runner.stats() }), fail);
-      return;
-  }
+    return Promise.resolve(runner.stats());
+  },
+  rebalance: () => runner.rebalanceStarted(),
+  assignment: (partitions, fresh) => Promise.resolve(runner.assignmentChanged(partitions, fresh)),
+  stop: () => runner.stopAccepting(),
+  close: () => after(() => runner.close()).then(() => runner.stats()),
+};
+
+const rpc = new RpcPeer<RunnerControl, RunnerHost>({
+  local: control,
+  remote: RUNNER_HOST,
+  transfers: { send: crossing },
+  post: (message, transfer) => port.postMessage(message, transfer),
 });
+port.on('message', (message: Traffic<RunnerControl>) => rpc.receive(message));
+const host = rpc.remote;
+const runner = new StreamRunner(host, { ...init.options, logger: workerLogger(init.logLevel, (line) => host.log(line)) });

@@ -6,12 +6,13 @@ import { test } from 'node:test';
 import { Admin, NetworkError, ProtocolError, ResponseError } from '@platformatic/kafka';
 import pino from 'pino';
 import { ConfigError, DEFAULT_CONFIG, loadConfig, type ProcessorConfig } from '../../src/processor/config.ts';
-import { packError, unpackError } from '../../src/processor/error-transfer.ts';
-import { classifyFailure, RestartableError } from '../../src/processor/failures.ts';
+import { classifyFailure, RestartableError, withClassification } from '../../src/processor/failures.ts';
 import type { KafkaPorts } from '../../src/processor/kafka-io.ts';
 import { PartitionProcessor } from '../../src/processor/partition-processor.ts';
-import { RunnerThread, type ThreadRunnerOptions } from '../../src/processor/runner-thread.ts';
-import type { StoredSnapshot } from '../../src/processor/runner.ts';
+import { RunnerThread } from '../../src/processor/runner-thread.ts';
+import type { ThreadRunnerOptions } from '../../src/processor/runner-thread-protocol.ts';
+import type { StoredSnapshot } from '../../src/processor/runner-ports.ts';
+import { errorFromWire, errorToWire } from '../../src/processor/thread-rpc.ts';
 import { LocalSinks } from '../../src/processor/sinks.ts';
 import { SnapshotError, SnapshotMismatchError } from '../../src/processor/state.ts';
 import { record, T0 } from './helpers.ts';
@@ -170,17 +171,23 @@ test('classification survives the thread boundary: codes and causes cross, and s
   const mismatch = new Error('cannot restore partition 0: snapshot window length 1000 ms differs from configured 2000 ms', {
     cause: new SnapshotMismatchError('snapshot window length 1000 ms differs from configured 2000 ms'),
   });
-  const crossed = unpackError(structuredClone(packError(mismatch)));
+  const crossed = errorFromWire(structuredClone(errorToWire(mismatch)));
   assert.equal(crossed.stack, mismatch.stack);
   assert.deepEqual(classifyFailure(crossed), classifyFailure(mismatch));
 
   const { error: refused } = await connectionRefused();
   // The client's classes do not cross: the side that knows them classifies before sending.
-  const reply = unpackError(structuredClone(packError(refused, classifyFailure(refused))));
+  const reply = errorFromWire(structuredClone(errorToWire(withClassification(refused))));
   const wrapped = new Error('send failed', { cause: reply });
-  const back = unpackError(structuredClone(packError(wrapped)));
+  const back = errorFromWire(structuredClone(errorToWire(wrapped)));
   assert.equal(classifyFailure(back).category, 'broker-unavailable');
   assert.equal(classifyFailure(back).description, classifyFailure(refused).description);
+
+  // A retriable Kafka answer is told only by the client's class: copied unclassified it would look
+  // like a bug, classified before the crossing it stays retriable.
+  const retriable = new ResponseError(8, 9, { '/topics/0/partitions/0': [codeOf('NOT_COORDINATOR'), null] }, {});
+  assert.equal(classifyFailure(errorFromWire(structuredClone(errorToWire(retriable)))).category, 'bug');
+  assert.equal(classifyFailure(errorFromWire(structuredClone(errorToWire(withClassification(retriable))))).category, 'kafka-retriable');
 });
 
 class SnapshotPorts {

@@ -7,8 +7,10 @@ import { parseWindows } from '../../src/formats/metrics-window.ts';
 import { DEFAULT_CONFIG } from '../../src/processor/config.ts';
 import type { KafkaPorts } from '../../src/processor/kafka-io.ts';
 import type { InputRecord } from '../../src/processor/partition-processor.ts';
-import { RunnerThread, type ThreadRunnerOptions } from '../../src/processor/runner-thread.ts';
-import { StreamRunner, type RunnerPorts, type StoredSnapshot } from '../../src/processor/runner.ts';
+import type { ThreadRunnerOptions } from '../../src/processor/runner-thread-protocol.ts';
+import { RunnerThread } from '../../src/processor/runner-thread.ts';
+import type { RunnerPorts, StoredSnapshot } from '../../src/processor/runner-ports.ts';
+import { StreamRunner } from '../../src/processor/runner.ts';
 import { LocalSinks, type OutputRecord } from '../../src/processor/sinks.ts';
 import { bankInput, windowTotals } from '../helpers/bank-input.ts';
 
@@ -112,4 +114,48 @@ test('the runner thread produces what the runner does, and feeds the local sinks
   assert.equal(thread.stats()?.processed, records.length, 'final stats come back from the thread');
   assert.equal(lines.length, expected.alerts.length, 'one console line per acknowledged alert');
   assert.ok(logged.some((l) => l.event === 'partition-start'), "the thread's own log lines reach this side's logger");
+});
+
+async function runThread(records: InputRecord[], ports: MemoryPorts, logger: pino.Logger, lines: string[] = []): Promise<RunnerThread> {
+  const thread = new RunnerThread({ runner: options, ports: ports as unknown as KafkaPorts, local: new LocalSinks({ logger, console: (l) => lines.push(l) }), logger });
+  try {
+    await thread.assignmentChanged([0, 1, 2], true);
+    for (const r of records) {
+      thread.push(r);
+      if (thread.full) await thread.room();
+    }
+    thread.caughtUp();
+    await thread.close();
+  } finally {
+    await thread.terminate();
+  }
+  return thread;
+}
+
+test("the thread's log lines keep the time they were written there", { timeout: 60_000 }, async () => {
+  const logged: Array<Record<string, unknown>> = [];
+  // Lines stamped on this side say so; the thread's own lines must carry its clock's time.
+  const logger = pino({ level: 'info', timestamp: () => ',"time":"kafka-thread"' }, { write: (s: string) => logged.push(JSON.parse(s) as Record<string, unknown>) });
+  const before = Date.now();
+  await runThread(input().slice(0, 600), new MemoryPorts(), logger);
+  const after = Date.now();
+  const starts = logged.filter((l) => l.event === 'partition-start');
+  assert.equal(starts.length, PARTITIONS);
+  for (const l of starts) assert.ok(typeof l.time === 'number' && l.time >= before && l.time <= after, `time ${String(l.time)}`);
+  const alerts = logged.filter((l) => l.event === 'alert');
+  assert.ok(alerts.length > 0 && alerts.every((l) => l.time === 'kafka-thread'), 'alert lines are written on this side, on acknowledgement');
+});
+
+test('a port failure crosses to the thread and back with its name and code', { timeout: 60_000 }, async () => {
+  class RefusingPorts extends MemoryPorts {
+    override commit(): Promise<void> {
+      return Promise.reject(Object.assign(new Error('The coordinator is not available.'), { name: 'ProtocolError', code: 'PLT_KFK_PROTOCOL', apiId: 'COORDINATOR_NOT_AVAILABLE', canRetry: true }));
+    }
+  }
+  const failure = await runThread(input().slice(0, 600), new RefusingPorts(), pino({ level: 'silent' })).then(
+    () => assert.fail('closed although every commit failed'),
+    (err: unknown) => err as Error & Record<string, unknown>,
+  );
+  assert.equal(failure.message, 'The coordinator is not available.');
+  assert.deepEqual([failure.name, failure.code, failure.apiId, failure.canRetry], ['ProtocolError', 'PLT_KFK_PROTOCOL', 'COORDINATOR_NOT_AVAILABLE', true]);
 });

@@ -1,0 +1,156 @@
+// The checkpoint protocol that makes a restart reproduce exactly the alerts of an uninterrupted run, and
+// the restore that starts a partition from its latest checkpoint. docs/processor.md explains why the
+// invariants are enough:
+// 1. A snapshot is stored only after every output of the records it covers is acknowledged, and the
+//    consumer offset is committed only after the snapshot is stored. The checkpoint runs as the runner's
+//    exclusive work, so no record is processed between "all acknowledged" and "snapshot taken".
+// 2. With every snapshot goes the end offset of the partition's alerts partition at that moment: every
+//    alert produced for a later record lies at or after it. A restore reads the alerts from there and
+//    hands their ids to PartitionProcessor.restore, which recomputes those alerts without returning them.
+// 3. A partition is restored from its latest snapshot before its first record is processed, and records
+//    are only applied from snapshot.nextOffset on (below: skipped; above: the loop seeks back).
+// 4. Partitions dropped (revoked, or possibly owned by someone else meanwhile) are never checkpointed
+//    again. The runner drops them from the slots; a checkpoint under way skips them.
+import type { Logger } from 'pino';
+import type { ProcessorConfig } from './config.ts';
+import type { OutputBatcher } from './output-batcher.ts';
+import { PartitionProcessor } from './partition-processor.ts';
+import { PartitionSlot } from './partition-slot.ts';
+import type { CommitOffset, RunnerPorts, StoredSnapshot } from './runner-ports.ts';
+
+// After a seek, records after the gap keep arriving from fetches already under way. They are dropped
+// (and the seek repeated) for this long; then the gap is accepted as data that no longer exists, e.g.
+// removed by retention.
+const SEEK_PATIENCE_MS = 10_000;
+
+export type CheckpointReason = 'interval' | 'records' | 'idle' | 'rebalance' | 'shutdown';
+
+export interface CheckpointOptions {
+  config: ProcessorConfig;
+  checkpointIntervalMs: number; // wall time between checkpoints while records flow
+  checkpointRecords: number; // or after this many records, whichever comes first
+  logger: Logger;
+  now: () => number;
+}
+
+export class Checkpoints {
+  readonly counts = { checkpoints: 0, snapshotsStored: 0, restores: 0, freshStarts: 0, reseeks: 0 };
+  private readonly ports: RunnerPorts;
+  private readonly slots: ReadonlyMap<number, PartitionSlot>;
+  private readonly outputs: OutputBatcher;
+  private readonly config: ProcessorConfig;
+  private readonly intervalMs: number;
+  private readonly everyRecords: number;
+  private readonly logger: Logger;
+  private readonly now: () => number;
+  private sinceLast = 0; // records applied since the latest checkpoint
+  private lastMs: number;
+
+  constructor(ports: RunnerPorts, slots: ReadonlyMap<number, PartitionSlot>, outputs: OutputBatcher, options: CheckpointOptions) {
+    this.ports = ports;
+    this.slots = slots;
+    this.outputs = outputs;
+    this.config = options.config;
+    this.intervalMs = options.checkpointIntervalMs;
+    this.everyRecords = options.checkpointRecords;
+    this.logger = options.logger;
+    this.now = options.now;
+    this.lastMs = this.now();
+  }
+
+  // A record was applied at nowMs: is a checkpoint due?
+  applied(nowMs: number): CheckpointReason | null {
+    this.sinceLast++;
+    if (nowMs - this.lastMs >= this.intervalMs) return 'interval';
+    if (this.sinceLast >= this.everyRecords) return 'records';
+    return null;
+  }
+
+  // For the timer: records were applied and the interval is over.
+  dueAt(nowMs: number): boolean {
+    return this.sinceLast > 0 && nowMs - this.lastMs >= this.intervalMs;
+  }
+
+  // Invariants 1 and 2. The caller runs it exclusively: no record is processed until it returns.
+  async run(reason: CheckpointReason): Promise<void> {
+    await this.outputs.drain();
+    this.sinceLast = 0;
+    this.lastMs = this.now();
+    const dirty = [...this.slots.values()].filter((slot) => slot.dirty);
+    if (dirty.length === 0) return;
+    const ends = await this.ports.alertsEnd(dirty.map((slot) => slot.partition));
+    // A partition dropped while we waited is someone else's now: its state must not be stored.
+    const owned = dirty.filter((slot) => this.slots.get(slot.partition) === slot);
+    if (owned.length === 0) return;
+    const stored: StoredSnapshot[] = owned.map((slot) => ({ partition: slot.partition, snapshot: slot.processor.snapshot(), alertsFrom: ends.get(slot.partition) ?? null }));
+    await this.ports.saveSnapshots(stored);
+    this.counts.snapshotsStored += stored.length;
+    const commits: CommitOffset[] = [];
+    owned.forEach((slot, i) => {
+      if (this.slots.get(slot.partition) !== slot) return;
+      const offset = BigInt((stored[i] as StoredSnapshot).snapshot.nextOffset);
+      slot.checkpointedOffset = offset;
+      commits.push({ partition: slot.partition, offset });
+    });
+    if (commits.length > 0) await this.ports.commit(commits);
+    this.counts.checkpoints++;
+    this.logger.debug({ event: 'checkpoint', reason, offsets: Object.fromEntries(commits.map((c) => [c.partition, String(c.offset)])) }, 'checkpoint');
+  }
+
+  // Invariants 2 and 3: the partition's latest snapshot, with the alerts already published after it, or a
+  // fresh start. Null when the partition is no longer owned once they are read.
+  async restore(p: number, owns: (partition: number) => boolean): Promise<PartitionSlot | null> {
+    const stored = await this.ports.loadSnapshot(p);
+    const ids = await this.ports.emittedAlertIds(p, stored?.alertsFrom ?? null);
+    if (!owns(p)) return null;
+    const proc = new PartitionProcessor(p, this.config);
+    if (stored !== null) {
+      try {
+        proc.restore(stored.snapshot, { emittedAlertIds: ids });
+      } catch (err) {
+        // What to do about it depends on the cause (failures.ts): a mismatch or a broken snapshot.
+        throw new Error(`cannot restore partition ${p} from its snapshot at offset ${stored.snapshot.nextOffset}: ${(err as Error).message}`, { cause: err });
+      }
+      this.counts.restores++;
+    } else {
+      // No snapshot: nothing was checkpointed, but alerts may have been produced before a crash.
+      if (ids.length > 0) proc.restore(proc.snapshot(), { emittedAlertIds: ids });
+      this.counts.freshStarts++;
+    }
+    this.logger.info(
+      { event: 'partition-start', partition: p, nextOffset: String(proc.nextOffset), fromSnapshot: stored !== null, alreadyEmitted: ids.length },
+      `partition ${p}: ${stored !== null ? `restored at offset ${proc.nextOffset}` : 'fresh start'}, ${ids.length} alert(s) already emitted`,
+    );
+    return new PartitionSlot(proc, stored !== null);
+  }
+
+  // Invariant 3, for a slot still seeking. The first records after a restore must start at the snapshot's
+  // nextOffset. Earlier ones are fine (the processor skips them); a later one means the fetch position is
+  // past the state (a commit that got ahead of the snapshots), and applying it would silently lose the
+  // records in between.
+  admitAfterRestore(slot: PartitionSlot, offset: bigint): boolean {
+    const seeking = slot.seeking;
+    if (seeking === null) return true;
+    const p = slot.partition;
+    if (offset <= seeking.offset) {
+      if (offset === seeking.offset) slot.seeking = null;
+      return true;
+    }
+    const now = this.now();
+    if (seeking.sinceMs === null) {
+      seeking.sinceMs = now;
+      this.logger.warn({ event: 'seek', partition: p, from: String(offset), to: String(seeking.offset) }, `partition ${p}: fetched from ${offset}, state is at ${seeking.offset}; seeking back`);
+    }
+    if (this.ports.seek !== undefined && now - seeking.sinceMs < SEEK_PATIENCE_MS) {
+      this.counts.reseeks++;
+      this.ports.seek(p, seeking.offset);
+      return false;
+    }
+    this.logger.error(
+      { event: 'gap', partition: p, expected: String(seeking.offset), got: String(offset) },
+      `partition ${p}: records ${seeking.offset}..${offset - 1n} cannot be read; continuing without them`,
+    );
+    slot.seeking = null;
+    return true;
+  }
+}

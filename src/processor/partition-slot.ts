@@ -1,0 +1,69 @@
+// One partition the runner owns: its PartitionProcessor and what the runner tracks beside it for the
+// checkpoint protocol (checkpoints.ts) and the idle timer.
+import type { PartitionProcessor } from './partition-processor.ts';
+
+// After a restore the first record must be at the snapshot's nextOffset (see Checkpoints.admitAfterRestore).
+export interface Seeking {
+  offset: bigint;
+  sinceMs: number | null; // set when the first record past the gap was dropped
+}
+
+// What a processor counts that RunnerStats reports, as counted since this runner started the partition.
+export interface PartitionCounts {
+  processed: number;
+  valid: number;
+  dlq: number;
+  dlqByReason: Record<string, number>;
+  skipped: number;
+  suppressed: number;
+}
+
+export function emptyCounts(): PartitionCounts {
+  return { processed: 0, valid: 0, dlq: 0, dlqByReason: {}, skipped: 0, suppressed: 0 };
+}
+
+export class PartitionSlot {
+  readonly partition: number;
+  readonly processor: PartitionProcessor;
+  checkpointedOffset: bigint; // nextOffset of the last stored snapshot (or of the restore)
+  lastRecordWallMs: number | null = null;
+  idleClosed = false; // its windows were closed by the idle timer since its latest record
+  seeking: Seeking | null;
+  // The processor's own counters are restored with its snapshot: the runner reports what they grew by here.
+  private readonly base: PartitionCounts;
+
+  constructor(processor: PartitionProcessor, restored: boolean) {
+    this.partition = processor.partition;
+    this.processor = processor;
+    this.checkpointedOffset = processor.nextOffset;
+    this.seeking = restored ? { offset: processor.nextOffset, sinceMs: null } : null;
+    this.base = countsOf(processor);
+  }
+
+  // Processed past the last stored snapshot.
+  get dirty(): boolean {
+    return this.processor.nextOffset !== this.checkpointedOffset;
+  }
+
+  idleAt(nowMs: number, idleCloseMs: number): boolean {
+    return this.lastRecordWallMs !== null && !this.idleClosed && nowMs - this.lastRecordWallMs >= idleCloseMs;
+  }
+
+  addCountsTo(totals: PartitionCounts): void {
+    const now = countsOf(this.processor);
+    totals.processed += now.processed - this.base.processed;
+    totals.valid += now.valid - this.base.valid;
+    totals.dlq += now.dlq - this.base.dlq;
+    totals.skipped += now.skipped - this.base.skipped;
+    totals.suppressed += now.suppressed - this.base.suppressed;
+    for (const reason in now.dlqByReason) {
+      const grown = (now.dlqByReason[reason] ?? 0) - (this.base.dlqByReason[reason] ?? 0);
+      if (grown > 0) totals.dlqByReason[reason] = (totals.dlqByReason[reason] ?? 0) + grown;
+    }
+  }
+}
+
+function countsOf(processor: PartitionProcessor): PartitionCounts {
+  const { processed, valid, dlq, dlqByReason, skipped, suppressed } = processor.stats();
+  return { processed, valid, dlq, dlqByReason, skipped, suppressed };
+}
