@@ -33,3 +33,16 @@ export async function checkBrokersReachable(brokers: string[], timeoutMs = REACH
     await admin.close().catch(() => undefined);
   }
 }
+
+// For the one-shot commands (topics, groups, tail): the check, with its one line on stderr and exit code 1
+// when it fails. Returns whether the command may go on.
+export async function reachableOrReport(command: string, brokers: string[]): Promise<boolean> {
+  try {
+    await checkBrokersReachable(brokers);
+    return true;
+  } catch (error) {
+    console.error(`buzzline ${command}: ${(error as Error).message} (check --brokers / KAFKA_BROKERS)`);
+    process.exitCode = 1;
+    return false;
+  }
+}

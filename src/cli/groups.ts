@@ -5,7 +5,7 @@
 import { Command } from 'commander';
 import { ClusterOverview } from '../dashboard/cluster-overview.ts';
 import { describeKafkaError } from '../producer/producer.ts';
-import { checkBrokersReachable } from './brokers-reachable.ts';
+import { reachableOrReport } from './brokers-reachable.ts';
 import { brokersOption } from './options.ts';
 import { table } from './table.ts';
 
@@ -21,13 +21,7 @@ export function groupsCommand(): Command {
     .addOption(brokersOption())
     .option('--json', 'the whole view as JSON', false)
     .action(async (only: string[], flags: GroupsFlags) => {
-      try {
-        await checkBrokersReachable(flags.brokers);
-      } catch (error) {
-        console.error(`buzzline groups: ${(error as Error).message} (check --brokers / KAFKA_BROKERS)`);
-        process.exitCode = 1;
-        return;
-      }
+      if (!(await reachableOrReport('groups', flags.brokers))) return;
       const overview = new ClusterOverview({ brokers: flags.brokers, clientId: 'buzzline-groups' });
       try {
         const { offsets } = await overview.topics();

@@ -8,7 +8,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { Consumer } from '@platformatic/kafka';
 import { TopicReader, type ReadRecord } from '../processor/kafka-io.ts';
 import { describeKafkaError } from '../producer/producer.ts';
-import { checkBrokersReachable } from './brokers-reachable.ts';
+import { reachableOrReport } from './brokers-reachable.ts';
 import { brokersOption, integer, onShutdown } from './options.ts';
 
 interface TailFlags {
@@ -46,13 +46,7 @@ export function tailCommand(): Command {
     .option('-e, --exit', 'stop at the end of the partitions instead of waiting for more', false)
     .option('--json', 'one JSON object per record: topic, partition, offset, timestamp, key, value, headers', false)
     .action(async (topic: string, flags: TailFlags) => {
-      try {
-        await checkBrokersReachable(flags.brokers);
-      } catch (error) {
-        console.error(`buzzline tail: ${(error as Error).message} (check --brokers / KAFKA_BROKERS)`);
-        process.exitCode = 1;
-        return;
-      }
+      if (!(await reachableOrReport('tail', flags.brokers))) return;
       const controller = new AbortController();
       const done = tail(topic, flags, controller.signal).catch((error: unknown) => {
         console.error(`buzzline tail: ${error instanceof TailError ? error.message : describeKafkaError(error)}`);

@@ -5,7 +5,7 @@
 import { Command } from 'commander';
 import { ClusterOverview } from '../dashboard/cluster-overview.ts';
 import { describeKafkaError } from '../producer/producer.ts';
-import { checkBrokersReachable } from './brokers-reachable.ts';
+import { reachableOrReport } from './brokers-reachable.ts';
 import { brokersOption } from './options.ts';
 import { table } from './table.ts';
 
@@ -22,13 +22,7 @@ export function topicsCommand(): Command {
     .option('--partitions', 'a row per partition: leader, earliest and latest offset', false)
     .option('--json', 'the whole view as JSON', false)
     .action(async (flags: TopicsFlags) => {
-      try {
-        await checkBrokersReachable(flags.brokers);
-      } catch (error) {
-        console.error(`buzzline topics: ${(error as Error).message} (check --brokers / KAFKA_BROKERS)`);
-        process.exitCode = 1;
-        return;
-      }
+      if (!(await reachableOrReport('topics', flags.brokers))) return;
       const overview = new ClusterOverview({ brokers: flags.brokers, clientId: 'buzzline-topics' });
       try {
         const { view } = await overview.topics();
