@@ -61,6 +61,11 @@ export class Broker {
       lock.release();
       throw err;
     }
+    for (const t of topics.list()) {
+      for (const p of t.partitions) {
+        for (const cut of p.log.recoveryTruncations) logger.warn(cut, 'recovery truncated a torn or corrupt segment tail');
+      }
+    }
     let producers: ProducerStateManager | null = null;
     let coordinator: GroupCoordinator;
     let producerIds: ProducerIdAllocator;
