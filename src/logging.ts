@@ -16,6 +16,13 @@ export type WriteFn = (fd: number, data: Buffer, cb: (err: NodeJS.ErrnoException
 
 const MAX_BACKLOG_BYTES = 4 * 1024 * 1024;
 
+// Whatever is still queued at exit is written synchronously, so the last lines are not lost. One listener
+// for all sinks, so that many loggers (tests) do not add a listener each.
+const SINKS = new Set<{ flushSync(): void }>();
+process.on('exit', () => {
+  for (const s of SINKS) s.flushSync();
+});
+
 export class LogSink {
   private readonly fd: number;
   private readonly writeFn: WriteFn;
@@ -27,8 +34,7 @@ export class LogSink {
   constructor(fd: number, writeFn: WriteFn = writeAll) {
     this.fd = fd;
     this.writeFn = writeFn;
-    // Whatever is still queued at exit is written synchronously, so the last lines are not lost.
-    process.on('exit', () => this.flushSync());
+    SINKS.add(this);
   }
 
   write(line: string): boolean {
@@ -62,7 +68,7 @@ export class LogSink {
     });
   }
 
-  private flushSync(): void {
+  flushSync(): void {
     if (this.pending.length === 0) return;
     try {
       fs.writeSync(this.fd, this.pending.join(''));
