@@ -36,6 +36,11 @@ export class Connection {
   private processing = false;
   private closed = false;
   private clientId: string | null = null;
+  // Bytes of this connection's frames counted in the broker's requestMemory (partial and queued ones).
+  private reserved = 0;
+  // When the frame being assembled started (0: none), and when anything was last read or written.
+  private partialSince = 0;
+  private lastActive = Date.now();
 
   constructor(id: number, socket: Socket, broker: BrokerContext, registry: Registry) {
     this.id = id;
@@ -59,6 +64,26 @@ export class Connection {
     this.closed = true;
     this.abort.abort();
     this.queue.length = 0;
+    this.frame = null;
+    this.broker.requestMemory.used -= this.reserved;
+    this.reserved = 0;
+  }
+
+  // Called by the broker's sweep: closes a connection stalled inside a frame, or idle for too long.
+  checkTimeouts(now: number): void {
+    if (this.closed) return;
+    const { frameTimeoutMs, idleTimeoutMs } = this.broker.config;
+    if (this.partialSince !== 0 && now - this.partialSince > frameTimeoutMs) {
+      this.fail('request frame not received in time, closing connection', { timeoutMs: frameTimeoutMs, have: this.frameHave, size: this.frame?.length ?? null });
+    } else if (!this.processing && this.queue.length === 0 && now - this.lastActive > idleTimeoutMs) {
+      this.broker.logger.info({ conn: this.id, clientId: this.clientId, idleMs: now - this.lastActive }, 'idle connection closed');
+      this.close();
+    }
+  }
+
+  private release(bytes: number): void {
+    this.reserved -= bytes;
+    this.broker.requestMemory.used -= bytes;
   }
 
   private fail(reason: string, extra: Record<string, unknown> = {}): void {
@@ -67,6 +92,7 @@ export class Connection {
   }
 
   private onData(chunk: Buffer): void {
+    this.lastActive = Date.now();
     let pos = 0;
     while (pos < chunk.length && !this.closed) {
       if (this.frame === null) {
@@ -74,13 +100,26 @@ export class Connection {
         chunk.copy(this.sizeBuf, this.sizeHave, pos, pos + take);
         this.sizeHave += take;
         pos += take;
-        if (this.sizeHave < 4) return;
+        if (this.sizeHave < 4) {
+          if (this.partialSince === 0) this.partialSince = this.lastActive;
+          return;
+        }
         const size = this.sizeBuf.readInt32BE(0);
         this.sizeHave = 0;
+        this.partialSince = 0;
         if (size <= 0 || size > this.broker.config.maxFrameBytes) {
           this.fail('invalid frame size, closing connection', { size, limit: this.broker.config.maxFrameBytes });
           return;
         }
+        // Counted before anything is allocated; past the broker-wide cap the connection is closed, not
+        // buffered (one frame is always admitted when nothing else is held, so no size can starve).
+        const memory = this.broker.requestMemory;
+        if (memory.used > 0 && memory.used + size > this.broker.config.maxBufferedRequestBytes) {
+          this.fail('buffered request bytes over the limit, closing connection', { size, buffered: memory.used, limit: this.broker.config.maxBufferedRequestBytes });
+          return;
+        }
+        memory.used += size;
+        this.reserved += size;
         // A whole frame inside this chunk needs no copy.
         if (chunk.length - pos >= size) {
           this.enqueue(chunk.subarray(pos, pos + size));
@@ -90,6 +129,7 @@ export class Connection {
         // A frame that spans socket chunks is assembled in a pooled buffer (see handleFrame).
         this.frame = this.broker.buffers.take(size);
         this.frameHave = 0;
+        this.partialSince = this.lastActive;
       }
       const take = Math.min(this.frame.length - this.frameHave, chunk.length - pos);
       chunk.copy(this.frame, this.frameHave, pos, pos + take);
@@ -98,6 +138,7 @@ export class Connection {
       if (this.frameHave === this.frame.length) {
         const frame = this.frame;
         this.frame = null;
+        this.partialSince = 0;
         this.enqueue(frame);
       }
     }
@@ -123,6 +164,7 @@ export class Connection {
       if (this.queue.length < MAX_QUEUED_FRAMES / 2 && this.socket.isPaused()) this.socket.resume();
       try {
         await this.handleFrame(frame);
+        if (!this.closed) this.release(frame.length);
       } catch (err) {
         // Last line of defence: whatever went wrong stays inside this connection.
         this.broker.logger.error({ conn: this.id, clientId: this.clientId, ...frameIdentity(frame), err }, 'request failed, closing connection');
@@ -229,6 +271,7 @@ export class Connection {
     const size = Buffer.allocUnsafe(4);
     size.writeInt32BE(w.length, 0);
     const writes = [size, ...chunks];
+    this.lastActive = Date.now();
     this.socket.cork();
     writes.forEach((c, i) => this.socket.write(c, i === writes.length - 1 ? written : undefined));
     this.socket.uncork();

@@ -26,6 +26,16 @@ export interface BrokerConfig {
   groupInitialRebalanceDelayMs: number;
   // Segment files kept open at most (log/file-pool.ts); null derives it from the open-file limit.
   maxOpenSegmentFiles: number | null;
+  // Request bytes all connections may hold at once (Kafka's queued.max.request.bytes): a frame whose
+  // declared size would take the total past it closes its connection instead of being buffered.
+  maxBufferedRequestBytes: number;
+  // Largest fetch response (Kafka's broker fetch.max.bytes): a request's max_bytes and partition_max_bytes
+  // are clamped to it (KIP-74's first batch may still exceed it).
+  maxFetchResponseBytes: number;
+  // A frame whose bytes have not all arrived this long after its size did closes the connection.
+  frameTimeoutMs: number;
+  // Kafka's connections.max.idle.ms: a connection with nothing sent or received this long is closed.
+  idleTimeoutMs: number;
 }
 
 export const DEFAULT_BROKER_CONFIG: BrokerConfig = {
@@ -41,6 +51,10 @@ export const DEFAULT_BROKER_CONFIG: BrokerConfig = {
   groupMaxSessionTimeoutMs: 1_800_000,
   groupInitialRebalanceDelayMs: 3_000,
   maxOpenSegmentFiles: null,
+  maxBufferedRequestBytes: 256 * 1024 * 1024,
+  maxFetchResponseBytes: 55 * 1024 * 1024,
+  frameTimeoutMs: 30_000,
+  idleTimeoutMs: 600_000,
 };
 
 export interface BrokerContext {
@@ -53,6 +67,8 @@ export interface BrokerContext {
   readonly logger: Logger;
   // Fetch reads and produce frames, reused (see buffer-pool.ts).
   readonly buffers: BufferPool;
+  // Request bytes currently held by all connections (see maxBufferedRequestBytes).
+  readonly requestMemory: { used: number };
   // The address clients should use: the advertised host and the port actually bound (port 0 → real port).
   endpoint(): { host: string; port: number };
 }

@@ -29,6 +29,7 @@ export class Broker {
   private readonly connections = new Set<Connection>();
   private readonly retentionTimer: NodeJS.Timeout;
   private readonly lock: DataDirLock;
+  private readonly timeoutTimer: NodeJS.Timeout;
   private closing: Promise<void> | null = null;
 
   private constructor(context: BrokerContext, server: net.Server, lock: DataDirLock) {
@@ -37,6 +38,14 @@ export class Broker {
     this.lock = lock;
     this.retentionTimer = setInterval(() => this.runRetention(), RETENTION_CHECK_MS);
     this.retentionTimer.unref();
+    // One sweep for every connection's frame and idle timeouts, rather than a timer per frame.
+    const { frameTimeoutMs, idleTimeoutMs } = context.config;
+    const sweepMs = Math.max(50, Math.min(1000, Math.floor(Math.min(frameTimeoutMs, idleTimeoutMs) / 4)));
+    this.timeoutTimer = setInterval(() => {
+      const now = Date.now();
+      for (const c of this.connections) c.checkTimeouts(now);
+    }, sweepMs);
+    this.timeoutTimer.unref();
   }
 
   static async start(options: BrokerOptions = {}): Promise<Broker> {
@@ -51,6 +60,11 @@ export class Broker {
     } catch (err) {
       lock.release();
       throw err;
+    }
+    for (const t of topics.list()) {
+      for (const p of t.partitions) {
+        for (const cut of p.log.recoveryTruncations) logger.warn(cut, 'recovery truncated a torn or corrupt segment tail');
+      }
     }
     let producers: ProducerStateManager | null = null;
     let coordinator: GroupCoordinator;
@@ -85,6 +99,7 @@ export class Broker {
       producerIds,
       logger,
       buffers: new BufferPool(),
+      requestMemory: { used: 0 },
       endpoint: () => {
         const addr = server.address();
         const port = addr !== null && typeof addr === 'object' ? addr.port : config.port;
@@ -108,6 +123,7 @@ export class Broker {
       });
     } catch (err) {
       clearInterval(broker.retentionTimer);
+      clearInterval(broker.timeoutTimer);
       coordinator.close();
       producers.close();
       topics.close();
@@ -136,6 +152,7 @@ export class Broker {
   close(): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {
       clearInterval(this.retentionTimer);
+      clearInterval(this.timeoutTimer);
       this.server.close(() => resolve());
       for (const c of this.connections) c.close();
     }).then(() => {

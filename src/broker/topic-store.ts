@@ -51,6 +51,23 @@ export interface Topic {
   readonly partitions: Partition[];
 }
 
+// What is wrong with a parsed metadata file, or null when it has the shape this broker writes.
+function metaProblem(v: unknown): string | null {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'not a JSON object';
+  const m = v as Record<string, unknown>;
+  if (typeof m.clusterId !== 'string' || m.clusterId === '') return '"clusterId" is not a string';
+  if (!Array.isArray(m.topics)) return '"topics" is not an array';
+  for (const [i, t] of (m.topics as unknown[]).entries()) {
+    if (typeof t !== 'object' || t === null) return `topics[${i}] is not an object`;
+    const r = t as Record<string, unknown>;
+    if (typeof r.name !== 'string' || r.name === '') return `topics[${i}].name is not a string`;
+    if (typeof r.id !== 'string') return `topic ${r.name}: "id" is not a string`;
+    if (typeof r.partitions !== 'number' || !Number.isSafeInteger(r.partitions) || r.partitions < 1) return `topic ${r.name}: "partitions" is not a positive integer`;
+    if (typeof r.configs !== 'object' || r.configs === null || Array.isArray(r.configs) || Object.values(r.configs).some((c) => typeof c !== 'string')) return `topic ${r.name}: "configs" is not an object of strings`;
+  }
+  return null;
+}
+
 interface StoredTopic {
   name: string;
   id: string;
@@ -106,12 +123,22 @@ export class TopicStore {
     const metaPath = path.join(dataDir, META_FILE);
     let meta: StoredMeta;
     if (fs.existsSync(metaPath)) {
+      let parsed: unknown;
       try {
-        meta = JSON.parse(fs.readFileSync(metaPath, 'utf8')) as StoredMeta;
+        parsed = JSON.parse(fs.readFileSync(metaPath, 'utf8'));
       } catch (err) {
-        throw new Error(`cannot read ${metaPath}: ${(err as Error).message}`, { cause: err });
+        throw new Error(`cannot read ${metaPath}: ${(err as Error).message}; restore it from a backup (the broker does not overwrite it)`, { cause: err });
       }
+      const problem = metaProblem(parsed);
+      if (problem !== null) throw new Error(`damaged metadata file ${metaPath}: ${problem}; restore it from a backup (the broker does not overwrite it)`);
+      meta = parsed as StoredMeta;
     } else {
+      // A new cluster only in an empty directory: topic data without its metadata would be hidden (and
+      // the metadata written over it), so it is refused instead.
+      const data = fs.readdirSync(dataDir).filter((n) => /-\d+$/.test(n) && fs.statSync(path.join(dataDir, n)).isDirectory());
+      if (data.length > 0) {
+        throw new Error(`cluster metadata file ${metaPath} is missing but ${dataDir} holds topic data (${data.slice(0, 3).join(', ')}${data.length > 3 ? ', ...' : ''}): restore the file, or remove the data directory to start a new cluster`);
+      }
       meta = { clusterId: randomClusterId(), topics: [] };
     }
     const store = new TopicStore(dataDir, meta.clusterId, options);

@@ -14,6 +14,10 @@ interface BrokerFlags {
   defaultPartitions: number;
   autoCreateTopics: boolean;
   maxFrameBytes: number;
+  maxBufferedRequestBytes: number;
+  maxFetchBytes: number;
+  frameTimeoutMs: number;
+  idleTimeoutMs: number;
   logLevel: string;
 }
 
@@ -28,6 +32,10 @@ export function brokerCommand(): Command {
     .option('--default-partitions <n>', 'partitions of auto-created topics', integer(1, 10_000), d.defaultPartitions)
     .option('--no-auto-create-topics', 'do not create unknown topics on metadata requests')
     .option('--max-frame-bytes <n>', 'largest request accepted', integer(1024, 2 ** 31 - 1), d.maxFrameBytes)
+    .option('--max-buffered-request-bytes <n>', 'request bytes all connections may hold at once', integer(1024, Number.MAX_SAFE_INTEGER), d.maxBufferedRequestBytes)
+    .option('--max-fetch-bytes <n>', 'largest fetch response (clamps max_bytes)', integer(1024, 2 ** 31 - 1), d.maxFetchResponseBytes)
+    .option('--frame-timeout-ms <ms>', 'close a connection whose request frame is not complete in time', integer(1, 2 ** 31 - 1), d.frameTimeoutMs)
+    .option('--idle-timeout-ms <ms>', 'close a connection idle this long', integer(1, 2 ** 31 - 1), d.idleTimeoutMs)
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(process.env.LOG_LEVEL ?? 'info'))
     .action(async (flags: BrokerFlags) => {
       const logger = createLogger('broker', { level: flags.logLevel });
@@ -41,6 +49,10 @@ export function brokerCommand(): Command {
           defaultPartitions: flags.defaultPartitions,
           autoCreateTopics: flags.autoCreateTopics,
           maxFrameBytes: flags.maxFrameBytes,
+          maxBufferedRequestBytes: flags.maxBufferedRequestBytes,
+          maxFetchResponseBytes: flags.maxFetchBytes,
+          frameTimeoutMs: flags.frameTimeoutMs,
+          idleTimeoutMs: flags.idleTimeoutMs,
           logger,
         });
       } catch (err) {

@@ -5,8 +5,8 @@
 //
 // Every OffsetCommit is a single record written with a single write() before the commit is acknowledged,
 // so a killed broker keeps every acknowledged commit (the page cache survives the process) and a commit
-// is never half applied. Opening replays the records; the first line that is incomplete, fails its CRC or
-// does not parse ends the log and is cut off (a torn tail after a machine crash). fsync happens on close
+// is never half applied. Opening replays the records; a line that fails its CRC or does not parse is
+// skipped (logged) when good lines follow it, and a bad tail is cut off (a torn tail after a machine crash). fsync happens on close
 // and on compaction only: losing the last commits in a power failure means re-consuming a little, which
 // Kafka's at-least-once contract allows.
 //
@@ -117,18 +117,38 @@ export class OffsetStore {
     const data = fs.readFileSync(this.file);
     let pos = 0;
     let count = 0;
+    // End of the last good record: whatever follows it with no good record after is a torn or corrupt
+    // tail, cut off. A bad line with good ones after it (a flipped byte) is skipped instead, so every
+    // later commit is kept: lines are framed by their newline and each is checked by its CRC.
+    let goodEnd = 0;
+    let badLines = 0;
+    let skippedLines = 0;
+    let skippedBytes = 0;
     while (pos < data.length) {
       const nl = data.indexOf(0x0a, pos);
       if (nl < 0) break;
-      const record = parseLine(data.subarray(pos, nl));
-      if (record === null) break;
+      const start = pos;
+      const record = parseLine(data.subarray(start, nl));
+      pos = nl + 1;
+      if (record === null) {
+        badLines++;
+        continue;
+      }
+      if (badLines > 0) {
+        skippedLines += badLines;
+        skippedBytes += start - goodEnd;
+        badLines = 0;
+      }
       this.apply(record);
       count++;
-      pos = nl + 1;
+      goodEnd = pos;
     }
-    if (pos < data.length) {
-      this.logger.warn({ file: this.file, at: pos, dropped: data.length - pos }, 'group state log has a torn or corrupt tail, truncating');
-      fs.ftruncateSync(this.fd, pos);
+    if (skippedLines > 0) {
+      this.logger.warn({ file: this.file, skippedLines, skippedBytes }, 'group state log has corrupt records, skipped them and kept the intact ones after them');
+    }
+    if (goodEnd < data.length) {
+      this.logger.warn({ file: this.file, at: goodEnd, dropped: data.length - goodEnd }, 'group state log has a torn or corrupt tail, truncating');
+      fs.ftruncateSync(this.fd, goodEnd);
     }
     this.recordsWritten = count;
   }

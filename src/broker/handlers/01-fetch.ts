@@ -47,11 +47,13 @@ export const fetchHandler = defineHandler({
     }
     const byId = header.apiVersion >= 13;
     const wanted = resolve(broker, req, byId);
-    let result = readAll(wanted, req.maxBytes, lease);
+    // Clamped to the broker's cap, so a client asking for gigabytes cannot make us build such a response.
+    const maxBytes = Math.min(req.maxBytes, broker.config.maxFetchResponseBytes);
+    let result = readAll(wanted, maxBytes, lease);
     if (result.bytes < req.minBytes && req.maxWaitMs > 0 && !result.failed) {
       await waitForBytes(wanted, req.minBytes - result.bytes, req.maxWaitMs, signal);
       // Resolve again: a topic deleted during the wait must answer as unknown, not read its closed logs.
-      result = readAll(resolve(broker, req, byId), req.maxBytes, lease);
+      result = readAll(resolve(broker, req, byId), maxBytes, lease);
     }
     res.responses = result.responses;
     return res;
@@ -71,7 +73,7 @@ function resolve(broker: BrokerContext, req: FetchRequest, byId: boolean): Wante
         partition: topic?.partitions[p.partition],
         missingError,
         fetchOffset: p.fetchOffset,
-        maxBytes: p.partitionMaxBytes,
+        maxBytes: Math.min(p.partitionMaxBytes, broker.config.maxFetchResponseBytes),
       });
     }
   }

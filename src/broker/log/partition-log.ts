@@ -72,6 +72,11 @@ export class PartitionLog {
   private totalBytes: number;
   private closed = false;
 
+  // Tails that recovery cut off when this log was opened (file, bytes kept and dropped), for the log.
+  get recoveryTruncations(): { file: string; keptBytes: number; droppedBytes: number }[] {
+    return this.segments.flatMap((s) => (s.recoveryTruncation === null ? [] : [s.recoveryTruncation]));
+  }
+
   private constructor(dir: string, files: FilePool, config: LogConfig, segments: Segment[]) {
     this.dir = dir;
     this.files = files;

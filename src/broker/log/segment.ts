@@ -70,6 +70,8 @@ export class Segment {
   readonly timeIndexPath: string;
   private readonly fs: LogFs;
   private readonly logFile: PooledFile;
+  // What recovery cut off this segment's log file (a torn or corrupt tail), for the broker to log.
+  recoveryTruncation: { file: string; keptBytes: number; droppedBytes: number } | null = null;
   private readonly indexFile: PooledFile;
   private readonly timeIndexFile: PooledFile;
   private readonly createdMs: number;
@@ -203,7 +205,10 @@ export class Segment {
       this.track(pos, total, h.baseOffset, h.baseOffset + h.lastOffsetDelta, h.maxTimestamp, indexIntervalBytes);
       pos += total;
     }
-    if (pos < fileSize) this.fs.truncate(this.logFile.fd(), pos);
+    if (pos < fileSize) {
+      this.fs.truncate(this.logFile.fd(), pos);
+      this.recoveryTruncation = { file: this.logPath, keptBytes: pos, droppedBytes: fileSize - pos };
+    }
     this.fs.truncate(this.indexFile.fd(), 0);
     this.fs.truncate(this.timeIndexFile.fd(), 0);
     this.indexEntriesOnDisk = 0;

@@ -108,3 +108,31 @@ test('compaction keeps the live state and bounds the file', () => {
   assert.equal(fs.existsSync(s.file + '.compact'), false);
   r.close();
 });
+
+test('a flipped byte in the middle skips that record only: later entries of every group survive, and it is logged', () => {
+  const d = dir();
+  const s = OffsetStore.open(d, { logger });
+  const groups = ['a', 'b', 'c', 'd', 'e', 'f'];
+  for (const g of groups) s.commit(g, [entry('t', 0, 10)]);
+  s.close();
+  const file = path.join(d, OFFSETS_FILE);
+  const bytes = fs.readFileSync(file);
+  const size = bytes.length;
+  // Corrupt the third record ('c').
+  let start = 0;
+  for (let i = 0; i < 2; i++) start = bytes.indexOf(0x0a, start) + 1;
+  const end = bytes.indexOf(0x0a, start) + 1;
+  bytes[start + 20] = (bytes[start + 20] as number) ^ 0x01;
+  fs.writeFileSync(file, bytes);
+  const lines: Record<string, unknown>[] = [];
+  const capture = pino({ level: 'info' }, { write: (l: string) => lines.push(JSON.parse(l) as Record<string, unknown>) });
+  const r = OffsetStore.open(d, { logger: capture });
+  for (const g of groups) assert.equal(r.get(g, 't', 0)?.offset, g === 'c' ? undefined : 10, g);
+  assert.equal(fs.statSync(file).size, size, 'nothing truncated');
+  const warn = lines.find((l) => String(l.msg).includes('skipped'));
+  assert.ok(warn, JSON.stringify(lines));
+  assert.equal(warn.file, file);
+  assert.equal(warn.skippedLines, 1);
+  assert.equal(warn.skippedBytes, end - start);
+  r.close();
+});
