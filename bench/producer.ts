@@ -28,7 +28,7 @@ export async function benchProducer(bootstrap: string, messages: number, logFile
       acks: -1, startMs: Date.UTC(2025, 0, 6), logLevel: 'warn', logFile, batchSize: 1000, maxInFlight: 5, clientId: 'bench-producer',
     },
     undefined,
-    { statusStream: undefined, report: (line) => problems.push(line) },
+    { report: (line) => problems.push(line) },
   );
   if (totals.produced !== messages) throw new Error(`producer acknowledged ${totals.produced} of ${messages}: ${problems.join('; ')}`);
   return { name: 'producer → broker (runProducer, rate 0, acks=all, batches of 1000, 5 in flight)', messages: totals.produced, bytes: totals.bytes, seconds: totals.elapsedMs / 1000 };

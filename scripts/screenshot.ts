@@ -66,7 +66,7 @@ async function main(): Promise<void> {
       { logger: silent, console: undefined },
     );
     const producerConfig = resolveProducerConfig({ brokers: broker.bootstrap, rate: '20', seed: 'readme', fraudRate: '0.05', logFile: '/dev/null', logLevel: 'silent' }, {});
-    const producing = runProducer(producerConfig, stop.signal, { logger: silent, statusStream: undefined, report: () => undefined });
+    const producing = runProducer(producerConfig, stop.signal, { logger: silent, report: () => undefined });
     cleanups.unshift(async () => {
       stop.abort();
       await Promise.all([processing, producing]);

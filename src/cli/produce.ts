@@ -1,7 +1,6 @@
 // `buzzline produce`: stream simulated banking transactions into Kafka. Flags override environment
 // variables, which override `.env`; see src/producer/config.ts for names and rules.
 
-import { Writable } from 'node:stream';
 import { Command } from 'commander';
 import { ConfigError, DEFAULTS, ENV_VARS, mergedEnv, readDotEnv, resolveProducerConfig } from '../producer/config.ts';
 import type { ProduceFlags } from '../producer/config.ts';
@@ -56,15 +55,7 @@ export function produceCommand(): Command {
       }
       const controller = new AbortController();
       const status = statusLine();
-      // The producer redraws its status as "\r\x1b[2K<text>"; the text goes to this process's one status line.
-      const statusStream = new Writable({
-        write(chunk: Buffer, _encoding, callback) {
-          const text = chunk.toString().replace('\r\x1b[2K', '').trimEnd();
-          if (text !== '') status.update(text);
-          callback();
-        },
-      });
-      const done = runProducer(config, controller.signal, { statusStream, report: (line) => status.line(line, 'stderr') }).then(
+      const done = runProducer(config, controller.signal, { status: (text) => status.update(text), report: (line) => status.line(line, 'stderr') }).then(
         (totals) => {
           status.end();
           console.log(summary(totals, config.topic));

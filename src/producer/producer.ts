@@ -61,7 +61,9 @@ export interface ProducerTotals {
 
 export interface ProducerHooks {
   logger?: Logger; // default: pino to config.logFile at config.logLevel
-  statusStream?: NodeJS.WritableStream | undefined; // default: stderr when it is a terminal
+  // The status text (sent, rate, fraud, in flight, simulated time), every STATUS_INTERVAL_MS and once at
+  // the end; where and how it is drawn is the caller's (src/cli/status-line.ts). Default: not shown.
+  status?: (text: string) => void;
   report?: (line: string) => void; // one-line problems for the operator; default: stderr
 }
 
@@ -110,9 +112,8 @@ function formatElapsed(ms: number): string {
 
 export async function runProducer(config: ProducerConfig, signal?: AbortSignal, hooks: ProducerHooks = {}): Promise<ProducerTotals> {
   const logger = hooks.logger ?? createLogger('banking-producer', { level: config.logLevel, file: config.logFile });
-  // On a terminal the status line is cleared first so the problem does not end up glued to it.
-  const report = hooks.report ?? ((line: string) => process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[2K' : ''}${line}\n`));
-  const statusStream = 'statusStream' in hooks ? hooks.statusStream : process.stderr.isTTY ? process.stderr : undefined;
+  const report = hooks.report ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const status = hooks.status;
   const logMessages = logger.isLevelEnabled('info');
 
   const simulator = new Simulator({ seed: config.seed, accounts: config.accounts, fraudRate: config.fraudRate, startMs: config.startMs });
@@ -179,12 +180,12 @@ export async function runProducer(config: ProducerConfig, signal?: AbortSignal, 
     }
   };
 
-  // Status line: redrawn in place on a terminal.
+  // Status: the rate over the span since the previous one.
   let lastStatusAt = startedAt;
   let lastStatusProduced = 0;
   let inFlightCount = 0;
   const drawStatus = () => {
-    if (!statusStream) return;
+    if (!status) return;
     const now = performance.now();
     const rate = ((totals.produced - lastStatusProduced) * 1000) / Math.max(1, now - lastStatusAt);
     lastStatusAt = now;
@@ -192,9 +193,9 @@ export async function runProducer(config: ProducerConfig, signal?: AbortSignal, 
     const fraud = totals.produced - totals.byLabel.normal;
     const sim = totals.lastTimestamp ? totals.lastTimestamp.slice(0, 16).replace('T', ' ') : '-';
     const state = retrying ? ` | RETRYING: ${retrying.slice(0, 60)}` : '';
-    statusStream.write(`\r\x1b[2K${totals.produced.toLocaleString('en-US')} sent | ${Math.round(rate).toLocaleString('en-US')} msg/s | fraud ${fraud} | in flight ${inFlightCount} | sim ${sim} | ${formatElapsed(now - startedAt)}${state}`);
+    status(`${totals.produced.toLocaleString('en-US')} sent | ${Math.round(rate).toLocaleString('en-US')} msg/s | fraud ${fraud} | in flight ${inFlightCount} | sim ${sim} | ${formatElapsed(now - startedAt)}${state}`);
   };
-  const statusTimer = statusStream ? setInterval(drawStatus, STATUS_INTERVAL_MS) : undefined;
+  const statusTimer = status ? setInterval(drawStatus, STATUS_INTERVAL_MS) : undefined;
   statusTimer?.unref();
 
   const connected = await withRetry('connect', () => producer.metadata({ topics: [config.topic], autocreateTopics: true }));
@@ -312,7 +313,6 @@ export async function runProducer(config: ProducerConfig, signal?: AbortSignal, 
   signal?.removeEventListener('abort', onAbort);
   if (statusTimer) clearInterval(statusTimer);
   drawStatus();
-  statusStream?.write('\n');
   try {
     await producer.close();
   } catch (error) {

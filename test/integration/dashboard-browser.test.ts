@@ -275,7 +275,7 @@ test('with the real producer and processor, the page fills its charts, shows a l
     { logger: silent, console: undefined },
   );
   const producerConfig = resolveProducerConfig({ brokers: tb.bootstrap, rate: '20', seed: 'dashboard-browser', accounts: '200', fraudRate: '0.05', logFile: '/dev/null', logLevel: 'silent' }, {});
-  const producing = runProducer(producerConfig, stop.signal, { logger: silent, statusStream: undefined, report: () => undefined });
+  const producing = runProducer(producerConfig, stop.signal, { logger: silent, report: () => undefined });
   await producer.send({ messages: [probeTransaction()] });
 
   const { page, watch } = await openPage();

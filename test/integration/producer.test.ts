@@ -45,7 +45,7 @@ test(`produce ${COUNT} seeded events; kcat reads every one back valid, keyed, la
   const config = resolveProducerConfig({
     brokers: tb.bootstrap, count: String(COUNT), rate: '0', seed: 'integration', start: START, logFile, logLevel: 'info',
   }, {});
-  const totals = await runProducer(config, undefined, { statusStream: undefined, report: () => {} });
+  const totals = await runProducer(config, undefined, { report: () => {} });
   assert.equal(totals.produced, COUNT);
 
   const res = await run('kcat', ['-b', tb.bootstrap, '-C', '-t', 'bank_alerts', '-e', '-q', '-f', '%p\t%k\t%h\t%s\n']);

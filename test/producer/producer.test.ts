@@ -26,7 +26,6 @@ test('an unreachable broker is reported in one clear line per attempt and a stop
   const started = performance.now();
   const run = runProducer(config, controller.signal, {
     logger: pino({ level: 'silent' }),
-    statusStream: undefined,
     report: (line) => {
       lines.push(line);
       controller.abort();
