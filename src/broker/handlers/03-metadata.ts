@@ -2,8 +2,8 @@
 // - v0 asks for all topics with an empty list; v1+ with null.
 // - Topics requested by name that do not exist are created with the default partition count when the
 //   broker allows auto-creation and the client does too (v4+ allowAutoTopicCreation; implicit before).
-//   Internal names (`__consumer_offsets`, `__transaction_state`, see topic-names.ts) are never
-//   auto-created: UNKNOWN_TOPIC_OR_PARTITION. A name that collides with an existing topic's ('.' against
+//   Internal names (see topic-names.ts) are never auto-created as ordinary topics: `__transaction_state`
+//   answers UNKNOWN_TOPIC_OR_PARTITION, `__consumer_offsets` the broker's own topic (below). A name that collides with an existing topic's ('.' against
 //   '_', e.g. `my.topic` and `my_topic`) is not created either: INVALID_TOPIC_EXCEPTION, as in Kafka.
 // - v10+ may name topics by id; an unknown id answers UNKNOWN_TOPIC_ID.
 // - __consumer_offsets is listed with isInternal true once it exists; asked for by name it is created as
