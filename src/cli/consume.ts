@@ -169,9 +169,8 @@ export function consumeCommand(): Command {
         },
       };
       const done = superviseProcessor(options, controller.signal, hooks, (failure, error, delayMs, attempt) => {
-        status.end();
         const line = `${failure.description}; restarting from the last checkpoint in ${(delayMs / 1000).toFixed(1)}s [attempt ${attempt}]`;
-        console.error(`buzzline consume: ${line}`);
+        status.line(`buzzline consume: ${line}`, 'stderr');
         logger.warn({ event: 'restart', attempt, delayMs, category: failure.category, reason: describeKafkaError(error) }, line);
       }).then(
         (stats) => {
