@@ -2,7 +2,7 @@
 // (`buzzline broker`), the simulator + producer (`buzzline produce`) and the stream processor
 // (`buzzline consume --no-dashboard`), all on this machine.
 //
-// benchEndToEnd: the producer at --rate 0 sends N transactions while the processor consumes them
+// benchEndToEnd: the producer at --speed max sends N transactions while the processor consumes them
 //   concurrently. The run is over when the processor's committed offsets on bank_alerts add up to N:
 //   it commits only after every output of those records (alerts, dead letters, metrics) is acknowledged
 //   and its snapshot stored, so that is "processed, published and checkpointed". Measured from the
@@ -10,7 +10,7 @@
 //   not counted) to the moment the bench sees that commit; the checkpoint interval (1 s by default) is
 //   part of the figure, as it is part of what a user waits for.
 //
-// benchLatency: the producer at a fixed --rate for a fixed time, with a fraud rate that gives many
+// benchLatency: the producer at a fixed rate (a --speed that makes it) for a fixed time, with a fraud rate that gives many
 //   alerts. The bench reads bank_alerts_high without a group while that runs and notes the wall-clock
 //   arrival time of every alert; each alert names its source record (partition, offset) in bank_alerts,
 //   whose create time the producer stamped when it sent it. Latency = arrival - create time: generation
@@ -19,6 +19,7 @@
 import { Admin, Consumer } from '@platformatic/kafka';
 import path from 'node:path';
 import { CONSUMER_GROUP, TOPICS } from '../src/bank/transaction.ts';
+import { rateForAccounts } from '../src/producer/population.ts';
 import { fetchAll } from '../test/helpers/fetch-all.ts';
 import { spawnBroker } from '../test/helpers/processes.ts';
 import type { BrokerProcess } from '../test/helpers/processes.ts';
@@ -54,7 +55,8 @@ export interface LatencyBench {
   rss: PeakRss;
 }
 
-const SIM_ARGS = ['--seed', 'bench', '--start', '2025-01-06T00:00:00Z', '--accounts', '1000'];
+const SIM_ACCOUNTS = 1000;
+const SIM_ARGS = ['--seed', 'bench', '--start', '2025-01-06T00:00:00Z', '--accounts', String(SIM_ACCOUNTS), '--new-bank'];
 
 interface Pipeline {
   broker: BrokerProcess;
@@ -92,7 +94,8 @@ async function stopPipeline(p: Pipeline): Promise<{ processorRssMb: number; brok
 
 function produce(p: Pipeline, workDir: string, name: string, args: string[]): NodeChild {
   return buzzline(
-    ['produce', '--brokers', p.broker.bootstrap, '--acks', 'all', '--log-level', 'warn', '--log-file', path.join(workDir, `${name}-producer.log`), ...SIM_ARGS, ...args],
+    ['produce', '--brokers', p.broker.bootstrap, '--acks', 'all', '--log-level', 'warn', '--log-file', path.join(workDir, `${name}-producer.log`),
+      '--bank-state', path.join(workDir, `${name}-bank.json`), ...SIM_ARGS, ...args],
     path.join(workDir, `${name}-producer.rss`),
   );
 }
@@ -123,7 +126,7 @@ export async function benchEndToEnd(workDir: string, messages = 500_000): Promis
   const p = await startPipeline(workDir, 'e2e');
   let producer: NodeChild | undefined;
   try {
-    producer = produce(p, workDir, 'e2e', ['--rate', '0', '--count', String(messages)]);
+    producer = produce(p, workDir, 'e2e', ['--speed', 'max', '--count', String(messages)]);
     const doneMs = await waitForCommitted(p.admin, messages, p.processor, 600_000);
     const { code, peakRssMb: producerMb } = await producer.exited;
     if (code !== 0) throw new Error(`producer failed (${code}): ${producer.stderr()}`);
@@ -226,7 +229,8 @@ export async function benchLatency(workDir: string, options: { rate?: number; se
   try {
     await watcher.start();
     watching = true;
-    producer = produce(p, workDir, 'latency', ['--rate', String(rate), '--duration', `${seconds}s`, '--fraud-rate', String(fraudRate)]);
+    // The bank's clock runs fast enough for its accounts to make `rate` transactions per second.
+    producer = produce(p, workDir, 'latency', ['--speed', String(rate / rateForAccounts(SIM_ACCOUNTS)), '--duration', `${seconds}s`, '--fraud-rate', String(fraudRate)]);
     const { code, peakRssMb: producerMb } = await producer.exited;
     const producerDoneMs = Date.now();
     if (code !== 0) throw new Error(`producer failed (${code}): ${producer.stderr()}`);

@@ -65,7 +65,7 @@ async function main(): Promise<void> {
       stop.signal,
       { logger: silent, console: undefined },
     );
-    const producerConfig = resolveProducerConfig({ brokers: broker.bootstrap, rate: '20', seed: 'readme', fraudRate: '0.05', logFile: '/dev/null', logLevel: 'silent' }, {});
+    const producerConfig = resolveProducerConfig({ brokers: broker.bootstrap, accounts: '1000', speed: '600', seed: 'readme', fraudRate: '0.05', logFile: '/dev/null', logLevel: 'silent', bankState: path.join(dataDir, 'bank.json') }, {});
     const producing = runProducer(producerConfig, stop.signal, { logger: silent, report: () => undefined });
     cleanups.unshift(async () => {
       stop.abort();

@@ -2,7 +2,8 @@
 // bills, statements, savings sweeps, fraud steps) sit in a time-ordered heap; unscheduled customer
 // activity (card purchases, ATM visits, balance checks, ...) is a non-homogeneous Poisson process sampled
 // by thinning against each profile's hour-of-week curve. The simulated clock advances with the events,
-// never with the wall clock, so `--rate 0` produces the same stream as `--rate 20`, only faster.
+// never with the wall clock: the producer paces the events against the wall clock (`--speed`), so
+// `--speed max` produces the same stream as `--speed 1`, only faster.
 
 import { SIM_LABEL_HEADER } from './transaction.ts';
 import type { AccountType, Channel, SimLabel, Transaction, TransactionType } from './transaction.ts';
@@ -28,6 +29,7 @@ export interface SimulatorOptions {
 export interface SimEvent {
   readonly key: string; // account_id: keeps one account's events in one partition, in order
   readonly value: Transaction;
+  readonly atMs: number; // simulated time of the event, epoch ms (value.timestamp as a number)
   readonly label: SimLabel;
   readonly headers: Readonly<Record<string, string>>; // { 'sim-label': label }
 }
@@ -126,6 +128,12 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
   // Simulated time of the latest event, epoch ms.
   get now(): number {
     return this.#now;
+  }
+
+  // The start of every transaction id of this bank, `tx-<8 hex from the seed>-`: the producer finds its
+  // own bank's events on a topic by it.
+  get idPrefix(): string {
+    return this.#idPrefix;
   }
 
   get eventsEmitted(): number {
@@ -422,7 +430,7 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
       currency: this.currency,
       channel,
     };
-    this.#queue.push({ key: account.id, value, label, headers: LABEL_HEADERS[label] });
+    this.#queue.push({ key: account.id, value, atMs: this.#now, label, headers: LABEL_HEADERS[label] });
     this.#fraud?.recordEvent(label === 'normal' ? undefined : this.#scenario);
   }
 }

@@ -15,24 +15,27 @@ function summary(totals: ProducerTotals, topic: string): string {
   const fraud = totals.produced - totals.byLabel.normal;
   const lines = [
     `produced ${totals.produced.toLocaleString('en-US')} messages to ${topic} in ${seconds.toFixed(1)}s (${Math.round(totals.produced / Math.max(seconds, 0.001)).toLocaleString('en-US')} msg/s), ${fraud} fraud-labelled, stopped by ${totals.stoppedBy}`,
-    `replay with --seed ${totals.seed} --start ${new Date(totals.startMs).toISOString()}`,
+    `${totals.bank}${totals.replayed > 0 ? ` (${totals.replayed.toLocaleString('en-US')} earlier events regenerated)` : ''}; replay with --seed ${totals.seed} --start ${new Date(totals.startMs).toISOString()}`,
   ];
   if (totals.unsent > 0) lines.push(`${totals.unsent.toLocaleString('en-US')} generated messages were not delivered: the broker stayed unreachable`);
   return lines.join('\n');
 }
 
 export function produceCommand(): Command {
-  const env = (flag: keyof ProduceFlags) => `[env ${ENV_VARS[flag]}]`;
+  const env = (flag: Exclude<keyof ProduceFlags, 'newBank'>) => `[env ${ENV_VARS[flag]}]`;
   return new Command('produce')
     .description('stream simulated banking transactions (deposits, withdrawals, transfers, fraud) into Kafka')
     .option('--brokers <list>', `bootstrap brokers, host:port[,host:port] (default ${DEFAULTS.brokers}) ${env('brokers')}`)
     .option('--topic <name>', `topic to produce to (default ${DEFAULTS.topic}) ${env('topic')}`)
-    .option('--rate <n>', `messages per second, 0 = as fast as possible (default ${DEFAULTS.rate}) ${env('rate')}`)
+    .option('--rate <n>', `the bank's mean transactions per second in real time; sets the number of accounts (default ${DEFAULTS.rate}) ${env('rate')}`)
+    .option('--accounts <n>', `number of accounts instead of --rate (the rate follows) ${env('accounts')}`)
+    .option('--speed <n|max>', `how many times faster than the wall clock the bank's clock runs; max = as fast as possible (default ${DEFAULTS.speed}) ${env('speed')}`)
     .option('--count <n>', `stop after n messages ${env('count')}`)
     .option('--duration <time>', `stop after this long: 90, 500ms, 60s, 5m, 1h ${env('duration')}`)
     .option('--seed <seed>', `seed for a reproducible stream (default random, printed at the end) ${env('seed')}`)
-    .option('--start <time>', `simulated start time, ISO 8601 or "now" (default now) ${env('start')}`)
-    .option('--accounts <n>', `number of accounts (default ${DEFAULTS.accounts}) ${env('accounts')}`)
+    .option('--start <time>', `a new bank's simulated start time, ISO 8601 or "now" (default now) ${env('start')}`)
+    .option('--bank-state <file>', `where the bank's seed, options and progress are kept between runs (default ${DEFAULTS.bankState}) ${env('bankState')}`)
+    .option('--new-bank', 'start a new bank instead of continuing the one in --bank-state')
     .option('--fraud-rate <share>', `share of events from fraud scenarios, 0..0.5 (default ${DEFAULTS.fraudRate}) ${env('fraudRate')}`)
     .option('--acks <acks>', `all | 1 | 0 (default ${DEFAULTS.acks}) ${env('acks')}`)
     .option('--batch-size <n>', `most messages per produce request (default ${DEFAULTS.batchSize}) ${env('batchSize')}`)

@@ -1,7 +1,7 @@
 // `buzzline start` (= `npm start`): everything on one machine with one command. Each part runs as its
 // own process, as it would in production (and so the parts use both cores): the embedded broker (unless
 // --brokers / KAFKA_BROKERS names a real cluster), the stream processor with the dashboard, and the
-// simulator at a demo rate. Every flag is checked (and the ports and --brokers tried) before anything
+// simulator in real time with a demo level of fraud. Every flag is checked (and the ports and --brokers tried) before anything
 // starts. Ctrl+C stops them in reverse order (producer, processor, broker) so every produced message is
 // flushed and every processed offset committed; data and logs stay in ./data and ./logs. If one part
 // dies, the others are stopped and the exit code says so.
@@ -20,13 +20,16 @@ import { fileURLToPath } from 'node:url';
 import readline from 'node:readline';
 import { Command } from 'commander';
 import { parseBrokerList } from '../kafka-brokers.ts';
-import { ConfigError, mergedEnv, readDotEnv, resolveProducerConfig } from '../producer/config.ts';
+import { ConfigError, DEFAULTS, mergedEnv, readDotEnv, resolveProducerConfig } from '../producer/config.ts';
+import type { ProduceFlags } from '../producer/config.ts';
 import { checkBrokersReachable } from './brokers-reachable.ts';
 import { brokerList, integer, listenFailure, port } from './options.ts';
 import { statusLine, SUPERVISED_ENV, type StatusMessage } from './status-line.ts';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/buzzline.js');
 const STOP_GRACE_MS = 15_000;
+// The producer's own default (DEFAULTS.fraudRate) is a realistic share; a demo needs incidents to watch.
+export const DEMO_FRAUD_RATE = '0.05';
 
 interface StartFlags {
   brokers?: string[];
@@ -34,9 +37,12 @@ interface StartFlags {
   port: number;
   dataDir: string;
   dashboardPort: number;
-  rate: string;
+  rate?: string;
+  accounts?: string;
+  speed?: string;
+  newBank?: boolean;
   seed?: string;
-  fraudRate?: string;
+  fraudRate: string;
   partitions: number;
   logLevel: string;
 }
@@ -56,15 +62,18 @@ export function startCommand(): Command {
     .option('--data-dir <dir>', 'embedded broker data directory', './data')
     .option('--dashboard-port <port>', 'dashboard port (0 = any free port)', port, 8080)
     .option('--partitions <n>', 'partitions of the topics the embedded broker creates', integer(1, 1000), 3)
-    .option('--rate <n>', 'simulated transactions per second (0 = as fast as possible)', '20')
-    .option('--seed <seed>', 'simulation seed (default: random, printed)')
-    .option('--fraud-rate <share>', 'share of fraudulent events')
+    .option('--rate <n>', `the bank's mean transactions per second in real time; sets its accounts (default ${DEFAULTS.rate})`)
+    .option('--accounts <n>', 'number of accounts instead of --rate')
+    .option('--speed <n|max>', 'how many times faster than the wall clock the bank\'s clock runs (default 1)')
+    .option('--seed <seed>', 'simulation seed of a new bank (default: random, printed; the bank in <data-dir>/bank.json continues)')
+    .option('--new-bank', 'start a new bank instead of continuing the one in <data-dir>/bank.json')
+    .option('--fraud-rate <share>', 'share of fraudulent events (demo level)', DEMO_FRAUD_RATE)
     .option('--log-level <level>', 'log level for every part', process.env.LOG_LEVEL ?? 'info')
     .action(async (flags: StartFlags, command: Command) => {
       try {
         // The producer's own rules, so `start --rate abc` fails as `produce --rate abc` would, before
         // anything runs. Its broker address is only known later and is not what is checked here.
-        resolveProducerConfig({ brokers: 'localhost:9092', rate: flags.rate, seed: flags.seed, fraudRate: flags.fraudRate, logLevel: flags.logLevel }, mergedEnv(readDotEnv()));
+        resolveProducerConfig({ brokers: 'localhost:9092', ...producerFlags(flags), logLevel: flags.logLevel }, mergedEnv(readDotEnv()));
       } catch (error) {
         if (error instanceof ConfigError) command.error(`error: ${error.message}`, { exitCode: 2, code: error.code });
         throw error;
@@ -141,9 +150,11 @@ async function start(flags: StartFlags, external: string[] | undefined): Promise
     const url = `http://${flags.host}:${dashboardPort}/`;
     await waitForHttp(`${url}api/summary`, consumer.part);
 
-    const produceArgs = ['produce', '--brokers', brokers, '--rate', flags.rate, '--log-level', flags.logLevel];
-    if (flags.seed !== undefined) produceArgs.push('--seed', flags.seed);
-    if (flags.fraudRate !== undefined) produceArgs.push('--fraud-rate', flags.fraudRate);
+    const produceArgs = ['produce', '--brokers', brokers, '--log-level', flags.logLevel];
+    for (const [flag, value] of Object.entries(producerFlags(flags))) {
+      if (value === true) produceArgs.push(`--${kebab(flag)}`);
+      else if (typeof value === 'string') produceArgs.push(`--${kebab(flag)}`, value);
+    }
     const producer = await spawnPart('producer', produceArgs, status, null);
     parts.push(producer.part);
     watch(producer.part);
@@ -156,6 +167,15 @@ async function start(flags: StartFlags, external: string[] | undefined): Promise
     await stopAll();
     return 1;
   }
+}
+
+// The flags `start` hands to `buzzline produce`; the bank's state lives next to the broker's data.
+function producerFlags(flags: StartFlags): ProduceFlags {
+  return { rate: flags.rate, accounts: flags.accounts, speed: flags.speed, seed: flags.seed, fraudRate: flags.fraudRate, newBank: flags.newBank, bankState: path.join(flags.dataDir, 'bank.json') };
+}
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
 // The parts' status texts, in start order, as one line: "producer … · processor …".

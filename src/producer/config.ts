@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { TOPICS } from '../bank/transaction.ts';
 import { parseBrokerList } from '../kafka-brokers.ts';
+import { accountsForRate, rateForAccounts } from './population.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -18,6 +19,7 @@ export interface ProduceFlags {
   brokers?: string;
   topic?: string;
   rate?: string;
+  speed?: string;
   count?: string;
   duration?: string;
   seed?: string;
@@ -29,12 +31,17 @@ export interface ProduceFlags {
   logFile?: string;
   batchSize?: string;
   maxInFlight?: string;
+  bankState?: string;
+  newBank?: boolean; // a flag only: an environment variable would start a new bank on every run
 }
+
+type ValueFlag = Exclude<keyof ProduceFlags, 'newBank'>;
 
 export interface ProducerConfig {
   brokers: string[]; // host:port
   topic: string;
-  rate: number; // messages per second; 0 = as fast as possible
+  rate: number; // the bank's mean transactions per second at speed 1 (follows accounts)
+  speed: number; // simulated ms per wall ms; Infinity = as fast as acknowledgements allow
   count: number | undefined; // stop after this many messages
   durationMs: number | undefined; // or after this much wall-clock time
   seed: string;
@@ -47,17 +54,23 @@ export interface ProducerConfig {
   batchSize: number; // most messages in one produce request
   maxInFlight: number; // produce requests awaiting acknowledgement
   clientId: string;
+  bankStateFile: string;
+  newBank: boolean;
+  // The options that define a bank which were given (flag or environment), as "--flag value" for
+  // messages; absent ones were defaults, which a resumed bank replaces with its own.
+  given: { seed?: string; accounts?: string; fraudRate?: string; start?: string };
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
 
 // Flag -> environment variable. Names follow the KAFKA_* / SIM_* / PRODUCER_* families documented in
 // the README; LOG_LEVEL is a shared fallback for every buzzline process.
-export const ENV_VARS: Readonly<Record<keyof ProduceFlags, string>> = {
+export const ENV_VARS: Readonly<Record<ValueFlag, string>> = {
   brokers: 'KAFKA_BROKERS',
   topic: 'KAFKA_TOPIC',
   acks: 'KAFKA_ACKS',
   rate: 'PRODUCER_RATE',
+  speed: 'SIM_SPEED',
   count: 'PRODUCER_COUNT',
   duration: 'PRODUCER_DURATION',
   logLevel: 'PRODUCER_LOG_LEVEL',
@@ -68,13 +81,15 @@ export const ENV_VARS: Readonly<Record<keyof ProduceFlags, string>> = {
   accounts: 'SIM_ACCOUNTS',
   fraudRate: 'SIM_FRAUD_RATE',
   start: 'SIM_START',
+  bankState: 'SIM_BANK_STATE',
 };
 
-const FLAG_NAMES: Readonly<Record<keyof ProduceFlags, string>> = {
+const FLAG_NAMES: Readonly<Record<ValueFlag, string>> = {
   brokers: '--brokers',
   topic: '--topic',
   acks: '--acks',
   rate: '--rate',
+  speed: '--speed',
   count: '--count',
   duration: '--duration',
   logLevel: '--log-level',
@@ -85,20 +100,25 @@ const FLAG_NAMES: Readonly<Record<keyof ProduceFlags, string>> = {
   accounts: '--accounts',
   fraudRate: '--fraud-rate',
   start: '--start',
+  bankState: '--bank-state',
 };
 
 export const DEFAULTS = {
   brokers: 'localhost:9092',
   topic: TOPICS.transactions,
-  rate: 20,
-  accounts: 1000,
+  rate: 1,
+  speed: 1,
   fraudRate: 0.002,
+  bankState: 'data/bank.json',
   acks: 'all',
   logLevel: 'info',
   logFile: 'logs/banking_producer.log',
   batchSize: 1000,
   maxInFlight: 5,
 } as const;
+
+const MAX_ACCOUNTS = 10_000_000;
+const MAX_SPEED = 1_000_000_000;
 
 export class ConfigError extends Error {
   readonly code = 'BUZZLINE_CONFIG';
@@ -146,7 +166,7 @@ export function parseDuration(text: string): number {
 export function resolveProducerConfig(flags: ProduceFlags, env: Env = process.env, nowMs = Date.now()): ProducerConfig {
   const errors: string[] = [];
   // Which source a value came from, so error messages point at the thing the user has to fix.
-  const source = (name: keyof ProduceFlags): { raw: string; where: string } | undefined => {
+  const source = (name: ValueFlag): { raw: string; where: string } | undefined => {
     const flag = flags[name];
     if (flag !== undefined) return { raw: flag, where: FLAG_NAMES[name] };
     const variable = env[ENV_VARS[name]];
@@ -157,7 +177,7 @@ export function resolveProducerConfig(flags: ProduceFlags, env: Env = process.en
     errors.push(`invalid ${where} "${raw}": ${rule}`);
     return undefined;
   };
-  const number = (name: keyof ProduceFlags, fallback: number, rule: string, valid: (n: number) => boolean): number => {
+  const number = (name: ValueFlag, fallback: number, rule: string, valid: (n: number) => boolean): number => {
     const given = source(name);
     if (!given) return fallback;
     const value = given.raw.trim() === '' ? Number.NaN : Number(given.raw);
@@ -183,8 +203,39 @@ export function resolveProducerConfig(flags: ProduceFlags, env: Env = process.en
     fail(topicSource?.where ?? '--topic', topic, 'topic names use letters, digits, ".", "_" and "-" (at most 249)');
   }
 
-  const rate = number('rate', DEFAULTS.rate, 'must be a number of messages per second >= 0 (0 = as fast as possible)', (n) => Number.isFinite(n) && n >= 0);
-  const accounts = number('accounts', DEFAULTS.accounts, 'must be a whole number of accounts from 1 to 10000000', (n) => Number.isInteger(n) && n >= 1 && n <= 10_000_000);
+  // --rate and --accounts are two ways to say how big the bank is (see population.ts); a flag for either
+  // replaces both environment defaults, as for --count and --duration.
+  const sizeFlags = flags.rate !== undefined || flags.accounts !== undefined;
+  const sizeSource = (name: 'rate' | 'accounts'): { raw: string; where: string } | undefined =>
+    sizeFlags ? (flags[name] !== undefined ? { raw: flags[name], where: FLAG_NAMES[name] } : undefined) : source(name);
+  const rateSource = sizeSource('rate');
+  const accountsSource = sizeSource('accounts');
+  let rate: number = DEFAULTS.rate;
+  let accounts: number | undefined;
+  if (rateSource && accountsSource) {
+    errors.push(`use either ${rateSource.where} or ${accountsSource.where}, not both: the bank's rate follows from its accounts (each makes a few transactions a day), so one sets the other`);
+  } else if (accountsSource) {
+    const n = accountsSource.raw.trim() === '' ? Number.NaN : Number(accountsSource.raw);
+    if (Number.isInteger(n) && n >= 1 && n <= MAX_ACCOUNTS) accounts = n;
+    else fail(accountsSource.where, accountsSource.raw, `must be a whole number of accounts from 1 to ${MAX_ACCOUNTS}`);
+  } else if (rateSource) {
+    const n = rateSource.raw.trim() === '' ? Number.NaN : Number(rateSource.raw);
+    if (n === 0) fail(rateSource.where, rateSource.raw, 'the rate is the bank\'s transactions per second in real time; for as fast as possible use --speed max');
+    else if (!(Number.isFinite(n) && n > 0)) fail(rateSource.where, rateSource.raw, 'must be a number of transactions per second > 0 (e.g. 1 or 0.5)');
+    else if (accountsForRate(n) > MAX_ACCOUNTS) fail(rateSource.where, rateSource.raw, `needs ${accountsForRate(n).toLocaleString('en-US')} accounts, more than ${MAX_ACCOUNTS.toLocaleString('en-US')}; use --speed to go faster`);
+    else rate = n;
+  }
+  accounts ??= accountsForRate(rate);
+  if (accountsSource) rate = rateForAccounts(accounts);
+
+  const speedSource = source('speed');
+  let speed: number = DEFAULTS.speed;
+  if (speedSource) {
+    const raw = speedSource.raw.trim().toLowerCase();
+    const n = raw === 'max' ? Number.POSITIVE_INFINITY : raw === '' ? Number.NaN : Number(raw);
+    if (raw === 'max' || (Number.isFinite(n) && n > 0 && n <= MAX_SPEED)) speed = n;
+    else fail(speedSource.where, speedSource.raw, `expected how many times faster than the wall clock the bank's clock runs, a number > 0 up to ${MAX_SPEED} (1 = real time), or max (as fast as possible)`);
+  }
   const fraudRate = number('fraudRate', DEFAULTS.fraudRate, 'must be a share of events between 0 and 0.5 (e.g. 0.002)', (n) => Number.isFinite(n) && n >= 0 && n <= 0.5);
   const batchSize = number('batchSize', DEFAULTS.batchSize, 'must be a whole number of messages from 1 to 100000', (n) => Number.isInteger(n) && n >= 1 && n <= 100_000);
   const maxInFlight = number('maxInFlight', DEFAULTS.maxInFlight, 'must be a whole number from 1 to 64', (n) => Number.isInteger(n) && n >= 1 && n <= 64);
@@ -234,12 +285,16 @@ export function resolveProducerConfig(flags: ProduceFlags, env: Env = process.en
 
   const logFileSource = source('logFile');
   const logFile = logFileSource?.raw.trim() || DEFAULTS.logFile;
+  const bankStateSource = source('bankState');
+  const bankStateFile = bankStateSource?.raw.trim() || DEFAULTS.bankState;
+  const given = (s: { raw: string; where: string } | undefined): string | undefined => (s ? `${s.where} ${s.raw.trim()}` : undefined);
 
   if (errors.length > 0) throw new ConfigError(errors.join('\n'));
   return {
     brokers,
     topic,
     rate,
+    speed,
     count,
     durationMs,
     seed,
@@ -252,5 +307,8 @@ export function resolveProducerConfig(flags: ProduceFlags, env: Env = process.en
     batchSize,
     maxInFlight,
     clientId: 'buzzline-producer',
+    bankStateFile,
+    newBank: flags.newBank === true,
+    given: { seed: given(seedSource), accounts: given(accountsSource ?? rateSource), fraudRate: given(source('fraudRate')), start: startSource?.raw.trim().toLowerCase() === 'now' ? undefined : given(startSource) },
   };
 }

@@ -3,9 +3,12 @@
 //
 // Pipeline: generate a batch (key = account_id, JSON value, `sim-label` header) -> send it as one produce
 // request -> on acknowledgement count it and log every message. Up to `maxInFlight` batches are awaiting
-// acknowledgement at once so generation overlaps the broker's work. `--rate` paces batches against the
-// wall clock; `--rate 0` sends as fast as acknowledgements allow. A broker that cannot be reached is
-// reported in one line and retried with backoff until it comes back or the run is stopped.
+// acknowledgement at once so generation overlaps the broker's work. The simulator runs on simulated time;
+// pacing is here: an event of simulated time t is released when the wall clock reaches
+// wallStart + (t - simStart) / speed, so at `--speed 1` an event's timestamp is the wall-clock time it is
+// produced, and `--speed max` sends as fast as acknowledgements allow. One bank continues across runs
+// (bank-state.ts). A broker that cannot be reached is reported in one line and retried with backoff
+// until it comes back or the run is stopped.
 //
 // Ordering: failed batches are resent in generation order, but with several batches in flight one can
 // fail while a later one succeeds and is written first, exactly as with Kafka's non-idempotent producer.
@@ -14,11 +17,14 @@
 import { compatibilityPartitioner, noopSerializer, Producer, stringSerializer } from '@platformatic/kafka';
 import type { MessageToProduce, Partitioner } from '@platformatic/kafka';
 import type { Logger } from 'pino';
+import { IsoFormatter } from '../bank/calendar.ts';
 import { Simulator } from '../bank/simulator.ts';
 import type { SimEvent } from '../bank/simulator.ts';
 import { SIM_LABEL_HEADER, SIM_LABELS, TRANSACTION_TYPES } from '../bank/transaction.ts';
 import type { SimLabel, TransactionType } from '../bank/transaction.ts';
 import { createLogger } from '../logging.ts';
+import { planBank, producedOnBroker, readBankState, writeBankState } from './bank-state.ts';
+import type { BankState } from './bank-state.ts';
 import type { ProducerConfig } from './config.ts';
 
 // Keys and headers are handed over as ready-made Buffers: there are only `accounts` distinct keys and
@@ -55,7 +61,9 @@ export interface ProducerTotals {
   byLabel: Record<SimLabel, number>;
   seed: string;
   startMs: number; // simulated start, to replay the run with --seed and --start
-  lastTimestamp: string | undefined; // simulated time of the last produced event
+  bank: string; // which bank this run is: new, or the one continued (bank-state.ts)
+  replayed: number; // events of the continued bank regenerated before this run's first one
+  lastTimestamp: string | undefined; // event time of the last produced event
   stoppedBy: 'count' | 'duration' | 'signal';
 }
 
@@ -71,6 +79,10 @@ export interface ProducerHooks {
 // counted as unsent, so Ctrl+C always ends the run promptly.
 const FLUSH_TIMEOUT_MS = 5_000;
 const STATUS_INTERVAL_MS = 500;
+const STATE_INTERVAL_MS = 1_000;
+// Longest sleep while waiting for the next event's time: bounds how late a stop request or a due event
+// is noticed.
+const MAX_PACING_SLEEP_MS = 100;
 const MAX_BACKOFF_MS = 10_000;
 
 // The library nests the real cause (ECONNREFUSED, ...) a few AggregateErrors deep; operators need that
@@ -116,7 +128,8 @@ export async function runProducer(config: ProducerConfig, signal?: AbortSignal, 
   const status = hooks.status;
   const logMessages = logger.isLevelEnabled('info');
 
-  const simulator = new Simulator({ seed: config.seed, accounts: config.accounts, fraudRate: config.fraudRate, startMs: config.startMs });
+  const bank = planBank(config, config.newBank ? undefined : readBankState(config.bankStateFile), config.bankStateFile);
+  const simulator = new Simulator({ seed: bank.seed, accounts: bank.accounts, fraudRate: bank.fraudRate, startMs: bank.startMs });
   const keys = new Map<string, Buffer>();
   const producer = new Producer<Buffer, string, Buffer, Buffer>({
     clientId: config.clientId,
@@ -138,12 +151,14 @@ export async function runProducer(config: ProducerConfig, signal?: AbortSignal, 
     elapsedMs: 0,
     byType: emptyCounts(TRANSACTION_TYPES),
     byLabel: emptyCounts(SIM_LABELS),
-    seed: config.seed,
-    startMs: config.startMs,
+    seed: bank.seed,
+    startMs: bank.startMs,
+    bank: bank.why,
+    replayed: 0,
     lastTimestamp: undefined,
     stoppedBy: 'signal',
   };
-  logger.info({ event: 'start', seed: config.seed, start: new Date(config.startMs).toISOString(), brokers: config.brokers, topic: config.topic, rate: config.rate, count: config.count, durationMs: config.durationMs, accounts: config.accounts, fraudRate: config.fraudRate, acks: config.acks }, 'producer starting');
+  logger.info({ event: 'start', bank: bank.why, seed: bank.seed, start: new Date(bank.startMs).toISOString(), brokers: config.brokers, topic: config.topic, rate: config.rate, speed: config.speed, count: config.count, durationMs: config.durationMs, accounts: bank.accounts, fraudRate: bank.fraudRate, acks: config.acks }, 'producer starting');
 
   const startedAt = performance.now();
   let flushDeadline = Number.POSITIVE_INFINITY;
@@ -191,9 +206,11 @@ export async function runProducer(config: ProducerConfig, signal?: AbortSignal, 
     lastStatusAt = now;
     lastStatusProduced = totals.produced;
     const fraud = totals.produced - totals.byLabel.normal;
-    const sim = totals.lastTimestamp ? totals.lastTimestamp.slice(0, 16).replace('T', ' ') : '-';
+    // The bank's date and time; "simulated xN" says plainly when its clock is not the wall clock's pace.
+    const clock = totals.lastTimestamp ? totals.lastTimestamp.slice(0, 19).replace('T', ' ') : '-';
+    const pace = config.speed === 1 ? '' : config.speed === Number.POSITIVE_INFINITY ? ' simulated, max speed' : ` simulated x${config.speed.toLocaleString('en-US')}`;
     const state = retrying ? ` | RETRYING: ${retrying.slice(0, 60)}` : '';
-    status(`${totals.produced.toLocaleString('en-US')} sent | ${Math.round(rate).toLocaleString('en-US')} msg/s | fraud ${fraud} | in flight ${inFlightCount} | sim ${sim} | ${formatElapsed(now - startedAt)}${state}`);
+    status(`${totals.produced.toLocaleString('en-US')} sent | ${Math.round(rate).toLocaleString('en-US')} msg/s | fraud ${fraud} | in flight ${inFlightCount} | ${clock}${pace} | ${formatElapsed(now - startedAt)}${state}`);
   };
   const statusTimer = status ? setInterval(drawStatus, STATUS_INTERVAL_MS) : undefined;
   statusTimer?.unref();
@@ -247,9 +264,46 @@ export async function runProducer(config: ProducerConfig, signal?: AbortSignal, 
     inFlightCount = inFlight.size;
   };
 
+  // Which event comes next, and the clock: the continued bank is regenerated up to what the broker holds,
+  // and the shift (bank-state.ts) puts its next event at the present at the earliest.
+  let stored: BankState | undefined = bank.resumed;
+  let resumeAtMs = bank.startMs; // simulated time the run continues from
+  let shiftMs = 0;
+  if (connected && stored !== undefined) {
+    const resumed = stored;
+    let onBroker = 0;
+    const tail = Math.max(10_000, config.maxInFlight * config.batchSize);
+    if (await withRetry("read the bank's progress", async () => (onBroker = await producedOnBroker(config.brokers, config.topic, simulator.idPrefix, tail)))) {
+      const replayStarted = performance.now();
+      const target = Math.max(onBroker, resumed.produced);
+      for (let i = 0; i < target; i++) resumeAtMs = simulator.nextEvent().atMs;
+      totals.replayed = target;
+      logger.info({ event: 'resume', onBroker, inStateFile: resumed.produced, replayed: target, replayMs: Math.round(performance.now() - replayStarted) }, 'bank regenerated');
+    }
+  }
+  const wallStartMs = Date.now();
+  const startedPacing = performance.now();
+  // A new bank with an explicit --start keeps its calendar; otherwise the bank's next event is now at the
+  // earliest (never earlier than its last one).
+  if (stored !== undefined || config.given.start === undefined) shiftMs = Math.max(stored?.shiftMs ?? 0, Math.ceil(wallStartMs - resumeAtMs));
+  const iso = new IsoFormatter();
+  const saveState = () => {
+    stored = { version: 1, seed: bank.seed, accounts: bank.accounts, fraudRate: bank.fraudRate, startMs: bank.startMs, shiftMs, produced: totals.replayed + totals.produced, updatedAt: new Date().toISOString() };
+    writeBankState(config.bankStateFile, stored);
+  };
+  let savedProduced = -1;
+  const stateTimer = setInterval(() => {
+    if (savedProduced === totals.produced) return;
+    savedProduced = totals.produced;
+    saveState();
+  }, STATE_INTERVAL_MS);
+  stateTimer.unref();
+
   let generated = 0;
-  let paced = 0; // messages the pacing clock has released so far
+  let pending: SimEvent | undefined; // generated, not due yet
   if (connected) {
+    // Written before the first event, so a run killed at any point leaves the shift its events used.
+    saveState();
     for (;;) {
       if (signal?.aborted) {
         totals.stoppedBy = 'signal';
@@ -264,29 +318,19 @@ export async function runProducer(config: ProducerConfig, signal?: AbortSignal, 
         totals.stoppedBy = 'duration';
         break;
       }
-      let quota = config.batchSize;
-      if (config.rate > 0) {
-        let due = Math.floor((elapsed / 1000) * config.rate) - paced;
-        // After a stall (broker outage) catch up by at most one second's worth, not with a flood.
-        const maxBurst = Math.max(1, Math.ceil(config.rate));
-        if (due > maxBurst) {
-          paced += due - maxBurst;
-          due = maxBurst;
+      // Events up to this simulated time are due.
+      const horizon = resumeAtMs + (performance.now() - startedPacing) * config.speed;
+      const quota = config.count !== undefined ? Math.min(config.batchSize, config.count - generated) : config.batchSize;
+      const batch: Batch = { messages: [], events: logMessages ? [] : undefined, counts: new Uint32Array(TRANSACTION_TYPES.length + SIM_LABELS.length), bytes: 0, lastTimestamp: undefined };
+      while (batch.messages.length < quota) {
+        let event = pending ?? simulator.nextEvent();
+        pending = undefined;
+        if (event.atMs > horizon) {
+          pending = event;
+          break;
         }
-        if (due <= 0) {
-          const nextDueMs = ((paced + 1) / config.rate) * 1000 - elapsed;
-          const untilEnd = config.durationMs !== undefined ? config.durationMs - elapsed : Number.POSITIVE_INFINITY;
-          await abortableSleep(Math.max(1, Math.min(nextDueMs, untilEnd, 100)), signal);
-          continue;
-        }
-        quota = Math.min(quota, due);
-      }
-      if (config.count !== undefined) quota = Math.min(quota, config.count - generated);
-
-      const batch: Batch = { messages: new Array<Message>(quota), events: logMessages ? new Array<SimEvent>(quota) : undefined, counts: new Uint32Array(TRANSACTION_TYPES.length + SIM_LABELS.length), bytes: 0, lastTimestamp: undefined };
-      for (let i = 0; i < quota; i++) {
-        const event = simulator.nextEvent();
-        if (batch.events) batch.events[i] = event;
+        if (shiftMs !== 0) event = { ...event, value: { ...event.value, timestamp: iso.format(event.atMs + shiftMs) } };
+        batch.events?.push(event);
         let key = keys.get(event.key);
         if (key === undefined) {
           key = Buffer.from(event.key);
@@ -297,11 +341,16 @@ export async function runProducer(config: ProducerConfig, signal?: AbortSignal, 
         batch.bytes += value.length;
         batch.counts[typeIndex.get(event.value.transaction_type) ?? 0]! += 1;
         batch.counts[labelIndex.get(event.label) ?? 0]! += 1;
-        batch.messages[i] = { topic: config.topic, key, value, headers: LABEL_HEADERS[event.label] };
-        if (i === quota - 1) batch.lastTimestamp = event.value.timestamp;
+        batch.messages.push({ topic: config.topic, key, value, headers: LABEL_HEADERS[event.label] });
+        batch.lastTimestamp = event.value.timestamp;
       }
-      generated += quota;
-      paced += quota;
+      if (batch.messages.length === 0) {
+        const dueInMs = ((pending?.atMs ?? horizon) - horizon) / config.speed;
+        const untilEnd = config.durationMs !== undefined ? config.durationMs - elapsed : Number.POSITIVE_INFINITY;
+        await abortableSleep(Math.max(1, Math.min(dueInMs, untilEnd, MAX_PACING_SLEEP_MS)), signal);
+        continue;
+      }
+      generated += batch.messages.length;
       send(batch);
       while (inFlight.size >= config.maxInFlight) await Promise.race(inFlight);
     }
@@ -312,6 +361,8 @@ export async function runProducer(config: ProducerConfig, signal?: AbortSignal, 
   await Promise.all(inFlight);
   signal?.removeEventListener('abort', onAbort);
   if (statusTimer) clearInterval(statusTimer);
+  clearInterval(stateTimer);
+  if (connected) saveState();
   drawStatus();
   try {
     await producer.close();

@@ -18,8 +18,8 @@ const COUNT = 3000;
 
 before(async () => {
   tb = await startBroker({ defaultPartitions: 3 });
-  const r = await run(process.execPath, [BUZZLINE, 'produce', '--brokers', tb.bootstrap, '--count', String(COUNT), '--rate', '0', '--seed', 'term', '--fraud-rate', '0.05',
-    '--log-level', 'warn', '--log-file', path.join(work, 'producer.log')], { timeoutMs: 60_000 });
+  const r = await run(process.execPath, [BUZZLINE, 'produce', '--brokers', tb.bootstrap, '--count', String(COUNT), '--speed', 'max', '--seed', 'term', '--fraud-rate', '0.05',
+    '--log-level', 'warn', '--log-file', path.join(work, 'producer.log'), '--bank-state', path.join(work, 'bank.json')], { timeoutMs: 60_000 });
   assert.equal(r.code, 0, r.stderr);
 });
 after(async () => {

@@ -43,7 +43,8 @@ function validTransaction(v: unknown): v is Transaction {
 test(`produce ${COUNT} seeded events; kcat reads every one back valid, keyed, labelled and logged`, async () => {
   const logFile = path.join(work, 'banking_producer.log');
   const config = resolveProducerConfig({
-    brokers: tb.bootstrap, count: String(COUNT), rate: '0', seed: 'integration', start: START, logFile, logLevel: 'info',
+    brokers: tb.bootstrap, count: String(COUNT), speed: 'max', accounts: '1000', seed: 'integration', start: START, logFile, logLevel: 'info',
+    bankState: path.join(work, 'bank.json'),
   }, {});
   const totals = await runProducer(config, undefined, { report: () => {} });
   assert.equal(totals.produced, COUNT);

@@ -17,7 +17,7 @@ import { onTerminal, statusDraws, visibleRows } from '../helpers/terminal.ts';
 const cwd = tempDir('buzzline-start-stop-');
 after(() => fs.rmSync(cwd, { recursive: true, force: true }));
 
-const START_ARGS = ['start', '--port', '0', '--dashboard-port', '0', '--rate', '300', '--seed', 'stop', '--fraud-rate', '0.05'];
+const START_ARGS = ['start', '--port', '0', '--dashboard-port', '0', '--accounts', '1000', '--speed', '9000', '--seed', 'stop', '--fraud-rate', '0.05'];
 
 interface LogLine {
   time: number;

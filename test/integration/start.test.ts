@@ -34,7 +34,7 @@ async function getJson(url: string): Promise<unknown> {
 }
 
 test('buzzline start runs everything, shows alerts and metrics, and stops cleanly on SIGINT', { timeout: 120_000 }, async () => {
-  const child = track(spawn(process.execPath, [BUZZLINE, 'start', '--port', '0', '--dashboard-port', '0', '--rate', '400', '--seed', 'x',
+  const child = track(spawn(process.execPath, [BUZZLINE, 'start', '--port', '0', '--dashboard-port', '0', '--accounts', '1000', '--speed', '12000', '--seed', 'x',
     '--fraud-rate', '0.05'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] }));
   let output = '';
   child.stdout?.on('data', (b: Buffer) => (output += b.toString()));

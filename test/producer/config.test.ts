@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, mergedEnv, parseDuration, readDotEnv, resolveProducerConfig } from '../../src/producer/config.ts';
+import { accountsForRate, eventsPerAccountDay, rateForAccounts } from '../../src/producer/population.ts';
 
 const NOW = Date.UTC(2025, 5, 1, 12);
 
@@ -17,15 +18,19 @@ function errorOf(fn: () => unknown): string {
   assert.fail('expected a ConfigError');
 }
 
-test('defaults follow the issue: localhost:9092, bank_alerts, 20 msg/s, acks all, 1000 accounts', () => {
+test('defaults: localhost:9092, bank_alerts, a bank of 1 tx/s in real time, acks all, state in data/bank.json', () => {
   const config = resolveProducerConfig({}, {}, NOW);
   assert.deepEqual(config.brokers, ['localhost:9092']);
   assert.equal(config.topic, 'bank_alerts');
-  assert.equal(config.rate, 20);
+  assert.equal(config.rate, 1);
+  assert.equal(config.speed, 1);
+  assert.equal(config.bankStateFile, 'data/bank.json');
+  assert.equal(config.newBank, false);
+  assert.deepEqual(config.given, { seed: undefined, accounts: undefined, fraudRate: undefined, start: undefined });
   assert.equal(config.count, undefined);
   assert.equal(config.durationMs, undefined);
   assert.equal(config.acks, -1);
-  assert.equal(config.accounts, 1000);
+  assert.equal(config.accounts, accountsForRate(1));
   assert.equal(config.fraudRate, 0.002);
   assert.equal(config.startMs, NOW);
   assert.equal(config.logLevel, 'info');
@@ -36,17 +41,22 @@ test('defaults follow the issue: localhost:9092, bank_alerts, 20 msg/s, acks all
 });
 
 test('flags beat environment variables, which beat defaults', () => {
-  const env = { KAFKA_BROKERS: 'kafka-1:9092, kafka-2:9093', KAFKA_TOPIC: 'from_env', PRODUCER_RATE: '5', SIM_SEED: 'env-seed', SIM_ACCOUNTS: '50', KAFKA_ACKS: '1' };
+  const env = { KAFKA_BROKERS: 'kafka-1:9092, kafka-2:9093', KAFKA_TOPIC: 'from_env', SIM_SPEED: '60', SIM_SEED: 'env-seed', SIM_ACCOUNTS: '50', KAFKA_ACKS: '1', SIM_BANK_STATE: '/tmp/b.json' };
   const fromEnv = resolveProducerConfig({}, env, NOW);
   assert.deepEqual(fromEnv.brokers, ['kafka-1:9092', 'kafka-2:9093']);
   assert.equal(fromEnv.topic, 'from_env');
-  assert.equal(fromEnv.rate, 5);
+  assert.equal(fromEnv.speed, 60);
   assert.equal(fromEnv.seed, 'env-seed');
   assert.equal(fromEnv.accounts, 50);
+  assert.equal(fromEnv.rate, rateForAccounts(50));
   assert.equal(fromEnv.acks, 1);
-  const fromFlags = resolveProducerConfig({ brokers: 'localhost:19092', rate: '0', seed: 'flag-seed', acks: 'none' }, env, NOW);
+  assert.equal(fromEnv.bankStateFile, '/tmp/b.json');
+  assert.deepEqual(fromEnv.given, { seed: 'SIM_SEED env-seed', accounts: 'SIM_ACCOUNTS 50', fraudRate: undefined, start: undefined });
+  const fromFlags = resolveProducerConfig({ brokers: 'localhost:19092', rate: '2', speed: 'max', seed: 'flag-seed', acks: 'none' }, env, NOW);
   assert.deepEqual(fromFlags.brokers, ['localhost:19092']);
-  assert.equal(fromFlags.rate, 0);
+  assert.equal(fromFlags.rate, 2);
+  assert.equal(fromFlags.accounts, accountsForRate(2), 'a --rate flag replaces SIM_ACCOUNTS');
+  assert.equal(fromFlags.speed, Number.POSITIVE_INFINITY);
   assert.equal(fromFlags.seed, 'flag-seed');
   assert.equal(fromFlags.acks, 0);
   assert.equal(fromFlags.topic, 'from_env');
@@ -55,19 +65,26 @@ test('flags beat environment variables, which beat defaults', () => {
 test('.env supplies defaults that real environment variables override', () => {
   const dir = mkdtempSync(join(tmpdir(), 'buzzline-env-'));
   const file = join(dir, '.env');
-  writeFileSync(file, '# comment\nKAFKA_TOPIC=dotenv_topic\nPRODUCER_RATE=7\nSIM_SEED="quoted seed"\n');
+  writeFileSync(file, '# comment\nKAFKA_TOPIC=dotenv_topic\nPRODUCER_RATE=7\nSIM_SEED="quoted seed"\nSIM_SPEED=max\n');
   const dotEnv = readDotEnv(file);
-  assert.deepEqual(dotEnv, { KAFKA_TOPIC: 'dotenv_topic', PRODUCER_RATE: '7', SIM_SEED: 'quoted seed' });
+  assert.deepEqual(dotEnv, { KAFKA_TOPIC: 'dotenv_topic', PRODUCER_RATE: '7', SIM_SEED: 'quoted seed', SIM_SPEED: 'max' });
   const config = resolveProducerConfig({}, mergedEnv(dotEnv, { PRODUCER_RATE: '9' }), NOW);
   assert.equal(config.topic, 'dotenv_topic');
   assert.equal(config.rate, 9);
+  assert.equal(config.speed, Number.POSITIVE_INFINITY);
   assert.equal(config.seed, 'quoted seed');
   assert.deepEqual(readDotEnv(join(dir, 'missing.env')), {});
 });
 
 test('bad flags fail with a message naming the flag, the value and the rule', () => {
-  assert.match(errorOf(() => resolveProducerConfig({ rate: '-5' }, {}, NOW)), /invalid --rate "-5": must be a number of messages per second >= 0/);
+  assert.match(errorOf(() => resolveProducerConfig({ rate: '-5' }, {}, NOW)), /invalid --rate "-5": must be a number of transactions per second > 0/);
   assert.match(errorOf(() => resolveProducerConfig({ rate: 'fast' }, {}, NOW)), /invalid --rate "fast"/);
+  assert.match(errorOf(() => resolveProducerConfig({ rate: '0' }, {}, NOW)), /invalid --rate "0": .*use --speed max/);
+  assert.match(errorOf(() => resolveProducerConfig({ rate: '1000' }, {}, NOW)), /invalid --rate "1000": needs [\d,]+ accounts, more than 10,000,000; use --speed/);
+  assert.match(errorOf(() => resolveProducerConfig({ speed: '0' }, {}, NOW)), /invalid --speed "0": expected how many times faster .* or max/);
+  assert.match(errorOf(() => resolveProducerConfig({ speed: 'fast' }, {}, NOW)), /invalid --speed "fast"/);
+  assert.match(errorOf(() => resolveProducerConfig({ rate: '2', accounts: '100' }, {}, NOW)), /use either --rate or --accounts, not both: the bank's rate follows from its accounts/);
+  assert.match(errorOf(() => resolveProducerConfig({}, { PRODUCER_RATE: '2', SIM_ACCOUNTS: '100' }, NOW)), /use either PRODUCER_RATE or SIM_ACCOUNTS, not both/);
   assert.match(errorOf(() => resolveProducerConfig({ duration: 'abc' }, {}, NOW)), /invalid --duration "abc": expected a duration such as 90, 500ms, 60s/);
   assert.match(errorOf(() => resolveProducerConfig({ count: '0' }, {}, NOW)), /invalid --count "0"/);
   assert.match(errorOf(() => resolveProducerConfig({ count: '2.5' }, {}, NOW)), /invalid --count "2.5"/);
@@ -86,7 +103,7 @@ test('bad flags fail with a message naming the flag, the value and the rule', ()
 test('bad environment values name the variable; all problems are reported at once', () => {
   assert.match(errorOf(() => resolveProducerConfig({}, { PRODUCER_RATE: 'abc' }, NOW)), /invalid PRODUCER_RATE "abc"/);
   assert.match(errorOf(() => resolveProducerConfig({}, { LOG_LEVEL: 'chatty' }, NOW)), /invalid LOG_LEVEL "chatty"/);
-  const message = errorOf(() => resolveProducerConfig({ rate: '-1', accounts: 'many' }, { SIM_FRAUD_RATE: '2' }, NOW));
+  const message = errorOf(() => resolveProducerConfig({ rate: '-1', speed: 'many' }, { SIM_FRAUD_RATE: '2' }, NOW));
   assert.equal(message.split('\n').length, 3);
 });
 
@@ -118,4 +135,15 @@ test('parseDuration accepts plain seconds and unit sequences, rejects anything e
   assert.equal(parseDuration('1h30m'), 5_400_000);
   assert.equal(parseDuration(' 2h '), 7_200_000);
   for (const bad of ['', 'abc', '10x', '5m abc', 'm5', '-5s', '1h-30m']) assert.ok(Number.isNaN(parseDuration(bad)), `"${bad}" should be rejected`);
+});
+
+test('--rate sets the accounts from the events per account and day the simulator makes, and back', () => {
+  const perDay = eventsPerAccountDay();
+  assert.ok(perDay > 1 && perDay < 10, `events per account per day ${perDay}`);
+  assert.equal(accountsForRate(1), Math.round(86_400 / perDay));
+  const config = resolveProducerConfig({ accounts: '20000' }, {}, NOW);
+  assert.equal(config.accounts, 20_000);
+  assert.ok(Math.abs(config.rate - (20_000 * perDay) / 86_400) < 1e-9);
+  assert.equal(config.given.accounts, '--accounts 20000');
+  assert.equal(resolveProducerConfig({ rate: '0.5' }, {}, NOW).given.accounts, '--rate 0.5');
 });

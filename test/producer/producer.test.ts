@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pino from 'pino';
 import { describeKafkaError, runProducer } from '../../src/producer/producer.ts';
 import { resolveProducerConfig } from '../../src/producer/config.ts';
@@ -20,7 +22,7 @@ test('describeKafkaError does not repeat a cause its wrapper already quotes', ()
 
 test('an unreachable broker is reported in one clear line per attempt and a stop ends the run cleanly', async () => {
   // Port 1 on loopback refuses connections immediately.
-  const config = resolveProducerConfig({ brokers: '127.0.0.1:1', rate: '0', seed: 'offline' }, {});
+  const config = resolveProducerConfig({ brokers: '127.0.0.1:1', accounts: '100', speed: 'max', seed: 'offline', bankState: join(tmpdir(), `buzzline-offline-${process.pid}.json`) }, {});
   const lines: string[] = [];
   const controller = new AbortController();
   const started = performance.now();
