@@ -12,7 +12,8 @@ import type { Rule, SettingSpec } from './rules/rule.ts';
 const PROCESSOR_FIELDS = {
   maxMessageBytes: { kind: 'integer', default: 65_536, min: 64, help: 'records with a larger value go to the DLQ' },
   windowMs: { kind: 'integer', default: 1000, min: 100, max: 3_600_000, help: 'aggregate window length (event time)' },
-  latenessMs: { kind: 'integer', default: 5000, min: 0, max: 3_600_000, help: 'how long a window waits for late records' },
+  latenessMs: { kind: 'integer', default: 2000, min: 0, max: 3_600_000, help: 'how long a window waits for late records' },
+  clockResetMs: { kind: 'integer', default: 3_600_000, min: 60_000, help: 'a record this much older than its partition\'s newest event time starts a new clock (a new bank), not a late record' },
   accountIdleTtlSec: { kind: 'integer', default: 7 * 86_400, min: 60, help: 'forget an account idle this long (event time)' },
 } as const satisfies Record<string, SettingSpec>;
 
@@ -40,6 +41,7 @@ export interface ProcessorConfig<Rules = RulesConfig> {
   maxMessageBytes: number;
   windowMs: number;
   latenessMs: number;
+  clockResetMs: number;
   accountIdleTtlSec: number;
   rules: Rules;
 }
@@ -187,6 +189,7 @@ function build(flat: FlatConfig, rules: readonly Rule[]): ProcessorConfig<Record
     maxMessageBytes: n('maxMessageBytes'),
     windowMs: n('windowMs'),
     latenessMs: n('latenessMs'),
+    clockResetMs: n('clockResetMs'),
     accountIdleTtlSec: n('accountIdleTtlSec'),
     rules: sections,
   };

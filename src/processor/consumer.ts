@@ -53,7 +53,9 @@ export const PROCESSOR_DEFAULTS = {
   outputs: { alerts: TOPICS.alerts, dlq: TOPICS.deadLetters, metrics: TOPICS.metrics, state: STATE_TOPIC },
   checkpointIntervalMs: 1000,
   checkpointRecords: 200_000,
-  idleCloseMs: 5000,
+  // Event time is the wall clock by default: a partition without records for this long has nothing
+  // more for its windows, and the dashboard should not wait for the next record to show them.
+  idleCloseMs: 2000,
   // Short enough that a replacement for a killed member gets its partitions within seconds, long enough
   // for a busy event loop to keep heartbeating.
   sessionTimeoutMs: 10_000,

@@ -104,9 +104,11 @@ export class PartitionProcessor {
     let alerts: Alert[] = [];
     let dlq: DlqRecord | null = null;
     let tx: NormalizedTx | null = null;
+    let previousClock: WindowAggregate[] = [];
     if (result.ok) {
       tx = result.tx;
       const eventMs = tx.timestampMs;
+      if (this.watermarkMs !== null && this.watermarkMs - eventMs > this.config.clockResetMs) previousClock = this.newClock();
       this.watermarkMs = Math.max(this.watermarkMs ?? eventMs, eventMs);
       const outcome = this.state.apply(tx, this.watermarkMs);
       const raw = labelHeader(record.headers);
@@ -138,9 +140,26 @@ export class PartitionProcessor {
       };
     }
 
-    const metrics = this.watermarkMs === null ? [] : this.aggregator.advance(this.watermarkMs);
+    const advanced = this.watermarkMs === null ? [] : this.aggregator.advance(this.watermarkMs);
+    const metrics = previousClock.length === 0 ? advanced : [...previousClock, ...advanced];
     this.sweep();
     return { skipped: false, tx, alerts, dlq, metrics };
+  }
+
+  // Event time went back by more than clockResetMs: not a straggler (those are milliseconds to minutes
+  // late) but another clock, a new bank whose time is behind this partition's (say, after one that ran
+  // --speed 60). Counting it late would put every record in the old clock's newest window and hold every
+  // window open until the new clock caught up, for hours. So the old clock ends: its open windows go out
+  // now, its accounts and remembered transaction ids (the new bank's ids may repeat them) are dropped,
+  // and the watermark starts again from this record. Decided from the records alone, so a replay does
+  // the same.
+  private newClock(): WindowAggregate[] {
+    const closed = this.aggregator.flush();
+    this.aggregator = new WindowAggregator(this.partition, this.config.windowMs, this.config.latenessMs);
+    this.state = new PartitionState(this.engine);
+    this.watermarkMs = null;
+    this.nextSweepMs = null;
+    return closed;
   }
 
   // For the idle timer: closes every window holding data, as if event time had moved on by one window

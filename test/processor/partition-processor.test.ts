@@ -154,3 +154,19 @@ test('the label header is read whatever the header container', () => {
     assert.deepEqual([q.positives, q.byRule.low_balance.tp, q.byRule.low_balance.detected], [1, 1, 1]);
   }
 });
+
+test('event time going back by more than clockResetMs starts a new clock: old windows go out, nothing is late', () => {
+  const p = new PartitionProcessor(0, DEFAULT_CONFIG);
+  const msg = { account_id: 'A', transaction_type: 'deposit', amount: 1 };
+  const ahead = T0 + 10 * 3_600_000; // the old bank ran ten hours ahead (say, at --speed 60)
+  p.process(record(0, msg, { timestampMs: ahead }));
+  p.process(record(1, msg, { timestampMs: ahead + 500 }));
+  // A straggler less than clockResetMs behind is late, counted in the newest window.
+  p.process(record(2, msg, { timestampMs: ahead - 60_000 }));
+  const reset = p.process(record(3, msg, { timestampMs: T0 }));
+  assert.deepEqual(reset.metrics.map((w) => [w.windowStartMs, w.records, w.late]), [[ahead, 3, 1]], 'the old clock\'s open window goes out');
+  p.process(record(4, msg, { timestampMs: T0 + 1_000 }));
+  const moving = p.process(record(5, msg, { timestampMs: T0 + 4_000 }));
+  assert.deepEqual(moving.metrics.map((w) => [w.windowStartMs, w.records, w.late]), [[T0, 1, 0], [T0 + 1_000, 1, 0]], 'the new clock\'s windows close with its own time');
+  assert.deepEqual(p.flush().map((w) => [w.windowStartMs, w.late]), [[T0 + 4_000, 0]]);
+});
