@@ -147,9 +147,8 @@ async function start(flags: StartFlags, external: string[] | undefined): Promise
       '--log-level', flags.logLevel], status, null);
     parts.push(consumer.part);
     watch(consumer.part);
-    const url = `http://${flags.host}:${dashboardPort}/`;
-    await waitForHttp(`${url}api/summary`, consumer.part);
-
+    // The producer starts while the processor does: building (or regenerating) the bank takes it a few
+    // seconds, and what it sends meanwhile waits on the broker for the processor.
     const produceArgs = ['produce', '--brokers', brokers, '--log-level', flags.logLevel];
     for (const [flag, value] of Object.entries(producerFlags(flags))) {
       if (value === true) produceArgs.push(`--${kebab(flag)}`);
@@ -158,6 +157,8 @@ async function start(flags: StartFlags, external: string[] | undefined): Promise
     const producer = await spawnPart('producer', produceArgs, status, null);
     parts.push(producer.part);
     watch(producer.part);
+    const url = `http://${flags.host}:${dashboardPort}/`;
+    await waitForHttp(`${url}api/summary`, consumer.part);
     status.line(`\ndashboard: ${url}\nlogs: ./logs   Ctrl+C stops everything\n`);
     return await new Promise<number>(() => {});
   } catch (err) {

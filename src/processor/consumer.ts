@@ -55,7 +55,7 @@ export const PROCESSOR_DEFAULTS = {
   checkpointRecords: 200_000,
   // Event time is the wall clock by default: a partition without records for this long has nothing
   // more for its windows, and the dashboard should not wait for the next record to show them.
-  idleCloseMs: 2000,
+  idleCloseMs: 1000,
   // Short enough that a replacement for a killed member gets its partitions within seconds, long enough
   // for a busy event loop to keep heartbeating.
   sessionTimeoutMs: 10_000,
