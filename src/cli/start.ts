@@ -20,7 +20,9 @@ import { fileURLToPath } from 'node:url';
 import readline from 'node:readline';
 import { Command } from 'commander';
 import { parseBrokerList } from '../kafka-brokers.ts';
-import { ConfigError, DEFAULTS, mergedEnv, readDotEnv, resolveProducerConfig } from '../producer/config.ts';
+import { readBankState } from '../producer/bank-state.ts';
+import type { BankState } from '../producer/bank-state.ts';
+import { ConfigError, DEFAULTS, ENV_VARS, mergedEnv, readDotEnv, resolveProducerConfig } from '../producer/config.ts';
 import type { ProduceFlags } from '../producer/config.ts';
 import { checkBrokersReachable } from './brokers-reachable.ts';
 import { brokerList, integer, listenFailure, port } from './options.ts';
@@ -29,7 +31,7 @@ import { statusLine, SUPERVISED_ENV, type StatusMessage } from './status-line.ts
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/buzzline.js');
 const STOP_GRACE_MS = 15_000;
 // The producer's own default (DEFAULTS.fraudRate) is a realistic share; a demo needs incidents to watch.
-export const DEMO_FRAUD_RATE = '0.05';
+const DEMO_FRAUD_RATE = '0.05';
 
 interface StartFlags {
   brokers?: string[];
@@ -42,7 +44,7 @@ interface StartFlags {
   speed?: string;
   newBank?: boolean;
   seed?: string;
-  fraudRate: string;
+  fraudRate?: string;
   partitions: number;
   logLevel: string;
 }
@@ -67,7 +69,7 @@ export function startCommand(): Command {
     .option('--speed <n|max>', 'how many times faster than the wall clock the bank\'s clock runs (default 1)')
     .option('--seed <seed>', 'simulation seed of a new bank (default: random, printed; the bank in <data-dir>/bank.json continues)')
     .option('--new-bank', 'start a new bank instead of continuing the one in <data-dir>/bank.json')
-    .option('--fraud-rate <share>', 'share of fraudulent events (demo level)', DEMO_FRAUD_RATE)
+    .option('--fraud-rate <share>', `share of fraudulent events of a new bank (default ${DEMO_FRAUD_RATE}, a demo level)`)
     .option('--log-level <level>', 'log level for every part', process.env.LOG_LEVEL ?? 'info')
     .action(async (flags: StartFlags, command: Command) => {
       try {
@@ -171,8 +173,22 @@ async function start(flags: StartFlags, external: string[] | undefined): Promise
 }
 
 // The flags `start` hands to `buzzline produce`; the bank's state lives next to the broker's data.
+// A new bank gets the demo fraud level unless one was asked for (flag or SIM_FRAUD_RATE); a bank that
+// continues keeps its own, which the producer refuses to change.
 function producerFlags(flags: StartFlags): ProduceFlags {
-  return { rate: flags.rate, accounts: flags.accounts, speed: flags.speed, seed: flags.seed, fraudRate: flags.fraudRate, newBank: flags.newBank, bankState: path.join(flags.dataDir, 'bank.json') };
+  const bankState = path.join(flags.dataDir, 'bank.json');
+  let fraudRate = flags.fraudRate;
+  if (fraudRate === undefined && !mergedEnv(readDotEnv())[ENV_VARS.fraudRate]) {
+    let stored: BankState | undefined;
+    try {
+      stored = readBankState(bankState);
+    } catch {
+      stored = undefined; // a damaged file: the producer says so
+    }
+    const continues = stored !== undefined && !flags.newBank && (flags.seed === undefined || flags.seed === stored.seed);
+    if (!continues) fraudRate = DEMO_FRAUD_RATE;
+  }
+  return { rate: flags.rate, accounts: flags.accounts, speed: flags.speed, seed: flags.seed, fraudRate, newBank: flags.newBank, bankState };
 }
 
 function kebab(name: string): string {
