@@ -83,8 +83,8 @@ export function planBank(config: ProducerConfig, stored: BankState | undefined, 
   if (config.given.seed && config.seed !== stored.seed) return fresh(`new bank: seed ${config.seed} instead of ${stored.seed} (state in ${file})`);
   const conflicts: string[] = [];
   if (config.given.accounts && config.accounts !== stored.accounts) conflicts.push(`${config.given.accounts} makes ${config.accounts.toLocaleString('en-US')} accounts, the bank has ${stored.accounts.toLocaleString('en-US')}`);
-  if (config.given.fraudRate && config.fraudRate !== stored.fraudRate) conflicts.push(`${config.given.fraudRate} ${config.fraudRate}, the bank has ${stored.fraudRate}`);
-  if (config.given.start && config.startMs !== stored.startMs) conflicts.push(`${config.given.start} ${new Date(config.startMs).toISOString()}, the bank started at ${new Date(stored.startMs).toISOString()}`);
+  if (config.given.fraudRate && config.fraudRate !== stored.fraudRate) conflicts.push(`${config.given.fraudRate}, the bank has ${stored.fraudRate}`);
+  if (config.given.start && config.startMs !== stored.startMs) conflicts.push(`${config.given.start}, the bank started at ${new Date(stored.startMs).toISOString()}`);
   if (conflicts.length > 0) {
     throw new ConfigError(`the bank in ${file} (seed ${stored.seed}) cannot continue with these options: ${conflicts.join('; ')}. `
       + 'Drop them to continue that bank, or pass --new-bank to start a new one');
