@@ -1,5 +1,6 @@
 // One bank in real time, through the real broker, read back with kcat (librdkafka):
 // - at the default speed an event's timestamp is the wall-clock time it was produced (within 2 s);
+//   at --speed N the bank's clock runs N times as fast;
 // - N events, a restart, M events are the first N + M events of one run with the same seed (wall-clock
 //   timestamps aside): same customers, balances carried over, each account's event time never goes back;
 // - after a kill -9 with batches in flight the restart counts exactly what the broker holds: no event
@@ -98,6 +99,20 @@ test('at speed 1 every event carries the wall-clock time it was produced', { tim
     const skew = Math.abs(Date.parse(row.tx.timestamp) - row.createTimeMs);
     assert.ok(skew <= 2000, `timestamp ${row.tx.timestamp} is ${skew} ms from the send time ${new Date(row.createTimeMs).toISOString()}`);
   }
+});
+
+test('--speed N: the bank\'s clock runs N times the wall clock, from the present; the status says "simulated xN"', { timeout: 120_000 }, async () => {
+  const statuses: string[] = [];
+  const config = resolveProducerConfig({ brokers: tb.bootstrap, topic: 'speed', accounts: '5000', speed: '600', duration: '4s', seed: 'speed', logLevel: 'silent', logFile: '/dev/null', bankState: path.join(work, 'speed.json') }, {});
+  const totals = await runProducer(config, undefined, { logger: silent, report: () => {}, status: (text) => statuses.push(text) });
+  const times = (await readAll('speed')).map((r) => Date.parse(r.tx.timestamp)).sort((a, b) => a - b);
+  assert.equal(times.length, totals.produced);
+  assert.ok(times.length > 10, `${times.length} events`);
+  const span = (times.at(-1) as number) - (times[0] as number);
+  // At most 4 s of pacing, at least the part of it after the bank was built and connected.
+  assert.ok(span <= 600 * 4_100 && span >= 600 * 1_000, `${span} ms of bank time in ${totals.elapsedMs} ms`);
+  assert.ok((times[0] as number) >= Date.now() - totals.elapsedMs - 5_000, 'a new bank starts at the present');
+  assert.match(statuses.at(-1) ?? '', /\| \d{4}-\d\d-\d\d \d\d:\d\d:\d\d simulated x600 \|/);
 });
 
 test('N events, restart, M events = the first N + M events of one run; balances carried over, time never back', { timeout: 120_000 }, async () => {
