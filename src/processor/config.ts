@@ -13,7 +13,7 @@ const PROCESSOR_FIELDS = {
   maxMessageBytes: { kind: 'integer', default: 65_536, min: 64, help: 'records with a larger value go to the DLQ' },
   windowMs: { kind: 'integer', default: 1000, min: 100, max: 3_600_000, help: 'aggregate window length (event time)' },
   latenessMs: { kind: 'integer', default: 2000, min: 0, max: 3_600_000, help: 'how long a window waits for late records' },
-  clockResetMs: { kind: 'integer', default: 3_600_000, min: 60_000, help: 'a record this much older than its partition\'s newest event time starts a new clock (a new bank), not a late record' },
+  clockResetMs: { kind: 'integer', default: 300_000, min: 60_000, help: 'a record this much older than its partition\'s newest event time starts a new clock (a new bank), not a late record' },
   accountIdleTtlSec: { kind: 'integer', default: 7 * 86_400, min: 60, help: 'forget an account idle this long (event time)' },
 } as const satisfies Record<string, SettingSpec>;
 

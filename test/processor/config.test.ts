@@ -21,7 +21,7 @@ test('defaults are complete and sane', () => {
   assert.equal(DEFAULT_CONFIG.rules.low_balance.thresholdCents, 100_00);
   assert.equal(DEFAULT_CONFIG.rules.drain.ratio, 0.9);
   assert.deepEqual(Object.keys(DEFAULT_CONFIG.rules), ['low_balance', 'overdraft', 'large_amount', 'velocity', 'drain', 'duplicate']);
-  assert.equal(DEFAULT_CONFIG.clockResetMs, 3_600_000);
+  assert.equal(DEFAULT_CONFIG.clockResetMs, 300_000);
   assert.equal(describeSettings().length, 22);
 });
 
