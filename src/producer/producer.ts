@@ -269,11 +269,15 @@ export async function runProducer(config: ProducerConfig, signal?: AbortSignal, 
   let stored: BankState | undefined = bank.resumed;
   let resumeAtMs = bank.startMs; // simulated time the run continues from
   let shiftMs = 0;
+  // Producing (and writing the state file) only once the bank is where it left off: a run stopped while
+  // the broker could not tell how far that was leaves the file as it was.
+  let ready = connected;
   if (connected && stored !== undefined) {
     const resumed = stored;
     let onBroker = 0;
     const tail = Math.max(10_000, config.maxInFlight * config.batchSize);
-    if (await withRetry("read the bank's progress", async () => (onBroker = await producedOnBroker(config.brokers, config.topic, simulator.idPrefix, tail)))) {
+    ready = await withRetry("read the bank's progress", async () => (onBroker = await producedOnBroker(config.brokers, config.topic, simulator.idPrefix, tail)));
+    if (ready) {
       const replayStarted = performance.now();
       const target = Math.max(onBroker, resumed.produced);
       for (let i = 0; i < target; i++) resumeAtMs = simulator.nextEvent().atMs;
@@ -293,7 +297,7 @@ export async function runProducer(config: ProducerConfig, signal?: AbortSignal, 
   };
   let savedProduced = -1;
   const stateTimer = setInterval(() => {
-    if (savedProduced === totals.produced) return;
+    if (!ready || savedProduced === totals.produced) return;
     savedProduced = totals.produced;
     saveState();
   }, STATE_INTERVAL_MS);
@@ -301,7 +305,7 @@ export async function runProducer(config: ProducerConfig, signal?: AbortSignal, 
 
   let generated = 0;
   let pending: SimEvent | undefined; // generated, not due yet
-  if (connected) {
+  if (ready) {
     // Written before the first event, so a run killed at any point leaves the shift its events used.
     saveState();
     for (;;) {
@@ -362,7 +366,7 @@ export async function runProducer(config: ProducerConfig, signal?: AbortSignal, 
   signal?.removeEventListener('abort', onAbort);
   if (statusTimer) clearInterval(statusTimer);
   clearInterval(stateTimer);
-  if (connected) saveState();
+  if (ready) saveState();
   drawStatus();
   try {
     await producer.close();
