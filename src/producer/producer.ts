@@ -24,7 +24,6 @@ import { SIM_LABEL_HEADER, SIM_LABELS, TRANSACTION_TYPES } from '../bank/transac
 import type { SimLabel, TransactionType } from '../bank/transaction.ts';
 import { createLogger } from '../logging.ts';
 import { planBank, producedOnBroker, readBankState, writeBankState } from './bank-state.ts';
-import type { BankState } from './bank-state.ts';
 import type { ProducerConfig } from './config.ts';
 
 // Keys and headers are handed over as ready-made Buffers: there are only `accounts` distinct keys and
@@ -266,34 +265,33 @@ export async function runProducer(config: ProducerConfig, signal?: AbortSignal, 
 
   // Which event comes next, and the clock: the continued bank is regenerated up to what the broker holds,
   // and the shift (bank-state.ts) puts its next event at the present at the earliest.
-  let stored: BankState | undefined = bank.resumed;
+  const stored = bank.resumed;
   let resumeAtMs = bank.startMs; // simulated time the run continues from
   let shiftMs = 0;
   // Producing (and writing the state file) only once the bank is where it left off: a run stopped while
   // the broker could not tell how far that was leaves the file as it was.
   let ready = connected;
   if (connected && stored !== undefined) {
-    const resumed = stored;
     let onBroker = 0;
     const tail = Math.max(10_000, config.maxInFlight * config.batchSize);
     ready = await withRetry("read the bank's progress", async () => (onBroker = await producedOnBroker(config.brokers, config.topic, simulator.idPrefix, tail)));
     if (ready) {
       const replayStarted = performance.now();
-      const target = Math.max(onBroker, resumed.produced);
+      const target = Math.max(onBroker, stored.produced);
       for (let i = 0; i < target; i++) resumeAtMs = simulator.nextEvent().atMs;
       totals.replayed = target;
-      logger.info({ event: 'resume', onBroker, inStateFile: resumed.produced, replayed: target, replayMs: Math.round(performance.now() - replayStarted) }, 'bank regenerated');
+      logger.info({ event: 'resume', onBroker, inStateFile: stored.produced, replayed: target, replayMs: Math.round(performance.now() - replayStarted) }, 'bank regenerated');
     }
   }
   const wallStartMs = Date.now();
   const startedPacing = performance.now();
-  // A new bank with an explicit --start keeps its calendar; otherwise the bank's next event is now at the
-  // earliest (never earlier than its last one).
-  if (stored !== undefined || config.given.start === undefined) shiftMs = Math.max(stored?.shiftMs ?? 0, Math.ceil(wallStartMs - resumeAtMs));
+  // A continued bank's next event is now at the earliest (and never earlier than its last one). So is a new
+  // bank's, whose start was "now" before it took a moment to build, unless it runs at --speed max, where
+  // rewriting every timestamp would cost throughput for nothing. An explicit --start keeps its calendar.
+  if (stored !== undefined || (config.given.start === undefined && Number.isFinite(config.speed))) shiftMs = Math.max(stored?.shiftMs ?? 0, Math.ceil(wallStartMs - resumeAtMs));
   const iso = new IsoFormatter();
   const saveState = () => {
-    stored = { version: 1, seed: bank.seed, accounts: bank.accounts, fraudRate: bank.fraudRate, startMs: bank.startMs, shiftMs, produced: totals.replayed + totals.produced, updatedAt: new Date().toISOString() };
-    writeBankState(config.bankStateFile, stored);
+    writeBankState(config.bankStateFile, { version: 1, seed: bank.seed, accounts: bank.accounts, fraudRate: bank.fraudRate, startMs: bank.startMs, shiftMs, produced: totals.replayed + totals.produced, updatedAt: new Date().toISOString() });
   };
   let savedProduced = -1;
   const stateTimer = setInterval(() => {
