@@ -9,8 +9,9 @@
 // arrival times, so a dashboard re-reading history after a restart finds the same head as one that read
 // it live.
 //
-// The speed is event-time progress of the head over publish-time progress, over the last SPEED_SPAN_MS.
-// "Simulated" needs both a speed well above 1 and an event clock ahead of the wall clock: a processor
+// The speed is event-time progress of the head over publish-time progress: the median over the last
+// SPEED_SPAN_MS of the steps between one publish second and the next, so one jump of the clock (a feed
+// that starts an hour ahead) does not read as a fast-forward. "Simulated" needs both a speed well above 1 and an event clock ahead of the wall clock: a processor
 // catching up a backlog also moves event time faster than the wall clock, but behind it, and a real feed
 // runs at 1 however sparse it is.
 import type { ClockView } from './views.ts';
@@ -59,7 +60,15 @@ export class EventClock {
     const first = this.samples[0];
     const last = this.samples[this.samples.length - 1];
     if (first === undefined || last === undefined || last.publishMs - first.publishMs < SPEED_MIN_SPAN_MS) return null;
-    return (last.headMs - first.headMs) / (last.publishMs - first.publishMs);
+    const steps: number[] = [];
+    for (let i = 1; i < this.samples.length; i++) {
+      const a = this.samples[i - 1] as Sample;
+      const b = this.samples[i] as Sample;
+      steps.push((b.headMs - a.headMs) / (b.publishMs - a.publishMs));
+    }
+    steps.sort((x, y) => x - y);
+    const mid = steps.length >> 1;
+    return steps.length % 2 === 1 ? (steps[mid] as number) : ((steps[mid - 1] as number) + (steps[mid] as number)) / 2;
   }
 
   view(): ClockView {

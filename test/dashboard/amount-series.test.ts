@@ -36,6 +36,11 @@ test('a real-time feed runs at x1 and is not simulated, however sparse; a fast-f
   for (let ms = 0; ms < 20_000; ms += 50) backlog.observe(now + ms, now - 3_600_000 + ms * 50);
   assert.ok((backlog.speed() ?? 0) > 40);
   assert.equal(backlog.view().simulated, false);
+  // A real-time feed that starts a day ahead of the previous one: one jump, not a fast-forward.
+  const jump = new EventClock();
+  for (let s = 0; s < 30; s++) jump.observe(now + s * 1000 + 1000 + LATENESS_MS, now + s * 1000 + 1000 + (s >= 15 ? 86_400_000 : 0));
+  assert.ok(Math.abs((jump.speed() ?? 0) - 1) < 0.05, `speed ${jump.speed()}`);
+  assert.equal(jump.view().simulated, false);
   // Too little seen to say.
   const fresh = new EventClock();
   fresh.observe(now, now);

@@ -38,6 +38,10 @@ export const TYPE_LABELS: Readonly<Record<TransactionType, string>> = {
   low_balance: 'low balance',
 };
 
+// The amount chart shows money that moved. The balance reports (a balance inquiry, a low-balance notice)
+// carry the account's balance as their amount: averaging or adding those to deposits would mislead.
+export const MOVEMENT_TYPES: readonly TransactionType[] = TRANSACTION_TYPES.filter((t) => t !== 'current_balance' && t !== 'low_balance');
+
 const INK = '#1d252d';
 const MIN_BAR_PX = 4;
 
@@ -51,6 +55,12 @@ const METRIC_TITLES: Readonly<Record<AmountMetric, (bucket: string) => string>> 
   avg: () => 'average per transaction',
   sum: (bucket) => `total per ${bucket}`,
   max: () => 'largest transaction',
+};
+// The axis title has the height of the chart only.
+const METRIC_AXIS: Readonly<Record<AmountMetric, (bucket: string) => string>> = {
+  avg: () => 'average',
+  sum: (bucket) => `total per ${bucket}`,
+  max: () => 'largest',
 };
 
 function tickLimit(widthPx: number): number {
@@ -67,9 +77,15 @@ const countLabels: Plugin<'bar'> = {
     ctx.save();
     ctx.font = `600 12px ${String(Chart.defaults.font.family)}`;
     ctx.textBaseline = 'middle';
+    const zero = chart.scales.x?.getPixelForValue(0) ?? 0;
     meta.data.forEach((bar, i) => {
-      const text = formatInt(Number(data[i] ?? 0));
-      const { x, y, base } = bar.getProps(['x', 'y', 'base'], true) as { x: number; y: number; base: number };
+      const count = Number(data[i] ?? 0);
+      const text = formatInt(count);
+      const props = bar.getProps(['x', 'y', 'base'], true) as { x: number; y: number; base: number };
+      // A type not seen has no bar (null), only its 0.
+      const { y } = props;
+      const x = count === 0 ? zero : props.x;
+      const base = count === 0 ? zero : props.base;
       const width = ctx.measureText(text).width;
       const inside = x - base >= width + 12;
       ctx.fillStyle = inside ? (TRANSACTION_TYPES[i] === 'low_balance' ? INK : '#ffffff') : INK;
@@ -81,7 +97,7 @@ const countLabels: Plugin<'bar'> = {
 };
 
 export class Charts {
-  private readonly types: Chart<'bar', number[], string>;
+  private readonly types: Chart<'bar', Array<number | null>, string>;
   private readonly amounts: Chart<'line', Array<{ x: number; y: number | null }>, string>;
   private readonly amountsCanvas: HTMLCanvasElement;
   private readonly typesCanvas: HTMLCanvasElement;
@@ -114,7 +130,7 @@ export class Charts {
     this.amounts = new Chart(amountsCanvas, {
       type: 'line',
       data: {
-        datasets: TRANSACTION_TYPES.map((t) => ({
+        datasets: MOVEMENT_TYPES.map((t) => ({
           label: TYPE_LABELS[t],
           data: [],
           borderColor: TYPE_COLORS[t],
@@ -166,7 +182,8 @@ export class Charts {
   updateTypes(totals: TotalsView | null): void {
     const counts = TRANSACTION_TYPES.map((t) => totals?.byType[t]?.count ?? 0);
     const bar = this.types.data.datasets[0];
-    if (bar !== undefined) bar.data = counts;
+    // null, not 0: minBarLength would give a zero a bar.
+    if (bar !== undefined) bar.data = counts.map((n) => (n === 0 ? null : n));
     this.types.update('none');
     const text = `Transactions by type: ${TRANSACTION_TYPES.map((t, i) => `${TYPE_LABELS[t]} ${formatInt(counts[i] ?? 0)}`).join(', ')}`;
     if (this.typesCanvas.getAttribute('aria-label') !== text) this.typesCanvas.setAttribute('aria-label', text);
@@ -176,7 +193,7 @@ export class Charts {
     this.shown = series;
     const points = series === null ? [] : seriesPoints(series);
     const half = (series?.bucketMs ?? 0) / 2;
-    TRANSACTION_TYPES.forEach((t, i) => {
+    MOVEMENT_TYPES.forEach((t, i) => {
       const ds = this.amounts.data.datasets[i];
       if (ds === undefined) return;
       ds.data = points.map(({ startMs, bucket }) => {
@@ -189,7 +206,10 @@ export class Charts {
     this.partialFromMs = series !== null && series.headMs !== null && series.headMs < series.toMs ? series.toMs - series.bucketMs : Number.POSITIVE_INFINITY;
     this.updateAxis(this.amounts);
     const y = this.amounts.options.scales?.y;
-    if (y?.type === 'linear' && y.title !== undefined) y.title.text = this.axisTitle();
+    const title = this.axisTitle();
+    if (y?.type === 'linear' && y.title !== undefined) y.title.text = title;
+    // The axis is drawn on the canvas; its title is also here for tests.
+    this.amountsCanvas.dataset.axis = title;
     this.amounts.update('none');
     const label = series === null || series.headMs === null
       ? 'Amounts by type over time: no data yet'
@@ -197,12 +217,12 @@ export class Charts {
     if (this.amountsCanvas.getAttribute('aria-label') !== label) this.amountsCanvas.setAttribute('aria-label', label);
   }
 
-  // "USD · average per transaction"; without one currency, says so.
+  // "USD · average"; without one currency, says so.
   axisTitle(): string {
     const currency = this.shown?.currency ?? '';
-    const what = METRIC_TITLES[this.metric](formatDuration(this.shown?.bucketMs ?? 0));
+    const what = METRIC_AXIS[this.metric](formatDuration(this.shown?.bucketMs ?? 0));
     if (currency === '') return what;
-    return isCurrencyCode(currency) ? `${currency} · ${what}` : `${what} (mixed currencies)`;
+    return isCurrencyCode(currency) ? `${currency} · ${what}` : `${what}, mixed currencies`;
   }
 
   // Before the first update and on every resize (the number of ticks follows the width).

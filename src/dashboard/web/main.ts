@@ -89,6 +89,7 @@ function render(): void {
   // For tests and curious humans: which message the page shows, and how many buckets of the range hold data.
   document.body.dataset.seq = String(state.seq);
   document.body.dataset.points = String(series?.buckets.size ?? 0);
+  document.body.dataset.head = String(summary?.clock.headMs ?? '');
 }
 
 // Event time, plainly: its date and time, and how much faster than the wall clock it runs when a
