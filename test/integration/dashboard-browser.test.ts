@@ -1,7 +1,8 @@
 // The dashboard page in a real browser (Debian's chromium driven by playwright-core) against the embedded
 // broker. First the real pipeline, simulator -> bank_alerts -> processor -> bank_metrics /
 // bank_alerts_high -> dashboard, at 20 tx/s: the charts fill within seconds, the type bars carry their
-// counts, the range picker switches the amount chart's range, its axis names the currency, a low_balance
+// counts, the range picker switches the amount chart's range, its axis names the currency and can be
+// logarithmic, a low_balance
 // alert shows with its explanation, an account id that is an HTML injection probe shows as text, group lag
 // shows, and the CSP reports nothing; at 1440x900, 390x844 and 360x740 nothing is wider than its container
 // or cut off, axe-core finds no serious or critical accessibility problem, and the controls work from the
@@ -339,6 +340,13 @@ test('with the real producer and processor, the page fills its charts, shows a l
     await page.click('#metric-sum');
     await waitInPage(page, `/^USD · total per \\d+ (s|min|h|days?)$/.test(document.getElementById('chart-amounts').dataset.axis)`, 5_000);
     await page.click('#metric-avg');
+    // A logarithmic amount axis, and back.
+    await page.click('#scale-log');
+    assert.equal(await page.getAttribute('#scale-log', 'aria-pressed'), 'true');
+    await waitInPage(page, `document.getElementById('chart-amounts').dataset.axis === 'USD · average, log scale'`, 5_000);
+    assert.ok((await colouredPixels(page, '#chart-amounts')) > 40, 'no lines on the logarithmic axis');
+    await page.click('#scale-log');
+    assert.equal(await page.getAttribute('#scale-log', 'aria-pressed'), 'false');
 
     const probe = page.locator('#alerts-body td', { hasText: XSS });
     await probe.first().waitFor({ timeout: 15_000 });
@@ -383,11 +391,11 @@ test('with the real producer and processor, the page fills its charts, shows a l
     // From the keyboard: Tab reaches the chart toggles and every table's scroll box, Space presses a button.
     await page.setViewportSize({ width: 1440, height: 900 });
     const reached = new Set<string>();
-    for (let i = 0; i < 14; i++) {
+    for (let i = 0; i < 16; i++) {
       await page.keyboard.press('Tab');
       reached.add(String(await page.evaluate(`(() => { const e = document.activeElement; return e.id || e.getAttribute('aria-labelledby') || e.tagName; })()`)));
     }
-    for (const stop of ['range-5m', 'range-1h', 'range-all', 'metric-avg', 'metric-sum', 'metric-max', 'alerts-title', 'quality-title', 'lag-title', 'topics-title']) assert.ok(reached.has(stop), `Tab never reached ${stop}: ${[...reached].join(', ')}`);
+    for (const stop of ['range-5m', 'range-1h', 'range-all', 'metric-avg', 'metric-sum', 'metric-max', 'scale-log', 'alerts-title', 'quality-title', 'lag-title', 'topics-title']) assert.ok(reached.has(stop), `Tab never reached ${stop}: ${[...reached].join(', ')}`);
     await page.focus('#metric-max');
     await page.keyboard.press('Space');
     assert.equal(await page.getAttribute('#metric-max', 'aria-pressed'), 'true');

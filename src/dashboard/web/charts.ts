@@ -7,18 +7,22 @@
 // bar of at least MIN_BAR_PX and its exact count, which reads better than a logarithmic axis (whose bar
 // lengths nobody compares correctly).
 //
+// Amounts are heavy-tailed (one payroll deposit can be worth a thousand coffees), so the amount axis
+// can also be logarithmic, ticked at powers of ten: then one large transaction does not flatten every
+// other line.
+//
 // The time axis is linear in milliseconds with ticks of our own (format.ts timeTicks): round times of the
 // viewer's clock, with the day where it changes, so a range over several days of simulated time says
 // which days. A bucket without transactions is a gap in the line, and the bucket still filling (it holds
 // the newest event time) is drawn dashed.
-import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip } from 'chart.js';
+import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Tooltip } from 'chart.js';
 import type { Plugin, ScriptableContext, ScriptableLineSegmentContext } from 'chart.js';
 import { TRANSACTION_TYPES, type TransactionType } from '../../bank/transaction.ts';
 import type { TotalsView } from '../views.ts';
 import { formatAmountTick, formatDateTime, formatDuration, formatInt, formatTime, isCurrencyCode, sameDay, timeTicks, type TimeTick } from './format.ts';
 import { seriesPoints, type SeriesState } from './state.ts';
 
-Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement, Legend, Tooltip);
+Chart.register(BarController, BarElement, CategoryScale, LinearScale, LogarithmicScale, LineController, LineElement, PointElement, Legend, Tooltip);
 
 export const TYPE_COLORS: Readonly<Record<TransactionType, string>> = {
   deposit: '#2e7d32',
@@ -102,6 +106,7 @@ export class Charts {
   private readonly amountsCanvas: HTMLCanvasElement;
   private readonly typesCanvas: HTMLCanvasElement;
   private metric: AmountMetric = 'avg';
+  private log = false;
   private ticks: TimeTick[] = [];
   private labels = new Map<number, string | string[]>();
   private partialFromMs = Number.POSITIVE_INFINITY; // points at or after this are in the bucket still filling
@@ -169,7 +174,7 @@ export class Charts {
             },
             ticks: { autoSkip: false, maxRotation: 0, callback: (v) => this.labels.get(Number(v)) ?? '' },
           },
-          y: { beginAtZero: true, title: { display: true, text: 'amount' }, ticks: { callback: (v) => formatAmountTick(Number(v), this.shown?.currency ?? '') } },
+          y: this.amountAxis(),
         },
       },
     });
@@ -177,6 +182,27 @@ export class Charts {
 
   setMetric(metric: AmountMetric): void {
     this.metric = metric;
+  }
+
+  setLogScale(on: boolean): void {
+    this.log = on;
+    if (this.amounts.options.scales !== undefined) this.amounts.options.scales.y = this.amountAxis();
+  }
+
+  private amountAxis() {
+    const ticks = { callback: (v: number | string) => formatAmountTick(Number(v), this.shown?.currency ?? '') };
+    const title = { display: true, text: this.axisTitle() };
+    if (!this.log) return { type: 'linear' as const, beginAtZero: true, title, ticks };
+    return {
+      type: 'logarithmic' as const,
+      title,
+      ticks,
+      afterBuildTicks: (scale: { min: number; max: number; ticks: Array<{ value: number }> }) => {
+        const out: Array<{ value: number }> = [];
+        for (let e = Math.floor(Math.log10(Math.max(scale.min, 1e-2))); 10 ** e <= scale.max * 1.0001; e++) if (10 ** e >= scale.min * 0.9999) out.push({ value: 10 ** e });
+        if (out.length >= 2) scale.ticks = out;
+      },
+    };
   }
 
   updateTypes(totals: TotalsView | null): void {
@@ -200,14 +226,15 @@ export class Charts {
         const s = bucket?.byType[t];
         if (s === undefined) return { x: startMs + half, y: null };
         const cents = this.metric === 'avg' ? s.sumCents / s.count : this.metric === 'sum' ? s.sumCents : s.maxCents;
-        return { x: startMs + half, y: cents / 100 };
+        // A logarithmic axis has no zero.
+        return { x: startMs + half, y: this.log && cents <= 0 ? null : cents / 100 };
       });
     });
     this.partialFromMs = series !== null && series.headMs !== null && series.headMs < series.toMs ? series.toMs - series.bucketMs : Number.POSITIVE_INFINITY;
     this.updateAxis(this.amounts);
     const y = this.amounts.options.scales?.y;
     const title = this.axisTitle();
-    if (y?.type === 'linear' && y.title !== undefined) y.title.text = title;
+    if (y?.title !== undefined) y.title.text = title;
     // The axis is drawn on the canvas; its title is also here for tests.
     this.amountsCanvas.dataset.axis = title;
     this.amounts.update('none');
@@ -221,8 +248,9 @@ export class Charts {
   axisTitle(): string {
     const currency = this.shown?.currency ?? '';
     const what = METRIC_AXIS[this.metric](formatDuration(this.shown?.bucketMs ?? 0));
-    if (currency === '') return what;
-    return isCurrencyCode(currency) ? `${currency} · ${what}` : `${what}, mixed currencies`;
+    const scale = this.log ? ', log scale' : '';
+    if (currency === '') return what + scale;
+    return isCurrencyCode(currency) ? `${currency} · ${what}${scale}` : `${what}, mixed currencies${scale}`;
   }
 
   // Before the first update and on every resize (the number of ticks follows the width).

@@ -244,6 +244,12 @@ for (const metric of METRICS) {
     schedule();
   });
 }
+byId('scale-log').addEventListener('click', () => {
+  const on = byId('scale-log').getAttribute('aria-pressed') !== 'true';
+  charts.setLogScale(on);
+  press(['scale-log'], on ? 'scale-log' : '');
+  schedule();
+});
 for (const r of RANGES) {
   byId(`range-${r}`).addEventListener('click', () => {
     range = r;
