@@ -62,7 +62,9 @@ export class WindowStore {
   // as history after a dashboard restart do not make a stopped processor's partitions look alive.
   add(w: WindowAggregate, reportedAtMs = Date.now()): AddResult {
     for (const p of w.partitions) this.reportedAtMs.set(p, Math.max(reportedAtMs, this.reportedAtMs.get(p) ?? reportedAtMs));
-    this.clock.observe(reportedAtMs, w.windowStartMs + w.windowMs);
+    // A window of dead letters only has no event time of its own (see src/processor/aggregates.ts): its
+    // start may come from another clock than the transactions'.
+    if (w.valid > 0) this.clock.observe(reportedAtMs, w.windowStartMs + w.windowMs);
     this.windowMs = w.windowMs;
     const start = w.windowStartMs;
     let list = this.byStart.get(start);

@@ -144,7 +144,8 @@ export class Charts {
           // A point only where a bucket stands alone between gaps: a line needs two.
           pointRadius: (ctx: ScriptableContext<'line'>) => (isolated(ctx.dataset.data as Array<{ y: number | null }>, ctx.dataIndex) ? 2.5 : 0),
           pointHoverRadius: 3,
-          tension: 0.25,
+          // Smooth, but never beyond the buckets' values (a plain spline overshoots next to a spike).
+          cubicInterpolationMode: 'monotone' as const,
           spanGaps: false,
           segment: { borderDash: (ctx: ScriptableLineSegmentContext) => ((ctx.p1.parsed.x ?? 0) >= this.partialFromMs ? [4, 3] : undefined) },
         })),

@@ -146,16 +146,17 @@ function renderKpis(): void {
   setText('kpi-reader', r.error !== null ? r.error : `${formatCompact(r.windowsRead)} windows · ${formatCompact(r.alertsRead)} alerts read`);
 }
 
-// Event time of the alert, with the day when it is not the day of the newest data; the full date on hover.
-function alertTime(iso: string): Cell {
+// Event time of the alert, with the day when it is not the newest alert's day; the full date on hover.
+function alertTime(iso: string, newestMs: number): Cell {
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) return { text: iso, className: 'time' };
-  return { text: formatTimeNear(ms, state.summary?.clock.headMs ?? ms), className: 'time', title: formatDateTime(ms) };
+  return { text: formatTimeNear(ms, Number.isNaN(newestMs) ? ms : newestMs), className: 'time', title: formatDateTime(ms) };
 }
 
 function renderAlerts(): void {
+  const newest = Date.parse(state.alerts[0]?.timestamp ?? '');
   const rows: Cell[][] = state.alerts.map((a) => [
-    alertTime(a.timestamp),
+    alertTime(a.timestamp, newest),
     { text: a.severity, className: Object.hasOwn(SEVERITY_CLASS, a.severity) ? (SEVERITY_CLASS[a.severity] as string) : 'sev sev-unknown' },
     a.rule,
     { text: a.account_id, className: 'mono id', title: a.account_id },
