@@ -148,7 +148,7 @@ test('the window store: after the clock jumps back, new windows are kept and sho
   assert.equal(store.totalsView().records, 30);
   // Dead letters held before the first transaction come in a window at their record time, which says
   // nothing of the transactions' clock.
-  store.add(makeWindow(2, T0 + 7_200_000, [], ['bad_json']), (publish += 1000));
+  store.add(makeWindow(2, T0 + 7_200_000, [], ['bad_json']), publish + 1000);
   assert.equal(store.clockView().headMs, T0 + 10_000);
 });
 
