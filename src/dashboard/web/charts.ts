@@ -198,9 +198,10 @@ export class Charts {
       type: 'logarithmic' as const,
       title,
       ticks,
+      // Whole decades around the data (updateAmounts sets min and max), a tick at each.
       afterBuildTicks: (scale: { min: number; max: number; ticks: Array<{ value: number }> }) => {
         const out: Array<{ value: number }> = [];
-        for (let e = Math.floor(Math.log10(Math.max(scale.min, 1e-2))); 10 ** e <= scale.max * 1.0001; e++) if (10 ** e >= scale.min * 0.9999) out.push({ value: 10 ** e });
+        for (let e = Math.round(Math.log10(scale.min)); 10 ** e <= scale.max * 1.0001; e++) out.push({ value: 10 ** e });
         if (out.length >= 2) scale.ticks = out;
       },
     };
@@ -236,6 +237,19 @@ export class Charts {
     const y = this.amounts.options.scales?.y;
     const title = this.axisTitle();
     if (y?.title !== undefined) y.title.text = title;
+    if (y?.type === 'logarithmic') {
+      let low = Number.POSITIVE_INFINITY;
+      let high = 0;
+      for (const ds of this.amounts.data.datasets) {
+        for (const p of ds.data) {
+          if (p.y === null) continue;
+          low = Math.min(low, p.y);
+          high = Math.max(high, p.y);
+        }
+      }
+      y.min = high > 0 ? 10 ** Math.floor(Math.log10(low)) : undefined;
+      y.max = high > 0 ? 10 ** Math.max(Math.ceil(Math.log10(high)), Math.floor(Math.log10(low)) + 1) : undefined;
+    }
     // The axis is drawn on the canvas; its title is also here for tests.
     this.amountsCanvas.dataset.axis = title;
     this.amounts.update('none');
