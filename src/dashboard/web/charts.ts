@@ -60,12 +60,9 @@ const METRIC_TITLES: Readonly<Record<AmountMetric, (bucket: string) => string>> 
   sum: (bucket) => `total per ${bucket}`,
   max: () => 'largest transaction',
 };
-// The axis title has the height of the chart only.
-const METRIC_AXIS: Readonly<Record<AmountMetric, (bucket: string) => string>> = {
-  avg: () => 'average',
-  sum: (bucket) => `total per ${bucket}`,
-  max: () => 'largest',
-};
+// The axis title has the height of the chart only (on a phone about 120 px); the bucket length is in the
+// card's note.
+const METRIC_AXIS: Readonly<Record<AmountMetric, string>> = { avg: 'average', sum: 'total', max: 'largest' };
 
 function tickLimit(widthPx: number): number {
   return Math.max(2, Math.min(8, Math.floor(widthPx / 95)));
@@ -259,11 +256,11 @@ export class Charts {
     if (this.amountsCanvas.getAttribute('aria-label') !== label) this.amountsCanvas.setAttribute('aria-label', label);
   }
 
-  // "USD · average"; without one currency, says so.
+  // "USD · average", "USD · total (log)"; without one currency, says so.
   axisTitle(): string {
     const currency = this.shown?.currency ?? '';
-    const what = METRIC_AXIS[this.metric](formatDuration(this.shown?.bucketMs ?? 0));
-    const scale = this.log ? ', log scale' : '';
+    const what = METRIC_AXIS[this.metric];
+    const scale = this.log ? ' (log)' : '';
     if (currency === '') return what + scale;
     return isCurrencyCode(currency) ? `${currency} · ${what}${scale}` : `${what}, mixed currencies${scale}`;
   }
