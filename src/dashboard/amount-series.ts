@@ -10,7 +10,7 @@
 // When a tier is full it drops a bucket ahead of the current event clock first (left behind by a clock
 // that went back: a new bank, a processor restored at another time), else its oldest. The same rule keeps
 // the window store's per-second windows; see evictionVictim.
-import { TRANSACTION_TYPES } from '../bank/transaction.ts';
+import { TRANSACTION_TYPES, type TransactionType } from '../bank/transaction.ts';
 import { MIXED_CURRENCY, type WindowAggregate } from '../formats/metrics-window.ts';
 import type { AmountStats, BucketView, RangeName, SeriesView } from './views.ts';
 
@@ -103,7 +103,9 @@ export class BucketSeries {
     }
     if (sign > 0 && w.valid > 0) b.currency = mergeCurrency(b.valid > 0 ? b.currency : '', w.currency);
     b.valid += sign * w.valid;
-    for (const type of TRANSACTION_TYPES) {
+    // The window's own types only: most windows hold a few of them.
+    for (const key in w.byType) {
+      const type = key as TransactionType;
       const s = w.byType[type];
       if (s === undefined) continue;
       const t = b.byType[type];
@@ -152,7 +154,8 @@ export class BucketSeries {
   private evict(): void {
     const victim = evictionVictim(this.starts, this.headMs());
     if (victim === undefined) return;
-    this.starts.splice(victim === this.starts[0] ? 0 : this.starts.length - 1, 1);
+    if (victim === this.starts[0]) this.starts.shift();
+    else this.starts.pop();
     this.buckets.delete(victim);
     this.evicted++;
   }

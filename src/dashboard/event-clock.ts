@@ -40,9 +40,17 @@ export class EventClock {
   }
 
   observe(publishMs: number, endMs: number): void {
+    const second = Math.floor(publishMs / 1000);
+    // The common case, many windows published within the newest second: no second ages out.
+    if (second === Math.floor(this.latestPublishMs / 1000) && this.head !== null) {
+      if (publishMs > this.latestPublishMs) this.latestPublishMs = publishMs;
+      if (endMs > (this.recent.get(second) ?? Number.NEGATIVE_INFINITY)) this.recent.set(second, endMs);
+      if (endMs > this.head) this.head = endMs;
+      this.sample(this.head);
+      return;
+    }
     if (publishMs > this.latestPublishMs) this.latestPublishMs = publishMs;
     const oldestSecond = Math.floor((this.latestPublishMs - HEAD_SPAN_MS) / 1000);
-    const second = Math.floor(publishMs / 1000);
     // Published well before the newest window: history that no longer says where the clock is.
     if (second < oldestSecond) return;
     this.recent.set(second, Math.max(this.recent.get(second) ?? Number.NEGATIVE_INFINITY, endMs));

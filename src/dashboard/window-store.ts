@@ -168,7 +168,8 @@ export class WindowStore {
   }
 
   private evict(start: number): void {
-    this.starts.splice(start === this.starts[0] ? 0 : this.starts.length - 1, 1);
+    if (start === this.starts[0]) this.starts.shift();
+    else this.starts.pop();
     this.byStart.delete(start);
     this.mergedCache.delete(start);
   }
