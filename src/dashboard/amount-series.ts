@@ -75,6 +75,8 @@ export class BucketSeries {
   private readonly buckets = new Map<number, Bucket>();
   private readonly starts: number[] = []; // ascending
   private readonly headMs: () => number | null;
+  // The bucket the last window went to: windows arrive nearly in order, so most go to the same one.
+  private last: Bucket | undefined;
 
   constructor(widthMs: number, maxBuckets: number, headMs: () => number | null) {
     this.widthMs = widthMs;
@@ -92,7 +94,7 @@ export class BucketSeries {
 
   add(w: WindowAggregate, sign: 1 | -1): void {
     const start = Math.floor(w.windowStartMs / this.widthMs) * this.widthMs;
-    let b = this.buckets.get(start);
+    let b = this.last !== undefined && this.last.startMs === start ? this.last : this.buckets.get(start);
     if (b === undefined) {
       if (sign < 0) return;
       b = { startMs: start, valid: 0, currency: '', byType: {} };
@@ -101,6 +103,7 @@ export class BucketSeries {
       if (this.starts.length > this.maxBuckets) this.evict();
       if (!this.buckets.has(start)) return;
     }
+    this.last = b;
     if (sign > 0 && w.valid > 0) b.currency = mergeCurrency(b.valid > 0 ? b.currency : '', w.currency);
     b.valid += sign * w.valid;
     // The window's own types only: most windows hold a few of them.
@@ -157,6 +160,7 @@ export class BucketSeries {
     if (victim === this.starts[0]) this.starts.shift();
     else this.starts.pop();
     this.buckets.delete(victim);
+    if (this.last?.startMs === victim) this.last = undefined;
     this.evicted++;
   }
 }
