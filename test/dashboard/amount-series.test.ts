@@ -7,7 +7,7 @@ import { EventClock, HEAD_SPAN_MS } from '../../src/dashboard/event-clock.ts';
 import { Hub } from '../../src/dashboard/hub.ts';
 import { WindowStore } from '../../src/dashboard/window-store.ts';
 import type { UpdateMessage } from '../../src/dashboard/views.ts';
-import { mergeWindows } from '../../src/processor/aggregates.ts';
+import { mergeWindows, WindowAggregator } from '../../src/processor/aggregates.ts';
 import { T0, makeWindow } from './helpers.ts';
 
 const LATENESS_MS = 5_000;
@@ -97,6 +97,22 @@ test('the ranges: 5 min in 5 s buckets, 1 h in minutes, all in about 120 buckets
   assert.equal(days.bucketMs, 3_600_000);
   assert.equal(days.fromMs, start);
   assert.ok(days.buckets.length >= 70 && days.buckets.length <= 120, `${days.buckets.length} buckets`);
+});
+
+test('a short history is all in 5 s buckets; minute-long windows make minute buckets at least', () => {
+  let head: number | null = null;
+  const history = new AmountHistory(() => head);
+  for (let s = 0; s < 30; s++) history.add(makeWindow(0, T0 + s * 1000, [{ type: 'deposit', cents: 100 }]), 1);
+  head = T0 + 30_000;
+  const all = history.series('all', 1000);
+  assert.deepEqual([all.bucketMs, all.fromMs, all.toMs, all.buckets.length], [5000, T0, T0 + 30_000, 6]);
+  const minutes = new AmountHistory(() => head);
+  const aggregator = new WindowAggregator(0, 60_000, 0);
+  for (let m = 0; m < 10; m++) aggregator.addTransaction(T0 + m * 60_000, 'deposit', 100, [], null);
+  for (const w of aggregator.flush()) minutes.add(w, 1);
+  head = T0 + 600_000;
+  const five = minutes.series('5m', 60_000);
+  assert.deepEqual([five.bucketMs, five.buckets.length], [60_000, 5]);
 });
 
 test('a re-sent window replaces its earlier version in the buckets; currencies merge, mixed when they differ', () => {
