@@ -4,11 +4,13 @@
 // It runs what `npm start` runs, in one process: the embedded broker (port 0, a temporary data
 // directory), the simulator at 20 tx/s with a fixed seed, the stream processor and the dashboard, then
 // opens the page in Debian's chromium and waits until the charts, the alert feed and the lag table have
-// data and the line chart has built up. Windows close half a second after their end (instead of the
-// default 5 s) so that happens within the run. Everything it started is stopped before it exits.
+// data, and two minutes for the amount chart to build up; the pictures show its `all` range (the whole
+// run) on the logarithmic axis, where a rare large deposit does not flatten every other line. Windows close half a second after their end (instead of the default 5 s) so the newest data
+// shows within the run. Everything it started is stopped before it exits.
 //
-//   npm run screenshot                      about 30 s
-//   SCREENSHOT_SECONDS=60 npm run screenshot   a longer line chart
+//   npm run screenshot                          about 2 min
+//   SCREENSHOT_SECONDS=300 npm run screenshot   a longer line chart
+//   SCREENSHOT_RANGE=5m npm run screenshot      another range of the amount chart (5m, 1h, all)
 //   CHROMIUM=/path/to/chrome npm run screenshot
 import fs from 'node:fs';
 import os from 'node:os';
@@ -28,7 +30,8 @@ import { runProducer } from '../src/producer/producer.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const PARTITIONS = 3;
-const SECONDS = Number(process.env.SCREENSHOT_SECONDS ?? 25);
+const SECONDS = Number(process.env.SCREENSHOT_SECONDS ?? 120);
+const RANGE = process.env.SCREENSHOT_RANGE ?? 'all';
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = [
   { file: 'docs/dashboard.png', viewport: { width: 1440, height: 900 }, fullPage: false },
@@ -77,7 +80,9 @@ async function main(): Promise<void> {
     const page = await browser.newPage({ viewport: SHOTS[0]?.viewport ?? { width: 1440, height: 900 } });
     await page.goto(dashboard.url);
     const started = Date.now();
-    await waitInPage(page, `document.querySelector('#alerts-body tr:not(.empty)') !== null && document.querySelector('#lag-body tr:not(.empty)') !== null && Number(document.body.dataset.windows ?? 0) >= 10`, 60_000);
+    await page.click(`#range-${RANGE}`);
+    await page.click('#scale-log');
+    await waitInPage(page, `document.querySelector('#alerts-body tr:not(.empty)') !== null && document.querySelector('#lag-body tr:not(.empty)') !== null && Number(document.body.dataset.points ?? 0) >= 5`, 60_000);
     await new Promise((r) => setTimeout(r, Math.max(0, SECONDS * 1000 - (Date.now() - started))));
     for (const shot of SHOTS) {
       await page.setViewportSize(shot.viewport);

@@ -5,6 +5,7 @@
 import { Command, Option } from 'commander';
 import { createLogger } from '../logging.ts';
 import { startDashboard } from '../dashboard/server.ts';
+import { METRICS_HISTORY_RECORDS } from '../dashboard/topic-reader.ts';
 import { checkBrokersReachable } from './brokers-reachable.ts';
 import { brokersOption, integer, listenFailure, onShutdown, port } from './options.ts';
 
@@ -22,7 +23,7 @@ export function dashboardCommand(): Command {
     .addOption(brokersOption())
     .option('--host <host>', 'address to bind; anything but loopback exposes the dashboard to the network', '127.0.0.1')
     .option('--port <port>', 'HTTP port (0 = any free port)', port, 8080)
-    .option('--history <records>', 'bank_metrics records per partition re-read on start to rebuild recent history', integer(0, 1_000_000), 1800)
+    .option('--history <records>', 'bank_metrics records per partition re-read on start to rebuild recent history', integer(0, 1_000_000), METRICS_HISTORY_RECORDS)
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(process.env.LOG_LEVEL ?? 'info'))
     .action(async (flags: DashboardFlags) => {
       const logger = createLogger('dashboard', { level: flags.logLevel });

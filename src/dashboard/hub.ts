@@ -3,17 +3,20 @@
 // Inputs (windows, alerts, cluster views) arrive at whatever rate the topics deliver them; clients get at
 // most one message per `minPushIntervalMs` (100 ms: 10 a second). A change marks the state dirty and
 // schedules one push for the earliest allowed time; everything else that changes before that push rides
-// along. A push carries only what changed (merged windows by start, the newest alerts, the summary), so
-// its size depends on the number of partitions and the push rate, never on the transaction rate.
+// along. A push carries only what changed (the amount chart's buckets, the newest alerts, the summary), so
+// its size depends on the push rate, never on the transaction rate.
+//
+// The amount chart's ranges are worked out whole at each push that follows a new window (a few hundred
+// buckets), and compared with what the previous push sent: the update carries the buckets that differ,
+// or the whole range when its bucket width changed or the clock went back.
 import type { Alert } from '../formats/alert.ts';
 import type { WindowAggregate } from '../formats/metrics-window.ts';
 import { summarizeQuality } from '../processor/quality.ts';
-import type { GroupsView, ReaderStats, SnapshotMessage, SummaryView, TopicsView, UpdateMessage } from './views.ts';
+import { RANGES, type GroupsView, type RangeName, type ReaderStats, type SeriesView, type SnapshotMessage, type SummaryView, type TopicsView, type UpdateMessage } from './views.ts';
 import { DEFAULT_MAX_WINDOWS, WindowStore } from './window-store.ts';
 
 export interface HubOptions {
   maxWindows?: number; // window starts kept (seconds of history with 1 s windows)
-  chartWindows?: number; // windows sent in a snapshot, i.e. the span of the page's time chart
   alertCapacity?: number; // alerts kept for /api/alerts and snapshots
   alertsPerPush?: number; // newest alerts carried by one update
   minPushIntervalMs?: number;
@@ -22,7 +25,6 @@ export interface HubOptions {
 
 export const DEFAULT_HUB_OPTIONS = {
   maxWindows: DEFAULT_MAX_WINDOWS,
-  chartWindows: 120,
   alertCapacity: 1000,
   alertsPerPush: 50,
   minPushIntervalMs: 100,
@@ -86,7 +88,9 @@ export class Hub {
   private closed = false;
   // Changes since the last push.
   private dirty = false;
-  private readonly dirtyStarts = new Set<number>();
+  private windowsChanged = false;
+  // What the last push said of each range: its shape and each bucket's JSON, to send only what differs.
+  private readonly sentSeries = new Map<RangeName, { view: SeriesView; buckets: Map<number, string> }>();
   private pendingAlerts: Alert[] = [];
   private droppedAlerts = 0;
   private topicsChanged = false;
@@ -106,8 +110,8 @@ export class Hub {
   // reportedAtMs: wall-clock time the window was published (its record timestamp), default now; capped
   // at now, so a processor whose clock runs ahead cannot keep its partitions "reporting" after it stops.
   addWindow(w: WindowAggregate, reportedAtMs = this.now()): void {
-    const result = this.windows.add(w, Math.min(reportedAtMs, this.now()));
-    if (result.stored) this.dirtyStarts.add(result.startMs);
+    this.windows.add(w, Math.min(reportedAtMs, this.now()));
+    this.windowsChanged = true;
     this.markDirty();
   }
 
@@ -152,6 +156,7 @@ export class Hub {
     const quality = this.windows.quality();
     return {
       generatedAtMs: this.now(),
+      clock: this.windows.clockView(),
       totals: this.windows.totalsView(this.now()),
       quality: quality.labeled === 0 ? null : { labeled: quality.labeled, positives: quality.positives, episodes: quality.episodes, byRule: summarizeQuality(quality) },
       reader: { ...this.reader },
@@ -162,7 +167,7 @@ export class Hub {
     return {
       type: 'snapshot',
       seq: this.seq,
-      windows: this.windows.recent(this.options.chartWindows),
+      series: RANGES.map((range) => this.windows.series(range)),
       alerts: this.alerts.recent(this.options.alertsPerPush),
       summary: this.summary(),
       topics: this.topics,
@@ -205,25 +210,18 @@ export class Hub {
       this.schedule(wait);
       return;
     }
-    // The page only charts the newest chartWindows, so older changed windows (a processor catching up)
-    // reach it through totals and the next snapshot, not one by one.
-    const starts = [...this.dirtyStarts].sort((a, b) => a - b).slice(-this.options.chartWindows);
     const message: UpdateMessage = {
       type: 'update',
       seq: ++this.seq,
-      windows: [],
+      series: this.windowsChanged ? this.seriesChanges() : [],
       alerts: this.pendingAlerts.slice(-this.options.alertsPerPush).reverse(),
       droppedAlerts: this.droppedAlerts + Math.max(0, this.pendingAlerts.length - this.options.alertsPerPush),
       summary: this.summary(),
       topics: this.topicsChanged ? this.topics : null,
       groups: this.groupsChanged ? this.groups : null,
     };
-    for (const start of starts) {
-      const v = this.windows.view(start);
-      if (v !== undefined) message.windows.push(v);
-    }
     this.dirty = false;
-    this.dirtyStarts.clear();
+    this.windowsChanged = false;
     this.pendingAlerts = [];
     this.droppedAlerts = 0;
     this.topicsChanged = false;
@@ -233,6 +231,28 @@ export class Hub {
     // build took under load.
     this.lastPushAt = performance.now();
     for (const listener of this.listeners) listener(message);
+  }
+
+  private seriesChanges(): SeriesView[] {
+    const out: SeriesView[] = [];
+    for (const range of RANGES) {
+      const view = this.windows.series(range);
+      const json = new Map(view.buckets.map((b) => [b.startMs, JSON.stringify(b)]));
+      const sent = this.sentSeries.get(range);
+      this.sentSeries.set(range, { view, buckets: json });
+      if (sent === undefined || sent.view.bucketMs !== view.bucketMs || view.fromMs < sent.view.fromMs) {
+        out.push(view);
+        continue;
+      }
+      const changed = view.buckets.filter((b) => sent.buckets.get(b.startMs) !== json.get(b.startMs));
+      // Buckets that emptied (their windows replaced by emptier ones) while still in view.
+      for (const start of sent.buckets.keys()) {
+        if (!json.has(start) && start >= view.fromMs && start < view.toMs) changed.push({ startMs: start, currency: '', byType: {} });
+      }
+      const moved = view.fromMs !== sent.view.fromMs || view.toMs !== sent.view.toMs || view.headMs !== sent.view.headMs || view.currency !== sent.view.currency;
+      if (changed.length > 0 || moved) out.push({ ...view, full: false, buckets: changed.sort((a, b) => a.startMs - b.startMs) });
+    }
+    return out;
   }
 }
 

@@ -21,7 +21,7 @@ import { ClusterPoller } from './cluster-poller.ts';
 import { Hub, type HubOptions } from './hub.ts';
 import { PROMETHEUS_CONTENT_TYPE, renderMetrics } from './prometheus.ts';
 import { TopicReader } from './topic-reader.ts';
-import type { StreamMessage } from './views.ts';
+import { RANGES, type RangeName, type StreamMessage } from './views.ts';
 
 export const WEB_DIST = fileURLToPath(new URL('./web/dist/', import.meta.url));
 
@@ -88,6 +88,10 @@ export function buildDashboard(options: DashboardAppOptions): FastifyInstance {
   app.get<{ Querystring: { limit: number } }>('/api/windows', {
     schema: { querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: hub.windows.maxWindows, default: 120 } }, additionalProperties: false } },
   }, async (req) => ({ windows: hub.windows.recent(req.query.limit) }));
+
+  app.get<{ Querystring: { range: RangeName } }>('/api/series', {
+    schema: { querystring: { type: 'object', properties: { range: { type: 'string', enum: [...RANGES], default: '5m' } }, additionalProperties: false } },
+  }, async (req) => hub.windows.series(req.query.range));
 
   app.get('/api/topics', async () => hub.topicsView());
   app.get('/api/groups', async () => hub.groupsView());
@@ -161,7 +165,7 @@ export function buildDashboard(options: DashboardAppOptions): FastifyInstance {
   } else {
     app.get('/', async (_req, reply) => {
       reply.code(503).type('text/plain; charset=utf-8');
-      return `The dashboard page has not been built (${staticDir ?? 'disabled'}). Run: npm run build:web\nThe API is up: /api/summary, /api/alerts, /api/topics, /api/groups, /api/events, /metrics\n`;
+      return `The dashboard page has not been built (${staticDir ?? 'disabled'}). Run: npm run build:web\nThe API is up: /api/summary, /api/alerts, /api/windows, /api/series, /api/topics, /api/groups, /api/events, /metrics\n`;
     });
   }
   return app;

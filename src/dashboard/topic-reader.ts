@@ -30,10 +30,12 @@ export interface TopicReaderOptions {
   logger?: Logger;
 }
 
-// Windows are small (one per source partition and second); 1800 per partition covers 10 minutes of a
-// 3-partition source feeding one metrics partition, more than the hub keeps.
+// A bank_metrics record holds one or more closed windows of one source partition (one per second of
+// event time in real time); 12,000 per partition cover the last hour, the chart's middle range, of three
+// source partitions feeding one metrics partition, about 4 MB to read at start.
+export const METRICS_HISTORY_RECORDS = 12_000;
 const DEFAULTS = {
-  metricsHistoryRecords: 1800,
+  metricsHistoryRecords: METRICS_HISTORY_RECORDS,
   alertsHistoryRecords: 200,
   maxWaitMs: 500,
   metadataRefreshMs: 5000,

@@ -7,8 +7,49 @@ import type { QualityKey, RuleQualitySummary } from '../processor/quality.ts';
 
 export interface TypeView {
   count: number;
+  sumCents: number;
   avgCents: number;
   maxCents: number;
+}
+
+// The amount chart's ranges: the last 5 minutes or hour of event time, or all the history kept.
+export const RANGES = ['5m', '1h', 'all'] as const;
+export type RangeName = (typeof RANGES)[number];
+
+export interface AmountStats {
+  count: number;
+  sumCents: number;
+  maxCents: number;
+}
+
+// One bucket of event time [startMs, startMs + SeriesView.bucketMs), merged over partitions.
+export interface BucketView {
+  startMs: number;
+  currency: string; // ISO 4217 code of its transactions, 'mixed', or '' for none (an update's removal)
+  byType: Partial<Record<TransactionType, AmountStats>>;
+}
+
+// A range of the amount chart: buckets of bucketMs from fromMs up to toMs, the end of the bucket holding
+// the event clock's head. Buckets without transactions are left out: gaps.
+export interface SeriesView {
+  range: RangeName;
+  bucketMs: number;
+  fromMs: number;
+  toMs: number;
+  headMs: number | null; // end of the newest data (ClockView.headMs); the bucket holding it is still filling
+  currency: string; // of the buckets in view: an ISO 4217 code, 'mixed', or '' with none
+  // true: the whole range (snapshots, /api/series, and updates after the bucket width changed or the clock
+  // went back); false: the buckets that changed (an empty byType removes one), and the page drops what is
+  // now outside [fromMs, toMs).
+  full: boolean;
+  buckets: BucketView[];
+}
+
+// Event time as the windows show it (src/dashboard/event-clock.ts).
+export interface ClockView {
+  headMs: number | null; // end of the newest window of the current event clock; null before any window
+  speed: number | null; // event-time seconds per wall-clock second over the last minute; null until measured
+  simulated: boolean; // event time runs ahead of and faster than the wall clock: a simulation's fast-forward
 }
 
 // One second (windowMs) of event time, merged over every partition reported so far.
@@ -53,7 +94,8 @@ export interface QualityView {
 }
 
 export interface SummaryView {
-  generatedAtMs: number;
+  generatedAtMs: number; // the dashboard server's wall clock
+  clock: ClockView;
   totals: TotalsView;
   quality: QualityView | null; // null until labelled records (simulator ground truth) were counted
   reader: ReaderStats;
@@ -127,7 +169,7 @@ export interface GroupsView {
 export interface SnapshotMessage {
   type: 'snapshot';
   seq: number;
-  windows: WindowView[]; // oldest first
+  series: SeriesView[]; // every range, full
   alerts: Alert[]; // newest first
   summary: SummaryView;
   topics: TopicsView;
@@ -137,7 +179,7 @@ export interface SnapshotMessage {
 export interface UpdateMessage {
   type: 'update';
   seq: number;
-  windows: WindowView[]; // changed or new windows, oldest first; replace by startMs
+  series: SeriesView[]; // the ranges that changed
   alerts: Alert[]; // new since the last push, newest first
   droppedAlerts: number; // new alerts not sent because more arrived than one push carries
   summary: SummaryView;

@@ -7,14 +7,21 @@
 // and the totals take the old one out before adding the new one. Counts and sums are taken out exactly;
 // minima and maxima cannot be, but a superset only widens them, so keeping the wider value is exact.
 //
-// Memory is bounded by keeping the newest `maxWindows` window starts. A window older than all of them
-// while the store is full is counted in the totals but not kept: only a processor catching up from far
-// behind sends those, and should it be a re-send of an evicted window it is counted twice; that is the
-// price of bounded memory, and it needs a processor restarting more than maxWindows seconds behind.
+// Memory is bounded by keeping `maxWindows` window starts: when full, a start ahead of the event clock's
+// head goes first (left behind when the clock went back, see event-clock.ts), else the oldest. A window
+// older than all of them while the store is full is counted in the totals and the amount history but not
+// kept: only a processor catching up from far behind sends those, and should it be a re-send of an
+// evicted window it is counted twice; that is the price of bounded memory, and it needs a processor
+// restarting more than maxWindows seconds behind.
+//
+// The amount history (amount-series.ts) takes every window in and out with the totals and answers the
+// page's chart ranges; the event clock says where event time stands and how fast it runs.
 import { TRANSACTION_TYPES, type TransactionType } from '../bank/transaction.ts';
 import { mergeWindows, type WindowAggregate } from '../processor/aggregates.ts';
 import { addQuality, emptyQuality, QUALITY_KEYS, type QualityCounters } from '../processor/quality.ts';
-import type { TotalsView, TypeTotals, TypeView, WindowView } from './views.ts';
+import { AmountHistory, evictionVictim, insertSorted } from './amount-series.ts';
+import { EventClock } from './event-clock.ts';
+import type { ClockView, RangeName, SeriesView, TotalsView, TypeTotals, TypeView, WindowView } from './views.ts';
 
 export const DEFAULT_MAX_WINDOWS = 600;
 // Throughput is averaged over this many windows before the newest, which is usually still missing
@@ -38,6 +45,9 @@ export class WindowStore {
   private readonly mergedCache = new Map<number, WindowView>();
   private readonly totals = new RunningTotals();
   private readonly reportedAtMs = new Map<number, number>(); // source partition -> newest report, wall clock
+  private readonly clock = new EventClock();
+  private readonly history = new AmountHistory(() => this.clock.headMs);
+  private windowMs = 1000; // of the newest window: the finest bucket the chart can have
 
   constructor(maxWindows = DEFAULT_MAX_WINDOWS) {
     if (!Number.isInteger(maxWindows) || maxWindows < 1) throw new RangeError(`maxWindows must be a positive integer, got ${maxWindows}`);
@@ -52,30 +62,36 @@ export class WindowStore {
   // as history after a dashboard restart do not make a stopped processor's partitions look alive.
   add(w: WindowAggregate, reportedAtMs = Date.now()): AddResult {
     for (const p of w.partitions) this.reportedAtMs.set(p, Math.max(reportedAtMs, this.reportedAtMs.get(p) ?? reportedAtMs));
+    // A window of dead letters only has no event time of its own (see src/processor/aggregates.ts): its
+    // start may come from another clock than the transactions'.
+    if (w.valid > 0) this.clock.observe(reportedAtMs, w.windowStartMs + w.windowMs);
+    this.windowMs = w.windowMs;
     const start = w.windowStartMs;
     let list = this.byStart.get(start);
     if (list === undefined) {
-      const oldest = this.starts[0];
-      if (this.starts.length >= this.maxWindows && oldest !== undefined && start < oldest) {
-        this.totals.add(w, 1);
-        return { stored: false, startMs: start };
+      if (this.starts.length >= this.maxWindows) {
+        const victim = evictionVictim(this.starts, this.clock.headMs) as number;
+        if (victim === this.starts[0] && start < victim) {
+          this.count(w, 1);
+          return { stored: false, startMs: start };
+        }
+        this.evict(victim);
       }
       list = [];
       this.byStart.set(start, list);
       insertSorted(this.starts, start);
-      if (this.starts.length > this.maxWindows) this.evictOldest();
     }
     const kept: WindowAggregate[] = [];
     for (const old of list) {
       if (old.windowMs !== w.windowMs || old.partitions.some((p) => w.partitions.includes(p))) {
-        this.totals.add(old, -1);
+        this.count(old, -1);
       } else {
         kept.push(old);
       }
     }
     kept.push(w);
     this.byStart.set(start, kept);
-    this.totals.add(w, 1);
+    this.count(w, 1);
     this.mergedCache.delete(start);
     return { stored: true, startMs: start };
   }
@@ -93,10 +109,13 @@ export class WindowStore {
     return view;
   }
 
-  // The newest `limit` merged windows, oldest first.
+  // The newest `limit` merged windows up to the event clock's head, oldest first.
   recent(limit: number): WindowView[] {
     const out: WindowView[] = [];
-    for (const start of this.starts.slice(Math.max(0, this.starts.length - limit))) {
+    const head = this.clock.headMs;
+    let end = this.starts.length;
+    while (head !== null && end > 0 && (this.starts[end - 1] as number) >= head) end--;
+    for (const start of this.starts.slice(Math.max(0, end - limit), end)) {
       const v = this.view(start);
       if (v !== undefined) out.push(v);
     }
@@ -134,26 +153,33 @@ export class WindowStore {
     return addQuality(emptyQuality(), this.totals.quality);
   }
 
-  private evictOldest(): void {
-    const start = this.starts.shift();
-    if (start === undefined) return;
+  // One range of the amount chart, up to the event clock's head.
+  series(range: RangeName): SeriesView {
+    return this.history.series(range, this.windowMs);
+  }
+
+  clockView(): ClockView {
+    return this.clock.view();
+  }
+
+  private count(w: WindowAggregate, sign: 1 | -1): void {
+    this.totals.add(w, sign);
+    this.history.add(w, sign);
+  }
+
+  private evict(start: number): void {
+    if (start === this.starts[0]) this.starts.shift();
+    else this.starts.pop();
     this.byStart.delete(start);
     this.mergedCache.delete(start);
   }
-}
-
-function insertSorted(arr: number[], value: number): void {
-  // Windows arrive nearly in order, so the common case is an append.
-  let i = arr.length;
-  while (i > 0 && (arr[i - 1] as number) > value) i--;
-  arr.splice(i, 0, value);
 }
 
 function toView(w: WindowAggregate): WindowView {
   const byType: Partial<Record<TransactionType, TypeView>> = {};
   for (const type of TRANSACTION_TYPES) {
     const s = w.byType[type];
-    if (s !== undefined && s.count > 0) byType[type] = { count: s.count, avgCents: s.sumCents / s.count, maxCents: s.maxCents };
+    if (s !== undefined && s.count > 0) byType[type] = { count: s.count, sumCents: s.sumCents, avgCents: s.sumCents / s.count, maxCents: s.maxCents };
   }
   let alerts = 0;
   for (const n of Object.values(w.alertsBySeverity)) alerts += n;

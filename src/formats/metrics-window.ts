@@ -27,10 +27,17 @@ import {
   omitEmpty,
   orDefault,
   parseValue,
+  string,
   table,
   type Infer,
   type Schema,
 } from './schema.ts';
+
+export const DEFAULT_CURRENCY = 'USD';
+export const MIXED_CURRENCY = 'mixed';
+
+// Text whose "empty" value, left out by the writer and put back by the parser, is the default currency.
+const currencyCode: Schema<string> = { ...string({ max: 8 }), empty: () => DEFAULT_CURRENCY, isEmpty: (v) => v === DEFAULT_CURRENCY };
 
 const positiveCount = number({ min: 0, nonZero: true });
 
@@ -74,6 +81,10 @@ export const windowFormat = object({
   alertsByRule: omitEmpty(map(count)),
   alertsBySeverity: omitEmpty(map(count)),
   quality: omitEmpty(qualityCounters),
+  // ISO 4217 code of the window's transactions (those without one count as DEFAULT_CURRENCY), or
+  // MIXED_CURRENCY when they were in more than one; left out when it is the default, as in every window
+  // written before the field existed. Meaningless while valid is 0 (a window of dead letters only).
+  currency: omitEmpty(currencyCode),
 });
 
 export type TypeStats = Infer<typeof typeStats>;

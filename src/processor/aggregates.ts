@@ -20,7 +20,7 @@
 // (partition, windowStartMs): a window re-sent after a restart is the same or a superset, so it replaces
 // rather than adds. It then merges the windows of different partitions/processors with mergeWindows.
 import type { TransactionType } from '../bank/transaction.ts';
-import type { TypeStats, WindowAggregate } from '../formats/metrics-window.ts';
+import { DEFAULT_CURRENCY, MIXED_CURRENCY, type TypeStats, type WindowAggregate } from '../formats/metrics-window.ts';
 import type { Alert } from './alert.ts';
 import { addQuality, cloneQuality, emptyWindowQuality, type QualityCounters } from './quality.ts';
 import { SnapshotMismatchError } from './state.ts';
@@ -60,7 +60,15 @@ export function emptyWindow(partition: number, windowStartMs: number, windowMs: 
     alertsByRule: {},
     alertsBySeverity: {},
     quality: emptyWindowQuality(),
+    currency: DEFAULT_CURRENCY,
   };
+}
+
+// The currency of two windows' transactions together; a window without transactions has none to add.
+function mergeCurrency(into: WindowAggregate, from: WindowAggregate): string {
+  if (from.valid === 0) return into.currency;
+  if (into.valid === 0) return from.currency;
+  return into.currency === from.currency ? into.currency : MIXED_CURRENCY;
 }
 
 // Merge two windows of the same time span from disjoint partitions. Overlapping partitions would count
@@ -75,6 +83,7 @@ export function mergeWindows(a: WindowAggregate, b: WindowAggregate): WindowAggr
   const out = emptyWindow(0, a.windowStartMs, a.windowMs);
   out.partitions = [...a.partitions, ...b.partitions].sort((x, y) => x - y);
   for (const w of [a, b]) {
+    out.currency = mergeCurrency(out, w);
     out.records += w.records;
     out.valid += w.valid;
     out.dlq += w.dlq;
@@ -115,8 +124,12 @@ export class WindowAggregator {
     this.latenessMs = latenessMs;
   }
 
-  addTransaction(eventMs: number, type: TransactionType, amountCents: number, alerts: readonly Alert[], quality: QualityCounters | null): void {
+  // currency: the transaction's ISO 4217 code, null when it stated none (counted as DEFAULT_CURRENCY).
+  addTransaction(eventMs: number, type: TransactionType, amountCents: number, alerts: readonly Alert[], quality: QualityCounters | null, currency: string | null = null): void {
     const w = this.windowFor(eventMs);
+    const c = currency ?? DEFAULT_CURRENCY;
+    if (w.valid === 0) w.currency = c;
+    else if (w.currency !== c) w.currency = MIXED_CURRENCY;
     w.records++;
     w.valid++;
     const s = w.byType[type];
@@ -244,7 +257,9 @@ export class WindowAggregator {
     agg.held = snapshot.held ? { ...snapshot.held, dlqByReason: { ...snapshot.held.dlqByReason } } : null;
     for (const w of snapshot.open) {
       if (w.windowMs !== windowMs) throw new SnapshotMismatchError(`snapshot window length ${w.windowMs} ms differs from configured ${windowMs} ms`);
-      agg.open.set(w.windowStartMs, copyWindow(w));
+      // Snapshots written before windows had a currency have none: the default, as the parser has it.
+      const currency = (w as Partial<WindowAggregate>).currency ?? DEFAULT_CURRENCY;
+      agg.open.set(w.windowStartMs, { ...copyWindow(w), currency });
     }
     return agg;
   }

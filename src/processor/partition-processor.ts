@@ -114,7 +114,7 @@ export class PartitionProcessor {
       const raw = labelHeader(record.headers);
       const label = raw === null || typeof raw === 'string' ? raw : raw.toString('utf8');
       const delta = this.quality.observe(tx.accountId, eventMs, label, outcome.alerts.length === 0 ? NO_RULES : outcome.alerts.map((a) => a.rule));
-      this.aggregator.addTransaction(eventMs, tx.type, tx.amountCents, outcome.alerts, delta);
+      this.aggregator.addTransaction(eventMs, tx.type, tx.amountCents, outcome.alerts, delta, tx.currency);
       this.counters.valid++;
       this.counters.alerts += outcome.alerts.length;
       alerts = this.withoutSuppressed(outcome.alerts);

@@ -17,7 +17,7 @@ test('windows of different partitions with the same start merge into one view', 
     dlq: 1,
     late: 0,
     alerts: 1,
-    byType: { deposit: { count: 2, avgCents: 2_000, maxCents: 3_000 }, withdraw: { count: 1, avgCents: 300, maxCents: 300 } },
+    byType: { deposit: { count: 2, sumCents: 4_000, avgCents: 2_000, maxCents: 3_000 }, withdraw: { count: 1, sumCents: 300, avgCents: 300, maxCents: 300 } },
   });
   const totals = store.totalsView();
   assert.equal(totals.records, 4);

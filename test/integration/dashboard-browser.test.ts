@@ -1,13 +1,20 @@
 // The dashboard page in a real browser (Debian's chromium driven by playwright-core) against the embedded
 // broker. First the real pipeline, simulator -> bank_alerts -> processor -> bank_metrics /
-// bank_alerts_high -> dashboard, at 20 tx/s: the charts fill within seconds, a low_balance alert shows with
-// its explanation, an account id that is an HTML injection probe shows as text, group lag shows, and the
-// CSP reports nothing; at 1440x900, 390x844 and 360x740 nothing is wider than its container or cut off,
-// axe-core finds no serious or critical accessibility problem, and the controls work from the keyboard.
-// Then the page under the output of a 200k tx/s pipeline (fed synthetically, as one process could not
-// also run that pipeline): it stays in step with the server's pushes. When the dashboard goes away the
-// page dims what it shows and says since when, and recovers when it comes back. Finally a restarted
+// bank_alerts_high -> dashboard, at 20 tx/s: the charts fill within seconds, the type bars carry their
+// counts, the range picker switches the amount chart's range, its axis names the currency and can be
+// logarithmic, a low_balance
+// alert shows with its explanation, an account id that is an HTML injection probe shows as text, group lag
+// shows, and the CSP reports nothing; at 1440x900, 390x844 and 360x740 nothing is wider than its container
+// or cut off, axe-core finds no serious or critical accessibility problem, and the controls work from the
+// keyboard. Then the page under the output of a 200k tx/s pipeline (fed synthetically, as one process
+// could not also run that pipeline, in euros): it stays in step with the server's pushes. Then windows we
+// produce ourselves with wall-clock event times: an event clock an hour behind the previous one shows
+// within 5 s, real time is not labelled simulated, and a x60 fast-forward is. When the dashboard goes away
+// the page dims what it shows and says since when, and recovers when it comes back. Finally a restarted
 // dashboard serves a full page at once. Screenshots go to test-artifacts/.
+//
+// The producer's own clock (how fast its simulated time runs) is not assumed anywhere: the real pipeline's
+// checks hold at any speed, and the clock checks use windows whose event times we set.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -26,6 +33,7 @@ import { emptyQuality } from '../../src/processor/quality.ts';
 import { resolveProducerConfig } from '../../src/producer/config.ts';
 import { runProducer } from '../../src/producer/producer.ts';
 import { startBroker, type TestBroker } from '../helpers/broker.ts';
+import { waitFor } from '../dashboard/helpers.ts';
 import { ensureWebBuild } from '../helpers/web-build.ts';
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts');
@@ -70,10 +78,12 @@ class Feed {
   private sending: Promise<void> = Promise.resolve();
   private readonly txPerSec: number;
   private readonly alertsPerSec: number;
+  private readonly currency: string;
 
-  constructor(txPerSec: number, alertsPerSec: number) {
+  constructor(txPerSec: number, alertsPerSec: number, currency = 'USD') {
     this.txPerSec = txPerSec;
     this.alertsPerSec = alertsPerSec;
+    this.currency = currency;
   }
 
   private random(): number {
@@ -98,7 +108,7 @@ class Feed {
             q.byRule.any = { tp: 1, fp: 0, detected: 1, ttdSumMs: 1500, ttdMaxMs: 1500 };
             q.byRule.velocity = { tp: 1, fp: 0, detected: 1, ttdSumMs: 1500, ttdMaxMs: 1500 };
           }
-          agg.addTransaction(eventClock + i * 20, type, Math.round(1_000 + this.random() * (type === 'deposit' ? 150_000 : 40_000)), [], q);
+          agg.addTransaction(eventClock + i * 20, type, Math.round(1_000 + this.random() * (type === 'deposit' ? 150_000 : 40_000)), [], q, this.currency);
         }
         const w = agg.flush()[0];
         assert.ok(w);
@@ -146,11 +156,12 @@ class Feed {
     for (let i = 0; i < messages.length; i += 2000) await producer.send({ messages: messages.slice(i, i + 2000) });
   }
 
-  // Live: one second of windows per second, alerts spread over ten sends a second.
-  start(): void {
+  // Live: `speed` seconds of windows per second (one by default: event time runs with the wall clock),
+  // alerts spread over ten sends a second.
+  start(speed = 1): void {
     let tick = 0;
     this.timer = setInterval(() => {
-      const batch = [...this.alerts(Math.ceil(this.alertsPerSec / 10)), ...(tick++ % 10 === 0 ? this.windows(1) : [])];
+      const batch = [...this.alerts(Math.ceil(this.alertsPerSec / 10)), ...(tick++ % 10 === 0 ? this.windows(speed) : [])];
       this.sending = this.sending.then(() => this.send(batch));
     }, 100);
   }
@@ -201,6 +212,17 @@ async function colouredPixels(page: Page, selector: string): Promise<number> {
     for (let i = 0; i < data.length; i += 4) {
       if (colours.some(([r, g, b]) => Math.abs(data[i] - r) < 8 && Math.abs(data[i + 1] - g) < 8 && Math.abs(data[i + 2] - b) < 8)) n++;
     }
+    return n;
+  })()`);
+}
+
+// Pixels of a canvas in the page's ink colour: text drawn on it (the count labels beside short bars).
+async function inkPixels(page: Page, selector: string): Promise<number> {
+  return page.evaluate(`(() => {
+    const c = document.querySelector(${JSON.stringify(selector)});
+    const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) if (Math.abs(data[i] - 0x1d) < 12 && Math.abs(data[i + 1] - 0x25) < 12 && Math.abs(data[i + 2] - 0x2d) < 12 && data[i + 3] > 200) n++;
     return n;
   })()`);
 }
@@ -290,11 +312,12 @@ test('with the real producer and processor, the page fills its charts, shows a l
     assert.equal(response?.status(), 200);
     assert.doesNotMatch(response?.headers()['content-security-policy'] ?? '', /unsafe-inline/);
 
-    // Charts: both canvases show coloured data, not just axes.
+    // Charts: both canvases show coloured data, not just axes (a bucket between gaps shows as points,
+    // hence the lower bar for the line chart: at any clock speed the first buckets may be apart).
     let barPixels = 0;
     let linePixels = 0;
     const deadline = Date.now() + 15_000;
-    while (barPixels < 200 || linePixels < 100) {
+    while (barPixels < 200 || linePixels < 40) {
       assert.ok(Date.now() < deadline, `charts still empty (${barPixels} bar, ${linePixels} line pixels)`);
       await new Promise((r) => setTimeout(r, 100));
       barPixels = await colouredPixels(page, '#chart-types');
@@ -303,6 +326,27 @@ test('with the real producer and processor, the page fills its charts, shows a l
     const chartsMs = performance.now() - opened;
     t.diagnostic(`charts have data ${Math.round(chartsMs)} ms after navigation, ${Math.round(chartsMs - firstWindowMs)} ms after the dashboard read the processor's first window (${barPixels} bar pixels, ${linePixels} line pixels)`);
     assert.ok(chartsMs - firstWindowMs < 2_000);
+
+    // The type bars carry their counts: drawn beside a short bar in ink, and said in the canvas' label.
+    assert.ok((await inkPixels(page, '#chart-types')) > 30, 'no count labels beside the bars');
+    assert.match((await page.getAttribute('#chart-types', 'aria-label')) ?? '', /^Transactions by type: deposit [\d,]+, withdraw [\d,]+, current balance [\d,]+, to checking [\d,]+, to savings [\d,]+, low balance [\d,]+$/);
+    // The range picker: each range its bucket width; the amount axis in the bank's currency.
+    for (const [range, bucket] of [['5m', /· 5 s buckets$/], ['1h', /· 1 min buckets$/], ['all', /· \d+ (s|min|h|days?) buckets$/]] as const) {
+      await page.click(`#range-${range}`);
+      assert.equal(await page.getAttribute(`#range-${range}`, 'aria-pressed'), 'true');
+      await waitInPage(page, `${bucket.toString()}.test(document.getElementById('amounts-note').textContent)`, 5_000);
+    }
+    assert.equal(await page.getAttribute('#chart-amounts', 'data-axis'), 'USD · average');
+    await page.click('#metric-sum');
+    await waitInPage(page, `document.getElementById('chart-amounts').dataset.axis === 'USD · total'`, 5_000);
+    await page.click('#metric-avg');
+    // A logarithmic amount axis, and back.
+    await page.click('#scale-log');
+    assert.equal(await page.getAttribute('#scale-log', 'aria-pressed'), 'true');
+    await waitInPage(page, `document.getElementById('chart-amounts').dataset.axis === 'USD · average (log)'`, 5_000);
+    assert.ok((await colouredPixels(page, '#chart-amounts')) > 40, 'no lines on the logarithmic axis');
+    await page.click('#scale-log');
+    assert.equal(await page.getAttribute('#scale-log', 'aria-pressed'), 'false');
 
     const probe = page.locator('#alerts-body td', { hasText: XSS });
     await probe.first().waitFor({ timeout: 15_000 });
@@ -344,14 +388,14 @@ test('with the real producer and processor, the page fills its charts, shows a l
       assert.deepEqual(await axeViolations(page), [], `accessibility at ${size}`);
     }
 
-    // From the keyboard: Tab reaches the chart toggle and every table's scroll box, Space presses a button.
+    // From the keyboard: Tab reaches the chart toggles and every table's scroll box, Space presses a button.
     await page.setViewportSize({ width: 1440, height: 900 });
     const reached = new Set<string>();
-    for (let i = 0; i < 12; i++) {
+    for (let i = 0; i < 16; i++) {
       await page.keyboard.press('Tab');
       reached.add(String(await page.evaluate(`(() => { const e = document.activeElement; return e.id || e.getAttribute('aria-labelledby') || e.tagName; })()`)));
     }
-    for (const stop of ['metric-avg', 'metric-max', 'alerts-title', 'quality-title', 'lag-title', 'topics-title']) assert.ok(reached.has(stop), `Tab never reached ${stop}: ${[...reached].join(', ')}`);
+    for (const stop of ['range-5m', 'range-1h', 'range-all', 'metric-avg', 'metric-sum', 'metric-max', 'scale-log', 'alerts-title', 'quality-title', 'lag-title', 'topics-title']) assert.ok(reached.has(stop), `Tab never reached ${stop}: ${[...reached].join(', ')}`);
     await page.focus('#metric-max');
     await page.keyboard.press('Space');
     assert.equal(await page.getAttribute('#metric-max', 'aria-pressed'), 'true');
@@ -367,7 +411,7 @@ test('with the real producer and processor, the page fills its charts, shows a l
 
 test('at 200k tx/s with thousands of alerts a second, the page keeps up with the pushes', async (t) => {
   eventClock = Math.max(eventClock, (dashboard.hub.windows.recent(1)[0]?.startMs ?? 0) + 3_600_000);
-  const feed = new Feed(200_000, 3_000);
+  const feed = new Feed(200_000, 3_000, 'EUR');
   feed.start();
   const { page, watch } = await openPage();
   try {
@@ -395,10 +439,48 @@ test('at 200k tx/s with thousands of alerts a second, the page keeps up with the
     assert.ok(Math.max(...behind) <= 3, `page fell behind: ${behind.join(' ')}`);
     // No wall-clock traffic on bank_alerts here; the windows' event-time rate is on the tile's title.
     assert.match((await page.locator('#kpi-throughput').getAttribute('title')) ?? '', /; (19\d|20\d)K\/s of event time$/);
+    // This bank's windows are in euros, and the last 5 minutes hold nothing else.
+    await waitInPage(page, `document.getElementById('chart-amounts').dataset.axis === 'EUR · average'`, 5_000);
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-200k.png'), fullPage: true });
     assert.deepEqual(watch.problems, []);
   } finally {
     await feed.stop();
+    await page.close();
+  }
+});
+
+test('an event clock an hour behind shows within 5 s; real time is not labelled simulated, a x60 fast-forward is', { timeout: 90_000 }, async (t) => {
+  const { page, watch } = await openPage();
+  const feeds: Feed[] = [];
+  try {
+    await page.goto(dashboard.url);
+    await waitInPage(page, 'Number(document.body.dataset.seq ?? 0) > 0');
+    // The synthetic feed before left event time an hour or more ahead of the wall clock.
+    eventClock = Math.floor(Date.now() / 1000) * 1000;
+    assert.ok(Number(await page.evaluate('document.body.dataset.head')) > eventClock + 1_800_000);
+    const realTime = new Feed(200, 0);
+    feeds.push(realTime);
+    const started = performance.now();
+    realTime.start();
+    await waitInPage(page, `Math.abs(Number(document.body.dataset.head) - Date.now()) < 10_000 && Number(document.body.dataset.points) > 0`, 5_000);
+    t.diagnostic(`the page followed the clock back ${Math.round(performance.now() - started)} ms after the first window was sent`);
+    // Once the speed is measured (5 s of windows): x1, and nothing says simulated.
+    const measured = await waitFor('speed', () => dashboard.hub.summary().clock.speed, 20_000);
+    assert.ok(measured > 0.7 && measured < 1.4, `speed ${measured}`);
+    assert.equal(await page.locator('#simulated').textContent(), '');
+    assert.equal(await page.locator('#simulated').isVisible(), false);
+    assert.match((await page.locator('#event-clock').textContent()) ?? '', /^event time (Sun|Mon|Tue|Wed|Thu|Fri|Sat) \d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d:\d\d$/);
+    assert.match((await page.locator('#updated').textContent()) ?? '', /^updated \d\d:\d\d:\d\d wall clock$/);
+    await realTime.stop();
+    // A minute of event time per second from now on.
+    const fast = new Feed(200, 0);
+    feeds.push(fast);
+    fast.start(60);
+    await waitInPage(page, `/^simulated ×(5[5-9]|6[0-5])$/.test(document.getElementById('simulated').textContent)`, 30_000);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-simulated.png') });
+    assert.deepEqual(watch.problems, []);
+  } finally {
+    for (const f of feeds) await f.stop();
     await page.close();
   }
 });
@@ -441,7 +523,7 @@ test('a restarted dashboard serves a filled page at once', async () => {
   try {
     const opened = performance.now();
     await page.goto(dashboard.url);
-    await waitInPage(page, 'Number(document.body.dataset.windows ?? 0) >= 10', 5_000);
+    await waitInPage(page, 'Number(document.body.dataset.points ?? 0) >= 10', 5_000);
     assert.ok((await colouredPixels(page, '#chart-types')) > 200);
     assert.ok((await page.locator('#alerts-body tr').count()) >= 10);
     assert.ok(performance.now() - opened < 5_000);

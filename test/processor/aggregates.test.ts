@@ -38,6 +38,7 @@ test('records land in their event-time second and a window closes after the late
     alertsByRule: { velocity: 2, overdraft: 1 },
     alertsBySeverity: { HIGH: 2, CRITICAL: 1 },
     quality: emptyQuality(),
+    currency: 'USD',
   });
   assert.deepEqual(agg.flush().map((x) => [x.windowStartMs, x.records]), [[T0 + 1000, 1]]);
 });

@@ -22,7 +22,8 @@ const outputsOf = (results: readonly ProcessResult[]) => results.map((r) => ({ a
 test('the uninterrupted run computes what the code before the registry computed', () => {
   const p = new PartitionProcessor(0, RECOVERY_CONFIG);
   const outputs = outputsOf(records.map((r) => p.process(r)));
-  const json = JSON.stringify({ outputs, flush: p.flush(), quality: p.qualityTotals() });
+  // Windows have carried their currency since; that code's windows had none, so it is left out here.
+  const json = JSON.stringify({ outputs, flush: p.flush(), quality: p.qualityTotals() }, (key, value: unknown) => (key === 'currency' ? undefined : value));
   assert.equal(createHash('sha256').update(json).digest('hex'), meta.outputsSha256);
 });
 

@@ -4,11 +4,11 @@ import './style.css';
 import { SEVERITIES } from '../../processor/alert.ts';
 import { QUALITY_KEYS } from '../../processor/quality.ts';
 import { TOPICS } from '../../bank/transaction.ts';
-import type { StreamMessage } from '../views.ts';
+import { RANGES, type RangeName, type StreamMessage } from '../views.ts';
 import { Charts, type AmountMetric } from './charts.ts';
 import { byId, fillTable, setText, type Cell } from './dom.ts';
-import { formatCompact, formatInt, formatMs, formatPercent, formatTime, formatTimestamp } from './format.ts';
-import { applyMessage, emptyState, isStale, sortedWindows, type PageState } from './state.ts';
+import { formatCompact, formatDateTime, formatDay, formatDuration, formatInt, formatMs, formatPercent, formatSpeed, formatTime, formatTimeNear, sameDay } from './format.ts';
+import { applyMessage, emptyState, isStale, type PageState } from './state.ts';
 
 const SEVERITY_CLASS: Readonly<Record<string, string>> = {
   LOW: 'sev sev-low',
@@ -25,6 +25,8 @@ let frame = 0;
 let rendered = { topics: state.topics, groups: state.groups, alerts: state.alerts };
 let connected = false;
 let lastMessageAtMs: number | null = null; // page clock, so a server clock that is off does not matter
+let range: RangeName = '5m';
+const METRICS: readonly AmountMetric[] = ['avg', 'sum', 'max'];
 
 function schedule(): void {
   if (frame === 0) frame = requestAnimationFrame(render);
@@ -74,24 +76,46 @@ function connect(): void {
 function render(): void {
   frame = 0;
   const summary = state.summary;
-  const windows = sortedWindows(state);
-  charts.update(summary?.totals ?? null, windows);
+  const series = state.series[range] ?? null;
+  charts.updateTypes(summary?.totals ?? null);
+  charts.updateAmounts(series);
+  renderClock();
   renderKpis();
   if (rendered.alerts !== state.alerts) renderAlerts();
   renderQuality();
   if (rendered.groups !== state.groups) renderGroups();
   if (rendered.topics !== state.topics) renderTopics();
   rendered = { topics: state.topics, groups: state.groups, alerts: state.alerts };
-  // For tests and curious humans: which message the page shows.
+  // For tests and curious humans: which message the page shows, and how many buckets of the range hold data.
   document.body.dataset.seq = String(state.seq);
-  document.body.dataset.windows = String(windows.length);
+  document.body.dataset.points = String(series?.buckets.size ?? 0);
+  document.body.dataset.head = String(summary?.clock.headMs ?? '');
+}
+
+// Event time, plainly: its date and time, and how much faster than the wall clock it runs when a
+// simulation fast-forwards; the wall-clock time of the latest update is labelled as such.
+function renderClock(): void {
+  const summary = state.summary;
+  if (summary === null) return;
+  const clock = summary.clock;
+  setText('event-clock', clock.headMs === null ? 'event time –' : `event time ${formatDateTime(clock.headMs)}`);
+  setText('simulated', clock.simulated && clock.speed !== null ? `simulated ${formatSpeed(clock.speed)}` : '');
+  setText('updated', `updated ${formatTime(summary.generatedAtMs)} wall clock`);
+  const series = state.series[range];
+  if (series === undefined || series.headMs === null) {
+    setText('amounts-note', 'no transactions yet');
+    return;
+  }
+  const from = series.fromMs;
+  const to = Math.min(series.toMs, series.headMs);
+  const span = sameDay(from, to - 1) ? `${formatDay(from)}, ${formatTime(from)} – ${formatTime(to)}` : `${formatDay(from)} ${formatTime(from)} – ${formatDay(to)} ${formatTime(to)}`;
+  setText('amounts-note', `${span} event time · ${formatDuration(series.bucketMs)} buckets`);
 }
 
 function renderKpis(): void {
   const summary = state.summary;
   if (summary === null) return;
   const t = summary.totals;
-  setText('updated', `updated ${formatTime(summary.generatedAtMs)}`);
   // Wall-clock rates come from offsets (cluster poller); the windows only know event-time rates, and the
   // simulator's clock runs at its own pace, so those are the fallback and the detail.
   const inputRate = state.topics?.topics.find((x) => x.name === TOPICS.transactions)?.ratePerSec ?? null;
@@ -107,7 +131,7 @@ function renderKpis(): void {
     setText('kpi-throughput-detail', processed.length === 0 ? `into ${TOPICS.transactions}` : `processed ${formatCompact(Math.round(processedRate))}/s`);
   }
   setText('kpi-transactions', formatInt(t.valid));
-  setText('kpi-since', t.sinceMs === null ? 'no windows yet' : `since ${formatTime(t.sinceMs)} (event time)`);
+  setText('kpi-since', t.sinceMs === null ? 'no windows yet' : `since ${formatTimeNear(t.sinceMs, summary.clock.headMs ?? t.sinceMs)} event time`);
   let alerts = 0;
   for (const n of Object.values(t.alertsBySeverity)) alerts += n;
   setText('kpi-alerts', formatInt(alerts));
@@ -122,9 +146,17 @@ function renderKpis(): void {
   setText('kpi-reader', r.error !== null ? r.error : `${formatCompact(r.windowsRead)} windows · ${formatCompact(r.alertsRead)} alerts read`);
 }
 
+// Event time of the alert, with the day when it is not the newest alert's day; the full date on hover.
+function alertTime(iso: string, newestMs: number): Cell {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return { text: iso, className: 'time' };
+  return { text: formatTimeNear(ms, Number.isNaN(newestMs) ? ms : newestMs), className: 'time', title: formatDateTime(ms) };
+}
+
 function renderAlerts(): void {
+  const newest = Date.parse(state.alerts[0]?.timestamp ?? '');
   const rows: Cell[][] = state.alerts.map((a) => [
-    { text: formatTimestamp(a.timestamp), className: 'time' },
+    alertTime(a.timestamp, newest),
     { text: a.severity, className: Object.hasOwn(SEVERITY_CLASS, a.severity) ? (SEVERITY_CLASS[a.severity] as string) : 'sev sev-unknown' },
     a.rule,
     { text: a.account_id, className: 'mono id', title: a.account_id },
@@ -197,18 +229,35 @@ function renderTopics(): void {
   setText('cluster', t.clusterId === null ? '–' : `cluster ${t.clusterId} · ${t.brokers.length} broker${t.brokers.length === 1 ? '' : 's'}`);
 }
 
-function chooseMetric(metric: AmountMetric): void {
-  charts.setMetric(metric);
-  for (const [id, m] of [['metric-avg', 'avg'], ['metric-max', 'max']] as const) {
+// A group of toggle buttons: the pressed one is `on` and aria-pressed.
+function press(ids: readonly string[], pressed: string): void {
+  for (const id of ids) {
     const button = byId<HTMLButtonElement>(id);
-    button.classList.toggle('on', m === metric);
-    button.setAttribute('aria-pressed', String(m === metric));
+    button.classList.toggle('on', id === pressed);
+    button.setAttribute('aria-pressed', String(id === pressed));
   }
-  schedule();
 }
 
-byId('metric-avg').addEventListener('click', () => chooseMetric('avg'));
-byId('metric-max').addEventListener('click', () => chooseMetric('max'));
+for (const metric of METRICS) {
+  byId(`metric-${metric}`).addEventListener('click', () => {
+    charts.setMetric(metric);
+    press(METRICS.map((m) => `metric-${m}`), `metric-${metric}`);
+    schedule();
+  });
+}
+byId('scale-log').addEventListener('click', () => {
+  const on = byId('scale-log').getAttribute('aria-pressed') !== 'true';
+  charts.setLogScale(on);
+  press(['scale-log'], on ? 'scale-log' : '');
+  schedule();
+});
+for (const r of RANGES) {
+  byId(`range-${r}`).addEventListener('click', () => {
+    range = r;
+    press(RANGES.map((x) => `range-${x}`), `range-${r}`);
+    schedule();
+  });
+}
 renderQuality();
 renderGroups();
 connect();
