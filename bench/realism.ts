@@ -1,0 +1,202 @@
+// `npm run bench:realism`: how believable the simulated bank is (issue 15). Generates a seeded stream at
+// the producer's default fraud level, measures fraud's share of outflow value, victims per customer-year,
+// incidents, the burstiness of normal card spending and the filter-purity table, and trains the standing
+// model baseline (a random forest and a depth-2 tree on per-transaction features from each account's
+// past, first half of the simulated period against the second). Prints a Markdown report; `--write` also
+// writes docs/realism.md.
+//
+// Flags: --events N (500,000), --seed S ('realism'), --accounts N and --fraud-rate R (the producer's
+// defaults), --write. runRealism() and renderTargets() are what bench/run.ts calls.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { Simulator } from '../src/bank/simulator.ts';
+import { DEFAULTS } from '../src/producer/config.ts';
+import { EventTable, INFERRED_INCIDENT_GAP_MS } from '../src/analysis/event-table.ts';
+import { filterPurity, GIVEAWAY_COVERAGE, GIVEAWAY_PURITY } from '../src/analysis/filter-purity.ts';
+import type { FilterPurity } from '../src/analysis/filter-purity.ts';
+import { BURST_WINDOW_MS, streamStats } from '../src/analysis/stream-stats.ts';
+import type { StreamStats } from '../src/analysis/stream-stats.ts';
+import { BASELINE_DEFAULTS, standingBaseline } from '../src/analysis/baseline.ts';
+import type { StandingBaseline } from '../src/analysis/baseline.ts';
+import type { OperatingPoint } from '../src/analysis/metrics.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const REALISM_DOC_PATH = path.join(ROOT, 'docs/realism.md');
+const START_MS = Date.UTC(2025, 0, 6); // a Monday
+const PRECISIONS = [0.5, 0.8, 0.9] as const;
+const FILTER_ROWS = 15;
+
+export interface RealismOptions {
+  events: number;
+  seed: string;
+  accounts: number;
+  fraudRate: number;
+}
+
+export interface RealismResult {
+  options: RealismOptions;
+  stats: StreamStats;
+  filters: FilterPurity;
+  baseline: StandingBaseline;
+  operatingPoints: OperatingPoint[];
+  seconds: { generate: number; stats: number; total: number };
+}
+
+export interface Target {
+  what: string;
+  value: string;
+  target: string;
+  met: boolean;
+}
+
+export function runRealism(options: RealismOptions): RealismResult {
+  const started = performance.now();
+  const simulator = new Simulator({ seed: options.seed, accounts: options.accounts, fraudRate: options.fraudRate, startMs: START_MS });
+  const table = new EventTable();
+  for (let i = 0; i < options.events; i++) table.push(simulator.nextEvent());
+  const generate = (performance.now() - started) / 1000;
+  const statsStarted = performance.now();
+  const stats = streamStats(table);
+  const filters = filterPurity(table);
+  const statsSeconds = (performance.now() - statsStarted) / 1000;
+  const baseline = standingBaseline(table);
+  return {
+    options,
+    stats,
+    filters,
+    baseline,
+    operatingPoints: PRECISIONS.map((p) => baseline.incidentRecallAtPrecision(p)),
+    seconds: { generate, stats: statsSeconds, total: (performance.now() - started) / 1000 },
+  };
+}
+
+const pct = (x: number, digits = 2) => (Number.isFinite(x) ? `${(x * 100).toFixed(digits)}%` : '–');
+const n0 = (x: number) => Math.round(x).toLocaleString('en-US');
+const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '–');
+
+export function targets(r: RealismResult): Target[] {
+  const { stats, filters, baseline } = r;
+  return [
+    { what: 'fraud share of outflow value', value: pct(stats.fraudValueShare, 3), target: '0.05–0.2%', met: stats.fraudValueShare >= 0.0005 && stats.fraudValueShare <= 0.002 },
+    { what: 'victims per customer-year', value: pct(stats.victimsPerCustomerYear, 1), target: '≤ 5%', met: stats.victimsPerCustomerYear <= 0.05 },
+    { what: `normal card purchases within ${BURST_WINDOW_MS / 1000} s of the previous`, value: pct(stats.burstiness), target: '2–5%', met: stats.burstiness >= 0.02 && stats.burstiness <= 0.05 },
+    { what: `giveaway filters (coverage > ${pct(GIVEAWAY_COVERAGE, 0)}, purity > ${pct(GIVEAWAY_PURITY, 0)})`, value: String(filters.giveaways.length), target: '0', met: filters.giveaways.length === 0 },
+    { what: 'random forest ROC AUC', value: f3(baseline.forest.auc), target: '0.85–0.93', met: baseline.forest.auc >= 0.85 && baseline.forest.auc <= 0.93 },
+    { what: 'random forest average precision', value: f3(baseline.forest.ap), target: '0.3–0.7', met: baseline.forest.ap >= 0.3 && baseline.forest.ap <= 0.7 },
+    { what: 'depth-2 tree average precision', value: f3(baseline.depth2.ap), target: '≤ 0.3', met: baseline.depth2.ap <= 0.3 },
+  ];
+}
+
+export function renderTargets(r: RealismResult): string[] {
+  const lines = ['| measure | value | target | |', '|---|---:|---|---|'];
+  for (const t of targets(r)) lines.push(`| ${t.what} | ${t.value} | ${t.target} | ${t.met ? 'met' : '**not met**'} |`);
+  return lines;
+}
+
+export function renderRealism(r: RealismResult): string[] {
+  const { stats, filters, baseline, options } = r;
+  const out: string[] = [];
+  const line = (...s: string[]) => out.push(...(s.length === 0 ? [''] : s));
+  line('# Realism of the simulated bank');
+  line();
+  line(`Generated by \`npm run bench:realism -- --write\` (bench/realism.ts, src/analysis/): ${n0(options.events)} events, seed \`${options.seed}\`, ` +
+    `${n0(options.accounts)} accounts, \`--fraud-rate ${options.fraudRate}\` (the producer's default), simulated start ${new Date(START_MS).toISOString().slice(0, 10)}. ` +
+    `Targets are issue 15's. Run in ${r.seconds.total.toFixed(1)} s (generation ${r.seconds.generate.toFixed(1)} s, statistics ${r.seconds.stats.toFixed(1)} s, ` +
+    `features ${baseline.seconds.features.toFixed(1)} s, training ${baseline.seconds.train.toFixed(1)} s, scoring ${baseline.seconds.score.toFixed(1)} s).`);
+  line();
+  line(...renderTargets(r));
+  line();
+  line('## The stream');
+  line();
+  line(`${n0(stats.records)} records over ${stats.spanDays.toFixed(0)} simulated days; ${n0(stats.customers)} customers with ${n0(stats.accounts)} accounts; ` +
+    `${n0(stats.fraudRecords)} fraud records (${pct(stats.fraudRecords / Math.max(1, stats.records), 3)}) in ${n0(stats.incidents)} incidents; ` +
+    `${n0(stats.declined)} declined (${n0(stats.declinedFraud)} of them fraud).`);
+  line();
+  line(`- Outflow (approved withdrawals): $${n0(stats.outflow)}, of which fraud $${n0(stats.fraudOutflow)} = ${pct(stats.fraudValueShare, 3)}.`);
+  line(`- Victims: ${n0(stats.victims)} customers (a customer with an account whose first fraud-labelled money movement is money going out; mules and ` +
+    `structurers receive first) = ${pct(stats.victims / Math.max(1, stats.customers), 1)} of customers in ${stats.spanDays.toFixed(0)} days, ${pct(stats.victimsPerCustomerYear, 1)} per customer-year.`);
+  line(`- Burstiness: ${n0(stats.burstyCardPurchases)} of ${n0(stats.cardPurchases)} normal card purchases (withdrawals on the card channel or paid to a merchant) ` +
+    `came within ${BURST_WINDOW_MS / 1000} s of the account's previous card purchase = ${pct(stats.burstiness)}.`);
+  line(stats.incidentsFromHeader
+    ? '- Incidents: from the `sim-incident` header.'
+    : `- Incidents: the stream has no \`sim-incident\` header (simulator v1), so they are inferred: a customer's records of one scenario, until ${INFERRED_INCIDENT_GAP_MS / 3_600_000} h pass without one.`);
+  line();
+  line('| scenario | incidents | fraud records |');
+  line('|---|---:|---:|');
+  for (const [label, records] of Object.entries(stats.fraudRecordsByLabel).sort((a, b) => b[1] - a[1])) line(`| ${label} | ${n0(stats.incidentsByLabel[label] ?? 0)} | ${n0(records)} |`);
+  line();
+  line('## Filter purity');
+  line();
+  line(`One-line filters (amount band by type and by type and channel, 4-hour band alone and by type and channel, channel, type and channel, balance left at exactly 0, ` +
+    `declined and decline reason, merchant category): coverage = share of the ${n0(filters.fraudRecords)} fraud records matched, purity = share of fraud among the records matched. ` +
+    `A giveaway covers more than ${pct(GIVEAWAY_COVERAGE, 0)} at more than ${pct(GIVEAWAY_PURITY, 0)} purity.`);
+  line();
+  const u = filters.union;
+  line(filters.giveaways.length === 0
+    ? '**No giveaway filter.**'
+    : `**${filters.giveaways.length} giveaway filters.** Together they match ${n0(u.matched)} records at ${pct(u.precision, 1)} precision, ${pct(u.coverage, 1)} of fraud records and ${pct(u.incidentCoverage, 1)} of incidents.`);
+  line();
+  const covering = filters.rows.filter((row) => row.coverage > GIVEAWAY_COVERAGE);
+  const shown = [...filters.giveaways, ...covering.filter((row) => !row.giveaway).slice(0, FILTER_ROWS)];
+  line(`Every giveaway, then the ${FILTER_ROWS} purest other filters covering more than ${pct(GIVEAWAY_COVERAGE, 0)} of fraud records:`);
+  line();
+  line('| filter | matched | fraud | coverage | purity | incidents | |');
+  line('|---|---:|---:|---:|---:|---:|---|');
+  for (const row of shown) line(`| ${row.filter} | ${n0(row.matched)} | ${n0(row.fraud)} | ${pct(row.coverage, 1)} | ${pct(row.purity, 1)} | ${n0(row.incidents)} | ${row.giveaway ? '**giveaway**' : ''} |`);
+  line();
+  line('## Standing model baseline');
+  line();
+  const t = baseline.train;
+  line(`Features from each record and its account's past only (src/analysis/features.ts, ${baseline.features.width} columns). ` +
+    `Training: records before ${new Date(baseline.splitMs).toISOString().slice(0, 16).replace('T', ' ')} UTC (the middle of the period): all ${n0(t.fraud)} fraud records and ` +
+    `${n0(t.normalsSampled)} of the ${n0(t.normals)} normal ones (a seeded uniform sample; it changes the scores' scale, not their order). ` +
+    `Test: the ${n0(baseline.testRows.length)} records after it, ${n0(baseline.testFraud.reduce((a, b) => a + b, 0))} of them fraud. ` +
+    `Random forest: ${BASELINE_DEFAULTS.trees} CART trees (Gini), bootstrap samples, √${baseline.features.width} features tried per split, depth ≤ ${BASELINE_DEFAULTS.maxDepth}, ≥ ${BASELINE_DEFAULTS.minLeaf} rows per leaf.`);
+  line();
+  line('| model | ROC AUC | average precision |');
+  line('|---|---:|---:|');
+  line(`| random forest | ${f3(baseline.forest.auc)} | ${f3(baseline.forest.ap)} |`);
+  line(`| depth-2 tree | ${f3(baseline.depth2.auc)} | ${f3(baseline.depth2.ap)} |`);
+  line();
+  line('The depth-2 tree:');
+  line();
+  line('```');
+  line(...baseline.depth2.splits);
+  line('```');
+  line();
+  line('Incident recall of the forest at a record precision (the threshold that catches the most incidents at that precision; what detection v2 is compared with):');
+  line();
+  line('| precision at least | threshold | records flagged | precision | fraud records caught | incidents caught |');
+  line('|---:|---:|---:|---:|---:|---:|');
+  r.operatingPoints.forEach((p, i) => {
+    line(`| ${pct(PRECISIONS[i] ?? 0, 0)} | ${f3(p.threshold)} | ${n0(p.flagged)} | ${pct(p.precision, 1)} | ${pct(p.recall, 1)} | ${pct(p.incidentRecall, 1)} of ${n0(p.incidents)} |`);
+  });
+  return out;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({
+    options: {
+      events: { type: 'string', default: '500000' },
+      seed: { type: 'string', default: 'realism' },
+      accounts: { type: 'string', default: String(DEFAULTS.accounts) },
+      'fraud-rate': { type: 'string', default: String(DEFAULTS.fraudRate) },
+      write: { type: 'boolean', default: false },
+    },
+  });
+  const events = Number(values.events);
+  const accounts = Number(values.accounts);
+  const fraudRate = Number(values['fraud-rate']);
+  if (!Number.isInteger(events) || events < 1000) throw new Error(`--events must be a whole number >= 1000, got "${values.events}"`);
+  if (!Number.isInteger(accounts) || accounts < 1) throw new Error(`--accounts must be a whole number >= 1, got "${values.accounts}"`);
+  if (!(fraudRate > 0 && fraudRate <= 0.5)) throw new Error(`--fraud-rate must be above 0 and at most 0.5, got "${values['fraud-rate']}"`);
+  const lines = renderRealism(runRealism({ events, seed: values.seed, accounts, fraudRate }));
+  console.log(lines.join('\n'));
+  if (values.write) {
+    fs.writeFileSync(REALISM_DOC_PATH, lines.join('\n') + '\n');
+    process.stderr.write(`wrote ${path.relative(process.cwd(), REALISM_DOC_PATH)}\n`);
+  }
+}
