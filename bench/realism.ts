@@ -36,6 +36,9 @@ export interface RealismOptions {
   fraudRate: number;
 }
 
+// The producer's defaults, so the report follows the simulator's default fraud level when it changes.
+export const REALISM_DEFAULTS: RealismOptions = { events: 500_000, seed: 'realism', accounts: DEFAULTS.accounts, fraudRate: DEFAULTS.fraudRate };
+
 export interface RealismResult {
   options: RealismOptions;
   stats: StreamStats;
@@ -116,8 +119,9 @@ export function renderRealism(r: RealismResult): string[] {
     `${n0(stats.declined)} declined (${n0(stats.declinedFraud)} of them fraud).`);
   line();
   line(`- Outflow (approved withdrawals): $${n0(stats.outflow)}, of which fraud $${n0(stats.fraudOutflow)} = ${pct(stats.fraudValueShare, 3)}.`);
-  line(`- Victims: ${n0(stats.victims)} customers (a customer with an account whose first fraud-labelled money movement is money going out; mules and ` +
-    `structurers receive first) = ${pct(stats.victims / Math.max(1, stats.customers), 1)} of customers in ${stats.spanDays.toFixed(0)} days, ${pct(stats.victimsPerCustomerYear, 1)} per customer-year.`);
+  line(`- Victims: ${n0(stats.victims)} customers (with an account whose first fraud-labelled money movement is money going out; a mule receives the money first, ` +
+    `and mule and structuring scenarios have no victims) = ${pct(stats.victims / Math.max(1, stats.customers), 1)} of customers in ${stats.spanDays.toFixed(0)} days, ` +
+    `${pct(stats.victimsPerCustomerYear, 1)} per customer-year.`);
   line(`- Burstiness: ${n0(stats.burstyCardPurchases)} of ${n0(stats.cardPurchases)} normal card purchases (withdrawals on the card channel or paid to a merchant) ` +
     `came within ${BURST_WINDOW_MS / 1000} s of the account's previous card purchase = ${pct(stats.burstiness)}.`);
   line(stats.incidentsFromHeader
@@ -180,10 +184,10 @@ export function renderRealism(r: RealismResult): string[] {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({
     options: {
-      events: { type: 'string', default: '500000' },
-      seed: { type: 'string', default: 'realism' },
-      accounts: { type: 'string', default: String(DEFAULTS.accounts) },
-      'fraud-rate': { type: 'string', default: String(DEFAULTS.fraudRate) },
+      events: { type: 'string', default: String(REALISM_DEFAULTS.events) },
+      seed: { type: 'string', default: REALISM_DEFAULTS.seed },
+      accounts: { type: 'string', default: String(REALISM_DEFAULTS.accounts) },
+      'fraud-rate': { type: 'string', default: String(REALISM_DEFAULTS.fraudRate) },
       write: { type: 'boolean', default: false },
     },
   });

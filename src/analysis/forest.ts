@@ -70,12 +70,14 @@ export class Binning {
     return lo;
   }
 
-  // The binned matrix of the given rows (a row-major Uint8Array, rows.length × width).
+  // The binned matrix of the given rows, column-major (width × rows.length): a split search reads one
+  // feature of many rows, so each feature's bins lie together.
   apply(x: FeatureMatrix, rows: ArrayLike<number>): Uint8Array {
-    const out = new Uint8Array(rows.length * x.width);
-    for (let k = 0; k < rows.length; k++) {
+    const n = rows.length;
+    const out = new Uint8Array(n * x.width);
+    for (let k = 0; k < n; k++) {
       const row = rows[k] ?? 0;
-      for (let f = 0; f < x.width; f++) out[k * x.width + f] = this.bin(f, x.data[row * x.width + f] ?? 0);
+      for (let f = 0; f < x.width; f++) out[f * n + k] = this.bin(f, x.data[row * x.width + f] ?? 0);
     }
     return out;
   }
@@ -129,8 +131,10 @@ export class Tree {
   }
 }
 
-// Grows one tree on `sample` (indexes into the binned matrix, repeats allowed for a bootstrap sample).
+// Grows one tree on `sample` (row indexes into the binned matrix and labels, repeats allowed for a
+// bootstrap sample).
 export function growTree(binned: Uint8Array, width: number, labels: Uint8Array, sample: Uint32Array, binning: Binning, options: TreeOptions, rng: Rng): Tree {
+  const n = labels.length;
   const tryFeatures = Math.min(width, options.featuresPerSplit ?? width);
   const nodes: { feature: number; threshold: number; left: number; right: number; value: number }[] = [];
   const total = new Float64Array(MAX_BINS);
@@ -148,10 +152,10 @@ export function growTree(binned: Uint8Array, width: number, labels: Uint8Array, 
 
   while (stack.length > 0) {
     const { node, start, end, depth } = stack.pop() as (typeof stack)[number];
-    const n = end - start;
+    const size = end - start;
     const p = (nodes[node] as (typeof nodes)[number]).value;
-    if (depth >= options.maxDepth || n < 2 * options.minLeaf || p === 0 || p === 1) continue;
-    const parentImpurity = n * 2 * p * (1 - p);
+    if (depth >= options.maxDepth || size < 2 * options.minLeaf || p === 0 || p === 1) continue;
+    const parentImpurity = size * 2 * p * (1 - p);
     // A partial Fisher-Yates shuffle picks the features this node tries.
     for (let k = 0; k < tryFeatures; k++) {
       const j = k + Math.floor(rng.next() * (width - k));
@@ -166,21 +170,22 @@ export function growTree(binned: Uint8Array, width: number, labels: Uint8Array, 
       const f = order[k] ?? 0;
       const bins = (binning.cuts[f]?.length ?? 0) + 1;
       if (bins < 2) continue;
+      const column = binned.subarray(f * n, (f + 1) * n);
       total.fill(0, 0, bins);
       positive.fill(0, 0, bins);
       for (let r = start; r < end; r++) {
         const row = sample[r] ?? 0;
-        const b = binned[row * width + f] ?? 0;
+        const b = column[row] ?? 0;
         total[b] = (total[b] ?? 0) + 1;
         positive[b] = (positive[b] ?? 0) + (labels[row] ?? 0);
       }
       let leftN = 0;
       let leftPos = 0;
-      const allPos = p * n;
+      const allPos = p * size;
       for (let b = 0; b < bins - 1; b++) {
         leftN += total[b] ?? 0;
         leftPos += positive[b] ?? 0;
-        const rightN = n - leftN;
+        const rightN = size - leftN;
         if (leftN < options.minLeaf || rightN < options.minLeaf) continue;
         const rightPos = allPos - leftPos;
         // n * gini = 2 * pos * (n - pos) / n for each side.
@@ -195,10 +200,11 @@ export function growTree(binned: Uint8Array, width: number, labels: Uint8Array, 
     }
     if (bestFeature < 0) continue;
     // Partition the node's rows in place: bin <= bestBin to the front.
+    const column = binned.subarray(bestFeature * n, (bestFeature + 1) * n);
     let lo = start;
     let hi = end - 1;
     while (lo <= hi) {
-      if ((binned[(sample[lo] ?? 0) * width + bestFeature] ?? 0) <= bestBin) lo++;
+      if ((column[sample[lo] ?? 0] ?? 0) <= bestBin) lo++;
       else {
         const t = sample[lo] ?? 0;
         sample[lo] = sample[hi] ?? 0;

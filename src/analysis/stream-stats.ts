@@ -42,16 +42,20 @@ function isApprovedWithdrawal(table: EventTable, row: number, withdrawType: numb
   return table.type[row] === withdrawType && table.declined[row] === 0;
 }
 
-// A victim is a customer with an account whose first fraud-labelled money movement is money going out.
-// Mules and structurers receive fraud money before they move it (their first is a deposit), and a
-// reimbursement after confirmed fraud comes after the loss, so neither makes a victim.
+// Scenarios whose account holder is the perpetrator (or a mule), never the victim.
+export const PERPETRATOR_SCENARIOS: ReadonlySet<string> = new Set(['mule_transfer', 'mule_network', 'structuring']);
+
+// A victim is a customer with an account whose first fraud-labelled money movement is money going out,
+// in a scenario that has victims. Mules receive the stolen money before they move it on (their first is a
+// deposit, whatever the incident's label), and a reimbursement after confirmed fraud comes after the loss.
 function countVictims(table: EventTable): number {
   const withdrawType = table.types.lookup('withdraw');
   const depositType = table.types.lookup('deposit');
   const firstMove = new Map<number, 'out' | 'in'>();
   const victims = new Set<number>();
   for (let i = 0; i < table.length; i++) {
-    if (table.label[i] === 0) continue;
+    const label = table.label[i] ?? 0;
+    if (label === 0 || PERPETRATOR_SCENARIOS.has(table.labels.name(label))) continue;
     const account = table.account[i] ?? 0;
     if (firstMove.has(account)) continue;
     const type = table.type[i];

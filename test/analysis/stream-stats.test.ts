@@ -24,7 +24,7 @@ test('fraud share of outflow counts approved withdrawals only', () => {
   assert.equal(stats.fraudRecords, 3);
 });
 
-test('victims: customers whose first fraud money movement goes out; mules (money in first) are not victims', () => {
+test('victims: customers whose first fraud money movement goes out; mules (money in first) and perpetrators are not', () => {
   const table = EventTable.from([
     record({ customer_id: 'C1', account_id: 'A1', minute: 0 }),
     record({ customer_id: 'C2', account_id: 'A2', minute: 0 }),
@@ -34,14 +34,16 @@ test('victims: customers whose first fraud money movement goes out; mules (money
     record({ customer_id: 'C2', account_id: 'A2', minute: 11, transaction_type: 'deposit', label: 'account_takeover', incident: 'inc-1' }),
     record({ customer_id: 'C2', account_id: 'A2', minute: 30, label: 'account_takeover', incident: 'inc-1' }),
     record({ customer_id: 'C1', account_id: 'A1', minute: 5 * DAY_MINUTES, transaction_type: 'deposit', label: 'account_takeover', incident: 'inc-1' }),
+    // C4 structures cash withdrawals: the account holder is the perpetrator.
+    record({ customer_id: 'C4', account_id: 'A4', minute: 40, amount: 9000, channel: 'atm', label: 'structuring', incident: 'inc-2' }),
     record({ customer_id: 'C3', account_id: 'A3', minute: 365 * DAY_MINUTES }),
   ]);
   const stats = streamStats(table);
-  assert.equal(stats.customers, 3);
+  assert.equal(stats.customers, 4);
   assert.equal(stats.victims, 1);
   assert.ok(Math.abs(stats.spanDays - 365) < 1e-9);
-  assert.ok(Math.abs(stats.victimsPerCustomerYear - 1 / 3) < 1e-9);
-  assert.equal(stats.incidents, 1);
+  assert.ok(Math.abs(stats.victimsPerCustomerYear - 1 / 4) < 1e-9);
+  assert.equal(stats.incidents, 2);
   assert.equal(stats.incidentsFromHeader, true);
 });
 

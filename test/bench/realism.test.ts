@@ -1,0 +1,17 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { renderRealism, renderTargets, runRealism, targets } from '../../bench/realism.ts';
+
+test('the realism report runs end to end on a small simulated stream and judges every target', () => {
+  const result = runRealism({ events: 40_000, seed: 'report', accounts: 300, fraudRate: 0.01 });
+  const judged = targets(result);
+  assert.deepEqual(judged.map((t) => t.what.split(' ')[0]), ['fraud', 'victims', 'normal', 'giveaway', 'random', 'random', 'depth-2']);
+  const table = renderTargets(result);
+  assert.equal(table.length, 2 + judged.length);
+  for (const [i, t] of judged.entries()) assert.match(table[i + 2] ?? '', new RegExp(`\\| ${t.met ? 'met' : '\\*\\*not met\\*\\*'} \\|$`));
+  const report = renderRealism(result).join('\n');
+  for (const heading of ['# Realism of the simulated bank', '## The stream', '## Filter purity', '## Standing model baseline']) assert.ok(report.includes(heading), heading);
+  assert.match(report, /\| random forest \| 0\.\d{3} \| 0\.\d{3} \|/);
+  assert.equal(result.operatingPoints.length, 3);
+  assert.equal(result.stats.records, 40_000);
+});
