@@ -205,7 +205,7 @@ try {
     for (const line of renderTargets(r)) out(line);
     out();
     out(`${n0(REALISM_EVENTS)} events, seed \`${r.options.seed}\`, ${n0(r.options.accounts)} accounts, the producer's default fraud rate (${r.options.fraudRate}); the standing model baseline trains on the first half of the simulated period and is tested on the second. ` +
-      `Full report (value share, victims, filter-purity table, burstiness, baseline) in [docs/realism.md](realism.md), from \`npm run bench:realism -- --write\`; ${r.seconds.total.toFixed(0)} s here.`);
+      `Full report (value share, victims, filter-purity table, burstiness, baseline) in [docs/realism.md](realism.md), from \`npm run bench:realism -- --write\`; ${r.seconds.total.toFixed(0)} s here (${r.seconds.cpu.toFixed(0)} s of CPU).`);
   } else {
     out(`**failed**: ${realism.error ?? 'no result'}`);
   }

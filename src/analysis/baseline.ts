@@ -36,6 +36,11 @@ export interface ModelResult {
   scores: Float64Array; // one per test row
 }
 
+export interface ScenarioRecall {
+  incidents: number; // incidents of the scenario with a record in the test half
+  caught: number; // of them, with a record flagged
+}
+
 export interface StandingBaseline {
   readonly splitMs: number;
   readonly features: FeatureMatrix;
@@ -43,12 +48,14 @@ export interface StandingBaseline {
   readonly testRows: Uint32Array; // table rows at or after splitMs
   readonly testFraud: Uint8Array;
   readonly testIncident: Int32Array;
-  readonly forest: ModelResult;
+  readonly forest: ModelResult & { importance: { feature: string; share: number }[] }; // Gini importance, largest first
   readonly depth2: ModelResult & { splits: string[] };
   readonly seconds: { features: number; train: number; score: number };
   // The forest's score of a table row; NaN for a training-period row.
   scoreOf(row: number): number;
   incidentRecallAtPrecision(minPrecision: number): OperatingPoint;
+  // The same operating point, incidents counted per scenario (`sim-label`).
+  incidentRecallByScenario(minPrecision: number): Record<string, ScenarioRecall>;
 }
 
 export function standingBaseline(table: EventTable, options: BaselineOptions = {}): StandingBaseline {
@@ -106,10 +113,31 @@ export function standingBaseline(table: EventTable, options: BaselineOptions = {
     testRows,
     testFraud,
     testIncident,
-    forest: evaluate(forestScores),
+    forest: {
+      ...evaluate(forestScores),
+      importance: Array.from(forest.importance(features.width), (share, f) => ({ feature: features.names[f] ?? `f${f}`, share })).sort((a, b) => b.share - a.share),
+    },
     depth2: { ...evaluate(treeScores), splits: (depth2.trees[0] as Tree).describe(features.names) },
     seconds: { features: featureSeconds, train: trainSeconds, score: scoreSeconds },
     scoreOf: (row) => rowScore[row] ?? Number.NaN,
     incidentRecallAtPrecision: (minPrecision) => incidentRecallAtPrecision({ scores: forestScores, fraud: testFraud, incident: testIncident }, minPrecision),
+    incidentRecallByScenario: (minPrecision) => {
+      const { threshold } = incidentRecallAtPrecision({ scores: forestScores, fraud: testFraud, incident: testIncident }, minPrecision);
+      const seen = new Map<number, { label: string; caught: boolean }>();
+      testRows.forEach((row, k) => {
+        const incident = testIncident[k] ?? 0;
+        if (incident === 0) return;
+        const entry = seen.get(incident) ?? { label: table.labels.name(table.label[row] ?? 0), caught: false };
+        entry.caught ||= (forestScores[k] ?? 0) >= threshold;
+        seen.set(incident, entry);
+      });
+      const out: Record<string, ScenarioRecall> = {};
+      for (const { label, caught } of seen.values()) {
+        const r = (out[label] ??= { incidents: 0, caught: 0 });
+        r.incidents++;
+        if (caught) r.caught++;
+      }
+      return out;
+    },
   };
 }

@@ -83,6 +83,15 @@ export class Binning {
   }
 }
 
+interface TreeNode {
+  feature: number;
+  threshold: number;
+  left: number;
+  right: number;
+  value: number;
+  gain: number;
+}
+
 // A fitted tree: node i is a leaf when feature[i] < 0; otherwise rows with value <= threshold go left.
 export class Tree {
   readonly feature: Int32Array;
@@ -90,13 +99,15 @@ export class Tree {
   readonly left: Int32Array;
   readonly right: Int32Array;
   readonly value: Float64Array; // share of fraud among the training rows that reached the node
+  readonly gain: Float64Array; // decrease in (row-weighted) Gini impurity the node's split made
 
-  constructor(nodes: { feature: number; threshold: number; left: number; right: number; value: number }[]) {
+  constructor(nodes: TreeNode[]) {
     this.feature = Int32Array.from(nodes, (n) => n.feature);
     this.threshold = Float64Array.from(nodes, (n) => n.threshold);
     this.left = Int32Array.from(nodes, (n) => n.left);
     this.right = Int32Array.from(nodes, (n) => n.right);
     this.value = Float64Array.from(nodes, (n) => n.value);
+    this.gain = Float64Array.from(nodes, (n) => n.gain);
   }
 
   get nodes(): number {
@@ -136,7 +147,7 @@ export class Tree {
 export function growTree(binned: Uint8Array, width: number, labels: Uint8Array, sample: Uint32Array, binning: Binning, options: TreeOptions, rng: Rng): Tree {
   const n = labels.length;
   const tryFeatures = Math.min(width, options.featuresPerSplit ?? width);
-  const nodes: { feature: number; threshold: number; left: number; right: number; value: number }[] = [];
+  const nodes: TreeNode[] = [];
   const total = new Float64Array(MAX_BINS);
   const positive = new Float64Array(MAX_BINS);
   const order = Int32Array.from({ length: width }, (_, i) => i);
@@ -145,7 +156,7 @@ export function growTree(binned: Uint8Array, width: number, labels: Uint8Array, 
   const makeNode = (start: number, end: number): number => {
     let pos = 0;
     for (let k = start; k < end; k++) pos += labels[sample[k] ?? 0] ?? 0;
-    nodes.push({ feature: -1, threshold: 0, left: -1, right: -1, value: pos / (end - start) });
+    nodes.push({ feature: -1, threshold: 0, left: -1, right: -1, value: pos / (end - start), gain: 0 });
     return nodes.length - 1;
   };
   stack.push({ node: makeNode(0, sample.length), start: 0, end: sample.length, depth: 0 });
@@ -153,7 +164,7 @@ export function growTree(binned: Uint8Array, width: number, labels: Uint8Array, 
   while (stack.length > 0) {
     const { node, start, end, depth } = stack.pop() as (typeof stack)[number];
     const size = end - start;
-    const p = (nodes[node] as (typeof nodes)[number]).value;
+    const p = (nodes[node] as TreeNode).value;
     if (depth >= options.maxDepth || size < 2 * options.minLeaf || p === 0 || p === 1) continue;
     const parentImpurity = size * 2 * p * (1 - p);
     // A partial Fisher-Yates shuffle picks the features this node tries.
@@ -212,8 +223,9 @@ export function growTree(binned: Uint8Array, width: number, labels: Uint8Array, 
         hi--;
       }
     }
-    const current = nodes[node] as (typeof nodes)[number];
+    const current = nodes[node] as TreeNode;
     current.feature = bestFeature;
+    current.gain = bestGain / sample.length;
     current.threshold = binning.cuts[bestFeature]?.[bestBin] ?? 0;
     current.left = makeNode(start, lo);
     current.right = makeNode(lo, end);
@@ -225,6 +237,8 @@ export function growTree(binned: Uint8Array, width: number, labels: Uint8Array, 
 export interface Classifier {
   readonly trees: readonly Tree[];
   predict(x: FeatureMatrix, rows: ArrayLike<number>): Float64Array;
+  // Mean decrease in impurity per feature (Gini importance), summing to 1 over the features.
+  importance(width: number): Float64Array;
 }
 
 class Ensemble implements Classifier {
@@ -232,6 +246,18 @@ class Ensemble implements Classifier {
 
   constructor(trees: readonly Tree[]) {
     this.trees = trees;
+  }
+
+  importance(width: number): Float64Array {
+    const total = new Float64Array(width);
+    for (const tree of this.trees) {
+      for (let node = 0; node < tree.nodes; node++) {
+        const f = tree.feature[node] ?? -1;
+        if (f >= 0) total[f] = (total[f] ?? 0) + (tree.gain[node] ?? 0);
+      }
+    }
+    const sum = total.reduce((a, b) => a + b, 0);
+    return sum > 0 ? total.map((g) => g / sum) : total;
   }
 
   // Mean fraud probability over the trees, one score per given row of x.

@@ -48,6 +48,13 @@ test('the standing baseline trains on the first half, scores the second, and ran
   assert.ok(point.precision >= 0.8);
   assert.ok(point.incidentRecall > 0.8, `incident recall ${point.incidentRecall}`);
   assert.equal(point.incidents, new Set(baseline.testIncident.filter((id) => id !== 0)).size);
+  const byScenario = baseline.incidentRecallByScenario(0.8);
+  assert.deepEqual(Object.keys(byScenario), ['account_takeover']);
+  assert.equal(byScenario.account_takeover?.incidents, point.incidents);
+  assert.equal(byScenario.account_takeover?.caught, Math.round(point.incidentRecall * point.incidents));
+  const shares = baseline.forest.importance.map((f) => f.share);
+  assert.ok(Math.abs(shares.reduce((a, b) => a + b, 0) - 1) < 1e-9);
+  assert.deepEqual(shares, [...shares].sort((a, b) => b - a));
 });
 
 test('the normal rows of the training half are sampled down to maxTrainNormals, every fraud row kept', () => {

@@ -43,6 +43,7 @@ test('a depth-1 tree finds the one informative feature and its threshold among n
   assert.equal(root.feature[0], 1);
   assert.ok(Math.abs((root.threshold[0] ?? 0) - 7) < 0.3, `threshold ${root.threshold[0]}`);
   assert.equal(root.nodes, 3);
+  assert.deepEqual(Array.from(tree.importance(3)), [0, 1, 0]);
   const scores = tree.predict(x, all(rows.length));
   assert.ok(rocAuc({ scores, fraud: labels }) > 0.98);
 });
