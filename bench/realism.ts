@@ -13,6 +13,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Simulator } from '../src/bank/simulator.ts';
+import type { SimulatorOptions } from '../src/bank/simulator.ts';
 import { DEFAULTS } from '../src/producer/config.ts';
 import { EventTable, INFERRED_INCIDENT_GAP_MS } from '../src/analysis/event-table.ts';
 import { filterPurity, GIVEAWAY_COVERAGE, GIVEAWAY_PURITY } from '../src/analysis/filter-purity.ts';
@@ -35,7 +36,7 @@ export interface RealismOptions {
   events: number;
   seed: string;
   accounts: number;
-  fraudRate: number;
+  fraudRate: NonNullable<SimulatorOptions['fraudRate']>; // in the simulator's own terms (the producer's --fraud-rate)
 }
 
 // The producer's defaults, so the report follows the simulator's default fraud level when it changes.
@@ -214,8 +215,9 @@ export function renderRealism(r: RealismResult): string[] {
   return out;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+function main(argv: string[]): void {
   const { values } = parseArgs({
+    args: argv,
     options: {
       events: { type: 'string', default: String(REALISM_DEFAULTS.events) },
       seed: { type: 'string', default: REALISM_DEFAULTS.seed },
@@ -226,14 +228,26 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   });
   const events = Number(values.events);
   const accounts = Number(values.accounts);
-  const fraudRate = Number(values['fraud-rate']);
+  const rawFraudRate = values['fraud-rate'];
+  // A named level ('demo') goes to the simulator as is; the simulator checks the range of either form.
+  const fraudRate = (/^[a-z]+$/.test(rawFraudRate) ? rawFraudRate : Number(rawFraudRate)) as RealismOptions['fraudRate'];
   if (!Number.isInteger(events) || events < 1000) throw new Error(`--events must be a whole number >= 1000, got "${values.events}"`);
   if (!Number.isInteger(accounts) || accounts < 1) throw new Error(`--accounts must be a whole number >= 1, got "${values.accounts}"`);
-  if (!(fraudRate > 0 && fraudRate <= 0.5)) throw new Error(`--fraud-rate must be above 0 and at most 0.5, got "${values['fraud-rate']}"`);
+  if (Number.isNaN(fraudRate)) throw new Error(`--fraud-rate must be a number or a named level, got "${rawFraudRate}"`);
   const lines = renderRealism(runRealism({ events, seed: values.seed, accounts, fraudRate }));
   console.log(lines.join('\n'));
   if (values.write) {
     fs.writeFileSync(REALISM_DOC_PATH, lines.join('\n') + '\n');
     process.stderr.write(`wrote ${path.relative(process.cwd(), REALISM_DOC_PATH)}\n`);
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  try {
+    main(process.argv.slice(2));
+  } catch (error) {
+    // Bad flags and simulator settings it refuses are one line, not a stack trace.
+    console.error(`bench:realism: ${(error as Error).message}`);
+    process.exitCode = 2;
   }
 }

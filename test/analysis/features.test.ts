@@ -4,7 +4,7 @@ import { EventTable } from '../../src/analysis/event-table.ts';
 import { computeFeatures, FEATURE_NAMES } from '../../src/analysis/features.ts';
 import type { FeatureMatrix } from '../../src/analysis/features.ts';
 import { Simulator } from '../../src/bank/simulator.ts';
-import { record } from '../helpers/labelled-records.ts';
+import { HIGH_FRAUD, record } from '../helpers/labelled-records.ts';
 
 function column(x: FeatureMatrix, name: string): number[] {
   const f = x.names.indexOf(name);
@@ -13,7 +13,7 @@ function column(x: FeatureMatrix, name: string): number[] {
 }
 
 test('no look-ahead: a record\'s features do not change when later records are added or altered', () => {
-  const events = new Simulator({ seed: 'features', accounts: 100, fraudRate: 0.01, startMs: Date.UTC(2025, 0, 6) }).take(12_000);
+  const events = new Simulator({ seed: 'features', accounts: 100, fraudRate: HIGH_FRAUD, startMs: Date.UTC(2025, 0, 6) }).take(12_000);
   const full = computeFeatures(EventTable.from(events));
   const prefix = computeFeatures(EventTable.from(events.slice(0, 6_000)));
   assert.deepEqual(prefix.data, full.data.subarray(0, prefix.data.length));

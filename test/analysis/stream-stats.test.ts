@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { EventTable, INFERRED_INCIDENT_GAP_MS } from '../../src/analysis/event-table.ts';
 import { streamStats } from '../../src/analysis/stream-stats.ts';
 import { Simulator } from '../../src/bank/simulator.ts';
-import { record } from '../helpers/labelled-records.ts';
+import { HIGH_FRAUD, record } from '../helpers/labelled-records.ts';
 
 const DAY_MINUTES = 24 * 60;
 
@@ -82,7 +82,7 @@ test('without incident headers (v1) incidents are inferred per customer and scen
 });
 
 test('a simulator stream reads into the table unchanged, and its statistics are consistent', () => {
-  const events = new Simulator({ seed: 'stats', accounts: 200, fraudRate: 0.01, startMs: Date.UTC(2025, 0, 6) }).take(20_000);
+  const events = new Simulator({ seed: 'stats', accounts: 200, fraudRate: HIGH_FRAUD, startMs: Date.UTC(2025, 0, 6) }).take(20_000);
   const table = EventTable.from(events);
   assert.equal(table.length, events.length);
   const fraud = events.filter((e) => e.label !== 'normal').length;

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { HIGH_FRAUD } from '../helpers/labelled-records.ts';
 import { renderRealism, renderTargets, runRealism, targets } from '../../bench/realism.ts';
 
 test('the realism report runs end to end on a small simulated stream and judges every target', () => {
-  const result = runRealism({ events: 40_000, seed: 'report', accounts: 300, fraudRate: 0.01 });
+  const result = runRealism({ events: 40_000, seed: 'report', accounts: 300, fraudRate: HIGH_FRAUD });
   const judged = targets(result);
   assert.deepEqual(judged.map((t) => t.what.split(' ')[0]), ['fraud', 'victims', 'normal', 'giveaway', 'random', 'random', 'depth-2']);
   const table = renderTargets(result);
