@@ -31,6 +31,13 @@ const PRECISIONS = [0.5, 0.8, 0.9] as const;
 const FILTER_ROWS = 15;
 const SCENARIO_PRECISION = 0.8;
 const IMPORTANT_FEATURES = 10;
+// The model baseline needs incidents to learn from and to be tested on. At a realistic fraud level a
+// 500,000-event stream holds only a handful (simulator v2's default: about 5), so when the stream has fewer
+// than MIN_BASELINE_INCIDENTS the baseline runs on a second stream, same seed and size, at the fraud level
+// scaled up to give about BASELINE_INCIDENTS. Average precision depends on how rare fraud is, so the
+// report says which level the baseline was measured at.
+export const MIN_BASELINE_INCIDENTS = 50;
+export const BASELINE_INCIDENTS = 100;
 
 export interface RealismOptions {
   events: number;
@@ -42,11 +49,20 @@ export interface RealismOptions {
 // The producer's defaults, so the report follows the simulator's default fraud level when it changes.
 export const REALISM_DEFAULTS: RealismOptions = { events: 500_000, seed: 'realism', accounts: DEFAULTS.accounts, fraudRate: DEFAULTS.fraudRate };
 
+export interface BaselineStream {
+  fraudRate: RealismOptions['fraudRate'];
+  scaled: boolean; // false: the report's own stream
+  stats: StreamStats;
+  filters: FilterPurity;
+}
+
 export interface RealismResult {
   options: RealismOptions;
   stats: StreamStats;
   filters: FilterPurity;
-  baseline: StandingBaseline;
+  baselineStream: BaselineStream;
+  baseline: StandingBaseline | undefined;
+  baselineError: string | undefined; // why the baseline could not be measured
   operatingPoints: OperatingPoint[];
   seconds: { generate: number; stats: number; total: number; cpu: number }; // cpu: user + system time of the process
 }
@@ -61,22 +77,41 @@ export interface Target {
 export function runRealism(options: RealismOptions): RealismResult {
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
-  const simulator = new Simulator({ seed: options.seed, accounts: options.accounts, fraudRate: options.fraudRate, startMs: START_MS });
-  const table = new EventTable();
-  for (let i = 0; i < options.events; i++) table.push(simulator.nextEvent());
-  const generate = (performance.now() - started) / 1000;
-  const statsStarted = performance.now();
-  const stats = streamStats(table);
-  const filters = filterPurity(table);
-  const statsSeconds = (performance.now() - statsStarted) / 1000;
-  const baseline = standingBaseline(table);
+  const seconds = { generate: 0, stats: 0 };
+  const analyse = (fraudRate: RealismOptions['fraudRate']) => {
+    let t = performance.now();
+    const simulator = new Simulator({ seed: options.seed, accounts: options.accounts, fraudRate, startMs: START_MS });
+    const table = new EventTable();
+    for (let i = 0; i < options.events; i++) table.push(simulator.nextEvent());
+    seconds.generate += (performance.now() - t) / 1000;
+    t = performance.now();
+    const stats = streamStats(table);
+    const filters = filterPurity(table);
+    seconds.stats += (performance.now() - t) / 1000;
+    return { table, stats, filters };
+  };
+  const main = analyse(options.fraudRate);
+  let stream = { ...main, fraudRate: options.fraudRate, scaled: false };
+  if (typeof options.fraudRate === 'number' && main.stats.incidents < MIN_BASELINE_INCIDENTS) {
+    const fraudRate = Number((options.fraudRate * (BASELINE_INCIDENTS / Math.max(1, main.stats.incidents))).toPrecision(3));
+    stream = { ...analyse(fraudRate), fraudRate, scaled: true };
+  }
+  let baseline: StandingBaseline | undefined;
+  let baselineError: string | undefined;
+  try {
+    baseline = standingBaseline(stream.table);
+  } catch (error) {
+    baselineError = (error as Error).message;
+  }
   return {
     options,
-    stats,
-    filters,
+    stats: main.stats,
+    filters: main.filters,
+    baselineStream: { fraudRate: stream.fraudRate, scaled: stream.scaled, stats: stream.stats, filters: stream.filters },
     baseline,
-    operatingPoints: PRECISIONS.map((p) => baseline.incidentRecallAtPrecision(p)),
-    seconds: { generate, stats: statsSeconds, total: (performance.now() - started) / 1000, cpu: cpuSeconds(process.cpuUsage(cpuBefore)) },
+    baselineError,
+    operatingPoints: baseline ? PRECISIONS.map((p) => baseline.incidentRecallAtPrecision(p)) : [],
+    seconds: { ...seconds, total: (performance.now() - started) / 1000, cpu: cpuSeconds(process.cpuUsage(cpuBefore)) },
   };
 }
 
@@ -86,15 +121,21 @@ const n0 = (x: number) => Math.round(x).toLocaleString('en-US');
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '–');
 
 export function targets(r: RealismResult): Target[] {
-  const { stats, filters, baseline } = r;
+  const { stats, filters, baseline, baselineStream } = r;
+  // Judged at the default level, as issue 15 states it; at the baseline's higher level purity rises with
+  // the fraud share, so that count is shown for information.
+  const giveaways = String(filters.giveaways.length) + (baselineStream.scaled ? ` (${baselineStream.filters.giveaways.length} at the baseline's level)` : '');
+  const auc = baseline?.forest.auc ?? Number.NaN;
+  const ap = baseline?.forest.ap ?? Number.NaN;
+  const treeAp = baseline?.depth2.ap ?? Number.NaN;
   return [
     { what: 'fraud share of outflow value', value: pct(stats.fraudValueShare, 3), target: '0.05–0.2%', met: stats.fraudValueShare >= 0.0005 && stats.fraudValueShare <= 0.002 },
     { what: 'victims per customer-year', value: pct(stats.victimsPerCustomerYear, 1), target: '≤ 5%', met: stats.victimsPerCustomerYear <= 0.05 },
     { what: `normal card purchases within ${BURST_WINDOW_MS / 1000} s of the previous`, value: pct(stats.burstiness), target: '2–5%', met: stats.burstiness >= 0.02 && stats.burstiness <= 0.05 },
-    { what: `giveaway filters (coverage > ${pct(GIVEAWAY_COVERAGE, 0)}, purity > ${pct(GIVEAWAY_PURITY, 0)})`, value: String(filters.giveaways.length), target: '0', met: filters.giveaways.length === 0 },
-    { what: 'random forest ROC AUC', value: f3(baseline.forest.auc), target: '0.85–0.93', met: baseline.forest.auc >= 0.85 && baseline.forest.auc <= 0.93 },
-    { what: 'random forest average precision', value: f3(baseline.forest.ap), target: '0.3–0.7', met: baseline.forest.ap >= 0.3 && baseline.forest.ap <= 0.7 },
-    { what: 'depth-2 tree average precision', value: f3(baseline.depth2.ap), target: '≤ 0.3', met: baseline.depth2.ap <= 0.3 },
+    { what: `giveaway filters (coverage > ${pct(GIVEAWAY_COVERAGE, 0)}, purity > ${pct(GIVEAWAY_PURITY, 0)})`, value: giveaways, target: '0', met: filters.giveaways.length === 0 },
+    { what: 'random forest ROC AUC', value: f3(auc), target: '0.85–0.93', met: auc >= 0.85 && auc <= 0.93 },
+    { what: 'random forest average precision', value: f3(ap), target: '0.3–0.7', met: ap >= 0.3 && ap <= 0.7 },
+    { what: 'depth-2 tree average precision', value: f3(treeAp), target: '≤ 0.3', met: treeAp <= 0.3 },
   ];
 }
 
@@ -104,16 +145,86 @@ export function renderTargets(r: RealismResult): string[] {
   return lines;
 }
 
+type Line = (...s: string[]) => void;
+
+function renderFilters(filters: FilterPurity, line: Line): void {
+  const u = filters.union;
+  line(filters.giveaways.length === 0
+    ? '**No giveaway filter.**'
+    : `**${filters.giveaways.length} giveaway filter${filters.giveaways.length === 1 ? '' : 's'}.** Together they match ${n0(u.matched)} records at ${pct(u.precision, 1)} precision, ${pct(u.coverage, 1)} of fraud records and ${pct(u.incidentCoverage, 1)} of incidents.`);
+  line();
+  const others = filters.rows.filter((row) => !row.giveaway && row.coverage > GIVEAWAY_COVERAGE).slice(0, FILTER_ROWS);
+  line(`Every giveaway, then the ${FILTER_ROWS} purest other filters covering more than ${pct(GIVEAWAY_COVERAGE, 0)} of the ${n0(filters.fraudRecords)} fraud records:`);
+  line();
+  line('| filter | matched | fraud | coverage | purity | incidents | |');
+  line('|---|---:|---:|---:|---:|---:|---|');
+  for (const row of [...filters.giveaways, ...others]) {
+    line(`| ${row.filter} | ${n0(row.matched)} | ${n0(row.fraud)} | ${pct(row.coverage, 1)} | ${pct(row.purity, 1)} | ${n0(row.incidents)} | ${row.giveaway ? '**giveaway**' : ''} |`);
+  }
+}
+
+function renderBaseline(r: RealismResult, line: Line): void {
+  const { baseline, baselineStream: stream } = r;
+  if (stream.scaled) {
+    line(`The report's stream holds ${n0(r.stats.incidents)} incidents, too few to train and test a model on (fewer than ${MIN_BASELINE_INCIDENTS}), so the baseline runs on a second stream, ` +
+      `same seed and size, at \`--fraud-rate ${stream.fraudRate}\` (scaled for about ${BASELINE_INCIDENTS} incidents): ${n0(stream.stats.incidents)} incidents, ` +
+      `${n0(stream.stats.fraudRecords)} fraud records (${pct(stream.stats.fraudRecords / Math.max(1, stream.stats.records), 3)} of records), ${pct(stream.stats.fraudValueShare, 3)} of outflow value. ` +
+      'Average precision depends on how rare fraud is; ROC AUC does not.');
+    line();
+  }
+  if (!baseline) {
+    line(`**Not measured**: ${r.baselineError ?? 'no result'}.`);
+    return;
+  }
+  const t = baseline.train;
+  line(`Features from each record and its account's past only (src/analysis/features.ts, ${baseline.features.width} columns). ` +
+    `Training: records before ${new Date(baseline.splitMs).toISOString().slice(0, 16).replace('T', ' ')} UTC (the middle of the period): all ${n0(t.fraud)} fraud records and ` +
+    `${n0(t.normalsSampled)} of the ${n0(t.normals)} normal ones (a seeded uniform sample; it changes the scores' scale, not their order). ` +
+    `Test: the ${n0(baseline.testRows.length)} records after it, ${n0(baseline.testFraud.reduce((a, b) => a + b, 0))} of them fraud. ` +
+    `Random forest: ${BASELINE_DEFAULTS.trees} CART trees (Gini), bootstrap samples, √${baseline.features.width} features tried per split, depth ≤ ${BASELINE_DEFAULTS.maxDepth}, ≥ ${BASELINE_DEFAULTS.minLeaf} rows per leaf. ` +
+    `Features ${baseline.seconds.features.toFixed(1)} s, training ${baseline.seconds.train.toFixed(1)} s, scoring ${baseline.seconds.score.toFixed(1)} s (wall-clock).`);
+  line();
+  line('| model | ROC AUC | average precision |');
+  line('|---|---:|---:|');
+  line(`| random forest | ${f3(baseline.forest.auc)} | ${f3(baseline.forest.ap)} |`);
+  line(`| depth-2 tree | ${f3(baseline.depth2.auc)} | ${f3(baseline.depth2.ap)} |`);
+  line();
+  line('The depth-2 tree:');
+  line();
+  line('```');
+  line(...baseline.depth2.splits);
+  line('```');
+  line();
+  line('Incident recall of the forest at a record precision (the threshold that catches the most incidents at that precision; what detection v2 is compared with):');
+  line();
+  line('| precision at least | threshold | records flagged | precision | fraud records caught | incidents caught |');
+  line('|---:|---:|---:|---:|---:|---:|');
+  r.operatingPoints.forEach((p, i) => {
+    line(`| ${pct(PRECISIONS[i] ?? 0, 0)} | ${f3(p.threshold)} | ${n0(p.flagged)} | ${pct(p.precision, 1)} | ${pct(p.recall, 1)} | ${pct(p.incidentRecall, 1)} of ${n0(p.incidents)} |`);
+  });
+  line();
+  const byScenario = baseline.incidentRecallByScenario(SCENARIO_PRECISION);
+  line(`Incidents caught per scenario at ${pct(SCENARIO_PRECISION, 0)} precision, and the features the forest leans on most (Gini importance):`);
+  line();
+  line('| scenario | incidents in the test half | caught |');
+  line('|---|---:|---:|');
+  for (const [label, sr] of Object.entries(byScenario).sort((a, b) => b[1].incidents - a[1].incidents)) line(`| ${label} | ${n0(sr.incidents)} | ${pct(sr.caught / sr.incidents, 0)} |`);
+  line();
+  line('| feature | importance |');
+  line('|---|---:|');
+  for (const { feature, share } of baseline.forest.importance.slice(0, IMPORTANT_FEATURES)) line(`| ${feature} | ${pct(share, 1)} |`);
+}
+
 export function renderRealism(r: RealismResult): string[] {
-  const { stats, filters, baseline, options } = r;
+  const { stats, filters, options, baselineStream } = r;
   const out: string[] = [];
-  const line = (...s: string[]) => out.push(...(s.length === 0 ? [''] : s));
+  const line: Line = (...s) => out.push(...(s.length === 0 ? [''] : s));
   line('# Realism of the simulated bank');
   line();
   line(`Generated by \`npm run bench:realism -- --write\` (bench/realism.ts, src/analysis/): ${n0(options.events)} events, seed \`${options.seed}\`, ` +
     `${n0(options.accounts)} accounts, \`--fraud-rate ${options.fraudRate}\` (the producer's default), simulated start ${new Date(START_MS).toISOString().slice(0, 10)}. ` +
-    `Targets are issue 15's. Run in ${r.seconds.total.toFixed(1)} s wall-clock, ${r.seconds.cpu.toFixed(1)} s of CPU on a shared machine (wall-clock: generation ${r.seconds.generate.toFixed(1)} s, statistics ${r.seconds.stats.toFixed(1)} s, ` +
-    `features ${baseline.seconds.features.toFixed(1)} s, training ${baseline.seconds.train.toFixed(1)} s, scoring ${baseline.seconds.score.toFixed(1)} s).`);
+    `Targets are issue 15's. Run in ${r.seconds.total.toFixed(1)} s wall-clock, ${r.seconds.cpu.toFixed(1)} s of CPU on a shared machine ` +
+    `(wall-clock: generation ${r.seconds.generate.toFixed(1)} s, statistics ${r.seconds.stats.toFixed(1)} s, the rest the model baseline).`);
   line();
   line(...renderTargets(r));
   line();
@@ -140,60 +251,21 @@ export function renderRealism(r: RealismResult): string[] {
   line('## Filter purity');
   line();
   line(`One-line filters (amount band by type and by type and channel, 4-hour band alone and by type and channel, channel, type and channel, balance left at exactly 0, ` +
-    `declined and decline reason, merchant category): coverage = share of the ${n0(filters.fraudRecords)} fraud records matched, purity = share of fraud among the records matched. ` +
+    `declined and decline reason, merchant category): coverage = share of the fraud records matched, purity = share of fraud among the records matched. ` +
     `A giveaway covers more than ${pct(GIVEAWAY_COVERAGE, 0)} at more than ${pct(GIVEAWAY_PURITY, 0)} purity.`);
   line();
-  const u = filters.union;
-  line(filters.giveaways.length === 0
-    ? '**No giveaway filter.**'
-    : `**${filters.giveaways.length} giveaway filters.** Together they match ${n0(u.matched)} records at ${pct(u.precision, 1)} precision, ${pct(u.coverage, 1)} of fraud records and ${pct(u.incidentCoverage, 1)} of incidents.`);
-  line();
-  const covering = filters.rows.filter((row) => row.coverage > GIVEAWAY_COVERAGE);
-  const shown = [...filters.giveaways, ...covering.filter((row) => !row.giveaway).slice(0, FILTER_ROWS)];
-  line(`Every giveaway, then the ${FILTER_ROWS} purest other filters covering more than ${pct(GIVEAWAY_COVERAGE, 0)} of fraud records:`);
-  line();
-  line('| filter | matched | fraud | coverage | purity | incidents | |');
-  line('|---|---:|---:|---:|---:|---:|---|');
-  for (const row of shown) line(`| ${row.filter} | ${n0(row.matched)} | ${n0(row.fraud)} | ${pct(row.coverage, 1)} | ${pct(row.purity, 1)} | ${n0(row.incidents)} | ${row.giveaway ? '**giveaway**' : ''} |`);
+  renderFilters(filters, line);
+  if (baselineStream.scaled) {
+    line();
+    line(`At the baseline's fraud level (\`--fraud-rate ${baselineStream.fraudRate}\`, see below), with more fraud records to judge a filter by; purity rises with the fraud share, ` +
+      'so the target is judged at the default level above:');
+    line();
+    renderFilters(baselineStream.filters, line);
+  }
   line();
   line('## Standing model baseline');
   line();
-  const t = baseline.train;
-  line(`Features from each record and its account's past only (src/analysis/features.ts, ${baseline.features.width} columns). ` +
-    `Training: records before ${new Date(baseline.splitMs).toISOString().slice(0, 16).replace('T', ' ')} UTC (the middle of the period): all ${n0(t.fraud)} fraud records and ` +
-    `${n0(t.normalsSampled)} of the ${n0(t.normals)} normal ones (a seeded uniform sample; it changes the scores' scale, not their order). ` +
-    `Test: the ${n0(baseline.testRows.length)} records after it, ${n0(baseline.testFraud.reduce((a, b) => a + b, 0))} of them fraud. ` +
-    `Random forest: ${BASELINE_DEFAULTS.trees} CART trees (Gini), bootstrap samples, √${baseline.features.width} features tried per split, depth ≤ ${BASELINE_DEFAULTS.maxDepth}, ≥ ${BASELINE_DEFAULTS.minLeaf} rows per leaf.`);
-  line();
-  line('| model | ROC AUC | average precision |');
-  line('|---|---:|---:|');
-  line(`| random forest | ${f3(baseline.forest.auc)} | ${f3(baseline.forest.ap)} |`);
-  line(`| depth-2 tree | ${f3(baseline.depth2.auc)} | ${f3(baseline.depth2.ap)} |`);
-  line();
-  line('The depth-2 tree:');
-  line();
-  line('```');
-  line(...baseline.depth2.splits);
-  line('```');
-  line();
-  line('Incident recall of the forest at a record precision (the threshold that catches the most incidents at that precision; what detection v2 is compared with):');
-  line();
-  line('| precision at least | threshold | records flagged | precision | fraud records caught | incidents caught |');
-  line('|---:|---:|---:|---:|---:|---:|');
-  r.operatingPoints.forEach((p, i) => {
-    line(`| ${pct(PRECISIONS[i] ?? 0, 0)} | ${f3(p.threshold)} | ${n0(p.flagged)} | ${pct(p.precision, 1)} | ${pct(p.recall, 1)} | ${pct(p.incidentRecall, 1)} of ${n0(p.incidents)} |`);
-  });
-  line();
-  const byScenario = baseline.incidentRecallByScenario(SCENARIO_PRECISION);
-  line(`Incidents caught per scenario at ${pct(SCENARIO_PRECISION, 0)} precision, and the features the forest leans on most (Gini importance):`);
-  line();
-  line('| scenario | incidents in the test half | caught |');
-  line('|---|---:|---:|');
-  for (const [label, s] of Object.entries(byScenario).sort((a, b) => b[1].incidents - a[1].incidents)) line(`| ${label} | ${n0(s.incidents)} | ${pct(s.caught / s.incidents, 0)} |`);
-  line();
-  line('| feature | importance |');
-  line('|---|---:|');
-  for (const { feature, share } of baseline.forest.importance.slice(0, IMPORTANT_FEATURES)) line(`| ${feature} | ${pct(share, 1)} |`);
+  renderBaseline(r, line);
   line();
   line('## Comparing a detector with the baseline');
   line();
@@ -211,7 +283,7 @@ export function renderRealism(r: RealismResult): string[] {
   line('```');
   line();
   line('Precision there is record precision (fraud records among those flagged) and an incident counts as caught when any of its records in the test half is flagged; ' +
-    'the options (trees, depth, training sample, seed, split time) are in src/analysis/baseline.ts.');
+    'the options (trees, depth, training sample, seed, split time) are in src/analysis/baseline.ts. Compare at the fraud level the baseline was measured at.');
   return out;
 }
 

@@ -61,8 +61,7 @@ export interface StandingBaseline {
 export function standingBaseline(table: EventTable, options: BaselineOptions = {}): StandingBaseline {
   const o = { ...BASELINE_DEFAULTS, ...options };
   if (table.length === 0) throw new Error('the standing baseline needs a non-empty stream');
-  const first = table.timeMs[0] ?? 0;
-  const splitMs = options.splitMs ?? first + table.spanMs / 2;
+  const splitMs = options.splitMs ?? table.firstMs + table.spanMs / 2;
   const rng = new Rng(o.seed);
 
   let started = performance.now();

@@ -8,7 +8,7 @@
 // (none of them) and v2. When a stream carries no incident ids (v1), incidents are inferred: a customer's
 // records of one fraud scenario belong to one incident until INFERRED_INCIDENT_GAP_MS passes without one.
 
-import { DAY_MS, HOUR_MS } from '../bank/calendar.ts';
+import { HOUR_MS } from '../bank/calendar.ts';
 
 export const SIM_INCIDENT_HEADER = 'sim-incident';
 export const INFERRED_INCIDENT_GAP_MS = 12 * HOUR_MS;
@@ -95,6 +95,9 @@ export class EventTable {
   readonly declineReasons = new Dictionary();
   readonly labels = new Dictionary('normal'); // id 0 = normal, so `label[i] !== 0` means fraud
   readonly incidents = new Dictionary();
+  // Earliest and latest record time: records read back from several partitions need not be in time order.
+  firstMs = Number.POSITIVE_INFINITY;
+  lastMs = Number.NEGATIVE_INFINITY;
   // True when at least one record carried an incident id; false means incidents were inferred (v1).
   incidentsFromHeader = false;
   hasCounterparty = false;
@@ -120,6 +123,8 @@ export class EventTable {
     if (this.length === this.timeMs.length) this.#grow();
     const i = this.length++;
     this.timeMs[i] = timeMs;
+    if (timeMs < this.firstMs) this.firstMs = timeMs;
+    if (timeMs > this.lastMs) this.lastMs = timeMs;
     this.amount[i] = v.amount;
     this.balance[i] = v.balance;
     this.account[i] = this.accounts.id(v.account_id);
@@ -177,10 +182,6 @@ export class EventTable {
   }
 
   get spanMs(): number {
-    return this.length === 0 ? 0 : (this.timeMs[this.length - 1] ?? 0) - (this.timeMs[0] ?? 0);
-  }
-
-  get spanDays(): number {
-    return this.spanMs / DAY_MS;
+    return this.length === 0 ? 0 : this.lastMs - this.firstMs;
   }
 }

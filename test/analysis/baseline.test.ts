@@ -32,8 +32,7 @@ function syntheticStream(): LabelledRecord[] {
 test('the standing baseline trains on the first half, scores the second, and ranks obvious fraud first', () => {
   const table = EventTable.from(syntheticStream());
   const baseline = standingBaseline(table, { trees: 15, maxDepth: 6 });
-  const first = table.timeMs[0] ?? 0;
-  assert.equal(baseline.splitMs, first + table.spanMs / 2);
+  assert.equal(baseline.splitMs, (table.timeMs[0] ?? 0) + table.spanMs / 2);
   assert.ok(baseline.testRows.length > 0);
   assert.ok(baseline.testRows.every((row) => (table.timeMs[row] ?? 0) >= baseline.splitMs));
   const trainCount = table.length - baseline.testRows.length;

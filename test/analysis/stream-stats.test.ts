@@ -64,6 +64,12 @@ test('burstiness: normal card purchases within 60 s of the same account\'s previ
   assert.equal(stats.burstiness, 0.5);
 });
 
+test('the simulated span runs from the earliest to the latest record, in whatever order they come', () => {
+  const table = EventTable.from([record({ account_id: 'A', minute: 60 }), record({ account_id: 'B', minute: 0 }), record({ account_id: 'A', minute: 90 }), record({ account_id: 'B', minute: 30 })]);
+  assert.equal(table.firstMs, table.timeMs[1]);
+  assert.equal(table.spanMs, 90 * 60_000);
+});
+
 test('without incident headers (v1) incidents are inferred per customer and scenario, split by a quiet gap', () => {
   const gapMinutes = INFERRED_INCIDENT_GAP_MS / 60_000;
   const table = EventTable.from([
