@@ -291,7 +291,9 @@ export function renderRealism(r: RealismResult): string[] {
   line('```');
   line();
   line('Precision there is record precision (fraud records among those flagged) and an incident counts as caught when any of its records in the test half is flagged; ' +
-    'the options (trees, depth, training sample, seed, split time) are in src/analysis/baseline.ts. Compare at the fraud level the baseline was measured at.');
+    'the options (trees, depth, training sample, seed, split time) are in src/analysis/baseline.ts. ' +
+    'Compare on a stream with enough incidents for both: when the default level has too few, use the level the baseline was measured at ' +
+    '(`runRealism(REALISM_DEFAULTS).baselineStream.fraudRate`, the same seed and size; the result\'s `baseline` is the trained model).');
   return out;
 }
 
