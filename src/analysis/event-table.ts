@@ -2,14 +2,14 @@
 // statistics and the standing model baseline can walk 500,000+ events several times without keeping half
 // a gigabyte of event objects alive.
 //
-// Built against the bank_alerts message contract v2 (docs: the v2 contract between simulator and
-// detection): every v2 field (counterparty_id, merchant_category, status, decline_reason, channel `p2p`)
+// Built against the bank_alerts message contract v2 (issues 15 and 16): every v2 field (counterparty_id, merchant_category, status, decline_reason, channel `p2p`)
 // and the `sim-incident` header are optional and detected per record, so the same code reads simulator v1
 // (none of them) and v2. When a stream carries no incident ids (v1), incidents are inferred: a customer's
 // records of one fraud scenario belong to one incident until INFERRED_INCIDENT_GAP_MS passes without one.
 
 import { HOUR_MS } from '../bank/calendar.ts';
 
+// Simulator v1 does not declare this header; v2 (src/bank/transaction.ts) does, under the same name.
 export const SIM_INCIDENT_HEADER = 'sim-incident';
 export const INFERRED_INCIDENT_GAP_MS = 12 * HOUR_MS;
 
@@ -100,8 +100,6 @@ export class EventTable {
   lastMs = Number.NEGATIVE_INFINITY;
   // True when at least one record carried an incident id; false means incidents were inferred (v1).
   incidentsFromHeader = false;
-  hasCounterparty = false;
-  hasStatus = false;
 
   // Inferred incidents (v1): the open incident per customer and scenario, and when it was last seen.
   readonly #openIncident = new Map<string, { id: number; lastMs: number }>();
@@ -110,10 +108,6 @@ export class EventTable {
     const table = new EventTable();
     for (const record of records) table.push(record);
     return table;
-  }
-
-  isFraud(row: number): boolean {
-    return this.label[row] !== 0;
   }
 
   push(record: LabelledRecord): void {
@@ -133,8 +127,6 @@ export class EventTable {
     this.channel[i] = this.channels.id(v.channel);
     this.counterparty[i] = this.counterparties.id(v.counterparty_id);
     this.category[i] = this.categories.id(v.merchant_category);
-    if (v.counterparty_id) this.hasCounterparty = true;
-    if (v.status) this.hasStatus = true;
     this.declined[i] = v.status === 'declined' ? 1 : 0;
     this.declineReason[i] = this.declineReasons.id(v.decline_reason);
     const label = this.labels.id(record.label);
