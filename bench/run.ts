@@ -5,7 +5,9 @@
 // (1,000,000), BENCH_PRODUCER_MESSAGES (1,000,000), BENCH_PROCESSOR_MESSAGES (1,000,000),
 // BENCH_E2E_MESSAGES (500,000), BENCH_LATENCY_RATE (10,000 tx/s), BENCH_LATENCY_SECONDS (15),
 // BENCH_FRAUD_RATE (0.05, for the latency run), BENCH_FORMAT_RECORDS (60,000 simulated records whose windows
-// and alerts the record-format writers and parsers are timed on). With the defaults the run takes about 2 minutes on 2 cores.
+// and alerts the record-format writers and parsers are timed on), BENCH_REALISM_EVENTS (500,000 seeded events
+// for the realism targets; the full report is `npm run bench:realism`). With the defaults the run takes about
+// 2 minutes on 2 cores.
 //
 // A section that fails is reported as failed in the report, and the run goes on with the next one.
 
@@ -24,6 +26,8 @@ import type { ProcessorBenchRow } from './processor.ts';
 import { benchProducerIsolated } from './producer.ts';
 import { benchRecordFormats, ROUNDS, WINDOWS_PER_VALUE } from './record-formats.ts';
 import type { RecordFormatsBench } from './record-formats.ts';
+import { REALISM_DEFAULTS, renderTargets, runRealism } from './realism.ts';
+import type { RealismResult } from './realism.ts';
 import type { ProducerBench } from './producer.ts';
 import { benchSimulate } from './simulate.ts';
 import type { SimulateBench } from './simulate.ts';
@@ -46,6 +50,7 @@ const LATENCY_RATE = sizeFromEnv('BENCH_LATENCY_RATE', 10_000);
 const LATENCY_SECONDS = sizeFromEnv('BENCH_LATENCY_SECONDS', 15);
 const FRAUD_RATE = sizeFromEnv('BENCH_FRAUD_RATE', 0.05);
 const FORMAT_RECORDS = sizeFromEnv('BENCH_FORMAT_RECORDS', 60_000);
+const REALISM_EVENTS = sizeFromEnv('BENCH_REALISM_EVENTS', REALISM_DEFAULTS.events);
 const SIZE = 200;
 
 const PRODUCER_TARGET = 150_000;
@@ -93,6 +98,7 @@ try {
   const e2e = await section<EndToEndBench>('end to end', () => benchEndToEnd(work, E2E_MESSAGES));
   const latency = await section<LatencyBench>('latency', () => benchLatency(work, { rate: LATENCY_RATE, seconds: LATENCY_SECONDS, fraudRate: FRAUD_RATE }));
   const formats = await section<RecordFormatsBench>('record formats', () => benchRecordFormats(FORMAT_RECORDS));
+  const realism = await section<RealismResult>('realism', () => runRealism({ ...REALISM_DEFAULTS, events: REALISM_EVENTS }));
   const loadAfter = os.loadavg()[0] ?? 0;
   const totalSeconds = (performance.now() - startedAt) / 1000;
 
@@ -189,6 +195,20 @@ try {
       ' The window writer leaves out zeros, so it writes less than JSON.stringify; the parsers check every field and put the zeros back.');
   } else {
     out(`**failed**: ${formats.error ?? 'no result'}`);
+  }
+  out();
+
+  out('## Realism of the simulated bank (issue 15 targets)');
+  out();
+  if (realism.value) {
+    const r = realism.value;
+    for (const line of renderTargets(r)) out(line);
+    out();
+    out(`${n0(REALISM_EVENTS)} events, seed \`${r.options.seed}\`, ${n0(r.options.accounts)} accounts, the producer's default fraud rate (${r.options.fraudRate}); the standing model baseline trains on the first half of the simulated period and is tested on the second` +
+      `${r.baselineStream.scaled ? ` (on a stream at \`--fraud-rate ${r.baselineStream.fraudRate}\`: the default level has too few incidents for a model)` : ''}. ` +
+      `Full report (value share, victims, filter-purity table, burstiness, baseline) in [docs/realism.md](realism.md), from \`npm run bench:realism -- --write\`; ${r.seconds.total.toFixed(0)} s here (${r.seconds.cpu.toFixed(0)} s of CPU).`);
+  } else {
+    out(`**failed**: ${realism.error ?? 'no result'}`);
   }
   out();
 
