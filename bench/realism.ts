@@ -47,8 +47,11 @@ export interface RealismOptions {
   fraudRate: NonNullable<SimulatorOptions['fraudRate']>; // in the simulator's own terms (the producer's --fraud-rate)
 }
 
-// The producer's defaults, so the report follows the simulator's default fraud level when it changes.
-export const REALISM_DEFAULTS: RealismOptions = { events: 500_000, seed: 'realism', accounts: DEFAULTS.accounts, fraudRate: DEFAULTS.fraudRate };
+// The producer's default fraud level, so the report follows the simulator's default when it changes. The
+// population is small on purpose: 500,000 events of 1,000 accounts span about half a simulated year, which
+// yearly incidence and a first-half/second-half model split need; the producer's default population (sized
+// by --rate) would cover only days.
+export const REALISM_DEFAULTS: RealismOptions = { events: 500_000, seed: 'realism', accounts: 1000, fraudRate: DEFAULTS.fraudRate };
 
 export interface BaselineStream {
   fraudRate: RealismOptions['fraudRate'];
