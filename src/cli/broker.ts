@@ -14,6 +14,8 @@ interface BrokerFlags {
   defaultPartitions: number;
   autoCreateTopics: boolean;
   maxFrameBytes: number;
+  maxTopics: number;
+  maxPartitions: number;
   maxBufferedRequestBytes: number;
   maxFetchBytes: number;
   frameTimeoutMs: number;
@@ -31,6 +33,8 @@ export function brokerCommand(): Command {
     .option('--data-dir <dir>', 'where topics are stored', d.dataDir)
     .option('--default-partitions <n>', 'partitions of auto-created topics', integer(1, 10_000), d.defaultPartitions)
     .option('--no-auto-create-topics', 'do not create unknown topics on metadata requests')
+    .option('--max-topics <n>', 'topics clients may create, by CreateTopics or auto-creation', integer(1, 1_000_000), d.maxTopics)
+    .option('--max-partitions <n>', 'partitions of those topics together', integer(1, 10_000_000), d.maxPartitions)
     .option('--max-frame-bytes <n>', 'largest request accepted', integer(1024, 2 ** 31 - 1), d.maxFrameBytes)
     .option('--max-buffered-request-bytes <n>', 'request bytes all connections may hold at once', integer(1024, Number.MAX_SAFE_INTEGER), d.maxBufferedRequestBytes)
     .option('--max-fetch-bytes <n>', 'largest fetch response (clamps max_bytes)', integer(1024, 2 ** 31 - 1), d.maxFetchResponseBytes)
@@ -49,6 +53,8 @@ export function brokerCommand(): Command {
           defaultPartitions: flags.defaultPartitions,
           autoCreateTopics: flags.autoCreateTopics,
           maxFrameBytes: flags.maxFrameBytes,
+          maxTopics: flags.maxTopics,
+          maxPartitions: flags.maxPartitions,
           maxBufferedRequestBytes: flags.maxBufferedRequestBytes,
           maxFetchResponseBytes: flags.maxFetchBytes,
           frameTimeoutMs: flags.frameTimeoutMs,
