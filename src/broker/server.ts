@@ -156,6 +156,13 @@ export class Broker {
     return `${host}:${port}`;
   }
 
+  // Resolves once no client is connected, or after timeoutMs: a broker stopping together with its
+  // clients (the parts of an orphaned `buzzline start`) lets them commit and leave first.
+  async clientsGone(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  }
+
   close(): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {
       clearInterval(this.retentionTimer);

@@ -6,6 +6,8 @@ import { Broker } from '../broker/server.ts';
 import { createLogger } from '../logging.ts';
 import { integer, listenFailure, onShutdown, port } from './options.ts';
 
+const ORPHANED_CLIENTS_WAIT_MS = 3000;
+
 interface BrokerFlags {
   host: string;
   port: number;
@@ -65,6 +67,11 @@ export function brokerCommand(): Command {
         console.error(`buzzline broker: ${listenFailure(err, flags.host, flags.port, '--port')}`);
         process.exit(1);
       }
-      onShutdown(() => broker.close());
+      // Orphaned with the other parts of `buzzline start`: the processor commits and leaves the group, and
+      // the producer flushes, before the broker goes (as start's own orderly stop would have it).
+      onShutdown(async (reason) => {
+        if (reason === 'orphaned') await broker.clientsGone(ORPHANED_CLIENTS_WAIT_MS);
+        await broker.close();
+      });
     });
 }
