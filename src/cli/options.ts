@@ -81,3 +81,11 @@ export function listenFailure(error: unknown, host: string, portNumber: number, 
 export function brokersOption(): Option {
   return new Option('--brokers <list>', 'bootstrap brokers, host:port[,host:port]').env('KAFKA_BROKERS').argParser(brokerList).default(['localhost:9092'], 'localhost:9092');
 }
+
+// The dashboard's access flags (src/dashboard/access.ts), for `consume` and `dashboard`.
+export const ALLOWED_HOSTS_HELP = 'host names the dashboard answers to besides its address and localhost, comma-separated (e.g. a reverse proxy\'s name)';
+export const TOKEN_HELP = 'access token the dashboard requires on every request [env DASHBOARD_TOKEN] (default: none on loopback, a random one printed otherwise)';
+
+export function hostList(raw: string): string[] {
+  return raw.split(',').map((h) => h.trim()).filter((h) => h !== '');
+}

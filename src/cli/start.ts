@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import readline from 'node:readline';
 import { Command } from 'commander';
 import { parseBrokerList } from '../kafka-brokers.ts';
+import { resolveToken, TOKEN_ENV, urlWithToken } from '../dashboard/access.ts';
 import { LogSink } from '../logging.ts';
 import { ConfigError, mergedEnv, readDotEnv, resolveProducerConfig } from '../producer/config.ts';
 import { checkBrokersReachable } from './brokers-reachable.ts';
@@ -145,12 +146,15 @@ async function start(flags: StartFlags, external: string[] | undefined): Promise
       status.line(`embedded broker on ${brokers} (data in ${flags.dataDir})`);
     }
     const dashboardPort = flags.dashboardPort === 0 ? await freePort(flags.host) : flags.dashboardPort;
+    // Known here, so that start can print the address with it and reach the dashboard itself.
+    const token = resolveToken(flags.host, undefined, mergedEnv(readDotEnv()));
     const consumer = await spawnPart('processor', ['consume', '--brokers', brokers, '--dashboard-port', String(dashboardPort), '--host', flags.host,
-      '--log-level', flags.logLevel], status, fail, null);
+      '--log-level', flags.logLevel], status, fail, null, token === null ? {} : { [TOKEN_ENV]: token });
     parts.push(consumer.part);
     watch(consumer.part);
-    const url = `http://${flags.host}:${dashboardPort}/`;
-    await waitForHttp(`${url}api/summary`, consumer.part);
+    const shownHost = flags.host.includes(':') ? `[${flags.host}]` : flags.host;
+    const url = `http://${shownHost}:${dashboardPort}/`;
+    await waitForHttp(`${url}api/summary`, consumer.part, token);
 
     const produceArgs = ['produce', '--brokers', brokers, '--rate', flags.rate, '--log-level', flags.logLevel];
     if (flags.seed !== undefined) produceArgs.push('--seed', flags.seed);
@@ -158,7 +162,7 @@ async function start(flags: StartFlags, external: string[] | undefined): Promise
     const producer = await spawnPart('producer', produceArgs, status, fail, null);
     parts.push(producer.part);
     watch(producer.part);
-    status.line(`\ndashboard: ${url}\nlogs: ./logs   Ctrl+C stops everything\n`);
+    status.line(`\ndashboard: ${urlWithToken(url, token)}\nlogs: ./logs   Ctrl+C stops everything\n`);
     return await new Promise<number>(() => {});
   } catch (err) {
     if (stopping) return await new Promise<number>(() => {}); // a part died; watch() is stopping the rest and exits
@@ -201,11 +205,13 @@ async function checkPortFree(host: string, portNumber: number, flag: string): Pr
 // Starts `buzzline <args>` in its own process group with an IPC channel (status texts come over it, and
 // its closing tells the part that `start` is gone). Its stdout and stderr lines are printed through the
 // status line; with `ready`, stdout goes to a log file instead and the promise resolves once it matches.
-function spawnPart(name: string, args: string[], status: CombinedStatus, fail: (reason: string) => void, ready: { logFile: string; ready: RegExp } | null): Promise<{ part: Part; match: RegExpExecArray }> {
+function spawnPart(
+  name: string, args: string[], status: CombinedStatus, fail: (reason: string) => void, ready: { logFile: string; ready: RegExp } | null, env: NodeJS.ProcessEnv = {},
+): Promise<{ part: Part; match: RegExpExecArray }> {
   const child = spawn(process.execPath, [BIN, ...args], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     detached: true,
-    env: { ...process.env, [SUPERVISED_ENV]: '1' },
+    env: { ...process.env, ...env, [SUPERVISED_ENV]: '1' },
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   void exited.then(() => status.set(name, null));
@@ -255,12 +261,12 @@ async function stopPart(p: Part): Promise<void> {
   clearTimeout(timer);
 }
 
-async function waitForHttp(url: string, part: Part, timeoutMs = 60_000): Promise<void> {
+async function waitForHttp(url: string, part: Part, token: string | null, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (part.child.exitCode !== null) throw new Error(`${part.name} exited with code ${part.child.exitCode}`);
     try {
-      const res = await fetch(url);
+      const res = await fetch(url, token === null ? {} : { headers: { authorization: `Bearer ${token}` } });
       if (res.ok) return;
     } catch {
       // not listening yet
