@@ -235,10 +235,12 @@ function spawnPart(
   return new Promise((resolve, reject) => {
     let seen = '';
     let done = false;
-    child.stdout?.on('data', (b: Buffer) => {
-      log.write(b.toString());
+    // Decoded as a stream, so that a character split between two chunks stays whole.
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (text: string) => {
+      log.write(text);
       if (done) return;
-      seen += b.toString();
+      seen += text;
       const m = ready.ready.exec(seen);
       if (m) {
         done = true;
