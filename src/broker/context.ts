@@ -3,10 +3,11 @@
 
 import type { Logger } from 'pino';
 import type { BufferPool } from './buffer-pool.ts';
+import type { IntervalNotice } from './interval-notice.ts';
 import type { GroupCoordinator } from './coordinator/group-coordinator.ts';
 import type { ProducerIdAllocator } from './coordinator/producer-ids.ts';
 import type { ProducerStateManager } from './coordinator/producer-state.ts';
-import type { TopicStore } from './topic-store.ts';
+import { DEFAULT_MAX_TOPICS, DEFAULT_MAX_TOTAL_PARTITIONS, type TopicStore } from './topic-store.ts';
 
 export interface BrokerConfig {
   host: string;
@@ -24,6 +25,10 @@ export interface BrokerConfig {
   groupMaxSessionTimeoutMs: number;
   // Kafka's group.initial.rebalance.delay.ms: how long a group leaving Empty waits for more members.
   groupInitialRebalanceDelayMs: number;
+  // Topics, and partitions summed over them, that clients may create (internal topics aside); past them
+  // CreateTopics and Metadata auto-create answer POLICY_VIOLATION.
+  maxTopics: number;
+  maxPartitions: number;
   // Segment files kept open at most (log/file-pool.ts); null derives it from the open-file limit.
   maxOpenSegmentFiles: number | null;
   // Request bytes all connections may hold at once (Kafka's queued.max.request.bytes): a frame whose
@@ -50,6 +55,8 @@ export const DEFAULT_BROKER_CONFIG: BrokerConfig = {
   groupMinSessionTimeoutMs: 6_000,
   groupMaxSessionTimeoutMs: 1_800_000,
   groupInitialRebalanceDelayMs: 3_000,
+  maxTopics: DEFAULT_MAX_TOPICS,
+  maxPartitions: DEFAULT_MAX_TOTAL_PARTITIONS,
   maxOpenSegmentFiles: null,
   maxBufferedRequestBytes: 256 * 1024 * 1024,
   maxFetchResponseBytes: 55 * 1024 * 1024,
@@ -69,6 +76,8 @@ export interface BrokerContext {
   readonly buffers: BufferPool;
   // Request bytes currently held by all connections (see maxBufferedRequestBytes).
   readonly requestMemory: { used: number };
+  // Metadata auto-creates refused by the topic bounds, logged once per interval rather than per request.
+  readonly autoCreateRefused: IntervalNotice;
   // The address clients should use: the advertised host and the port actually bound (port 0 → real port).
   endpoint(): { host: string; port: number };
 }

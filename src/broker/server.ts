@@ -15,9 +15,11 @@ import { lockDataDir } from './data-dir-lock.ts';
 import type { DataDirLock } from './data-dir-lock.ts';
 import type { BrokerConfig, BrokerContext } from './context.ts';
 import { buildRegistry } from './handlers/index.ts';
+import { IntervalNotice } from './interval-notice.ts';
 import { TopicStore } from './topic-store.ts';
 
 const RETENTION_CHECK_MS = 30_000;
+const AUTO_CREATE_NOTICE_INTERVAL_MS = 60_000;
 
 export interface BrokerOptions extends Partial<BrokerConfig> {
   logger?: Logger;
@@ -56,7 +58,11 @@ export class Broker {
     const lock = lockDataDir(config.dataDir, logger);
     let topics: TopicStore;
     try {
-      topics = TopicStore.open(config.dataDir, config.maxOpenSegmentFiles === null ? {} : { maxOpenFiles: config.maxOpenSegmentFiles });
+      topics = TopicStore.open(config.dataDir, {
+        maxTopics: config.maxTopics,
+        maxPartitions: config.maxPartitions,
+        ...(config.maxOpenSegmentFiles === null ? {} : { maxOpenFiles: config.maxOpenSegmentFiles }),
+      });
     } catch (err) {
       lock.release();
       throw err;
@@ -100,6 +106,7 @@ export class Broker {
       logger,
       buffers: new BufferPool(),
       requestMemory: { used: 0 },
+      autoCreateRefused: new IntervalNotice(logger, AUTO_CREATE_NOTICE_INTERVAL_MS),
       endpoint: () => {
         const addr = server.address();
         const port = addr !== null && typeof addr === 'object' ? addr.port : config.port;
@@ -147,6 +154,13 @@ export class Broker {
   get bootstrap(): string {
     const { host, port } = this.address();
     return `${host}:${port}`;
+  }
+
+  // Resolves once no client is connected, or after timeoutMs: a broker stopping together with its
+  // clients (the parts of an orphaned `buzzline start`) lets them commit and leave first.
+  async clientsGone(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   }
 
   close(): Promise<void> {

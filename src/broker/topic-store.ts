@@ -81,7 +81,17 @@ export interface TopicStoreOptions {
   fs?: LogFs;
   // Segment files kept open at most; by default derived from the process's open-file limit.
   maxOpenFiles?: number;
+  // Bounds on what clients may create (CreateTopics and Metadata auto-create alike): topics, and their
+  // partitions summed. The broker's own internal topics do not count.
+  maxTopics?: number;
+  maxPartitions?: number;
 }
+
+// Defaults of the bounds above. Descriptors no longer limit topics (the file pool does), but every
+// partition still costs a directory, three files and some memory, and a client that auto-creates every
+// name it is asked for (a typo in a loop, a scanner) should hit a limit, not the disk.
+export const DEFAULT_MAX_TOPICS = 1000;
+export const DEFAULT_MAX_TOTAL_PARTITIONS = 20_000;
 
 // What a new partition leaves on disk: its directory and its first segment's files.
 const INODES_PER_PARTITION = 1 + FILES_PER_SEGMENT;
@@ -102,6 +112,8 @@ export class TopicStore {
   readonly clusterId: string;
   readonly files: FilePool;
   private readonly fs: LogFs;
+  private readonly maxTopics: number;
+  private readonly maxPartitions: number;
   private readonly byName = new Map<string, Topic>();
   private readonly byId = new Map<string, Topic>();
 
@@ -110,6 +122,8 @@ export class TopicStore {
     this.clusterId = clusterId;
     this.fs = options.fs ?? nodeFs;
     this.files = new FilePool(this.fs, options.maxOpenFiles ?? segmentFileBudget());
+    this.maxTopics = options.maxTopics ?? DEFAULT_MAX_TOPICS;
+    this.maxPartitions = options.maxPartitions ?? DEFAULT_MAX_TOTAL_PARTITIONS;
   }
 
   // Loads (and recovers) every topic in dataDir, creating the directory on first start.
@@ -183,7 +197,29 @@ export class TopicStore {
     if (!Number.isInteger(numPartitions) || numPartitions < 1 || numPartitions > MAX_PARTITIONS) {
       throw new TopicError(ErrorCode.INVALID_PARTITIONS, `number of partitions must be between 1 and ${MAX_PARTITIONS}, got ${numPartitions}`);
     }
+    this.checkBounds(name, numPartitions);
     return validateTopicConfigs(configs);
+  }
+
+  // Kafka has no such limit of its own; a create policy that refuses answers POLICY_VIOLATION, and so
+  // does this.
+  private checkBounds(name: string, numPartitions: number): void {
+    let topics = 0;
+    let partitions = 0;
+    for (const t of this.byName.values()) {
+      if (t.internal) continue;
+      topics++;
+      partitions += t.partitions.length;
+    }
+    if (topics + 1 > this.maxTopics) {
+      throw new TopicError(ErrorCode.POLICY_VIOLATION, `cannot create topic ${name}: the broker holds ${topics} topics, its limit (--max-topics ${this.maxTopics})`);
+    }
+    if (partitions + numPartitions > this.maxPartitions) {
+      throw new TopicError(
+        ErrorCode.POLICY_VIOLATION,
+        `cannot create topic ${name} with ${numPartitions} partitions: the broker holds ${partitions} of at most ${this.maxPartitions} (--max-partitions)`,
+      );
+    }
   }
 
   create(name: string, numPartitions: number, configs: Readonly<Record<string, string | null>> = {}): Topic {

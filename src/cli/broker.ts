@@ -6,6 +6,8 @@ import { Broker } from '../broker/server.ts';
 import { createLogger } from '../logging.ts';
 import { integer, listenFailure, onShutdown, port } from './options.ts';
 
+const ORPHANED_CLIENTS_WAIT_MS = 3000;
+
 interface BrokerFlags {
   host: string;
   port: number;
@@ -14,6 +16,8 @@ interface BrokerFlags {
   defaultPartitions: number;
   autoCreateTopics: boolean;
   maxFrameBytes: number;
+  maxTopics: number;
+  maxPartitions: number;
   maxBufferedRequestBytes: number;
   maxFetchBytes: number;
   frameTimeoutMs: number;
@@ -31,6 +35,8 @@ export function brokerCommand(): Command {
     .option('--data-dir <dir>', 'where topics are stored', d.dataDir)
     .option('--default-partitions <n>', 'partitions of auto-created topics', integer(1, 10_000), d.defaultPartitions)
     .option('--no-auto-create-topics', 'do not create unknown topics on metadata requests')
+    .option('--max-topics <n>', 'topics clients may create, by CreateTopics or auto-creation', integer(1, 1_000_000), d.maxTopics)
+    .option('--max-partitions <n>', 'partitions of those topics together', integer(1, 10_000_000), d.maxPartitions)
     .option('--max-frame-bytes <n>', 'largest request accepted', integer(1024, 2 ** 31 - 1), d.maxFrameBytes)
     .option('--max-buffered-request-bytes <n>', 'request bytes all connections may hold at once', integer(1024, Number.MAX_SAFE_INTEGER), d.maxBufferedRequestBytes)
     .option('--max-fetch-bytes <n>', 'largest fetch response (clamps max_bytes)', integer(1024, 2 ** 31 - 1), d.maxFetchResponseBytes)
@@ -49,6 +55,8 @@ export function brokerCommand(): Command {
           defaultPartitions: flags.defaultPartitions,
           autoCreateTopics: flags.autoCreateTopics,
           maxFrameBytes: flags.maxFrameBytes,
+          maxTopics: flags.maxTopics,
+          maxPartitions: flags.maxPartitions,
           maxBufferedRequestBytes: flags.maxBufferedRequestBytes,
           maxFetchResponseBytes: flags.maxFetchBytes,
           frameTimeoutMs: flags.frameTimeoutMs,
@@ -59,6 +67,11 @@ export function brokerCommand(): Command {
         console.error(`buzzline broker: ${listenFailure(err, flags.host, flags.port, '--port')}`);
         process.exit(1);
       }
-      onShutdown(() => broker.close());
+      // Orphaned with the other parts of `buzzline start`: the processor commits and leaves the group, and
+      // the producer flushes, before the broker goes (as start's own orderly stop would have it).
+      onShutdown(async (reason) => {
+        if (reason === 'orphaned') await broker.clientsGone(ORPHANED_CLIENTS_WAIT_MS);
+        await broker.close();
+      });
     });
 }

@@ -4,6 +4,7 @@
 
 import { Command, Option } from 'commander';
 import { RateTracker } from '../dashboard/cluster-overview.ts';
+import { resolveToken, urlWithToken } from '../dashboard/access.ts';
 import { startDashboard, type RunningDashboard } from '../dashboard/server.ts';
 import { parseBrokerList } from '../kafka-brokers.ts';
 import { createLogger } from '../logging.ts';
@@ -15,7 +16,7 @@ import { LOG_LEVELS, mergedEnv, readDotEnv } from '../producer/config.ts';
 import { describeKafkaError } from '../producer/producer.ts';
 import { checkBrokersReachable } from './brokers-reachable.ts';
 import { ForeignMembers } from './foreign-members.ts';
-import { integer, listenFailure, onShutdown, port } from './options.ts';
+import { ALLOWED_HOSTS_HELP, hostList, integer, listenFailure, onShutdown, port, TOKEN_HELP } from './options.ts';
 import { statusLine } from './status-line.ts';
 
 interface ConsumeFlags {
@@ -28,6 +29,8 @@ interface ConsumeFlags {
   dashboard: boolean;
   dashboardPort: number;
   host: string;
+  allowedHosts?: string[];
+  token?: string;
   logLevel?: string;
   logFile: string;
   stateTopic: string;
@@ -84,6 +87,8 @@ export function consumeCommand(): Command {
     .option('--no-dashboard', 'do not serve the dashboard (for scaled-out workers)')
     .option('--dashboard-port <port>', 'port of the dashboard (0 = any free port)', port, DEFAULT_DASHBOARD_PORT)
     .option('--host <host>', 'address the dashboard binds; anything but loopback exposes it to the network', '127.0.0.1')
+    .option('--allowed-hosts <names>', ALLOWED_HOSTS_HELP, hostList)
+    .option('--token <token>', TOKEN_HELP)
     .addOption(new Option('--log-level <level>', 'level for the log file [env LOG_LEVEL]').choices([...LOG_LEVELS]))
     .option('--log-file <path>', 'where to log (every alert is logged at info)', d.logFile)
     .option('--state-topic <name>', 'topic holding the partition snapshots', d.outputs.state)
@@ -142,8 +147,11 @@ export function consumeCommand(): Command {
         // Asked for a dashboard and not getting one (port taken) is a mistake to fix now, not to discover
         // later: one line naming the flag, exit before any processing.
         try {
-          dashboard = await startDashboard({ brokers: options.brokers, host: flags.host, port: flags.dashboardPort, logger: logger.child({ component: 'dashboard' }) }, controller.signal);
-          console.error(`dashboard on ${dashboard.url}`);
+          dashboard = await startDashboard({
+            brokers: options.brokers, host: flags.host, port: flags.dashboardPort, logger: logger.child({ component: 'dashboard' }),
+            allowedHosts: flags.allowedHosts ?? [], token: resolveToken(flags.host, flags.token, env),
+          }, controller.signal);
+          console.error(`dashboard on ${urlWithToken(dashboard.url, dashboard.token)}`);
         } catch (error) {
           console.error(`buzzline consume: dashboard not started: ${listenFailure(error, flags.host, flags.dashboardPort, '--dashboard-port')}`);
           process.exitCode = 1;

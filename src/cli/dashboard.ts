@@ -4,10 +4,12 @@
 
 import { Command, Option } from 'commander';
 import { createLogger } from '../logging.ts';
+import { resolveToken, urlWithToken } from '../dashboard/access.ts';
 import { startDashboard } from '../dashboard/server.ts';
 import { METRICS_HISTORY_RECORDS } from '../dashboard/topic-reader.ts';
+import { mergedEnv, readDotEnv } from '../producer/config.ts';
 import { checkBrokersReachable } from './brokers-reachable.ts';
-import { brokersOption, integer, listenFailure, onShutdown, port } from './options.ts';
+import { ALLOWED_HOSTS_HELP, brokersOption, hostList, integer, listenFailure, onShutdown, port, TOKEN_HELP } from './options.ts';
 
 interface DashboardFlags {
   brokers: string[];
@@ -15,6 +17,8 @@ interface DashboardFlags {
   port: number;
   history: number;
   logLevel: string;
+  allowedHosts?: string[];
+  token?: string;
 }
 
 export function dashboardCommand(): Command {
@@ -23,6 +27,8 @@ export function dashboardCommand(): Command {
     .addOption(brokersOption())
     .option('--host <host>', 'address to bind; anything but loopback exposes the dashboard to the network', '127.0.0.1')
     .option('--port <port>', 'HTTP port (0 = any free port)', port, 8080)
+    .option('--allowed-hosts <names>', ALLOWED_HOSTS_HELP, hostList)
+    .option('--token <token>', TOKEN_HELP)
     .option('--history <records>', 'bank_metrics records per partition re-read on start to rebuild recent history', integer(0, 1_000_000), METRICS_HISTORY_RECORDS)
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(process.env.LOG_LEVEL ?? 'info'))
     .action(async (flags: DashboardFlags) => {
@@ -35,12 +41,15 @@ export function dashboardCommand(): Command {
         process.exit(1);
       }
       try {
-        dashboard = await startDashboard({ brokers: flags.brokers, host: flags.host, port: flags.port, metricsHistoryRecords: flags.history, logger });
+        dashboard = await startDashboard({
+          brokers: flags.brokers, host: flags.host, port: flags.port, metricsHistoryRecords: flags.history, logger,
+          allowedHosts: flags.allowedHosts ?? [], token: resolveToken(flags.host, flags.token, mergedEnv(readDotEnv())),
+        });
       } catch (error) {
         console.error(`buzzline dashboard: ${listenFailure(error, flags.host, flags.port, '--port')}`);
         process.exit(1);
       }
-      console.log(`dashboard on ${dashboard.url} (brokers ${flags.brokers.join(',')})`);
+      console.log(`dashboard on ${urlWithToken(dashboard.url, dashboard.token)} (brokers ${flags.brokers.join(',')})`);
       onShutdown(() => dashboard.close());
     });
 }

@@ -16,28 +16,48 @@ export function integer(min: number, max: number = Number.MAX_SAFE_INTEGER) {
 
 export const port = integer(0, 65535);
 
+// How long a part of `buzzline start` whose supervisor is gone may take to stop before it exits anyway:
+// it must not linger, holding its ports, because a flush or a commit waits for a broker that is gone too.
+const ORPHAN_EXIT_MS = 6000;
+
+// Why a command stops: asked to (a signal), its output went away, or it is a part of `buzzline start`
+// and start is gone, in which case its siblings are stopping at the same moment.
+export type ShutdownReason = 'signal' | 'output' | 'orphaned';
+
 // Where the process was asked to stop (Ctrl+C, kill), run `stop` once and exit 0; a second signal
-// while stopping exits at once.
-export function onShutdown(stop: () => Promise<void>): void {
+// while stopping exits at once. Losing its output (the reader of a pipe went away: EPIPE) or its
+// supervisor stops it the same way, once: nothing to show the work to any more, and an unhandled stream
+// error would otherwise end the process on the spot, without the flush or the commit.
+export function onShutdown(stop: (reason: ShutdownReason) => Promise<void>): void {
   let stopping = false;
-  const handler = (signal: NodeJS.Signals) => {
-    if (stopping) process.exit(130);
+  const begin = (why: ShutdownReason, reason: string) => {
+    if (stopping) return;
     stopping = true;
-    stop().then(
+    stop(why).then(
       () => process.exit(0),
       (err: unknown) => {
-        console.error(`error while stopping after ${signal}: ${(err as Error).message}`);
+        console.error(`error while stopping after ${reason}: ${(err as Error).message}`);
         process.exit(1);
       },
     );
   };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(130);
+    begin('signal', signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  for (const [name, stream] of [['stdout', process.stdout], ['stderr', process.stderr]] as const) {
+    stream.on('error', (err: NodeJS.ErrnoException) => begin('output', `an error on ${name} (${err.code ?? err.message})`));
+  }
   // Under `buzzline start` the IPC channel to it closes when it dies however it dies (even kill -9):
   // a part without its supervisor stops as if asked to, rather than running on unseen.
   if (process.channel !== undefined) {
     process.channel.unref();
-    process.once('disconnect', () => handler('SIGTERM'));
+    process.once('disconnect', () => {
+      setTimeout(() => process.exit(1), ORPHAN_EXIT_MS).unref();
+      begin('orphaned', 'buzzline start went away');
+    });
   }
 }
 
@@ -60,4 +80,12 @@ export function listenFailure(error: unknown, host: string, portNumber: number, 
 // --brokers for the commands that only look at a cluster (topics, groups, tail, dashboard).
 export function brokersOption(): Option {
   return new Option('--brokers <list>', 'bootstrap brokers, host:port[,host:port]').env('KAFKA_BROKERS').argParser(brokerList).default(['localhost:9092'], 'localhost:9092');
+}
+
+// The dashboard's access flags (src/dashboard/access.ts), for `consume` and `dashboard`.
+export const ALLOWED_HOSTS_HELP = 'host names the dashboard answers to besides its address and localhost, comma-separated (e.g. a reverse proxy\'s name)';
+export const TOKEN_HELP = 'access token the dashboard requires on every request [env DASHBOARD_TOKEN] (default: none on loopback, a random one printed otherwise)';
+
+export function hostList(raw: string): string[] {
+  return raw.split(',').map((h) => h.trim()).filter((h) => h !== '');
 }

@@ -4,7 +4,9 @@
 // simulator in real time with a demo level of fraud. Every flag is checked (and the ports and --brokers tried) before anything
 // starts. Ctrl+C stops them in reverse order (producer, processor, broker) so every produced message is
 // flushed and every processed offset committed; data and logs stay in ./data and ./logs. If one part
-// dies, the others are stopped and the exit code says so.
+// dies, or a pipe fails (a part's output, start's own: EPIPE when its reader went away), the others are
+// stopped the same way and the exit code is 1. If start itself dies, even by kill -9, each part sees its
+// IPC channel close and stops on its own within seconds (options.ts, onShutdown), freeing its ports.
 //
 // The parts run in their own process groups: the terminal's Ctrl+C reaches only `start`, which then
 // stops each part once, in order (a part that got the terminal's SIGINT as well would take `start`'s
@@ -20,6 +22,8 @@ import { fileURLToPath } from 'node:url';
 import readline from 'node:readline';
 import { Command } from 'commander';
 import { parseBrokerList } from '../kafka-brokers.ts';
+import { resolveToken, TOKEN_ENV, urlWithToken } from '../dashboard/access.ts';
+import { LogSink } from '../logging.ts';
 import { readBankState } from '../producer/bank-state.ts';
 import type { BankState } from '../producer/bank-state.ts';
 import { ConfigError, DEFAULTS, ENV_VARS, mergedEnv, readDotEnv, resolveProducerConfig } from '../producer/config.ts';
@@ -106,7 +110,6 @@ async function start(flags: StartFlags, external: string[] | undefined): Promise
   const parts: Part[] = [];
   const status = new CombinedStatus();
   let stopping = false;
-  let failed = false;
   const stopAll = async () => {
     stopping = true;
     // Reverse start order: the producer flushes, the processor commits, then the broker closes its logs.
@@ -116,18 +119,27 @@ async function start(flags: StartFlags, external: string[] | undefined): Promise
   const onSignal = () => {
     if (stopping) return;
     status.line('stopping: producer, processor, broker…', 'stderr');
-    void stopAll().then(() => process.exit(failed ? 1 : 0));
+    void stopAll().then(() => process.exit(0));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // Something went wrong that start cannot carry on without (a part died, a stream failed, a bug): the
+  // parts are stopped the same orderly way, and the exit code is 1.
+  const fail = (reason: string) => {
+    if (stopping) return;
+    status.line(`buzzline start: ${reason}; stopping the rest`, 'stderr');
+    void stopAll().then(() => process.exit(1));
+  };
+  // start's own output can go away (its reader closed the pipe: EPIPE; the terminal closed: EIO). An
+  // unhandled stream error would end start on the spot, leaving the parts to notice on their own.
+  for (const [name, stream] of [['stdout', process.stdout], ['stderr', process.stderr]] as const) {
+    stream.on('error', (err: NodeJS.ErrnoException) => fail(`cannot write to its ${name} (${err.code ?? err.message})`));
+  }
+  process.on('uncaughtException', (err) => fail(`unexpected error (${err.stack ?? err.message})`));
+  process.on('unhandledRejection', (err) => fail(`unexpected error (${err instanceof Error ? (err.stack ?? err.message) : String(err)})`));
 
   const watch = (p: Part) => {
-    void p.exited.then((code) => {
-      if (stopping) return;
-      failed = true;
-      status.line(`buzzline start: ${p.name} exited unexpectedly (code ${code}); stopping the rest`, 'stderr');
-      void stopAll().then(() => process.exit(1));
-    });
+    void p.exited.then((code) => fail(`${p.name} exited unexpectedly (code ${code})`));
   };
 
   try {
@@ -138,15 +150,17 @@ async function start(flags: StartFlags, external: string[] | undefined): Promise
       status.line(`using Kafka at ${brokers}`);
     } else {
       const broker = await spawnPart('broker', ['broker', '--host', flags.host, '--port', String(flags.port), '--data-dir', flags.dataDir,
-        '--default-partitions', String(flags.partitions), '--log-level', 'info'], status, { logFile: 'logs/broker.log', ready: /"msg":"broker listening".*?"port":(\d+)|"port":(\d+).*?"msg":"broker listening"/ });
+        '--default-partitions', String(flags.partitions), '--log-level', 'info'], status, fail, { logFile: 'logs/broker.log', ready: /"msg":"broker listening".*?"port":(\d+)|"port":(\d+).*?"msg":"broker listening"/ });
       parts.push(broker.part);
       watch(broker.part);
       brokers = `${flags.host}:${broker.match[1] ?? broker.match[2]}`;
       status.line(`embedded broker on ${brokers} (data in ${flags.dataDir})`);
     }
     const dashboardPort = flags.dashboardPort === 0 ? await freePort(flags.host) : flags.dashboardPort;
+    // Known here, so that start can print the address with it and reach the dashboard itself.
+    const token = resolveToken(flags.host, undefined, mergedEnv(readDotEnv()));
     const consumer = await spawnPart('processor', ['consume', '--brokers', brokers, '--dashboard-port', String(dashboardPort), '--host', flags.host,
-      '--log-level', flags.logLevel], status, null);
+      '--log-level', flags.logLevel], status, fail, null, token === null ? {} : { [TOKEN_ENV]: token });
     parts.push(consumer.part);
     watch(consumer.part);
     // The producer starts while the processor does: building (or regenerating) the bank takes it a few
@@ -156,12 +170,13 @@ async function start(flags: StartFlags, external: string[] | undefined): Promise
       if (value === true) produceArgs.push(`--${kebab(flag)}`);
       else if (typeof value === 'string') produceArgs.push(`--${kebab(flag)}`, value);
     }
-    const producer = await spawnPart('producer', produceArgs, status, null);
+    const producer = await spawnPart('producer', produceArgs, status, fail, null);
     parts.push(producer.part);
     watch(producer.part);
-    const url = `http://${flags.host}:${dashboardPort}/`;
-    await waitForHttp(`${url}api/summary`, consumer.part);
-    status.line(`\ndashboard: ${url}\nlogs: ./logs   Ctrl+C stops everything\n`);
+    const shownHost = flags.host.includes(':') ? `[${flags.host}]` : flags.host;
+    const url = `http://${shownHost}:${dashboardPort}/`;
+    await waitForHttp(`${url}api/summary`, consumer.part, token);
+    status.line(`\ndashboard: ${urlWithToken(url, token)}\nlogs: ./logs   Ctrl+C stops everything\n`);
     return await new Promise<number>(() => {});
   } catch (err) {
     if (stopping) return await new Promise<number>(() => {}); // a part died; watch() is stopping the rest and exits
@@ -227,31 +242,42 @@ async function checkPortFree(host: string, portNumber: number, flag: string): Pr
 // Starts `buzzline <args>` in its own process group with an IPC channel (status texts come over it, and
 // its closing tells the part that `start` is gone). Its stdout and stderr lines are printed through the
 // status line; with `ready`, stdout goes to a log file instead and the promise resolves once it matches.
-function spawnPart(name: string, args: string[], status: CombinedStatus, ready: { logFile: string; ready: RegExp } | null): Promise<{ part: Part; match: RegExpExecArray }> {
+function spawnPart(
+  name: string, args: string[], status: CombinedStatus, fail: (reason: string) => void, ready: { logFile: string; ready: RegExp } | null, env: NodeJS.ProcessEnv = {},
+): Promise<{ part: Part; match: RegExpExecArray }> {
   const child = spawn(process.execPath, [BIN, ...args], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     detached: true,
-    env: { ...process.env, [SUPERVISED_ENV]: '1' },
+    env: { ...process.env, ...env, [SUPERVISED_ENV]: '1' },
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   void exited.then(() => status.set(name, null));
-  const part = { name, child, exited };
+  const part: Part = { name, child, exited };
   child.on('message', (m: StatusMessage) => {
     if (typeof m?.status === 'string') status.set(name, m.status);
   });
+  // Errors of the part's process (it could not be spawned, a signal could not be sent, the IPC channel
+  // broke) and of the pipes its output comes through stop everything in order instead of ending start.
+  const streamError = (what: string) => (err: NodeJS.ErrnoException) => fail(`${what} failed (${err.code ?? err.message})`);
+  child.on('error', streamError(`the ${name} process`));
+  child.stdout?.on('error', streamError(`reading the ${name}'s output`));
+  child.stderr?.on('error', streamError(`reading the ${name}'s errors`));
   readline.createInterface({ input: child.stderr as NodeJS.ReadableStream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => status.line(line, 'stderr'));
   if (!ready) {
     readline.createInterface({ input: child.stdout as NodeJS.ReadableStream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => status.line(line));
     return Promise.resolve({ part, match: /(?:)/.exec('') as RegExpExecArray });
   }
-  const log = fs.createWriteStream(ready.logFile, { flags: 'a' });
+  // The log file's disk can fill up: lines that cannot be written are dropped and counted (logging.ts).
+  const log = new LogSink(fs.openSync(ready.logFile, 'a'));
   return new Promise((resolve, reject) => {
     let seen = '';
     let done = false;
-    child.stdout?.on('data', (b: Buffer) => {
-      log.write(b);
+    // Decoded as a stream, so that a character split between two chunks stays whole.
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (text: string) => {
+      log.write(text);
       if (done) return;
-      seen += b.toString();
+      seen += text;
       const m = ready.ready.exec(seen);
       if (m) {
         done = true;
@@ -274,12 +300,12 @@ async function stopPart(p: Part): Promise<void> {
   clearTimeout(timer);
 }
 
-async function waitForHttp(url: string, part: Part, timeoutMs = 60_000): Promise<void> {
+async function waitForHttp(url: string, part: Part, token: string | null, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (part.child.exitCode !== null) throw new Error(`${part.name} exited with code ${part.child.exitCode}`);
     try {
-      const res = await fetch(url);
+      const res = await fetch(url, token === null ? {} : { headers: { authorization: `Bearer ${token}` } });
       if (res.ok) return;
     } catch {
       // not listening yet

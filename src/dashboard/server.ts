@@ -17,6 +17,7 @@ import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { accessHook, allowedHosts, type DashboardAccess } from './access.ts';
 import { ClusterPoller } from './cluster-poller.ts';
 import { Hub, type HubOptions } from './hub.ts';
 import { PROMETHEUS_CONTENT_TYPE, renderMetrics } from './prometheus.ts';
@@ -57,6 +58,7 @@ export interface DashboardAppOptions {
   logger?: Logger;
   maxStreamClients?: number;
   heartbeatMs?: number; // SSE comment line that keeps idle proxies from closing the stream
+  access?: DashboardAccess; // Host names answered and the token (access.ts); default: loopback names, no token
 }
 
 export function buildDashboard(options: DashboardAppOptions): FastifyInstance {
@@ -75,6 +77,7 @@ export function buildDashboard(options: DashboardAppOptions): FastifyInstance {
   app.addHook('onRequest', async (_req, reply) => {
     reply.headers(SECURITY_HEADERS);
   });
+  app.addHook('onRequest', accessHook(options.access ?? { allowedHosts: allowedHosts('127.0.0.1'), token: null }));
   app.addHook('preClose', async () => {
     for (const res of streams) res.end();
   });
@@ -182,10 +185,13 @@ export interface DashboardOptions {
   metricsHistoryRecords?: number;
   alertsHistoryRecords?: number;
   clusterPollMs?: number;
+  allowedHosts?: string[]; // names besides the bound address and the loopback ones (access.ts)
+  token?: string | null; // required on every request when set (access.ts)
 }
 
 export interface RunningDashboard {
-  url: string;
+  url: string; // without the token
+  token: string | null;
   port: number;
   app: FastifyInstance;
   hub: Hub;
@@ -213,6 +219,7 @@ export async function startDashboard(options: DashboardOptions, signal?: AbortSi
     hub,
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.staticDir !== undefined ? { staticDir: options.staticDir } : {}),
+    access: { allowedHosts: allowedHosts(host, options.allowedHosts), token: options.token ?? null },
   });
   await app.listen({ host, port: options.port ?? 8080 });
   const address = app.server.address();
@@ -232,5 +239,5 @@ export async function startDashboard(options: DashboardOptions, signal?: AbortSi
   if (signal?.aborted) await close();
   else signal?.addEventListener('abort', () => void close(), { once: true });
   const shownHost = host.includes(':') ? `[${host}]` : host;
-  return { url: `http://${shownHost}:${port}/`, port, app, hub, close };
+  return { url: `http://${shownHost}:${port}/`, token: options.token ?? null, port, app, hub, close };
 }

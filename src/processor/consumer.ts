@@ -7,7 +7,7 @@
 // (runner-thread.ts), which owns the processing and the checkpoint protocol. Group events are translated
 // for it: a heartbeat that reports a rebalance stops processing and checkpoints, the new assignment
 // resumes it.
-import { Admin, Consumer, noopSerializer, Producer, stringSerializer, type MessagesStream } from '@platformatic/kafka';
+import { Admin, ConfigResourceTypes, Consumer, noopSerializer, Producer, stringSerializer, type MessagesStream } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import { CONSUMER_GROUP, TOPICS } from '../bank/transaction.ts';
 import { createLogger } from '../logging.ts';
@@ -171,6 +171,7 @@ export async function runProcessor(options: ProcessorOptions, signal?: AbortSign
 
   try {
     const partitionCounts = await prepareTopics(admin, reader, options);
+    const maxBatchBytes = await outputBatchBytes(admin, options, logger);
     const topicReader = new TopicReader(reader);
     const ports = new KafkaPorts({ producer, reader: topicReader, consumer, sourceTopic: options.topic, group: options.group, topics: options.outputs, partitionCounts, logger });
     runner = new RunnerThread({
@@ -180,7 +181,7 @@ export async function runProcessor(options: ProcessorOptions, signal?: AbortSign
         checkpointIntervalMs: options.checkpointIntervalMs,
         checkpointRecords: options.checkpointRecords,
         maxBatchRecords: options.maxBatchRecords,
-        maxBatchBytes: options.maxBatchBytes,
+        maxBatchBytes,
         maxInFlight: options.maxInFlight,
         idleCloseMs: options.idleCloseMs,
       },
@@ -331,6 +332,34 @@ async function prepareTopics(admin: Admin, reader: Consumer, options: ProcessorO
     return n;
   };
   return { alerts: count(options.outputs.alerts), dlq: count(options.outputs.dlq), metrics: count(options.outputs.metrics), state: count(options.outputs.state) };
+}
+
+// A record batch's header (61 bytes) and slack for the producer's framing around it.
+const BATCH_OVERHEAD_BYTES = 128;
+const MIN_BATCH_BYTES = 4096;
+
+// A send's byte limit: the configured one, or less when an output topic accepts only smaller batches
+// (its max.message.bytes), so that every send fits, and every dead letter too: a larger one is cut to
+// this size (OutputBatcher.add). A cluster that does not let us read the topic configs leaves the
+// configured limit; a refusal for size is still handled where dead letters are sent (KafkaPorts).
+async function outputBatchBytes(admin: Admin, options: ProcessorOptions, logger: Logger): Promise<number> {
+  const topics = [options.outputs.alerts, options.outputs.dlq, options.outputs.metrics];
+  let limit = options.maxBatchBytes;
+  try {
+    const described = await admin.describeConfigs({
+      resources: [...new Set(topics)].map((name) => ({ resourceType: ConfigResourceTypes.TOPIC, resourceName: name, configurationKeys: ['max.message.bytes'] })),
+    });
+    for (const d of described) {
+      const value = d.configs.find((c) => c.name === 'max.message.bytes')?.value;
+      if (value !== null && value !== undefined && /^\d+$/.test(value)) limit = Math.min(limit, Number(value) - BATCH_OVERHEAD_BYTES);
+    }
+  } catch (err) {
+    logger.warn({ event: 'topic-configs-unknown', reason: describeKafkaError(err) }, `cannot read the output topics' max.message.bytes; sends stay under ${options.maxBatchBytes} bytes`);
+    return options.maxBatchBytes;
+  }
+  limit = Math.max(MIN_BATCH_BYTES, limit);
+  if (limit < options.maxBatchBytes) logger.info({ event: 'batch-bytes', maxBatchBytes: limit }, `output topics accept smaller batches: sends and dead letters stay under ${limit} bytes`);
+  return limit;
 }
 
 function emptyStats(): RunnerStats {

@@ -8,11 +8,12 @@
 // the end of that state partition in growing steps, which is one small fetch when, as usual, the last
 // record is the one wanted. The embedded broker does not compact; on Kafka the topic can be compacted
 // (it holds one live value per key), and the lookup works either way.
-import { ListOffsetTimestamps, ProtocolError, type Consumer, type MessagesStream, type Producer } from '@platformatic/kafka';
+import { findErrorBy, ListOffsetTimestamps, ProtocolError, type Consumer, type MessagesStream, type Producer } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import { RestartableError } from './failures.ts';
 import type { CommitOffset, RunnerPorts, StoredSnapshot } from './runner-ports.ts';
-import { OUTPUT_HEADERS, routePartition, type OutputKind, type OutputRecord } from './sinks.ts';
+import { DLQ_HEADERS } from './partition-processor.ts';
+import { deadLetterByReference, OUTPUT_HEADERS, routePartition, type OutputKind, type OutputRecord } from './sinks.ts';
 import { decodeSnapshot, encodeSnapshot } from './state.ts';
 
 export const STATE_HEADERS = {
@@ -134,7 +135,56 @@ export class KafkaPorts implements RunnerPorts {
     this.stream = stream;
   }
 
+  // Dead letters go in sends of their own, one per DLQ partition, beside one send for everything else:
+  // each is then a single batch for a single partition, which the broker appends or refuses whole.
   async send(records: OutputRecord[]): Promise<void> {
+    const others: OutputRecord[] = [];
+    const deadLetters = new Map<number, OutputRecord[]>();
+    for (const r of records) {
+      if (r.kind !== 'dlq') {
+        others.push(r);
+        continue;
+      }
+      const p = routePartition(r.sourcePartition, this.o.partitionCounts.dlq);
+      const list = deadLetters.get(p);
+      if (list === undefined) deadLetters.set(p, [r]);
+      else list.push(r);
+    }
+    await Promise.all([others.length > 0 ? this.produce(others) : undefined, ...[...deadLetters.values()].map((list) => this.sendDeadLetters(list))]);
+  }
+
+  // The batcher keeps every dead letter under the DLQ topic's max.message.bytes as read at start, but the
+  // topic (or a real cluster's broker-wide message.max.bytes) may allow less. A refusal for size
+  // (MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE) is about those records, not the broker, and a restart would
+  // only meet it again: the batch was refused whole, so its dead letters are sent again one by one, and
+  // one refused on its own goes without its value, by reference to the original (sinks.ts). Each dead
+  // letter is written once, and processing goes on.
+  private async sendDeadLetters(list: OutputRecord[]): Promise<void> {
+    try {
+      await this.produce(list);
+      return;
+    } catch (err) {
+      if (!tooLarge(err)) throw err;
+    }
+    for (const r of list) {
+      if (list.length > 1) {
+        try {
+          await this.produce([r]);
+          continue;
+        } catch (err) {
+          if (!tooLarge(err)) throw err;
+        }
+      }
+      const byReference = deadLetterByReference(r);
+      this.o.logger.warn(
+        { event: 'dlq-by-reference', topic: this.o.topics.dlq, headers: byReference.headers },
+        `dead letter of ${r.headers[DLQ_HEADERS.topic] ?? '?'}-${r.headers[DLQ_HEADERS.partition] ?? '?'} offset ${r.headers[DLQ_HEADERS.offset] ?? '?'} (${r.value?.length ?? 0} bytes) refused by ${this.o.topics.dlq} as too large: sent without its value, by reference`,
+      );
+      await this.produce([byReference]);
+    }
+  }
+
+  private async produce(records: readonly OutputRecord[]): Promise<void> {
     const { topics, partitionCounts } = this.o;
     const topicOf: Record<OutputKind, keyof OutputTopics> = { alert: 'alerts', dlq: 'dlq', metrics: 'metrics' };
     await this.o.producer.send({
@@ -252,4 +302,10 @@ export function needsRejoin(err: unknown): boolean {
     current = current.cause;
   }
   return false;
+}
+
+// Kafka's refusals of a batch for its size: the record (MESSAGE_TOO_LARGE) or the batch
+// (RECORD_LIST_TOO_LARGE) exceeds what the topic accepts.
+function tooLarge(err: unknown): boolean {
+  return findErrorBy(err as Error, 'apiId', 'MESSAGE_TOO_LARGE') !== null || findErrorBy(err as Error, 'apiId', 'RECORD_LIST_TOO_LARGE') !== null;
 }

@@ -3,12 +3,8 @@
 // maxBatchRecords outputs or maxBatchBytes, with at most maxInFlight sends awaiting acknowledgement.
 // Acknowledged batches are counted and handed to the local sinks (log, console).
 import type { WindowAggregate } from './aggregates.ts';
-import { metricsRecord, OUTPUT_HEADERS, type LocalSinks, type OutputRecord } from './sinks.ts';
+import { fitDeadLetter, metricsRecord, OUTPUT_HEADERS, outputRecordBytes, RECORD_OVERHEAD_BYTES, type LocalSinks, type OutputRecord } from './sinks.ts';
 import { WindowArray } from '../formats/metrics-window.ts';
-
-// Record framing in a batch (length, attributes, varints) plus slack, so that the estimate stays above
-// what the producer really sends.
-const RECORD_OVERHEAD_BYTES = 32;
 
 export interface OutputBatcherOptions {
   group: string;
@@ -60,9 +56,10 @@ export class OutputBatcher {
     return this.inFlight.size >= this.maxInFlight;
   }
 
-  add(r: OutputRecord): void {
-    let bytes = RECORD_OVERHEAD_BYTES + (r.key?.length ?? 0) + (r.value?.length ?? 0);
-    for (const k in r.headers) bytes += k.length + (r.headers[k]?.length ?? 0);
+  // A dead letter larger than a send may be is cut to fit (fitDeadLetter): it could never be sent whole.
+  add(output: OutputRecord): void {
+    const r = output.kind === 'dlq' ? fitDeadLetter(output, this.maxBatchBytes) : output;
+    const bytes = outputRecordBytes(r);
     if (this.pendingBytes + bytes > this.maxBatchBytes) this.sendPending();
     this.pending.push(r);
     this.added(bytes);

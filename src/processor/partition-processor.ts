@@ -29,6 +29,11 @@ export const DLQ_HEADERS = {
   partition: 'dlq-partition',
   offset: 'dlq-offset',
   timestamp: 'dlq-timestamp', // record timestamp, ms
+  // Only on a dead letter that would not fit the DLQ topic (sinks.ts, fitDeadLetter): the original
+  // value's size, and what the value holds instead of it: `truncated` (its first bytes) or `reference`
+  // (nothing: the original is at dlq-topic / dlq-partition / dlq-offset).
+  originalSize: 'dlq-original-size',
+  valueStored: 'dlq-value-stored',
 } as const;
 
 // A record for bank_alerts_dlq: the original key and value, untouched, plus why and where from.

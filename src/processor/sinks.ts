@@ -64,6 +64,43 @@ export function dlqRecord(dlq: DlqRecord, sourcePartition: number, group: string
   };
 }
 
+// Record framing in a batch (length, attributes, varints) plus slack, so that the estimate stays above
+// what the producer really sends.
+export const RECORD_OVERHEAD_BYTES = 32;
+
+// What one output adds to a send: key, value, header names and values, and framing.
+export function outputRecordBytes(r: OutputRecord): number {
+  let bytes = RECORD_OVERHEAD_BYTES + (r.key?.length ?? 0) + (r.value?.length ?? 0);
+  for (const k in r.headers) bytes += Buffer.byteLength(k) + Buffer.byteLength(r.headers[k] ?? '');
+  return bytes;
+}
+
+// A dead letter is the bad record as it came, which can be as large as the source topic allows (its
+// max.message.bytes may be far above the DLQ topic's), and the DLQ's own headers come on top. One that
+// would not fit maxBytes keeps only the first bytes of its value that do, and says so in its headers
+// (the original's size, `truncated`); when not even the headers leave room, the value is left out and
+// the headers point at the original (`reference`: dlq-topic, dlq-partition, dlq-offset). Either way the
+// record is dead-lettered once and processing goes on.
+export function fitDeadLetter(r: OutputRecord, maxBytes: number): OutputRecord {
+  if (outputRecordBytes(r) <= maxBytes) return r;
+  const originalSize = String(r.value?.length ?? 0);
+  const truncated = deadLetterWithValue(r, originalSize, 'truncated', Buffer.alloc(0));
+  const room = maxBytes - outputRecordBytes(truncated);
+  if (room <= 0) return deadLetterByReference(r);
+  // A copy: a view would keep the whole original in memory for as long as the dead letter lives.
+  return { ...truncated, value: Buffer.from((r.value ?? Buffer.alloc(0)).subarray(0, room)) };
+}
+
+// The dead letter without its value, for a DLQ topic that refused even the truncated one.
+export function deadLetterByReference(r: OutputRecord): OutputRecord {
+  const originalSize = r.headers[DLQ_HEADERS.originalSize] ?? String(r.value?.length ?? 0);
+  return deadLetterWithValue(r, originalSize, 'reference', Buffer.alloc(0));
+}
+
+function deadLetterWithValue(r: OutputRecord, originalSize: string, stored: 'truncated' | 'reference', value: Buffer): OutputRecord {
+  return { ...r, value, headers: { ...r.headers, [DLQ_HEADERS.originalSize]: originalSize, [DLQ_HEADERS.valueStored]: stored } };
+}
+
 // Closed windows of one source partition, oldest first, as one bank_metrics record: a JSON array (see
 // src/formats/metrics-window.ts), keyed by source partition, as the dashboard merges windows per (partition,
 // windowStartMs). One record per partition and send rather than one per window: with the default
@@ -121,7 +158,9 @@ export class LocalSinks {
         this.logger.info({ event: 'alert', alert: r.alert }, formatAlertLine(r.alert));
         this.console?.(formatAlertLine(r.alert));
       } else if (r.kind === 'dlq') {
-        this.logger.warn({ event: 'dlq', headers: r.headers }, `dead letter: ${r.headers[DLQ_HEADERS.reason] ?? '?'}`);
+        const stored = r.headers[DLQ_HEADERS.valueStored];
+        const note = stored === undefined ? '' : ` (value ${stored}, ${r.headers[DLQ_HEADERS.originalSize] ?? '?'} bytes originally)`;
+        this.logger.warn({ event: 'dlq', headers: r.headers }, `dead letter: ${r.headers[DLQ_HEADERS.reason] ?? '?'}${note}`);
       }
     }
   }

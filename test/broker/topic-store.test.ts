@@ -188,3 +188,31 @@ test('an internal topic keeps its flag across a reopen and cannot be deleted', (
   again.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('topic and partition bounds: creates past them are refused with POLICY_VIOLATION; internal topics do not count; a delete makes room', () => {
+  const dir = tempDir();
+  const store = TopicStore.open(dir, { maxTopics: 2, maxPartitions: 5 });
+  try {
+    store.createInternal('__consumer_offsets', 50, {});
+    store.create('a', 2);
+    const refusal = (f: () => unknown) => {
+      try {
+        f();
+      } catch (err) {
+        assert.ok(err instanceof TopicError);
+        return [err.code, err.message];
+      }
+      return assert.fail('not refused');
+    };
+    assert.deepEqual(refusal(() => store.create('wide', 4)), [ErrorCode.POLICY_VIOLATION, 'cannot create topic wide with 4 partitions: the broker holds 2 of at most 5 (--max-partitions)']);
+    assert.deepEqual(refusal(() => store.validateCreate('wide', 4, {})), [ErrorCode.POLICY_VIOLATION, 'cannot create topic wide with 4 partitions: the broker holds 2 of at most 5 (--max-partitions)']);
+    store.create('b', 3);
+    assert.deepEqual(refusal(() => store.create('c', 1)), [ErrorCode.POLICY_VIOLATION, 'cannot create topic c: the broker holds 2 topics, its limit (--max-topics 2)']);
+    assert.equal(fs.existsSync(path.join(dir, 'c-0')), false);
+    store.delete('a');
+    store.create('c', 1);
+  } finally {
+    store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

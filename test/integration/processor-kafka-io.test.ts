@@ -116,3 +116,30 @@ test('alert read-back returns only this group\'s alerts of this source partition
   assert.deepEqual(await mine.emittedAlertIds(4, start), four.map((x) => x.id));
   assert.deepEqual(await mine.emittedAlertIds(1, null), []);
 });
+
+test('a dead letter the DLQ topic refuses as too large goes by reference, once; the rest of its batch and send goes whole', async () => {
+  const small: OutputTopics = { ...TOPICS, dlq: 'io-small-dlq' };
+  await admin.createTopics({ topics: [small.dlq], partitions: 4, replicas: 1, configs: [{ name: 'max.message.bytes', value: '4000' }] });
+  const logs: string[] = [];
+  const logger = pino({ level: 'warn' }, { write: (line: string) => logs.push(line) });
+  const io = new KafkaPorts({ producer, reader: new TopicReader(reader), consumer: reader, sourceTopic: 'io-source', group: 'g-big', topics: small, partitionCounts: { alerts: 4, dlq: 4, metrics: 4, state: 4 }, logger });
+  const letter = (partition: number, offset: number, bytes: number) => dlqRecord({
+    key: Buffer.from(`k${offset}`),
+    value: Buffer.alloc(bytes, 0x78),
+    headers: { 'dlq-reason': 'oversize', 'dlq-topic': 'io-source', 'dlq-partition': String(partition), 'dlq-offset': String(offset) },
+  }, partition, 'g-big');
+  const { alerts } = alertsOf(1);
+  // Source partition 1: two that fit around one that does not, in one batch; partition 3 fits.
+  await io.send([alertRecord(alerts[0]!, 'g-big'), letter(1, 10, 100), letter(1, 11, 6000), letter(1, 12, 200), letter(3, 20, 300)]);
+
+  const out = await fetchAll(tb.bootstrap, small.dlq);
+  const seen = (p: number) => (out.get(p) ?? []).map((r) => {
+    const h = new Map(r.headers.map(([k, v]) => [String(k), String(v)]));
+    return [String(r.key), r.value?.length ?? 0, h.get('dlq-value-stored') ?? null, h.get('dlq-original-size') ?? null];
+  });
+  assert.deepEqual(seen(1), [['k10', 100, null, null], ['k11', 0, 'reference', '6000'], ['k12', 200, null, null]]);
+  assert.deepEqual(seen(3), [['k20', 300, null, null]]);
+  assert.equal((await fetchAll(tb.bootstrap, TOPICS.alerts)).get(1)?.filter((r) => String(r.value).includes(alerts[0]!.id)).length, 1, 'the alert once');
+  assert.equal(logs.filter((l) => l.includes('"event":"dlq-by-reference"')).length, 1);
+  assert.match(logs.join(''), /dead letter of io-source-1 offset 11 \(6000 bytes\) refused by io-small-dlq as too large: sent without its value, by reference/);
+});

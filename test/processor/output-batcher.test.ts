@@ -150,3 +150,19 @@ test('a failed send is reported, rejects the drain, and counts nothing', async (
   assert.equal(outputs.acknowledgedWindows, 0);
   await assert.rejects(outputs.waitForRoom(), refused, 'the failure stays');
 });
+
+test('a dead letter larger than a send may be goes cut to fit, in a send of its own', async () => {
+  const { outputs, sends } = batcher({ maxBatchBytes: 2000 });
+  outputs.add(dlq(0));
+  outputs.add(dlq(1, 50_000));
+  assert.equal(sends.length, 1, 'the pending one went first');
+  const drained = outputs.drain();
+  sends[0]?.ack();
+  sends[1]?.ack();
+  await drained;
+  const big = sends[1]?.records[0];
+  assert.equal(sends[1]?.records.length, 1);
+  assert.equal(big?.headers['dlq-value-stored'], 'truncated');
+  assert.equal(big?.headers['dlq-original-size'], '50000');
+  assert.ok((big?.value?.length ?? 0) < 2000);
+});

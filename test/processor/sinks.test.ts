@@ -4,7 +4,7 @@ import pino from 'pino';
 import { parseWindows } from '../../src/formats/metrics-window.ts';
 import { DEFAULT_CONFIG } from '../../src/processor/config.ts';
 import { PartitionProcessor } from '../../src/processor/partition-processor.ts';
-import { alertRecord, dlqRecord, formatAlertLine, LocalSinks, metricsRecord, OUTPUT_HEADERS, routePartition } from '../../src/processor/sinks.ts';
+import { alertRecord, deadLetterByReference, dlqRecord, fitDeadLetter, formatAlertLine, LocalSinks, metricsRecord, OUTPUT_HEADERS, outputRecordBytes, routePartition } from '../../src/processor/sinks.ts';
 import { WindowArray } from '../../src/formats/metrics-window.ts';
 import { record, T0 } from './helpers.ts';
 
@@ -58,4 +58,26 @@ test('local sinks: alert lines on the console and in the log, dead letters logge
   assert.equal((logged[0]?.alert as { id: string }).id, 'T-9:overdraft');
   assert.equal(logged[1]?.event, 'dlq');
   assert.equal(logged[1]?.msg, 'dead letter: empty');
+});
+
+test('fitDeadLetter keeps a dead letter that fits, cuts one that does not to the first bytes that fit, and says so', () => {
+  const letter = (bytes: number) => dlqRecord({ key: Buffer.from('acct'), value: Buffer.alloc(bytes, 0x61), headers: { 'dlq-reason': 'oversize', 'dlq-offset': '7' } }, 2, 'g');
+  const fits = letter(1000);
+  assert.equal(fitDeadLetter(fits, 4096), fits);
+
+  const cut = fitDeadLetter(letter(1_000_000), 4096);
+  assert.equal(outputRecordBytes(cut), 4096);
+  assert.equal(cut.headers['dlq-original-size'], '1000000');
+  assert.equal(cut.headers['dlq-value-stored'], 'truncated');
+  assert.equal(cut.headers['dlq-reason'], 'oversize');
+  assert.ok(cut.value !== null && cut.value.length > 3500 && cut.value.every((b) => b === 0x61));
+  assert.equal(cut.key?.toString(), 'acct');
+
+  // Not even the headers leave room: no value, a reference to the original.
+  const ref = fitDeadLetter(letter(1_000_000), 100);
+  assert.equal(ref.value?.length, 0);
+  assert.equal(ref.headers['dlq-value-stored'], 'reference');
+  assert.equal(ref.headers['dlq-original-size'], '1000000');
+  // By reference after a truncation: the original's size stays the original's.
+  assert.equal(deadLetterByReference(cut).headers['dlq-original-size'], '1000000');
 });

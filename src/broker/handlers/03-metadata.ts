@@ -5,6 +5,9 @@
 //   Internal names (see topic-names.ts) are never auto-created as ordinary topics: `__transaction_state`
 //   answers UNKNOWN_TOPIC_OR_PARTITION, `__consumer_offsets` the broker's own topic (below). A name that collides with an existing topic's ('.' against
 //   '_', e.g. `my.topic` and `my_topic`) is not created either: INVALID_TOPIC_EXCEPTION, as in Kafka.
+//   Past the broker's --max-topics / --max-partitions a name is not created and answers POLICY_VIOLATION
+//   (Kafka's answer when a create policy refuses an auto-create; librdkafka then fails the messages at
+//   once rather than waiting for the topic to appear); the refusals are logged once a minute.
 // - v10+ may name topics by id; an unknown id answers UNKNOWN_TOPIC_ID.
 // - __consumer_offsets is listed with isInternal true once it exists; asked for by name it is created as
 //   the broker's internal topic (50 partitions, coordinator/consumer-offsets-topic.ts), never as an
@@ -70,6 +73,12 @@ function lookup(broker: BrokerContext, name: string | null, topicId: string, all
     return describeTopic(broker, created);
   } catch (err) {
     if (!(err instanceof TopicError)) throw err;
+    // Past the topic bounds. The error code is the refusal's, as Kafka answers when a create policy
+    // refuses an auto-create.
+    if (err.code === ErrorCode.POLICY_VIOLATION) {
+      broker.autoCreateRefused.warn({ topic: name, reason: err.message }, `auto-creating topics refused: ${err.message}`);
+      return topicError(name, ZERO_UUID, err.code);
+    }
     broker.logger.warn({ topic: name, code: err.code, err: err.message }, 'auto-creating a topic failed');
     return topicError(name, ZERO_UUID, err.code);
   }

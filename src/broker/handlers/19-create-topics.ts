@@ -8,7 +8,8 @@
 // '.' against '_' with INVALID_TOPIC_EXCEPTION and a message naming that topic.
 // A create is checked against the file
 // system's free inodes first (POLICY_VIOLATION) and rolled back if it fails part way
-// (KAFKA_STORAGE_ERROR), leaving nothing behind; see topic-store.ts.
+// (KAFKA_STORAGE_ERROR), leaving nothing behind; see topic-store.ts. A create past the broker's
+// --max-topics or --max-partitions answers POLICY_VIOLATION with a message naming the limit.
 
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import { CreateTopics } from '../../protocol/messages/19-create-topics.ts';
