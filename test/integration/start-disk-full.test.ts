@@ -37,7 +37,7 @@ async function badFrame(bootstrap: string): Promise<void> {
 }
 
 test('logs on a full disk: start and its parts keep running, lines are dropped and counted, Ctrl+C stops in order', { timeout: 150_000 }, async () => {
-  const child = track(spawn(process.execPath, [BUZZLINE, 'start', '--port', '0', '--dashboard-port', '0', '--rate', '100', '--fraud-rate', '0.05', '--data-dir', dataDir],
+  const child = track(spawn(process.execPath, [BUZZLINE, 'start', '--port', '0', '--dashboard-port', '0', '--accounts', '1000', '--speed', '9000', '--fraud-rate', '0.05', '--data-dir', dataDir],
     { cwd: mnt, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }));
   let output = '';
   child.stdout?.on('data', (b: Buffer) => (output += b.toString()));

@@ -20,7 +20,7 @@ after(() => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-const START_ARGS = ['start', '--port', '0', '--dashboard-port', '0', '--rate', '200', '--fraud-rate', '0.05'];
+const START_ARGS = ['start', '--port', '0', '--dashboard-port', '0', '--accounts', '1000', '--speed', '9000', '--fraud-rate', '0.05'];
 
 function childrenOf(pid: number): number[] {
   try {
