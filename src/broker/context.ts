@@ -6,9 +6,11 @@ import type { BufferPool } from './buffer-pool.ts';
 import type { GroupCoordinator } from './coordinator/group-coordinator.ts';
 import type { ProducerIdAllocator } from './coordinator/producer-ids.ts';
 import type { ProducerStateManager } from './coordinator/producer-state.ts';
+import type { SecurityConfig } from './security/listener.ts';
+import type { SaslServer } from './security/sasl.ts';
 import type { TopicStore } from './topic-store.ts';
 
-export interface BrokerConfig {
+export interface BrokerConfig extends SecurityConfig {
   host: string;
   port: number;
   // Host and port written into Metadata/FindCoordinator; defaults to the bound address.
@@ -55,6 +57,11 @@ export const DEFAULT_BROKER_CONFIG: BrokerConfig = {
   maxFetchResponseBytes: 55 * 1024 * 1024,
   frameTimeoutMs: 30_000,
   idleTimeoutMs: 600_000,
+  securityProtocol: 'PLAINTEXT',
+  tlsCertFile: null,
+  tlsKeyFile: null,
+  saslMechanisms: ['SCRAM-SHA-256', 'SCRAM-SHA-512'],
+  saslUsersFile: null,
 };
 
 export interface BrokerContext {
@@ -65,6 +72,8 @@ export interface BrokerContext {
   readonly producers: ProducerStateManager;
   readonly producerIds: ProducerIdAllocator;
   readonly logger: Logger;
+  // The mechanisms and users when the listener requires SASL (SASL_PLAINTEXT, SASL_SSL), else null.
+  readonly sasl: SaslServer | null;
   // Fetch reads and produce frames, reused (see buffer-pool.ts).
   readonly buffers: BufferPool;
   // Request bytes currently held by all connections (see maxBufferedRequestBytes).

@@ -3,6 +3,8 @@
 
 import { InvalidArgumentError, Option } from 'commander';
 import { parseBrokerList } from '../kafka-brokers.ts';
+import { SASL_MECHANISMS } from '../kafka-security.ts';
+import type { SaslMechanism } from '../kafka-security.ts';
 
 export function integer(min: number, max: number = Number.MAX_SAFE_INTEGER) {
   return (raw: string): number => {
@@ -60,4 +62,16 @@ export function listenFailure(error: unknown, host: string, portNumber: number, 
 // --brokers for the commands that only look at a cluster (topics, groups, tail, dashboard).
 export function brokersOption(): Option {
   return new Option('--brokers <list>', 'bootstrap brokers, host:port[,host:port]').env('KAFKA_BROKERS').argParser(brokerList).default(['localhost:9092'], 'localhost:9092');
+}
+
+// "PLAIN,SCRAM-SHA-256": the broker's --sasl-mechanisms.
+export function saslMechanismList(raw: string): SaslMechanism[] {
+  const out: SaslMechanism[] = [];
+  for (const name of raw.split(',').map((m) => m.trim().toUpperCase()).filter((m) => m !== '')) {
+    const mechanism = SASL_MECHANISMS.find((m) => m === name);
+    if (!mechanism) throw new InvalidArgumentError(`unknown SASL mechanism "${name}": expected ${SASL_MECHANISMS.join(', ')}`);
+    if (!out.includes(mechanism)) out.push(mechanism);
+  }
+  if (out.length === 0) throw new InvalidArgumentError(`expected one or more of ${SASL_MECHANISMS.join(', ')}`);
+  return out;
 }
