@@ -201,7 +201,16 @@ export class Connection {
         return b;
       });
     } finally {
-      if (response !== null) this.send(response, release);
+      // A refused login: the answer goes out, then the connection closes (nothing after it is read).
+      if (this.sasl?.failed) {
+        this.socket.pause();
+        const closeAfter = () => {
+          release();
+          this.close();
+        };
+        if (response !== null) this.send(response, closeAfter);
+        else closeAfter();
+      } else if (response !== null) this.send(response, release);
       else release();
       if (frame.length >= 2 && frame.readInt16BE(0) === Produce.key) this.broker.buffers.give(frame);
     }

@@ -6,9 +6,10 @@ import { Command, Option } from 'commander';
 import { createLogger } from '../logging.ts';
 import { startDashboard } from '../dashboard/server.ts';
 import { checkBrokersReachable } from './brokers-reachable.ts';
-import { brokersOption, integer, listenFailure, onShutdown, port } from './options.ts';
+import type { SecurityFlags } from '../kafka-security.ts';
+import { addSecurityOptions, brokersOption, clientSecurity, integer, listenFailure, onShutdown, port } from './options.ts';
 
-interface DashboardFlags {
+interface DashboardFlags extends SecurityFlags {
   brokers: string[];
   host: string;
   port: number;
@@ -17,24 +18,25 @@ interface DashboardFlags {
 }
 
 export function dashboardCommand(): Command {
-  return new Command('dashboard')
+  return addSecurityOptions(new Command('dashboard')
     .description('serve the live dashboard from bank_metrics and bank_alerts_high (reads topics only)')
     .addOption(brokersOption())
     .option('--host <host>', 'address to bind; anything but loopback exposes the dashboard to the network', '127.0.0.1')
     .option('--port <port>', 'HTTP port (0 = any free port)', port, 8080)
     .option('--history <records>', 'bank_metrics records per partition re-read on start to rebuild recent history', integer(0, 1_000_000), 1800)
-    .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(process.env.LOG_LEVEL ?? 'info'))
-    .action(async (flags: DashboardFlags) => {
+    .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(process.env.LOG_LEVEL ?? 'info')))
+    .action(async (flags: DashboardFlags, command: Command) => {
+      const security = clientSecurity(flags, command).connection;
       const logger = createLogger('dashboard', { level: flags.logLevel });
       let dashboard;
       try {
-        await checkBrokersReachable(flags.brokers);
+        await checkBrokersReachable(flags.brokers, security);
       } catch (error) {
         console.error(`buzzline dashboard: ${(error as Error).message} (check --brokers / KAFKA_BROKERS)`);
         process.exit(1);
       }
       try {
-        dashboard = await startDashboard({ brokers: flags.brokers, host: flags.host, port: flags.port, metricsHistoryRecords: flags.history, logger });
+        dashboard = await startDashboard({ brokers: flags.brokers, security, host: flags.host, port: flags.port, metricsHistoryRecords: flags.history, logger });
       } catch (error) {
         console.error(`buzzline dashboard: ${listenFailure(error, flags.host, flags.port, '--port')}`);
         process.exit(1);

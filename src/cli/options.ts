@@ -2,9 +2,11 @@
 // ... is invalid. <reason>" and exits 1 without a stack trace.
 
 import { InvalidArgumentError, Option } from 'commander';
+import type { Command } from 'commander';
 import { parseBrokerList } from '../kafka-brokers.ts';
-import { SASL_MECHANISMS } from '../kafka-security.ts';
-import type { SaslMechanism } from '../kafka-security.ts';
+import { DEFAULT_SASL_MECHANISM, resolveKafkaSecurity, SASL_MECHANISMS, SECURITY_ENV, SECURITY_PROTOCOLS } from '../kafka-security.ts';
+import type { ClientSecurity, SaslMechanism, SecurityFlags } from '../kafka-security.ts';
+import { mergedEnv, readDotEnv } from '../producer/config.ts';
 
 export function integer(min: number, max: number = Number.MAX_SAFE_INTEGER) {
   return (raw: string): number => {
@@ -74,4 +76,24 @@ export function saslMechanismList(raw: string): SaslMechanism[] {
   }
   if (out.length === 0) throw new InvalidArgumentError(`expected one or more of ${SASL_MECHANISMS.join(', ')}`);
   return out;
+}
+
+// The client side of security for every command that talks to Kafka. Values are resolved by
+// clientSecurity() (flags, then the environment, then `.env`), not by commander, so that `.env` counts.
+export function addSecurityOptions(command: Command): Command {
+  return command
+    .option('--security-protocol <protocol>', `${SECURITY_PROTOCOLS.join(' | ')} (default PLAINTEXT) [env ${SECURITY_ENV.securityProtocol}]`)
+    .option('--sasl-mechanism <mechanism>', `${SASL_MECHANISMS.join(' | ')} (default ${DEFAULT_SASL_MECHANISM}) [env ${SECURITY_ENV.saslMechanism}]`)
+    .option('--sasl-username <name>', `SASL user [env ${SECURITY_ENV.saslUsername}]`)
+    .option('--sasl-password <password>', `SASL password; prefer the environment or .env, a flag shows in the process list [env ${SECURITY_ENV.saslPassword}]`)
+    .option('--ssl-ca <file>', `CA certificate (PEM) that signed the brokers' certificates, if not a public CA [env ${SECURITY_ENV.sslCa}]`);
+}
+
+// The checked settings, or the command's usual error (exit 2) naming what is wrong.
+export function clientSecurity(flags: SecurityFlags, command: Command): ClientSecurity {
+  try {
+    return resolveKafkaSecurity(flags, mergedEnv(readDotEnv()));
+  } catch (error) {
+    command.error(`error: ${(error as Error).message}`, { exitCode: 2 });
+  }
 }

@@ -6,6 +6,11 @@
 // flushed and every processed offset committed; data and logs stay in ./data and ./logs. If one part
 // dies, the others are stopped and the exit code says so.
 //
+// Security: --security-protocol and the --sasl-* / --ssl-ca client settings reach the producer and the
+// processor through their environment (KAFKA_SECURITY_PROTOCOL, ..., so no password is in a command
+// line); the embedded broker gets the same protocol with --tls-cert, --tls-key, --sasl-mechanisms and
+// --sasl-users.
+//
 // The parts run in their own process groups: the terminal's Ctrl+C reaches only `start`, which then
 // stops each part once, in order (a part that got the terminal's SIGINT as well would take `start`'s
 // as a second Ctrl+C and exit at once, uncommitted). Their output comes through `start`: their status
@@ -20,15 +25,16 @@ import { fileURLToPath } from 'node:url';
 import readline from 'node:readline';
 import { Command } from 'commander';
 import { parseBrokerList } from '../kafka-brokers.ts';
+import type { ClientSecurity, SaslMechanism, SecurityFlags } from '../kafka-security.ts';
 import { ConfigError, mergedEnv, readDotEnv, resolveProducerConfig } from '../producer/config.ts';
 import { checkBrokersReachable } from './brokers-reachable.ts';
-import { brokerList, integer, listenFailure, port } from './options.ts';
+import { addSecurityOptions, brokerList, clientSecurity, integer, listenFailure, port, saslMechanismList } from './options.ts';
 import { statusLine, SUPERVISED_ENV, type StatusMessage } from './status-line.ts';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/buzzline.js');
 const STOP_GRACE_MS = 15_000;
 
-interface StartFlags {
+interface StartFlags extends SecurityFlags {
   brokers?: string[];
   host: string;
   port: number;
@@ -39,6 +45,10 @@ interface StartFlags {
   fraudRate?: string;
   partitions: number;
   logLevel: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  saslMechanisms?: SaslMechanism[];
+  saslUsers?: string;
 }
 
 interface Part {
@@ -48,7 +58,7 @@ interface Part {
 }
 
 export function startCommand(): Command {
-  return new Command('start')
+  return addSecurityOptions(new Command('start')
     .description('run broker, simulator, processor and dashboard together (Ctrl+C stops all)')
     .option('--brokers <list>', 'use this Kafka cluster instead of the embedded broker (env KAFKA_BROKERS)', brokerList)
     .option('--host <host>', 'address the embedded broker and the dashboard bind', '127.0.0.1')
@@ -60,7 +70,12 @@ export function startCommand(): Command {
     .option('--seed <seed>', 'simulation seed (default: random, printed)')
     .option('--fraud-rate <share>', 'share of fraudulent events')
     .option('--log-level <level>', 'log level for every part', process.env.LOG_LEVEL ?? 'info')
+    .option('--tls-cert <file>', 'embedded broker: TLS certificate, PEM (SSL, SASL_SSL)')
+    .option('--tls-key <file>', 'embedded broker: key of --tls-cert, PEM')
+    .option('--sasl-mechanisms <list>', 'embedded broker: SASL mechanisms offered (default SCRAM-SHA-256,SCRAM-SHA-512)', saslMechanismList)
+    .option('--sasl-users <file>', 'embedded broker: users file (`buzzline users add`); the parts log in with --sasl-username/--sasl-password'))
     .action(async (flags: StartFlags, command: Command) => {
+      const security = clientSecurity(flags, command);
       try {
         // The producer's own rules, so `start --rate abc` fails as `produce --rate abc` would, before
         // anything runs. Its broker address is only known later and is not what is checked here.
@@ -77,14 +92,14 @@ export function startCommand(): Command {
           command.error(`error: KAFKA_BROKERS: ${(error as Error).message}`, { exitCode: 2 });
         }
       }
-      process.exitCode = await start(flags, external);
+      process.exitCode = await start(flags, external, security);
     });
 }
 
 // external: the Kafka cluster to use instead of the embedded broker, if any.
-async function start(flags: StartFlags, external: string[] | undefined): Promise<number> {
+async function start(flags: StartFlags, external: string[] | undefined, security: ClientSecurity): Promise<number> {
   try {
-    if (external) await checkBrokersReachable(external);
+    if (external) await checkBrokersReachable(external, security.connection);
     else if (flags.port !== 0) await checkPortFree(flags.host, flags.port, '--port');
     if (flags.dashboardPort !== 0) await checkPortFree(flags.host, flags.dashboardPort, '--dashboard-port');
   } catch (err) {
@@ -127,7 +142,7 @@ async function start(flags: StartFlags, external: string[] | undefined): Promise
       status.line(`using Kafka at ${brokers}`);
     } else {
       const broker = await spawnPart('broker', ['broker', '--host', flags.host, '--port', String(flags.port), '--data-dir', flags.dataDir,
-        '--default-partitions', String(flags.partitions), '--log-level', 'info'], status, { logFile: 'logs/broker.log', ready: /"msg":"broker listening".*?"port":(\d+)|"port":(\d+).*?"msg":"broker listening"/ });
+        '--default-partitions', String(flags.partitions), '--log-level', 'info', ...brokerSecurityArgs(flags, security)], status, security.env, { logFile: 'logs/broker.log', ready: /"msg":"broker listening".*?"port":(\d+)|"port":(\d+).*?"msg":"broker listening"/ });
       parts.push(broker.part);
       watch(broker.part);
       brokers = `${flags.host}:${broker.match[1] ?? broker.match[2]}`;
@@ -135,7 +150,7 @@ async function start(flags: StartFlags, external: string[] | undefined): Promise
     }
     const dashboardPort = flags.dashboardPort === 0 ? await freePort(flags.host) : flags.dashboardPort;
     const consumer = await spawnPart('processor', ['consume', '--brokers', brokers, '--dashboard-port', String(dashboardPort), '--host', flags.host,
-      '--log-level', flags.logLevel], status, null);
+      '--log-level', flags.logLevel], status, security.env, null);
     parts.push(consumer.part);
     watch(consumer.part);
     const url = `http://${flags.host}:${dashboardPort}/`;
@@ -144,7 +159,7 @@ async function start(flags: StartFlags, external: string[] | undefined): Promise
     const produceArgs = ['produce', '--brokers', brokers, '--rate', flags.rate, '--log-level', flags.logLevel];
     if (flags.seed !== undefined) produceArgs.push('--seed', flags.seed);
     if (flags.fraudRate !== undefined) produceArgs.push('--fraud-rate', flags.fraudRate);
-    const producer = await spawnPart('producer', produceArgs, status, null);
+    const producer = await spawnPart('producer', produceArgs, status, security.env, null);
     parts.push(producer.part);
     watch(producer.part);
     status.line(`\ndashboard: ${url}\nlogs: ./logs   Ctrl+C stops everything\n`);
@@ -179,6 +194,16 @@ class CombinedStatus {
   }
 }
 
+// The embedded broker's listener follows the clients' --security-protocol.
+function brokerSecurityArgs(flags: StartFlags, security: ClientSecurity): string[] {
+  const args = ['--security-protocol', security.protocol];
+  if (flags.tlsCert !== undefined) args.push('--tls-cert', flags.tlsCert);
+  if (flags.tlsKey !== undefined) args.push('--tls-key', flags.tlsKey);
+  if (flags.saslMechanisms !== undefined) args.push('--sasl-mechanisms', flags.saslMechanisms.join(','));
+  if (flags.saslUsers !== undefined) args.push('--sasl-users', flags.saslUsers);
+  return args;
+}
+
 async function checkPortFree(host: string, portNumber: number, flag: string): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const s = net.createServer();
@@ -190,11 +215,11 @@ async function checkPortFree(host: string, portNumber: number, flag: string): Pr
 // Starts `buzzline <args>` in its own process group with an IPC channel (status texts come over it, and
 // its closing tells the part that `start` is gone). Its stdout and stderr lines are printed through the
 // status line; with `ready`, stdout goes to a log file instead and the promise resolves once it matches.
-function spawnPart(name: string, args: string[], status: CombinedStatus, ready: { logFile: string; ready: RegExp } | null): Promise<{ part: Part; match: RegExpExecArray }> {
+function spawnPart(name: string, args: string[], status: CombinedStatus, env: Record<string, string>, ready: { logFile: string; ready: RegExp } | null): Promise<{ part: Part; match: RegExpExecArray }> {
   const child = spawn(process.execPath, [BIN, ...args], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     detached: true,
-    env: { ...process.env, [SUPERVISED_ENV]: '1' },
+    env: { ...process.env, ...env, [SUPERVISED_ENV]: '1' },
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   void exited.then(() => status.set(name, null));

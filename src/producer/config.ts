@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { TOPICS } from '../bank/transaction.ts';
 import { parseBrokerList } from '../kafka-brokers.ts';
+import { resolveKafkaSecurity, SECURITY_ENV, SECURITY_FLAGS } from '../kafka-security.ts';
+import type { KafkaSecurity, SecurityFlags } from '../kafka-security.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -14,7 +16,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export type Acks = -1 | 0 | 1;
 
 // Raw option values as commander hands them over: strings, absent when the flag was not given.
-export interface ProduceFlags {
+export interface ProduceFlags extends SecurityFlags {
   brokers?: string;
   topic?: string;
   rate?: string;
@@ -33,6 +35,7 @@ export interface ProduceFlags {
 
 export interface ProducerConfig {
   brokers: string[]; // host:port
+  security: KafkaSecurity; // TLS / SASL options of the client
   topic: string;
   rate: number; // messages per second; 0 = as fast as possible
   count: number | undefined; // stop after this many messages
@@ -68,6 +71,7 @@ export const ENV_VARS: Readonly<Record<keyof ProduceFlags, string>> = {
   accounts: 'SIM_ACCOUNTS',
   fraudRate: 'SIM_FRAUD_RATE',
   start: 'SIM_START',
+  ...SECURITY_ENV,
 };
 
 const FLAG_NAMES: Readonly<Record<keyof ProduceFlags, string>> = {
@@ -85,6 +89,7 @@ const FLAG_NAMES: Readonly<Record<keyof ProduceFlags, string>> = {
   accounts: '--accounts',
   fraudRate: '--fraud-rate',
   start: '--start',
+  ...SECURITY_FLAGS,
 };
 
 export const DEFAULTS = {
@@ -176,6 +181,13 @@ export function resolveProducerConfig(flags: ProduceFlags, env: Env = process.en
     fail(brokerSource?.where ?? '--brokers', brokerSource?.raw ?? '', (err as Error).message);
   }
 
+  let security: KafkaSecurity = {};
+  try {
+    security = resolveKafkaSecurity(flags, env).connection;
+  } catch (err) {
+    errors.push((err as Error).message);
+  }
+
   const topicSource = source('topic');
   const topic = topicSource?.raw.trim() ?? DEFAULTS.topic;
   // Kafka's own rule for topic names.
@@ -238,6 +250,7 @@ export function resolveProducerConfig(flags: ProduceFlags, env: Env = process.en
   if (errors.length > 0) throw new ConfigError(errors.join('\n'));
   return {
     brokers,
+    security,
     topic,
     rate,
     count,

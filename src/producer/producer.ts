@@ -121,6 +121,7 @@ export async function runProducer(config: ProducerConfig, signal?: AbortSignal, 
   const producer = new Producer<Buffer, string, Buffer, Buffer>({
     clientId: config.clientId,
     bootstrapBrokers: config.brokers,
+    ...config.security,
     serializers: { key: noopSerializer, value: stringSerializer, headerKey: noopSerializer, headerValue: noopSerializer },
     acks: config.acks,
     partitioner: cachingPartitioner(),
