@@ -84,6 +84,7 @@ function attributes(text: string): Array<[string, string]> | null {
 export class ScramExchange {
   private readonly mechanism: ScramMechanism;
   private readonly lookup: (user: string) => ScramCredential | undefined;
+  private readonly newNonce: () => string;
   private stage: 'first' | 'final' | 'over' = 'first';
   private user = '';
   private credential: ScramCredential | undefined;
@@ -92,9 +93,11 @@ export class ScramExchange {
   private clientFirstBare = '';
   private serverFirst = '';
 
-  constructor(mechanism: ScramMechanism, lookup: (user: string) => ScramCredential | undefined) {
+  // newNonce: the server's half of the nonce (fixed only in tests that replay RFC 7677's example).
+  constructor(mechanism: ScramMechanism, lookup: (user: string) => ScramCredential | undefined, newNonce = () => randomBytes(24).toString('base64url')) {
     this.mechanism = mechanism;
     this.lookup = lookup;
+    this.newNonce = newNonce;
   }
 
   step(token: Buffer): Step {
@@ -128,7 +131,7 @@ export class ScramExchange {
     this.credential = this.lookup(user);
     const salt = this.credential?.salt ?? hmac(this.mechanism, FAKE_SALT_SECRET, user);
     const iterations = this.credential?.iterations ?? DEFAULT_ITERATIONS;
-    this.nonce = clientNonce + randomBytes(24).toString('base64url');
+    this.nonce = clientNonce + this.newNonce();
     this.serverFirst = `r=${this.nonce},s=${salt.toString('base64')},i=${iterations}`;
     this.stage = 'final';
     return { kind: 'continue', response: Buffer.from(this.serverFirst, 'utf8') };
