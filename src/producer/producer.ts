@@ -82,6 +82,9 @@ export function describeKafkaError(error: unknown): string {
   for (let depth = 0; depth < 8 && current instanceof Error; depth++) {
     const message = current.message.replace(/\.$/, '');
     if (!/failed \d+ times?$/.test(message) && !parts.some((p) => p.includes(message))) parts.push(message);
+    // The broker's own words when it sent any (a refused SASL login says why in its error message).
+    const server = (current as Error & { serverErrorMessage?: unknown }).serverErrorMessage;
+    if (typeof server === 'string' && server !== '' && !parts.some((p) => p.includes(server))) parts.push(server);
     const nested: unknown[] = (current as Error & { errors?: unknown[] }).errors ?? [];
     current = nested[0] ?? current.cause;
   }

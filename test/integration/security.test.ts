@@ -14,7 +14,7 @@ import { Metadata } from '../../src/protocol/messages/03-metadata.ts';
 import { SaslHandshake } from '../../src/protocol/messages/17-sasl-handshake.ts';
 import { ApiVersions } from '../../src/protocol/messages/18-api-versions.ts';
 import { tempDir } from '../helpers/broker.ts';
-import { BUZZLINE, onLines, run, spawnBroker, track } from '../helpers/processes.ts';
+import { BUZZLINE, onLines, PYTHON, run, spawnBroker, track } from '../helpers/processes.ts';
 import type { BrokerProcess } from '../helpers/processes.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { makeCertificates } from '../helpers/tls-certs.ts';
@@ -112,6 +112,17 @@ test('kcat over SASL_SSL: produces with SCRAM-SHA-512, consumes with SCRAM-SHA-2
 test('kcat over SASL_PLAINTEXT with PLAIN produces and consumes', { timeout: 120_000 }, async () => {
   const security = kcatSecurity('SASL_PLAINTEXT', 'PLAIN', 'alice', PASSWORD);
   await kcatRoundTrip(plainBroker.bootstrap, 'plain-login', security, security);
+});
+
+test('confluent-kafka-python over SASL_SSL with SCRAM-SHA-256: produce, group consume, commit; a wrong password is an authentication error', { timeout: 120_000 }, async () => {
+  const script = path.join(import.meta.dirname, 'py', 'sasl-client.py');
+  const py = async (topic: string, password: string) => {
+    const r = await run(PYTHON, [script, tlsBroker.bootstrap, topic, '500', 'SASL_SSL', 'SCRAM-SHA-256', 'alice', password, certs.ca], { timeoutMs: 90_000 });
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout) as Record<string, unknown>;
+  };
+  assert.deepEqual(await py('python-scram', PASSWORD), { produced: 500, consumed: 500, committed: 500 });
+  assert.deepEqual(await py('python-refused', WRONG), { error: '_AUTHENTICATION' });
 });
 
 test('a wrong password, an unknown user or a mechanism without credentials fails with an authentication error, logged without secrets', { timeout: 120_000 }, async () => {
@@ -222,7 +233,7 @@ test('a client without the login the broker requires is told so', { timeout: 60_
   assert.match(noTls.stderr, /buzzline topics: cannot reach Kafka at/);
   const wrong = await buzzline(['topics', '--brokers', tlsBroker.bootstrap, '--sasl-password', WRONG], { env: clientEnv() });
   assert.equal(wrong.code, 1);
-  assert.match(wrong.stderr, /SASL authentication failed/);
+  assert.match(wrong.stderr, /SASL authentication failed.*Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512/);
 });
 
 test('incomplete or contradictory security settings are refused before anything runs', async () => {
