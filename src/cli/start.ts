@@ -79,7 +79,10 @@ export function startCommand(): Command {
       try {
         // The producer's own rules, so `start --rate abc` fails as `produce --rate abc` would, before
         // anything runs. Its broker address is only known later and is not what is checked here.
-        resolveProducerConfig({ brokers: 'localhost:9092', rate: flags.rate, seed: flags.seed, fraudRate: flags.fraudRate, logLevel: flags.logLevel }, mergedEnv(readDotEnv()));
+        resolveProducerConfig({
+          brokers: 'localhost:9092', rate: flags.rate, seed: flags.seed, fraudRate: flags.fraudRate, logLevel: flags.logLevel,
+          securityProtocol: flags.securityProtocol, saslMechanism: flags.saslMechanism, saslUsername: flags.saslUsername, saslPassword: flags.saslPassword, sslCa: flags.sslCa,
+        }, mergedEnv(readDotEnv()));
       } catch (error) {
         if (error instanceof ConfigError) command.error(`error: ${error.message}`, { exitCode: 2, code: error.code });
         throw error;

@@ -227,6 +227,38 @@ test('buzzline produce, consume, groups and tail run end to end against the SASL
   assert.equal(JSON.parse(tail.stdout).topic, 'bank_metrics');
 });
 
+test('buzzline start with a SASL_SSL embedded broker: the processor and producer log in (credentials from .env) and data flows', { timeout: 180_000 }, async () => {
+  const cwd = path.join(work, 'start');
+  fs.mkdirSync(cwd);
+  fs.writeFileSync(path.join(cwd, '.env'), `KAFKA_SASL_USERNAME=alice\nKAFKA_SASL_PASSWORD=${PASSWORD}\n`);
+  const child = track(spawn(process.execPath, [BUZZLINE, 'start', '--port', '0', '--dashboard-port', '0', '--rate', '200', '--seed', 'secure',
+    '--security-protocol', 'SASL_SSL', '--tls-cert', certs.cert, '--tls-key', certs.key, '--sasl-users', users, '--ssl-ca', certs.ca], { cwd, stdio: ['ignore', 'pipe', 'pipe'] }));
+  let output = '';
+  child.stdout?.on('data', (b: Buffer) => (output += b.toString()));
+  child.stderr?.on('data', (b: Buffer) => (output += b.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await until('the dashboard', () => {
+    if (child.exitCode !== null) throw new Error(`start exited:\n${output}`);
+    return /dashboard: http:\/\/\S+/.test(output);
+  }, 90_000);
+  const url = /dashboard: (http:\/\/\S+)/.exec(output)?.[1] as string;
+  const bootstrap = /embedded broker on (\S+)/.exec(output)?.[1] as string;
+  await until('processed records on the dashboard', async () => {
+    const summary = (await (await fetch(`${url}api/summary`)).json()) as { totals: { records: number } };
+    return summary.totals.records > 0;
+  }, 60_000);
+  const plain = await run('kcat', ['-b', bootstrap, '-L', '-m', '2'], { timeoutMs: 20_000 });
+  assert.notEqual(plain.code, 0, 'the embedded broker refuses clients without TLS');
+  const secured = await run('kcat', ['-b', bootstrap, ...kcatSecurity('SASL_SSL', 'SCRAM-SHA-512', 'alice', PASSWORD), '-C', '-t', 'bank_alerts', '-o', 'beginning', '-c', '5', '-q']);
+  assert.equal(secured.code, 0, secured.stderr);
+  assert.equal(secured.stdout.trim().split('\n').length, 5);
+  child.kill('SIGINT');
+  assert.equal(await exited, 0, output);
+  const brokerLog = fs.readFileSync(path.join(cwd, 'logs', 'broker.log'), 'utf8');
+  assert.match(brokerLog, /"securityProtocol":"SASL_SSL"/);
+  assert.ok(!brokerLog.includes(PASSWORD));
+});
+
 test('a client without the login the broker requires is told so', { timeout: 60_000 }, async () => {
   const noTls = await buzzline(['topics', '--brokers', tlsBroker.bootstrap], { env: { KAFKA_SECURITY_PROTOCOL: '' } });
   assert.equal(noTls.code, 1);
