@@ -84,8 +84,10 @@ export class SaslSession {
 
   handshake(mechanism: string, version: number): { errorCode: number; mechanisms: string[] } {
     const mechanisms = [...this.server.mechanisms];
+    // Re-authentication is not offered (session lifetime 0): after a login a handshake is answered with
+    // ILLEGAL_SASL_STATE as Kafka's request handler does; a second one in the middle of a login ends it.
+    if (this.state === 'authenticated') return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms };
     if (this.state !== 'handshake') {
-      // Re-authentication is not offered (session lifetime 0), so a second handshake is out of order.
       this.state = 'failed';
       return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms };
     }
@@ -104,7 +106,6 @@ export class SaslSession {
 
   async authenticate(token: Buffer): Promise<SaslReply> {
     if (this.state === 'authenticated') {
-      this.state = 'failed';
       return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, errorMessage: 'SaslAuthenticate request received after successful authentication', authBytes: Buffer.alloc(0) };
     }
     if (this.state !== 'authenticate' || this.exchange === null) {
