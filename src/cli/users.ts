@@ -56,7 +56,7 @@ export function usersCommand(): Command {
     .description(`add a user or change its password (read from ${PASSWORD_ENV} or the first line of stdin)`)
     .argument('<name>', 'user name')
     .addOption(fileOption())
-    .option('--mechanisms <list>', 'SCRAM credentials to store', scramList, [...SCRAM_MECHANISMS])
+    .addOption(new Option('--mechanisms <list>', 'SCRAM credentials to store').argParser(scramList).default([...SCRAM_MECHANISMS], SCRAM_MECHANISMS.join(',')))
     .option('--iterations <n>', 'PBKDF2 iterations', iterations, DEFAULT_ITERATIONS)
     .action(async (name: string, flags: { file: string; mechanisms: ScramMechanism[]; iterations: number }, command: Command) => {
       const password = await readPassword();

@@ -78,7 +78,7 @@ after(async () => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 
-test('users add stores salted SCRAM credentials only, readable by the owner', () => {
+test('users add stores salted SCRAM credentials only, readable by the owner; list and remove', async () => {
   const text = fs.readFileSync(users, 'utf8');
   assert.ok(!text.includes(PASSWORD) && !text.includes('bob-pw'), 'no clear password in the users file');
   const doc = JSON.parse(text) as { users: Record<string, Record<string, { salt: string; iterations: number; storedKey: string; serverKey: string }>> };
@@ -87,6 +87,17 @@ test('users add stores salted SCRAM credentials only, readable by the owner', ()
   assert.equal(doc.users.alice?.['SCRAM-SHA-512']?.iterations, 8192);
   assert.equal(Buffer.from(doc.users.alice?.['SCRAM-SHA-512']?.storedKey ?? '', 'base64').length, 64);
   assert.equal(fs.statSync(users).mode & 0o777, 0o600);
+  const listed = await buzzline(['users', 'list', '--file', users]);
+  assert.equal(listed.stdout, 'alice\tSCRAM-SHA-256,SCRAM-SHA-512\nbob\tSCRAM-SHA-256\n');
+  const spare = path.join(work, 'spare-users.json');
+  fs.copyFileSync(users, spare);
+  assert.equal((await buzzline(['users', 'remove', 'bob', '--file', spare])).code, 0);
+  const again = await buzzline(['users', 'remove', 'bob', '--file', spare]);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /no user "bob" in .*spare-users\.json/);
+  const empty = await buzzline(['users', 'add', 'carol', '--file', spare], { input: '\n' });
+  assert.equal(empty.code, 2);
+  assert.match(empty.stderr, /empty password/);
 });
 
 async function kcatRoundTrip(bootstrap: string, topic: string, produceSecurity: string[], consumeSecurity: string[]): Promise<void> {
