@@ -5,11 +5,12 @@
 // (clients before Kafka 1.0); v1 means they come inside SaslAuthenticate requests.
 // Failures are logged with the mechanism, user and reason; never a password, nonce or proof.
 
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import type { SaslMechanism } from '../../kafka-security.ts';
-import { passwordMatches, ScramExchange } from './scram.ts';
-import type { ScramMechanism, Step } from './scram.ts';
+import { DEFAULT_ITERATIONS, passwordMatches, scramCredential, ScramExchange } from './scram.ts';
+import type { ScramCredential, ScramMechanism, Step } from './scram.ts';
 import type { UserStore } from './users-file.ts';
 
 export interface SaslServer {
@@ -27,6 +28,13 @@ interface Exchange {
   step(token: Buffer): Step | Promise<Step>;
 }
 
+// What an unknown user's password is checked against: made on first need (PBKDF2 is not free), then kept.
+let unknownUser: ScramCredential | null = null;
+function unknownUserCredential(): ScramCredential {
+  unknownUser ??= scramCredential('SCRAM-SHA-256', randomBytes(16).toString('hex'), DEFAULT_ITERATIONS);
+  return unknownUser;
+}
+
 // RFC 4616: one message, "authzid NUL authcid NUL passwd", and the answer is success or failure.
 class PlainExchange implements Exchange {
   private readonly users: UserStore;
@@ -40,8 +48,11 @@ class PlainExchange implements Exchange {
     const [authzid, user, password] = parts as [string, string, string];
     if (user === '' || password === '') return { kind: 'fail', reason: 'empty user name or password', user: null };
     if (authzid !== '' && authzid !== user) return { kind: 'fail', reason: 'authorization id differs from the user name', user };
-    const stored = this.users.any(user);
-    if (!stored || !(await passwordMatches(stored.mechanism, stored.credential, password))) return { kind: 'fail', reason: 'invalid credentials', user };
+    // An unknown user costs the same PBKDF2 as a known one, so timing does not tell which names exist.
+    const known = this.users.any(user);
+    const { mechanism, credential } = known ?? { mechanism: 'SCRAM-SHA-256' as const, credential: unknownUserCredential() };
+    const matches = await passwordMatches(mechanism, credential, password);
+    if (!known || !matches) return { kind: 'fail', reason: 'invalid credentials', user };
     return { kind: 'done', response: Buffer.alloc(0), user };
   }
 }
