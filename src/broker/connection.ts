@@ -2,6 +2,9 @@
 // writes responses in request order, as Kafka does. The frame size is checked against the limit before
 // any buffer is allocated for it. Anything malformed closes this connection only (error tier 2);
 // unexpected exceptions are logged with the request's identity and also close just this connection.
+// On a SASL listener only ApiVersions and the SASL APIs are served until the client has logged in;
+// anything else closes the connection, as Kafka does. After a SaslHandshake v0 the next frame is a raw
+// SASL token (no request header) and so is the answer.
 
 import type { Socket } from 'node:net';
 import { API_VERSIONS_KEY, requestHeaderVersion, responseHeaderVersion } from '../protocol/api.ts';
@@ -14,10 +17,12 @@ import { DecodeError, Reader } from '../protocol/reader.ts';
 import { Writer } from '../protocol/writer.ts';
 import type { BrokerContext } from './context.ts';
 import type { Registry, RequestContext } from './registry.ts';
+import { SaslSession } from './security/sasl.ts';
 
 // Pause reading when a client pipelines more than this many unanswered requests, so a fast producer
 // cannot make us buffer without bound.
 const MAX_QUEUED_FRAMES = 64;
+const MAX_UNAUTHENTICATED_FRAME_BYTES = 512 * 1024;
 
 export class Connection {
   readonly id: number;
@@ -25,6 +30,7 @@ export class Connection {
   private readonly broker: BrokerContext;
   private readonly registry: Registry;
   private readonly abort = new AbortController();
+  private readonly sasl: SaslSession | null;
 
   // Frame assembly: `sizeBuf` collects the 4-byte prefix, `frame` the body once its size is known.
   private sizeBuf = Buffer.alloc(4);
@@ -47,6 +53,7 @@ export class Connection {
     this.socket = socket;
     this.broker = broker;
     this.registry = registry;
+    this.sasl = broker.sasl === null ? null : new SaslSession(broker.sasl, broker.logger.child({ conn: id, remote: socket.remoteAddress }));
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.broker.logger.debug({ conn: id, err: err.message }, 'socket error'));
@@ -107,8 +114,11 @@ export class Connection {
         const size = this.sizeBuf.readInt32BE(0);
         this.sizeHave = 0;
         this.partialSince = 0;
-        if (size <= 0 || size > this.broker.config.maxFrameBytes) {
-          this.fail('invalid frame size, closing connection', { size, limit: this.broker.config.maxFrameBytes });
+        // Before a SASL login, frames are capped as Kafka's sasl.server.max.receive.size caps them: an
+        // unauthenticated client cannot make the broker hold a large frame.
+        const limit = this.sasl !== null && !this.sasl.authenticated ? Math.min(MAX_UNAUTHENTICATED_FRAME_BYTES, this.broker.config.maxFrameBytes) : this.broker.config.maxFrameBytes;
+        if (size <= 0 || size > limit) {
+          this.fail('invalid frame size, closing connection', { size, limit });
           return;
         }
         // Counted before anything is allocated; past the broker-wide cap the connection is closed, not
@@ -159,7 +169,7 @@ export class Connection {
 
   private async drain(): Promise<void> {
     this.processing = true;
-    while (this.queue.length > 0 && !this.closed) {
+    while (this.queue.length > 0 && !this.closed && !this.sasl?.failed) {
       const frame = this.queue.shift() as Buffer;
       if (this.queue.length < MAX_QUEUED_FRAMES / 2 && this.socket.isPaused()) this.socket.resume();
       try {
@@ -191,7 +201,16 @@ export class Connection {
         return b;
       });
     } finally {
-      if (response !== null) this.send(response, release);
+      // A refused login: the answer goes out, then the connection closes (nothing after it is read).
+      if (this.sasl?.failed) {
+        this.socket.pause();
+        const closeAfter = () => {
+          release();
+          this.close();
+        };
+        if (response !== null) this.send(response, closeAfter);
+        else closeAfter();
+      } else if (response !== null) this.send(response, release);
       else release();
       if (frame.length >= 2 && frame.readInt16BE(0) === Produce.key) this.broker.buffers.give(frame);
     }
@@ -199,6 +218,7 @@ export class Connection {
 
   // Decodes and handles one request; returns the encoded response, or null when there is none to send.
   private async answer(frame: Buffer, lease: (size: number) => Buffer): Promise<Writer | null> {
+    if (this.sasl?.expectsRawToken) return this.rawSaslToken(frame);
     const r = new Reader(frame);
     let header: RequestHeader;
     try {
@@ -212,6 +232,10 @@ export class Connection {
     const ident = { apiKey: header.apiKey, apiVersion: header.apiVersion, correlationId: header.correlationId };
     if (!handler) {
       this.fail('unknown api key, closing connection', ident);
+      return null;
+    }
+    if (this.sasl !== null && !this.sasl.allows(header.apiKey)) {
+      this.fail('request before SASL authentication, closing connection', { ...ident, api: handler.api.name });
       return null;
     }
     if (header.apiVersion < handler.minVersion || header.apiVersion > handler.maxVersion) {
@@ -232,7 +256,7 @@ export class Connection {
       this.fail(`${reason}, closing connection`, { ...ident, api: api.name, err: (err as Error).message });
       return null;
     }
-    const ctx: RequestContext = { broker: this.broker, header, connectionId: this.id, clientHost: `/${this.socket.remoteAddress ?? ''}`, signal: this.abort.signal, lease };
+    const ctx: RequestContext = { broker: this.broker, header, connectionId: this.id, clientHost: `/${this.socket.remoteAddress ?? ''}`, signal: this.abort.signal, sasl: this.sasl, lease };
     let response: unknown;
     try {
       response = await handler.handle(request, ctx);
@@ -252,6 +276,14 @@ export class Connection {
       return null;
     }
     return w;
+  }
+
+  // A v0-handshake client's token: the answer is the server's token, size-prefixed like any response. A
+  // failed login gets no answer (the pre-1.0 protocol has no way to say why), the connection just closes.
+  private async rawSaslToken(frame: Buffer): Promise<Writer | null> {
+    const reply = await (this.sasl as SaslSession).authenticate(frame);
+    if (reply.errorCode !== ErrorCode.NONE) return null;
+    return new Writer().raw(reply.authBytes);
   }
 
   private unsupportedApiVersions(header: RequestHeader): Writer {

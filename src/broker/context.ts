@@ -8,8 +8,10 @@ import type { GroupCoordinator } from './coordinator/group-coordinator.ts';
 import type { ProducerIdAllocator } from './coordinator/producer-ids.ts';
 import type { ProducerStateManager } from './coordinator/producer-state.ts';
 import { DEFAULT_MAX_TOPICS, DEFAULT_MAX_TOTAL_PARTITIONS, type TopicStore } from './topic-store.ts';
+import type { SecurityConfig } from './security/listener.ts';
+import type { SaslServer } from './security/sasl.ts';
 
-export interface BrokerConfig {
+export interface BrokerConfig extends SecurityConfig {
   host: string;
   port: number;
   // Host and port written into Metadata/FindCoordinator; defaults to the bound address.
@@ -62,6 +64,11 @@ export const DEFAULT_BROKER_CONFIG: BrokerConfig = {
   maxFetchResponseBytes: 55 * 1024 * 1024,
   frameTimeoutMs: 30_000,
   idleTimeoutMs: 600_000,
+  securityProtocol: 'PLAINTEXT',
+  tlsCertFile: null,
+  tlsKeyFile: null,
+  saslMechanisms: ['SCRAM-SHA-256', 'SCRAM-SHA-512'],
+  saslUsersFile: null,
 };
 
 export interface BrokerContext {
@@ -72,6 +79,8 @@ export interface BrokerContext {
   readonly producers: ProducerStateManager;
   readonly producerIds: ProducerIdAllocator;
   readonly logger: Logger;
+  // The mechanisms and users when the listener requires SASL (SASL_PLAINTEXT, SASL_SSL), else null.
+  readonly sasl: SaslServer | null;
   // Fetch reads and produce frames, reused (see buffer-pool.ts).
   readonly buffers: BufferPool;
   // Request bytes currently held by all connections (see maxBufferedRequestBytes).

@@ -4,6 +4,7 @@
 import type { Api } from '../protocol/api.ts';
 import type { RequestHeader } from '../protocol/header.ts';
 import type { BrokerContext } from './context.ts';
+import type { SaslSession } from './security/sasl.ts';
 
 export interface RequestContext {
   readonly broker: BrokerContext;
@@ -13,6 +14,8 @@ export interface RequestContext {
   readonly clientHost: string;
   // Aborted when the connection closes or the broker shuts down; long polls stop waiting.
   readonly signal: AbortSignal;
+  // The connection's SASL state on a SASL_PLAINTEXT / SASL_SSL listener, null on the others.
+  readonly sasl: SaslSession | null;
   // A buffer for bytes this request's response carries (fetched records). It goes back to the broker's
   // BufferPool once the response is written, so nothing may keep it past the response.
   lease(size: number): Buffer;

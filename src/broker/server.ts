@@ -1,8 +1,11 @@
 // The embedded broker: a TCP server speaking the Kafka protocol over a TopicStore. Start it with
 // Broker.start(), which first locks the data directory (data-dir-lock.ts); close() stops accepting,
 // closes every connection (long polls end), flushes and closes the logs and releases the lock.
+// With SSL / SASL_SSL the same listener is a node:tls server: connections see the decrypted stream, so
+// framing and handlers do not change; SASL (security/sasl.ts) gates each connection until it logs in.
 
 import net from 'node:net';
+import tls from 'node:tls';
 import type { Logger } from 'pino';
 import { createLogger } from '../logging.ts';
 import { BufferPool } from './buffer-pool.ts';
@@ -16,6 +19,7 @@ import type { DataDirLock } from './data-dir-lock.ts';
 import type { BrokerConfig, BrokerContext } from './context.ts';
 import { buildRegistry } from './handlers/index.ts';
 import { IntervalNotice } from './interval-notice.ts';
+import { loadListenerSecurity } from './security/listener.ts';
 import { TopicStore } from './topic-store.ts';
 
 const RETENTION_CHECK_MS = 30_000;
@@ -54,6 +58,8 @@ export class Broker {
     const { logger: givenLogger, ...overrides } = options;
     const config: BrokerConfig = { ...DEFAULT_BROKER_CONFIG, ...overrides };
     const logger = givenLogger ?? createLogger('broker');
+    // Certificates, keys and users are checked first: a mistake there must not cost a data-dir recovery.
+    const security = loadListenerSecurity(config, logger);
     // Before anything in the directory is read: a second broker must not even recover the live logs.
     const lock = lockDataDir(config.dataDir, logger);
     let topics: TopicStore;
@@ -95,7 +101,8 @@ export class Broker {
       throw err;
     }
     const registry = buildRegistry();
-    const server = net.createServer();
+    // A TLS handshake must finish within the frame timeout, as a started request frame must.
+    const server = security.tls ? tls.createServer({ ...security.tls, handshakeTimeout: config.frameTimeoutMs }) : net.createServer();
     const context: BrokerContext = {
       config,
       clusterId: topics.clusterId,
@@ -104,6 +111,7 @@ export class Broker {
       producers,
       producerIds,
       logger,
+      sasl: security.sasl,
       buffers: new BufferPool(),
       requestMemory: { used: 0 },
       autoCreateRefused: new IntervalNotice(logger, AUTO_CREATE_NOTICE_INTERVAL_MS),
@@ -115,10 +123,15 @@ export class Broker {
     };
     const broker = new Broker(context, server, lock);
     let nextId = 1;
-    server.on('connection', (socket) => {
+    server.on(security.tls ? 'secureConnection' : 'connection', (socket: net.Socket) => {
       const conn = new Connection(nextId++, socket, context, registry);
       broker.connections.add(conn);
       socket.on('close', () => broker.connections.delete(conn));
+    });
+    // A client speaking plaintext to the TLS listener (or with a certificate it rejects) ends here: Node
+    // has already dropped that socket; one line in the log, nothing else is affected.
+    server.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
+      logger.warn({ remote: socket.remoteAddress, err: err.message }, 'TLS handshake failed, connection closed');
     });
     try {
       await new Promise<void>((resolve, reject) => {
@@ -142,7 +155,8 @@ export class Broker {
     }
     server.on('error', (err) => logger.error({ err }, 'server error'));
     const { host, port } = context.endpoint();
-    logger.info({ host, port, dataDir: config.dataDir, topics: topics.list().length }, 'broker listening');
+    const saslMechanisms = security.sasl?.mechanisms;
+    logger.info({ host, port, dataDir: config.dataDir, topics: topics.list().length, securityProtocol: config.securityProtocol, saslMechanisms }, 'broker listening');
     return broker;
   }
 

@@ -3,8 +3,10 @@
 import { Command, Option } from 'commander';
 import { DEFAULT_BROKER_CONFIG } from '../broker/context.ts';
 import { Broker } from '../broker/server.ts';
+import { SASL_MECHANISMS, SECURITY_PROTOCOLS } from '../kafka-security.ts';
+import type { SaslMechanism, SecurityProtocol } from '../kafka-security.ts';
 import { createLogger } from '../logging.ts';
-import { integer, listenFailure, onShutdown, port } from './options.ts';
+import { integer, listenFailure, onShutdown, port, saslMechanismList } from './options.ts';
 
 const ORPHANED_CLIENTS_WAIT_MS = 3000;
 
@@ -22,6 +24,11 @@ interface BrokerFlags {
   maxFetchBytes: number;
   frameTimeoutMs: number;
   idleTimeoutMs: number;
+  securityProtocol: SecurityProtocol;
+  tlsCert?: string;
+  tlsKey?: string;
+  saslMechanisms: SaslMechanism[];
+  saslUsers?: string;
   logLevel: string;
 }
 
@@ -42,6 +49,11 @@ export function brokerCommand(): Command {
     .option('--max-fetch-bytes <n>', 'largest fetch response (clamps max_bytes)', integer(1024, 2 ** 31 - 1), d.maxFetchResponseBytes)
     .option('--frame-timeout-ms <ms>', 'close a connection whose request frame is not complete in time', integer(1, 2 ** 31 - 1), d.frameTimeoutMs)
     .option('--idle-timeout-ms <ms>', 'close a connection idle this long', integer(1, 2 ** 31 - 1), d.idleTimeoutMs)
+    .addOption(new Option('--security-protocol <protocol>', 'what clients must use: TLS (SSL), a SASL login (SASL_PLAINTEXT) or both (SASL_SSL)').choices(SECURITY_PROTOCOLS).env('BROKER_SECURITY_PROTOCOL').default(d.securityProtocol))
+    .addOption(new Option('--tls-cert <file>', 'TLS certificate chain, PEM (SSL, SASL_SSL)').env('BROKER_TLS_CERT'))
+    .addOption(new Option('--tls-key <file>', 'private key of --tls-cert, PEM, unencrypted (SSL, SASL_SSL)').env('BROKER_TLS_KEY'))
+    .addOption(new Option('--sasl-mechanisms <list>', `SASL mechanisms offered, comma-separated: ${SASL_MECHANISMS.join(', ')}`).env('BROKER_SASL_MECHANISMS').argParser(saslMechanismList).default(d.saslMechanisms, d.saslMechanisms.join(',')))
+    .addOption(new Option('--sasl-users <file>', 'users file with SCRAM credentials (create with `buzzline users add`)').env('BROKER_SASL_USERS'))
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(process.env.LOG_LEVEL ?? 'info'))
     .action(async (flags: BrokerFlags) => {
       const logger = createLogger('broker', { level: flags.logLevel });
@@ -61,6 +73,11 @@ export function brokerCommand(): Command {
           maxFetchResponseBytes: flags.maxFetchBytes,
           frameTimeoutMs: flags.frameTimeoutMs,
           idleTimeoutMs: flags.idleTimeoutMs,
+          securityProtocol: flags.securityProtocol,
+          tlsCertFile: flags.tlsCert ?? null,
+          tlsKeyFile: flags.tlsKey ?? null,
+          saslMechanisms: flags.saslMechanisms,
+          saslUsersFile: flags.saslUsers ?? null,
           logger,
         });
       } catch (err) {

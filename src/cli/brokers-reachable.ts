@@ -4,6 +4,7 @@
 // backoff retry that is meant for outages after a good start.
 
 import { Admin } from '@platformatic/kafka';
+import type { KafkaSecurity } from '../kafka-security.ts';
 import { describeKafkaError } from '../producer/producer.ts';
 
 export const REACHABLE_TIMEOUT_MS = 8_000;
@@ -12,10 +13,11 @@ export class BrokersUnreachable extends Error {}
 
 // Resolves once one broker answered a metadata request through @platformatic/kafka; rejects with a
 // BrokersUnreachable whose message names the addresses and the cause, within timeoutMs.
-export async function checkBrokersReachable(brokers: string[], timeoutMs = REACHABLE_TIMEOUT_MS): Promise<void> {
+export async function checkBrokersReachable(brokers: string[], security: KafkaSecurity, timeoutMs = REACHABLE_TIMEOUT_MS): Promise<void> {
   const admin = new Admin({
     clientId: 'buzzline-startup-check',
     bootstrapBrokers: brokers,
+    ...security,
     retries: 0,
     connectTimeout: Math.min(5_000, timeoutMs),
     timeout: timeoutMs,
@@ -36,9 +38,9 @@ export async function checkBrokersReachable(brokers: string[], timeoutMs = REACH
 
 // For the one-shot commands (topics, groups, tail): the check, with its one line on stderr and exit code 1
 // when it fails. Returns whether the command may go on.
-export async function reachableOrReport(command: string, brokers: string[]): Promise<boolean> {
+export async function reachableOrReport(command: string, brokers: string[], security: KafkaSecurity): Promise<boolean> {
   try {
-    await checkBrokersReachable(brokers);
+    await checkBrokersReachable(brokers, security);
     return true;
   } catch (error) {
     console.error(`buzzline ${command}: ${(error as Error).message} (check --brokers / KAFKA_BROKERS)`);

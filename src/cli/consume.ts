@@ -7,6 +7,7 @@ import { RateTracker } from '../dashboard/cluster-overview.ts';
 import { resolveToken, urlWithToken } from '../dashboard/access.ts';
 import { startDashboard, type RunningDashboard } from '../dashboard/server.ts';
 import { parseBrokerList } from '../kafka-brokers.ts';
+import type { SecurityFlags } from '../kafka-security.ts';
 import { createLogger } from '../logging.ts';
 import { ConfigError, describeSettings, loadConfig } from '../processor/config.ts';
 import { PROCESSOR_DEFAULTS, superviseProcessor, type ProcessorOptions, type ProcessorStats } from '../processor/consumer.ts';
@@ -16,10 +17,10 @@ import { LOG_LEVELS, mergedEnv, readDotEnv } from '../producer/config.ts';
 import { describeKafkaError } from '../producer/producer.ts';
 import { checkBrokersReachable } from './brokers-reachable.ts';
 import { ForeignMembers } from './foreign-members.ts';
-import { ALLOWED_HOSTS_HELP, hostList, integer, listenFailure, onShutdown, port, TOKEN_HELP } from './options.ts';
+import { addSecurityOptions, ALLOWED_HOSTS_HELP, clientSecurity, hostList, integer, listenFailure, onShutdown, port, TOKEN_HELP } from './options.ts';
 import { statusLine } from './status-line.ts';
 
-interface ConsumeFlags {
+interface ConsumeFlags extends SecurityFlags {
   brokers?: string;
   topic?: string;
   group: string;
@@ -76,7 +77,7 @@ export function summary(stats: ProcessorStats): string {
 
 export function consumeCommand(): Command {
   const d = PROCESSOR_DEFAULTS;
-  return new Command('consume')
+  return addSecurityOptions(new Command('consume')
     .description('process bank_alerts: validate, detect fraud, publish alerts, dead letters and per-second metrics')
     .option('--brokers <list>', `bootstrap brokers, host:port[,host:port] (default ${d.brokers.join(',')}) [env KAFKA_BROKERS]`)
     .option('--topic <name>', `topic to consume (default ${d.topic}) [env KAFKA_TOPIC]`)
@@ -96,10 +97,11 @@ export function consumeCommand(): Command {
     .option('--checkpoint-records <n>', 'records between checkpoints at most', integer(1), d.checkpointRecords)
     .option('--session-timeout <ms>', 'how long the group waits for a silent member before moving its partitions', integer(1000, 3_600_000), d.sessionTimeoutMs)
     .option('--quiet', 'no alert lines on the console (the log still has them)', false)
-    .option('--wait-for-brokers', 'at start-up, retry brokers that are not there yet (processor started before Kafka) instead of exiting', false)
+    .option('--wait-for-brokers', 'at start-up, retry brokers that are not there yet (processor started before Kafka) instead of exiting', false))
     .addHelpText('after', `\nSettings for --config and --set:\n  ${describeSettings().join('\n  ')}`)
     .action(async (flags: ConsumeFlags, command: Command) => {
       const env = mergedEnv(readDotEnv());
+      const security = clientSecurity(flags, command).connection;
       let options: ProcessorOptions;
       try {
         const brokersRaw = flags.brokers ?? env.KAFKA_BROKERS ?? d.brokers.join(',');
@@ -115,6 +117,7 @@ export function consumeCommand(): Command {
         options = {
           ...d,
           brokers,
+          security,
           topic: flags.topic ?? env.KAFKA_TOPIC ?? d.topic,
           group: flags.group,
           instanceId: flags.instanceId ?? null,
@@ -134,7 +137,7 @@ export function consumeCommand(): Command {
       }
       if (!flags.waitForBrokers) {
         try {
-          await checkBrokersReachable(options.brokers);
+          await checkBrokersReachable(options.brokers, security);
         } catch (error) {
           console.error(`buzzline consume: ${(error as Error).message} (check --brokers / KAFKA_BROKERS, or --wait-for-brokers)`);
           process.exit(1);
@@ -148,7 +151,7 @@ export function consumeCommand(): Command {
         // later: one line naming the flag, exit before any processing.
         try {
           dashboard = await startDashboard({
-            brokers: options.brokers, host: flags.host, port: flags.dashboardPort, logger: logger.child({ component: 'dashboard' }),
+            brokers: options.brokers, security, host: flags.host, port: flags.dashboardPort, logger: logger.child({ component: 'dashboard' }),
             allowedHosts: flags.allowedHosts ?? [], token: resolveToken(flags.host, flags.token, env),
           }, controller.signal);
           console.error(`dashboard on ${urlWithToken(dashboard.url, dashboard.token)}`);
@@ -163,7 +166,7 @@ export function consumeCommand(): Command {
       // The status shows the rate of the last few seconds; the summary at the end has the run's average.
       const recent = new RateTracker(STATUS_RATE_SPAN_MS);
       let lastStatus = 0;
-      const neighbours = new ForeignMembers({ brokers: options.brokers, group: options.group, topic: options.topic, ownClientId: options.clientId, warn: (line) => status.line(`buzzline consume: ${line}`, 'stderr') });
+      const neighbours = new ForeignMembers({ brokers: options.brokers, security, group: options.group, topic: options.topic, ownClientId: options.clientId, warn: (line) => status.line(`buzzline consume: ${line}`, 'stderr') });
       const hooks = {
         logger,
         console: (line: string) => status.line(line),

@@ -9,9 +9,10 @@ import { startDashboard } from '../dashboard/server.ts';
 import { METRICS_HISTORY_RECORDS } from '../dashboard/topic-reader.ts';
 import { mergedEnv, readDotEnv } from '../producer/config.ts';
 import { checkBrokersReachable } from './brokers-reachable.ts';
-import { ALLOWED_HOSTS_HELP, brokersOption, hostList, integer, listenFailure, onShutdown, port, TOKEN_HELP } from './options.ts';
+import type { SecurityFlags } from '../kafka-security.ts';
+import { addSecurityOptions, ALLOWED_HOSTS_HELP, brokersOption, clientSecurity, hostList, integer, listenFailure, onShutdown, port, TOKEN_HELP } from './options.ts';
 
-interface DashboardFlags {
+interface DashboardFlags extends SecurityFlags {
   brokers: string[];
   host: string;
   port: number;
@@ -22,7 +23,7 @@ interface DashboardFlags {
 }
 
 export function dashboardCommand(): Command {
-  return new Command('dashboard')
+  return addSecurityOptions(new Command('dashboard')
     .description('serve the live dashboard from bank_metrics and bank_alerts_high (reads topics only)')
     .addOption(brokersOption())
     .option('--host <host>', 'address to bind; anything but loopback exposes the dashboard to the network', '127.0.0.1')
@@ -30,19 +31,20 @@ export function dashboardCommand(): Command {
     .option('--allowed-hosts <names>', ALLOWED_HOSTS_HELP, hostList)
     .option('--token <token>', TOKEN_HELP)
     .option('--history <records>', 'bank_metrics records per partition re-read on start to rebuild recent history', integer(0, 1_000_000), METRICS_HISTORY_RECORDS)
-    .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(process.env.LOG_LEVEL ?? 'info'))
-    .action(async (flags: DashboardFlags) => {
+    .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(process.env.LOG_LEVEL ?? 'info')))
+    .action(async (flags: DashboardFlags, command: Command) => {
+      const security = clientSecurity(flags, command).connection;
       const logger = createLogger('dashboard', { level: flags.logLevel });
       let dashboard;
       try {
-        await checkBrokersReachable(flags.brokers);
+        await checkBrokersReachable(flags.brokers, security);
       } catch (error) {
         console.error(`buzzline dashboard: ${(error as Error).message} (check --brokers / KAFKA_BROKERS)`);
         process.exit(1);
       }
       try {
         dashboard = await startDashboard({
-          brokers: flags.brokers, host: flags.host, port: flags.port, metricsHistoryRecords: flags.history, logger,
+          brokers: flags.brokers, security, host: flags.host, port: flags.port, metricsHistoryRecords: flags.history, logger,
           allowedHosts: flags.allowedHosts ?? [], token: resolveToken(flags.host, flags.token, mergedEnv(readDotEnv())),
         });
       } catch (error) {

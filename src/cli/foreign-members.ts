@@ -4,10 +4,12 @@
 // Other buzzline processors (same client id) are the intended scale-out and are not warned about.
 
 import { Admin } from '@platformatic/kafka';
+import type { KafkaSecurity } from '../kafka-security.ts';
 import { describeKafkaError } from '../producer/producer.ts';
 
 export interface ForeignMembersOptions {
   brokers: string[];
+  security: KafkaSecurity;
   group: string;
   topic: string;
   ownClientId: string;
@@ -22,7 +24,7 @@ export class ForeignMembers {
 
   constructor(options: ForeignMembersOptions) {
     this.options = options;
-    this.admin = new Admin({ clientId: `${options.ownClientId}-group-watch`, bootstrapBrokers: options.brokers, retries: 1, retryDelay: 250, connectTimeout: 5000 });
+    this.admin = new Admin({ clientId: `${options.ownClientId}-group-watch`, bootstrapBrokers: options.brokers, ...options.security, retries: 1, retryDelay: 250, connectTimeout: 5000 });
   }
 
   // After each assignment: look at the group's members and warn when the foreign ones changed.

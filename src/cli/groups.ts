@@ -6,23 +6,25 @@ import { Command } from 'commander';
 import { ClusterOverview } from '../dashboard/cluster-overview.ts';
 import { describeKafkaError } from '../producer/producer.ts';
 import { reachableOrReport } from './brokers-reachable.ts';
-import { brokersOption } from './options.ts';
+import type { SecurityFlags } from '../kafka-security.ts';
+import { addSecurityOptions, brokersOption, clientSecurity } from './options.ts';
 import { table } from './table.ts';
 
-interface GroupsFlags {
+interface GroupsFlags extends SecurityFlags {
   brokers: string[];
   json: boolean;
 }
 
 export function groupsCommand(): Command {
-  return new Command('groups')
+  return addSecurityOptions(new Command('groups')
     .description('list consumer groups with their lag per partition (like kafka-consumer-groups --describe)')
     .argument('[group...]', 'only these groups (default: all)')
     .addOption(brokersOption())
-    .option('--json', 'the whole view as JSON', false)
-    .action(async (only: string[], flags: GroupsFlags) => {
-      if (!(await reachableOrReport('groups', flags.brokers))) return;
-      const overview = new ClusterOverview({ brokers: flags.brokers, clientId: 'buzzline-groups' });
+    .option('--json', 'the whole view as JSON', false))
+    .action(async (only: string[], flags: GroupsFlags, command: Command) => {
+      const security = clientSecurity(flags, command).connection;
+      if (!(await reachableOrReport('groups', flags.brokers, security))) return;
+      const overview = new ClusterOverview({ brokers: flags.brokers, security, clientId: 'buzzline-groups' });
       try {
         const { offsets } = await overview.topics();
         const all = (await overview.groups(offsets)).groups;

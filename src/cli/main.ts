@@ -10,6 +10,7 @@ import { groupsCommand } from './groups.ts';
 import { produceCommand } from './produce.ts';
 import { tailCommand } from './tail.ts';
 import { topicsCommand } from './topics.ts';
+import { usersCommand } from './users.ts';
 
 const { version } = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -25,6 +26,7 @@ const program = new Command('buzzline')
   .addCommand(topicsCommand())
   .addCommand(groupsCommand())
   .addCommand(tailCommand())
-  .addCommand(doctorCommand());
+  .addCommand(doctorCommand())
+  .addCommand(usersCommand());
 
 await program.parseAsync(process.argv);

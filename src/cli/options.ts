@@ -2,7 +2,11 @@
 // ... is invalid. <reason>" and exits 1 without a stack trace.
 
 import { InvalidArgumentError, Option } from 'commander';
+import type { Command } from 'commander';
 import { parseBrokerList } from '../kafka-brokers.ts';
+import { DEFAULT_SASL_MECHANISM, resolveKafkaSecurity, SASL_MECHANISMS, SECURITY_ENV, SECURITY_PROTOCOLS } from '../kafka-security.ts';
+import type { ClientSecurity, SaslMechanism, SecurityFlags } from '../kafka-security.ts';
+import { mergedEnv, readDotEnv } from '../producer/config.ts';
 
 export function integer(min: number, max: number = Number.MAX_SAFE_INTEGER) {
   return (raw: string): number => {
@@ -88,4 +92,36 @@ export const TOKEN_HELP = 'access token the dashboard requires on every request 
 
 export function hostList(raw: string): string[] {
   return raw.split(',').map((h) => h.trim()).filter((h) => h !== '');
+}
+
+// "PLAIN,SCRAM-SHA-256": the broker's --sasl-mechanisms.
+export function saslMechanismList(raw: string): SaslMechanism[] {
+  const out: SaslMechanism[] = [];
+  for (const name of raw.split(',').map((m) => m.trim().toUpperCase()).filter((m) => m !== '')) {
+    const mechanism = SASL_MECHANISMS.find((m) => m === name);
+    if (!mechanism) throw new InvalidArgumentError(`unknown SASL mechanism "${name}": expected ${SASL_MECHANISMS.join(', ')}`);
+    if (!out.includes(mechanism)) out.push(mechanism);
+  }
+  if (out.length === 0) throw new InvalidArgumentError(`expected one or more of ${SASL_MECHANISMS.join(', ')}`);
+  return out;
+}
+
+// The client side of security for every command that talks to Kafka. Values are resolved by
+// clientSecurity() (flags, then the environment, then `.env`), not by commander, so that `.env` counts.
+export function addSecurityOptions(command: Command): Command {
+  return command
+    .option('--security-protocol <protocol>', `${SECURITY_PROTOCOLS.join(' | ')} (default PLAINTEXT) [env ${SECURITY_ENV.securityProtocol}]`)
+    .option('--sasl-mechanism <mechanism>', `${SASL_MECHANISMS.join(' | ')} (default ${DEFAULT_SASL_MECHANISM}) [env ${SECURITY_ENV.saslMechanism}]`)
+    .option('--sasl-username <name>', `SASL user [env ${SECURITY_ENV.saslUsername}]`)
+    .option('--sasl-password <password>', `SASL password; prefer the environment or .env, a flag shows in the process list [env ${SECURITY_ENV.saslPassword}]`)
+    .option('--ssl-ca <file>', `CA certificate (PEM) that signed the brokers' certificates, if not a public CA [env ${SECURITY_ENV.sslCa}]`);
+}
+
+// The checked settings, or the command's usual error (exit 2) naming what is wrong.
+export function clientSecurity(flags: SecurityFlags, command: Command): ClientSecurity {
+  try {
+    return resolveKafkaSecurity(flags, mergedEnv(readDotEnv()));
+  } catch (error) {
+    command.error(`error: ${(error as Error).message}`, { exitCode: 2 });
+  }
 }

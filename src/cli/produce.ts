@@ -7,7 +7,7 @@ import type { ProduceFlags } from '../producer/config.ts';
 import { runProducer } from '../producer/producer.ts';
 import type { ProducerTotals } from '../producer/producer.ts';
 import { checkBrokersReachable } from './brokers-reachable.ts';
-import { onShutdown } from './options.ts';
+import { addSecurityOptions, onShutdown } from './options.ts';
 import { statusLine } from './status-line.ts';
 
 function summary(totals: ProducerTotals, topic: string): string {
@@ -23,7 +23,7 @@ function summary(totals: ProducerTotals, topic: string): string {
 
 export function produceCommand(): Command {
   const env = (flag: Exclude<keyof ProduceFlags, 'newBank'>) => `[env ${ENV_VARS[flag]}]`;
-  return new Command('produce')
+  return addSecurityOptions(new Command('produce')
     .description('stream simulated banking transactions (deposits, withdrawals, transfers, fraud) into Kafka')
     .option('--brokers <list>', `bootstrap brokers, host:port[,host:port] (default ${DEFAULTS.brokers}) ${env('brokers')}`)
     .option('--topic <name>', `topic to produce to (default ${DEFAULTS.topic}) ${env('topic')}`)
@@ -41,7 +41,7 @@ export function produceCommand(): Command {
     .option('--batch-size <n>', `most messages per produce request (default ${DEFAULTS.batchSize}) ${env('batchSize')}`)
     .option('--max-in-flight <n>', `produce requests awaiting acknowledgement (default ${DEFAULTS.maxInFlight}) ${env('maxInFlight')}`)
     .option('--log-level <level>', `level for ${DEFAULTS.logFile}; every message is logged at info, use warn at high rates (default ${DEFAULTS.logLevel}) ${env('logLevel')}`)
-    .option('--log-file <path>', `where to log (default ${DEFAULTS.logFile}) ${env('logFile')}`)
+    .option('--log-file <path>', `where to log (default ${DEFAULTS.logFile}) ${env('logFile')}`))
     .action(async (flags: ProduceFlags, command: Command) => {
       let config;
       try {
@@ -51,7 +51,7 @@ export function produceCommand(): Command {
         throw error;
       }
       try {
-        await checkBrokersReachable(config.brokers);
+        await checkBrokersReachable(config.brokers, config.security);
       } catch (error) {
         console.error(`buzzline produce: ${(error as Error).message} (check --brokers / KAFKA_BROKERS)`);
         process.exit(1);

@@ -8,6 +8,11 @@
 // stopped the same way and the exit code is 1. If start itself dies, even by kill -9, each part sees its
 // IPC channel close and stops on its own within seconds (options.ts, onShutdown), freeing its ports.
 //
+// Security: --security-protocol and the --sasl-* / --ssl-ca client settings reach the producer and the
+// processor through their environment (KAFKA_SECURITY_PROTOCOL, ..., so no password is in a command
+// line); the embedded broker gets the same protocol with --tls-cert, --tls-key, --sasl-mechanisms and
+// --sasl-users.
+//
 // The parts run in their own process groups: the terminal's Ctrl+C reaches only `start`, which then
 // stops each part once, in order (a part that got the terminal's SIGINT as well would take `start`'s
 // as a second Ctrl+C and exit at once, uncommitted). Their output comes through `start`: their status
@@ -23,13 +28,14 @@ import readline from 'node:readline';
 import { Command } from 'commander';
 import { parseBrokerList } from '../kafka-brokers.ts';
 import { resolveToken, TOKEN_ENV, urlWithToken } from '../dashboard/access.ts';
+import type { ClientSecurity, SaslMechanism, SecurityFlags } from '../kafka-security.ts';
 import { LogSink } from '../logging.ts';
 import { readBankState } from '../producer/bank-state.ts';
 import type { BankState } from '../producer/bank-state.ts';
 import { ConfigError, DEFAULTS, ENV_VARS, mergedEnv, readDotEnv, resolveProducerConfig } from '../producer/config.ts';
 import type { ProduceFlags } from '../producer/config.ts';
 import { checkBrokersReachable } from './brokers-reachable.ts';
-import { brokerList, integer, listenFailure, port } from './options.ts';
+import { addSecurityOptions, brokerList, clientSecurity, integer, listenFailure, port, saslMechanismList } from './options.ts';
 import { statusLine, SUPERVISED_ENV, type StatusMessage } from './status-line.ts';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/buzzline.js');
@@ -37,7 +43,7 @@ const STOP_GRACE_MS = 15_000;
 // The producer's own default (DEFAULTS.fraudRate) is a realistic share; a demo needs incidents to watch.
 const DEMO_FRAUD_RATE = '0.05';
 
-interface StartFlags {
+interface StartFlags extends SecurityFlags {
   brokers?: string[];
   host: string;
   port: number;
@@ -51,6 +57,10 @@ interface StartFlags {
   fraudRate?: string;
   partitions: number;
   logLevel: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  saslMechanisms?: SaslMechanism[];
+  saslUsers?: string;
 }
 
 interface Part {
@@ -60,7 +70,7 @@ interface Part {
 }
 
 export function startCommand(): Command {
-  return new Command('start')
+  return addSecurityOptions(new Command('start')
     .description('run broker, simulator, processor and dashboard together (Ctrl+C stops all)')
     .option('--brokers <list>', 'use this Kafka cluster instead of the embedded broker (env KAFKA_BROKERS)', brokerList)
     .option('--host <host>', 'address the embedded broker and the dashboard bind', '127.0.0.1')
@@ -75,11 +85,19 @@ export function startCommand(): Command {
     .option('--new-bank', 'start a new bank instead of continuing the one in <data-dir>/bank.json')
     .option('--fraud-rate <share>', `share of fraudulent events of a new bank (default ${DEMO_FRAUD_RATE}, a demo level)`)
     .option('--log-level <level>', 'log level for every part', process.env.LOG_LEVEL ?? 'info')
+    .option('--tls-cert <file>', 'embedded broker: TLS certificate, PEM (SSL, SASL_SSL)')
+    .option('--tls-key <file>', 'embedded broker: key of --tls-cert, PEM')
+    .option('--sasl-mechanisms <list>', 'embedded broker: SASL mechanisms offered (default SCRAM-SHA-256,SCRAM-SHA-512)', saslMechanismList)
+    .option('--sasl-users <file>', 'embedded broker: users file (`buzzline users add`); the parts log in with --sasl-username/--sasl-password'))
     .action(async (flags: StartFlags, command: Command) => {
+      const security = clientSecurity(flags, command);
       try {
         // The producer's own rules, so `start --rate abc` fails as `produce --rate abc` would, before
         // anything runs. Its broker address is only known later and is not what is checked here.
-        resolveProducerConfig({ brokers: 'localhost:9092', ...producerFlags(flags), logLevel: flags.logLevel }, mergedEnv(readDotEnv()));
+        resolveProducerConfig({
+          brokers: 'localhost:9092', ...producerFlags(flags), logLevel: flags.logLevel,
+          securityProtocol: flags.securityProtocol, saslMechanism: flags.saslMechanism, saslUsername: flags.saslUsername, saslPassword: flags.saslPassword, sslCa: flags.sslCa,
+        }, mergedEnv(readDotEnv()));
       } catch (error) {
         if (error instanceof ConfigError) command.error(`error: ${error.message}`, { exitCode: 2, code: error.code });
         throw error;
@@ -92,14 +110,14 @@ export function startCommand(): Command {
           command.error(`error: KAFKA_BROKERS: ${(error as Error).message}`, { exitCode: 2 });
         }
       }
-      process.exitCode = await start(flags, external);
+      process.exitCode = await start(flags, external, security);
     });
 }
 
 // external: the Kafka cluster to use instead of the embedded broker, if any.
-async function start(flags: StartFlags, external: string[] | undefined): Promise<number> {
+async function start(flags: StartFlags, external: string[] | undefined, security: ClientSecurity): Promise<number> {
   try {
-    if (external) await checkBrokersReachable(external);
+    if (external) await checkBrokersReachable(external, security.connection);
     else if (flags.port !== 0) await checkPortFree(flags.host, flags.port, '--port');
     if (flags.dashboardPort !== 0) await checkPortFree(flags.host, flags.dashboardPort, '--dashboard-port');
   } catch (err) {
@@ -150,7 +168,7 @@ async function start(flags: StartFlags, external: string[] | undefined): Promise
       status.line(`using Kafka at ${brokers}`);
     } else {
       const broker = await spawnPart('broker', ['broker', '--host', flags.host, '--port', String(flags.port), '--data-dir', flags.dataDir,
-        '--default-partitions', String(flags.partitions), '--log-level', 'info'], status, fail, { logFile: 'logs/broker.log', ready: /"msg":"broker listening".*?"port":(\d+)|"port":(\d+).*?"msg":"broker listening"/ });
+        '--default-partitions', String(flags.partitions), '--log-level', 'info', ...brokerSecurityArgs(flags, security)], status, fail, { logFile: 'logs/broker.log', ready: /"msg":"broker listening".*?"port":(\d+)|"port":(\d+).*?"msg":"broker listening"/ }, security.env);
       parts.push(broker.part);
       watch(broker.part);
       brokers = `${flags.host}:${broker.match[1] ?? broker.match[2]}`;
@@ -160,7 +178,7 @@ async function start(flags: StartFlags, external: string[] | undefined): Promise
     // Known here, so that start can print the address with it and reach the dashboard itself.
     const token = resolveToken(flags.host, undefined, mergedEnv(readDotEnv()));
     const consumer = await spawnPart('processor', ['consume', '--brokers', brokers, '--dashboard-port', String(dashboardPort), '--host', flags.host,
-      '--log-level', flags.logLevel], status, fail, null, token === null ? {} : { [TOKEN_ENV]: token });
+      '--log-level', flags.logLevel], status, fail, null, token === null ? security.env : { ...security.env, [TOKEN_ENV]: token });
     parts.push(consumer.part);
     watch(consumer.part);
     // The producer starts while the processor does: building (or regenerating) the bank takes it a few
@@ -170,7 +188,7 @@ async function start(flags: StartFlags, external: string[] | undefined): Promise
       if (value === true) produceArgs.push(`--${kebab(flag)}`);
       else if (typeof value === 'string') produceArgs.push(`--${kebab(flag)}`, value);
     }
-    const producer = await spawnPart('producer', produceArgs, status, fail, null);
+    const producer = await spawnPart('producer', produceArgs, status, fail, null, security.env);
     parts.push(producer.part);
     watch(producer.part);
     const shownHost = flags.host.includes(':') ? `[${flags.host}]` : flags.host;
@@ -229,6 +247,16 @@ class CombinedStatus {
   end(): void {
     this.out.end();
   }
+}
+
+// The embedded broker's listener follows the clients' --security-protocol.
+function brokerSecurityArgs(flags: StartFlags, security: ClientSecurity): string[] {
+  const args = ['--security-protocol', security.protocol];
+  if (flags.tlsCert !== undefined) args.push('--tls-cert', flags.tlsCert);
+  if (flags.tlsKey !== undefined) args.push('--tls-key', flags.tlsKey);
+  if (flags.saslMechanisms !== undefined) args.push('--sasl-mechanisms', flags.saslMechanisms.join(','));
+  if (flags.saslUsers !== undefined) args.push('--sasl-users', flags.saslUsers);
+  return args;
 }
 
 async function checkPortFree(host: string, portNumber: number, flag: string): Promise<void> {

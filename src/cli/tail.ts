@@ -9,9 +9,10 @@ import { Consumer } from '@platformatic/kafka';
 import { TopicReader, type ReadRecord } from '../processor/kafka-io.ts';
 import { describeKafkaError } from '../producer/producer.ts';
 import { reachableOrReport } from './brokers-reachable.ts';
-import { brokersOption, integer, onShutdown } from './options.ts';
+import type { KafkaSecurity, SecurityFlags } from '../kafka-security.ts';
+import { addSecurityOptions, brokersOption, clientSecurity, integer, onShutdown } from './options.ts';
 
-interface TailFlags {
+interface TailFlags extends SecurityFlags {
   brokers: string[];
   offset: StartAt;
   partition?: number;
@@ -36,7 +37,7 @@ function startAt(raw: string): StartAt {
 }
 
 export function tailCommand(): Command {
-  return new Command('tail')
+  return addSecurityOptions(new Command('tail')
     .description('print the records of a topic as they arrive (like kcat -C)')
     .argument('<topic>', 'topic to read')
     .addOption(brokersOption())
@@ -44,11 +45,12 @@ export function tailCommand(): Command {
     .option('-p, --partition <n>', 'only this partition', integer(0))
     .option('-c, --count <n>', 'stop after n records', integer(1))
     .option('-e, --exit', 'stop at the end of the partitions instead of waiting for more', false)
-    .option('--json', 'one JSON object per record: topic, partition, offset, timestamp, key, value, headers', false)
-    .action(async (topic: string, flags: TailFlags) => {
-      if (!(await reachableOrReport('tail', flags.brokers))) return;
+    .option('--json', 'one JSON object per record: topic, partition, offset, timestamp, key, value, headers', false))
+    .action(async (topic: string, flags: TailFlags, command: Command) => {
+      const security = clientSecurity(flags, command).connection;
+      if (!(await reachableOrReport('tail', flags.brokers, security))) return;
       const controller = new AbortController();
-      const done = tail(topic, flags, controller.signal).catch((error: unknown) => {
+      const done = tail(topic, flags, security, controller.signal).catch((error: unknown) => {
         console.error(`buzzline tail: ${error instanceof TailError ? error.message : describeKafkaError(error)}`);
         process.exitCode = 1;
       });
@@ -60,9 +62,9 @@ export function tailCommand(): Command {
     });
 }
 
-async function tail(topic: string, flags: TailFlags, signal: AbortSignal): Promise<void> {
+async function tail(topic: string, flags: TailFlags, security: KafkaSecurity, signal: AbortSignal): Promise<void> {
   // The Consumer class wants a group id; only its group operations use it, and none are called.
-  const consumer = new Consumer({ clientId: 'buzzline-tail', groupId: 'buzzline-tail-unused', bootstrapBrokers: flags.brokers, retries: 1, retryDelay: 250, connectTimeout: 5000 });
+  const consumer = new Consumer({ clientId: 'buzzline-tail', groupId: 'buzzline-tail-unused', bootstrapBrokers: flags.brokers, ...security, retries: 1, retryDelay: 250, connectTimeout: 5000 });
   const reader = new TopicReader(consumer);
   try {
     let partitionCount: number;

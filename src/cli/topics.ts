@@ -6,24 +6,26 @@ import { Command } from 'commander';
 import { ClusterOverview } from '../dashboard/cluster-overview.ts';
 import { describeKafkaError } from '../producer/producer.ts';
 import { reachableOrReport } from './brokers-reachable.ts';
-import { brokersOption } from './options.ts';
+import type { SecurityFlags } from '../kafka-security.ts';
+import { addSecurityOptions, brokersOption, clientSecurity } from './options.ts';
 import { table } from './table.ts';
 
-interface TopicsFlags {
+interface TopicsFlags extends SecurityFlags {
   brokers: string[];
   partitions: boolean;
   json: boolean;
 }
 
 export function topicsCommand(): Command {
-  return new Command('topics')
+  return addSecurityOptions(new Command('topics')
     .description('list topics: partitions, messages and offsets (like kcat -L)')
     .addOption(brokersOption())
     .option('--partitions', 'a row per partition: leader, earliest and latest offset', false)
-    .option('--json', 'the whole view as JSON', false)
-    .action(async (flags: TopicsFlags) => {
-      if (!(await reachableOrReport('topics', flags.brokers))) return;
-      const overview = new ClusterOverview({ brokers: flags.brokers, clientId: 'buzzline-topics' });
+    .option('--json', 'the whole view as JSON', false))
+    .action(async (flags: TopicsFlags, command: Command) => {
+      const security = clientSecurity(flags, command).connection;
+      if (!(await reachableOrReport('topics', flags.brokers, security))) return;
+      const overview = new ClusterOverview({ brokers: flags.brokers, security, clientId: 'buzzline-topics' });
       try {
         const { view } = await overview.topics();
         if (flags.json) {

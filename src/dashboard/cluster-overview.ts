@@ -12,6 +12,7 @@
 // and the simulator's clock runs at its own pace.
 import { Admin } from '@platformatic/kafka';
 import type { GroupPartitionLag, GroupsView, GroupView, TopicsView, TopicView } from './views.ts';
+import type { KafkaSecurity } from '../kafka-security.ts';
 
 export type Offsets = Map<string, Map<number, { earliest: bigint; latest: bigint }>>;
 
@@ -55,8 +56,8 @@ export class ClusterOverview {
   private readonly topicRates = new RateTracker();
   private readonly groupRates = new RateTracker();
 
-  constructor(options: { brokers: string[]; clientId: string }) {
-    this.admin = new Admin({ clientId: options.clientId, bootstrapBrokers: options.brokers, retries: 1, retryDelay: 250, connectTimeout: 5000 });
+  constructor(options: { brokers: string[]; security?: KafkaSecurity; clientId: string }) {
+    this.admin = new Admin({ clientId: options.clientId, bootstrapBrokers: options.brokers, ...options.security, retries: 1, retryDelay: 250, connectTimeout: 5000 });
   }
 
   close(): Promise<void> {

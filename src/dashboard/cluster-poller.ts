@@ -2,12 +2,14 @@
 // hub. Topics and groups are polled and reported independently, so a broker without group APIs still
 // gets a topic overview.
 import type { Logger } from 'pino';
+import type { KafkaSecurity } from '../kafka-security.ts';
 import { describeKafkaError } from '../producer/producer.ts';
 import { ClusterOverview, type Offsets } from './cluster-overview.ts';
 import type { Hub } from './hub.ts';
 
 export interface ClusterPollerOptions {
   brokers: string[];
+  security?: KafkaSecurity;
   clientId?: string;
   intervalMs?: number;
   logger?: Logger;
@@ -27,7 +29,7 @@ export class ClusterPoller {
     this.hub = hub;
     this.intervalMs = options.intervalMs ?? 2000;
     this.logger = options.logger;
-    this.overview = new ClusterOverview({ brokers: options.brokers, clientId: options.clientId ?? 'buzzline-dashboard-admin' });
+    this.overview = new ClusterOverview({ brokers: options.brokers, ...(options.security ? { security: options.security } : {}), clientId: options.clientId ?? 'buzzline-dashboard-admin' });
   }
 
   start(): void {

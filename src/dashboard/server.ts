@@ -12,6 +12,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { KafkaSecurity } from '../kafka-security.ts';
 import fastifyStatic from '@fastify/static';
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
@@ -176,6 +177,7 @@ export function buildDashboard(options: DashboardAppOptions): FastifyInstance {
 
 export interface DashboardOptions {
   brokers: string[];
+  security?: KafkaSecurity;
   host?: string;
   port?: number;
   clientId?: string;
@@ -204,6 +206,7 @@ export async function startDashboard(options: DashboardOptions, signal?: AbortSi
   const hub = new Hub(options.hub);
   const reader = new TopicReader(hub, {
     brokers: options.brokers,
+    ...(options.security ? { security: options.security } : {}),
     clientId,
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.metricsHistoryRecords !== undefined ? { metricsHistoryRecords: options.metricsHistoryRecords } : {}),
@@ -211,6 +214,7 @@ export async function startDashboard(options: DashboardOptions, signal?: AbortSi
   });
   const poller = new ClusterPoller(hub, {
     brokers: options.brokers,
+    ...(options.security ? { security: options.security } : {}),
     clientId: `${clientId}-admin`,
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.clusterPollMs !== undefined ? { intervalMs: options.clusterPollMs } : {}),

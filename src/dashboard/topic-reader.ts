@@ -13,6 +13,7 @@ import { Consumer } from '@platformatic/kafka';
 import type { ClusterMetadata, FetchOptions } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import { TOPICS } from '../bank/transaction.ts';
+import type { KafkaSecurity } from '../kafka-security.ts';
 import { describeKafkaError } from '../producer/producer.ts';
 import { parseAlert } from '../formats/alert.ts';
 import { parseWindows } from '../formats/metrics-window.ts';
@@ -20,6 +21,7 @@ import type { Hub } from './hub.ts';
 
 export interface TopicReaderOptions {
   brokers: string[];
+  security?: KafkaSecurity;
   clientId?: string;
   metricsTopic?: string;
   alertsTopic?: string;
@@ -85,6 +87,7 @@ export class TopicReader {
       clientId: options.clientId ?? 'buzzline-dashboard',
       groupId: 'buzzline-dashboard-unused',
       bootstrapBrokers: options.brokers,
+      ...options.security,
       retries: 1,
       retryDelay: 250,
       connectTimeout: 5000,

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { Admin, Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
+import type { KafkaSecurity } from '../kafka-security.ts';
 
 export interface CheckResult {
   name: string;
@@ -23,6 +24,7 @@ const REQUIRED_APIS: Record<number, string> = {
 
 export interface DoctorOptions {
   brokers: string[];
+  security?: KafkaSecurity;
   timeoutMs?: number;
   onResult?: (r: CheckResult) => void;
 }
@@ -50,7 +52,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<CheckResult[]> {
   });
   if (!reachable) return results;
 
-  const base = { clientId: 'buzzline-doctor', bootstrapBrokers: opts.brokers, retries: 1, timeout: timeoutMs };
+  const base = { clientId: 'buzzline-doctor', bootstrapBrokers: opts.brokers, ...opts.security, retries: 1, timeout: timeoutMs };
   const admin = new Admin(base);
   const topic = `buzzline-doctor-${randomUUID().slice(0, 8)}`;
   const groupId = `${topic}-group`;

@@ -10,6 +10,7 @@
 import { Admin, ConfigResourceTypes, Consumer, noopSerializer, Producer, stringSerializer, type MessagesStream } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import { CONSUMER_GROUP, TOPICS } from '../bank/transaction.ts';
+import type { KafkaSecurity } from '../kafka-security.ts';
 import { createLogger } from '../logging.ts';
 import { describeKafkaError } from '../producer/producer.ts';
 import type { ProcessorConfig } from './config.ts';
@@ -24,6 +25,7 @@ export const STATE_TOPIC = 'bank_processor_state';
 
 export interface ProcessorOptions {
   brokers: string[];
+  security: KafkaSecurity;
   topic: string; // source
   group: string;
   instanceId: string | null; // group.instance.id: static membership, a restarted member takes its partitions back at once
@@ -46,6 +48,7 @@ export interface ProcessorOptions {
 
 export const PROCESSOR_DEFAULTS = {
   brokers: ['localhost:9092'],
+  security: {},
   topic: TOPICS.transactions,
   group: CONSUMER_GROUP,
   instanceId: null,
@@ -130,7 +133,7 @@ export async function superviseProcessor(
 export async function runProcessor(options: ProcessorOptions, signal?: AbortSignal, hooks: ProcessorHooks = {}): Promise<ProcessorStats> {
   const logger = hooks.logger ?? createLogger('banking-consumer', { level: options.logLevel, file: options.logFile });
   const consoleLine = 'console' in hooks ? hooks.console : (line: string) => process.stdout.write(`${line}\n`);
-  const base = { bootstrapBrokers: options.brokers, retries: 5, retryDelay: 250, connectTimeout: 5000 };
+  const base = { bootstrapBrokers: options.brokers, ...options.security, retries: 5, retryDelay: 250, connectTimeout: 5000 };
   const admin = new Admin({ ...base, clientId: `${options.clientId}-admin` });
   const reader = new Consumer({ ...base, clientId: `${options.clientId}-reader`, groupId: `${options.group}-reader-unused` });
   const producer = new Producer<Buffer, Buffer, string, string>({

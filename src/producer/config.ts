@@ -8,6 +8,8 @@ import { parseEnv } from 'node:util';
 import { TOPICS } from '../bank/transaction.ts';
 import { parseBrokerList } from '../kafka-brokers.ts';
 import { accountsForRate, rateForAccounts } from './population.ts';
+import { resolveKafkaSecurity, SECURITY_ENV, SECURITY_FLAGS } from '../kafka-security.ts';
+import type { KafkaSecurity, SecurityFlags } from '../kafka-security.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -15,7 +17,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export type Acks = -1 | 0 | 1;
 
 // Raw option values as commander hands them over: strings, absent when the flag was not given.
-export interface ProduceFlags {
+export interface ProduceFlags extends SecurityFlags {
   brokers?: string;
   topic?: string;
   rate?: string;
@@ -39,6 +41,7 @@ type ValueFlag = Exclude<keyof ProduceFlags, 'newBank'>;
 
 export interface ProducerConfig {
   brokers: string[]; // host:port
+  security: KafkaSecurity; // TLS / SASL options of the client
   topic: string;
   rate: number; // the bank's mean transactions per second at speed 1 (follows accounts)
   speed: number; // simulated ms per wall ms; Infinity = as fast as acknowledgements allow
@@ -82,6 +85,7 @@ export const ENV_VARS: Readonly<Record<ValueFlag, string>> = {
   fraudRate: 'SIM_FRAUD_RATE',
   start: 'SIM_START',
   bankState: 'SIM_BANK_STATE',
+  ...SECURITY_ENV,
 };
 
 const FLAG_NAMES: Readonly<Record<ValueFlag, string>> = {
@@ -101,6 +105,7 @@ const FLAG_NAMES: Readonly<Record<ValueFlag, string>> = {
   fraudRate: '--fraud-rate',
   start: '--start',
   bankState: '--bank-state',
+  ...SECURITY_FLAGS,
 };
 
 export const DEFAULTS = {
@@ -194,6 +199,13 @@ export function resolveProducerConfig(flags: ProduceFlags, env: Env = process.en
     brokers = parseBrokerList(brokerSource?.raw ?? DEFAULTS.brokers);
   } catch (err) {
     fail(brokerSource?.where ?? '--brokers', brokerSource?.raw ?? '', (err as Error).message);
+  }
+
+  let security: KafkaSecurity = {};
+  try {
+    security = resolveKafkaSecurity(flags, env).connection;
+  } catch (err) {
+    errors.push((err as Error).message);
   }
 
   const topicSource = source('topic');
@@ -292,6 +304,7 @@ export function resolveProducerConfig(flags: ProduceFlags, env: Env = process.en
   if (errors.length > 0) throw new ConfigError(errors.join('\n'));
   return {
     brokers,
+    security,
     topic,
     rate,
     speed,

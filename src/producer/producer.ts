@@ -93,6 +93,9 @@ export function describeKafkaError(error: unknown): string {
   for (let depth = 0; depth < 8 && current instanceof Error; depth++) {
     const message = current.message.replace(/\.$/, '');
     if (!/failed \d+ times?$/.test(message) && !parts.some((p) => p.includes(message))) parts.push(message);
+    // The broker's own words when it sent any (a refused SASL login says why in its error message).
+    const server = (current as Error & { serverErrorMessage?: unknown }).serverErrorMessage;
+    if (typeof server === 'string' && server !== '' && !parts.some((p) => p.includes(server))) parts.push(server);
     const nested: unknown[] = (current as Error & { errors?: unknown[] }).errors ?? [];
     current = nested[0] ?? current.cause;
   }
@@ -133,6 +136,7 @@ export async function runProducer(config: ProducerConfig, signal?: AbortSignal, 
   const producer = new Producer<Buffer, string, Buffer, Buffer>({
     clientId: config.clientId,
     bootstrapBrokers: config.brokers,
+    ...config.security,
     serializers: { key: noopSerializer, value: stringSerializer, headerKey: noopSerializer, headerValue: noopSerializer },
     acks: config.acks,
     partitioner: cachingPartitioner(),

@@ -14,11 +14,13 @@ import { LeaveGroup } from '../../src/protocol/messages/13-leave-group.ts';
 import { SyncGroup } from '../../src/protocol/messages/14-sync-group.ts';
 import { DescribeGroups } from '../../src/protocol/messages/15-describe-groups.ts';
 import { ListGroups } from '../../src/protocol/messages/16-list-groups.ts';
+import { SaslHandshake } from '../../src/protocol/messages/17-sasl-handshake.ts';
 import { ApiVersions } from '../../src/protocol/messages/18-api-versions.ts';
 import { CreateTopics } from '../../src/protocol/messages/19-create-topics.ts';
 import { DeleteTopics } from '../../src/protocol/messages/20-delete-topics.ts';
 import { InitProducerId } from '../../src/protocol/messages/22-init-producer-id.ts';
 import { DescribeConfigs } from '../../src/protocol/messages/32-describe-configs.ts';
+import { SaslAuthenticate } from '../../src/protocol/messages/36-sasl-authenticate.ts';
 import { DescribeCluster } from '../../src/protocol/messages/60-describe-cluster.ts';
 import { DeleteGroups } from '../../src/protocol/messages/42-delete-groups.ts';
 import { OffsetDelete } from '../../src/protocol/messages/47-offset-delete.ts';
@@ -26,8 +28,8 @@ import type { Message } from '../../src/protocol/schema.ts';
 
 export const ALL_APIS: readonly Api<unknown, unknown>[] = [
   Produce, Fetch, ListOffsets, Metadata, OffsetCommit, OffsetFetch, FindCoordinator, JoinGroup, Heartbeat,
-  LeaveGroup, SyncGroup, DescribeGroups, ListGroups, ApiVersions, CreateTopics, DeleteTopics, InitProducerId,
-  DescribeConfigs, DeleteGroups, OffsetDelete, DescribeCluster,
+  LeaveGroup, SyncGroup, DescribeGroups, ListGroups, SaslHandshake, ApiVersions, CreateTopics, DeleteTopics, InitProducerId,
+  DescribeConfigs, SaslAuthenticate, DeleteGroups, OffsetDelete, DescribeCluster,
 ];
 
 export function versionsOf(m: Message<unknown>): number[] {

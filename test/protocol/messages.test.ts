@@ -4,10 +4,12 @@ import { Produce, ProduceRequest, ProduceResponse } from '../../src/protocol/mes
 import { Fetch, FetchRequest } from '../../src/protocol/messages/01-fetch.ts';
 import { ListOffsets, ListOffsetsRequest } from '../../src/protocol/messages/02-list-offsets.ts';
 import { Metadata, MetadataRequest } from '../../src/protocol/messages/03-metadata.ts';
+import { SaslHandshakeRequest } from '../../src/protocol/messages/17-sasl-handshake.ts';
 import { ApiVersions } from '../../src/protocol/messages/18-api-versions.ts';
 import { CreateTopics } from '../../src/protocol/messages/19-create-topics.ts';
 import { DeleteTopics } from '../../src/protocol/messages/20-delete-topics.ts';
 import { DescribeConfigs } from '../../src/protocol/messages/32-describe-configs.ts';
+import { SaslAuthenticate, SaslAuthenticateResponse } from '../../src/protocol/messages/36-sasl-authenticate.ts';
 import { DescribeCluster, DescribeClusterRequest } from '../../src/protocol/messages/60-describe-cluster.ts';
 import { Reader } from '../../src/protocol/reader.ts';
 import type { Message } from '../../src/protocol/schema.ts';
@@ -48,9 +50,10 @@ describe('version ranges', () => {
     ['DeleteTopics', 1, 6, 4],
     ['DescribeConfigs', 0, 4, 4],
     ['DescribeCluster', 0, 1, 0],
+    ['SaslAuthenticate', 0, 2, 2],
   ];
   test('every API has the agreed versions and flexible floor', () => {
-    const apis = [Produce, Fetch, ListOffsets, Metadata, ApiVersions, CreateTopics, DeleteTopics, DescribeConfigs, DescribeCluster];
+    const apis = [Produce, Fetch, ListOffsets, Metadata, ApiVersions, CreateTopics, DeleteTopics, DescribeConfigs, DescribeCluster, SaslAuthenticate];
     const byName = new Map<string, (typeof apis)[number]>(apis.map((a) => [a.name, a]));
     assert.equal(byName.size, expected.length);
     for (const [name, min, max, flexibleFrom] of expected) {
@@ -68,8 +71,8 @@ describe('version ranges', () => {
     assert.deepEqual(keys, [
       ['Produce', 0], ['Fetch', 1], ['ListOffsets', 2], ['Metadata', 3], ['OffsetCommit', 8], ['OffsetFetch', 9],
       ['FindCoordinator', 10], ['JoinGroup', 11], ['Heartbeat', 12], ['LeaveGroup', 13], ['SyncGroup', 14],
-      ['DescribeGroups', 15], ['ListGroups', 16], ['ApiVersions', 18], ['CreateTopics', 19], ['DeleteTopics', 20],
-      ['InitProducerId', 22], ['DescribeConfigs', 32], ['DeleteGroups', 42], ['OffsetDelete', 47], ['DescribeCluster', 60],
+      ['DescribeGroups', 15], ['ListGroups', 16], ['SaslHandshake', 17], ['ApiVersions', 18], ['CreateTopics', 19], ['DeleteTopics', 20],
+      ['InitProducerId', 22], ['DescribeConfigs', 32], ['SaslAuthenticate', 36], ['DeleteGroups', 42], ['OffsetDelete', 47], ['DescribeCluster', 60],
     ]);
   });
 });
@@ -95,7 +98,8 @@ describe('round trip in every version', () => {
     // The same value must take the compact path from the flexible floor on; catches a wrong flexibleVersions.
     for (const a of ALL_APIS) {
       for (const m of [a.request, a.response]) {
-        if (m.flexible.min <= m.versions.min || m.flexible.min > m.versions.max) continue;
+        // Never flexible ("none" is an empty range), always flexible, or flexible only past the last version.
+        if (m.flexible.min > m.flexible.max || m.flexible.min <= m.versions.min || m.flexible.min > m.versions.max) continue;
         const last = m.flexible.min - 1;
         const classic = encode(m, last, sampleValue(m, last, 'full'));
         const compact = encode(m, m.flexible.min, sampleValue(m, last, 'full'));
@@ -214,5 +218,17 @@ describe('golden bytes', () => {
   test('DescribeCluster is flexible from v0; endpointType appears in v1', () => {
     golden(DescribeClusterRequest, 0, { includeClusterAuthorizedOperations: true, endpointType: 1 }, '01 00');
     golden(DescribeClusterRequest, 1, { includeClusterAuthorizedOperations: true, endpointType: 2 }, '01 02 00');
+  });
+
+  test('SaslHandshake v1 request: the mechanism as a classic string', () => {
+    golden(SaslHandshakeRequest, 1, { mechanism: 'PLAIN' }, '0005 504c41494e');
+  });
+
+  test('SaslAuthenticate v1 response: error, null message, bytes with int32 length, session lifetime', () => {
+    golden(SaslAuthenticateResponse, 1, { errorCode: 0, errorMessage: null, authBytes: Buffer.from('v='), sessionLifetimeMs: 0 }, '0000 ffff 00000002 763d 0000000000000000');
+  });
+
+  test('SaslAuthenticate v2 response: compact nullable string and bytes, then tagged fields', () => {
+    golden(SaslAuthenticateResponse, 2, { errorCode: 58, errorMessage: 'no', authBytes: Buffer.alloc(0), sessionLifetimeMs: 0 }, '003a 03 6e6f 01 0000000000000000 00');
   });
 });

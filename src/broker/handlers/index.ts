@@ -15,11 +15,13 @@ import { leaveGroupHandler } from './13-leave-group.ts';
 import { syncGroupHandler } from './14-sync-group.ts';
 import { describeGroupsHandler } from './15-describe-groups.ts';
 import { listGroupsHandler } from './16-list-groups.ts';
+import { saslHandshakeHandler } from './17-sasl-handshake.ts';
 import { apiVersionsHandler } from './18-api-versions.ts';
 import { createTopicsHandler } from './19-create-topics.ts';
 import { deleteTopicsHandler } from './20-delete-topics.ts';
 import { initProducerIdHandler } from './22-init-producer-id.ts';
 import { describeConfigsHandler } from './32-describe-configs.ts';
+import { saslAuthenticateHandler } from './36-sasl-authenticate.ts';
 import { deleteGroupsHandler } from './42-delete-groups.ts';
 import { offsetDeleteHandler } from './47-offset-delete.ts';
 import { describeClusterHandler } from './60-describe-cluster.ts';
@@ -39,10 +41,12 @@ export function buildRegistry(): Registry {
     syncGroupHandler,
     describeGroupsHandler,
     listGroupsHandler,
+    saslHandshakeHandler,
     createTopicsHandler,
     deleteTopicsHandler,
     initProducerIdHandler,
     describeConfigsHandler,
+    saslAuthenticateHandler,
     deleteGroupsHandler,
     offsetDeleteHandler,
     describeClusterHandler,
