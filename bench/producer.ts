@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runProducer } from '../src/producer/producer.ts';
+import { DEFAULT_FRAUD_RATE } from '../src/bank/scenarios/fraud.ts';
 import { spawnBroker } from '../test/helpers/processes.ts';
 import type { Rate } from './baseline.ts';
 import { peakRssMb, spawnNode } from './processes.ts';
@@ -24,7 +25,7 @@ export async function benchProducer(bootstrap: string, messages: number, logFile
   const problems: string[] = [];
   const totals = await runProducer(
     {
-      brokers: [bootstrap], topic: 'bank_alerts', rate: 0, count: messages, durationMs: undefined, seed: 'bench', accounts: 1000, fraudRate: 0.002,
+      brokers: [bootstrap], topic: 'bank_alerts', rate: 0, count: messages, durationMs: undefined, seed: 'bench', accounts: 1000, fraudRate: DEFAULT_FRAUD_RATE,
       acks: -1, startMs: Date.UTC(2025, 0, 6), logLevel: 'warn', logFile, batchSize: 1000, maxInFlight: 5, clientId: 'bench-producer',
     },
     undefined,

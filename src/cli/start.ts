@@ -58,7 +58,7 @@ export function startCommand(): Command {
     .option('--partitions <n>', 'partitions of the topics the embedded broker creates', integer(1, 1000), 3)
     .option('--rate <n>', 'simulated transactions per second (0 = as fast as possible)', '20')
     .option('--seed <seed>', 'simulation seed (default: random, printed)')
-    .option('--fraud-rate <share>', 'share of fraudulent events')
+    .option('--fraud-rate <rate>', 'fraud incidents per 1,000 customers per year, or "demo" (npm start uses demo)')
     .option('--log-level <level>', 'log level for every part', process.env.LOG_LEVEL ?? 'info')
     .action(async (flags: StartFlags, command: Command) => {
       try {

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { TOPICS } from '../bank/transaction.ts';
+import { DEFAULT_FRAUD_RATE, MAX_FRAUD_RATE } from '../bank/scenarios/fraud.ts';
 import { parseBrokerList } from '../kafka-brokers.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -39,7 +40,7 @@ export interface ProducerConfig {
   durationMs: number | undefined; // or after this much wall-clock time
   seed: string;
   accounts: number;
-  fraudRate: number;
+  fraudRate: number | 'demo'; // fraud incidents per 1,000 customers per year, or the demo level
   acks: Acks;
   startMs: number; // simulated start time
   logLevel: LogLevel;
@@ -92,7 +93,7 @@ export const DEFAULTS = {
   topic: TOPICS.transactions,
   rate: 20,
   accounts: 1000,
-  fraudRate: 0.002,
+  fraudRate: DEFAULT_FRAUD_RATE,
   acks: 'all',
   logLevel: 'info',
   logFile: 'logs/banking_producer.log',
@@ -185,7 +186,11 @@ export function resolveProducerConfig(flags: ProduceFlags, env: Env = process.en
 
   const rate = number('rate', DEFAULTS.rate, 'must be a number of messages per second >= 0 (0 = as fast as possible)', (n) => Number.isFinite(n) && n >= 0);
   const accounts = number('accounts', DEFAULTS.accounts, 'must be a whole number of accounts from 1 to 10000000', (n) => Number.isInteger(n) && n >= 1 && n <= 10_000_000);
-  const fraudRate = number('fraudRate', DEFAULTS.fraudRate, 'must be a share of events between 0 and 0.5 (e.g. 0.002)', (n) => Number.isFinite(n) && n >= 0 && n <= 0.5);
+  const fraudSource = source('fraudRate');
+  const fraudRate: number | 'demo' =
+    fraudSource?.raw.trim().toLowerCase() === 'demo'
+      ? 'demo'
+      : number('fraudRate', DEFAULTS.fraudRate, `must be "demo" or a number of fraud incidents per 1,000 customers per year from 0 to ${MAX_FRAUD_RATE} (default ${DEFAULTS.fraudRate})`, (n) => Number.isFinite(n) && n >= 0 && n <= MAX_FRAUD_RATE);
   const batchSize = number('batchSize', DEFAULTS.batchSize, 'must be a whole number of messages from 1 to 100000', (n) => Number.isInteger(n) && n >= 1 && n <= 100_000);
   const maxInFlight = number('maxInFlight', DEFAULTS.maxInFlight, 'must be a whole number from 1 to 64', (n) => Number.isInteger(n) && n >= 1 && n <= 64);
 
