@@ -436,9 +436,13 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
         this.inquiry(account, pick < channels.online ? 'online' : pick < channels.online + channels.atm ? 'atm' : 'branch');
         return;
       }
-      case 'cash_deposit':
-        this.deposit(checking, Math.max(5_00, Math.round(rng.logNormal(median, AMOUNT_SIGMA.cash_deposit) / 100) * 100), rng.chance(0.6) ? 'atm' : 'branch');
+      case 'cash_deposit': {
+        // Now and then a lot of cash at once (a car sold, a cash gift, takings from a side business).
+        const large = rng.chance(0.04);
+        const amount = Math.max(5_00, Math.round(rng.logNormal(large ? customer.monthlyNetIncome * 0.6 : median, AMOUNT_SIGMA.cash_deposit) / 100) * 100);
+        this.deposit(checking, amount, rng.chance(large ? 0.3 : 0.6) ? 'atm' : 'branch');
         return;
+      }
       case 'transfer_in':
         this.deposit(checking, Math.max(10_00, Math.round(rng.logNormal(median, AMOUNT_SIGMA.transfer_in))), 'transfer', this.world.externalSender(customer.index, rng.int(0, 2)));
         return;

@@ -50,9 +50,10 @@ export interface Incident {
 // of about 0.1% of the money customers spend, and about 1-2% of customers hit in a year.
 export const DEFAULT_FRAUD_RATE = 15;
 export const MAX_FRAUD_RATE = 100_000;
-// `demo`: an incident about every simulated minute whatever the population, so fraud shows within a
-// minute or two of `npm start` at real-time pace. Far above any real bank: for demonstrations only.
-export const DEMO_INCIDENT_GAP_MS = MINUTE_MS;
+// `demo`: an incident every 30 simulated seconds on average, at any hour and whatever the population, so
+// fraud shows within a minute or two of `npm start` at real-time pace. Far above any real bank: for
+// demonstrations only.
+export const DEMO_INCIDENT_GAP_MS = 30_000;
 
 const YEAR_MS = 365.25 * DAY_MS;
 const SECOND_MS = 1000;
@@ -67,7 +68,7 @@ const INCIDENT_WEIGHTS: Readonly<Record<FraudLabel, number>> = {
 
 // When incidents start, by hour of day (UTC = the bank's local time): fraudsters work around the clock,
 // a little more in the evening and at night than customers do, but never only then.
-const ATTACK_HOURLY = [0.3, 0.2, 0.15, 0.12, 0.12, 0.2, 0.35, 0.55, 0.75, 0.85, 0.9, 0.95, 1, 0.95, 0.9, 0.9, 0.95, 1, 1, 1, 0.95, 0.85, 0.7, 0.55];
+const ATTACK_HOURLY = [0.25, 0.15, 0.1, 0.07, 0.07, 0.12, 0.3, 0.55, 0.75, 0.85, 0.9, 0.95, 1, 0.95, 0.9, 0.9, 0.95, 1, 1, 1, 0.95, 0.85, 0.7, 0.55];
 const ATTACK_MEAN = ATTACK_HOURLY.reduce((s, x) => s + x, 0) / 24;
 
 const TEST_CATEGORIES = ['digital_goods', 'online_retail', 'charity', 'gift_cards', 'other'].map((c) => categoryIndex(c as MerchantCategory));
@@ -120,6 +121,7 @@ export class FraudPlanner {
   readonly #mules: readonly Customer[];
   readonly #isMule: Uint8Array;
   readonly #gapMs: number; // mean time between proposed incident starts (before hour-of-day thinning)
+  readonly #byHour: boolean;
   #count = 0;
 
   constructor(rng: Rng, customers: readonly Customer[], world: World, rate: number | 'demo') {
@@ -128,8 +130,9 @@ export class FraudPlanner {
     this.#rng = rng;
     this.#customers = customers;
     this.#world = world;
+    this.#byHour = rate !== 'demo';
     const perMs = rate === 'demo' ? 1 / DEMO_INCIDENT_GAP_MS : ((rate / 1000) * customers.length) / YEAR_MS;
-    this.#gapMs = perMs > 0 ? ATTACK_MEAN / perMs : Number.POSITIVE_INFINITY;
+    this.#gapMs = perMs > 0 ? (this.#byHour ? ATTACK_MEAN : 1) / perMs : Number.POSITIVE_INFINITY;
     // A few customers, mostly young, let their accounts be used by mule herders; the same accounts come
     // back incident after incident. They live otherwise normal lives.
     const muleCount = Math.max(2, Math.round(customers.length * 0.003));
@@ -149,14 +152,15 @@ export class FraudPlanner {
     return this.#mules;
   }
 
-  // Start of the next incident after `afterMs`: a Poisson process thinned by the hour of day.
+  // Start of the next incident after `afterMs`: a Poisson process thinned by the hour of day (the demo
+  // level is not, so a demo at night shows fraud as quickly).
   nextIncidentAt(afterMs: number): number {
     if (!Number.isFinite(this.#gapMs)) return Number.POSITIVE_INFINITY;
     let at = afterMs;
     for (;;) {
       at += this.#rng.exponential(this.#gapMs);
       const hour = Math.floor((at % DAY_MS) / HOUR_MS);
-      if (this.#rng.next() < (ATTACK_HOURLY[hour] ?? 1)) return at;
+      if (!this.#byHour || this.#rng.next() < (ATTACK_HOURLY[hour] ?? 1)) return at;
     }
   }
 
@@ -222,7 +226,7 @@ export class FraudPlanner {
     yield rng.int(40, 400) * SECOND_MS;
     const savings = victim.savings;
     if (savings && savings.balance > 500_00 && rng.chance(0.6)) {
-      bank.transfer(victim, 'checking', roundTo(Math.min(savings.balance * rng.uniform(0.4, 0.9), 6_000_00), 100_00), 'online');
+      bank.transfer(victim, 'checking', roundTo(Math.min(savings.balance * rng.uniform(0.3, 0.8), rng.uniform(1_000_00, 5_000_00)), 100_00), 'online');
       yield rng.int(20, 180) * SECOND_MS;
     }
     const mule = rng.chance(0.7) ? this.#otherMule(undefined) : undefined;

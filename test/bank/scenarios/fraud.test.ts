@@ -29,11 +29,16 @@ function byIncident(events: readonly SimEvent[]): Map<string, SimEvent[]> {
   return incidents;
 }
 
-// Incidents of the label that started inside the stream: the ones the simulator began during its warm-up
-// (up to ten days before the start, some lasting two weeks) show only their end.
+// Incidents of the label that lie wholly inside the stream: the ones the simulator began during its
+// warm-up (up to ten days before the start, some lasting two weeks) show only their end, the ones that
+// begin in the last days only their start.
 function ofLabel(events: readonly SimEvent[], label: string): SimEvent[][] {
   const from = START + 16 * 24 * HOUR_MS;
-  return [...byIncident(events).values()].filter((list) => list[0]?.label === label && Date.parse(list[0].value.timestamp) >= from);
+  const until = Date.parse((events.at(-1) as SimEvent).value.timestamp) - 20 * 24 * HOUR_MS;
+  return [...byIncident(events).values()].filter((list) => {
+    const at = Date.parse((list[0] as SimEvent).value.timestamp);
+    return list[0]?.label === label && at >= from && at <= until;
+  });
 }
 
 test('every scenario occurs; every fraud record carries its incident id, normal records none, the payload neither', () => {
