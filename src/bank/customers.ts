@@ -195,7 +195,7 @@ function expectedEventsPerDay(backgroundPerDay: number, profile: Profile, withSa
 }
 
 // Chance that a card purchase is followed by another within the minute (shopping session, split payment).
-export const FOLLOW_UP_CHANCE = 0.04;
+export const FOLLOW_UP_CHANCE = 0.032;
 
 // Customers until exactly `accountCount` accounts exist: each has a checking account and, depending on
 // the profile, a savings account (the last customer may get checking only to hit the count).

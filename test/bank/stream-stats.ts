@@ -30,11 +30,13 @@ export function spanDays(events: readonly SimEvent[]): number {
   return (last - first) / DAY_MS;
 }
 
-// Customers with at least one fraud record on their accounts (victims, and mules and launderers too),
-// per customer per year of simulated time.
+// Customers touched by fraud per customer per year of simulated time: for each incident the customers
+// with a record of it (victims, and mules and launderers too), summed over incidents. A customer hit twice
+// counts twice, so this bounds the share of customers victimised from above, and it grows in proportion
+// to the number of incidents.
 export function fraudIncidencePerYear(events: readonly SimEvent[], customers: number): number {
   const touched = new Set<string>();
-  for (const event of events) if (event.label !== 'normal') touched.add(event.value.customer_id);
+  for (const event of events) if (event.incident !== undefined) touched.add(`${event.incident} ${event.value.customer_id}`);
   return touched.size / customers / (spanDays(events) / 365.25);
 }
 

@@ -68,7 +68,7 @@ const INCIDENT_WEIGHTS: Readonly<Record<FraudLabel, number>> = {
 
 // When incidents start, by hour of day (UTC = the bank's local time): fraudsters work around the clock,
 // a little more in the evening and at night than customers do, but never only then.
-const ATTACK_HOURLY = [0.25, 0.15, 0.1, 0.07, 0.07, 0.12, 0.3, 0.55, 0.75, 0.85, 0.9, 0.95, 1, 0.95, 0.9, 0.9, 0.95, 1, 1, 1, 0.95, 0.85, 0.7, 0.55];
+const ATTACK_HOURLY = [0.15, 0.1, 0.07, 0.05, 0.05, 0.1, 0.3, 0.55, 0.75, 0.85, 0.9, 0.95, 1, 0.95, 0.9, 0.9, 0.95, 1, 1, 0.95, 0.85, 0.7, 0.5, 0.3];
 const ATTACK_MEAN = ATTACK_HOURLY.reduce((s, x) => s + x, 0) / 24;
 
 const TEST_CATEGORIES = ['digital_goods', 'online_retail', 'charity', 'gift_cards', 'other'].map((c) => categoryIndex(c as MerchantCategory));
@@ -340,9 +340,10 @@ export class FraudPlanner {
   *#structuring(bank: BankActions, launderer: Customer): ScenarioScript {
     const rng = this.#rng;
     const checking = launderer.checking;
-    const deposits = rng.int(3, 6);
+    // The sum to launder is what makes it structuring: well over the threshold, paid in in pieces.
+    const target = rng.uniform(12_000_00, 25_000_00);
     let total = 0;
-    for (let i = 0; i < deposits; i++) {
+    while (total < target) {
       const amount = Math.min(9_900_00, roundTo(rng.logNormal(3_500_00, 0.45), 100_00));
       bank.deposit(checking, amount, rng.chance(0.5) ? 'branch' : 'atm');
       total += amount;
