@@ -15,7 +15,7 @@ interface CategorySpec {
   readonly sigma: number;
 }
 
-export const CARD_CATEGORIES: Readonly<Partial<Record<MerchantCategory, CategorySpec>>> = {
+const CARD_CATEGORIES: Readonly<Partial<Record<MerchantCategory, CategorySpec>>> = {
   grocery: { weight: 22, amountFactor: 1.4, sigma: 0.7 },
   restaurant: { weight: 19, amountFactor: 0.8, sigma: 0.6 },
   fuel: { weight: 8, amountFactor: 1.3, sigma: 0.4 },
@@ -65,7 +65,7 @@ export function categoryIndex(name: MerchantCategory): number {
   return index;
 }
 
-export const BILL_CATEGORIES = ['housing', 'utilities', 'telecom', 'insurance'] as const;
+const BILL_CATEGORIES = ['housing', 'utilities', 'telecom', 'insurance'] as const;
 export type BillCategory = (typeof BILL_CATEGORIES)[number];
 
 function clamp(n: number, min: number, max: number): number {

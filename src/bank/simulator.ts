@@ -58,8 +58,8 @@ const STATEMENT_TIME_MS = 2 * HOUR_MS;
 const WARM_UP_MS = 6 * HOUR_MS;
 const FRAUD_WARM_UP_MS = 10 * DAY_MS;
 // Card limits: an ATM pays out at most this much at once; transfers to other people are capped per payment.
-export const ATM_LIMIT: Cents = 800_00;
-export const TRANSFER_LIMIT: Cents = 5_000_00;
+const ATM_LIMIT: Cents = 800_00;
+const TRANSFER_LIMIT: Cents = 5_000_00;
 // Chance per card use that the customer reports the card lost (then it is refused until replaced).
 const CARD_LOST_CHANCE = 0.00003;
 const CARD_REPLACEMENT_MS = 5 * DAY_MS;
@@ -487,10 +487,6 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
   }
 
   // ---- ledger: the only code that changes balances, each change paired with its event -----------
-
-  available(account: Account): Cents {
-    return account.balance + account.overdraftLimit;
-  }
 
   deposit(account: Account, amount: Cents, channel: Channel, counterparty?: string): void {
     account.balance += amount;

@@ -3,8 +3,8 @@
 // the wire; everything inside the simulator and processor uses integer cents.
 
 export const TRANSACTION_TYPES = [
-  'deposit', // money in: payroll, cash, transfers from outside
-  'withdraw', // money out: ATM, card, bills
+  'deposit', // money in: payroll, cash, transfers from outside or from another customer, refunds
+  'withdraw', // money out: ATM, card, bills, transfers to others; may be declined (no money moves)
   'current_balance', // balance inquiry or statement; amount = balance
   'checking_account', // move between a customer's own accounts, named by the receiving account
   'savings_account', // likewise, into savings

@@ -7,7 +7,7 @@ import { majorToCents } from '../../src/bank/money.ts';
 
 const DAY_MS = 86_400_000;
 
-export function isOutflow(event: SimEvent): boolean {
+function isOutflow(event: SimEvent): boolean {
   return event.value.transaction_type === 'withdraw' && event.value.status !== 'declined';
 }
 

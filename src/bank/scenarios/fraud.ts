@@ -25,8 +25,6 @@ export const FRAUD_LABELS: readonly FraudLabel[] = ['account_takeover', 'card_te
 // What a script may do; the simulator implements it and emits one event per balance change or decline.
 export interface BankActions {
   readonly now: number;
-  readonly customers: readonly Customer[];
-  available(account: Account): Cents; // balance plus overdraft room
   deposit(account: Account, amount: Cents, channel: Channel, counterparty?: string): void;
   withdraw(account: Account, amount: Cents, channel: Channel, counterparty?: string, category?: MerchantCategory): DeclineReason | undefined;
   pay(from: Account, to: Account, amount: Cents, channel: Channel): DeclineReason | undefined;
@@ -146,10 +144,6 @@ export class FraudPlanner {
       mules.push(candidate);
     }
     this.#mules = mules;
-  }
-
-  get mules(): readonly Customer[] {
-    return this.#mules;
   }
 
   // Start of the next incident after `afterMs`: a Poisson process thinned by the hour of day (the demo
