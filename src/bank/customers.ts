@@ -155,7 +155,7 @@ function makeCustomer(rng: Rng, index: number, profile: Profile, withSavings: bo
         customerId,
         customerIndex: index,
         balance: Math.max(100, Math.round(monthlyNetIncome * inRange(rng, profile.openingSavingsMonths))),
-        lowBalanceThreshold: Math.round(lowBalanceThreshold / 2),
+        lowBalanceThreshold: Math.round(lowBalanceThreshold / 200) * 100, // whole dollars, like checking
         overdraftLimit: 0,
       }
     : undefined;
