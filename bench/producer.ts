@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runProducer } from '../src/producer/producer.ts';
+import { DEFAULT_FRAUD_RATE } from '../src/bank/scenarios/fraud.ts';
 import { spawnBroker } from '../test/helpers/processes.ts';
 import type { Rate } from './baseline.ts';
 import { peakRssMb, spawnNode } from './processes.ts';
@@ -26,7 +27,7 @@ export async function benchProducer(bootstrap: string, messages: number, logFile
   const bankStateFile = path.join(os.tmpdir(), `buzzline-bench-bank-${process.pid}.json`);
   const totals = await runProducer(
     {
-      brokers: [bootstrap], security: {}, topic: 'bank_alerts', rate: 0.03, speed: Number.POSITIVE_INFINITY, count: messages, durationMs: undefined, seed: 'bench', accounts: 1000, fraudRate: 0.002,
+      brokers: [bootstrap], security: {}, topic: 'bank_alerts', rate: 0.03, speed: Number.POSITIVE_INFINITY, count: messages, durationMs: undefined, seed: 'bench', accounts: 1000, fraudRate: DEFAULT_FRAUD_RATE,
       acks: -1, startMs: Date.UTC(2025, 0, 6), logLevel: 'warn', logFile, batchSize: 1000, maxInFlight: 5, clientId: 'bench-producer',
       bankStateFile, newBank: true, given: { start: '--start 2025-01-06' },
     },

@@ -8,9 +8,8 @@
 // records of one fraud scenario belong to one incident until INFERRED_INCIDENT_GAP_MS passes without one.
 
 import { HOUR_MS } from '../bank/calendar.ts';
+import { SIM_INCIDENT_HEADER } from '../bank/transaction.ts';
 
-// Simulator v1 does not declare this header; v2 (src/bank/transaction.ts) does, under the same name.
-export const SIM_INCIDENT_HEADER = 'sim-incident';
 export const INFERRED_INCIDENT_GAP_MS = 12 * HOUR_MS;
 
 // What the analysis reads from a stream record: the simulator's SimEvent satisfies it, and so does a record

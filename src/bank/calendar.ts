@@ -32,8 +32,11 @@ function previousBusinessDay(dayStartMs: number): number {
   return day;
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+  if (month !== 1) return DAYS_IN_MONTH[month] ?? 31;
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
 }
 
 // First time strictly after `afterMs` that falls on one of `daysOfMonth` (day 31 means "last day") at
@@ -43,15 +46,16 @@ export function nextMonthlyDate(afterMs: number, daysOfMonth: readonly number[],
   let year = after.getUTCFullYear();
   let month = after.getUTCMonth();
   // Three months always contain a candidate later than `afterMs`; a fourth covers a weekend shift that
-  // pulls the first candidate back before `afterMs`.
+  // pulls the first candidate back before `afterMs`. Called for every bill and payday of every customer,
+  // so the earliest candidate is found without allocating.
   for (let i = 0; i < 4; i++) {
-    const candidates = daysOfMonth
-      .map((day) => {
-        const dayStart = Date.UTC(year, month, Math.min(day, daysInMonth(year, month)));
-        return (businessDaysOnly ? previousBusinessDay(dayStart) : dayStart) + timeOfDayMs;
-      })
-      .sort((a, b) => a - b);
-    for (const candidate of candidates) if (candidate > afterMs) return candidate;
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const day of daysOfMonth) {
+      const dayStart = Date.UTC(year, month, Math.min(day, daysInMonth(year, month)));
+      const candidate = (businessDaysOnly ? previousBusinessDay(dayStart) : dayStart) + timeOfDayMs;
+      if (candidate > afterMs && candidate < earliest) earliest = candidate;
+    }
+    if (earliest !== Number.POSITIVE_INFINITY) return earliest;
     month += 1;
     if (month === 12) {
       month = 0;

@@ -11,7 +11,7 @@ export type ProfileName = (typeof PROFILE_NAMES)[number];
 export type PayrollSchedule = 'biweekly' | 'semimonthly' | 'monthly' | 'pension';
 
 // Background actions: the unscheduled things a customer does during the day.
-export const BACKGROUND_ACTIONS = ['card', 'atm', 'inquiry', 'cash_deposit', 'transfer_in', 'from_savings', 'to_savings'] as const;
+export const BACKGROUND_ACTIONS = ['card', 'atm', 'inquiry', 'cash_deposit', 'transfer_in', 'from_savings', 'to_savings', 'p2p', 'big_payment'] as const;
 export type BackgroundAction = (typeof BACKGROUND_ACTIONS)[number];
 
 export interface Range {
@@ -69,7 +69,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     savingsRate: { min: 0, max: 0.03 },
     hasSavingsProbability: 0.35,
     eventsPerDay: 4.5,
-    actionWeights: { card: 70, atm: 6, inquiry: 12, cash_deposit: 2, transfer_in: 3, from_savings: 1, to_savings: 0.5 },
+    actionWeights: { card: 70, atm: 6, inquiry: 12, cash_deposit: 2, transfer_in: 3, from_savings: 1, to_savings: 0.5, p2p: 5, big_payment: 0.1 },
     cardSpendShare: 0.85,
     hourly: NIGHT_OWL,
     weekly: STUDENT_WEEK,
@@ -92,7 +92,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     savingsRate: { min: 0.03, max: 0.15 },
     hasSavingsProbability: 0.75,
     eventsPerDay: 3.5,
-    actionWeights: { card: 70, atm: 5, inquiry: 15, cash_deposit: 1, transfer_in: 1, from_savings: 1.5, to_savings: 1.5 },
+    actionWeights: { card: 70, atm: 5, inquiry: 15, cash_deposit: 1, transfer_in: 1, from_savings: 1.5, to_savings: 1.5, p2p: 4, big_payment: 0.15 },
     cardSpendShare: 0.92,
     hourly: DAYTIME,
     weekly: WORKWEEK,
@@ -115,7 +115,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     savingsRate: { min: 0.02, max: 0.1 },
     hasSavingsProbability: 0.8,
     eventsPerDay: 5,
-    actionWeights: { card: 72, atm: 7, inquiry: 10, cash_deposit: 1, transfer_in: 0.5, from_savings: 2, to_savings: 1 },
+    actionWeights: { card: 72, atm: 7, inquiry: 10, cash_deposit: 1, transfer_in: 0.5, from_savings: 2, to_savings: 1, p2p: 2, big_payment: 0.15 },
     cardSpendShare: 0.9,
     hourly: DAYTIME,
     weekly: WORKWEEK,
@@ -138,7 +138,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     savingsRate: { min: 0, max: 0.05 },
     hasSavingsProbability: 0.85,
     eventsPerDay: 2.2,
-    actionWeights: { card: 50, atm: 14, inquiry: 28, cash_deposit: 2, transfer_in: 1, from_savings: 3, to_savings: 1 },
+    actionWeights: { card: 50, atm: 14, inquiry: 28, cash_deposit: 2, transfer_in: 1, from_savings: 3, to_savings: 1, p2p: 1, big_payment: 0.1 },
     cardSpendShare: 0.7,
     hourly: EARLY_BIRD,
     weekly: RETIREE_WEEK,
@@ -161,7 +161,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     savingsRate: { min: 0.1, max: 0.3 },
     hasSavingsProbability: 0.98,
     eventsPerDay: 4,
-    actionWeights: { card: 75, atm: 2, inquiry: 12, cash_deposit: 0.2, transfer_in: 2, from_savings: 2, to_savings: 3 },
+    actionWeights: { card: 75, atm: 2, inquiry: 12, cash_deposit: 0.2, transfer_in: 2, from_savings: 2, to_savings: 3, p2p: 2, big_payment: 0.3 },
     cardSpendShare: 0.97,
     hourly: DAYTIME,
     weekly: WORKWEEK,

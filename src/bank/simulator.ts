@@ -1,13 +1,18 @@
 // The banking simulator: a discrete-event simulation over simulated time. Scheduled tasks (payroll,
-// bills, statements, savings sweeps, fraud steps) sit in a time-ordered heap; unscheduled customer
-// activity (card purchases, ATM visits, balance checks, ...) is a non-homogeneous Poisson process sampled
-// by thinning against each profile's hour-of-week curve. The simulated clock advances with the events,
-// never with the wall clock: the producer paces the events against the wall clock (`--speed`), so
-// `--speed max` produces the same stream as `--speed 1`, only faster.
+// bills, statements, savings sweeps, follow-up purchases, fraud steps, reimbursements) sit in a
+// time-ordered heap; unscheduled customer activity (card purchases, ATM visits, transfers to friends,
+// balance checks, ...) is a non-homogeneous Poisson process sampled by thinning against each profile's
+// hour-of-week curve. The simulated clock advances with the events, never with the wall clock: the
+// producer paces the events against the wall clock (`--speed`), so the same seed and start always give the
+// same stream, whatever the pace it is sent at.
+//
+// Customers join mid-life (see customers.ts) and the world runs unseen for WARM_UP_MS before `startMs`
+// (fraud incidents for FRAUD_WARM_UP_MS), so the first emitted events already continue balances, pay
+// cycles and incidents in progress, while the warm-up costs the same whatever the run length.
 
 import { SIM_LABEL_HEADER } from './transaction.ts';
-import type { AccountType, Channel, SimLabel, Transaction, TransactionType } from './transaction.ts';
-import { accountsOf, AMOUNT_SIGMA, createPopulation } from './customers.ts';
+import type { AccountType, Channel, DeclineReason, MerchantCategory, SimLabel, Transaction, TransactionType } from './transaction.ts';
+import { accountsOf, AMOUNT_SIGMA, createPopulation, FOLLOW_UP_CHANCE } from './customers.ts';
 import type { Account, Bill, Customer } from './customers.ts';
 import { BACKGROUND_ACTIONS, PROFILE_NAMES, PROFILES, weeklyActivity } from './profiles.ts';
 import type { BackgroundAction, ProfileName } from './profiles.ts';
@@ -15,14 +20,16 @@ import { DAY_MS, HOUR_MS, IsoFormatter, MINUTE_MS, hourOfWeek, nextBiweeklyFrida
 import type { Cents } from './money.ts';
 import { Rng } from './rng.ts';
 import { Schedule } from './schedule.ts';
+import { CARD_CATEGORY_LIST, categoryFactor, categorySigma, World } from './counterparties.ts';
 import { FraudPlanner } from './scenarios/fraud.ts';
-import type { BankActions, FraudScenario } from './scenarios/fraud.ts';
+import type { BankActions, Incident } from './scenarios/fraud.ts';
 
 export interface SimulatorOptions {
   seed: string | number;
   accounts?: number; // default 1000
-  fraudRate?: number; // share of events that belong to a fraud scenario, 0..0.5; default 0
-  startMs?: number; // simulated start time; default now
+  // Fraud incidents per 1,000 customers per simulated year (see FRAUD_RATE_DEMO for `'demo'`); default 0.
+  fraudRate?: number | 'demo';
+  startMs?: number; // simulated time of the first emitted event; default now
   currency?: string; // ISO 4217; default USD
 }
 
@@ -31,17 +38,11 @@ export interface SimEvent {
   readonly value: Transaction;
   readonly atMs: number; // simulated time of the event, epoch ms (value.timestamp as a number)
   readonly label: SimLabel;
-  readonly headers: Readonly<Record<string, string>>; // { 'sim-label': label }
+  readonly incident: string | undefined; // fraud incident id, on every record of the incident
+  readonly headers: Readonly<Record<string, string>>; // { 'sim-label': label, 'sim-incident'?: incident }
 }
 
-// One frozen header object per label: events share them instead of allocating one each.
-const LABEL_HEADERS: Readonly<Record<SimLabel, Readonly<Record<string, string>>>> = {
-  normal: Object.freeze({ [SIM_LABEL_HEADER]: 'normal' }),
-  account_takeover: Object.freeze({ [SIM_LABEL_HEADER]: 'account_takeover' }),
-  card_testing: Object.freeze({ [SIM_LABEL_HEADER]: 'card_testing' }),
-  large_withdrawal: Object.freeze({ [SIM_LABEL_HEADER]: 'large_withdrawal' }),
-  mule_transfer: Object.freeze({ [SIM_LABEL_HEADER]: 'mule_transfer' }),
-};
+const NORMAL_HEADERS: Readonly<Record<string, string>> = Object.freeze({ [SIM_LABEL_HEADER]: 'normal' });
 
 type Task =
   | { readonly kind: 'payroll'; readonly customer: Customer }
@@ -49,30 +50,45 @@ type Task =
   | { readonly kind: 'statement'; readonly customer: Customer }
   | { readonly kind: 'sweep'; readonly customer: Customer; readonly amount: Cents }
   | { readonly kind: 'protect'; readonly customer: Customer }
-  | { readonly kind: 'fraud'; readonly scenario: FraudScenario };
+  | { readonly kind: 'purchase'; readonly customer: Customer; readonly merchant: number; readonly amount: Cents }
+  | { readonly kind: 'wake'; readonly customer: Customer }
+  | { readonly kind: 'reimburse'; readonly customer: Customer; readonly amount: Cents }
+  | { readonly kind: 'fraud'; readonly incident: Incident }
+  | { readonly kind: 'incident' };
 
 const STATEMENT_TIME_MS = 2 * HOUR_MS;
+const WARM_UP_MS = 6 * HOUR_MS;
+const FRAUD_WARM_UP_MS = 10 * DAY_MS;
+// Card limits: an ATM pays out at most this much at once; transfers to other people are capped per payment.
+const ATM_LIMIT: Cents = 800_00;
+const TRANSFER_LIMIT: Cents = 5_000_00;
+// Chance per card use that the customer reports the card lost (then it is refused until replaced).
+const CARD_LOST_CHANCE = 0.00003;
+const CARD_REPLACEMENT_MS = 5 * DAY_MS;
 
 export class Simulator implements Iterator<SimEvent>, BankActions {
   readonly customers: readonly Customer[];
   readonly currency: string;
+  readonly world: World;
   readonly #rng: Rng;
   readonly #fraud: FraudPlanner | undefined;
   readonly #schedule = new Schedule<Task>();
   readonly #idPrefix: string;
   readonly #iso = new IsoFormatter();
+  readonly #startMs: number;
   // Thinning: proposals arrive at the peak rate; each is kept with probability activity(now) / peak.
   readonly #activity: Readonly<Record<ProfileName, Float64Array>>;
   readonly #peakActivity: number;
+  readonly #hourPeak: Float64Array; // highest activity of any profile in each hour of the week
   readonly #meanGapMs: number;
   readonly #cumulativeRate: Float64Array;
   readonly #actionThresholds: Readonly<Record<ProfileName, Float64Array>>;
   readonly #protectionPending: Uint8Array;
+  readonly #awake: Uint8Array;
   #now: number;
   #nextBackgroundAt: number;
   #seq = 0;
-  #label: SimLabel = 'normal';
-  #scenario: FraudScenario | undefined;
+  #incident: Incident | undefined;
   #queue: SimEvent[] = [];
   #head = 0;
 
@@ -80,13 +96,14 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
     const master = new Rng(options.seed);
     this.customers = createPopulation(master.fork('population'), options.accounts ?? 1000);
     this.#rng = master.fork('behaviour');
-    const fraudRate = options.fraudRate ?? 0;
-    if (!(fraudRate >= 0 && fraudRate <= 0.5)) throw new RangeError(`fraudRate must be between 0 and 0.5, got ${fraudRate}`);
-    this.#fraud = fraudRate > 0 ? new FraudPlanner(master.fork('fraud'), this.customers, fraudRate) : undefined;
+    this.world = new World(master.fork('world'), this.customers.length);
+    const fraudRng = master.fork('fraud');
     this.#idPrefix = `tx-${master.uint32().toString(16).padStart(8, '0')}-`;
     this.currency = options.currency ?? 'USD';
-    this.#now = options.startMs ?? Date.now();
-    if (!Number.isFinite(this.#now)) throw new RangeError('startMs must be a finite epoch time in milliseconds');
+    this.#startMs = options.startMs ?? Date.now();
+    if (!Number.isFinite(this.#startMs)) throw new RangeError('startMs must be a finite epoch time in milliseconds');
+    const fraudRate = options.fraudRate ?? 0;
+    this.#fraud = fraudRate === 0 ? undefined : new FraudPlanner(fraudRng, this.customers, this.world, fraudRate);
 
     const activity = {} as Record<ProfileName, Float64Array>;
     const thresholds = {} as Record<ProfileName, Float64Array>;
@@ -105,24 +122,40 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
       for (let i = 0; i < cumulative.length; i++) cumulative[i] = (cumulative[i] ?? 0) / total;
       thresholds[name] = cumulative;
     }
+    this.#hourPeak = new Float64Array(168);
+    for (let h = 0; h < 168; h++) for (const name of PROFILE_NAMES) this.#hourPeak[h] = Math.max(this.#hourPeak[h] ?? 0, activity[name][h] ?? 0);
     this.#activity = activity;
     this.#actionThresholds = thresholds;
     this.#peakActivity = peak;
     this.#cumulativeRate = new Float64Array(this.customers.length);
     let perDay = 0;
     this.customers.forEach((customer, i) => {
-      perDay += customer.eventsPerDay;
+      perDay += customer.backgroundPerDay;
       this.#cumulativeRate[i] = perDay;
     });
     this.#meanGapMs = DAY_MS / (perDay * peak);
-    this.#nextBackgroundAt = this.#now + this.#rng.exponential(this.#meanGapMs);
     this.#protectionPending = new Uint8Array(this.customers.length);
+    this.#awake = new Uint8Array(this.customers.length);
 
+    // The world starts running unseen a little before startMs; fraud, whose incidents last days, earlier.
+    this.#now = this.#startMs - WARM_UP_MS;
+    this.#nextBackgroundAt = this.#now + this.#rng.exponential(this.#meanGapMs);
     for (const customer of this.customers) {
-      this.#schedulePayroll(customer);
-      for (const bill of customer.bills) this.#scheduleBill(customer, bill);
+      this.#placeInPayCycle(customer);
       this.#scheduleStatement(customer);
+      if (customer.dormantDays > 0) {
+        this.#push(this.#startMs + customer.dormantDays * DAY_MS, { kind: 'wake', customer });
+      } else {
+        this.#wake(customer);
+      }
     }
+    if (this.#fraud) {
+      const from = this.#startMs - FRAUD_WARM_UP_MS;
+      this.#push(this.#fraud.nextIncidentAt(from), { kind: 'incident' });
+    }
+    while (this.#schedule.nextAt < this.#startMs || this.#nextBackgroundAt < this.#startMs) this.#step();
+    this.#queue.length = 0;
+    this.#head = 0;
   }
 
   // Simulated time of the latest event, epoch ms.
@@ -182,23 +215,32 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
 
   // ---- scheduled tasks ----------------------------------------------------------------------------
 
-  #schedulePayroll(customer: Customer): void {
-    let at: number;
+  #nextPayday(customer: Customer, after: number): number {
     switch (customer.profile.payroll) {
       case 'biweekly':
-        at = nextBiweeklyFriday(this.#now, customer.payrollPhase, customer.payrollTimeOfDayMs);
-        break;
+        return nextBiweeklyFriday(after, customer.payrollPhase, customer.payrollTimeOfDayMs);
       case 'semimonthly':
-        at = nextMonthlyDate(this.#now, [15, 31], customer.payrollTimeOfDayMs, true);
-        break;
+        return nextMonthlyDate(after, [15, 31], customer.payrollTimeOfDayMs, true);
       case 'monthly':
-        at = nextMonthlyDate(this.#now, [31], customer.payrollTimeOfDayMs, true);
-        break;
+        return nextMonthlyDate(after, [31], customer.payrollTimeOfDayMs, true);
       case 'pension':
-        at = nextMonthlyDate(this.#now, [3], customer.payrollTimeOfDayMs + 2 * HOUR_MS, true);
-        break;
+        return nextMonthlyDate(after, [3], customer.payrollTimeOfDayMs + 2 * HOUR_MS, true);
     }
-    this.#push(at, { kind: 'payroll', customer });
+  }
+
+  // Checking holds the customer's buffer plus what is left of the last pay: full just after payday,
+  // nearly spent just before the next one.
+  #placeInPayCycle(customer: Customer): void {
+    const next = this.#nextPayday(customer, this.#now);
+    const periodMs = customer.profile.payroll === 'biweekly' ? 14 * DAY_MS : customer.profile.payroll === 'semimonthly' ? 15.2 * DAY_MS : 30.4 * DAY_MS;
+    const left = Math.min(1, Math.max(0, (next - this.#now) / periodMs));
+    customer.checking.balance += Math.round(customer.payPerPeriod * 0.8 * left);
+  }
+
+  #wake(customer: Customer): void {
+    this.#awake[customer.index] = 1;
+    this.#push(this.#nextPayday(customer, this.#now), { kind: 'payroll', customer });
+    for (const bill of customer.bills) this.#scheduleBill(customer, bill);
   }
 
   #scheduleBill(customer: Customer, bill: Bill): void {
@@ -217,19 +259,19 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
         const { customer } = task;
         // Hourly pay varies a little with overtime; salaries and pensions do not.
         const pay = customer.profile.payroll === 'biweekly' ? Math.round(customer.payPerPeriod * rng.uniform(0.97, 1.05)) : customer.payPerPeriod;
-        this.deposit(customer.checking, pay, 'payroll');
+        this.deposit(customer.checking, pay, 'payroll', this.world.employer(customer.index));
         if (customer.savings && customer.savingsRate > 0) {
           const amount = Math.round((pay * customer.savingsRate) / 100) * 100;
           if (amount > 0) this.#push(this.#now + rng.int(1, 8) * HOUR_MS + rng.int(0, 59) * MINUTE_MS, { kind: 'sweep', customer, amount });
         }
-        this.#schedulePayroll(customer);
+        this.#push(this.#nextPayday(customer, this.#now), { kind: 'payroll', customer });
         return;
       }
       case 'bill': {
         const { customer, bill } = task;
         const amount = bill.variable ? Math.round(bill.amount * rng.uniform(0.8, 1.2)) : bill.amount;
-        // A bill that would break the overdraft limit bounces: no money moves, so no event.
-        if (amount > 0) this.withdraw(customer.checking, amount, 'online');
+        // A bill that would break the overdraft limit bounces: a declined payment, no money moves.
+        if (amount > 0) this.withdraw(customer.checking, amount, 'online', this.world.payee(bill.category, customer.index), bill.category);
         this.#scheduleBill(customer, bill);
         return;
       }
@@ -253,24 +295,53 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
         if (amount > 0) this.transfer(customer, 'checking', amount, 'system');
         return;
       }
-      case 'fraud': {
-        this.#advanceScenario(task.scenario);
+      case 'purchase':
+        this.#purchase(task.customer, task.merchant, task.amount);
+        return;
+      case 'wake': {
+        // Back after months away: a look at the balance first, then life as before.
+        const { customer } = task;
+        this.inquiry(customer.checking, rng.chance(0.7) ? 'online' : 'branch');
+        this.#wake(customer);
+        return;
+      }
+      case 'reimburse':
+        this.deposit(task.customer.checking, task.amount, 'system');
+        return;
+      case 'fraud':
+        this.#advance(task.incident);
+        return;
+      case 'incident': {
+        const fraud = this.#fraud as FraudPlanner;
+        const incident = fraud.start(this);
+        if (incident) this.#advance(incident);
+        this.#push(fraud.nextIncidentAt(this.#now), { kind: 'incident' });
         return;
       }
     }
   }
 
-  #advanceScenario(scenario: FraudScenario): void {
-    this.#label = scenario.label;
-    this.#scenario = scenario;
+  #advance(incident: Incident): void {
+    this.#incident = incident;
     try {
-      const step = scenario.script.next();
-      if (step.done) this.#fraud?.finish(scenario);
-      else this.#push(this.#now + step.value, { kind: 'fraud', scenario });
+      const step = incident.script.next();
+      if (!step.done) this.#push(this.#now + step.value, { kind: 'fraud', incident });
     } finally {
-      this.#label = 'normal';
-      this.#scenario = undefined;
+      this.#incident = undefined;
     }
+  }
+
+  // ---- what a fraud script may ask of the bank, beyond the ledger ---------------------------------
+
+  isAwake(customer: Customer): boolean {
+    return this.#awake[customer.index] === 1;
+  }
+
+  // The customer (or the bank) noticed: the card is refused until a new one arrives, and the bank pays
+  // the money back some days later. Both are the bank's acts, not the fraudster's: they carry no label.
+  confirmFraud(customer: Customer, blockCardForMs: number, reimburse: Cents, reimburseAfterMs: number): void {
+    if (blockCardForMs > 0) customer.cardBlockedUntil = Math.max(customer.cardBlockedUntil, this.#now + blockCardForMs);
+    if (reimburse > 0) this.#push(this.#now + reimburseAfterMs, { kind: 'reimburse', customer, amount: reimburse });
   }
 
   // ---- unscheduled customer activity --------------------------------------------------------------
@@ -288,17 +359,63 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
     return this.customers[lo] as Customer;
   }
 
+  // A card purchase: at one of the customer's habitual merchants most of the time, somewhere new now
+  // and then; the amount follows the customer's own typical purchase scaled by the merchant's category.
+  #cardPurchase(customer: Customer): void {
+    const rng = this.#rng;
+    const world = this.world;
+    const merchant = rng.chance(0.8) ? world.habitualMerchant(customer.index, rng.int(0, world.habitCount(customer.index) - 1)) : world.anyMerchant(rng.next(), rng.next());
+    const category = world.merchantCategory[merchant] ?? 0;
+    const amount = Math.max(50, Math.round(rng.logNormal(customer.medians.card * categoryFactor(category), categorySigma(category))));
+    this.#purchase(customer, merchant, amount);
+  }
+
+  #purchase(customer: Customer, merchant: number, amount: Cents): void {
+    const rng = this.#rng;
+    const category = CARD_CATEGORY_LIST[this.world.merchantCategory[merchant] ?? 0] as MerchantCategory;
+    const merchantId = this.world.merchantIds[merchant] as string;
+    const checking = customer.checking;
+    if (customer.cardBlockedUntil > this.#now) {
+      // A customer who knows the card is blocked rarely tries it; the ones who forget are refused.
+      if (rng.chance(0.25)) this.decline(checking, 'withdraw', amount, 'card', 'card_blocked', merchantId, category);
+      return;
+    }
+    // The bank's own fraud screen sometimes stops an unusually large purchase; the customer confirms it
+    // was them and buys again a few minutes later.
+    if (amount > 6 * customer.medians.card && rng.chance(0.04)) {
+      this.decline(checking, 'withdraw', amount, 'card', 'suspected_fraud', merchantId, category);
+      this.#push(this.#now + rng.int(2, 20) * MINUTE_MS, { kind: 'purchase', customer, merchant, amount });
+      return;
+    }
+    const declined = this.withdraw(checking, amount, 'card', merchantId, category);
+    if (declined === 'insufficient_funds') {
+      // Split the bill: pay part by card right away, or give up.
+      if (rng.chance(0.4)) this.#push(this.#now + rng.int(8, 50) * 1000, { kind: 'purchase', customer, merchant, amount: Math.max(50, Math.round(amount * rng.uniform(0.3, 0.7))) });
+      return;
+    }
+    if (declined) return;
+    if (rng.chance(CARD_LOST_CHANCE)) customer.cardBlockedUntil = this.#now + CARD_REPLACEMENT_MS;
+    // Shopping sessions: another purchase within the minute, often at the same place (a tip, a second
+    // basket, the shop next door).
+    if (rng.chance(FOLLOW_UP_CHANCE)) {
+      const next = rng.chance(0.5) ? merchant : this.world.habitualMerchant(customer.index, rng.int(0, this.world.habitCount(customer.index) - 1));
+      const nextCategory = this.world.merchantCategory[next] ?? 0;
+      const nextAmount = Math.max(50, Math.round(rng.logNormal(customer.medians.card * categoryFactor(nextCategory) * 0.6, categorySigma(nextCategory))));
+      this.#push(this.#now + rng.int(5, 55) * 1000, { kind: 'purchase', customer, merchant: next, amount: nextAmount });
+    }
+  }
+
   #background(): void {
     const rng = this.#rng;
+    // Thinning in two stages with the same outcome as one (keep with activity / peak): first against the
+    // busiest profile this hour, which turns most night-time proposals away before picking a customer.
+    const how = hourOfWeek(this.#now);
+    const hourPeak = this.#hourPeak[how] ?? 0;
+    if (rng.next() * this.#peakActivity >= hourPeak) return;
     const customer = this.#pickCustomer();
     const profile = customer.profile;
-    const activity = this.#activity[profile.name][hourOfWeek(this.#now)] ?? 0;
-    if (rng.next() * this.#peakActivity >= activity) return;
-
-    if (this.#fraud?.ready()) {
-      // The incident is planned now; its script decides when its first event happens.
-      this.#advanceScenario(this.#fraud.start(this));
-    }
+    if (rng.next() * hourPeak >= (this.#activity[profile.name][how] ?? 0)) return;
+    if (this.#awake[customer.index] === 0) return;
 
     const thresholds = this.#actionThresholds[profile.name];
     const r = rng.next();
@@ -310,12 +427,14 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
     const savings = customer.savings;
     switch (action) {
       case 'card':
-        this.withdraw(checking, Math.max(1_00, Math.round(rng.logNormal(median, AMOUNT_SIGMA.card))), 'card');
+        this.#cardPurchase(customer);
         return;
       case 'atm': {
-        // ATMs dispense $20 notes, and cap a single withdrawal.
-        const amount = Math.min(800_00, Math.max(20_00, Math.round(rng.logNormal(median, AMOUNT_SIGMA.atm) / 20_00) * 20_00));
-        this.withdraw(checking, amount, 'atm');
+        // ATMs dispense $20 notes, and cap a single withdrawal; a mistyped PIN is tried again.
+        const amount = Math.min(ATM_LIMIT, Math.max(20_00, Math.round(rng.logNormal(median, AMOUNT_SIGMA.atm) / 20_00) * 20_00));
+        const atm = rng.chance(0.85) ? this.world.homeAtm(customer.index, rng.int(0, 1)) : (this.world.atmIds[rng.int(0, this.world.atmIds.length - 1)] as string);
+        if (customer.cardBlockedUntil <= this.#now && rng.chance(0.01)) this.decline(checking, 'withdraw', amount, 'atm', 'invalid_pin', atm);
+        this.withdraw(checking, amount, 'atm', atm);
         return;
       }
       case 'inquiry': {
@@ -325,11 +444,15 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
         this.inquiry(account, pick < channels.online ? 'online' : pick < channels.online + channels.atm ? 'atm' : 'branch');
         return;
       }
-      case 'cash_deposit':
-        this.deposit(checking, Math.max(5_00, Math.round(rng.logNormal(median, AMOUNT_SIGMA.cash_deposit) / 100) * 100), rng.chance(0.6) ? 'atm' : 'branch');
+      case 'cash_deposit': {
+        // Now and then a lot of cash at once (a car sold, a cash gift, takings from a side business).
+        const large = rng.chance(0.04);
+        const amount = Math.max(5_00, Math.round(rng.logNormal(large ? customer.monthlyNetIncome * 0.6 : median, AMOUNT_SIGMA.cash_deposit) / 100) * 100);
+        this.deposit(checking, amount, rng.chance(large ? 0.3 : 0.6) ? 'atm' : 'branch');
         return;
+      }
       case 'transfer_in':
-        this.deposit(checking, Math.max(10_00, Math.round(rng.logNormal(median, AMOUNT_SIGMA.transfer_in))), 'transfer');
+        this.deposit(checking, Math.max(10_00, Math.round(rng.logNormal(median, AMOUNT_SIGMA.transfer_in))), 'transfer', this.world.externalSender(customer.index, rng.int(0, 2)));
         return;
       case 'from_savings':
         // Dipping into savings happens when checking is getting thin, not at random.
@@ -345,29 +468,68 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
           this.transfer(customer, 'savings', amount, 'online');
         }
         return;
+      case 'p2p': {
+        if (this.customers.length < 2) return;
+        // Mostly the usual friends and family; sometimes someone paid for the first time.
+        const world = this.world;
+        const other = rng.chance(0.85) ? world.contact(customer.index, rng.int(0, world.contactCount(customer.index) - 1)) : rng.int(0, this.customers.length - 1);
+        const to = this.customers[other];
+        if (!to || to === customer || this.#awake[to.index] === 0) return;
+        // Now and then a large one: a share of the rent, paying back a loan, a used car.
+        const typical = rng.chance(0.06) ? customer.monthlyNetIncome * 0.3 : median;
+        const amount = Math.max(5_00, Math.round(rng.logNormal(typical, AMOUNT_SIGMA.p2p) / 100) * 100);
+        this.pay(checking, to.checking, amount, amount > 1_000_00 && rng.chance(0.5) ? 'online' : 'p2p');
+        return;
+      }
+      case 'big_payment': {
+        // Paid to someone outside the bank, often for the first time; savings cover it first.
+        const amount = Math.max(300_00, Math.round(rng.logNormal(median, AMOUNT_SIGMA.big_payment) / 10_00) * 10_00);
+        if (savings && checking.balance < amount + checking.lowBalanceThreshold) {
+          const topUp = Math.min(savings.balance, Math.ceil((amount + checking.lowBalanceThreshold - checking.balance) / 100_00) * 100_00);
+          if (topUp > 0) this.transfer(customer, 'checking', topUp, 'online');
+        }
+        this.withdraw(checking, Math.min(amount, TRANSFER_LIMIT), 'online', `EXT-${String(rng.int(0, 99_999_999)).padStart(8, '0')}`);
+        return;
+      }
     }
   }
 
   // ---- ledger: the only code that changes balances, each change paired with its event -----------
 
-  available(account: Account): Cents {
-    return account.balance + account.overdraftLimit;
-  }
-
-  deposit(account: Account, amount: Cents, channel: Channel): void {
-    this.#open(account);
+  deposit(account: Account, amount: Cents, channel: Channel, counterparty?: string): void {
     account.balance += amount;
-    this.#emit(account, 'deposit', amount, channel);
+    this.#emit(account, 'deposit', amount, channel, counterparty, undefined, undefined);
   }
 
-  withdraw(account: Account, amount: Cents, channel: Channel): boolean {
-    this.#open(account);
-    if (amount <= 0 || account.balance - amount < -account.overdraftLimit) return false;
+  // Money out of the account; returns why it was declined (a declined event was emitted, nothing moved)
+  // or undefined when it went through.
+  withdraw(account: Account, amount: Cents, channel: Channel, counterparty?: string, category?: MerchantCategory): DeclineReason | undefined {
+    const reason = this.#refusal(account, amount, channel);
+    if (reason) {
+      this.decline(account, 'withdraw', amount, channel, reason, counterparty, category);
+      return reason;
+    }
     const before = account.balance;
     account.balance -= amount;
-    this.#emit(account, 'withdraw', amount, channel);
+    this.#emit(account, 'withdraw', amount, channel, counterparty, category, undefined);
     this.#checkLowBalance(account, before);
-    return true;
+    return undefined;
+  }
+
+  #refusal(account: Account, amount: Cents, channel: Channel): DeclineReason | undefined {
+    if ((channel === 'card' || channel === 'atm') && (this.customers[account.customerIndex] as Customer).cardBlockedUntil > this.#now) return 'card_blocked';
+    if (channel === 'atm' && amount > ATM_LIMIT) return 'limit_exceeded';
+    if ((channel === 'p2p' || channel === 'online') && amount > TRANSFER_LIMIT) return 'limit_exceeded';
+    if (account.balance - amount < -account.overdraftLimit) return 'insufficient_funds';
+    return undefined;
+  }
+
+  // A transfer to another customer of this bank: the payer's withdraw and the payee's deposit, each
+  // naming the other account.
+  pay(from: Account, to: Account, amount: Cents, channel: Channel): DeclineReason | undefined {
+    const declined = this.withdraw(from, amount, channel, to.id);
+    if (!declined) this.deposit(to, amount, channel, from.id);
+    return declined;
   }
 
   // Between a customer's own accounts: one event per leg, both named by the receiving account. Transfers
@@ -377,39 +539,35 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
     if (!savings) return false;
     const from = to === 'checking' ? savings : customer.checking;
     const into = to === 'checking' ? customer.checking : savings;
-    this.#open(from);
-    this.#open(into);
     if (amount <= 0 || from.balance < amount) return false;
     const type: TransactionType = to === 'checking' ? 'checking_account' : 'savings_account';
     const before = from.balance;
     from.balance -= amount;
-    this.#emit(from, type, amount, channel);
+    this.#emit(from, type, amount, channel, undefined, undefined, undefined);
     into.balance += amount;
-    this.#emit(into, type, amount, channel);
+    this.#emit(into, type, amount, channel, undefined, undefined, undefined);
     this.#checkLowBalance(from, before);
     return true;
   }
 
   inquiry(account: Account, channel: Channel): void {
-    this.#open(account);
-    this.#emit(account, 'current_balance', Math.max(0, account.balance), channel);
+    this.#emit(account, 'current_balance', Math.max(0, account.balance), channel, undefined, undefined, undefined);
   }
 
-  // An account enters the stream with one deposit of its opening balance (migrated in from the core
-  // ledger), so the sum of an account's deltas always equals its balance.
-  #open(account: Account): void {
-    if (account.opened) return;
-    account.opened = true;
-    account.balance += account.openingBalance;
-    this.#emit(account, 'deposit', account.openingBalance, 'transfer', 'normal');
+  decline(account: Account, type: TransactionType, amount: Cents, channel: Channel, reason: DeclineReason, counterparty?: string, category?: MerchantCategory): void {
+    this.#emit(account, type, amount, channel, counterparty, category, reason);
   }
 
   // low_balance fires once, when a debit takes the balance from at-or-above the threshold to below it.
+  // It is the bank's notice, not part of whatever caused the debit: always labelled normal.
   #checkLowBalance(account: Account, before: Cents): void {
     const threshold = account.lowBalanceThreshold;
     if (before < threshold || account.balance >= threshold) return;
+    const incident = this.#incident;
+    this.#incident = undefined;
     // Amounts are never negative on the wire; an overdrawn balance shows in `balance`.
-    this.#emit(account, 'low_balance', Math.max(0, account.balance), 'system');
+    this.#emit(account, 'low_balance', Math.max(0, account.balance), 'system', undefined, undefined, undefined);
+    this.#incident = incident;
     const customer = this.customers[account.customerIndex];
     if (account.type === 'checking' && customer?.overdraftProtection && customer.savings && this.#protectionPending[customer.index] === 0) {
       this.#protectionPending[customer.index] = 1;
@@ -417,20 +575,36 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
     }
   }
 
-  #emit(account: Account, type: TransactionType, amount: Cents, channel: Channel, label: SimLabel = this.#label): void {
-    const value: Transaction = {
-      transaction_id: this.#idPrefix + String(this.#seq++).padStart(10, '0'),
-      timestamp: this.#iso.format(this.#now),
-      account_id: account.id,
-      customer_id: account.customerId,
-      account_type: account.type,
-      transaction_type: type,
-      amount: amount / 100,
-      balance: account.balance / 100,
-      currency: this.currency,
-      channel,
-    };
-    this.#queue.push({ key: account.id, value, atMs: this.#now, label, headers: LABEL_HEADERS[label] });
-    this.#fraud?.recordEvent(label === 'normal' ? undefined : this.#scenario);
+  #emit(account: Account, type: TransactionType, amount: Cents, channel: Channel, counterparty: string | undefined, category: MerchantCategory | undefined, declined: DeclineReason | undefined): void {
+    // During the warm-up the world moves but nothing is emitted.
+    if (this.#now < this.#startMs) return;
+    const id = this.#idPrefix + String(this.#seq++).padStart(10, '0');
+    const timestamp = this.#iso.format(this.#now);
+    const major = amount / 100;
+    const balance = account.balance / 100;
+    const low = account.lowBalanceThreshold / 100;
+    const overdraft = account.overdraftLimit / 100;
+    // The common shapes are built whole, in one literal each: objects grown property by property cost
+    // an extra allocation and serialise measurably slower, on the path every event takes.
+    let value: Transaction;
+    if (counterparty === undefined) {
+      value = { transaction_id: id, timestamp, account_id: account.id, customer_id: account.customerId, account_type: account.type, transaction_type: type, amount: major, balance, currency: this.currency, channel, low_balance_threshold: low, overdraft_limit: overdraft };
+    } else if (category === undefined) {
+      value = { transaction_id: id, timestamp, account_id: account.id, customer_id: account.customerId, account_type: account.type, transaction_type: type, amount: major, balance, currency: this.currency, channel, low_balance_threshold: low, overdraft_limit: overdraft, counterparty_id: counterparty };
+    } else {
+      value = { transaction_id: id, timestamp, account_id: account.id, customer_id: account.customerId, account_type: account.type, transaction_type: type, amount: major, balance, currency: this.currency, channel, low_balance_threshold: low, overdraft_limit: overdraft, counterparty_id: counterparty, merchant_category: category };
+    }
+    // Rare shapes are grown instead, still in the documented field order.
+    if (counterparty === undefined && category !== undefined) value.merchant_category = category;
+    if (declined !== undefined) {
+      value.status = 'declined';
+      value.decline_reason = declined;
+    }
+    const incident = this.#incident;
+    this.#queue.push(
+      incident === undefined
+        ? { key: account.id, value, atMs: this.#now, label: 'normal', incident: undefined, headers: NORMAL_HEADERS }
+        : { key: account.id, value, atMs: this.#now, label: incident.label, incident: incident.id, headers: incident.headers },
+    );
   }
 }

@@ -3,8 +3,8 @@
 // the wire; everything inside the simulator and processor uses integer cents.
 
 export const TRANSACTION_TYPES = [
-  'deposit', // money in: payroll, cash, transfers from outside
-  'withdraw', // money out: ATM, card, bills
+  'deposit', // money in: payroll, cash, transfers from outside or from another customer, refunds
+  'withdraw', // money out: ATM, card, bills, transfers to others; may be declined (no money moves)
   'current_balance', // balance inquiry or statement; amount = balance
   'checking_account', // move between a customer's own accounts, named by the receiving account
   'savings_account', // likewise, into savings
@@ -15,8 +15,42 @@ export type TransactionType = (typeof TRANSACTION_TYPES)[number];
 export const ACCOUNT_TYPES = ['checking', 'savings'] as const;
 export type AccountType = (typeof ACCOUNT_TYPES)[number];
 
-export const CHANNELS = ['atm', 'card', 'online', 'branch', 'payroll', 'transfer', 'system'] as const;
+// `p2p`: a customer-to-customer transfer inside the bank (both legs carry the other side's account).
+export const CHANNELS = ['atm', 'card', 'online', 'branch', 'payroll', 'transfer', 'system', 'p2p'] as const;
 export type Channel = (typeof CHANNELS)[number];
+
+// What a card purchase or bill payment was for. The processor accepts any name matching
+// /^[a-z][a-z0-9_]{0,31}$/; these are the ones the simulator uses.
+export const MERCHANT_CATEGORIES = [
+  'grocery',
+  'restaurant',
+  'fuel',
+  'transport',
+  'digital_goods',
+  'online_retail',
+  'electronics',
+  'travel',
+  'entertainment',
+  'health',
+  'utilities',
+  'housing',
+  'telecom',
+  'insurance',
+  'gambling',
+  'crypto',
+  'money_transfer',
+  'jewelry',
+  'gift_cards',
+  'charity',
+  'other',
+] as const;
+export type MerchantCategory = (typeof MERCHANT_CATEGORIES)[number];
+
+export const TRANSACTION_STATUSES = ['approved', 'declined'] as const;
+export type TransactionStatus = (typeof TRANSACTION_STATUSES)[number];
+
+export const DECLINE_REASONS = ['insufficient_funds', 'card_blocked', 'suspected_fraud', 'limit_exceeded', 'invalid_pin'] as const;
+export type DeclineReason = (typeof DECLINE_REASONS)[number];
 
 // Full message as produced by `buzzline produce`. The processor also accepts the seed's minimal message
 // (account_id, transaction_type, amount only).
@@ -31,11 +65,23 @@ export interface Transaction {
   balance: number; // balance after the event, major units; negative means overdrawn
   currency: string; // ISO 4217
   channel: Channel;
+  // The account's own settings, on every event, so a consumer can judge a balance without a lookup.
+  low_balance_threshold: number; // major units
+  overdraft_limit: number; // major units; the balance may go down to -overdraft_limit
+  // The other side: MER-nnnnn merchant, PAY-nnnnn bill payee, CHK-/SAV- account in this bank, EXT-...
+  // outside account, ATM-nnnn. Absent for balance reports and moves between a customer's own accounts.
+  counterparty_id?: string;
+  merchant_category?: MerchantCategory; // card purchases and bill payments
+  // Absent means approved. A declined transaction moves no money: balance is the previous balance.
+  status?: TransactionStatus;
+  decline_reason?: DeclineReason;
 }
 
-// Ground truth travels in a record header, never in the payload.
+// Ground truth travels in record headers, never in the payload: the scenario in `sim-label`, and on every
+// record of a fraud incident (both sides of a transfer included) one id per incident in `sim-incident`.
 export const SIM_LABEL_HEADER = 'sim-label';
-export const SIM_LABELS = ['normal', 'account_takeover', 'card_testing', 'large_withdrawal', 'mule_transfer'] as const;
+export const SIM_INCIDENT_HEADER = 'sim-incident';
+export const SIM_LABELS = ['normal', 'account_takeover', 'card_testing', 'app_scam', 'mule_network', 'structuring'] as const;
 export type SimLabel = (typeof SIM_LABELS)[number];
 
 export const TOPICS = {

@@ -36,7 +36,7 @@ export function produceCommand(): Command {
     .option('--start <time>', `a new bank's simulated start time, ISO 8601 or "now" (default now) ${env('start')}`)
     .option('--bank-state <file>', `where the bank's seed, options and progress are kept between runs (default ${DEFAULTS.bankState}) ${env('bankState')}`)
     .option('--new-bank', 'start a new bank instead of continuing the one in --bank-state')
-    .option('--fraud-rate <share>', `share of events from fraud scenarios, 0..0.5 (default ${DEFAULTS.fraudRate}) ${env('fraudRate')}`)
+    .option('--fraud-rate <rate>', `fraud incidents per 1,000 customers per year, or "demo" for one a simulated minute (default ${DEFAULTS.fraudRate}) ${env('fraudRate')}`)
     .option('--acks <acks>', `all | 1 | 0 (default ${DEFAULTS.acks}) ${env('acks')}`)
     .option('--batch-size <n>', `most messages per produce request (default ${DEFAULTS.batchSize}) ${env('batchSize')}`)
     .option('--max-in-flight <n>', `produce requests awaiting acknowledgement (default ${DEFAULTS.maxInFlight}) ${env('maxInFlight')}`)

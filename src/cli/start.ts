@@ -41,7 +41,7 @@ import { statusLine, SUPERVISED_ENV, type StatusMessage } from './status-line.ts
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/buzzline.js');
 const STOP_GRACE_MS = 15_000;
 // The producer's own default (DEFAULTS.fraudRate) is a realistic share; a demo needs incidents to watch.
-const DEMO_FRAUD_RATE = '0.05';
+const DEMO_FRAUD_RATE = 'demo';
 
 interface StartFlags extends SecurityFlags {
   brokers?: string[];
@@ -83,7 +83,7 @@ export function startCommand(): Command {
     .option('--speed <n|max>', 'how many times faster than the wall clock the bank\'s clock runs (default 1)')
     .option('--seed <seed>', 'simulation seed of a new bank (default: random, printed; the bank in <data-dir>/bank.json continues)')
     .option('--new-bank', 'start a new bank instead of continuing the one in <data-dir>/bank.json')
-    .option('--fraud-rate <share>', `share of fraudulent events of a new bank (default ${DEMO_FRAUD_RATE}, a demo level)`)
+    .option('--fraud-rate <rate>', `fraud incidents per 1,000 customers per year of a new bank, or "demo" (default ${DEMO_FRAUD_RATE}, a demo level)`)
     .option('--log-level <level>', 'log level for every part', process.env.LOG_LEVEL ?? 'info')
     .option('--tls-cert <file>', 'embedded broker: TLS certificate, PEM (SSL, SASL_SSL)')
     .option('--tls-key <file>', 'embedded broker: key of --tls-cert, PEM')

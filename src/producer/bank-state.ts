@@ -26,7 +26,7 @@ export interface BankState {
   version: 1;
   seed: string;
   accounts: number;
-  fraudRate: number;
+  fraudRate: number | 'demo';
   startMs: number; // simulated start
   shiftMs: number; // added to simulated time on the wire
   produced: number; // events acknowledged by the broker, a lower bound of the events produced
@@ -36,7 +36,7 @@ export interface BankState {
 export interface BankPlan {
   seed: string;
   accounts: number;
-  fraudRate: number;
+  fraudRate: number | 'demo';
   startMs: number;
   resumed: BankState | undefined; // the stored bank this run continues
   why: string; // one line for the log and the terminal
@@ -59,7 +59,7 @@ export function readBankState(file: string): BankState | undefined {
   const s = state as Partial<BankState> | undefined;
   const count = (n: unknown) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
   if (s?.version !== 1 || typeof s.seed !== 'string' || s.seed === '' || !count(s.accounts) || (s.accounts as number) < 1
-    || typeof s.fraudRate !== 'number' || !Number.isFinite(s.startMs) || !Number.isFinite(s.shiftMs) || !count(s.produced)) {
+    || (typeof s.fraudRate !== 'number' && s.fraudRate !== 'demo') || !Number.isFinite(s.startMs) || !Number.isFinite(s.shiftMs) || !count(s.produced)) {
     throw new ConfigError(`the bank state ${file} is damaged; move it away, or pass --new-bank to start a new bank there`);
   }
   return s as BankState;

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { TOPICS } from '../bank/transaction.ts';
+import { DEFAULT_FRAUD_RATE, MAX_FRAUD_RATE } from '../bank/scenarios/fraud.ts';
 import { parseBrokerList } from '../kafka-brokers.ts';
 import { accountsForRate, rateForAccounts } from './population.ts';
 import { resolveKafkaSecurity, SECURITY_ENV, SECURITY_FLAGS } from '../kafka-security.ts';
@@ -49,7 +50,7 @@ export interface ProducerConfig {
   durationMs: number | undefined; // or after this much wall-clock time
   seed: string;
   accounts: number;
-  fraudRate: number;
+  fraudRate: number | 'demo'; // fraud incidents per 1,000 customers per year, or the demo level
   acks: Acks;
   startMs: number; // simulated start time
   logLevel: LogLevel;
@@ -113,7 +114,7 @@ export const DEFAULTS = {
   topic: TOPICS.transactions,
   rate: 1,
   speed: 1,
-  fraudRate: 0.002,
+  fraudRate: DEFAULT_FRAUD_RATE,
   bankState: 'data/bank.json',
   acks: 'all',
   logLevel: 'info',
@@ -248,7 +249,11 @@ export function resolveProducerConfig(flags: ProduceFlags, env: Env = process.en
     if (raw === 'max' || (Number.isFinite(n) && n > 0 && n <= MAX_SPEED)) speed = n;
     else fail(speedSource.where, speedSource.raw, `expected how many times faster than the wall clock the bank's clock runs, a number > 0 up to ${MAX_SPEED} (1 = real time), or max (as fast as possible)`);
   }
-  const fraudRate = number('fraudRate', DEFAULTS.fraudRate, 'must be a share of events between 0 and 0.5 (e.g. 0.002)', (n) => Number.isFinite(n) && n >= 0 && n <= 0.5);
+  const fraudSource = source('fraudRate');
+  const fraudRate: number | 'demo' =
+    fraudSource?.raw.trim().toLowerCase() === 'demo'
+      ? 'demo'
+      : number('fraudRate', DEFAULTS.fraudRate, `must be "demo" or a number of fraud incidents per 1,000 customers per year from 0 to ${MAX_FRAUD_RATE} (default ${DEFAULTS.fraudRate})`, (n) => Number.isFinite(n) && n >= 0 && n <= MAX_FRAUD_RATE);
   const batchSize = number('batchSize', DEFAULTS.batchSize, 'must be a whole number of messages from 1 to 100000', (n) => Number.isInteger(n) && n >= 1 && n <= 100_000);
   const maxInFlight = number('maxInFlight', DEFAULTS.maxInFlight, 'must be a whole number from 1 to 64', (n) => Number.isInteger(n) && n >= 1 && n <= 64);
 

@@ -1,7 +1,7 @@
 // `buzzline produce`: the banking simulator's events into Kafka through @platformatic/kafka, and nothing
 // else: no broker internals, so `--brokers` can point at the embedded broker or a real cluster.
 //
-// Pipeline: generate a batch (key = account_id, JSON value, `sim-label` header) -> send it as one produce
+// Pipeline: generate a batch (key = account_id, JSON value, `sim-*` headers) -> send it as one produce
 // request -> on acknowledgement count it and log every message. Up to `maxInFlight` batches are awaiting
 // acknowledgement at once so generation overlaps the broker's work. The simulator runs on simulated time;
 // pacing is here: an event of simulated time t is released when the wall clock reaches
@@ -20,7 +20,7 @@ import type { Logger } from 'pino';
 import { IsoFormatter } from '../bank/calendar.ts';
 import { Simulator } from '../bank/simulator.ts';
 import type { SimEvent } from '../bank/simulator.ts';
-import { SIM_LABEL_HEADER, SIM_LABELS, TRANSACTION_TYPES } from '../bank/transaction.ts';
+import { SIM_INCIDENT_HEADER, SIM_LABEL_HEADER, SIM_LABELS, TRANSACTION_TYPES } from '../bank/transaction.ts';
 import type { SimLabel, TransactionType } from '../bank/transaction.ts';
 import { createLogger } from '../logging.ts';
 import { planBank, producedOnBroker, readBankState, writeBankState } from './bank-state.ts';
@@ -35,6 +35,13 @@ type Headers = Map<Buffer, Buffer>;
 const LABEL_HEADERS: Readonly<Record<SimLabel, Headers>> = Object.fromEntries(
   SIM_LABELS.map((label) => [label, new Map([[Buffer.from(SIM_LABEL_HEADER), Buffer.from(label)]])]),
 ) as Record<SimLabel, Headers>;
+const INCIDENT_HEADER_KEY = Buffer.from(SIM_INCIDENT_HEADER);
+
+// Normal records share one header map; a fraud record also names its incident (rare, so built each time).
+function headersOf(event: SimEvent): Headers {
+  if (event.incident === undefined) return LABEL_HEADERS[event.label];
+  return new Map([...LABEL_HEADERS[event.label], [INCIDENT_HEADER_KEY, Buffer.from(event.incident)]]);
+}
 
 // Murmur2 masked to 31 bits, as the Java client does, so keys land on the same partitions as with any
 // other Kafka producer; memoised per key Buffer since each account's key Buffer is reused.
@@ -347,7 +354,7 @@ export async function runProducer(config: ProducerConfig, signal?: AbortSignal, 
         batch.bytes += value.length;
         batch.counts[typeIndex.get(event.value.transaction_type) ?? 0]! += 1;
         batch.counts[labelIndex.get(event.label) ?? 0]! += 1;
-        batch.messages.push({ topic: config.topic, key, value, headers: LABEL_HEADERS[event.label] });
+        batch.messages.push({ topic: config.topic, key, value, headers: headersOf(event) });
         batch.lastTimestamp = event.value.timestamp;
       }
       if (batch.messages.length === 0) {

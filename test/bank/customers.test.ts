@@ -15,20 +15,28 @@ test('creates exactly the requested number of accounts, with unique ids', () => 
   assert.throws(() => createPopulation(new Rng(1), 0), /accounts must be an integer >= 1/);
 });
 
-test('accounts start closed at zero and know their customer', () => {
+test('accounts start mid-life with a balance and know their customer', () => {
   const customers = createPopulation(new Rng('links'), 200);
   customers.forEach((customer, index) => {
     assert.equal(customer.index, index);
     for (const account of accountsOf(customer)) {
-      assert.equal(account.balance, 0);
-      assert.equal(account.opened, false);
+      assert.ok(account.balance > 0 && Number.isInteger(account.balance));
       assert.equal(account.customerId, customer.id);
       assert.equal(account.customerIndex, index);
-      assert.ok(account.openingBalance > 0 && Number.isInteger(account.openingBalance));
     }
     assert.equal(customer.checking.type, 'checking');
     assert.equal(customer.savings?.type ?? 'savings', 'savings');
+    // Expected events count the scheduled ones and second legs on top of the background actions.
+    assert.ok(customer.eventsPerDay > customer.backgroundPerDay);
   });
+});
+
+test('a few customers start dormant, for up to eight months', () => {
+  const customers = createPopulation(new Rng('dormant'), 20_000);
+  const dormant = customers.filter((c) => c.dormantDays > 0);
+  const share = dormant.length / customers.length;
+  assert.ok(share > 0.02 && share < 0.04, `dormant share ${share}`);
+  assert.ok(dormant.every((c) => c.dormantDays <= 240));
 });
 
 test('profiles appear in roughly their population shares, with budgets that make sense', () => {

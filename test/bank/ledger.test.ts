@@ -12,4 +12,7 @@ test('each type moves the named account the documented way', () => {
   assert.equal(balanceDeltaCents('checking_account', 'savings', 500), -500);
   assert.equal(balanceDeltaCents('savings_account', 'savings', 500), 500);
   assert.equal(balanceDeltaCents('savings_account', 'checking', 500), -500);
+  // A declined transaction moves nothing.
+  assert.equal(balanceDeltaCents('withdraw', 'checking', 500, 'declined'), 0);
+  assert.equal(balanceDeltaCents('withdraw', 'checking', 500, 'approved'), -500);
 });

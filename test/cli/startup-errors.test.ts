@@ -48,7 +48,7 @@ test('--version prints the package version', async () => {
 
 const badStartFlags = [
   [['--rate', 'abc'], {}, /invalid --rate "abc"/],
-  [['--fraud-rate', '2'], {}, /invalid --fraud-rate "2"/],
+  [['--fraud-rate', 'lots'], {}, /invalid --fraud-rate "lots"/],
   [['--log-level', 'loud'], {}, /invalid --log-level "loud"/],
   [['--partitions', '0'], {}, /--partitions.*expected an integer from 1/],
   [[], { KAFKA_BROKERS: 'host:0' }, /KAFKA_BROKERS: "host:0"/],

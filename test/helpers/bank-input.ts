@@ -37,7 +37,7 @@ export interface InputMessage {
 }
 
 export function bankInput(options: { seed: string; total: number; malformed: number; accounts?: number }): InputMessage[] {
-  const sim = new Simulator({ seed: options.seed, accounts: options.accounts ?? 500, fraudRate: 0.01, startMs: Date.UTC(2025, 0, 6) });
+  const sim = new Simulator({ seed: options.seed, accounts: options.accounts ?? 500, fraudRate: 1500, startMs: Date.UTC(2025, 0, 6) });
   const events = sim.take(options.total - options.malformed);
   const out: InputMessage[] = events.map((e) => ({
     key: Buffer.from(e.key),

@@ -3,12 +3,10 @@
 
 import type { LabelledRecord, RecordValue } from '../../src/analysis/event-table.ts';
 import type { SimulatorOptions } from '../../src/bank/simulator.ts';
-import * as transaction from '../../src/bank/transaction.ts';
 
-// A fraud level that gives plenty of incidents on either simulator: v1 takes a share of events, v2 (the
-// one that declares the sim-incident header) a number of incidents per 1,000 customers per year or its
-// 'demo' level.
-export const HIGH_FRAUD = ('SIM_INCIDENT_HEADER' in transaction ? 'demo' : 0.01) as NonNullable<SimulatorOptions['fraudRate']>;
+// A fraud level (incidents per 1,000 customers per year) that gives a few dozen incidents in the small
+// streams of the tests.
+export const HIGH_FRAUD: NonNullable<SimulatorOptions['fraudRate']> = 2000;
 
 export const T0 = Date.UTC(2025, 0, 6);
 

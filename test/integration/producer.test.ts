@@ -1,6 +1,7 @@
 // `buzzline produce` end to end: 10,000 seeded events into the embedded broker, read back with kcat
 // (librdkafka, independent of our client), each one valid against the schema, equal to what the
-// simulator generates for the same seed, keyed by account, labelled in a header; the log holds all.
+// simulator generates for the same seed, keyed by account, labelled in headers (scenario, and the incident
+// on fraud records); the log holds all.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -37,13 +38,14 @@ function validTransaction(v: unknown): v is Transaction {
     && (TRANSACTION_TYPES as readonly unknown[]).includes(t.transaction_type)
     && money(t.amount) && (t.amount as number) >= 0 && money(t.balance)
     && t.currency === 'USD' && typeof t.channel === 'string'
-    && Object.keys(t).length === 10;
+    && typeof t.low_balance_threshold === 'number' && typeof t.overdraft_limit === 'number'
+    && Object.keys(t).length >= 12 && Object.keys(t).length <= 16;
 }
 
 test(`produce ${COUNT} seeded events; kcat reads every one back valid, keyed, labelled and logged`, async () => {
   const logFile = path.join(work, 'banking_producer.log');
   const config = resolveProducerConfig({
-    brokers: tb.bootstrap, count: String(COUNT), speed: 'max', accounts: '1000', seed: 'integration', start: START, logFile, logLevel: 'info',
+    brokers: tb.bootstrap, count: String(COUNT), speed: 'max', accounts: '1000', seed: 'integration', start: START, fraudRate: 'demo', logFile, logLevel: 'info',
     bankState: path.join(work, 'bank.json'),
   }, {});
   const totals = await runProducer(config, undefined, { report: () => {} });
@@ -66,6 +68,8 @@ test(`produce ${COUNT} seeded events; kcat reads every one back valid, keyed, la
     assert.ok(sim, `unexpected ${tx.transaction_id}`);
     assert.deepEqual(tx, sim.value);
     assert.equal(label, sim.label);
+    // Fraud records also name their incident; normal ones do not.
+    assert.equal(/sim-incident=(inc-[0-9a-f]+)/.exec(headers)?.[1], sim.incident, headers);
     assert.equal(partitionOf.get(key) ?? p, p, `account ${key} in two partitions`);
     partitionOf.set(key, p);
   }

@@ -31,7 +31,7 @@ test('defaults: localhost:9092, bank_alerts, a bank of 1 tx/s in real time, acks
   assert.equal(config.durationMs, undefined);
   assert.equal(config.acks, -1);
   assert.equal(config.accounts, accountsForRate(1));
-  assert.equal(config.fraudRate, 0.002);
+  assert.equal(config.fraudRate, 15);
   assert.equal(config.startMs, NOW);
   assert.equal(config.logLevel, 'info');
   assert.equal(config.logFile, 'logs/banking_producer.log');
@@ -89,7 +89,9 @@ test('bad flags fail with a message naming the flag, the value and the rule', ()
   assert.match(errorOf(() => resolveProducerConfig({ count: '0' }, {}, NOW)), /invalid --count "0"/);
   assert.match(errorOf(() => resolveProducerConfig({ count: '2.5' }, {}, NOW)), /invalid --count "2.5"/);
   assert.match(errorOf(() => resolveProducerConfig({ accounts: '0' }, {}, NOW)), /invalid --accounts "0"/);
-  assert.match(errorOf(() => resolveProducerConfig({ fraudRate: '0.9' }, {}, NOW)), /invalid --fraud-rate "0.9": must be a share of events between 0 and 0.5/);
+  assert.match(errorOf(() => resolveProducerConfig({ fraudRate: '-1' }, {}, NOW)), /invalid --fraud-rate "-1": must be "demo" or a number of fraud incidents per 1,000 customers per year from 0 to 100000/);
+  assert.equal(resolveProducerConfig({ fraudRate: 'demo' }, {}, NOW).fraudRate, 'demo');
+  assert.equal(resolveProducerConfig({}, { SIM_FRAUD_RATE: 'DEMO' }, NOW).fraudRate, 'demo');
   assert.match(errorOf(() => resolveProducerConfig({ acks: '2' }, {}, NOW)), /invalid --acks "2"/);
   assert.match(errorOf(() => resolveProducerConfig({ brokers: 'localhost:99999' }, {}, NOW)), /invalid --brokers "localhost:99999"/);
   assert.match(errorOf(() => resolveProducerConfig({ brokers: ' , ' }, {}, NOW)), /invalid --brokers/);
@@ -103,7 +105,7 @@ test('bad flags fail with a message naming the flag, the value and the rule', ()
 test('bad environment values name the variable; all problems are reported at once', () => {
   assert.match(errorOf(() => resolveProducerConfig({}, { PRODUCER_RATE: 'abc' }, NOW)), /invalid PRODUCER_RATE "abc"/);
   assert.match(errorOf(() => resolveProducerConfig({}, { LOG_LEVEL: 'chatty' }, NOW)), /invalid LOG_LEVEL "chatty"/);
-  const message = errorOf(() => resolveProducerConfig({ rate: '-1', speed: 'many' }, { SIM_FRAUD_RATE: '2' }, NOW));
+  const message = errorOf(() => resolveProducerConfig({ rate: '-1', speed: 'many' }, { SIM_FRAUD_RATE: 'often' }, NOW));
   assert.equal(message.split('\n').length, 3);
 });
 

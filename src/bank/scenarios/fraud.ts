@@ -1,234 +1,355 @@
-// Fraud scenarios the simulator can mix into the stream (`--fraud-rate`). Each scenario is a script: a
-// generator that acts on the bank and yields the delay (simulated ms) until its next step, so a drain or
-// a card-testing burst unfolds over minutes while normal traffic keeps flowing around it. Every event a
-// script causes carries the scenario's label in the `sim-label` header.
+// Fraud incidents the simulator mixes into the stream (`--fraud-rate`). Each incident is a script: a
+// generator that acts on the bank and yields the delay (simulated ms) until its next step, so a takeover
+// or a mule's cash-out unfolds over minutes to days while normal life goes on around it. Every record an
+// incident causes, on the victim's side and the mule's, carries its scenario in `sim-label` and its id in
+// `sim-incident`; what the bank does afterwards (blocking a card, paying the victim back) is normal.
+//
+// Fraud blends in: amounts, hours, channels and merchants come from the same ranges as normal life (a
+// takeover transfer looks like a big payment, a test charge like a small download, a cash-out like an
+// electronics purchase). What gives it away is behaviour against the account's own past: a payee never
+// paid before, a merchant category the customer never uses, money in and straight out again, a burst.
 
-import type { AccountType, Channel, SimLabel } from '../transaction.ts';
+import type { Channel, DeclineReason, MerchantCategory, SimLabel, TransactionType } from '../transaction.ts';
 import type { Account, Customer } from '../customers.ts';
+import type { AccountType } from '../transaction.ts';
 import type { Cents } from '../money.ts';
 import type { Rng } from '../rng.ts';
-import { DAY_MS, HOUR_MS, MINUTE_MS, startOfDay } from '../calendar.ts';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../calendar.ts';
+import { CARD_CATEGORY_LIST, categoryIndex } from '../counterparties.ts';
+import type { World } from '../counterparties.ts';
+import { SIM_INCIDENT_HEADER, SIM_LABEL_HEADER } from '../transaction.ts';
 
 export type FraudLabel = Exclude<SimLabel, 'normal'>;
-export const FRAUD_LABELS: readonly FraudLabel[] = ['account_takeover', 'card_testing', 'large_withdrawal', 'mule_transfer'];
+export const FRAUD_LABELS: readonly FraudLabel[] = ['account_takeover', 'card_testing', 'app_scam', 'mule_network', 'structuring'];
 
-// What a script may do; the simulator implements it and emits one event per balance change.
+// What a script may do; the simulator implements it and emits one event per balance change or decline.
 export interface BankActions {
   readonly now: number;
-  available(account: Account): Cents; // balance plus overdraft room
-  deposit(account: Account, amount: Cents, channel: Channel): void;
-  withdraw(account: Account, amount: Cents, channel: Channel): boolean; // false when declined
+  deposit(account: Account, amount: Cents, channel: Channel, counterparty?: string): void;
+  withdraw(account: Account, amount: Cents, channel: Channel, counterparty?: string, category?: MerchantCategory): DeclineReason | undefined;
+  pay(from: Account, to: Account, amount: Cents, channel: Channel): DeclineReason | undefined;
   transfer(customer: Customer, to: AccountType, amount: Cents, channel: Channel): boolean;
   inquiry(account: Account, channel: Channel): void;
+  decline(account: Account, type: TransactionType, amount: Cents, channel: Channel, reason: DeclineReason, counterparty?: string, category?: MerchantCategory): void;
+  isAwake(customer: Customer): boolean;
+  confirmFraud(customer: Customer, blockCardForMs: number, reimburse: Cents, reimburseAfterMs: number): void;
 }
 
 export type ScenarioScript = Generator<number, void, void>;
 
-// Events a running scenario expects to emit and has not yet; the planner counts them as already spent.
-export interface ScenarioPlan {
-  remaining: number;
-}
-
-export interface FraudScenario {
+export interface Incident {
+  readonly id: string;
   readonly label: FraudLabel;
+  readonly headers: Readonly<Record<string, string>>;
   readonly script: ScenarioScript;
-  readonly plan: ScenarioPlan;
 }
 
+// `--fraud-rate` counts incidents per 1,000 customers per simulated year. The default gives fraud losses
+// of about 0.1% of the money customers spend, and about 1-2% of customers hit in a year.
+export const DEFAULT_FRAUD_RATE = 15;
+export const MAX_FRAUD_RATE = 100_000;
+// `demo`: an incident every 30 simulated seconds on average, at any hour and whatever the population, so
+// fraud shows within a minute or two of `npm start` at real-time pace. Far above any real bank: for
+// demonstrations only.
+export const DEMO_INCIDENT_GAP_MS = 30_000;
+
+const YEAR_MS = 365.25 * DAY_MS;
 const SECOND_MS = 1000;
 
-// Incident mix, and the mean number of events each incident produces (used to pace incidents).
 const INCIDENT_WEIGHTS: Readonly<Record<FraudLabel, number>> = {
-  account_takeover: 0.25,
-  card_testing: 0.3,
-  large_withdrawal: 0.25,
-  mule_transfer: 0.2,
-};
-const MEAN_EVENTS: Readonly<Record<FraudLabel, number>> = {
-  account_takeover: 7,
-  card_testing: 20,
-  large_withdrawal: 1.6,
-  mule_transfer: 5.5,
+  account_takeover: 0.26,
+  card_testing: 0.36,
+  app_scam: 0.2,
+  mule_network: 0.13,
+  structuring: 0.05,
 };
 
-function roundDown(amount: Cents, step: Cents): Cents {
-  return Math.floor(amount / step) * step;
+// When incidents start, by hour of day (UTC = the bank's local time): fraudsters work around the clock,
+// a little more in the evening and at night than customers do, but never only then.
+const ATTACK_HOURLY = [0.15, 0.1, 0.07, 0.05, 0.05, 0.1, 0.3, 0.55, 0.75, 0.85, 0.9, 0.95, 1, 0.95, 0.9, 0.9, 0.95, 1, 1, 0.95, 0.85, 0.7, 0.5, 0.3];
+const ATTACK_MEAN = ATTACK_HOURLY.reduce((s, x) => s + x, 0) / 24;
+
+const TEST_CATEGORIES = ['digital_goods', 'online_retail', 'charity', 'gift_cards', 'other'].map((c) => categoryIndex(c as MerchantCategory));
+const CASH_OUT_CATEGORIES = ['electronics', 'gift_cards', 'jewelry', 'online_retail', 'travel', 'crypto', 'money_transfer'].map((c) => categoryIndex(c as MerchantCategory));
+
+function roundTo(amount: number, step: Cents): Cents {
+  return Math.max(step, Math.round(amount / step) * step);
 }
 
-// Attackers prefer the small hours, when the owner is asleep and does not see the alerts.
-function delayUntilNight(rng: Rng, now: number): number {
-  let at = startOfDay(now) + HOUR_MS + rng.int(0, 239) * MINUTE_MS;
-  if (at <= now) at += DAY_MS;
-  return at - now;
+// Fraudsters move whole dollars, sometimes round hundreds, like people do.
+function fraudAmount(rng: Rng, amount: number): Cents {
+  return roundTo(amount, rng.chance(0.3) ? 50_00 : 1_00);
 }
 
-// Stolen online-banking credentials: look at the balance, pull savings into checking, then send
-// everything out in a few large online transfers until the account (and its overdraft) is empty.
-function* accountTakeover(rng: Rng, bank: BankActions, victim: Customer, plan: ScenarioPlan): ScenarioScript {
-  const drains = rng.int(2, 5);
-  const sweepSavings = victim.savings !== undefined && victim.savings.balance > 100_00;
-  plan.remaining = 1 + (sweepSavings ? 2 : 0) + drains + 1;
-  yield rng.chance(0.7) ? delayUntilNight(rng, bank.now) : rng.int(1, 30) * MINUTE_MS;
-  bank.inquiry(victim.checking, 'online');
-  yield rng.int(30, 180) * SECOND_MS;
-  if (sweepSavings && victim.savings) {
-    bank.transfer(victim, 'checking', Math.round(victim.savings.balance * rng.uniform(0.85, 1)), 'online');
-    yield rng.int(20, 120) * SECOND_MS;
-  }
-  for (let i = 0; i < drains; i++) {
-    const available = bank.available(victim.checking);
-    if (available < 20_00) return;
-    const last = i === drains - 1;
-    const amount = last ? available : Math.max(10_00, roundDown(available * rng.uniform(0.3, 0.7), 10_00));
-    bank.withdraw(victim.checking, amount, 'online');
-    if (!last) yield rng.int(30, 240) * SECOND_MS;
-  }
+function externalAccount(rng: Rng): string {
+  return `EXT-${String(rng.int(0, 99_999_999)).padStart(8, '0')}`;
 }
 
-// A stolen card number checked with a burst of tiny purchases seconds apart, sometimes followed by the
-// real purchase once the card is known to work.
-function* cardTesting(rng: Rng, bank: BankActions, victim: Customer, plan: ScenarioPlan): ScenarioScript {
-  const probes = rng.int(8, 30);
-  const cashOut = rng.chance(0.5);
-  plan.remaining = probes + (cashOut ? 1 : 0);
-  yield rng.int(0, 30) * MINUTE_MS;
-  for (let i = 0; i < probes; i++) {
-    bank.withdraw(victim.checking, rng.int(50, 499), 'card');
-    yield rng.int(2, 25) * SECOND_MS;
+// A mule passes money on within minutes to hours: to an outside account, sometimes part as ATM cash,
+// sometimes through a second mule first. Runs inside the incident that brought the money in.
+function* moveOn(rng: Rng, bank: BankActions, world: World, mule: Customer, amount: Cents, next: Customer | undefined): ScenarioScript {
+  yield rng.int(5, 150) * MINUTE_MS;
+  let left = Math.min(amount, Math.max(0, mule.checking.balance));
+  if (next && left >= 200_00) {
+    const hop = fraudAmount(rng, left * rng.uniform(0.85, 0.97));
+    if (!bank.pay(mule.checking, next.checking, hop, rng.chance(0.5) ? 'p2p' : 'online')) {
+      left -= hop;
+      yield* moveOn(rng, bank, world, next, hop, undefined);
+    }
   }
-  if (cashOut) {
-    const amount = Math.min(bank.available(victim.checking), rng.int(300, 1_500) * 100);
-    if (amount >= 1_00) bank.withdraw(victim.checking, amount, 'card');
+  if (left >= 100_00 && rng.chance(0.4)) {
+    const visits = rng.int(1, 2);
+    for (let i = 0; i < visits && left >= 100_00; i++) {
+      const cash = Math.min(roundTo(left * rng.uniform(0.2, 0.5), 20_00), rng.int(10, 30) * 20_00);
+      if (!bank.withdraw(mule.checking, cash, 'atm', world.atmIds[rng.int(0, world.atmIds.length - 1)])) left -= cash;
+      yield rng.int(3, 40) * MINUTE_MS;
+    }
+  }
+  for (let part = 0; part < 3 && left >= 50_00; part++) {
+    const out = part === 2 ? roundTo(left * 0.98, 1_00) : fraudAmount(rng, left * rng.uniform(0.5, 0.95));
+    if (!bank.withdraw(mule.checking, Math.min(out, left), 'online', externalAccount(rng))) left -= Math.min(out, left);
+    yield rng.int(2, 45) * MINUTE_MS;
   }
 }
 
-// Cash out far beyond the customer's habit (coerced withdrawal, insider, or a stolen card and PIN).
-function* largeWithdrawal(rng: Rng, bank: BankActions, victim: Customer, plan: ScenarioPlan): ScenarioScript {
-  const checkFirst = rng.chance(0.4);
-  plan.remaining = (checkFirst ? 1 : 0) + 1.6;
-  yield rng.int(0, 120) * MINUTE_MS;
-  if (checkFirst) {
-    bank.inquiry(victim.checking, 'atm');
-    yield rng.int(20, 90) * SECOND_MS;
-  }
-  const available = bank.available(victim.checking);
-  const target = Math.max(victim.medians.atm * rng.uniform(15, 40), available * rng.uniform(0.6, 0.95));
-  const amount = Math.min(roundDown(available, 100), roundDown(target, 100_00) || 100_00);
-  if (amount >= 20_00) bank.withdraw(victim.checking, amount, amount > 1_000_00 ? 'branch' : 'atm');
-}
-
-// A money-mule account: transfers in from outside, each just under the $10,000 reporting threshold,
-// then most of the money leaves again within hours, online and as ATM cash.
-function* muleTransfer(rng: Rng, bank: BankActions, mule: Customer, plan: ScenarioPlan): ScenarioScript {
-  const incoming = rng.int(1, 3);
-  const outgoing = rng.int(2, 4);
-  plan.remaining = incoming + outgoing + 0.5;
-  yield rng.int(0, 60) * MINUTE_MS;
-  let received = 0;
-  for (let i = 0; i < incoming; i++) {
-    const amount = rng.int(2_000, 9_500) * 100;
-    bank.deposit(mule.checking, amount, 'transfer');
-    received += amount;
-    yield (i === incoming - 1 ? rng.int(10, 120) : rng.int(5, 60)) * MINUTE_MS;
-  }
-  let toMove = roundDown(received * rng.uniform(0.85, 0.97), 100);
-  for (let j = 0; j < outgoing && toMove > 0; j++) {
-    const atm = j === 0 && rng.chance(0.5);
-    const share = j === outgoing - 1 ? toMove : roundDown((toMove / (outgoing - j)) * rng.uniform(0.8, 1.2), 100);
-    const amount = Math.min(atm ? rng.int(25, 40) * 20_00 : share, toMove, roundDown(bank.available(mule.checking), 100));
-    if (amount < 20_00) return;
-    bank.withdraw(mule.checking, amount, atm ? 'atm' : 'online');
-    toMove -= amount;
-    yield rng.int(2, 40) * MINUTE_MS;
-  }
-}
-
-// Decides when the next incident starts so that the share of fraud-labelled events converges on the
-// requested rate. Each emitted event earns `rate` credit and each fraud event spends 1; an incident starts
-// once the credit (minus events already promised by running incidents) passes a randomised threshold, so
-// incidents arrive irregularly rather than every N events, yet the long-run rate is exact.
 export class FraudPlanner {
   readonly #rng: Rng;
   readonly #customers: readonly Customer[];
+  readonly #world: World;
   readonly #mules: readonly Customer[];
-  readonly #rate: number;
-  readonly #active = new Set<FraudScenario>();
-  #credit = 0;
-  #nextLabel: FraudLabel;
-  #threshold: number;
+  readonly #isMule: Uint8Array;
+  readonly #gapMs: number; // mean time between proposed incident starts (before hour-of-day thinning)
+  readonly #byHour: boolean;
+  #count = 0;
 
-  constructor(rng: Rng, customers: readonly Customer[], rate: number) {
-    if (!(rate >= 0 && rate <= 0.5)) throw new RangeError(`fraud rate must be between 0 and 0.5, got ${rate}`);
+  constructor(rng: Rng, customers: readonly Customer[], world: World, rate: number | 'demo') {
+    if (rate !== 'demo' && !(rate >= 0 && rate <= MAX_FRAUD_RATE)) throw new RangeError(`fraud rate must be "demo" or between 0 and ${MAX_FRAUD_RATE} incidents per 1,000 customers per year, got ${rate}`);
     if (customers.length === 0) throw new RangeError('fraud scenarios need at least one customer');
     this.#rng = rng;
     this.#customers = customers;
-    this.#rate = rate;
-    // A few accounts are run by mules and are reused incident after incident, as in real mule networks.
-    const muleCount = Math.max(1, Math.round(customers.length * 0.01));
+    this.#world = world;
+    this.#byHour = rate !== 'demo';
+    const perMs = rate === 'demo' ? 1 / DEMO_INCIDENT_GAP_MS : ((rate / 1000) * customers.length) / YEAR_MS;
+    this.#gapMs = perMs > 0 ? (this.#byHour ? ATTACK_MEAN : 1) / perMs : Number.POSITIVE_INFINITY;
+    // A few customers, mostly young, let their accounts be used by mule herders; the same accounts come
+    // back incident after incident. They live otherwise normal lives.
+    const muleCount = Math.max(2, Math.round(customers.length * 0.003));
+    this.#isMule = new Uint8Array(customers.length);
     const mules: Customer[] = [];
-    for (let i = 0; i < muleCount; i++) mules.push(rng.pick(customers));
+    for (let tries = 0; mules.length < Math.min(muleCount, customers.length) && tries < muleCount * 50; tries++) {
+      const candidate = rng.pick(customers);
+      const young = candidate.profile.name === 'student' || candidate.profile.name === 'young_professional';
+      if (this.#isMule[candidate.index] === 1 || (!young && rng.chance(0.8))) continue;
+      this.#isMule[candidate.index] = 1;
+      mules.push(candidate);
+    }
     this.#mules = mules;
-    [this.#nextLabel, this.#threshold] = this.#drawNext();
   }
 
-  get mules(): readonly Customer[] {
-    return this.#mules;
-  }
-
-  #drawNext(): [FraudLabel, number] {
-    const label = FRAUD_LABELS[this.#rng.weighted(FRAUD_LABELS.map((l) => INCIDENT_WEIGHTS[l]))] ?? 'card_testing';
-    return [label, MEAN_EVENTS[label] * this.#rng.uniform(0.2, 1.8)];
-  }
-
-  recordEvent(scenario: FraudScenario | undefined): void {
-    this.#credit += this.#rate;
-    if (scenario) {
-      this.#credit -= 1;
-      if (scenario.plan.remaining > 0) scenario.plan.remaining -= 1;
+  // Start of the next incident after `afterMs`: a Poisson process thinned by the hour of day (the demo
+  // level is not, so a demo at night shows fraud as quickly).
+  nextIncidentAt(afterMs: number): number {
+    if (!Number.isFinite(this.#gapMs)) return Number.POSITIVE_INFINITY;
+    let at = afterMs;
+    for (;;) {
+      at += this.#rng.exponential(this.#gapMs);
+      const hour = Math.floor((at % DAY_MS) / HOUR_MS);
+      if (!this.#byHour || this.#rng.next() < (ATTACK_HOURLY[hour] ?? 1)) return at;
     }
   }
 
-  finish(scenario: FraudScenario): void {
-    this.#active.delete(scenario);
-  }
-
-  ready(): boolean {
-    if (this.#rate === 0) return false;
-    let promised = 0;
-    for (const scenario of this.#active) promised += scenario.plan.remaining;
-    return this.#credit - promised >= this.#threshold;
-  }
-
-  start(bank: BankActions): FraudScenario {
-    const label = this.#nextLabel;
-    [this.#nextLabel, this.#threshold] = this.#drawNext();
+  // Plans the next incident; undefined when nobody suitable turned up (the incident is skipped).
+  start(bank: BankActions): Incident | undefined {
     const rng = this.#rng;
-    const plan: ScenarioPlan = { remaining: MEAN_EVENTS[label] };
-    let script: ScenarioScript;
+    const label = FRAUD_LABELS[rng.weighted(FRAUD_LABELS.map((l) => INCIDENT_WEIGHTS[l]))] ?? 'card_testing';
+    const id = `inc-${rng.uint32().toString(16).padStart(8, '0')}${(this.#count++).toString(16).padStart(4, '0')}`;
+    let script: ScenarioScript | undefined;
     switch (label) {
-      case 'account_takeover':
-        script = accountTakeover(rng, bank, this.#victim((c) => c.checking.balance + (c.savings?.balance ?? 0) > 500_00), plan);
+      case 'account_takeover': {
+        // Dormant accounts are attractive: nobody is watching them.
+        const victim = this.#victim(bank, (c) => c.checking.balance + (c.savings?.balance ?? 0) > 1_000_00, true);
+        if (victim) script = this.#accountTakeover(bank, victim);
         break;
-      case 'card_testing':
-        script = cardTesting(rng, bank, this.#victim(() => true), plan);
+      }
+      case 'card_testing': {
+        const victim = this.#victim(bank, (c) => c.cardBlockedUntil <= bank.now && c.checking.balance > 100_00, false);
+        if (victim) script = this.#cardTesting(bank, victim);
         break;
-      case 'large_withdrawal':
-        script = largeWithdrawal(rng, bank, this.#victim((c) => c.checking.balance > 1_000_00), plan);
+      }
+      case 'app_scam': {
+        // Scammers call everyone; older customers pick up more often.
+        const victim = this.#victim(bank, (c) => c.checking.balance + (c.savings?.balance ?? 0) > 1_000_00 && (c.profile.name === 'retiree' || rng.chance(0.5)), false);
+        if (victim) script = this.#appScam(bank, victim);
         break;
-      case 'mule_transfer':
-        script = muleTransfer(rng, bank, rng.pick(this.#mules), plan);
+      }
+      case 'mule_network':
+        if (this.#mules.length > 0) script = this.#muleNetwork(bank);
         break;
+      case 'structuring': {
+        const launderer = this.#victim(bank, () => true, false);
+        if (launderer) script = this.#structuring(bank, launderer);
+        break;
+      }
     }
-    const scenario: FraudScenario = { label, script, plan };
-    // A script's code up to its first yield only refines the plan and waits; it emits nothing.
-    this.#active.add(scenario);
-    return scenario;
+    if (!script) return undefined;
+    return { id, label, headers: Object.freeze({ [SIM_LABEL_HEADER]: label, [SIM_INCIDENT_HEADER]: id }), script };
   }
 
-  // A random customer, preferring one that makes the incident worthwhile for the fraudster.
-  #victim(worthwhile: (customer: Customer) => boolean): Customer {
-    let candidate = this.#rng.pick(this.#customers);
-    for (let tries = 0; tries < 10 && !worthwhile(candidate); tries++) candidate = this.#rng.pick(this.#customers);
-    return candidate;
+  // A random customer who is not a mule and makes the incident worthwhile.
+  #victim(bank: BankActions, worthwhile: (customer: Customer) => boolean, dormantToo: boolean): Customer | undefined {
+    for (let tries = 0; tries < 20; tries++) {
+      const candidate = this.#rng.pick(this.#customers);
+      if (this.#isMule[candidate.index] === 1 || (!dormantToo && !bank.isAwake(candidate))) continue;
+      if (worthwhile(candidate)) return candidate;
+    }
+    return undefined;
+  }
+
+  #otherMule(not: Customer | undefined): Customer | undefined {
+    const others = this.#mules.filter((m) => m !== not);
+    return others.length > 0 ? this.#rng.pick(others) : undefined;
+  }
+
+  // Stolen online-banking credentials: a look at the balance, savings pulled into checking, then one to
+  // three transfers to a new payee (a mule here, or an outside account) within the transfer limit. The
+  // mule passes the money on; the victim notices within days and the bank pays them back.
+  *#accountTakeover(bank: BankActions, victim: Customer): ScenarioScript {
+    const rng = this.#rng;
+    const checking = victim.checking;
+    bank.inquiry(checking, rng.chance(0.8) ? 'online' : 'atm');
+    yield rng.int(40, 400) * SECOND_MS;
+    const savings = victim.savings;
+    if (savings && savings.balance > 500_00 && rng.chance(0.6)) {
+      bank.transfer(victim, 'checking', roundTo(Math.min(savings.balance * rng.uniform(0.3, 0.8), rng.uniform(1_000_00, 5_000_00)), 100_00), 'online');
+      yield rng.int(20, 180) * SECOND_MS;
+    }
+    const mule = rng.chance(0.7) ? this.#otherMule(undefined) : undefined;
+    const payee = mule ? undefined : externalAccount(rng);
+    const payments = rng.int(1, 3);
+    let taken = 0;
+    for (let i = 0; i < payments; i++) {
+      const amount = fraudAmount(rng, Math.min(rng.uniform(0.35, 1) * 5_000_00, checking.balance * rng.uniform(0.4, 0.85)));
+      if (amount < 100_00) break;
+      const channel: Channel = rng.chance(0.5) ? 'online' : 'p2p';
+      const declined = mule ? bank.pay(checking, mule.checking, amount, channel) : bank.withdraw(checking, amount, channel, payee);
+      if (!declined) taken += amount;
+      yield rng.int(60, 1200) * SECOND_MS;
+    }
+    if (mule && taken > 0) yield* moveOn(rng, bank, this.#world, mule, taken, rng.chance(0.3) ? this.#otherMule(mule) : undefined);
+    if (taken > 0) {
+      yield rng.int(4, 96) * HOUR_MS;
+      bank.confirmFraud(victim, 0, taken, rng.int(2, 10) * DAY_MS);
+    }
+  }
+
+  // A stolen card number: a few small test charges at online merchants, then the cash-out on goods that
+  // resell (electronics, gift cards, jewellery, travel) minutes to hours later. The bank's screen stops
+  // some of it; the card is blocked once the customer notices, and the fraudster may try it once more.
+  *#cardTesting(bank: BankActions, victim: Customer): ScenarioScript {
+    const rng = this.#rng;
+    const world = this.#world;
+    const checking = victim.checking;
+    const purchase = (categories: readonly number[], amount: Cents): Cents => {
+      const merchant = world.merchantIn(rng.pick(categories), rng.next());
+      const id = world.merchantIds[merchant] as string;
+      const category = CARD_CATEGORY_LIST[world.merchantCategory[merchant] ?? 0] as MerchantCategory;
+      if (rng.chance(0.12)) {
+        bank.decline(checking, 'withdraw', amount, 'card', 'suspected_fraud', id, category);
+        return 0;
+      }
+      return bank.withdraw(checking, amount, 'card', id, category) ? 0 : amount;
+    };
+    let taken = 0;
+    const probes = rng.int(2, 7);
+    for (let i = 0; i < probes; i++) {
+      taken += purchase(TEST_CATEGORIES, Math.min(60_00, Math.max(50, Math.round(rng.logNormal(6_00, 0.8)))));
+      yield rng.int(15, 400) * SECOND_MS;
+    }
+    yield rng.int(5, 300) * MINUTE_MS;
+    const buys = rng.int(1, 4);
+    for (let i = 0; i < buys; i++) {
+      taken += purchase(CASH_OUT_CATEGORIES, Math.max(20_00, Math.round(rng.logNormal(Math.max(120_00, victim.medians.card * 4), 0.6))));
+      yield rng.int(1, 40) * MINUTE_MS;
+    }
+    yield rng.int(2, 72) * HOUR_MS;
+    bank.confirmFraud(victim, rng.int(5, 8) * DAY_MS, taken, rng.int(3, 10) * DAY_MS);
+    if (rng.chance(0.3)) {
+      yield rng.int(1, 48) * HOUR_MS;
+      purchase(CASH_OUT_CATEGORIES, Math.max(20_00, Math.round(rng.logNormal(150_00, 0.6))));
+    }
+  }
+
+  // Authorised push payment: the victim, talked into it by a scammer (fake investment, "your account is
+  // at risk"), pays a new payee themselves, once or over several days, at their own usual hours.
+  *#appScam(bank: BankActions, victim: Customer): ScenarioScript {
+    const rng = this.#rng;
+    const checking = victim.checking;
+    const mule = rng.chance(0.3) ? this.#otherMule(undefined) : undefined;
+    const payee = mule ? undefined : externalAccount(rng);
+    const payments = rng.int(1, 4);
+    let paid = 0;
+    for (let i = 0; i < payments; i++) {
+      const amount = fraudAmount(rng, rng.logNormal(Math.min(victim.monthlyNetIncome * 0.35, 2_500_00), 0.6));
+      const savings = victim.savings;
+      if (savings && checking.balance < amount + checking.lowBalanceThreshold && savings.balance > 0) {
+        bank.transfer(victim, 'checking', Math.min(savings.balance, roundTo(amount + checking.lowBalanceThreshold - checking.balance, 100_00)), 'online');
+        yield rng.int(30, 600) * SECOND_MS;
+      }
+      const channel: Channel = rng.chance(0.7) ? 'online' : 'p2p';
+      const declined = mule ? bank.pay(checking, mule.checking, amount, channel) : bank.withdraw(checking, amount, channel, payee);
+      if (!declined) {
+        paid += amount;
+        if (mule) yield* moveOn(rng, bank, this.#world, mule, amount, undefined);
+      }
+      if (i < payments - 1) yield rng.int(1, 5) * DAY_MS + rng.int(-90, 90) * MINUTE_MS;
+    }
+    // Paid back in part or not at all: the customer authorised the payments.
+    if (paid > 0 && rng.chance(0.5)) {
+      yield rng.int(3, 30) * DAY_MS;
+      bank.confirmFraud(victim, 0, roundTo(paid * rng.uniform(0.5, 1), 1_00), rng.int(5, 20) * DAY_MS);
+    }
+  }
+
+  // A mule collects money from several outside senders (scam victims elsewhere) over hours, and passes
+  // each few arrivals on quickly, often through a second mule.
+  *#muleNetwork(bank: BankActions): ScenarioScript {
+    const rng = this.#rng;
+    const mule = this.#otherMule(undefined) as Customer;
+    const arrivals = rng.int(3, 8);
+    let held = 0;
+    for (let i = 0; i < arrivals; i++) {
+      const amount = roundTo(rng.logNormal(700_00, 0.7), rng.chance(0.5) ? 1_00 : 50_00);
+      bank.deposit(mule.checking, Math.min(amount, 9_500_00), 'transfer', externalAccount(rng));
+      held += Math.min(amount, 9_500_00);
+      if (i === arrivals - 1 || rng.chance(0.35)) {
+        yield* moveOn(rng, bank, this.#world, mule, roundTo(held * rng.uniform(0.85, 0.97), 1_00), rng.chance(0.4) ? this.#otherMule(mule) : undefined);
+        held = 0;
+      }
+      yield rng.int(10, 300) * MINUTE_MS;
+    }
+  }
+
+  // Cash from crime paid in over a week or two in amounts that stay under the $10,000 report threshold,
+  // at branches and ATMs, then sent on to an outside account.
+  *#structuring(bank: BankActions, launderer: Customer): ScenarioScript {
+    const rng = this.#rng;
+    const checking = launderer.checking;
+    // The sum to launder is what makes it structuring: well over the threshold, paid in in pieces.
+    const target = rng.uniform(12_000_00, 25_000_00);
+    let total = 0;
+    while (total < target) {
+      const amount = Math.min(9_900_00, roundTo(rng.logNormal(3_500_00, 0.45), 100_00));
+      bank.deposit(checking, amount, rng.chance(0.5) ? 'branch' : 'atm');
+      total += amount;
+      yield rng.int(8, 60) * HOUR_MS;
+    }
+    const payee = externalAccount(rng);
+    let left = roundTo(total * rng.uniform(0.8, 0.95), 100_00);
+    while (left >= 100_00) {
+      const out = Math.min(left, fraudAmount(rng, rng.uniform(2_000_00, 5_000_00)));
+      if (bank.withdraw(checking, out, 'online', payee)) break;
+      left -= out;
+      yield rng.int(1, 30) * HOUR_MS;
+    }
   }
 }

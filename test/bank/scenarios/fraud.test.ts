@@ -2,95 +2,163 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Simulator } from '../../../src/bank/simulator.ts';
 import type { SimEvent } from '../../../src/bank/simulator.ts';
-import { FRAUD_LABELS, FraudPlanner } from '../../../src/bank/scenarios/fraud.ts';
+import { DEFAULT_FRAUD_RATE, FRAUD_LABELS, FraudPlanner } from '../../../src/bank/scenarios/fraud.ts';
 import { createPopulation } from '../../../src/bank/customers.ts';
+import { World } from '../../../src/bank/counterparties.ts';
 import { Rng } from '../../../src/bank/rng.ts';
-import type { SimLabel } from '../../../src/bank/transaction.ts';
+import { SIM_INCIDENT_HEADER, SIM_LABEL_HEADER } from '../../../src/bank/transaction.ts';
 
 const START = Date.UTC(2025, 2, 3);
+const HOUR_MS = 3_600_000;
 
-function run(count: number, fraudRate: number, seed = 'fraud'): SimEvent[] {
-  return new Simulator({ seed, accounts: 1000, fraudRate, startMs: START }).take(count);
+let cached: SimEvent[] | undefined;
+// 100 times the default rate (1.5 incidents per customer a year), so every scenario shows up many times.
+function demoStream(): SimEvent[] {
+  cached ??= new Simulator({ seed: 'fraud', accounts: 1000, fraudRate: 100 * DEFAULT_FRAUD_RATE, startMs: START }).take(200_000);
+  return cached;
 }
 
-function byLabel(events: SimEvent[]): Map<SimLabel, SimEvent[]> {
-  const groups = new Map<SimLabel, SimEvent[]>();
+function byIncident(events: readonly SimEvent[]): Map<string, SimEvent[]> {
+  const incidents = new Map<string, SimEvent[]>();
   for (const event of events) {
-    const group = groups.get(event.label) ?? [];
-    group.push(event);
-    groups.set(event.label, group);
+    if (!event.incident) continue;
+    const list = incidents.get(event.incident) ?? [];
+    list.push(event);
+    incidents.set(event.incident, list);
   }
-  return groups;
+  return incidents;
 }
 
-test('the share of fraud-labelled events matches the requested rate', () => {
-  for (const [rate, count] of [
-    [0.002, 400_000],
-    [0.01, 200_000],
-    [0.05, 100_000],
-  ] as const) {
-    const events = run(count, rate, `rate-${rate}`);
-    const fraud = events.filter((e) => e.label !== 'normal').length;
-    const observed = fraud / events.length;
-    assert.ok(Math.abs(observed / rate - 1) < 0.1, `asked for ${rate}, got ${observed}`);
-  }
-});
+// Incidents of the label that lie wholly inside the stream: the ones the simulator began during its
+// warm-up (up to ten days before the start, some lasting two weeks) show only their end, the ones that
+// begin in the last days only their start.
+function ofLabel(events: readonly SimEvent[], label: string): SimEvent[][] {
+  const from = START + 16 * 24 * HOUR_MS;
+  const until = Date.parse((events.at(-1) as SimEvent).value.timestamp) - 20 * 24 * HOUR_MS;
+  return [...byIncident(events).values()].filter((list) => {
+    const at = Date.parse((list[0] as SimEvent).value.timestamp);
+    return list[0]?.label === label && at >= from && at <= until;
+  });
+}
 
-test('all four scenarios occur, and their ground truth travels only in the header', () => {
-  const events = run(200_000, 0.01);
-  const groups = byLabel(events);
-  for (const label of FRAUD_LABELS) {
-    const group = groups.get(label) ?? [];
-    assert.ok(group.length > 0, `${label} never happens`);
-    for (const event of group) {
-      assert.equal(event.headers['sim-label'], label);
-      assert.ok(!JSON.stringify(event.value).includes(label), 'label leaked into the payload');
+test('every scenario occurs; every fraud record carries its incident id, normal records none, the payload neither', () => {
+  const events = demoStream();
+  for (const event of events) {
+    if (event.label === 'normal') {
+      assert.equal(event.incident, undefined);
+      assert.equal(event.headers[SIM_INCIDENT_HEADER], undefined);
+    } else {
+      assert.ok(event.incident);
+      assert.equal(event.headers[SIM_INCIDENT_HEADER], event.incident);
+      assert.equal(event.headers[SIM_LABEL_HEADER], event.label);
+      const payload = JSON.stringify(event.value);
+      assert.ok(!payload.includes(event.label) && !payload.includes(event.incident), 'ground truth leaked into the payload');
     }
   }
+  const incidents = byIncident(events);
+  for (const label of FRAUD_LABELS) assert.ok(ofLabel(events, label).length >= (label === 'structuring' ? 2 : 5), `${label}: too few incidents`);
+  // One label per incident.
+  for (const [id, list] of incidents) assert.equal(new Set(list.map((e) => e.label)).size, 1, id);
 });
 
-test('each scenario looks like what it claims to be', () => {
-  const events = run(300_000, 0.02);
-  const groups = byLabel(events);
-  const normalAtm = (groups.get('normal') ?? []).filter((e) => e.value.transaction_type === 'withdraw' && e.value.channel === 'atm');
-  const meanNormalAtm = normalAtm.reduce((s, e) => s + e.value.amount, 0) / normalAtm.length;
+test('account takeover: a look at the balance, transfers to a new payee, the mule side in the same incident', () => {
+  const incidents = ofLabel(demoStream(), 'account_takeover');
+  let viaMule = 0;
+  for (const list of incidents) {
+    const victim = (list[0] as SimEvent).value.customer_id;
+    assert.equal((list[0] as SimEvent).value.transaction_type, 'current_balance');
+    const drains = list.filter((e) => e.value.customer_id === victim && e.value.transaction_type === 'withdraw');
+    assert.ok(drains.every((e) => e.value.channel === 'online' || e.value.channel === 'p2p'));
+    const muleSide = list.filter((e) => e.value.customer_id !== victim);
+    if (muleSide.length > 0) {
+      viaMule++;
+      // The mule receives what the victim sent, from the victim's account, and moves it on.
+      assert.ok(muleSide.some((e) => e.value.transaction_type === 'deposit' && e.value.counterparty_id === (list[0] as SimEvent).value.account_id));
+      assert.ok(muleSide.some((e) => e.value.transaction_type === 'withdraw'));
+    }
+  }
+  assert.ok(viaMule > incidents.length / 3, `${viaMule} of ${incidents.length} takeovers paid to mules`);
+});
 
-  // Card testing: bursts of tiny card purchases, seconds apart, on one account.
-  const probes = (groups.get('card_testing') ?? []).filter((e) => e.value.transaction_type === 'withdraw');
-  assert.ok(probes.every((e) => e.value.channel === 'card'));
-  assert.ok(probes.filter((e) => e.value.amount < 5).length / probes.length > 0.85);
+test('card testing: small charges at online merchants, then dearer goods, then a blocked card and a refund', () => {
+  const events = demoStream();
+  const incidents = ofLabel(events, 'card_testing');
+  const blocked = new Set<string>();
+  const refunded = new Set<string>();
+  for (const event of events) {
+    if (event.label === 'normal' && event.value.decline_reason === 'card_blocked') blocked.add(event.value.customer_id);
+    if (event.label === 'normal' && event.value.transaction_type === 'deposit' && event.value.channel === 'system') refunded.add(event.value.customer_id);
+  }
+  let refunds = 0;
+  for (const list of incidents) {
+    assert.ok(list.every((e) => e.value.channel === 'card' && e.value.counterparty_id?.startsWith('MER-') && e.value.merchant_category));
+    const first = list[0] as SimEvent;
+    const last = list.at(-1) as SimEvent;
+    assert.ok(first.value.amount <= 60, `first charge ${first.value.amount}`);
+    if (list.length > 3) assert.ok(last.value.amount > first.value.amount);
+    if (refunded.has(first.value.customer_id)) refunds++;
+  }
+  assert.ok(refunds > incidents.length / 3, `${refunds} of ${incidents.length} victims paid back`);
+  assert.ok(blocked.size > 0, 'a victim tries a blocked card');
+});
 
-  // Account takeover: online access, money pulled out online.
-  const takeover = groups.get('account_takeover') ?? [];
-  assert.ok(takeover.some((e) => e.value.transaction_type === 'current_balance' && e.value.channel === 'online'));
-  const drains = takeover.filter((e) => e.value.transaction_type === 'withdraw');
-  assert.ok(drains.length > 0 && drains.every((e) => e.value.channel === 'online'));
+test('push-payment scam: the victim pays someone never paid before in the stream', () => {
+  const events = demoStream();
+  const incidents = ofLabel(events, 'app_scam');
+  let checked = 0;
+  for (const list of incidents) {
+    const victim = (list[0] as SimEvent).value.account_id;
+    const payment = list.find((e) => e.value.account_id === victim && e.value.transaction_type === 'withdraw');
+    if (!payment) continue;
+    assert.ok(payment.value.channel === 'online' || payment.value.channel === 'p2p');
+    const before = events.slice(0, events.indexOf(payment));
+    assert.ok(!before.some((e) => e.value.account_id === victim && e.value.counterparty_id === payment.value.counterparty_id), `${payment.value.counterparty_id} paid before`);
+    checked++;
+  }
+  assert.ok(checked >= 5, `${checked} scams checked`);
+});
 
-  // Large withdrawals: cash at an ATM or branch, far above a normal ATM visit.
-  const large = (groups.get('large_withdrawal') ?? []).filter((e) => e.value.transaction_type === 'withdraw');
-  assert.ok(large.every((e) => e.value.channel === 'atm' || e.value.channel === 'branch'));
-  const meanLarge = large.reduce((s, e) => s + e.value.amount, 0) / large.length;
-  assert.ok(meanLarge > 10 * meanNormalAtm, `large ${meanLarge} vs normal ATM ${meanNormalAtm}`);
+test('mule network: money from several outside senders comes in and goes out again within hours', () => {
+  for (const list of ofLabel(demoStream(), 'mule_network')) {
+    const mule = (list[0] as SimEvent).value.account_id;
+    const arrivals = list.filter((e) => e.value.account_id === mule && e.value.transaction_type === 'deposit');
+    assert.ok(arrivals.length >= 2 || list.length < 4);
+    assert.ok(arrivals.every((e) => e.value.counterparty_id?.startsWith('EXT-')));
+    assert.equal(new Set(arrivals.map((e) => e.value.counterparty_id)).size, arrivals.length, 'fan-in: each arrival from someone else');
+    const outs = list.filter((e) => e.value.transaction_type === 'withdraw' && e.value.status !== 'declined');
+    if (outs.length === 0) continue;
+    const firstIn = Date.parse((arrivals[0] as SimEvent).value.timestamp);
+    const firstOut = Date.parse((outs[0] as SimEvent).value.timestamp);
+    assert.ok(firstOut - firstIn < 30 * HOUR_MS, 'rapid in-out');
+  }
+});
 
-  // Mules: a handful of accounts receive transfers just under $10,000 and send most of it on.
-  const mule = groups.get('mule_transfer') ?? [];
-  const incoming = mule.filter((e) => e.value.transaction_type === 'deposit');
-  assert.ok(incoming.every((e) => e.value.channel === 'transfer' && e.value.amount >= 2_000 && e.value.amount < 10_000));
-  const outgoing = mule.filter((e) => e.value.transaction_type === 'withdraw');
-  assert.ok(outgoing.length > 0);
-  const muleAccounts = new Set(mule.map((e) => e.value.account_id));
-  assert.ok(muleAccounts.size <= 10, `${muleAccounts.size} distinct mule accounts`);
+test('structuring: cash paid in below $10,000 at a time, more than that in total, then sent on', () => {
+  const incidents = ofLabel(demoStream(), 'structuring');
+  for (const list of incidents) {
+    const cash = list.filter((e) => e.value.transaction_type === 'deposit');
+    assert.ok(cash.every((e) => (e.value.channel === 'branch' || e.value.channel === 'atm') && e.value.amount < 10_000));
+  }
+  const complete = incidents.filter((list) => list.some((e) => e.value.transaction_type === 'withdraw'));
+  assert.ok(complete.length > 0);
+  for (const list of complete) assert.ok(list.filter((e) => e.value.transaction_type === 'deposit').reduce((s, e) => s + e.value.amount, 0) > 10_000);
 });
 
 test('switching fraud on does not change who the customers are', () => {
   const clean = new Simulator({ seed: 'population', accounts: 500, fraudRate: 0, startMs: START });
-  const fraudulent = new Simulator({ seed: 'population', accounts: 500, fraudRate: 0.01, startMs: START });
-  assert.deepEqual(clean.customers, fraudulent.customers);
+  const fraudulent = new Simulator({ seed: 'population', accounts: 500, fraudRate: 'demo', startMs: START });
+  assert.deepEqual(
+    clean.customers.map((c) => c.id),
+    fraudulent.customers.map((c) => c.id),
+  );
+  assert.deepEqual(
+    clean.customers.map((c) => c.monthlyNetIncome),
+    fraudulent.customers.map((c) => c.monthlyNetIncome),
+  );
 });
 
-test('the planner rejects rates outside 0..0.5', () => {
+test('the planner rejects rates that are not "demo" or 0..100000 incidents per 1,000 customers a year', () => {
   const customers = createPopulation(new Rng(1), 10);
-  assert.throws(() => new FraudPlanner(new Rng(1), customers, 0.6), /between 0 and 0.5/);
-  assert.throws(() => new FraudPlanner(new Rng(1), customers, -0.1), /between 0 and 0.5/);
-  assert.throws(() => new FraudPlanner(new Rng(1), customers, Number.NaN), /between 0 and 0.5/);
+  const world = new World(new Rng(2), customers.length);
+  for (const rate of [-0.1, 100_001, Number.NaN]) assert.throws(() => new FraudPlanner(new Rng(1), customers, world, rate), /"demo" or between 0 and 100000/);
 });
