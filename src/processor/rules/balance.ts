@@ -13,6 +13,8 @@ export function initialBalanceState(): BalanceState {
 
 export function balanceAfter(tx: NormalizedTx, previousCents: number | null): number | null {
   if (tx.balanceCents !== null) return tx.balanceCents;
+  // A declined transaction moved no money.
+  if (tx.status === 'declined') return previousCents;
   // The seed defines amount as the balance for these two event types.
   if (tx.type === 'current_balance' || tx.type === 'low_balance') return tx.amountCents;
   if (previousCents === null) return null;
@@ -26,6 +28,7 @@ export function balanceAfter(tx: NormalizedTx, previousCents: number | null): nu
 // Balance just before a withdrawal or deposit. When the message carries its own balance, it is the
 // authority (the previous message may be missing or out of date); otherwise the last known balance.
 export function balanceBefore(tx: NormalizedTx, previousCents: number | null): number | null {
+  if (tx.status === 'declined') return tx.balanceCents ?? previousCents;
   if (tx.balanceCents !== null) {
     if (tx.type === 'withdraw') return tx.balanceCents + tx.amountCents;
     if (tx.type === 'deposit') return tx.balanceCents - tx.amountCents;
