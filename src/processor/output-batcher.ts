@@ -25,6 +25,7 @@ export interface OutputBatcherOptions {
 
 export class OutputBatcher {
   acknowledgedAlerts = 0;
+  acknowledgedNotifications = 0;
   acknowledgedWindows = 0;
   private readonly group: string;
   private readonly maxBatchRecords: number;
@@ -150,6 +151,7 @@ export class OutputBatcher {
   private acknowledged(batch: readonly OutputRecord[]): void {
     for (const r of batch) {
       if (r.kind === 'alert') this.acknowledgedAlerts++;
+      else if (r.kind === 'notification') this.acknowledgedNotifications++;
       else if (r.kind === 'metrics') this.acknowledgedWindows += r.windows ?? 0;
     }
     this.local?.acknowledged(batch);

@@ -42,13 +42,14 @@ export interface ProcessResult {
   skipped: boolean; // offset below nextOffset: already reflected in the restored state, nothing to do
   tx: NormalizedTx | null;
   alerts: Alert[]; // for bank_alerts_high
+  notifications: readonly Alert[]; // for bank_notifications: customer notifications, not fraud
   dlq: DlqRecord | null; // for bank_alerts_dlq
   metrics: WindowAggregate[]; // closed windows for bank_metrics, key = partition
 }
 
 export interface RestoreOptions {
-  // Ids of alerts already produced for records at or after snapshot.nextOffset (read back from the
-  // alerts topic by the consume loop). Those alerts are still computed and counted, not returned again.
+  // Ids of alerts and notifications already produced for records at or after snapshot.nextOffset (read
+  // back from their topics by the consume loop). Those are still computed and counted, not returned again.
   emittedAlertIds?: Iterable<string>;
 }
 
@@ -91,7 +92,7 @@ export class PartitionProcessor {
     const offset = BigInt(record.offset);
     if (offset < this.next) {
       this.counters.skipped++;
-      return { skipped: true, tx: null, alerts: [], dlq: null, metrics: [] };
+      return { skipped: true, tx: null, alerts: [], notifications: NO_ALERTS, dlq: null, metrics: [] };
     }
     this.next = offset + 1n;
     this.counters.processed++;
@@ -102,6 +103,7 @@ export class PartitionProcessor {
     const result = validate(record.value, { partition: this.partition, offset, timestampMs: recordMs }, this.config.maxMessageBytes);
 
     let alerts: Alert[] = [];
+    let notifications: readonly Alert[] = NO_ALERTS;
     let dlq: DlqRecord | null = null;
     let tx: NormalizedTx | null = null;
     if (result.ok) {
@@ -115,7 +117,9 @@ export class PartitionProcessor {
       this.aggregator.addTransaction(eventMs, tx.type, tx.amountCents, outcome.alerts, delta);
       this.counters.valid++;
       this.counters.alerts += outcome.alerts.length;
+      this.counters.notifications += outcome.notifications.length;
       alerts = this.withoutSuppressed(outcome.alerts);
+      if (outcome.notifications.length > 0) notifications = this.withoutSuppressed(outcome.notifications);
     } else {
       // A bad record has no trustworthy event time, and its record timestamp may run on a different clock
       // than the transactions' (simulated time): letting it move the watermark could close every window
@@ -140,7 +144,7 @@ export class PartitionProcessor {
 
     const metrics = this.watermarkMs === null ? [] : this.aggregator.advance(this.watermarkMs);
     this.sweep();
-    return { skipped: false, tx, alerts, dlq, metrics };
+    return { skipped: false, tx, alerts, notifications, dlq, metrics };
   }
 
   // For the idle timer: closes every window holding data, as if event time had moved on by one window
@@ -206,13 +210,13 @@ export class PartitionProcessor {
     this.suppress = new Set(options.emittedAlertIds ?? []);
   }
 
-  private withoutSuppressed(alerts: Alert[]): Alert[] {
+  private withoutSuppressed<A extends readonly Alert[]>(alerts: A): A {
     if (this.suppress.size === 0 || alerts.length === 0) return alerts;
     return alerts.filter((a) => {
       if (!this.suppress.delete(a.id)) return true;
       this.counters.suppressed++;
       return false;
-    });
+    }) as unknown as A;
   }
 
   // Event-time driven, so a replay evicts exactly when the original run did.
@@ -235,11 +239,12 @@ export class PartitionProcessor {
 }
 
 function emptyCounters(): ProcessorCounters {
-  return { processed: 0, valid: 0, dlq: 0, dlqByReason: {}, alerts: 0, skipped: 0, suppressed: 0, evictedAccounts: 0 };
+  return { processed: 0, valid: 0, dlq: 0, dlqByReason: {}, alerts: 0, notifications: 0, skipped: 0, suppressed: 0, evictedAccounts: 0 };
 }
 
 const SIM_LABEL_BYTES = Buffer.from(SIM_LABEL_HEADER);
 const NO_RULES: readonly RuleName[] = [];
+const NO_ALERTS: readonly Alert[] = Object.freeze([]);
 
 // The simulator's label header as the record carries it: bytes from the Kafka client (keys compared as
 // bytes, without decoding each one), a string from tests. null when absent.

@@ -42,7 +42,8 @@ export interface RunnerStats {
   foreign: number; // of partitions not (or no longer) assigned, dropped
   reseeks: number; // records dropped because they came after a gap; the partition was re-fetched
   alerts: number; // alerts acknowledged by the broker
-  suppressed: number; // alerts recomputed after a restore but already in the alerts topic
+  notifications: number; // customer notifications acknowledged by the broker
+  suppressed: number; // alerts and notifications recomputed after a restore but already in the alerts topic
   metricsWindows: number; // windows acknowledged
   checkpoints: number;
   snapshotsStored: number;
@@ -113,6 +114,7 @@ export class StreamRunner {
     const res = slot.processor.process(record);
     if (res.skipped) return undefined;
     for (const alert of res.alerts) this.outputs.add(alertRecord(alert, this.group));
+    for (const n of res.notifications) this.outputs.add(alertRecord(n, this.group, 'notification'));
     if (res.dlq !== null) this.outputs.add(dlqRecord(res.dlq, p, this.group));
     if (res.metrics.length > 0) this.outputs.addWindows(p, res.metrics);
     slot.idleClosed = false;
@@ -226,6 +228,7 @@ export class StreamRunner {
       foreign: this.foreign,
       reseeks: cp.reseeks,
       alerts: this.outputs.acknowledgedAlerts,
+      notifications: this.outputs.acknowledgedNotifications,
       suppressed: counts.suppressed,
       metricsWindows: this.outputs.acknowledgedWindows,
       checkpoints: cp.checkpoints,

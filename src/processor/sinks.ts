@@ -1,6 +1,8 @@
 // Where the processor's results go. One PartitionProcessor result becomes Kafka records (an alert for
-// bank_alerts_high, a bad record for bank_alerts_dlq, closed windows for bank_metrics) and, once those
-// records are acknowledged, local lines: the alert in logs/banking_consumer.log and on the console.
+// bank_alerts_high, a customer notification for bank_notifications, in the alert format, a bad record for
+// bank_alerts_dlq, closed windows for bank_metrics) and, once those records are acknowledged, local
+// lines: the alert or notification in logs/banking_consumer.log and on the console (the low_balance
+// notification is the seed's HIGH alert line).
 //
 // Local lines are written on acknowledgement, not on processing, so that the log and the console say what
 // the topic says: an alert computed but lost in a crash is not logged, and its recomputation after the
@@ -25,7 +27,7 @@ export const OUTPUT_HEADERS = {
   alertId: 'alert-id',
 } as const;
 
-export type OutputKind = 'alert' | 'dlq' | 'metrics';
+export type OutputKind = 'alert' | 'notification' | 'dlq' | 'metrics';
 
 // A record to produce, before topic routing. Values are already serialized: JSON for alerts and metrics,
 // the original bytes for the DLQ.
@@ -35,13 +37,13 @@ export interface OutputRecord {
   key: Buffer | null;
   value: Buffer | null;
   headers: Record<string, string>;
-  alert?: Alert; // kept for the local sinks, reported once acknowledged
+  alert?: Alert; // an alert's or a notification's, kept for the local sinks, reported once acknowledged
   windows?: number; // how many windows a metrics record holds
 }
 
-export function alertRecord(alert: Alert, group: string): OutputRecord {
+export function alertRecord(alert: Alert, group: string, kind: 'alert' | 'notification' = 'alert'): OutputRecord {
   return {
-    kind: 'alert',
+    kind,
     sourcePartition: alert.source.partition,
     key: Buffer.from(alert.account_id),
     value: alertJson(alert),
@@ -118,7 +120,8 @@ export class LocalSinks {
   acknowledged(records: readonly OutputRecord[]): void {
     for (const r of records) {
       if (r.alert !== undefined) {
-        this.logger.info({ event: 'alert', alert: r.alert }, formatAlertLine(r.alert));
+        // event 'alert' or 'notification'; the record keeps the field name alert either way.
+        this.logger.info({ event: r.kind, alert: r.alert }, formatAlertLine(r.alert));
         this.console?.(formatAlertLine(r.alert));
       } else if (r.kind === 'dlq') {
         this.logger.warn({ event: 'dlq', headers: r.headers }, `dead letter: ${r.headers[DLQ_HEADERS.reason] ?? '?'}`);

@@ -59,6 +59,17 @@ const MIGRATIONS: ReadonlyArray<(s: SnapshotJson) => SnapshotJson> = [
     const accounts = engine.accounts.map(([id, account]) => [id, { lastEventMs: account.lastEventMs, slices: names.map((name) => account[name]) }]);
     return { ...s, version: 2, engine: { slices: names, accounts, seen: engine.seen } };
   },
+  // 2 -> 3: low_balance and overdraft became customer notifications: they remember the account's own
+  // threshold (none known yet), and the counters count notifications apart from alerts.
+  (s) => {
+    const engine = s.engine as { slices: string[]; accounts: Array<[string, { lastEventMs: number; slices: unknown[] }]>; seen: unknown };
+    const limited = new Set(['low_balance', 'overdraft']);
+    const accounts = engine.accounts.map(([id, account]) => [
+      id,
+      { ...account, slices: account.slices.map((slice, i) => (limited.has(engine.slices[i] as string) ? { ...(slice as SnapshotJson), accountLimitCents: null } : slice)) },
+    ]);
+    return { ...s, version: 3, engine: { ...engine, accounts }, counters: { ...(s.counters as SnapshotJson), notifications: 0 } };
+  },
 ];
 
 export const SNAPSHOT_VERSION = MIGRATIONS.length + 1;
@@ -75,8 +86,9 @@ export interface ProcessorCounters {
   dlq: number;
   dlqByReason: Record<string, number>;
   alerts: number; // alerts raised, including those suppressed after a restore
+  notifications: number; // customer notifications raised, likewise
   skipped: number; // records below nextOffset, already reflected in restored state
-  suppressed: number; // alerts not returned because the restore said they were already produced
+  suppressed: number; // alerts and notifications not returned because the restore said they were already produced
   evictedAccounts: number;
 }
 

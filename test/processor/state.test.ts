@@ -22,7 +22,7 @@ test('snapshot, kill, restore and replay reproduce the uninterrupted run exactly
     const expectedFlush = reference.flush();
 
     // The stream must exercise what recovery has to carry, or this test would prove little.
-    const fired = new Set(expected.flatMap((r) => r.alerts.map((a) => a.rule)));
+    const fired = new Set(expected.flatMap((r) => [...r.alerts, ...r.notifications].map((a) => a.rule)));
     assert.deepEqual(RULE_NAMES.filter((rule) => !fired.has(rule)), [], `seed ${seed}: rules that never fired`);
     const refStats = reference.stats();
     assert.ok(refStats.dlq > 0 && refStats.evictedAccounts > 0, `seed ${seed}: ${JSON.stringify(refStats)}`);

@@ -11,6 +11,22 @@ export function initialBalanceState(): BalanceState {
   return { lastBalanceCents: null };
 }
 
+// The notification rules' state: the balance, and the account's own threshold (low-balance threshold or
+// overdraft limit) as the newest message that carried it said; null: never said, the setting applies.
+export interface AccountLimitState extends BalanceState {
+  accountLimitCents: number | null;
+}
+
+export function initialAccountLimitState(): AccountLimitState {
+  return { lastBalanceCents: null, accountLimitCents: null };
+}
+
+// The limit that applies to tx: the message's own, else the account's last known one, else the setting.
+export function limitFor(messageCents: number | null, state: AccountLimitState, settingCents: number): { cents: number; own: boolean } {
+  const own = messageCents ?? state.accountLimitCents;
+  return own === null ? { cents: settingCents, own: false } : { cents: own, own: true };
+}
+
 export function balanceAfter(tx: NormalizedTx, previousCents: number | null): number | null {
   if (tx.balanceCents !== null) return tx.balanceCents;
   // A declined transaction moved no money.

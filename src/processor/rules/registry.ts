@@ -18,6 +18,9 @@ type Registered = (typeof RULES)[number];
 export type RuleName = Registered['name'];
 export const RULE_NAMES: readonly RuleName[] = RULES.map((r) => r.name);
 
+// The rules whose findings are fraud alerts (not customer notifications): the ones scored for quality.
+export const FRAUD_RULE_NAMES: readonly RuleName[] = RULES.filter((r) => !(r as Rule).notification).map((r) => r.name);
+
 // A rules.* config section per rule, typed from each rule's declared settings.
 export type RulesConfigOf<R extends readonly Rule[]> = { [D in R[number] as D['name']]: RuleSettings<D['settings']> };
 export type RulesConfig = RulesConfigOf<typeof RULES>;

@@ -42,6 +42,9 @@ export interface RuleDeclaration<N extends string = string, S extends SettingSpe
   summary: string; // a few words, the help of `rules.<name>.enabled`
   description: string; // when it fires, one Markdown sentence or two, for docs/alerts.md
   settings: S;
+  // true: what it reports is a customer notification (bank_notifications), not a fraud alert: it is not
+  // scored as fraud, counted in the alert metrics or part of a case.
+  notification?: boolean;
 }
 
 // An account rule: its state is one slice of the account's state, in every account of the partition.
