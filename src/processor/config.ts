@@ -13,7 +13,7 @@ const PROCESSOR_FIELDS = {
   maxMessageBytes: { kind: 'integer', default: 65_536, min: 64, help: 'records with a larger value go to the DLQ' },
   windowMs: { kind: 'integer', default: 1000, min: 100, max: 3_600_000, help: 'aggregate window length (event time)' },
   latenessMs: { kind: 'integer', default: 5000, min: 0, max: 3_600_000, help: 'how long a window waits for late records' },
-  accountIdleTtlSec: { kind: 'integer', default: 7 * 86_400, min: 60, help: 'forget an account idle this long (event time)' },
+  accountIdleTtlSec: { kind: 'integer', default: 35 * 86_400, min: 60, help: 'forget an account idle this long (event time); longer than rules.dormant.dormantDays' },
 } as const satisfies Record<string, SettingSpec>;
 
 type Fields = ReadonlyMap<string, SettingSpec>; // dotted path -> spec, in the order of --help

@@ -23,7 +23,7 @@ test('precision, recall and time to detect follow the documented definitions', (
     ['A', 20, 'normal', ['duplicate']], // false positive; episode 1 ends
     ['A', 21, null, ['duplicate']], // unlabelled: not scored
     ['B', 30, 'card_testing', []], // episode 2, never detected
-    ['A', 31, 'large_withdrawal', ['large_amount']], // episode 3, detected on its first record
+    ['A', 31, 'large_withdrawal', ['amount_outlier']], // episode 3, detected on its first record
   ]);
   assert.equal(deltas[5], null);
   const t = tracker.totals;

@@ -16,7 +16,7 @@ import { windowTotals } from '../helpers/bank-input.ts';
 import { record, seededRandom, T0, type MessageFields } from './helpers.ts';
 
 const config = resolveConfig({
-  overrides: ['rules.velocity.count=3', 'rules.velocity.windowSec=20', 'rules.large_amount.minHistory=3', 'latenessMs=1500', 'windowMs=2000'],
+  overrides: ['rules.velocity.count=3', 'rules.velocity.windowSec=20', 'rules.amount_outlier.minHistory=3', 'latenessMs=1500', 'windowMs=2000'],
 });
 const silent = pino({ level: 'silent' });
 const PARTITIONS = 3;

@@ -22,25 +22,21 @@ const records = recoveryStream(meta.seed, meta.records);
 const withoutQuality = (windows: readonly WindowAggregate[]) => windows.map(({ quality: _q, ...w }) => w);
 const outputsOf = (results: readonly ProcessResult[]) => results.map((r) => ({ alerts: r.alerts, notifications: r.notifications, dlq: r.dlq, metrics: withoutQuality(r.metrics) }));
 
-test('the code before the registry alerted on exactly what now gives alerts and notifications', () => {
-  // Its outputs' hash (meta.outputsSha256) covered alerts in rule order, where the notification rules came
-  // first; the metrics and quality counters changed by design, so only the alert ids are compared, with
-  // the hash of the old run kept for the record.
-  const p = new PartitionProcessor(0, RECOVERY_CONFIG);
-  const results = records.map((r) => p.process(r));
-  assert.match(meta.outputsSha256, /^[0-9a-f]{64}$/);
-  const ids = results.flatMap((r) => [...r.notifications, ...r.alerts].map((a) => a.id));
-  assert.ok(ids.some((id) => id.endsWith(':low_balance')) && ids.some((id) => id.endsWith(':large_amount')));
+// The rules added since version 1 keep history (amounts, payees, deposits) that a version 1 snapshot does
+// not have: restored, they start empty, so an uninterrupted run differs from a restored one in them by
+// design. The continuation is compared with them off; the rules version 1 knew must go on exactly.
+const V1_RULES_ONLY = resolveConfig({
+  overrides: [...overridesOf(RECOVERY_CONFIG), ...['amount_outlier', 'outflow', 'new_payee', 'dormant', 'rapid_in_out', 'structuring'].map((r) => `rules.${r}.enabled=false`)],
 });
 
 test('a version 1 snapshot restores and continues exactly like the uninterrupted run', () => {
-  const reference = new PartitionProcessor(0, RECOVERY_CONFIG);
+  const reference = new PartitionProcessor(0, V1_RULES_ONLY);
   const expected = records.map((r) => reference.process(r));
 
   const snapshot = decodeSnapshot(v1);
   assert.equal(snapshot.version, SNAPSHOT_VERSION);
   assert.deepEqual(snapshot.engine.slices, ['low_balance', 'overdraft', 'large_amount', 'velocity', 'drain']);
-  const restored = new PartitionProcessor(0, RECOVERY_CONFIG);
+  const restored = new PartitionProcessor(0, V1_RULES_ONLY);
   restored.restore(snapshot);
   assert.equal(restored.nextOffset, BigInt(meta.snapshotAt));
   const continued = records.slice(meta.snapshotAt).map((r) => restored.process(r));
@@ -79,7 +75,10 @@ const WITH_EXTRA = [...RULES, thirdDeposit] as const;
 test('a rule added after the snapshot starts from its initial state and works from there', () => {
   const config = resolveConfig({ overrides: [...overridesOf(RECOVERY_CONFIG), 'rules.third_deposit.every=2'], rules: WITH_EXTRA });
   const engine = new RuleEngine(config.rules, WITH_EXTRA);
-  const snapshot = decodeSnapshot(v1);
+  // A snapshot of the current rules, written before third_deposit existed.
+  const before = new PartitionProcessor(0, RECOVERY_CONFIG);
+  for (const r of records.slice(0, meta.snapshotAt)) before.process(r);
+  const snapshot = decodeSnapshot(encodeSnapshot(before.snapshot()));
   const state = PartitionState.fromSnapshot(engine, fitSnapshotToRules(snapshot, engine).engine);
   assert.deepEqual(engine.sliceNames, [...snapshot.engine.slices, 'third_deposit']);
   assert.ok(state.accounts.size > 0);

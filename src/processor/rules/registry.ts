@@ -4,15 +4,32 @@
 // duplicate is listed last but checked first: it is the gate that keeps a repeated transaction away from
 // the account rules (see TransactionRule in rule.ts), and when it fires nothing else does, so its place
 // changes no alert order.
+import { amountOutlier } from './amount-outlier.ts';
+import { dormant } from './dormant.ts';
 import { drain } from './drain.ts';
 import { duplicate } from './duplicate.ts';
-import { largeAmount } from './large-amount.ts';
 import { lowBalance } from './low-balance.ts';
+import { newPayee } from './new-payee.ts';
+import { outflow } from './outflow.ts';
 import { overdraft } from './overdraft.ts';
+import { rapidInOut } from './rapid-in-out.ts';
 import type { AccountRule, Rule, RuleSettings } from './rule.ts';
+import { structuring } from './structuring.ts';
 import { velocity } from './velocity.ts';
 
-export const RULES = [lowBalance, overdraft, largeAmount, velocity, drain, duplicate] as const satisfies readonly Rule[];
+export const RULES = [
+  lowBalance,
+  overdraft,
+  amountOutlier,
+  velocity,
+  outflow,
+  newPayee,
+  dormant,
+  rapidInOut,
+  structuring,
+  drain,
+  duplicate,
+] as const satisfies readonly Rule[];
 
 type Registered = (typeof RULES)[number];
 export type RuleName = Registered['name'];

@@ -12,14 +12,15 @@ function rules(patch: (r: RulesConfig) => void = () => {}): RuleEngine {
 }
 
 test('notifications and alerts of one transaction come out apart, each in rule order', () => {
-  // 500.00 -> -20.00 in one withdrawal: below the low-balance line, overdrawn (notifications), and a drain (fraud).
+  // 500.00 -> -20.00 in one withdrawal: below the low-balance line, overdrawn (notifications), more than
+  // 70% of the balance within the hour and a drain (fraud).
   const engine = rules();
   let before: AccountState = engine.initialAccountState();
   for (const name of ['low_balance', 'overdraft'] as const) before = engine.withSlice(before, name, { lastBalanceCents: 500_00, accountLimitCents: null });
   before = engine.withSlice(before, 'drain', { lastBalanceCents: 500_00 });
   const out = engine.evaluate(tx({ transactionId: 'X', amountCents: 520_00, balanceCents: -20_00 }), before, undefined);
   assert.deepEqual(out.notifications.map((a) => a.id), ['X:low_balance', 'X:overdraft']);
-  assert.deepEqual(out.alerts.map((a) => a.id), ['X:drain']);
+  assert.deepEqual(out.alerts.map((a) => a.id), ['X:outflow', 'X:drain']);
 });
 
 test('a disabled rule neither alerts nor touches its state', () => {
