@@ -3,7 +3,7 @@
 // through the group Consumer.
 //
 // Snapshot records: key `${group}/${sourceTopic}/${partition}`, value = encodeSnapshot() (gzip'd JSON),
-// headers `alerts-offset`, `notifications-offset` and `next-offset`, in partition (source partition mod N) of the state topic.
+// headers `alerts-offset`, `notifications-offset`, `cases-offset` and `next-offset`, in partition (source partition mod N) of the state topic.
 // The latest snapshot of a partition is the last record with its key: looked up by reading backwards from
 // the end of that state partition in growing steps, which is one small fetch when, as usual, the last
 // record is the one wanted. The embedded broker does not compact; on Kafka the topic can be compacted
@@ -18,14 +18,16 @@ import { decodeSnapshot, encodeSnapshot } from './state.ts';
 export const STATE_HEADERS = {
   alertsOffset: 'alerts-offset',
   notificationsOffset: 'notifications-offset',
+  casesOffset: 'cases-offset',
   nextOffset: 'next-offset',
 } as const;
 
-const OFFSET_HEADER: Record<KeyedOutput, string> = { alerts: STATE_HEADERS.alertsOffset, notifications: STATE_HEADERS.notificationsOffset };
+const OFFSET_HEADER: Record<KeyedOutput, string> = { alerts: STATE_HEADERS.alertsOffset, notifications: STATE_HEADERS.notificationsOffset, cases: STATE_HEADERS.casesOffset };
 
 export interface OutputTopics {
   alerts: string;
   notifications: string;
+  cases: string;
   dlq: string;
   metrics: string;
   state: string;
@@ -140,7 +142,7 @@ export class KafkaPorts implements RunnerPorts {
 
   async send(records: OutputRecord[]): Promise<void> {
     const { topics, partitionCounts } = this.o;
-    const topicOf: Record<OutputKind, keyof OutputTopics> = { alert: 'alerts', notification: 'notifications', dlq: 'dlq', metrics: 'metrics' };
+    const topicOf: Record<OutputKind, keyof OutputTopics> = { alert: 'alerts', notification: 'notifications', case: 'cases', dlq: 'dlq', metrics: 'metrics' };
     await this.o.producer.send({
       messages: records.map((r) => {
         const kind = topicOf[r.kind];

@@ -26,6 +26,7 @@ export interface OutputBatcherOptions {
 export class OutputBatcher {
   acknowledgedAlerts = 0;
   acknowledgedNotifications = 0;
+  acknowledgedCases = 0;
   acknowledgedWindows = 0;
   private readonly group: string;
   private readonly maxBatchRecords: number;
@@ -152,6 +153,7 @@ export class OutputBatcher {
     for (const r of batch) {
       if (r.kind === 'alert') this.acknowledgedAlerts++;
       else if (r.kind === 'notification') this.acknowledgedNotifications++;
+      else if (r.kind === 'case') this.acknowledgedCases++;
       else if (r.kind === 'metrics') this.acknowledgedWindows += r.windows ?? 0;
     }
     this.local?.acknowledged(batch);

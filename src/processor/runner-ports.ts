@@ -4,10 +4,11 @@
 import type { OutputRecord } from './sinks.ts';
 import type { PartitionSnapshot } from './state.ts';
 
-// The topics whose records have ids a restart must not publish twice (alerts, notifications), and, per
+// The topics whose records have ids a restart must not publish twice (alerts, notifications, case
+// updates), and, per
 // topic, an offset in the source partition's partition of it. A topic left out: unknown (a read-back
 // then starts at the log start).
-export const KEYED_OUTPUTS = ['alerts', 'notifications'] as const;
+export const KEYED_OUTPUTS = ['alerts', 'notifications', 'cases'] as const;
 export type KeyedOutput = (typeof KEYED_OUTPUTS)[number];
 export type OutputOffsets = Partial<Record<KeyedOutput, bigint>>;
 

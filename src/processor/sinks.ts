@@ -14,6 +14,7 @@
 // was produced for P after a restart (state.ts, snapshot-store.ts) means reading one partition.
 import type { Logger } from 'pino';
 import { alertJson } from '../formats/alert.ts';
+import { caseJson, caseUpdateId, type Case } from '../formats/case.ts';
 import type { WindowArray } from '../formats/metrics-window.ts';
 import type { Alert } from './alert.ts';
 import { DLQ_HEADERS, type DlqRecord } from './partition-processor.ts';
@@ -27,7 +28,7 @@ export const OUTPUT_HEADERS = {
   alertId: 'alert-id',
 } as const;
 
-export type OutputKind = 'alert' | 'notification' | 'dlq' | 'metrics';
+export type OutputKind = 'alert' | 'notification' | 'case' | 'dlq' | 'metrics';
 
 // A record to produce, before topic routing. Values are already serialized: JSON for alerts and metrics,
 // the original bytes for the DLQ.
@@ -38,6 +39,7 @@ export interface OutputRecord {
   value: Buffer | null;
   headers: Record<string, string>;
   alert?: Alert; // an alert's or a notification's, kept for the local sinks, reported once acknowledged
+  case?: Case; // likewise for a case update
   windows?: number; // how many windows a metrics record holds
 }
 
@@ -53,6 +55,23 @@ export function alertRecord(alert: Alert, group: string, kind: 'alert' | 'notifi
       [OUTPUT_HEADERS.alertId]: alert.id,
     },
     alert,
+  };
+}
+
+// A case update for bank_cases, key = account id; its `alert-id` header is the update's id
+// (`<case id>@<version>`), so the restore reads it back like an alert's.
+export function caseRecord(c: Case, group: string): OutputRecord {
+  return {
+    kind: 'case',
+    sourcePartition: c.source.partition,
+    key: Buffer.from(c.account_id),
+    value: caseJson(c),
+    headers: {
+      [OUTPUT_HEADERS.group]: group,
+      [OUTPUT_HEADERS.sourcePartition]: String(c.source.partition),
+      [OUTPUT_HEADERS.alertId]: caseUpdateId(c),
+    },
+    case: c,
   };
 }
 
@@ -123,6 +142,9 @@ export class LocalSinks {
         // event 'alert' or 'notification'; the record keeps the field name alert either way.
         this.logger.info({ event: r.kind, alert: r.alert }, formatAlertLine(r.alert));
         this.console?.(formatAlertLine(r.alert));
+      } else if (r.case !== undefined) {
+        const c = r.case;
+        this.logger.info({ event: 'case', case: c }, `CASE ${c.severity} score ${c.score} ${c.account_id} ${c.rules.join('+')} [${caseUpdateId(c)}]`);
       } else if (r.kind === 'dlq') {
         this.logger.warn({ event: 'dlq', headers: r.headers }, `dead letter: ${r.headers[DLQ_HEADERS.reason] ?? '?'}`);
       }

@@ -8,7 +8,8 @@ import { parseWindows } from '../../src/formats/metrics-window.ts';
 import { SIM_LABEL_HEADER, TOPICS } from '../../src/bank/transaction.ts';
 import type { WindowAggregate } from '../../src/processor/aggregates.ts';
 import type { Alert } from '../../src/processor/alert.ts';
-import { NOTIFICATIONS_TOPIC } from '../../src/processor/consumer.ts';
+import { parseCase, type Case } from '../../src/formats/case.ts';
+import { CASES_TOPIC, NOTIFICATIONS_TOPIC } from '../../src/processor/consumer.ts';
 import { OUTPUT_HEADERS } from '../../src/processor/sinks.ts';
 import { fetchAll, type FetchedRecord } from './fetch-all.ts';
 
@@ -89,6 +90,7 @@ export interface GroupOutputs {
   alertIds: string[]; // in topic order, duplicates kept
   alerts: Alert[];
   notificationIds: string[];
+  cases: Case[]; // every publication, in topic order
   dlq: Array<{ reason: string; partition: string; offset: string; key: string }>;
   windows: WindowAggregate[];
 }
@@ -104,7 +106,8 @@ export async function readOutputs(bootstrap: string, group: string): Promise<Gro
   }));
   const windows = (await ofGroup(TOPICS.metrics)).flatMap((r) => parseWindows(r.value) ?? []);
   const notificationIds = (await ofGroup(NOTIFICATIONS_TOPIC)).map((r) => (JSON.parse(String(r.value)) as Alert).id);
-  return { alertIds: alerts.map((a) => a.id), alerts, notificationIds, dlq, windows };
+  const cases = (await ofGroup(CASES_TOPIC)).map((r) => parseCase(r.value)).filter((c) => c !== null);
+  return { alertIds: alerts.map((a) => a.id), alerts, notificationIds, cases, dlq, windows };
 }
 
 // What a dashboard sums: the largest version of each (partition, window start), since a window sent again

@@ -17,7 +17,7 @@ import { startBroker, type TestBroker } from '../helpers/broker.ts';
 import { fetchAll } from '../helpers/fetch-all.ts';
 import { record, T0 } from '../processor/helpers.ts';
 
-const TOPICS: OutputTopics = { alerts: 'io-alerts', notifications: 'io-notifications', dlq: 'io-dlq', metrics: 'io-metrics', state: 'io-state' };
+const TOPICS: OutputTopics = { alerts: 'io-alerts', notifications: 'io-notifications', cases: 'io-cases', dlq: 'io-dlq', metrics: 'io-metrics', state: 'io-state' };
 let tb: TestBroker;
 let admin: Admin;
 let reader: Consumer;
@@ -38,7 +38,7 @@ after(async () => {
   await tb.stop();
 });
 
-function ports(group: string, counts = { alerts: 4, notifications: 4, dlq: 4, metrics: 4, state: 4 }): KafkaPorts {
+function ports(group: string, counts = { alerts: 4, notifications: 4, cases: 4, dlq: 4, metrics: 4, state: 4 }): KafkaPorts {
   return new KafkaPorts({
     producer, reader: new TopicReader(reader), consumer: reader, sourceTopic: 'io-source', group, topics: TOPICS, partitionCounts: counts, logger: pino({ level: 'silent' }),
   });
@@ -112,7 +112,7 @@ test('read-back returns only this group\'s alerts and notifications of this sour
   assert.ok(start?.alerts !== undefined && start.notifications !== undefined);
   await mine.send([...a.slice(0, 2).map((x) => alertRecord(x, 'g-read')), alertRecord(notes[0] as Alert, 'g-read', 'notification')]);
   const mid = (await mine.outputEnds([0])).get(0) as OutputOffsets;
-  assert.deepEqual(mid, { alerts: start.alerts + 2n, notifications: start.notifications + 1n });
+  assert.deepEqual(mid, { alerts: start.alerts + 2n, notifications: start.notifications + 1n, cases: start.cases });
   await mine.send([
     ...a.slice(2).map((x) => alertRecord(x, 'g-read')),
     ...b.map((x) => alertRecord(x, 'g-else')),

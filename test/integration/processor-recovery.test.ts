@@ -144,6 +144,15 @@ test('kill -9 twice during the run: DLQ complete, alert ids equal to an uninterr
   assert.equal(killed.alertIds.length, referenceIds.length, 'and no alert twice');
   assert.deepEqual([...new Set(killed.notificationIds)].sort(), referenceNotes, 'the killed run publishes the same notification id set');
   assert.equal(killed.notificationIds.length, referenceNotes.length, 'and no notification twice');
+  // Cases: every publication (case id @ version) once, the same in both runs, the same content.
+  const caseIds = (cs: typeof reference.cases) => cs.map((c) => `${c.case_id}@${c.version}`);
+  const referenceCases = caseIds(reference.cases).sort();
+  assert.ok(referenceCases.length > 10, `only ${referenceCases.length} case publications`);
+  assert.equal(new Set(referenceCases).size, referenceCases.length);
+  assert.deepEqual([...new Set(caseIds(killed.cases))].sort(), referenceCases, 'the killed run publishes the same case updates');
+  assert.equal(killed.cases.length, referenceCases.length, 'and none twice');
+  const caseById = new Map(reference.cases.map((c) => [`${c.case_id}@${c.version}`, JSON.stringify(c)]));
+  for (const c of killed.cases) assert.equal(JSON.stringify(c), caseById.get(`${c.case_id}@${c.version}`), `case ${c.case_id}@${c.version} differs`);
   const byId = new Map(reference.alerts.map((a) => [a.id, JSON.stringify(a)]));
   for (const a of killed.alerts) assert.equal(JSON.stringify(a), byId.get(a.id), `alert ${a.id} differs`);
 

@@ -22,7 +22,10 @@ test('defaults are complete and sane', () => {
   assert.equal(DEFAULT_CONFIG.rules.low_balance.thresholdCents, 100_00);
   assert.equal(DEFAULT_CONFIG.rules.drain.ratio, 0.9);
   assert.deepEqual(Object.keys(DEFAULT_CONFIG.rules), ['low_balance', 'overdraft', 'amount_outlier', 'velocity', 'outflow', 'new_payee', 'dormant', 'rapid_in_out', 'structuring', 'drain', 'duplicate']);
-  assert.equal(describeSettings().length, 4 + RULES.reduce((n, r) => n + 1 + Object.keys(r.settings).length, 0));
+  // processor settings, then per rule enabled, weight (fraud rules only) and its own settings
+  assert.equal(describeSettings().length, 6 + RULES.reduce((n, r) => n + 1 + ('notification' in r ? 0 : 1) + Object.keys(r.settings).length, 0));
+  assert.equal(DEFAULT_CONFIG.rules.velocity.weight, 0.55);
+  assert.ok(!('weight' in DEFAULT_CONFIG.rules.low_balance), 'notifications carry no fraud evidence');
 });
 
 test('file values replace defaults and overrides replace file values', () => {
@@ -31,7 +34,7 @@ test('file values replace defaults and overrides replace file values', () => {
     overrides: ['rules.velocity.count=4', 'rules.amount_outlier.zThreshold=3.5', 'rules.drain.enabled=true'],
   });
   assert.equal(c.latenessMs, 0);
-  assert.deepEqual(c.rules.velocity, { enabled: true, count: 4, windowSec: 30 });
+  assert.deepEqual(c.rules.velocity, { enabled: true, weight: 0.55, count: 4, windowSec: 30 });
   assert.equal(c.rules.amount_outlier.zThreshold, 3.5);
   assert.equal(c.rules.drain.enabled, true);
   assert.equal(c.rules.overdraft.limitCents, DEFAULT_CONFIG.rules.overdraft.limitCents);
@@ -53,7 +56,7 @@ test('every problem is reported at once, with source and path', () => {
     'rules.json: windowMs must be >= 100 (got -1)',
     'override "rules.duplicate.enabled=yes": rules.duplicate.enabled must be true or false (got "yes")',
     'override "nonsense": expected path=value, e.g. rules.velocity.count=4',
-    'override "rules.drain.ratoi=0.5": unknown setting rules.drain.ratoi (known here: enabled, ratio, minBalanceCents)',
+    'override "rules.drain.ratoi=0.5": unknown setting rules.drain.ratoi (known here: enabled, weight, ratio, minBalanceCents)',
     'override "rules.velocity.count=": rules.velocity.count must be a number (got "")',
   ]);
 });

@@ -67,6 +67,14 @@ test('golden: a fixed sequence yields a fixed list of alert and notification ids
     ['velocity:HIGH', 'amount_outlier:MEDIUM', 'outflow:HIGH', 'rapid_in_out:HIGH', 'drain:HIGH', 'duplicate:LOW', 'drain:HIGH'],
   );
   assert.deepEqual([p.stats().alerts, p.stats().notifications], [7, 4]);
+  // Cases: V-6's velocity (0.55) opens ACC-2's; G-06's four rules open ACC-1's (noisy-OR 1 - 0.65 x 0.4 x 0.3 x 0.45), the
+  // duplicate (weight 0) adds nothing; 0-18's drain opens ACC-4's.
+  assert.deepEqual(
+    results.flatMap((r) => r.cases.map((c) => `${c.case_id}@${c.version} ${c.severity} ${c.score} ${c.rules.join('+')} ${c.amount_at_risk_cents}`)),
+    ['case:ACC-2:V-6@1 MEDIUM 0.55 velocity 500', 'case:ACC-1:G-06@1 CRITICAL 0.9649 amount_outlier+outflow+rapid_in_out+drain 85000', 'case:ACC-4:0-18@1 MEDIUM 0.55 drain 29000'],
+  );
+  assert.equal(results[12]?.riskScore.toFixed(4), '0.9649');
+  assert.equal(results[0]?.riskScore, 0);
 });
 
 test('a bad record goes to the DLQ with reason and origin, and processing goes on', () => {
@@ -93,7 +101,7 @@ test('records below nextOffset are skipped; records of another partition are ref
   const p = new PartitionProcessor(0, DEFAULT_CONFIG);
   p.process(record(5, { account_id: 'A', transaction_type: 'deposit', amount: 1 }));
   const again = p.process(record(5, { account_id: 'A', transaction_type: 'low_balance', amount: 1 }));
-  assert.deepEqual(again, { skipped: true, tx: null, alerts: [], notifications: [], dlq: null, metrics: [] });
+  assert.deepEqual(again, { skipped: true, tx: null, alerts: [], notifications: [], cases: [], riskScore: 0, dlq: null, metrics: [] });
   assert.equal(p.stats().skipped, 1);
   assert.throws(() => p.process(record(6, null, { partition: 1 })), /partition 1 given to the processor of partition 0/);
 });

@@ -65,7 +65,7 @@ interface TopicEntry {
 // The durable part of the fake cluster: it outlives every runner that uses it.
 class FakeCluster {
   readonly outputs: TopicEntry[] = [];
-  readonly alertsByPartition = new Map<number, string[]>(); // the alerts and notifications topics, one partition per source partition
+  readonly alertsByPartition = new Map<number, string[]>(); // ids in the alerts, notifications and cases topics, one partition per source partition
   readonly snapshots = new Map<number, Buffer[]>(); // encoded, like the state topic
   readonly committed = new Map<number, bigint>();
   readonly events: string[] = [];
@@ -73,9 +73,10 @@ class FakeCluster {
   land(records: readonly OutputRecord[]): void {
     for (const r of records) {
       this.outputs.push({ record: r });
-      if (r.alert !== undefined) {
+      const id = r.headers['alert-id'];
+      if (id !== undefined) {
         const list = this.alertsByPartition.get(r.sourcePartition) ?? [];
-        list.push(r.alert.id);
+        list.push(id);
         this.alertsByPartition.set(r.sourcePartition, list);
       }
     }

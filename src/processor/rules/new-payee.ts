@@ -21,6 +21,7 @@ const NOT_PAYEES: ReadonlySet<string> = new Set(['MER', 'ATM']);
 export const newPayee = defineRule({
   name: 'new_payee',
   severity: 'HIGH',
+  weight: 0.5,
   summary: 'large transfer to a payee never paid before',
   description:
     "an approved withdrawal to a `counterparty_id` (not a merchant or ATM) this account has not paid before, ≥ `minCents` and ≥ `multiple` x the account's median outgoing amount, once it has `minHistory` outgoing payments",

@@ -18,6 +18,7 @@ const MAX_DEPOSITS = 8;
 export const rapidInOut = defineRule({
   name: 'rapid_in_out',
   severity: 'HIGH',
+  weight: 0.7,
   summary: 'money in and out again quickly (mule)',
   description: 'approved withdrawals take ≥ `ratio` of the deposits (each ≥ `minInCents`) received within the last `windowSec`; fires on the withdrawal that crosses',
   settings: {

@@ -14,6 +14,7 @@ export interface StructuringState {
 export const structuring = defineRule({
   name: 'structuring',
   severity: 'MEDIUM',
+  weight: 0.6,
   summary: 'repeated deposits just under the reporting threshold',
   description: '`count` deposits in [`lowerRatio` x `thresholdCents`, `thresholdCents`) within `windowDays`; the window restarts after firing',
   settings: {
