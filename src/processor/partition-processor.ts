@@ -278,6 +278,15 @@ export function labelHeader(headers: InputRecord['headers']): HeaderBytes | null
   return null;
 }
 
+// Any header's value as text, null when absent: for readers off the hot path (the backtest).
+export function headerText(headers: InputRecord['headers'], name: string): string | null {
+  if (headers === undefined) return null;
+  for (const [k, v] of headers) {
+    if ((typeof k === 'string' ? k : k.toString('utf8')) === name) return typeof v === 'string' ? v : v.toString('utf8');
+  }
+  return null;
+}
+
 function sameBytes(a: Buffer, b: Buffer): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
