@@ -4,8 +4,9 @@
 // the same input can be compared.
 //
 // - Incident: the records carrying one `sim-incident` header value; records without one but with a
-//   fraud `sim-label` (the v1 simulator) form an incident per run of one label on one account, as the
-//   detection-quality episodes do. Its scenario is its label.
+//   fraud `sim-label` (the v1 simulator) form an incident per run of one label on one customer (on one
+//   account when the messages do not name the customer: a takeover moves savings into checking first).
+//   Its scenario is its label.
 // - Warm-up: incidents starting, and cases opening, in the first `warmupMs` of event time are not scored
 //   (the baselines are still empty there); accounts and days count from the end of the warm-up.
 // - Incident recall: incidents with a case publication on one of their records / incidents.
@@ -62,7 +63,7 @@ export class IncidentScorer {
   private firstMs: number | null = null;
   private lastMs: number | null = null;
   private readonly incidents = new Map<string, Incident>();
-  private readonly runs = new Map<string, { label: string; key: string }>(); // v1: open label run per account
+  private readonly runs = new Map<string, { label: string; key: string }>(); // v1: open label run per customer
   private readonly fraudTx = new Map<string, string>(); // transaction id -> incident key
   private readonly cases = new Map<string, CaseSeen>();
   private readonly accounts = new Set<string>();
@@ -148,14 +149,15 @@ export class IncidentScorer {
 
   private incidentKey(tx: NormalizedTx, label: string | null, incidentId: string | null): string | null {
     if (incidentId !== null) return `inc:${incidentId}`;
+    const who = tx.customerId ?? tx.accountId;
     if (label === null || label === 'normal') {
-      if (label === 'normal') this.runs.delete(tx.accountId);
+      if (label === 'normal') this.runs.delete(who);
       return null;
     }
-    const run = this.runs.get(tx.accountId);
+    const run = this.runs.get(who);
     if (run !== undefined && run.label === label) return run.key;
-    const key = `run:${tx.accountId}:${label}:${tx.transactionId}`;
-    this.runs.set(tx.accountId, { label, key });
+    const key = `run:${who}:${label}:${tx.transactionId}`;
+    this.runs.set(who, { label, key });
     return key;
   }
 }

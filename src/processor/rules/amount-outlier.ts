@@ -2,7 +2,10 @@
 // transaction. Replaces v1's large_amount, whose one baseline per transaction type judged rent against
 // card purchases. The baseline is per account and per type x channel x merchant category (or, without a
 // category, the kind of counterparty), on log amounts, with median and MAD over the newest `history`
-// amounts of that kind: robust to the outliers it is looking for.
+// amounts of that kind: robust to the outliers it is looking for. A kind without enough history yet and
+// without a payee or category to say what it is (the first cash withdrawal at a branch) is judged against
+// the account's baseline for the type over all channels (kind `<type>|*`), kept beside the others; a first
+// payment to a new kind of payee (the first rent) is not, or rent would be judged against groceries again.
 //
 // Recurring payments (same payee, amount within `recurringTolerance`, 25-35 days after the previous one)
 // are recognised and never alerted: the monthly rent is not news. Alerted amounts do not join the
@@ -38,7 +41,7 @@ export const amountOutlier = defineRule({
     madFloor: { kind: 'number', default: 0.3, min: 0.01, max: 5, help: 'smallest MAD of ln(amount) used (0.3: about 35%)' },
     minHistory: { kind: 'integer', default: 5, min: 2, max: 64, help: 'amounts of the kind needed before judging' },
     history: { kind: 'integer', default: 16, min: 4, max: 64, help: 'amounts kept per kind' },
-    maxKinds: { kind: 'integer', default: 8, min: 1, max: 64, help: 'kinds kept per account' },
+    maxKinds: { kind: 'integer', default: 10, min: 2, max: 64, help: 'kinds kept per account (the type-level baselines included)' },
     minCents: { kind: 'integer', default: 200_00, min: 0, help: 'smaller amounts never alert' },
     recurringTolerance: { kind: 'number', default: 0.15, min: 0, max: 1, help: 'relative amount difference of a recurring payment' },
   },
@@ -46,8 +49,11 @@ export const amountOutlier = defineRule({
   evaluate(tx, state, config) {
     if ((tx.type !== 'withdraw' && tx.type !== 'deposit') || tx.status === 'declined' || tx.amountCents <= 0) return { alert: null, state };
     const key = `${tx.type}|${tx.channel ?? '-'}|${tx.merchantCategory ?? counterpartyKind(tx.counterpartyId)}`;
-    const index = state.kinds.findIndex((k) => k.key === key);
-    const kind = index < 0 ? undefined : (state.kinds[index] as AmountKind);
+    const typeKey = `${tx.type}|*`;
+    const own = state.kinds.find((k) => k.key === key);
+    const ofType = state.kinds.find((k) => k.key === typeKey);
+    const anonymous = tx.merchantCategory === null && tx.counterpartyId === null;
+    const kind = (own !== undefined && own.logs.length >= config.minHistory) || !anonymous ? own : ofType;
     const x = logAmount(tx.amountCents);
 
     const payee = tx.counterpartyId;
@@ -67,11 +73,11 @@ export const amountOutlier = defineRule({
       if (z >= config.zThreshold) {
         const typical = Math.round(Math.exp(center));
         alert = {
-          observed: { amount_cents: tx.amountCents, median_cents: typical, robust_z: Math.round(z * 100) / 100, history: kind.logs.length, kind: key },
+          observed: { amount_cents: tx.amountCents, median_cents: typical, robust_z: Math.round(z * 100) / 100, history: kind.logs.length, kind: kind.key },
           threshold: { robust_z: config.zThreshold, mad_floor: config.madFloor, min_cents: config.minCents },
           explanation:
             `${tx.type} of ${formatCents(tx.amountCents)} is ${(tx.amountCents / typical).toFixed(1)}x this account's median ${formatCents(typical)} ` +
-            `for ${key.replaceAll('|', ' / ')} (robust z ${z.toFixed(1)} over ${kind.logs.length} amounts, threshold ${config.zThreshold})`,
+            `for ${kind.key.replace('|*', ' (any channel)').replaceAll('|', ' / ')} (robust z ${z.toFixed(1)} over ${kind.logs.length} amounts, threshold ${config.zThreshold})`,
         };
       }
     }
@@ -79,10 +85,9 @@ export const amountOutlier = defineRule({
     // The alerted amount stays out of the baseline; a recurring payment is normal and joins it.
     let kinds = state.kinds;
     if (alert === null) {
-      const updated: AmountKind = { key, logs: pushBounded(kind?.logs ?? [], x, config.history) };
-      kinds = state.kinds.filter((k) => k.key !== key);
-      if (kinds.length >= config.maxKinds) kinds = kinds.slice(kinds.length - config.maxKinds + 1);
-      kinds.push(updated);
+      kinds = state.kinds.filter((k) => k.key !== key && k.key !== typeKey);
+      if (kinds.length + 2 > config.maxKinds) kinds = kinds.slice(Math.max(0, kinds.length - config.maxKinds + 2));
+      kinds.push({ key: typeKey, logs: pushBounded(ofType?.logs ?? [], x, config.history) }, { key, logs: pushBounded(own?.logs ?? [], x, config.history) });
     }
     // The payee's last payment is remembered alert or not: the same bill a month later is recurring.
     let payees = state.payees;
