@@ -28,6 +28,7 @@ export interface AmountOutlierState {
 }
 
 const MAX_PAYEES = 8;
+const NO_LOGS: readonly number[] = [];
 
 export const amountOutlier = defineRule({
   name: 'amount_outlier',
@@ -50,8 +51,13 @@ export const amountOutlier = defineRule({
     if ((tx.type !== 'withdraw' && tx.type !== 'deposit') || tx.status === 'declined' || tx.amountCents <= 0) return { alert: null, state };
     const key = `${tx.type}|${tx.channel ?? '-'}|${tx.merchantCategory ?? counterpartyKind(tx.counterpartyId)}`;
     const typeKey = `${tx.type}|*`;
-    const own = state.kinds.find((k) => k.key === key);
-    const ofType = state.kinds.find((k) => k.key === typeKey);
+    // One pass over the few kinds, without closures: this runs for nearly every record.
+    let own: AmountKind | undefined;
+    let ofType: AmountKind | undefined;
+    for (const k of state.kinds) {
+      if (k.key === key) own = k;
+      else if (k.key === typeKey) ofType = k;
+    }
     const anonymous = tx.merchantCategory === null && tx.counterpartyId === null;
     const kind = (own !== undefined && own.logs.length >= config.minHistory) || !anonymous ? own : ofType;
     const x = logAmount(tx.amountCents);
@@ -85,9 +91,16 @@ export const amountOutlier = defineRule({
     // The alerted amount stays out of the baseline; a recurring payment is normal and joins it.
     let kinds = state.kinds;
     if (alert === null) {
-      kinds = state.kinds.filter((k) => k.key !== key && k.key !== typeKey);
-      if (kinds.length + 2 > config.maxKinds) kinds = kinds.slice(Math.max(0, kinds.length - config.maxKinds + 2));
-      kinds.push({ key: typeKey, logs: pushBounded(ofType?.logs ?? [], x, config.history) }, { key, logs: pushBounded(own?.logs ?? [], x, config.history) });
+      // The others, least recently used first dropped when over maxKinds, then the two updated ones.
+      const others = state.kinds.length - (own === undefined ? 0 : 1) - (ofType === undefined ? 0 : 1);
+      let skip = Math.max(0, others + 2 - config.maxKinds);
+      kinds = [];
+      for (const k of state.kinds) {
+        if (k === own || k === ofType) continue;
+        if (skip > 0) skip--;
+        else kinds.push(k);
+      }
+      kinds.push({ key: typeKey, logs: pushBounded(ofType?.logs ?? NO_LOGS, x, config.history) }, { key, logs: pushBounded(own?.logs ?? NO_LOGS, x, config.history) });
     }
     // The payee's last payment is remembered alert or not: the same bill a month later is recurring.
     let payees = state.payees;

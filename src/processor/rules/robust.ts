@@ -24,8 +24,10 @@ export function logAmount(cents: number): number {
 
 // A bounded history: the newest `max` values, oldest first.
 export function pushBounded<T>(values: readonly T[], value: T, max: number): T[] {
-  const next = values.length >= max ? values.slice(values.length - max + 1) : values.slice();
-  next.push(value);
+  const from = values.length >= max ? values.length - max + 1 : 0;
+  const next = new Array<T>(values.length - from + 1);
+  for (let i = from; i < values.length; i++) next[i - from] = values[i] as T;
+  next[values.length - from] = value;
   return next;
 }
 
