@@ -10,6 +10,7 @@ import { groupsCommand } from './groups.ts';
 import { produceCommand } from './produce.ts';
 import { tailCommand } from './tail.ts';
 import { topicsCommand } from './topics.ts';
+import { backtestCommand } from './backtest.ts';
 import { usersCommand } from './users.ts';
 
 const { version } = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -22,6 +23,7 @@ const program = new Command('buzzline')
   .addCommand(brokerCommand())
   .addCommand(produceCommand())
   .addCommand(consumeCommand())
+  .addCommand(backtestCommand())
   .addCommand(dashboardCommand())
   .addCommand(topicsCommand())
   .addCommand(groupsCommand())

@@ -24,7 +24,11 @@ export interface AlertDetails {
   explanation: string;
 }
 
-export function makeAlert(tx: NormalizedTx, rule: RuleName, severity: Severity, details: AlertDetails): Alert {
+// What of a transaction an alert reports (the rest may be there or not).
+type Reported = 'transactionId' | 'accountId' | 'type' | 'timestampMs' | 'partition' | 'offset';
+export type AlertedTx = Pick<NormalizedTx, Reported> & Partial<Omit<NormalizedTx, Reported>>;
+
+export function makeAlert(tx: AlertedTx, rule: RuleName, severity: Severity, details: AlertDetails): Alert {
   return {
     id: alertId(tx.transactionId, rule),
     rule,

@@ -4,9 +4,9 @@
 // 1. A snapshot is stored only after every output of the records it covers is acknowledged, and the
 //    consumer offset is committed only after the snapshot is stored. The checkpoint runs as the runner's
 //    exclusive work, so no record is processed between "all acknowledged" and "snapshot taken".
-// 2. With every snapshot goes the end offset of the partition's alerts partition at that moment: every
-//    alert produced for a later record lies at or after it. A restore reads the alerts from there and
-//    hands their ids to PartitionProcessor.restore, which recomputes those alerts without returning them.
+// 2. With every snapshot go the end offsets of the partition's alerts and notifications partitions at
+//    that moment: everything produced for a later record lies at or after them. A restore reads them from
+//    there and hands their ids to PartitionProcessor.restore, which recomputes those without returning them.
 // 3. A partition is restored from its latest snapshot before its first record is processed, and records
 //    are only applied from snapshot.nextOffset on (below: skipped; above: the loop seeks back).
 // 4. Partitions dropped (revoked, or possibly owned by someone else meanwhile) are never checkpointed
@@ -78,11 +78,11 @@ export class Checkpoints {
     this.lastMs = this.now();
     const dirty = [...this.slots.values()].filter((slot) => slot.dirty);
     if (dirty.length === 0) return;
-    const ends = await this.ports.alertsEnd(dirty.map((slot) => slot.partition));
+    const ends = await this.ports.outputEnds(dirty.map((slot) => slot.partition));
     // A partition dropped while we waited is someone else's now: its state must not be stored.
     const owned = dirty.filter((slot) => this.slots.get(slot.partition) === slot);
     if (owned.length === 0) return;
-    const stored: StoredSnapshot[] = owned.map((slot) => ({ partition: slot.partition, snapshot: slot.processor.snapshot(), alertsFrom: ends.get(slot.partition) ?? null }));
+    const stored: StoredSnapshot[] = owned.map((slot) => ({ partition: slot.partition, snapshot: slot.processor.snapshot(), outputsFrom: ends.get(slot.partition) ?? {} }));
     await this.ports.saveSnapshots(stored);
     this.counts.snapshotsStored += stored.length;
     const commits: CommitOffset[] = [];
@@ -101,7 +101,7 @@ export class Checkpoints {
   // fresh start. Null when the partition is no longer owned once they are read.
   async restore(p: number, owns: (partition: number) => boolean): Promise<PartitionSlot | null> {
     const stored = await this.ports.loadSnapshot(p);
-    const ids = await this.ports.emittedAlertIds(p, stored?.alertsFrom ?? null);
+    const ids = await this.ports.emittedIds(p, stored?.outputsFrom ?? {});
     if (!owns(p)) return null;
     const proc = new PartitionProcessor(p, this.config);
     if (stored !== null) {
@@ -119,7 +119,7 @@ export class Checkpoints {
     }
     this.logger.info(
       { event: 'partition-start', partition: p, nextOffset: String(proc.nextOffset), fromSnapshot: stored !== null, alreadyEmitted: ids.length },
-      `partition ${p}: ${stored !== null ? `restored at offset ${proc.nextOffset}` : 'fresh start'}, ${ids.length} alert(s) already emitted`,
+      `partition ${p}: ${stored !== null ? `restored at offset ${proc.nextOffset}` : 'fresh start'}, ${ids.length} alert(s) and notification(s) already emitted`,
     );
     return new PartitionSlot(proc, stored !== null);
   }

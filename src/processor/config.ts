@@ -14,7 +14,9 @@ const PROCESSOR_FIELDS = {
   windowMs: { kind: 'integer', default: 1000, min: 100, max: 3_600_000, help: 'aggregate window length (event time)' },
   latenessMs: { kind: 'integer', default: 2000, min: 0, max: 3_600_000, help: 'how long a window waits for late records' },
   clockResetMs: { kind: 'integer', default: 300_000, min: 60_000, help: 'a record this much older than its partition\'s newest event time starts a new clock (a new bank), not a late record' },
-  accountIdleTtlSec: { kind: 'integer', default: 7 * 86_400, min: 60, help: 'forget an account idle this long (event time)' },
+  caseWindowSec: { kind: 'integer', default: 6 * 3600, min: 60, max: 30 * 86_400, help: "alerts of one account this close together belong to one case" },
+  caseOpenScore: { kind: 'number', default: 0.5, min: 0, max: 1, help: 'score at which a case opens (is published)' },
+  accountIdleTtlSec: { kind: 'integer', default: 35 * 86_400, min: 60, help: 'forget an account idle this long (event time); longer than rules.dormant.dormantDays' },
 } as const satisfies Record<string, SettingSpec>;
 
 type Fields = ReadonlyMap<string, SettingSpec>; // dotted path -> spec, in the order of --help
@@ -24,6 +26,7 @@ function fieldsOf(rules: readonly Rule[]): Fields {
   const fields = new Map<string, SettingSpec>(Object.entries(PROCESSOR_FIELDS));
   for (const rule of rules) {
     fields.set(`rules.${rule.name}.enabled`, { kind: 'boolean', default: true, help: rule.summary });
+    if (rule.notification !== true) fields.set(`rules.${rule.name}.weight`, { kind: 'number', default: rule.weight ?? 0, min: 0, max: 1, help: 'evidence weight of one alert in risk scores and cases' });
     for (const [key, spec] of Object.entries(rule.settings)) fields.set(`rules.${rule.name}.${key}`, spec);
   }
   return fields;
@@ -42,6 +45,8 @@ export interface ProcessorConfig<Rules = RulesConfig> {
   windowMs: number;
   latenessMs: number;
   clockResetMs: number;
+  caseWindowSec: number;
+  caseOpenScore: number;
   accountIdleTtlSec: number;
   rules: Rules;
 }
@@ -182,6 +187,7 @@ function build(flat: FlatConfig, rules: readonly Rule[]): ProcessorConfig<Record
   const sections: Record<string, Record<string, number | boolean>> = {};
   for (const rule of rules) {
     const section: Record<string, number | boolean> = { enabled: flat.get(`rules.${rule.name}.enabled`) as boolean };
+    if (rule.notification !== true) section.weight = flat.get(`rules.${rule.name}.weight`) as number;
     for (const key of Object.keys(rule.settings)) section[key] = flat.get(`rules.${rule.name}.${key}`) as number | boolean;
     sections[rule.name] = section;
   }
@@ -190,6 +196,8 @@ function build(flat: FlatConfig, rules: readonly Rule[]): ProcessorConfig<Record
     windowMs: n('windowMs'),
     latenessMs: n('latenessMs'),
     clockResetMs: n('clockResetMs'),
+    caseWindowSec: n('caseWindowSec'),
+    caseOpenScore: n('caseOpenScore'),
     accountIdleTtlSec: n('accountIdleTtlSec'),
     rules: sections,
   };

@@ -22,6 +22,8 @@ import { RunnerThread } from './runner-thread.ts';
 import { LocalSinks } from './sinks.ts';
 
 export const STATE_TOPIC = 'bank_processor_state';
+export const NOTIFICATIONS_TOPIC = 'bank_notifications';
+export const CASES_TOPIC = 'bank_cases';
 
 export interface ProcessorOptions {
   brokers: string[];
@@ -53,7 +55,7 @@ export const PROCESSOR_DEFAULTS = {
   group: CONSUMER_GROUP,
   instanceId: null,
   clientId: 'buzzline-consumer',
-  outputs: { alerts: TOPICS.alerts, dlq: TOPICS.deadLetters, metrics: TOPICS.metrics, state: STATE_TOPIC },
+  outputs: { alerts: TOPICS.alerts, notifications: NOTIFICATIONS_TOPIC, cases: CASES_TOPIC, dlq: TOPICS.deadLetters, metrics: TOPICS.metrics, state: STATE_TOPIC },
   checkpointIntervalMs: 1000,
   checkpointRecords: 200_000,
   // Event time is the wall clock by default: a partition without records for this long has nothing
@@ -334,7 +336,7 @@ async function prepareTopics(admin: Admin, reader: Consumer, options: ProcessorO
     if (n === undefined) throw new RestartableError(`topic ${topic} is missing`);
     return n;
   };
-  return { alerts: count(options.outputs.alerts), dlq: count(options.outputs.dlq), metrics: count(options.outputs.metrics), state: count(options.outputs.state) };
+  return { alerts: count(options.outputs.alerts), notifications: count(options.outputs.notifications), cases: count(options.outputs.cases), dlq: count(options.outputs.dlq), metrics: count(options.outputs.metrics), state: count(options.outputs.state) };
 }
 
 // A record batch's header (61 bytes) and slack for the producer's framing around it.
@@ -367,7 +369,7 @@ async function outputBatchBytes(admin: Admin, options: ProcessorOptions, logger:
 
 function emptyStats(): RunnerStats {
   return {
-    processed: 0, valid: 0, dlq: 0, dlqByReason: {}, skipped: 0, foreign: 0, reseeks: 0, alerts: 0, suppressed: 0, metricsWindows: 0, checkpoints: 0,
+    processed: 0, valid: 0, dlq: 0, dlqByReason: {}, skipped: 0, foreign: 0, reseeks: 0, alerts: 0, notifications: 0, cases: 0, suppressed: 0, metricsWindows: 0, checkpoints: 0,
     snapshotsStored: 0, firstRecordMs: null, lastRecordMs: null, restores: 0, freshStarts: 0, owned: [], everOwned: [], quality: emptyQuality(), qualitySummary: summarizeQuality(emptyQuality()),
   };
 }

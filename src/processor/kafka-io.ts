@@ -3,7 +3,7 @@
 // through the group Consumer.
 //
 // Snapshot records: key `${group}/${sourceTopic}/${partition}`, value = encodeSnapshot() (gzip'd JSON),
-// headers `alerts-offset` and `next-offset`, in partition (source partition mod N) of the state topic.
+// headers `alerts-offset`, `notifications-offset`, `cases-offset` and `next-offset`, in partition (source partition mod N) of the state topic.
 // The latest snapshot of a partition is the last record with its key: looked up by reading backwards from
 // the end of that state partition in growing steps, which is one small fetch when, as usual, the last
 // record is the one wanted. The embedded broker does not compact; on Kafka the topic can be compacted
@@ -11,18 +11,24 @@
 import { findErrorBy, ListOffsetTimestamps, ProtocolError, type Consumer, type MessagesStream, type Producer } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import { RestartableError } from './failures.ts';
-import type { CommitOffset, RunnerPorts, StoredSnapshot } from './runner-ports.ts';
+import { KEYED_OUTPUTS, type CommitOffset, type KeyedOutput, type OutputOffsets, type RunnerPorts, type StoredSnapshot } from './runner-ports.ts';
 import { DLQ_HEADERS } from './partition-processor.ts';
 import { deadLetterByReference, OUTPUT_HEADERS, routePartition, type OutputKind, type OutputRecord } from './sinks.ts';
 import { decodeSnapshot, encodeSnapshot } from './state.ts';
 
 export const STATE_HEADERS = {
   alertsOffset: 'alerts-offset',
+  notificationsOffset: 'notifications-offset',
+  casesOffset: 'cases-offset',
   nextOffset: 'next-offset',
 } as const;
 
+const OFFSET_HEADER: Record<KeyedOutput, string> = { alerts: STATE_HEADERS.alertsOffset, notifications: STATE_HEADERS.notificationsOffset, cases: STATE_HEADERS.casesOffset };
+
 export interface OutputTopics {
   alerts: string;
+  notifications: string;
+  cases: string;
   dlq: string;
   metrics: string;
   state: string;
@@ -186,7 +192,7 @@ export class KafkaPorts implements RunnerPorts {
 
   private async produce(records: readonly OutputRecord[]): Promise<void> {
     const { topics, partitionCounts } = this.o;
-    const topicOf: Record<OutputKind, keyof OutputTopics> = { alert: 'alerts', dlq: 'dlq', metrics: 'metrics' };
+    const topicOf: Record<OutputKind, keyof OutputTopics> = { alert: 'alerts', notification: 'notifications', case: 'cases', dlq: 'dlq', metrics: 'metrics' };
     await this.o.producer.send({
       messages: records.map((r) => {
         const kind = topicOf[r.kind];
@@ -218,9 +224,13 @@ export class KafkaPorts implements RunnerPorts {
         const { value, headers, offset } = found as { value: Buffer | null; headers: Map<string, string>; offset: bigint };
         if (value === null) return null; // a tombstone: the state was deliberately deleted
         const snapshot = decodeSnapshot(value);
-        const alertsOffset = headers.get(STATE_HEADERS.alertsOffset);
+        const outputsFrom: OutputOffsets = {};
+        for (const output of KEYED_OUTPUTS) {
+          const at = headers.get(OFFSET_HEADER[output]);
+          if (at !== undefined && /^\d+$/.test(at)) outputsFrom[output] = BigInt(at);
+        }
         this.o.logger.debug({ event: 'snapshot-found', partition, stateOffset: String(offset), nextOffset: snapshot.nextOffset }, 'snapshot found');
-        return { partition, snapshot, alertsFrom: alertsOffset !== undefined && /^\d+$/.test(alertsOffset) ? BigInt(alertsOffset) : null };
+        return { partition, snapshot, outputsFrom };
       }
       hi = lo;
       span *= 8n;
@@ -228,26 +238,31 @@ export class KafkaPorts implements RunnerPorts {
     return null;
   }
 
-  async emittedAlertIds(partition: number, from: bigint | null): Promise<string[]> {
-    const topic = this.o.topics.alerts;
-    const alertsPartition = routePartition(partition, this.o.partitionCounts.alerts);
-    const { start, end } = await this.o.reader.bounds(topic, alertsPartition);
+  async emittedIds(partition: number, from: OutputOffsets): Promise<string[]> {
     const ids: string[] = [];
     const source = String(partition);
-    await this.o.reader.read(topic, alertsPartition, from !== null && from > start ? from : start, end, (r) => {
-      if (r.headers.get(OUTPUT_HEADERS.group) !== this.o.group || r.headers.get(OUTPUT_HEADERS.sourcePartition) !== source) return;
-      const id = r.headers.get(OUTPUT_HEADERS.alertId);
-      if (id !== undefined) ids.push(id);
-    });
+    for (const output of KEYED_OUTPUTS) {
+      const topic = this.o.topics[output];
+      const outputPartition = routePartition(partition, this.o.partitionCounts[output]);
+      const { start, end } = await this.o.reader.bounds(topic, outputPartition);
+      const at = from[output];
+      await this.o.reader.read(topic, outputPartition, at !== undefined && at > start ? at : start, end, (r) => {
+        if (r.headers.get(OUTPUT_HEADERS.group) !== this.o.group || r.headers.get(OUTPUT_HEADERS.sourcePartition) !== source) return;
+        const id = r.headers.get(OUTPUT_HEADERS.alertId);
+        if (id !== undefined) ids.push(id);
+      });
+    }
     return ids;
   }
 
-  async alertsEnd(partitions: readonly number[]): Promise<Map<number, bigint>> {
-    const ends = await this.o.reader.endOffsets(this.o.topics.alerts);
-    const out = new Map<number, bigint>();
-    for (const p of partitions) {
-      const end = ends[routePartition(p, this.o.partitionCounts.alerts)];
-      if (end !== undefined) out.set(p, end);
+  async outputEnds(partitions: readonly number[]): Promise<Map<number, OutputOffsets>> {
+    const out = new Map<number, OutputOffsets>(partitions.map((p) => [p, {}]));
+    for (const output of KEYED_OUTPUTS) {
+      const ends = await this.o.reader.endOffsets(this.o.topics[output]);
+      for (const p of partitions) {
+        const end = ends[routePartition(p, this.o.partitionCounts[output])];
+        if (end !== undefined) (out.get(p) as OutputOffsets)[output] = end;
+      }
     }
     return out;
   }
@@ -261,7 +276,7 @@ export class KafkaPorts implements RunnerPorts {
         value: encodeSnapshot(s.snapshot),
         headers: {
           [STATE_HEADERS.nextOffset]: s.snapshot.nextOffset,
-          ...(s.alertsFrom === null ? {} : { [STATE_HEADERS.alertsOffset]: String(s.alertsFrom) }),
+          ...Object.fromEntries(KEYED_OUTPUTS.flatMap((output) => (s.outputsFrom[output] === undefined ? [] : [[OFFSET_HEADER[output], String(s.outputsFrom[output])]]))),
         },
       })),
     });

@@ -21,6 +21,8 @@ export interface OutputBatcherOptions {
 
 export class OutputBatcher {
   acknowledgedAlerts = 0;
+  acknowledgedNotifications = 0;
+  acknowledgedCases = 0;
   acknowledgedWindows = 0;
   private readonly group: string;
   private readonly maxBatchRecords: number;
@@ -147,6 +149,8 @@ export class OutputBatcher {
   private acknowledged(batch: readonly OutputRecord[]): void {
     for (const r of batch) {
       if (r.kind === 'alert') this.acknowledgedAlerts++;
+      else if (r.kind === 'notification') this.acknowledgedNotifications++;
+      else if (r.kind === 'case') this.acknowledgedCases++;
       else if (r.kind === 'metrics') this.acknowledgedWindows += r.windows ?? 0;
     }
     this.local?.acknowledged(batch);

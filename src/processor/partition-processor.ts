@@ -3,7 +3,9 @@
 // snapshot()/restore() for recovery as described in state.ts and docs/processor-state.md.
 import { SIM_LABEL_HEADER, TOPICS } from '../bank/transaction.ts';
 import type { Alert, RuleName } from './alert.ts';
+import { caseUpdateId, type Case } from '../formats/case.ts';
 import { WindowAggregator, type WindowAggregate } from './aggregates.ts';
+import { CaseTracker } from './cases.ts';
 import type { ProcessorConfig } from './config.ts';
 import { QualityTracker, cloneQuality, type QualityCounters } from './quality.ts';
 import { RuleEngine } from './rules/engine.ts';
@@ -47,13 +49,17 @@ export interface ProcessResult {
   skipped: boolean; // offset below nextOffset: already reflected in the restored state, nothing to do
   tx: NormalizedTx | null;
   alerts: Alert[]; // for bank_alerts_high
+  notifications: readonly Alert[]; // for bank_notifications: customer notifications, not fraud
+  cases: readonly Case[]; // for bank_cases: the case this transaction opened or updated
+  riskScore: number; // the transaction's risk score, 0..1 (cases.ts); 0 for dead letters
   dlq: DlqRecord | null; // for bank_alerts_dlq
   metrics: WindowAggregate[]; // closed windows for bank_metrics, key = partition
 }
 
 export interface RestoreOptions {
-  // Ids of alerts already produced for records at or after snapshot.nextOffset (read back from the
-  // alerts topic by the consume loop). Those alerts are still computed and counted, not returned again.
+  // Ids of alerts, notifications and case updates already produced for records at or after
+  // snapshot.nextOffset (read back from their topics by the consume loop). Those are still computed and
+  // counted, not returned again.
   emittedAlertIds?: Iterable<string>;
 }
 
@@ -76,10 +82,12 @@ export class PartitionProcessor {
   private nextSweepMs: number | null = null;
   private counters: ProcessorCounters = emptyCounters();
   private suppress = new Set<string>();
+  private readonly cases: CaseTracker;
 
   constructor(partition: number, config: ProcessorConfig) {
     this.partition = partition;
     this.config = config;
+    this.cases = new CaseTracker(config);
     this.engine = new RuleEngine(config.rules);
     this.state = new PartitionState(this.engine);
     this.aggregator = new WindowAggregator(partition, config.windowMs, config.latenessMs);
@@ -96,7 +104,7 @@ export class PartitionProcessor {
     const offset = BigInt(record.offset);
     if (offset < this.next) {
       this.counters.skipped++;
-      return { skipped: true, tx: null, alerts: [], dlq: null, metrics: [] };
+      return { skipped: true, tx: null, alerts: [], notifications: NO_ALERTS, cases: NO_CASES, riskScore: 0, dlq: null, metrics: [] };
     }
     this.next = offset + 1n;
     this.counters.processed++;
@@ -107,6 +115,9 @@ export class PartitionProcessor {
     const result = validate(record.value, { partition: this.partition, offset, timestampMs: recordMs }, this.config.maxMessageBytes);
 
     let alerts: Alert[] = [];
+    let notifications: readonly Alert[] = NO_ALERTS;
+    let cases: readonly Case[] = NO_CASES;
+    let riskScore = 0;
     let dlq: DlqRecord | null = null;
     let tx: NormalizedTx | null = null;
     let previousClock: WindowAggregate[] = [];
@@ -122,7 +133,18 @@ export class PartitionProcessor {
       this.aggregator.addTransaction(eventMs, tx.type, tx.amountCents, outcome.alerts, delta, tx.currency);
       this.counters.valid++;
       this.counters.alerts += outcome.alerts.length;
+      this.counters.notifications += outcome.notifications.length;
       alerts = this.withoutSuppressed(outcome.alerts);
+      if (outcome.notifications.length > 0) notifications = this.withoutSuppressed(outcome.notifications);
+      if (outcome.alerts.length > 0) {
+        riskScore = this.cases.score(outcome.alerts);
+        const c = this.cases.observe(tx, outcome.alerts, this.partition);
+        if (c !== null) {
+          this.counters.cases++;
+          if (!this.suppress.delete(caseUpdateId(c))) cases = [c];
+          else this.counters.suppressed++;
+        }
+      }
     } else {
       // A bad record has no trustworthy event time, and its record timestamp may run on a different clock
       // than the transactions' (simulated time): letting it move the watermark could close every window
@@ -148,7 +170,7 @@ export class PartitionProcessor {
     const advanced = this.watermarkMs === null ? [] : this.aggregator.advance(this.watermarkMs);
     const metrics = previousClock.length === 0 ? advanced : [...previousClock, ...advanced];
     this.sweep();
-    return { skipped: false, tx, alerts, dlq, metrics };
+    return { skipped: false, tx, alerts, notifications, cases, riskScore, dlq, metrics };
   }
 
   // Event time went back by more than clockResetMs: not a straggler (those are milliseconds to minutes
@@ -206,6 +228,7 @@ export class PartitionProcessor {
       watermarkMs: this.watermarkMs,
       nextSweepMs: this.nextSweepMs,
       engine: this.state.toSnapshot(),
+      cases: this.cases.toSnapshot(),
       quality: this.quality.toSnapshot(),
       aggregates: this.aggregator.toSnapshot(),
       counters: { ...this.counters, dlqByReason: { ...this.counters.dlqByReason } },
@@ -222,6 +245,7 @@ export class PartitionProcessor {
     const snapshot = fitSnapshotToRules(stored, this.engine);
     this.state = PartitionState.fromSnapshot(this.engine, snapshot.engine);
     this.quality = QualityTracker.fromSnapshot(snapshot.quality);
+    this.cases.restore(snapshot.cases);
     this.aggregator = WindowAggregator.fromSnapshot(this.partition, this.config.windowMs, this.config.latenessMs, snapshot.aggregates);
     this.next = BigInt(snapshot.nextOffset);
     this.watermarkMs = snapshot.watermarkMs;
@@ -230,13 +254,13 @@ export class PartitionProcessor {
     this.suppress = new Set(options.emittedAlertIds ?? []);
   }
 
-  private withoutSuppressed(alerts: Alert[]): Alert[] {
+  private withoutSuppressed<A extends readonly Alert[]>(alerts: A): A {
     if (this.suppress.size === 0 || alerts.length === 0) return alerts;
     return alerts.filter((a) => {
       if (!this.suppress.delete(a.id)) return true;
       this.counters.suppressed++;
       return false;
-    });
+    }) as unknown as A;
   }
 
   // Event-time driven, so a replay evicts exactly when the original run did.
@@ -250,6 +274,7 @@ export class PartitionProcessor {
     const cutoff = this.watermarkMs - this.config.accountIdleTtlSec * 1000;
     this.counters.evictedAccounts += this.state.evictIdle(cutoff);
     this.quality.evictIdle(cutoff);
+    this.cases.evictIdle(this.watermarkMs);
     this.nextSweepMs = this.watermarkMs + this.sweepIntervalMs();
   }
 
@@ -259,11 +284,13 @@ export class PartitionProcessor {
 }
 
 function emptyCounters(): ProcessorCounters {
-  return { processed: 0, valid: 0, dlq: 0, dlqByReason: {}, alerts: 0, skipped: 0, suppressed: 0, evictedAccounts: 0 };
+  return { processed: 0, valid: 0, dlq: 0, dlqByReason: {}, alerts: 0, notifications: 0, cases: 0, skipped: 0, suppressed: 0, evictedAccounts: 0 };
 }
 
 const SIM_LABEL_BYTES = Buffer.from(SIM_LABEL_HEADER);
 const NO_RULES: readonly RuleName[] = [];
+const NO_ALERTS: readonly Alert[] = Object.freeze([]);
+const NO_CASES: readonly Case[] = Object.freeze([]);
 
 // The simulator's label header as the record carries it: bytes from the Kafka client (keys compared as
 // bytes, without decoding each one), a string from tests. null when absent.
@@ -271,6 +298,15 @@ export function labelHeader(headers: InputRecord['headers']): HeaderBytes | null
   if (headers === undefined) return null;
   for (const [k, v] of headers) {
     if (typeof k === 'string' ? k === SIM_LABEL_HEADER : sameBytes(k, SIM_LABEL_BYTES)) return v;
+  }
+  return null;
+}
+
+// Any header's value as text, null when absent: for readers off the hot path (the backtest).
+export function headerText(headers: InputRecord['headers'], name: string): string | null {
+  if (headers === undefined) return null;
+  for (const [k, v] of headers) {
+    if ((typeof k === 'string' ? k : k.toString('utf8')) === name) return typeof v === 'string' ? v : v.toString('utf8');
   }
   return null;
 }

@@ -16,14 +16,16 @@
 //   episode's first record; 0 when it fires on the first record. Reported as mean and max over detected
 //   episodes.
 // Each rule targets one kind of trouble and is scored against every positive label, so a single rule's
-// recall is expected to be partial; `any` measures the detector as a whole. low_balance, overdraft and
-// duplicate flag account conditions rather than fraud, and their precision says how often they coincide.
+// recall is expected to be partial; `any` measures the detector as a whole. duplicate flags a
+// condition rather than fraud, and its precision says how often they coincide.
 //
 // Counters are plain sums, so windows, partitions and processors merge by addition; ratios are only
 // computed at the end (summarizeQuality), never averaged.
-import { RULE_NAMES, type RuleName } from './alert.ts';
+import type { RuleName } from './alert.ts';
+import { FRAUD_RULE_NAMES } from './rules/registry.ts';
 
-export const QUALITY_KEYS = [...RULE_NAMES, 'any'] as const;
+// Customer notifications (low_balance, overdraft) are not fraud findings and are not scored.
+export const QUALITY_KEYS = [...FRAUD_RULE_NAMES, 'any'] as const;
 export type QualityKey = (typeof QUALITY_KEYS)[number];
 
 export interface RuleQuality {

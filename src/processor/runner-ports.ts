@@ -4,12 +4,19 @@
 import type { OutputRecord } from './sinks.ts';
 import type { PartitionSnapshot } from './state.ts';
 
+// The topics whose records have ids a restart must not publish twice (alerts, notifications, case
+// updates), and, per
+// topic, an offset in the source partition's partition of it. A topic left out: unknown (a read-back
+// then starts at the log start).
+export const KEYED_OUTPUTS = ['alerts', 'notifications', 'cases'] as const;
+export type KeyedOutput = (typeof KEYED_OUTPUTS)[number];
+export type OutputOffsets = Partial<Record<KeyedOutput, bigint>>;
+
 export interface StoredSnapshot {
   partition: number;
   snapshot: PartitionSnapshot;
-  // Offset in the source partition's alerts partition from which alerts produced after this snapshot are
-  // found; null when unknown (then the read-back starts at the log start).
-  alertsFrom: bigint | null;
+  // Where, in each keyed output topic, the records produced after this snapshot are found.
+  outputsFrom: OutputOffsets;
 }
 
 export interface CommitOffset {
@@ -20,10 +27,10 @@ export interface CommitOffset {
 export interface RunnerPorts {
   send(records: OutputRecord[]): Promise<void>;
   loadSnapshot(partition: number): Promise<StoredSnapshot | null>;
-  // Ids of this group's alerts for `partition` found in the alerts topic from `from` (null: log start) on.
-  emittedAlertIds(partition: number, from: bigint | null): Promise<string[]>;
-  // Current end offset of each partition's alerts partition.
-  alertsEnd(partitions: readonly number[]): Promise<Map<number, bigint>>;
+  // Ids of this group's alerts and notifications for `partition` found in their topics from `from` on.
+  emittedIds(partition: number, from: OutputOffsets): Promise<string[]>;
+  // Current end offsets of each partition's partitions of the keyed output topics.
+  outputEnds(partitions: readonly number[]): Promise<Map<number, OutputOffsets>>;
   saveSnapshots(snapshots: readonly StoredSnapshot[]): Promise<void>;
   commit(offsets: readonly CommitOffset[]): Promise<void>;
   // Make the next fetch of `partition` start at `offset`. Optional: without it a gap is only reported.

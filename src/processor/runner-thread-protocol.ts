@@ -21,8 +21,8 @@ export interface RunnerHost extends Required<RunnerPorts> {
 export const RUNNER_HOST: Protocol<RunnerHost> = {
   send: 'call',
   loadSnapshot: 'call',
-  emittedAlertIds: 'call',
-  alertsEnd: 'call',
+  emittedIds: 'call',
+  outputEnds: 'call',
   saveSnapshots: 'call',
   commit: 'call',
   seek: 'signal',

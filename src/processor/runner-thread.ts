@@ -63,8 +63,8 @@ export class RunnerThread {
         local.acknowledged(sent);
       },
       loadSnapshot: (partition) => classified(ports.loadSnapshot(partition)),
-      emittedAlertIds: (partition, from) => classified(ports.emittedAlertIds(partition, from)),
-      alertsEnd: (partitions) => classified(ports.alertsEnd(partitions)),
+      emittedIds: (partition, from) => classified(ports.emittedIds(partition, from)),
+      outputEnds: (partitions) => classified(ports.outputEnds(partitions)),
       saveSnapshots: (snapshots) => classified(ports.saveSnapshots(snapshots)),
       commit: (offsets) => classified(ports.commit(offsets)),
       seek: (partition, offset) => ports.seek(partition, offset),

@@ -17,7 +17,7 @@ import type { InputRecord } from './partition-processor.ts';
 import { emptyCounts, type PartitionCounts, type PartitionSlot } from './partition-slot.ts';
 import { addQuality, emptyQuality, summarizeQuality, type QualityCounters, type QualityKey, type RuleQualitySummary } from './quality.ts';
 import type { RunnerPorts } from './runner-ports.ts';
-import { alertRecord, dlqRecord, type LocalSinks } from './sinks.ts';
+import { alertRecord, caseRecord, dlqRecord, type LocalSinks } from './sinks.ts';
 
 export interface RunnerOptions {
   config: ProcessorConfig;
@@ -42,7 +42,9 @@ export interface RunnerStats {
   foreign: number; // of partitions not (or no longer) assigned, dropped
   reseeks: number; // records dropped because they came after a gap; the partition was re-fetched
   alerts: number; // alerts acknowledged by the broker
-  suppressed: number; // alerts recomputed after a restore but already in the alerts topic
+  notifications: number; // customer notifications acknowledged by the broker
+  cases: number; // case publications acknowledged by the broker
+  suppressed: number; // alerts and notifications recomputed after a restore but already in the alerts topic
   metricsWindows: number; // windows acknowledged
   checkpoints: number;
   snapshotsStored: number;
@@ -113,6 +115,8 @@ export class StreamRunner {
     const res = slot.processor.process(record);
     if (res.skipped) return undefined;
     for (const alert of res.alerts) this.outputs.add(alertRecord(alert, this.group));
+    for (const n of res.notifications) this.outputs.add(alertRecord(n, this.group, 'notification'));
+    for (const c of res.cases) this.outputs.add(caseRecord(c, this.group));
     if (res.dlq !== null) this.outputs.add(dlqRecord(res.dlq, p, this.group));
     if (res.metrics.length > 0) this.outputs.addWindows(p, res.metrics);
     slot.idleClosed = false;
@@ -226,6 +230,8 @@ export class StreamRunner {
       foreign: this.foreign,
       reseeks: cp.reseeks,
       alerts: this.outputs.acknowledgedAlerts,
+      notifications: this.outputs.acknowledgedNotifications,
+      cases: this.outputs.acknowledgedCases,
       suppressed: counts.suppressed,
       metricsWindows: this.outputs.acknowledgedWindows,
       checkpoints: cp.checkpoints,

@@ -1,6 +1,8 @@
 // Where the processor's results go. One PartitionProcessor result becomes Kafka records (an alert for
-// bank_alerts_high, a bad record for bank_alerts_dlq, closed windows for bank_metrics) and, once those
-// records are acknowledged, local lines: the alert in logs/banking_consumer.log and on the console.
+// bank_alerts_high, a customer notification for bank_notifications, in the alert format, a bad record for
+// bank_alerts_dlq, closed windows for bank_metrics) and, once those records are acknowledged, local
+// lines: the alert or notification in logs/banking_consumer.log and on the console (the low_balance
+// notification is the seed's HIGH alert line).
 //
 // Local lines are written on acknowledgement, not on processing, so that the log and the console say what
 // the topic says: an alert computed but lost in a crash is not logged, and its recomputation after the
@@ -12,6 +14,7 @@
 // was produced for P after a restart (state.ts, snapshot-store.ts) means reading one partition.
 import type { Logger } from 'pino';
 import { alertJson } from '../formats/alert.ts';
+import { caseJson, caseUpdateId, type Case } from '../formats/case.ts';
 import type { WindowArray } from '../formats/metrics-window.ts';
 import type { Alert } from './alert.ts';
 import { DLQ_HEADERS, type DlqRecord } from './partition-processor.ts';
@@ -25,7 +28,7 @@ export const OUTPUT_HEADERS = {
   alertId: 'alert-id',
 } as const;
 
-export type OutputKind = 'alert' | 'dlq' | 'metrics';
+export type OutputKind = 'alert' | 'notification' | 'case' | 'dlq' | 'metrics';
 
 // A record to produce, before topic routing. Values are already serialized: JSON for alerts and metrics,
 // the original bytes for the DLQ.
@@ -35,13 +38,14 @@ export interface OutputRecord {
   key: Buffer | null;
   value: Buffer | null;
   headers: Record<string, string>;
-  alert?: Alert; // kept for the local sinks, reported once acknowledged
+  alert?: Alert; // an alert's or a notification's, kept for the local sinks, reported once acknowledged
+  case?: Case; // likewise for a case update
   windows?: number; // how many windows a metrics record holds
 }
 
-export function alertRecord(alert: Alert, group: string): OutputRecord {
+export function alertRecord(alert: Alert, group: string, kind: 'alert' | 'notification' = 'alert'): OutputRecord {
   return {
-    kind: 'alert',
+    kind,
     sourcePartition: alert.source.partition,
     key: Buffer.from(alert.account_id),
     value: alertJson(alert),
@@ -51,6 +55,23 @@ export function alertRecord(alert: Alert, group: string): OutputRecord {
       [OUTPUT_HEADERS.alertId]: alert.id,
     },
     alert,
+  };
+}
+
+// A case update for bank_cases, key = account id; its `alert-id` header is the update's id
+// (`<case id>@<version>`), so the restore reads it back like an alert's.
+export function caseRecord(c: Case, group: string): OutputRecord {
+  return {
+    kind: 'case',
+    sourcePartition: c.source.partition,
+    key: Buffer.from(c.account_id),
+    value: caseJson(c),
+    headers: {
+      [OUTPUT_HEADERS.group]: group,
+      [OUTPUT_HEADERS.sourcePartition]: String(c.source.partition),
+      [OUTPUT_HEADERS.alertId]: caseUpdateId(c),
+    },
+    case: c,
   };
 }
 
@@ -155,8 +176,12 @@ export class LocalSinks {
   acknowledged(records: readonly OutputRecord[]): void {
     for (const r of records) {
       if (r.alert !== undefined) {
-        this.logger.info({ event: 'alert', alert: r.alert }, formatAlertLine(r.alert));
+        // event 'alert' or 'notification'; the record keeps the field name alert either way.
+        this.logger.info({ event: r.kind, alert: r.alert }, formatAlertLine(r.alert));
         this.console?.(formatAlertLine(r.alert));
+      } else if (r.case !== undefined) {
+        const c = r.case;
+        this.logger.info({ event: 'case', case: c }, `CASE ${c.severity} score ${c.score} ${c.account_id} ${c.rules.join('+')} [${caseUpdateId(c)}]`);
       } else if (r.kind === 'dlq') {
         const stored = r.headers[DLQ_HEADERS.valueStored];
         const note = stored === undefined ? '' : ` (value ${stored}, ${r.headers[DLQ_HEADERS.originalSize] ?? '?'} bytes originally)`;

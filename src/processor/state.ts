@@ -40,6 +40,7 @@
 // rule's state is dropped (fitSnapshotToRules).
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { AggregatorSnapshot } from './aggregates.ts';
+import type { CaseState } from './cases.ts';
 import { fitQualityToRules, type QualitySnapshot } from './quality.ts';
 import type { AccountState, EngineOutcome, RuleEngine } from './rules/engine.ts';
 import type { SeenTransaction } from './rules/rule.ts';
@@ -59,6 +60,18 @@ const MIGRATIONS: ReadonlyArray<(s: SnapshotJson) => SnapshotJson> = [
     const accounts = engine.accounts.map(([id, account]) => [id, { lastEventMs: account.lastEventMs, slices: names.map((name) => account[name]) }]);
     return { ...s, version: 2, engine: { slices: names, accounts, seen: engine.seen } };
   },
+  // 2 -> 3: low_balance and overdraft became customer notifications: they remember the account's own
+  // threshold (none known yet), and the counters count notifications apart from alerts; fraud cases
+  // (none open yet) and their count.
+  (s) => {
+    const engine = s.engine as { slices: string[]; accounts: Array<[string, { lastEventMs: number; slices: unknown[] }]>; seen: unknown };
+    const limited = new Set(['low_balance', 'overdraft']);
+    const accounts = engine.accounts.map(([id, account]) => [
+      id,
+      { ...account, slices: account.slices.map((slice, i) => (limited.has(engine.slices[i] as string) ? { ...(slice as SnapshotJson), accountLimitCents: null } : slice)) },
+    ]);
+    return { ...s, version: 3, engine: { ...engine, accounts }, cases: [], counters: { ...(s.counters as SnapshotJson), notifications: 0, cases: 0 } };
+  },
 ];
 
 export const SNAPSHOT_VERSION = MIGRATIONS.length + 1;
@@ -75,8 +88,10 @@ export interface ProcessorCounters {
   dlq: number;
   dlqByReason: Record<string, number>;
   alerts: number; // alerts raised, including those suppressed after a restore
+  notifications: number; // customer notifications raised, likewise
+  cases: number; // case publications (opened or updated), likewise
   skipped: number; // records below nextOffset, already reflected in restored state
-  suppressed: number; // alerts not returned because the restore said they were already produced
+  suppressed: number; // alerts and notifications not returned because the restore said they were already produced
   evictedAccounts: number;
 }
 
@@ -87,6 +102,7 @@ export interface PartitionSnapshot {
   watermarkMs: number | null; // max event time seen
   nextSweepMs: number | null; // event time of the next idle-account sweep
   engine: EngineSnapshot;
+  cases: Array<[string, CaseState]>; // open and candidate cases by account, in insertion order
   quality: QualitySnapshot;
   aggregates: AggregatorSnapshot;
   counters: ProcessorCounters;
@@ -244,6 +260,7 @@ export function checkSnapshot(value: unknown): PartitionSnapshot {
   if (typeof s.nextOffset !== 'string' || !/^\d+$/.test(s.nextOffset)) throw new SnapshotError('snapshot has no valid nextOffset');
   if (!s.engine || !Array.isArray(s.engine.accounts) || !Array.isArray(s.engine.seen)) throw new SnapshotError('snapshot has no engine state');
   if (!s.quality || !s.aggregates || !s.counters) throw new SnapshotError('snapshot is missing quality, aggregates or counters');
+  if (version >= 3 && !Array.isArray(s.cases)) throw new SnapshotError('snapshot has no cases');
   for (let v = version; v < SNAPSHOT_VERSION; v++) json = (MIGRATIONS[v - 1] as (s: SnapshotJson) => SnapshotJson)(json);
   const upgraded = json as unknown as PartitionSnapshot;
   if (!Array.isArray(upgraded.engine.slices) || !upgraded.engine.slices.every((name) => typeof name === 'string')) {

@@ -2,8 +2,9 @@
 // here throws on bad input: the processor must survive any bytes a producer can send, so every failure
 // is a value with a short machine code (a DLQ header and a metrics dimension) and a human message.
 //
-// Accepted: the full Transaction schema, and the seed's minimal message {account_id, transaction_type,
-// amount}. Optional fields may be absent or null (Python producers write None as null); when present
+// Accepted: the full Transaction schema, the optional fields of message v2 (counterparty, merchant
+// category, status and decline reason, the account's own low-balance threshold and overdraft limit; see
+// docs/alerts.md), and the seed's minimal message {account_id, transaction_type, amount}. Optional fields may be absent or null (Python producers write None as null); when present
 // they must be well formed, because a wrong value in an optional field means the producer is broken and
 // guessing would hide it. Unknown extra fields are ignored so producers can evolve first.
 import { isAscii } from 'node:buffer';
@@ -31,6 +32,14 @@ export const DLQ_REASONS = [
 ] as const;
 export type DlqReason = (typeof DLQ_REASONS)[number];
 
+// The channels of Transaction plus those message v2 allows before the simulator writes them: `p2p`, a
+// transfer to another customer of this bank.
+export const ACCEPTED_CHANNELS: readonly string[] = [...CHANNELS, 'p2p'];
+export type TxChannel = Channel | 'p2p';
+
+export const TX_STATUSES = ['approved', 'declined'] as const;
+export type TxStatus = (typeof TX_STATUSES)[number];
+
 export interface NormalizedTx {
   transactionId: string;
   derivedId: boolean; // true when the message had no transaction_id and we derived `${partition}-${offset}`
@@ -42,7 +51,13 @@ export interface NormalizedTx {
   customerId: string | null;
   accountType: AccountType | null;
   currency: string | null;
-  channel: Channel | null;
+  channel: TxChannel | null;
+  counterpartyId: string | null; // the other side: merchant, payee, another account, ATM
+  merchantCategory: string | null; // snake_case code, e.g. grocery, gambling
+  status: TxStatus; // approved when the message does not say; a declined transaction moves no money
+  declineReason: string | null; // only with status declined
+  lowBalanceThresholdCents: number | null; // the account's own low-balance threshold, >= 0
+  overdraftLimitCents: number | null; // the account's own agreed overdraft limit, >= 0
   partition: number;
   offset: string; // decimal string: offsets are int64 and must survive JSON snapshots
 }
@@ -66,7 +81,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 const TYPE_SET: ReadonlySet<string> = new Set(TRANSACTION_TYPES);
 const ACCOUNT_TYPE_SET: ReadonlySet<string> = new Set(ACCOUNT_TYPES);
-const CHANNEL_SET: ReadonlySet<string> = new Set(CHANNELS);
+const CHANNEL_SET: ReadonlySet<string> = new Set(ACCEPTED_CHANNELS);
+const STATUS_SET: ReadonlySet<string> = new Set(TX_STATUSES);
+const CODE = /^[a-z][a-z0-9_]{0,31}$/; // merchant_category and decline_reason
 
 export function validate(value: Buffer | null | undefined, position: RecordPosition, maxMessageBytes: number): ValidationResult {
   if (value === null || value === undefined || value.length === 0) return fail('empty', 'record has no value');
@@ -172,6 +189,34 @@ export function validate(value: Buffer | null | undefined, position: RecordPosit
     }
   }
 
+  const counterparty = msg.counterparty_id;
+  if (counterparty !== undefined && counterparty !== null) {
+    const error = idError(counterparty, 'counterparty_id');
+    if (error !== null) return error;
+  }
+  const category = msg.merchant_category;
+  if (category !== undefined && category !== null) {
+    const error = codeError(category, 'merchant_category');
+    if (error !== null) return error;
+  }
+  let status: TxStatus = 'approved';
+  const rawStatus = msg.status;
+  if (rawStatus !== undefined && rawStatus !== null) {
+    const error = enumError(rawStatus, 'status', STATUS_SET);
+    if (error !== null) return error;
+    status = rawStatus as TxStatus;
+  }
+  const declineReason = msg.decline_reason;
+  if (declineReason !== undefined && declineReason !== null) {
+    const error = codeError(declineReason, 'decline_reason');
+    if (error !== null) return error;
+    if (status !== 'declined') return fail('invalid_field', 'decline_reason is only allowed with status declined');
+  }
+  const lowThreshold = optionalLimit(msg.low_balance_threshold, 'low_balance_threshold');
+  if (typeof lowThreshold === 'object' && lowThreshold !== null) return lowThreshold;
+  const overdraftLimit = optionalLimit(msg.overdraft_limit, 'overdraft_limit');
+  if (typeof overdraftLimit === 'object' && overdraftLimit !== null) return overdraftLimit;
+
   return {
     ok: true,
     tx: {
@@ -185,7 +230,13 @@ export function validate(value: Buffer | null | undefined, position: RecordPosit
       customerId: (customerId ?? null) as string | null,
       accountType: (accountType ?? null) as AccountType | null,
       currency: (currency ?? null) as string | null,
-      channel: (channel ?? null) as Channel | null,
+      channel: (channel ?? null) as TxChannel | null,
+      counterpartyId: (counterparty ?? null) as string | null,
+      merchantCategory: (category ?? null) as string | null,
+      status,
+      declineReason: (declineReason ?? null) as string | null,
+      lowBalanceThresholdCents: lowThreshold,
+      overdraftLimitCents: overdraftLimit,
       partition: position.partition,
       offset,
     },
@@ -286,6 +337,21 @@ function enumError(v: unknown, field: string, allowed: ReadonlySet<string>): Fai
   if (error !== null) return error;
   if (!allowed.has(v as string)) return fail('invalid_field', `${field} ${JSON.stringify((v as string).slice(0, 40))} is not one of ${[...allowed].join(', ')}`);
   return null;
+}
+
+function codeError(v: unknown, field: string): Failure | null {
+  if (typeof v !== 'string') return fail('wrong_type', `${field} must be a string, got ${typeName(v)}`);
+  if (!CODE.test(v)) return fail('invalid_field', `${field} ${JSON.stringify(v.slice(0, 40))} is not a snake_case code of at most 32 characters`);
+  return null;
+}
+
+// An account limit in major units (>= 0, at most 2 decimals) as cents; null when absent, else the failure.
+function optionalLimit(v: unknown, field: string): number | null | Failure {
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'number') return fail('wrong_type', `${field} must be a number, got ${typeName(v)}`);
+  const cents = toCents(v);
+  if (cents === null || cents < 0) return fail('invalid_field', `${field} ${v} must be a non-negative amount with at most 2 decimals`);
+  return cents;
 }
 
 function typeName(v: unknown): string {

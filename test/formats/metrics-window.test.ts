@@ -6,7 +6,8 @@ import { TRANSACTION_TYPES, type TransactionType } from '../../src/bank/transact
 import { MIXED_CURRENCY, parseWindows, WindowArray, windowFormat, type WindowAggregate } from '../../src/formats/metrics-window.ts';
 import { writeValue } from '../../src/formats/schema.ts';
 import { mergeWindows, WindowAggregator } from '../../src/processor/aggregates.ts';
-import { makeAlert, RULE_NAMES, SEVERITIES } from '../../src/processor/alert.ts';
+import { makeAlert, SEVERITIES } from '../../src/processor/alert.ts';
+import { FRAUD_RULE_NAMES } from '../../src/processor/rules/registry.ts';
 import { emptyQuality, QualityTracker } from '../../src/processor/quality.ts';
 import { makeWindow } from '../dashboard/helpers.ts';
 import { T0, seededRandom, tx } from '../processor/helpers.ts';
@@ -168,7 +169,7 @@ function aggregatedWindows(seed: number): WindowAggregate[] {
       agg.addDlq(random() < 0.3 ? null : at, pick(['bad_json', 'oversize', 'ü "odd"\n']), at);
       continue;
     }
-    const alerts = random() < 0.2 ? [makeAlert(tx(), pick(RULE_NAMES), pick(SEVERITIES), { observed: {}, threshold: {}, explanation: '' })] : [];
+    const alerts = random() < 0.2 ? [makeAlert(tx(), pick(FRAUD_RULE_NAMES), pick(SEVERITIES), { observed: {}, threshold: {}, explanation: '' })] : [];
     const label = random() < 0.4 ? null : pick(['normal', 'normal', 'account_takeover', 'card_testing']);
     const delta = quality.observe(pick(['a', 'b', 'c']), at, label, alerts.map((a) => a.rule));
     agg.addTransaction(at, pick(TRANSACTION_TYPES), Math.floor((random() - 0.1) * 10 ** Math.floor(random() * 14)), alerts, delta);

@@ -8,6 +8,8 @@ import { parseWindows } from '../../src/formats/metrics-window.ts';
 import { SIM_LABEL_HEADER, TOPICS } from '../../src/bank/transaction.ts';
 import type { WindowAggregate } from '../../src/processor/aggregates.ts';
 import type { Alert } from '../../src/processor/alert.ts';
+import { parseCase, type Case } from '../../src/formats/case.ts';
+import { CASES_TOPIC, NOTIFICATIONS_TOPIC } from '../../src/processor/consumer.ts';
 import { OUTPUT_HEADERS } from '../../src/processor/sinks.ts';
 import { fetchAll, type FetchedRecord } from './fetch-all.ts';
 
@@ -87,6 +89,8 @@ function header(r: FetchedRecord, name: string): string | undefined {
 export interface GroupOutputs {
   alertIds: string[]; // in topic order, duplicates kept
   alerts: Alert[];
+  notificationIds: string[];
+  cases: Case[]; // every publication, in topic order
   dlq: Array<{ reason: string; partition: string; offset: string; key: string }>;
   windows: WindowAggregate[];
 }
@@ -101,7 +105,9 @@ export async function readOutputs(bootstrap: string, group: string): Promise<Gro
     key: r.key === null ? '' : r.key.toString('utf8'),
   }));
   const windows = (await ofGroup(TOPICS.metrics)).flatMap((r) => parseWindows(r.value) ?? []);
-  return { alertIds: alerts.map((a) => a.id), alerts, dlq, windows };
+  const notificationIds = (await ofGroup(NOTIFICATIONS_TOPIC)).map((r) => (JSON.parse(String(r.value)) as Alert).id);
+  const cases = (await ofGroup(CASES_TOPIC)).map((r) => parseCase(r.value)).filter((c) => c !== null);
+  return { alertIds: alerts.map((a) => a.id), alerts, notificationIds, cases, dlq, windows };
 }
 
 // What a dashboard sums: the largest version of each (partition, window start), since a window sent again

@@ -10,12 +10,14 @@ import { DEFAULT_CONFIG } from '../../src/processor/config.ts';
 import { KafkaPorts, TopicReader, type OutputTopics } from '../../src/processor/kafka-io.ts';
 import { PartitionProcessor } from '../../src/processor/partition-processor.ts';
 import { alertRecord, dlqRecord, metricsRecord, OUTPUT_HEADERS } from '../../src/processor/sinks.ts';
+import type { OutputOffsets } from '../../src/processor/runner-ports.ts';
+import type { Alert } from '../../src/processor/alert.ts';
 import { WindowArray } from '../../src/formats/metrics-window.ts';
 import { startBroker, type TestBroker } from '../helpers/broker.ts';
 import { fetchAll } from '../helpers/fetch-all.ts';
 import { record, T0 } from '../processor/helpers.ts';
 
-const TOPICS: OutputTopics = { alerts: 'io-alerts', dlq: 'io-dlq', metrics: 'io-metrics', state: 'io-state' };
+const TOPICS: OutputTopics = { alerts: 'io-alerts', notifications: 'io-notifications', cases: 'io-cases', dlq: 'io-dlq', metrics: 'io-metrics', state: 'io-state' };
 let tb: TestBroker;
 let admin: Admin;
 let reader: Consumer;
@@ -36,19 +38,19 @@ after(async () => {
   await tb.stop();
 });
 
-function ports(group: string, counts = { alerts: 4, dlq: 4, metrics: 4, state: 4 }): KafkaPorts {
+function ports(group: string, counts = { alerts: 4, notifications: 4, cases: 4, dlq: 4, metrics: 4, state: 4 }): KafkaPorts {
   return new KafkaPorts({
     producer, reader: new TopicReader(reader), consumer: reader, sourceTopic: 'io-source', group, topics: TOPICS, partitionCounts: counts, logger: pino({ level: 'silent' }),
   });
 }
 
-// Alerts for source partition 2, computed by the real processor.
+// Alerts and notifications for a source partition, computed by the real processor.
 function alertsOf(partition: number) {
   const p = new PartitionProcessor(partition, DEFAULT_CONFIG);
   const out = [];
   for (let i = 0; i < 12; i++) {
     const r = p.process(record(i, { transaction_id: `T${partition}-${i}`, timestamp: new Date(T0 + i * 1000).toISOString(), account_id: 'ACC-9', transaction_type: 'withdraw', amount: 10, balance: 50 - i * 10 }, { partition, timestampMs: T0 + i * 1000 }));
-    out.push(...r.alerts);
+    out.push(...r.notifications, ...r.alerts); // alert-shaped either way
   }
   return { processor: p, alerts: out };
 }
@@ -82,17 +84,17 @@ test('the latest snapshot of a partition is found behind later snapshots of othe
   const { processor } = alertsOf(1);
   const mine = ports('g-state');
   // State partition 1 gets: ours (old), ours (new), then 20 of another group, and one of partition 5 (1 mod 4).
-  await mine.saveSnapshots([{ partition: 1, snapshot: { ...processor.snapshot(), nextOffset: '3' }, alertsFrom: 7n }]);
-  await mine.saveSnapshots([{ partition: 1, snapshot: processor.snapshot(), alertsFrom: 9n }]);
+  await mine.saveSnapshots([{ partition: 1, snapshot: { ...processor.snapshot(), nextOffset: '3' }, outputsFrom: { alerts: 7n } }]);
+  await mine.saveSnapshots([{ partition: 1, snapshot: processor.snapshot(), outputsFrom: { alerts: 9n, notifications: 3n } }]);
   const other = ports('g-other');
-  for (let i = 0; i < 20; i++) await other.saveSnapshots([{ partition: 1, snapshot: { ...processor.snapshot(), nextOffset: String(100 + i) }, alertsFrom: null }]);
+  for (let i = 0; i < 20; i++) await other.saveSnapshots([{ partition: 1, snapshot: { ...processor.snapshot(), nextOffset: String(100 + i) }, outputsFrom: {} }]);
   const fifth = new PartitionProcessor(5, DEFAULT_CONFIG);
-  await mine.saveSnapshots([{ partition: 5, snapshot: fifth.snapshot(), alertsFrom: 0n }]);
+  await mine.saveSnapshots([{ partition: 5, snapshot: fifth.snapshot(), outputsFrom: { alerts: 0n } }]);
 
   const found = await mine.loadSnapshot(1);
   assert.ok(found !== null);
   assert.equal(found.snapshot.nextOffset, '12');
-  assert.equal(found.alertsFrom, 9n);
+  assert.deepEqual(found.outputsFrom, { alerts: 9n, notifications: 3n });
   assert.deepEqual(found.snapshot.engine, JSON.parse(JSON.stringify(processor.snapshot().engine)));
   assert.equal((await other.loadSnapshot(1))?.snapshot.nextOffset, '119');
   assert.equal((await mine.loadSnapshot(5))?.snapshot.partition, 5);
@@ -100,21 +102,27 @@ test('the latest snapshot of a partition is found behind later snapshots of othe
   assert.equal(await ports('g-none').loadSnapshot(1), null);
 });
 
-test('alert read-back returns only this group\'s alerts of this source partition, from the given offset', async () => {
+test('read-back returns only this group\'s alerts and notifications of this source partition, from the given offsets', async () => {
   const a = alertsOf(0).alerts;
   const b = alertsOf(0).alerts.map((x) => ({ ...x, id: `${x.id}-b` }));
   const four = alertsOf(4).alerts.map((x) => ({ ...x, id: `${x.id}-p4` })); // source 4 shares alerts partition 0
+  const notes = alertsOf(0).alerts.map((x) => ({ ...x, id: `${x.id}-n` }));
   const mine = ports('g-read');
-  const start = (await mine.alertsEnd([0])).get(0);
-  assert.ok(start !== undefined);
-  await mine.send(a.slice(0, 2).map((x) => alertRecord(x, 'g-read')));
-  const mid = (await mine.alertsEnd([0])).get(0) as bigint;
-  assert.equal(mid, start + 2n);
-  await mine.send([...a.slice(2).map((x) => alertRecord(x, 'g-read')), ...b.map((x) => alertRecord(x, 'g-else')), ...four.map((x) => alertRecord(x, 'g-read'))]);
-  assert.deepEqual(await mine.emittedAlertIds(0, mid), a.slice(2).map((x) => x.id));
-  assert.deepEqual(await mine.emittedAlertIds(0, null), a.map((x) => x.id));
-  assert.deepEqual(await mine.emittedAlertIds(4, start), four.map((x) => x.id));
-  assert.deepEqual(await mine.emittedAlertIds(1, null), []);
+  const start = (await mine.outputEnds([0])).get(0);
+  assert.ok(start?.alerts !== undefined && start.notifications !== undefined);
+  await mine.send([...a.slice(0, 2).map((x) => alertRecord(x, 'g-read')), alertRecord(notes[0] as Alert, 'g-read', 'notification')]);
+  const mid = (await mine.outputEnds([0])).get(0) as OutputOffsets;
+  assert.deepEqual(mid, { alerts: start.alerts + 2n, notifications: start.notifications + 1n, cases: start.cases });
+  await mine.send([
+    ...a.slice(2).map((x) => alertRecord(x, 'g-read')),
+    ...b.map((x) => alertRecord(x, 'g-else')),
+    ...four.map((x) => alertRecord(x, 'g-read')),
+    ...notes.slice(1).map((x) => alertRecord(x, 'g-read', 'notification')),
+  ]);
+  assert.deepEqual(await mine.emittedIds(0, mid), [...a.slice(2), ...notes.slice(1)].map((x) => x.id));
+  assert.deepEqual(await mine.emittedIds(0, {}), [...a, ...notes].map((x) => x.id));
+  assert.deepEqual(await mine.emittedIds(4, start), four.map((x) => x.id));
+  assert.deepEqual(await mine.emittedIds(1, {}), []);
 });
 
 test('a dead letter the DLQ topic refuses as too large goes by reference, once; the rest of its batch and send goes whole', async () => {
@@ -122,7 +130,7 @@ test('a dead letter the DLQ topic refuses as too large goes by reference, once; 
   await admin.createTopics({ topics: [small.dlq], partitions: 4, replicas: 1, configs: [{ name: 'max.message.bytes', value: '4000' }] });
   const logs: string[] = [];
   const logger = pino({ level: 'warn' }, { write: (line: string) => logs.push(line) });
-  const io = new KafkaPorts({ producer, reader: new TopicReader(reader), consumer: reader, sourceTopic: 'io-source', group: 'g-big', topics: small, partitionCounts: { alerts: 4, dlq: 4, metrics: 4, state: 4 }, logger });
+  const io = new KafkaPorts({ producer, reader: new TopicReader(reader), consumer: reader, sourceTopic: 'io-source', group: 'g-big', topics: small, partitionCounts: { alerts: 4, dlq: 4, metrics: 4, state: 4, notifications: 4, cases: 4 }, logger });
   const letter = (partition: number, offset: number, bytes: number) => dlqRecord({
     key: Buffer.from(`k${offset}`),
     value: Buffer.alloc(bytes, 0x78),

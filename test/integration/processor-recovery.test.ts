@@ -1,8 +1,9 @@
 // Issue #5, end to end through the embedded broker: 50,000 seeded events including 200 malformed records.
 // `buzzline consume` runs as a child process and is killed with SIGKILL twice while the input is still
 // arriving; an uninterrupted in-process run of another group over the same input is the reference.
-// Checked: every malformed record in the DLQ with its reason and origin; alerts in the topic, the log
-// and on the console; the killed run's alert id set equal to the reference's, no alert published twice;
+// Checked: every malformed record in the DLQ with its reason and origin; alerts and notifications in their
+// topics, the log and on the console; the killed run's alert and notification id sets equal to the
+// reference's, none published twice;
 // exact metric totals for both.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -124,16 +125,34 @@ test('kill -9 twice during the run: DLQ complete, alert ids equal to an uninterr
 
   // Alerts: topic, log and console agree in the reference run.
   const referenceIds = [...reference.alertIds].sort();
-  assert.ok(referenceIds.length > 200, `only ${referenceIds.length} alerts`);
+  assert.ok(referenceIds.length > 100, `only ${referenceIds.length} alerts`);
   assert.equal(new Set(referenceIds).size, referenceIds.length);
   const loggedIds = logLines(logFile).flatMap((l) => (l.event === 'alert' ? [(l.alert as { id: string }).id] : []));
   assert.deepEqual([...loggedIds].sort(), referenceIds, 'every published alert is in logs, once');
+  // Customer notifications (low balance, overdraft) have their own topic, and the same lines.
+  const referenceNotes = [...reference.notificationIds].sort();
+  assert.ok(referenceNotes.some((id) => id.endsWith(':low_balance')), 'low_balance notifications');
+  assert.equal(new Set(referenceNotes).size, referenceNotes.length);
+  const loggedNotes = logLines(logFile).flatMap((l) => (l.event === 'notification' ? [(l.alert as { id: string }).id] : []));
+  assert.deepEqual([...loggedNotes].sort(), referenceNotes, 'every published notification is in logs, once');
   const consoleIds = consoleLines.map((l) => /\[([^\]]+)\]$/.exec(l)?.[1] ?? l);
-  assert.deepEqual(consoleIds.sort(), referenceIds, 'every published alert is on the console, once');
+  assert.deepEqual(consoleIds.sort(), [...referenceIds, ...referenceNotes].sort(), 'every published alert and notification is on the console, once');
+  assert.ok(consoleLines.some((l) => /^ALERT \S+ HIGH +low_balance /.test(l)), "the seed's HIGH alert line for low balance");
 
   // The point of the exercise.
   assert.deepEqual([...new Set(killed.alertIds)].sort(), referenceIds, 'the killed run publishes the same alert id set');
   assert.equal(killed.alertIds.length, referenceIds.length, 'and no alert twice');
+  assert.deepEqual([...new Set(killed.notificationIds)].sort(), referenceNotes, 'the killed run publishes the same notification id set');
+  assert.equal(killed.notificationIds.length, referenceNotes.length, 'and no notification twice');
+  // Cases: every publication (case id @ version) once, the same in both runs, the same content.
+  const caseIds = (cs: typeof reference.cases) => cs.map((c) => `${c.case_id}@${c.version}`);
+  const referenceCases = caseIds(reference.cases).sort();
+  assert.ok(referenceCases.length > 10, `only ${referenceCases.length} case publications`);
+  assert.equal(new Set(referenceCases).size, referenceCases.length);
+  assert.deepEqual([...new Set(caseIds(killed.cases))].sort(), referenceCases, 'the killed run publishes the same case updates');
+  assert.equal(killed.cases.length, referenceCases.length, 'and none twice');
+  const caseById = new Map(reference.cases.map((c) => [`${c.case_id}@${c.version}`, JSON.stringify(c)]));
+  for (const c of killed.cases) assert.equal(JSON.stringify(c), caseById.get(`${c.case_id}@${c.version}`), `case ${c.case_id}@${c.version} differs`);
   const byId = new Map(reference.alerts.map((a) => [a.id, JSON.stringify(a)]));
   for (const a of killed.alerts) assert.equal(JSON.stringify(a), byId.get(a.id), `alert ${a.id} differs`);
 

@@ -53,13 +53,14 @@ test('buzzline start runs everything, shows alerts and metrics, and stops cleanl
 
   let records = 0;
   let alerts: { rule: string }[] = [];
-  while (Date.now() < deadline && (records === 0 || !alerts.some((a) => a.rule === 'low_balance'))) {
+  // low_balance is a customer notification in bank_notifications now, not in the alert feed.
+  while (Date.now() < deadline && (records === 0 || alerts.length === 0)) {
     await new Promise((r) => setTimeout(r, 500));
     records = ((await getJson(`${url}api/summary`)) as { totals: { records: number } }).totals.records;
     alerts = ((await getJson(`${url}api/alerts?limit=200`)) as { alerts: { rule: string }[] }).alerts;
   }
   assert.ok(records > 0, 'metrics flow to the dashboard');
-  assert.ok(alerts.some((a) => a.rule === 'low_balance'), 'a low_balance alert reaches the dashboard');
+  assert.ok(alerts.length > 0, 'an alert reaches the dashboard');
 
   child.kill('SIGINT');
   assert.equal(await exited, 0, output);

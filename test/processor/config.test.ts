@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError, DEFAULT_CONFIG, describeSettings, loadConfig, resolveConfig } from '../../src/processor/config.ts';
+import { RULES } from '../../src/processor/rules/registry.ts';
 
 function issuesOf(fn: () => unknown): string[] {
   try {
@@ -20,19 +21,22 @@ test('defaults are complete and sane', () => {
   assert.equal(DEFAULT_CONFIG.windowMs, 1000);
   assert.equal(DEFAULT_CONFIG.rules.low_balance.thresholdCents, 100_00);
   assert.equal(DEFAULT_CONFIG.rules.drain.ratio, 0.9);
-  assert.deepEqual(Object.keys(DEFAULT_CONFIG.rules), ['low_balance', 'overdraft', 'large_amount', 'velocity', 'drain', 'duplicate']);
+  assert.deepEqual(Object.keys(DEFAULT_CONFIG.rules), ['low_balance', 'overdraft', 'amount_outlier', 'velocity', 'outflow', 'new_payee', 'dormant', 'rapid_in_out', 'structuring', 'drain', 'duplicate']);
+  // processor settings, then per rule enabled, weight (fraud rules only) and its own settings
   assert.equal(DEFAULT_CONFIG.clockResetMs, 300_000);
-  assert.equal(describeSettings().length, 22);
+  assert.equal(describeSettings().length, 7 + RULES.reduce((n, r) => n + 1 + ('notification' in r ? 0 : 1) + Object.keys(r.settings).length, 0));
+  assert.equal(DEFAULT_CONFIG.rules.velocity.weight, 0.55);
+  assert.ok(!('weight' in DEFAULT_CONFIG.rules.low_balance), 'notifications carry no fraud evidence');
 });
 
 test('file values replace defaults and overrides replace file values', () => {
   const c = resolveConfig({
     fileObject: { latenessMs: 0, rules: { velocity: { count: 7, windowSec: 30 }, drain: { enabled: false } } },
-    overrides: ['rules.velocity.count=4', 'rules.large_amount.zThreshold=3.5', 'rules.drain.enabled=true'],
+    overrides: ['rules.velocity.count=4', 'rules.amount_outlier.zThreshold=3.5', 'rules.drain.enabled=true'],
   });
   assert.equal(c.latenessMs, 0);
-  assert.deepEqual(c.rules.velocity, { enabled: true, count: 4, windowSec: 30 });
-  assert.equal(c.rules.large_amount.zThreshold, 3.5);
+  assert.deepEqual(c.rules.velocity, { enabled: true, weight: 0.55, count: 4, windowSec: 30 });
+  assert.equal(c.rules.amount_outlier.zThreshold, 3.5);
   assert.equal(c.rules.drain.enabled, true);
   assert.equal(c.rules.overdraft.limitCents, DEFAULT_CONFIG.rules.overdraft.limitCents);
 });
@@ -46,14 +50,14 @@ test('every problem is reported at once, with source and path', () => {
     }),
   );
   assert.deepEqual(issues, [
-    'rules.json: unknown setting rules.velocty (known here: low_balance, overdraft, large_amount, velocity, drain, duplicate)',
+    'rules.json: unknown setting rules.velocty (known here: low_balance, overdraft, amount_outlier, velocity, outflow, new_payee, dormant, rapid_in_out, structuring, drain, duplicate)',
     'rules.json: rules.velocity.count must be an integer (got 1.5)',
     'rules.json: rules.velocity.windowSec must be a number (got "60")',
     'rules.json: rules.drain.ratio must be <= 1 (got 2)',
     'rules.json: windowMs must be >= 100 (got -1)',
     'override "rules.duplicate.enabled=yes": rules.duplicate.enabled must be true or false (got "yes")',
     'override "nonsense": expected path=value, e.g. rules.velocity.count=4',
-    'override "rules.drain.ratoi=0.5": unknown setting rules.drain.ratoi (known here: enabled, ratio, minBalanceCents)',
+    'override "rules.drain.ratoi=0.5": unknown setting rules.drain.ratoi (known here: enabled, weight, ratio, minBalanceCents)',
     'override "rules.velocity.count=": rules.velocity.count must be a number (got "")',
   ]);
 });

@@ -11,7 +11,7 @@ import type { KafkaPorts } from '../../src/processor/kafka-io.ts';
 import { PartitionProcessor } from '../../src/processor/partition-processor.ts';
 import { RunnerThread } from '../../src/processor/runner-thread.ts';
 import type { ThreadRunnerOptions } from '../../src/processor/runner-thread-protocol.ts';
-import type { StoredSnapshot } from '../../src/processor/runner-ports.ts';
+import type { OutputOffsets, StoredSnapshot } from '../../src/processor/runner-ports.ts';
 import { errorFromWire, errorToWire } from '../../src/processor/thread-rpc.ts';
 import { LocalSinks } from '../../src/processor/sinks.ts';
 import { SnapshotError, SnapshotMismatchError } from '../../src/processor/state.ts';
@@ -50,7 +50,7 @@ function snapshotWith(windowMs: number): StoredSnapshot {
   }
   const snapshot = proc.snapshot();
   assert.ok(snapshot.aggregates.open.length > 0, 'the snapshot has open windows');
-  return { partition: 0, snapshot, alertsFrom: null };
+  return { partition: 0, snapshot, outputsFrom: {} };
 }
 
 test('a connection refused by a closed port is a transient "broker unavailable", with the root cause', async () => {
@@ -201,11 +201,11 @@ class SnapshotPorts {
   loadSnapshot(): Promise<StoredSnapshot | null> {
     return this.load();
   }
-  emittedAlertIds(): Promise<string[]> {
+  emittedIds(): Promise<string[]> {
     return Promise.resolve([]);
   }
-  alertsEnd(partitions: readonly number[]): Promise<Map<number, bigint>> {
-    return Promise.resolve(new Map(partitions.map((p) => [p, 0n])));
+  outputEnds(partitions: readonly number[]): Promise<Map<number, OutputOffsets>> {
+    return Promise.resolve(new Map(partitions.map((p) => [p, { alerts: 0n, notifications: 0n }])));
   }
   saveSnapshots(): Promise<void> {
     return Promise.resolve();

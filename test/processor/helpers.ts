@@ -22,6 +22,12 @@ export function tx(over: Partial<NormalizedTx> = {}): NormalizedTx {
     accountType: null,
     currency: null,
     channel: null,
+    counterpartyId: null,
+    merchantCategory: null,
+    status: 'approved',
+    declineReason: null,
+    lowBalanceThresholdCents: null,
+    overdraftLimitCents: null,
     partition: 0,
     offset: '0',
     ...over,
@@ -66,6 +72,12 @@ export interface MessageFields {
   balance?: number;
   currency?: string;
   channel?: string;
+  counterparty_id?: string;
+  merchant_category?: string;
+  status?: string;
+  decline_reason?: string;
+  low_balance_threshold?: number;
+  overdraft_limit?: number;
 }
 
 export function record(offset: number, message: MessageFields | string | null, options: { partition?: number; timestampMs?: number; label?: string } = {}): InputRecord {
@@ -90,7 +102,7 @@ export const RECOVERY_CONFIG = resolveConfig({
   overrides: [
     'rules.velocity.count=3',
     'rules.velocity.windowSec=20',
-    'rules.large_amount.minHistory=3',
+    'rules.amount_outlier.minHistory=3',
     'rules.duplicate.maxIds=25',
     'rules.duplicate.windowSec=120',
     'accountIdleTtlSec=60',
@@ -102,7 +114,10 @@ const LABELS = ['account_takeover', 'card_testing', 'large_withdrawal', 'mule_tr
 
 // A seeded stream for one partition: full and minimal messages, bad records, retried transactions,
 // out-of-order and idle gaps in event time, and simulator labels on most records.
-export function recoveryStream(seed: number, count: number): InputRecord[] {
+// v2: also message v2's counterparties (a few known payees, sometimes a new one) and deposits just under
+// 10,000.00, so that the rules that need them (new_payee, structuring, rapid_in_out) fire too. Off, the
+// stream is the one the version 1 snapshot fixture was taken from.
+export function recoveryStream(seed: number, count: number, options: { v2?: boolean } = {}): InputRecord[] {
   const rand = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
   const accounts = Array.from({ length: 6 }, (_, i) => ({ id: `ACC-${i}`, balance: 500_00, fraud: null as string | null }));
@@ -129,6 +144,7 @@ export function recoveryStream(seed: number, count: number): InputRecord[] {
     let amount = Math.floor(rand() * 80_00) + 1_00;
     if (type === 'withdraw' && rand() < 0.1) amount = Math.floor(a.balance * 0.95);
     if (type === 'withdraw' && rand() < 0.05) amount *= 30;
+    if (options.v2 === true && type === 'deposit' && rand() < 0.3) amount = 8_500_00 + Math.floor(rand() * 1_400_00);
     if (type === 'deposit') a.balance += amount;
     if (type === 'withdraw') a.balance -= amount;
     if (type === 'current_balance' || type === 'low_balance') amount = Math.max(0, a.balance);
@@ -136,6 +152,7 @@ export function recoveryStream(seed: number, count: number): InputRecord[] {
     const message: MessageFields = minimal
       ? { account_id: a.id, transaction_type: type, amount: amount / 100 }
       : { transaction_id: `T-${seed}-${offset}`, timestamp: new Date(eventMs).toISOString(), account_id: a.id, transaction_type: type, amount: amount / 100, balance: a.balance / 100 };
+    if (options.v2 === true && !minimal && type === 'withdraw') message.counterparty_id = rand() < 0.8 ? pick(['EXT-1', 'EXT-2', 'PAY-3', 'MER-4']) : `EXT-${offset}`;
     if (!minimal) sent.push(message);
     records.push(record(offset, message, { timestampMs: minimal ? eventMs : t, label }));
   }

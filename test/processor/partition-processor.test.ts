@@ -19,8 +19,10 @@ const full = (id: string, sec: number, account: string, type: string, amount: nu
 });
 
 // Hand-built and commented so that each expected id can be checked by reading: default thresholds
-// (low balance 100.00, overdraft 0, z 4 with a 25.00 floor after 5 events, 5 withdrawals in 60 s,
-// drain 90% of at least 100.00, duplicate window 10 min).
+// (low balance 100.00, overdraft 0, robust z 4 on ln(amount) with MAD floor 0.3 after 5 amounts of the
+// kind and at least 200.00, 5 withdrawals in 60 s, outflow 70% of the starting balance within 1 h and at
+// least 500.00, rapid in-out 70% of deposits of at least 1,000.00 within 6 h, drain 90% of at least
+// 100.00, duplicate window 10 min).
 const GOLDEN: Array<MessageFields | string> = [
   full('G-00', 0, 'ACC-1', 'deposit', 1000, 1000), //                 0: first balance 1000.00, fine
   full('G-01', 120, 'ACC-1', 'withdraw', 20, 980), //                  1-5: a history of 20.00 withdrawals,
@@ -35,7 +37,8 @@ const GOLDEN: Array<MessageFields | string> = [
   full('V-5', 650, 'ACC-2', 'withdraw', 5, 480),
   full('V-6', 660, 'ACC-2', 'withdraw', 5, 475), //                   -> V-6:velocity
   full('G-06', 700, 'ACC-1', 'withdraw', 850, 50), //                 12: 900.00 -> 50.00: low_balance,
-  //                                                                       z = 33 large_amount, 94% drain
+  //     ln(850/20) / (1.4826 x 0.3) = 8.4 amount_outlier, 950.00 of 1,000.00 out within 700 s: outflow
+  //     and rapid_in_out (of the 1,000.00 deposit), 94% drain
   '{"account_id": "ACC-1", "amount": 5', //                           13: DLQ
   full('G-07', 720, 'ACC-1', 'withdraw', 80, -30), //                 14: overdrawn -> G-07:overdraft
   full('G-07', 720, 'ACC-1', 'withdraw', 80, -30), //                 15: producer retry -> G-07:duplicate
@@ -46,28 +49,32 @@ const GOLDEN: Array<MessageFields | string> = [
   { account_id: 'ACC-5', transaction_type: 'refund', amount: 10 }, // 20: DLQ unknown type
 ];
 
-test('golden: a fixed sequence yields a fixed list of alert ids', () => {
+test('golden: a fixed sequence yields a fixed list of alert and notification ids', () => {
   const p = new PartitionProcessor(0, DEFAULT_CONFIG);
   const results = GOLDEN.map((m, offset) => p.process(record(offset, m)));
   assert.deepEqual(
     results.flatMap((r) => r.alerts.map((a) => a.id)),
-    [
-      'V-6:velocity',
-      'G-06:low_balance',
-      'G-06:large_amount',
-      'G-06:drain',
-      'G-07:overdraft',
-      'G-07:duplicate',
-      '0-16:low_balance',
-      '0-18:low_balance',
-      '0-18:drain',
-    ],
+    ['V-6:velocity', 'G-06:amount_outlier', 'G-06:outflow', 'G-06:rapid_in_out', 'G-06:drain', 'G-07:duplicate', '0-18:drain'],
+  );
+  // Customer notifications, apart from the fraud alerts.
+  assert.deepEqual(
+    results.flatMap((r) => r.notifications.map((a) => a.id)),
+    ['G-06:low_balance', 'G-07:overdraft', '0-16:low_balance', '0-18:low_balance'],
   );
   assert.deepEqual(results.flatMap((r, offset) => (r.dlq ? [offset] : [])), [13, 20]);
   assert.deepEqual(
     results.flatMap((r) => r.alerts.map((a) => `${a.rule}:${a.severity}`)),
-    ['velocity:HIGH', 'low_balance:HIGH', 'large_amount:MEDIUM', 'drain:HIGH', 'overdraft:CRITICAL', 'duplicate:LOW', 'low_balance:HIGH', 'low_balance:HIGH', 'drain:HIGH'],
+    ['velocity:HIGH', 'amount_outlier:MEDIUM', 'outflow:HIGH', 'rapid_in_out:HIGH', 'drain:HIGH', 'duplicate:LOW', 'drain:HIGH'],
   );
+  assert.deepEqual([p.stats().alerts, p.stats().notifications], [7, 4]);
+  // Cases: V-6's velocity (0.55) opens ACC-2's; G-06's four rules open ACC-1's (noisy-OR 1 - 0.65 x 0.4 x 0.3 x 0.45), the
+  // duplicate (weight 0) adds nothing; 0-18's drain opens ACC-4's.
+  assert.deepEqual(
+    results.flatMap((r) => r.cases.map((c) => `${c.case_id}@${c.version} ${c.severity} ${c.score} ${c.rules.join('+')} ${c.amount_at_risk_cents}`)),
+    ['case:ACC-2:V-6@1 MEDIUM 0.55 velocity 500', 'case:ACC-1:G-06@1 CRITICAL 0.9649 amount_outlier+outflow+rapid_in_out+drain 85000', 'case:ACC-4:0-18@1 MEDIUM 0.55 drain 29000'],
+  );
+  assert.equal(results[12]?.riskScore.toFixed(4), '0.9649');
+  assert.equal(results[0]?.riskScore, 0);
 });
 
 test('a bad record goes to the DLQ with reason and origin, and processing goes on', () => {
@@ -84,7 +91,7 @@ test('a bad record goes to the DLQ with reason and origin, and processing goes o
 
   const ok = p.process(record(8, { account_id: 'A', transaction_type: 'low_balance', amount: 3 }, { partition: 2 }));
   assert.equal(ok.dlq, null);
-  assert.deepEqual(ok.alerts.map((a) => a.id), ['2-8:low_balance']);
+  assert.deepEqual(ok.notifications.map((a) => a.id), ['2-8:low_balance']);
   const s = p.stats();
   assert.deepEqual([s.processed, s.valid, s.dlq, s.dlqByReason], [2, 1, 1, { bad_json: 1 }]);
   assert.equal(p.nextOffset, 9n);
@@ -94,7 +101,7 @@ test('records below nextOffset are skipped; records of another partition are ref
   const p = new PartitionProcessor(0, DEFAULT_CONFIG);
   p.process(record(5, { account_id: 'A', transaction_type: 'deposit', amount: 1 }));
   const again = p.process(record(5, { account_id: 'A', transaction_type: 'low_balance', amount: 1 }));
-  assert.deepEqual(again, { skipped: true, tx: null, alerts: [], dlq: null, metrics: [] });
+  assert.deepEqual(again, { skipped: true, tx: null, alerts: [], notifications: [], cases: [], riskScore: 0, dlq: null, metrics: [] });
   assert.equal(p.stats().skipped, 1);
   assert.throws(() => p.process(record(6, null, { partition: 1 })), /partition 1 given to the processor of partition 0/);
 });
@@ -149,9 +156,10 @@ test('the label header is read whatever the header container', () => {
   ];
   for (const headers of containers) {
     const p = new PartitionProcessor(0, DEFAULT_CONFIG);
-    p.process({ ...record(0, { account_id: 'A', transaction_type: 'low_balance', amount: 1 }), headers });
+    p.process({ ...record(0, { account_id: 'A', transaction_type: 'withdraw', amount: 1 }), headers });
+    p.process({ ...record(1, { account_id: 'A', transaction_type: 'withdraw', amount: 1 }), headers });
     const q = p.qualityTotals();
-    assert.deepEqual([q.positives, q.byRule.low_balance.tp, q.byRule.low_balance.detected], [1, 1, 1]);
+    assert.deepEqual([q.labeled, q.positives, q.episodes], [2, 2, 1]);
   }
 });
 

@@ -20,10 +20,10 @@ test('precision, recall and time to detect follow the documented definitions', (
     ['A', 10, 'account_takeover', []], // episode 1 starts
     ['A', 12, 'account_takeover', ['velocity']], // detected by velocity after 2 s
     ['A', 15, 'account_takeover', ['velocity', 'drain']], // drain detects after 5 s; velocity tp again
-    ['A', 20, 'normal', ['low_balance']], // false positive; episode 1 ends
-    ['A', 21, null, ['overdraft']], // unlabelled: not scored
+    ['A', 20, 'normal', ['duplicate']], // false positive; episode 1 ends
+    ['A', 21, null, ['duplicate']], // unlabelled: not scored
     ['B', 30, 'card_testing', []], // episode 2, never detected
-    ['A', 31, 'large_withdrawal', ['large_amount']], // episode 3, detected on its first record
+    ['A', 31, 'large_withdrawal', ['amount_outlier']], // episode 3, detected on its first record
   ]);
   assert.equal(deltas[5], null);
   const t = tracker.totals;
@@ -31,17 +31,16 @@ test('precision, recall and time to detect follow the documented definitions', (
   assert.deepEqual([t.labeled, t.positives, t.episodes], [7, 5, 3]);
   assert.deepEqual(t.byRule.velocity, { tp: 2, fp: 0, detected: 1, ttdSumMs: 2000, ttdMaxMs: 2000 });
   assert.deepEqual(t.byRule.drain, { tp: 1, fp: 0, detected: 1, ttdSumMs: 5000, ttdMaxMs: 5000 });
-  assert.deepEqual(t.byRule.low_balance, { tp: 0, fp: 1, detected: 0, ttdSumMs: 0, ttdMaxMs: 0 });
-  assert.deepEqual(t.byRule.overdraft, { tp: 0, fp: 0, detected: 0, ttdSumMs: 0, ttdMaxMs: 0 });
+  assert.deepEqual(t.byRule.duplicate, { tp: 0, fp: 1, detected: 0, ttdSumMs: 0, ttdMaxMs: 0 });
   assert.deepEqual(t.byRule.any, { tp: 3, fp: 1, detected: 2, ttdSumMs: 2000, ttdMaxMs: 2000 });
 
   const s = summarizeQuality(t);
   assert.deepEqual(s.any, { tp: 3, fp: 1, detected: 2, precision: 0.75, recall: 2 / 3, meanTtdMs: 1000, maxTtdMs: 2000 });
   assert.equal(s.velocity.precision, 1);
   assert.equal(s.velocity.recall, 1 / 3);
-  assert.equal(s.low_balance.precision, 0);
-  assert.equal(s.overdraft.precision, null);
-  assert.equal(s.overdraft.meanTtdMs, null);
+  assert.equal(s.duplicate.precision, 0);
+  assert.ok(!Object.keys(s).includes('low_balance'), 'customer notifications are not scored as fraud');
+  assert.equal(s.duplicate.meanTtdMs, null);
   assert.deepEqual([...tracker.episodes.keys()], ['B', 'A']);
 });
 

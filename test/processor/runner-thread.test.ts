@@ -9,7 +9,7 @@ import type { KafkaPorts } from '../../src/processor/kafka-io.ts';
 import type { InputRecord } from '../../src/processor/partition-processor.ts';
 import type { ThreadRunnerOptions } from '../../src/processor/runner-thread-protocol.ts';
 import { RunnerThread } from '../../src/processor/runner-thread.ts';
-import type { RunnerPorts, StoredSnapshot } from '../../src/processor/runner-ports.ts';
+import type { OutputOffsets, RunnerPorts, StoredSnapshot } from '../../src/processor/runner-ports.ts';
 import { StreamRunner } from '../../src/processor/runner.ts';
 import { LocalSinks, type OutputRecord } from '../../src/processor/sinks.ts';
 import { bankInput, windowTotals } from '../helpers/bank-input.ts';
@@ -37,11 +37,11 @@ class MemoryPorts implements RunnerPorts {
   loadSnapshot(): Promise<StoredSnapshot | null> {
     return Promise.resolve(null);
   }
-  emittedAlertIds(): Promise<string[]> {
+  emittedIds(): Promise<string[]> {
     return Promise.resolve([]);
   }
-  alertsEnd(partitions: readonly number[]): Promise<Map<number, bigint>> {
-    return Promise.resolve(new Map(partitions.map((p) => [p, 0n])));
+  outputEnds(partitions: readonly number[]): Promise<Map<number, OutputOffsets>> {
+    return Promise.resolve(new Map(partitions.map((p) => [p, { alerts: 0n, notifications: 0n }])));
   }
   saveSnapshots(snapshots: readonly StoredSnapshot[]): Promise<void> {
     this.snapshots.push(...snapshots);
@@ -66,7 +66,7 @@ const options: ThreadRunnerOptions = {
 };
 
 function summary(ports: MemoryPorts) {
-  const alerts = ports.sent.flatMap((r) => (r.kind === 'alert' ? [String(r.headers['alert-id'])] : [])).sort();
+  const alerts = ports.sent.flatMap((r) => (r.kind === 'alert' || r.kind === 'notification' ? [`${r.kind} ${String(r.headers['alert-id'])}`] : [])).sort();
   const dlq = ports.sent.flatMap((r) => (r.kind === 'dlq' ? [`${r.sourcePartition}:${r.headers['dlq-offset']}`] : [])).sort();
   const windows = windowTotals(ports.sent.flatMap((r) => (r.kind === 'metrics' ? (parseWindows(r.value) ?? []) : [])));
   return { alerts, dlq, windows, committed: [...ports.committed].sort() };
@@ -112,7 +112,7 @@ test('the runner thread produces what the runner does, and feeds the local sinks
   assert.ok(expected.alerts.length > 10 && expected.dlq.length === 40, `a meaningful run: ${expected.alerts.length} alerts`);
   assert.deepEqual(summary(threaded), expected);
   assert.equal(thread.stats()?.processed, records.length, 'final stats come back from the thread');
-  assert.equal(lines.length, expected.alerts.length, 'one console line per acknowledged alert');
+  assert.equal(lines.length, expected.alerts.length, 'one console line per acknowledged alert or notification');
   assert.ok(logged.some((l) => l.event === 'partition-start'), "the thread's own log lines reach this side's logger");
 });
 

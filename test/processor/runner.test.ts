@@ -8,7 +8,7 @@ import pino from 'pino';
 import { parseWindows } from '../../src/formats/metrics-window.ts';
 import { resolveConfig } from '../../src/processor/config.ts';
 import type { InputRecord } from '../../src/processor/partition-processor.ts';
-import type { CommitOffset, RunnerPorts, StoredSnapshot } from '../../src/processor/runner-ports.ts';
+import type { CommitOffset, OutputOffsets, RunnerPorts, StoredSnapshot } from '../../src/processor/runner-ports.ts';
 import { StreamRunner, type RunnerOptions } from '../../src/processor/runner.ts';
 import { LocalSinks, type OutputRecord } from '../../src/processor/sinks.ts';
 import { decodeSnapshot, encodeSnapshot } from '../../src/processor/state.ts';
@@ -16,7 +16,7 @@ import { windowTotals } from '../helpers/bank-input.ts';
 import { record, seededRandom, T0, type MessageFields } from './helpers.ts';
 
 const config = resolveConfig({
-  overrides: ['rules.velocity.count=3', 'rules.velocity.windowSec=20', 'rules.large_amount.minHistory=3', 'latenessMs=1500', 'windowMs=2000'],
+  overrides: ['rules.velocity.count=3', 'rules.velocity.windowSec=20', 'rules.amount_outlier.minHistory=3', 'latenessMs=1500', 'windowMs=2000'],
 });
 const silent = pino({ level: 'silent' });
 const PARTITIONS = 3;
@@ -65,7 +65,7 @@ interface TopicEntry {
 // The durable part of the fake cluster: it outlives every runner that uses it.
 class FakeCluster {
   readonly outputs: TopicEntry[] = [];
-  readonly alertsByPartition = new Map<number, string[]>(); // the alerts topic, one partition per source partition
+  readonly alertsByPartition = new Map<number, string[]>(); // ids in the alerts, notifications and cases topics, one partition per source partition
   readonly snapshots = new Map<number, Buffer[]>(); // encoded, like the state topic
   readonly committed = new Map<number, bigint>();
   readonly events: string[] = [];
@@ -73,9 +73,10 @@ class FakeCluster {
   land(records: readonly OutputRecord[]): void {
     for (const r of records) {
       this.outputs.push({ record: r });
-      if (r.alert !== undefined) {
+      const id = r.headers['alert-id'];
+      if (id !== undefined) {
         const list = this.alertsByPartition.get(r.sourcePartition) ?? [];
-        list.push(r.alert.id);
+        list.push(id);
         this.alertsByPartition.set(r.sourcePartition, list);
       }
     }
@@ -149,22 +150,23 @@ class FakePorts implements RunnerPorts {
       const last = this.cluster.snapshots.get(partition)?.at(-1);
       if (last === undefined) return null;
       const parsed = JSON.parse(last.toString('utf8')) as { alertsFrom: string | null; snapshot: string };
-      return { partition, snapshot: decodeSnapshot(Buffer.from(parsed.snapshot, 'base64')), alertsFrom: parsed.alertsFrom === null ? null : BigInt(parsed.alertsFrom) };
+      return { partition, snapshot: decodeSnapshot(Buffer.from(parsed.snapshot, 'base64')), outputsFrom: parsed.alertsFrom === null ? {} : { alerts: BigInt(parsed.alertsFrom) } };
     });
   }
 
-  emittedAlertIds(partition: number, from: bigint | null): Promise<string[]> {
-    return this.request(() => (this.cluster.alertsByPartition.get(partition) ?? []).slice(Number(from ?? 0n)));
+  // Alerts and notifications share one log here: the one offset stands for both topics.
+  emittedIds(partition: number, from: OutputOffsets): Promise<string[]> {
+    return this.request(() => (this.cluster.alertsByPartition.get(partition) ?? []).slice(Number(from.alerts ?? 0n)));
   }
 
-  alertsEnd(partitions: readonly number[]): Promise<Map<number, bigint>> {
-    return this.request(() => new Map(partitions.map((p) => [p, BigInt(this.cluster.alertsByPartition.get(p)?.length ?? 0)])));
+  outputEnds(partitions: readonly number[]): Promise<Map<number, OutputOffsets>> {
+    return this.request(() => new Map(partitions.map((p) => [p, { alerts: BigInt(this.cluster.alertsByPartition.get(p)?.length ?? 0) }])));
   }
 
   saveSnapshots(snapshots: readonly StoredSnapshot[]): Promise<void> {
     const encoded = snapshots.map((s) => ({
       partition: s.partition,
-      value: Buffer.from(JSON.stringify({ alertsFrom: s.alertsFrom === null ? null : String(s.alertsFrom), snapshot: encodeSnapshot(s.snapshot).toString('base64') })),
+      value: Buffer.from(JSON.stringify({ alertsFrom: s.outputsFrom.alerts === undefined ? null : String(s.outputsFrom.alerts), snapshot: encodeSnapshot(s.snapshot).toString('base64') })),
     }));
     this.cluster.events.push(`save ${snapshots.map((s) => `${s.partition}@${s.snapshot.nextOffset}`).join(',')}`);
     return this.request(() => {
@@ -385,11 +387,11 @@ test('acknowledged alerts reach the log and the console; unacknowledged ones do 
   ports.die();
   const published = new Set(alertIds(cluster));
   const consoleIds = lines.map((l) => /\[([^\]]+)\]$/.exec(l)?.[1]);
-  const logIds = logged.flatMap((l) => ((l as { event?: string }).event === 'alert' ? [(l as { alert: { id: string } }).alert.id] : []));
+  const logIds = logged.flatMap((l) => (['alert', 'notification'].includes((l as { event?: string }).event ?? '') ? [(l as { alert: { id: string } }).alert.id] : []));
   assert.ok(consoleIds.length > 5);
   assert.deepEqual(consoleIds, logIds);
   for (const id of consoleIds) assert.ok(published.has(id as string), `${id} reported but not in the topic`);
-  assert.equal(runner.stats().alerts, consoleIds.length);
+  assert.equal(runner.stats().alerts + runner.stats().notifications, consoleIds.length);
 });
 
 test('idle partitions close their windows after idleCloseMs of wall time, then checkpoint', async () => {
@@ -419,8 +421,8 @@ test('caught up: outputs go at once when no send is under way, else when the one
   const ports: RunnerPorts = {
     send: (records) => new Promise<void>((resolve) => sends.push({ records, ack: resolve })),
     loadSnapshot: () => Promise.resolve(null),
-    emittedAlertIds: () => Promise.resolve([]),
-    alertsEnd: (partitions) => Promise.resolve(new Map(partitions.map((p) => [p, 0n]))),
+    emittedIds: () => Promise.resolve([]),
+    outputEnds: (partitions) => Promise.resolve(new Map(partitions.map((p) => [p, { alerts: 0n }]))),
     saveSnapshots: () => Promise.resolve(),
     commit: () => Promise.resolve(),
   };
@@ -452,8 +454,8 @@ test('a send stays under maxBatchBytes and loses no window when windows fill it'
       return Promise.resolve();
     },
     loadSnapshot: () => Promise.resolve(null),
-    emittedAlertIds: () => Promise.resolve([]),
-    alertsEnd: (partitions) => Promise.resolve(new Map(partitions.map((p) => [p, 0n]))),
+    emittedIds: () => Promise.resolve([]),
+    outputEnds: (partitions) => Promise.resolve(new Map(partitions.map((p) => [p, { alerts: 0n }]))),
     saveSnapshots: () => Promise.resolve(),
     commit: () => Promise.resolve(),
   };

@@ -11,7 +11,7 @@ import { record, T0 } from './helpers.ts';
 function overdraft() {
   const p = new PartitionProcessor(4, DEFAULT_CONFIG);
   const r = p.process(record(9, { transaction_id: 'T-9', timestamp: new Date(T0).toISOString(), account_id: 'ACC-7', transaction_type: 'withdraw', amount: 80, balance: -30 }, { partition: 4 }));
-  const alert = r.alerts.find((a) => a.rule === 'overdraft');
+  const alert = r.notifications.find((a) => a.rule === 'overdraft');
   assert.ok(alert);
   return { alert, windows: p.flush() };
 }
@@ -25,7 +25,8 @@ test('routePartition keeps a source partition in one output partition', () => {
 
 test('output records carry the group and source partition; alerts their id; DLQ the original bytes', () => {
   const { alert, windows } = overdraft();
-  const a = alertRecord(alert, 'g1');
+  const a = alertRecord(alert, 'g1', 'notification');
+  assert.equal(a.kind, 'notification');
   assert.equal(a.key?.toString(), 'ACC-7');
   assert.deepEqual(JSON.parse(String(a.value)), alert);
   assert.deepEqual(a.headers, { [OUTPUT_HEADERS.group]: 'g1', [OUTPUT_HEADERS.sourcePartition]: '4', [OUTPUT_HEADERS.alertId]: 'T-9:overdraft' });
@@ -51,10 +52,10 @@ test('local sinks: alert lines on the console and in the log, dead letters logge
   const sinks = new LocalSinks({ logger: pino({ level: 'info' }, { write: (s: string) => logged.push(JSON.parse(s)) }), console: (l) => lines.push(l) });
   const bad = new PartitionProcessor(0, DEFAULT_CONFIG).process(record(1, '', { partition: 0 })).dlq;
   assert.ok(bad);
-  sinks.acknowledged([alertRecord(alert, 'g'), dlqRecord(bad, 0, 'g')]);
+  sinks.acknowledged([alertRecord(alert, 'g', 'notification'), dlqRecord(bad, 0, 'g')]);
   assert.deepEqual(lines, [formatAlertLine(alert)]);
   assert.match(lines[0] ?? '', /^ALERT 2025-01-15T09:00:00\.000Z CRITICAL +overdraft +ACC-7 .+ \[T-9:overdraft\]$/);
-  assert.equal(logged[0]?.event, 'alert');
+  assert.equal(logged[0]?.event, 'notification');
   assert.equal((logged[0]?.alert as { id: string }).id, 'T-9:overdraft');
   assert.equal(logged[1]?.event, 'dlq');
   assert.equal(logged[1]?.msg, 'dead letter: empty');

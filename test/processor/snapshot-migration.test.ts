@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { test } from 'node:test';
-import { RULE_NAMES } from '../../src/processor/alert.ts';
+import type { WindowAggregate } from '../../src/formats/metrics-window.ts';
 import { resolveConfig } from '../../src/processor/config.ts';
 import { PartitionProcessor, type ProcessResult } from '../../src/processor/partition-processor.ts';
 import { RuleEngine } from '../../src/processor/rules/engine.ts';
-import { RULES } from '../../src/processor/rules/registry.ts';
+import { FRAUD_RULE_NAMES, RULES } from '../../src/processor/rules/registry.ts';
 import { defineRule } from '../../src/processor/rules/rule.ts';
 import { decodeSnapshot, encodeSnapshot, fitSnapshotToRules, PartitionState, SNAPSHOT_VERSION } from '../../src/processor/state.ts';
 import { validate } from '../../src/processor/validate.ts';
@@ -17,32 +16,36 @@ const meta = JSON.parse(fs.readFileSync(new URL('snapshot-v1.meta.json', FIXTURE
 const v1 = fs.readFileSync(new URL('snapshot-v1.json.gz', FIXTURES));
 const records = recoveryStream(meta.seed, meta.records);
 
-const outputsOf = (results: readonly ProcessResult[]) => results.map((r) => ({ alerts: r.alerts, dlq: r.dlq, metrics: r.metrics }));
+// Since version 3 low_balance and overdraft are customer notifications, not alerts: the quality counters
+// carried in a version 1 snapshot (and its open windows) still count them, so the outputs are compared
+// without the counters.
+const withoutQuality = (windows: readonly WindowAggregate[]) => windows.map(({ quality: _q, ...w }) => w);
+const outputsOf = (results: readonly ProcessResult[]) => results.map((r) => ({ alerts: r.alerts, notifications: r.notifications, dlq: r.dlq, metrics: withoutQuality(r.metrics) }));
 
-test('the uninterrupted run computes what the code before the registry computed', () => {
-  const p = new PartitionProcessor(0, RECOVERY_CONFIG);
-  const outputs = outputsOf(records.map((r) => p.process(r)));
-  // Windows have carried their currency since; that code's windows had none, so it is left out here.
-  const json = JSON.stringify({ outputs, flush: p.flush(), quality: p.qualityTotals() }, (key, value: unknown) => (key === 'currency' ? undefined : value));
-  assert.equal(createHash('sha256').update(json).digest('hex'), meta.outputsSha256);
+// The rules added since version 1 keep history (amounts, payees, deposits) that a version 1 snapshot does
+// not have: restored, they start empty, so an uninterrupted run differs from a restored one in them by
+// design. The continuation is compared with them off; the rules version 1 knew must go on exactly.
+const V1_RULES_ONLY = resolveConfig({
+  overrides: [...overridesOf(RECOVERY_CONFIG), ...['amount_outlier', 'outflow', 'new_payee', 'dormant', 'rapid_in_out', 'structuring'].map((r) => `rules.${r}.enabled=false`)],
 });
 
 test('a version 1 snapshot restores and continues exactly like the uninterrupted run', () => {
-  const reference = new PartitionProcessor(0, RECOVERY_CONFIG);
+  const reference = new PartitionProcessor(0, V1_RULES_ONLY);
   const expected = records.map((r) => reference.process(r));
 
   const snapshot = decodeSnapshot(v1);
   assert.equal(snapshot.version, SNAPSHOT_VERSION);
   assert.deepEqual(snapshot.engine.slices, ['low_balance', 'overdraft', 'large_amount', 'velocity', 'drain']);
-  const restored = new PartitionProcessor(0, RECOVERY_CONFIG);
+  const restored = new PartitionProcessor(0, V1_RULES_ONLY);
   restored.restore(snapshot);
   assert.equal(restored.nextOffset, BigInt(meta.snapshotAt));
   const continued = records.slice(meta.snapshotAt).map((r) => restored.process(r));
 
-  assert.deepEqual(continued, expected.slice(meta.snapshotAt));
+  assert.deepEqual(outputsOf(continued), outputsOf(expected.slice(meta.snapshotAt)));
   assert.ok(continued.some((r) => r.alerts.length > 0), 'the continuation must raise alerts to prove anything');
-  assert.deepEqual(restored.flush(), reference.flush());
-  assert.deepEqual(restored.qualityTotals(), reference.qualityTotals());
+  assert.ok(continued.some((r) => r.notifications.length > 0), 'and notifications');
+  assert.deepEqual(withoutQuality(restored.flush()), withoutQuality(reference.flush()));
+  assert.deepEqual(restored.qualityTotals().byRule.velocity, reference.qualityTotals().byRule.velocity);
   // Re-encoded, it is a current snapshot and restores the same state again.
   const again = new PartitionProcessor(0, RECOVERY_CONFIG);
   const twice = new PartitionProcessor(0, RECOVERY_CONFIG);
@@ -72,7 +75,10 @@ const WITH_EXTRA = [...RULES, thirdDeposit] as const;
 test('a rule added after the snapshot starts from its initial state and works from there', () => {
   const config = resolveConfig({ overrides: [...overridesOf(RECOVERY_CONFIG), 'rules.third_deposit.every=2'], rules: WITH_EXTRA });
   const engine = new RuleEngine(config.rules, WITH_EXTRA);
-  const snapshot = decodeSnapshot(v1);
+  // A snapshot of the current rules, written before third_deposit existed.
+  const before = new PartitionProcessor(0, RECOVERY_CONFIG);
+  for (const r of records.slice(0, meta.snapshotAt)) before.process(r);
+  const snapshot = decodeSnapshot(encodeSnapshot(before.snapshot()));
   const state = PartitionState.fromSnapshot(engine, fitSnapshotToRules(snapshot, engine).engine);
   assert.deepEqual(engine.sliceNames, [...snapshot.engine.slices, 'third_deposit']);
   assert.ok(state.accounts.size > 0);
@@ -132,7 +138,7 @@ test('quality counters of a snapshot written with other rules are fitted to the 
   const restored = new PartitionProcessor(0, RECOVERY_CONFIG);
   restored.restore(decodeSnapshot(encodeSnapshot(written)));
   const totals = restored.qualityTotals();
-  assert.deepEqual(Object.keys(totals.byRule), [...RULE_NAMES, 'any']);
+  assert.deepEqual(Object.keys(totals.byRule), [...FRAUD_RULE_NAMES, 'any']);
   assert.deepEqual(totals.byRule.velocity, { tp: 0, fp: 0, detected: 0, ttdSumMs: 0, ttdMaxMs: 0 });
   assert.deepEqual(totals.byRule.drain, p.qualityTotals().byRule.drain);
 });

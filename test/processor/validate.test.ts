@@ -37,9 +37,40 @@ test('the full schema normalizes to integer cents and event time', () => {
     accountType: 'checking',
     currency: 'EUR',
     channel: 'atm',
+    counterpartyId: null,
+    merchantCategory: null,
+    status: 'approved',
+    declineReason: null,
+    lowBalanceThresholdCents: null,
+    overdraftLimitCents: null,
     partition: 3,
     offset: '1234',
   });
+});
+
+test('the optional fields of message v2 normalize, limits to cents', () => {
+  const r = run(
+    json(
+      {
+        channel: 'p2p',
+        counterparty_id: 'CHK-0000042',
+        merchant_category: 'money_transfer',
+        status: 'declined',
+        decline_reason: 'insufficient_funds',
+        low_balance_threshold: 250.5,
+        overdraft_limit: 0,
+      },
+      full,
+    ),
+  );
+  assert.ok(r.ok, r.ok ? '' : r.message);
+  assert.equal(r.tx.channel, 'p2p');
+  assert.equal(r.tx.counterpartyId, 'CHK-0000042');
+  assert.equal(r.tx.merchantCategory, 'money_transfer');
+  assert.equal(r.tx.status, 'declined');
+  assert.equal(r.tx.declineReason, 'insufficient_funds');
+  assert.equal(r.tx.lowBalanceThresholdCents, 250_50);
+  assert.equal(r.tx.overdraftLimitCents, 0);
 });
 
 test('the seed minimal message gets a partition-offset id and the record time', () => {
@@ -51,6 +82,9 @@ test('the seed minimal message gets a partition-offset id and the record time', 
   assert.equal(r.tx.amountCents, 100_00);
   assert.equal(r.tx.balanceCents, null);
   assert.equal(r.tx.accountType, null);
+  assert.equal(r.tx.status, 'approved');
+  assert.equal(r.tx.counterpartyId, null);
+  assert.equal(r.tx.lowBalanceThresholdCents, null);
 });
 
 const accepted: Array<[string, string, (tx: Extract<ReturnType<typeof run>, { ok: true }>['tx']) => void]> = [
@@ -61,6 +95,8 @@ const accepted: Array<[string, string, (tx: Extract<ReturnType<typeof run>, { ok
   ['a Python str(datetime) timestamp with microseconds', json({ timestamp: '2025-01-15 09:30:00.123456' }), (t) => assert.equal(t.timestampMs, Date.UTC(2025, 0, 15, 9, 30, 0, 123))],
   ['a timestamp with an offset', json({ timestamp: '2025-01-15T10:30:00+01:00' }), (t) => assert.equal(t.timestampMs, Date.UTC(2025, 0, 15, 9, 30))],
   ['February 29 of a leap year', json({ timestamp: '2024-02-29T23:59:59Z' }), (t) => assert.equal(t.timestampMs, Date.UTC(2024, 1, 29, 23, 59, 59))],
+  ['nulls in the optional fields of message v2', json({ counterparty_id: null, merchant_category: null, status: null, decline_reason: null, low_balance_threshold: null, overdraft_limit: null }), (t) => assert.equal(t.status, 'approved')],
+  ['a merchant category the processor has not heard of', json({ merchant_category: 'pet_supplies2' }), (t) => assert.equal(t.merchantCategory, 'pet_supplies2')],
   ['unknown extra fields', json({ merchant: 'ACME', risk: 0.3 }), (t) => assert.equal(t.accountId, 'ACC-1001')],
   ['a UTF-8 byte order mark', `\uFEFF${JSON.stringify(minimal)}`, (t) => assert.equal(t.type, 'deposit')],
 ];
@@ -112,6 +148,17 @@ const rejected: Array<[string, Buffer | string | null, DlqReason]> = [
   ['an unknown account_type', json({ account_type: 'brokerage' }), 'invalid_field'],
   ['an unknown channel', json({ channel: 'carrier-pigeon' }), 'invalid_field'],
   ['a malformed currency', json({ currency: 'euro' }), 'invalid_field'],
+  ['a numeric counterparty_id', json({ counterparty_id: 42 }), 'wrong_type'],
+  ['an empty counterparty_id', json({ counterparty_id: '' }), 'invalid_field'],
+  ['a merchant category with capitals', json({ merchant_category: 'Grocery' }), 'invalid_field'],
+  ['a merchant category of 33 characters', json({ merchant_category: `a${'b'.repeat(32)}` }), 'invalid_field'],
+  ['an unknown status', json({ status: 'pending' }), 'invalid_field'],
+  ['a boolean status', json({ status: true }), 'wrong_type'],
+  ['a decline reason on an approved transaction', json({ decline_reason: 'card_blocked' }), 'invalid_field'],
+  ['a decline reason with spaces', json({ status: 'declined', decline_reason: 'no money' }), 'invalid_field'],
+  ['a negative low_balance_threshold', json({ low_balance_threshold: -1 }), 'invalid_field'],
+  ['an overdraft_limit with fractions of a cent', json({ overdraft_limit: 1.005 }), 'invalid_field'],
+  ['an overdraft_limit as a string', json({ overdraft_limit: '500' }), 'wrong_type'],
 ];
 
 for (const [name, value, reason] of rejected) {

@@ -11,8 +11,26 @@ export function initialBalanceState(): BalanceState {
   return { lastBalanceCents: null };
 }
 
+// The notification rules' state: the balance, and the account's own threshold (low-balance threshold or
+// overdraft limit) as the newest message that carried it said; null: never said, the setting applies.
+export interface AccountLimitState extends BalanceState {
+  accountLimitCents: number | null;
+}
+
+export function initialAccountLimitState(): AccountLimitState {
+  return { lastBalanceCents: null, accountLimitCents: null };
+}
+
+// The limit that applies to tx: the message's own, else the account's last known one, else the setting.
+export function limitFor(messageCents: number | null, state: AccountLimitState, settingCents: number): { cents: number; own: boolean } {
+  const own = messageCents ?? state.accountLimitCents;
+  return own === null ? { cents: settingCents, own: false } : { cents: own, own: true };
+}
+
 export function balanceAfter(tx: NormalizedTx, previousCents: number | null): number | null {
   if (tx.balanceCents !== null) return tx.balanceCents;
+  // A declined transaction moved no money.
+  if (tx.status === 'declined') return previousCents;
   // The seed defines amount as the balance for these two event types.
   if (tx.type === 'current_balance' || tx.type === 'low_balance') return tx.amountCents;
   if (previousCents === null) return null;
@@ -26,6 +44,7 @@ export function balanceAfter(tx: NormalizedTx, previousCents: number | null): nu
 // Balance just before a withdrawal or deposit. When the message carries its own balance, it is the
 // authority (the previous message may be missing or out of date); otherwise the last known balance.
 export function balanceBefore(tx: NormalizedTx, previousCents: number | null): number | null {
+  if (tx.status === 'declined') return tx.balanceCents ?? previousCents;
   if (tx.balanceCents !== null) {
     if (tx.type === 'withdraw') return tx.balanceCents + tx.amountCents;
     if (tx.type === 'deposit') return tx.balanceCents - tx.amountCents;

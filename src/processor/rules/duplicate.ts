@@ -11,6 +11,7 @@ import { defineTransactionRule, type SeenTransaction } from './rule.ts';
 export const duplicate = defineTransactionRule({
   name: 'duplicate',
   severity: 'LOW',
+  weight: 0,
   summary: 'same transaction_id seen twice',
   description: 'a `transaction_id` seen before within `windowSec`; only the first repeat alerts; remembered ids are bounded per partition (`maxIds`)',
   settings: {

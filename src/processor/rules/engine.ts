@@ -24,7 +24,8 @@ export interface AccountState {
 }
 
 export interface EngineOutcome {
-  alerts: Alert[];
+  alerts: Alert[]; // fraud alerts
+  notifications: readonly Alert[]; // from the rules that notify the customer (rule.notification)
   account: AccountState;
   seen: SeenTransaction | null; // entry to store under tx.transactionId; null: nothing to remember
   isDuplicate: boolean;
@@ -35,6 +36,7 @@ export type EngineSettings = Readonly<Record<string, RuleSettings<Rule['settings
 
 interface EnabledRule {
   rule: AccountRule;
+  notification: boolean;
   settings: RuleSettings<Rule['settings']>;
   slice: number; // its position in AccountState.slices
 }
@@ -59,7 +61,7 @@ export class RuleEngine {
     };
     this.enabled = this.accountRules.flatMap((rule, slice) => {
       const s = enabled(rule);
-      return s === null ? [] : [{ rule, settings: s, slice }];
+      return s === null ? [] : [{ rule, notification: rule.notification === true, settings: s, slice }];
     });
     const gate = transactionRules[0];
     const gateSettings = gate === undefined ? null : enabled(gate);
@@ -123,21 +125,26 @@ export class RuleEngine {
         // A repeat is the same money movement again, not a new one: feeding it to the account rules would
         // double-count it (two withdrawals for velocity, the amount twice in the history).
         if (d.alert !== null) alerts.push(alertOf(tx, rule, d.alert));
-        return { alerts, account: { lastEventMs, slices: before.slices }, seen: seenNext, isDuplicate: true };
+        return { alerts, notifications: NONE, account: { lastEventMs, slices: before.slices }, seen: seenNext, isDuplicate: true };
       }
     }
 
     const slices = before.slices.slice();
     const enabled = this.enabled;
+    let notifications: Alert[] | null = null; // rare: allocated for the first one
     for (let i = 0; i < enabled.length; i++) {
-      const { rule, settings, slice } = enabled[i] as EnabledRule;
+      const { rule, notification, settings, slice } = enabled[i] as EnabledRule;
       const r = rule.evaluate(tx, slices[slice], settings);
       slices[slice] = r.state;
-      if (r.alert !== null) alerts.push(alertOf(tx, rule, r.alert));
+      if (r.alert === null) continue;
+      if (notification) (notifications ??= []).push(alertOf(tx, rule, r.alert));
+      else alerts.push(alertOf(tx, rule, r.alert));
     }
-    return { alerts, account: { lastEventMs, slices }, seen: seenNext, isDuplicate: false };
+    return { alerts, notifications: notifications ?? NONE, account: { lastEventMs, slices }, seen: seenNext, isDuplicate: false };
   }
 }
+
+const NONE: readonly Alert[] = Object.freeze([]);
 
 // The cast: a name outside RuleName only comes from a rule a test adds to its own engine.
 function alertOf(tx: NormalizedTx, rule: Rule, details: AlertDetails): Alert {

@@ -1,47 +1,54 @@
-// low_balance (HIGH): the seed's alert. Fires on every `low_balance` event the producer sends (the seed
-// raised its HIGH alert on exactly those), and on any other event whose balance crosses from at or above
-// the threshold to below it. Only the crossing fires, not every event while low: an account sitting at
-// 20.00 for a week is one alert, not one per coffee. An account whose first known balance is already
-// below the threshold counts as crossing, since nothing earlier said it was fine.
+// low_balance (HIGH, a customer notification to bank_notifications, not a fraud alert): the seed's
+// alert. Fires on every `low_balance` event the producer sends (the seed raised its HIGH alert on exactly
+// those), and on any other event whose balance crosses from at or above the account's threshold to below
+// it. The threshold is the account's own (the message's low_balance_threshold, or the last one an event of
+// the account carried), the processor's thresholdCents for accounts that never said. Only the crossing
+// fires, not every event while low: an account sitting at 20.00 for a week is one notification, not one
+// per coffee. An account whose first known balance is already below the threshold counts as crossing,
+// since nothing earlier said it was fine.
 import type { AlertDetails } from '../alert.ts';
 import { formatCents } from './explain.ts';
-import { balanceAfter, initialBalanceState, type BalanceState } from './balance.ts';
+import { balanceAfter, initialAccountLimitState, limitFor, type AccountLimitState } from './balance.ts';
 import { defineRule } from './rule.ts';
 
 export const lowBalance = defineRule({
   name: 'low_balance',
   severity: 'HIGH',
-  summary: 'seed HIGH alert',
+  notification: true,
+  summary: 'seed HIGH alert, as a customer notification',
   description:
-    'any `low_balance` event (the course project\'s HIGH alert), or a balance crossing from ≥ `thresholdCents` to below it — once per crossing, not on every event while low',
+    "notification: any `low_balance` event (the course project's HIGH alert), or a balance crossing from ≥ the account's own threshold (message field `low_balance_threshold`, else `thresholdCents`) to below it — once per crossing",
   settings: {
-    thresholdCents: { kind: 'integer', default: 100_00, min: 0, help: 'alert when the balance falls below this' },
+    thresholdCents: { kind: 'integer', default: 100_00, min: 0, help: 'threshold of accounts whose messages do not carry their own' },
   },
-  initialState: initialBalanceState,
+  initialState: initialAccountLimitState,
   evaluate(tx, state, config) {
     const previous = state.lastBalanceCents;
     const after = balanceAfter(tx, previous);
-    const next: BalanceState = { lastBalanceCents: after };
-    const threshold = { balance_cents: config.thresholdCents };
+    const limit = limitFor(tx.lowBalanceThresholdCents, state, config.thresholdCents);
+    const next: AccountLimitState = { lastBalanceCents: after, accountLimitCents: limit.own ? limit.cents : null };
+    const threshold = { balance_cents: limit.cents };
+    const whose = limit.own ? "the account's threshold" : 'the threshold';
 
     if (tx.type === 'low_balance') {
       const balance = after ?? tx.amountCents;
       const alert: AlertDetails = {
         observed: { balance_cents: balance },
         threshold,
-        explanation: `producer reported a low_balance event with balance ${formatCents(balance)} (processor threshold ${formatCents(config.thresholdCents)})`,
+        explanation: `producer reported a low_balance event with balance ${formatCents(balance)} (${limit.own ? "account's" : 'processor'} threshold ${formatCents(limit.cents)})`,
       };
       return { alert, state: next };
     }
 
-    if (after !== null && after < config.thresholdCents && (previous === null || previous >= config.thresholdCents)) {
+    // A threshold that changed since the previous event is compared on both sides with the new one.
+    if (after !== null && after < limit.cents && (previous === null || previous >= limit.cents)) {
       const alert: AlertDetails = {
         observed: previous === null ? { balance_cents: after } : { balance_cents: after, previous_balance_cents: previous },
         threshold,
         explanation:
           previous === null
-            ? `first known balance ${formatCents(after)} is below the threshold ${formatCents(config.thresholdCents)}`
-            : `${tx.type} of ${formatCents(tx.amountCents)} took the balance from ${formatCents(previous)} to ${formatCents(after)}, below the threshold ${formatCents(config.thresholdCents)}`,
+            ? `first known balance ${formatCents(after)} is below ${whose} ${formatCents(limit.cents)}`
+            : `${tx.type} of ${formatCents(tx.amountCents)} took the balance from ${formatCents(previous)} to ${formatCents(after)}, below ${whose} ${formatCents(limit.cents)}`,
       };
       return { alert, state: next };
     }

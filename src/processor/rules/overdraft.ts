@@ -1,33 +1,39 @@
-// overdraft (CRITICAL): the balance goes below -limitCents (below zero with the default limit 0). Like
-// low_balance it fires on the crossing, once per dip, not on every event while overdrawn.
+// overdraft (CRITICAL, a customer notification to bank_notifications, not a fraud alert): the balance
+// goes below the account's own agreed overdraft limit (-overdraft_limit from the message, or the last one
+// an event of the account carried; -limitCents for accounts that never said, below zero by default). Like
+// low_balance it fires on the crossing, once per dip, not on every event while beyond the limit. An
+// overdraft within the agreed limit is the customer's arrangement with the bank and says nothing.
 import type { AlertDetails } from '../alert.ts';
 import { formatCents } from './explain.ts';
-import { balanceAfter, initialBalanceState, type BalanceState } from './balance.ts';
+import { balanceAfter, initialAccountLimitState, limitFor, type AccountLimitState } from './balance.ts';
 import { defineRule } from './rule.ts';
 
 export const overdraft = defineRule({
   name: 'overdraft',
   severity: 'CRITICAL',
-  summary: 'CRITICAL alert on going overdrawn',
-  description: 'the balance drops below `-limitCents` (below zero by default); once per dip',
+  notification: true,
+  summary: 'notification on going beyond the agreed overdraft',
+  description:
+    "notification: the balance drops below minus the account's own agreed overdraft limit (message field `overdraft_limit`, else `limitCents`); once per dip",
   settings: {
-    limitCents: { kind: 'integer', default: 0, min: 0, help: 'tolerated overdraft before alerting' },
+    limitCents: { kind: 'integer', default: 0, min: 0, help: 'overdraft limit of accounts whose messages do not carry their own' },
   },
-  initialState: initialBalanceState,
+  initialState: initialAccountLimitState,
   evaluate(tx, state, config) {
     const previous = state.lastBalanceCents;
     const after = balanceAfter(tx, previous);
-    const next: BalanceState = { lastBalanceCents: after };
-    const floor = -config.limitCents;
+    const limit = limitFor(tx.overdraftLimitCents, state, config.limitCents);
+    const next: AccountLimitState = { lastBalanceCents: after, accountLimitCents: limit.own ? limit.cents : null };
+    const floor = -limit.cents;
     if (after === null || after >= floor || (previous !== null && previous < floor)) return { alert: null, state: next };
 
     const alert: AlertDetails = {
       observed: previous === null ? { balance_cents: after } : { balance_cents: after, previous_balance_cents: previous },
-      threshold: { overdraft_limit_cents: config.limitCents },
+      threshold: { overdraft_limit_cents: limit.cents },
       explanation:
         `${tx.type} of ${formatCents(tx.amountCents)} left the account overdrawn at ${formatCents(after)}` +
         (previous === null ? '' : ` (was ${formatCents(previous)})`) +
-        (config.limitCents > 0 ? `, beyond the tolerated ${formatCents(config.limitCents)}` : ''),
+        (limit.cents > 0 ? `, beyond the ${limit.own ? "account's agreed" : 'tolerated'} ${formatCents(limit.cents)}` : ''),
     };
     return { alert, state: next };
   },

@@ -29,7 +29,7 @@ export type SettingSpec = NumberSetting | BooleanSetting;
 export type SettingSpecs = Readonly<Record<string, SettingSpec>>;
 
 // The values config.ts builds from a rule's declared settings: what evaluate() receives.
-export type RuleSettings<S extends SettingSpecs> = { enabled: boolean } & { -readonly [K in keyof S]: S[K] extends BooleanSetting ? boolean : number };
+export type RuleSettings<S extends SettingSpecs> = { enabled: boolean; weight?: number } & { -readonly [K in keyof S]: S[K] extends BooleanSetting ? boolean : number };
 
 export interface RuleOutcome<S> {
   alert: AlertDetails | null;
@@ -42,6 +42,12 @@ export interface RuleDeclaration<N extends string = string, S extends SettingSpe
   summary: string; // a few words, the help of `rules.<name>.enabled`
   description: string; // when it fires, one Markdown sentence or two, for docs/alerts.md
   settings: S;
+  // true: what it reports is a customer notification (bank_notifications), not a fraud alert: it is not
+  // scored as fraud, counted in the alert metrics or part of a case.
+  notification?: boolean;
+  // A fraud rule's default evidence weight, 0..1 (the setting rules.<name>.weight): how much one of its
+  // alerts says that the transaction is fraud. Risk scores and cases combine them (src/processor/cases.ts).
+  weight?: number;
 }
 
 // An account rule: its state is one slice of the account's state, in every account of the partition.

@@ -12,6 +12,7 @@ export interface VelocityState {
 export const velocity = defineRule({
   name: 'velocity',
   severity: 'HIGH',
+  weight: 0.55,
   summary: 'burst of withdrawals',
   description: '`count` withdrawals within `windowSec` seconds of event time on one account (card testing, draining in small bites); the window restarts after firing',
   settings: {

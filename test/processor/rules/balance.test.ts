@@ -23,3 +23,14 @@ for (const c of cases) {
     assert.equal(balanceBefore(t, c.previous), c.before);
   });
 }
+
+test('balance: a declined transaction moves no money, with or without the message balance', () => {
+  for (const type of ['withdraw', 'deposit'] as const) {
+    const known = tx({ type, amountCents: 10_00, status: 'declined', declineReason: 'insufficient_funds' });
+    assert.equal(balanceAfter(known, 5_00), 5_00);
+    assert.equal(balanceBefore(known, 5_00), 5_00);
+    const reported = tx({ type, amountCents: 10_00, balanceCents: 5_00, status: 'declined' });
+    assert.equal(balanceAfter(reported, 999_00), 5_00);
+    assert.equal(balanceBefore(reported, 999_00), 5_00);
+  }
+});

@@ -11,13 +11,16 @@ function rules(patch: (r: RulesConfig) => void = () => {}): RuleEngine {
   return new RuleEngine(r);
 }
 
-test('alerts of one transaction come out in rule order', () => {
-  // 500.00 -> -20.00 in one withdrawal: below the low-balance line, overdrawn, and a drain.
+test('notifications and alerts of one transaction come out apart, each in rule order', () => {
+  // 500.00 -> -20.00 in one withdrawal: below the low-balance line, overdrawn (notifications), more than
+  // 70% of the balance within the hour and a drain (fraud).
   const engine = rules();
   let before: AccountState = engine.initialAccountState();
-  for (const name of ['low_balance', 'overdraft', 'drain'] as const) before = engine.withSlice(before, name, { lastBalanceCents: 500_00 });
+  for (const name of ['low_balance', 'overdraft'] as const) before = engine.withSlice(before, name, { lastBalanceCents: 500_00, accountLimitCents: null });
+  before = engine.withSlice(before, 'drain', { lastBalanceCents: 500_00 });
   const out = engine.evaluate(tx({ transactionId: 'X', amountCents: 520_00, balanceCents: -20_00 }), before, undefined);
-  assert.deepEqual(out.alerts.map((a) => a.id), ['X:low_balance', 'X:overdraft', 'X:drain']);
+  assert.deepEqual(out.notifications.map((a) => a.id), ['X:low_balance', 'X:overdraft']);
+  assert.deepEqual(out.alerts.map((a) => a.id), ['X:outflow', 'X:drain']);
 });
 
 test('a disabled rule neither alerts nor touches its state', () => {
@@ -25,9 +28,9 @@ test('a disabled rule neither alerts nor touches its state', () => {
     c.overdraft.enabled = false;
   });
   const out = r.evaluate(tx({ amountCents: 10_00, balanceCents: -5_00 }), undefined, undefined);
-  assert.deepEqual(out.alerts.map((a) => a.rule), ['low_balance']);
-  assert.deepEqual(r.slice(out.account, 'overdraft'), { lastBalanceCents: null });
-  assert.deepEqual(r.slice(out.account, 'low_balance'), { lastBalanceCents: -5_00 });
+  assert.deepEqual(out.notifications.map((a) => a.rule), ['low_balance']);
+  assert.deepEqual(r.slice(out.account, 'overdraft'), { lastBalanceCents: null, accountLimitCents: null });
+  assert.deepEqual(r.slice(out.account, 'low_balance'), { lastBalanceCents: -5_00, accountLimitCents: null });
 });
 
 test('a repeated transaction alerts as duplicate and is not applied again', () => {

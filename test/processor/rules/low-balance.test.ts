@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { NormalizedTx } from '../../../src/processor/validate.ts';
-import { initialBalanceState } from '../../../src/processor/rules/balance.ts';
+import { initialAccountLimitState } from '../../../src/processor/rules/balance.ts';
 import { lowBalance } from '../../../src/processor/rules/low-balance.ts';
 import { firedIds, runRule } from '../helpers.ts';
 
@@ -38,6 +38,16 @@ const cases: Array<{ name: string; steps: Array<Partial<NormalizedTx>>; fired: s
     ],
     fired: ['t1'],
   },
+  {
+    name: "the account's own threshold replaces the setting, and is remembered",
+    steps: [
+      { balanceCents: 600_00, lowBalanceThresholdCents: 500_00 },
+      { balanceCents: 450_00 },
+      { balanceCents: 600_00 },
+      { balanceCents: 99_00, lowBalanceThresholdCents: 50_00 },
+    ],
+    fired: ['t1'],
+  },
   { name: 'minimal messages without any known balance never fire', steps: [{ type: 'withdraw', amountCents: 999_00 }], fired: [] },
   {
     name: 'a transfer of unknown direction forgets the balance',
@@ -53,12 +63,12 @@ const cases: Array<{ name: string; steps: Array<Partial<NormalizedTx>>; fired: s
 
 for (const c of cases) {
   test(`low_balance: ${c.name}`, () => {
-    assert.deepEqual(firedIds(runRule(lowBalance, initialBalanceState(), config, c.steps)), c.fired);
+    assert.deepEqual(firedIds(runRule(lowBalance, initialAccountLimitState(), config, c.steps)), c.fired);
   });
 }
 
 test('low_balance alert explains itself', () => {
-  const [, alert] = runRule(lowBalance, initialBalanceState(), config, [{ balanceCents: 200_00 }, { amountCents: 150_00, balanceCents: 50_00 }]);
+  const [, alert] = runRule(lowBalance, initialAccountLimitState(), config, [{ balanceCents: 200_00 }, { amountCents: 150_00, balanceCents: 50_00 }]);
   assert.ok(alert);
   assert.equal(alert.id, 't1:low_balance');
   assert.equal(alert.severity, 'HIGH');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { NormalizedTx } from '../../../src/processor/validate.ts';
-import { initialBalanceState } from '../../../src/processor/rules/balance.ts';
+import { initialAccountLimitState } from '../../../src/processor/rules/balance.ts';
 import { overdraft } from '../../../src/processor/rules/overdraft.ts';
 import { firedIds, runRule } from '../helpers.ts';
 
@@ -19,19 +19,27 @@ const cases: Array<{ name: string; limitCents?: number; steps: Array<Partial<Nor
     ],
     fired: ['t1'],
   },
+  {
+    name: "the account's own agreed limit replaces the setting, and is remembered",
+    limitCents: 50_00,
+    steps: [{ balanceCents: 10_00, overdraftLimitCents: 500_00 }, { balanceCents: -400_00 }, { balanceCents: -500_01 }],
+    fired: ['t2'],
+  },
+  { name: 'an agreed limit of zero is the account\'s own, even under a tolerant setting', limitCents: 50_00, steps: [{ balanceCents: 10_00, overdraftLimitCents: 0 }, { balanceCents: -1 }], fired: ['t1'] },
+  { name: 'a declined withdrawal without a balance moves nothing', steps: [{ balanceCents: 10_00 }, { amountCents: 50_00, status: 'declined' }], fired: [] },
   { name: 'deposits into an overdrawn account do not fire', steps: [{ balanceCents: -10_00 }, { type: 'deposit', balanceCents: -5_00 }], fired: ['t0'] },
 ];
 
 for (const c of cases) {
   test(`overdraft: ${c.name}`, () => {
-    const alerts = runRule(overdraft, initialBalanceState(), { enabled: true, limitCents: c.limitCents ?? 0 }, c.steps);
+    const alerts = runRule(overdraft, initialAccountLimitState(), { enabled: true, limitCents: c.limitCents ?? 0 }, c.steps);
     assert.deepEqual(firedIds(alerts), c.fired);
     for (const a of alerts) if (a) assert.equal(a.severity, 'CRITICAL');
   });
 }
 
 test('overdraft alert carries balances and limit', () => {
-  const [, alert] = runRule(overdraft, initialBalanceState(), { enabled: true, limitCents: 0 }, [{ balanceCents: 3_00 }, { amountCents: 5_00, balanceCents: -2_00 }]);
+  const [, alert] = runRule(overdraft, initialAccountLimitState(), { enabled: true, limitCents: 0 }, [{ balanceCents: 3_00 }, { amountCents: 5_00, balanceCents: -2_00 }]);
   assert.ok(alert);
   assert.equal(alert.id, 't1:overdraft');
   assert.deepEqual(alert.observed, { balance_cents: -2_00, previous_balance_cents: 3_00 });

@@ -1,0 +1,113 @@
+// amount_outlier (MEDIUM): an amount far above what this account usually moves in this kind of
+// transaction. Replaces v1's large_amount, whose one baseline per transaction type judged rent against
+// card purchases. The baseline is per account and per type x channel x merchant category (or, without a
+// category, the kind of counterparty), on log amounts, with median and MAD over the newest `history`
+// amounts of that kind: robust to the outliers it is looking for. A kind without enough history yet and
+// without a payee or category to say what it is (the first cash withdrawal at a branch) is judged against
+// the account's baseline for the type over all channels (kind `<type>|*`), kept beside the others; a first
+// payment to a new kind of payee (the first rent) is not, or rent would be judged against groceries again.
+//
+// Recurring payments (same payee, amount within `recurringTolerance`, 25-35 days after the previous one)
+// are recognised and never alerted: the monthly rent is not news. Alerted amounts do not join the
+// baseline, so a fraudster's large withdrawals do not teach the rule that large is normal.
+// Bounded state: at most `maxKinds` kinds per account (least recently used goes) and `history` amounts
+// each, and the last payment of at most 8 payees.
+import type { AlertDetails } from '../alert.ts';
+import { formatCents } from './explain.ts';
+import { counterpartyKind, DAY_MS, logAmount, MAD_TO_SIGMA, median, medianAbsoluteDeviation, pushBounded } from './robust.ts';
+import { defineRule } from './rule.ts';
+
+export interface AmountKind {
+  key: string;
+  logs: number[]; // ln(cents), oldest first
+}
+
+export interface AmountOutlierState {
+  kinds: AmountKind[]; // most recently used last
+  payees: Array<[payee: string, lastMs: number, lastCents: number]>; // most recently paid last
+}
+
+const MAX_PAYEES = 8;
+const NO_LOGS: readonly number[] = [];
+
+export const amountOutlier = defineRule({
+  name: 'amount_outlier',
+  severity: 'MEDIUM',
+  weight: 0.35,
+  summary: 'amount far above the account history for this kind of transaction',
+  description:
+    "robust z-score of ln(amount) against this account's median and MAD for the same type x channel x merchant category (or counterparty kind) is ≥ `zThreshold`, amount ≥ `minCents`, after `minHistory` amounts; MAD floored at `madFloor`; recurring payments (same payee, ±`recurringTolerance`, 25–35 days apart) and alerted amounts never join or trip the baseline",
+  settings: {
+    zThreshold: { kind: 'number', default: 4, min: 0.5, max: 100, help: 'robust z-score that triggers' },
+    madFloor: { kind: 'number', default: 0.3, min: 0.01, max: 5, help: 'smallest MAD of ln(amount) used (0.3: about 35%)' },
+    minHistory: { kind: 'integer', default: 5, min: 2, max: 64, help: 'amounts of the kind needed before judging' },
+    history: { kind: 'integer', default: 16, min: 4, max: 64, help: 'amounts kept per kind' },
+    maxKinds: { kind: 'integer', default: 10, min: 2, max: 64, help: 'kinds kept per account (the type-level baselines included)' },
+    minCents: { kind: 'integer', default: 200_00, min: 0, help: 'smaller amounts never alert' },
+    recurringTolerance: { kind: 'number', default: 0.15, min: 0, max: 1, help: 'relative amount difference of a recurring payment' },
+  },
+  initialState: (): AmountOutlierState => ({ kinds: [], payees: [] }),
+  evaluate(tx, state, config) {
+    if ((tx.type !== 'withdraw' && tx.type !== 'deposit') || tx.status === 'declined' || tx.amountCents <= 0) return { alert: null, state };
+    const key = `${tx.type}|${tx.channel ?? '-'}|${tx.merchantCategory ?? counterpartyKind(tx.counterpartyId)}`;
+    const typeKey = `${tx.type}|*`;
+    // One pass over the few kinds, without closures: this runs for nearly every record.
+    let own: AmountKind | undefined;
+    let ofType: AmountKind | undefined;
+    for (const k of state.kinds) {
+      if (k.key === key) own = k;
+      else if (k.key === typeKey) ofType = k;
+    }
+    const anonymous = tx.merchantCategory === null && tx.counterpartyId === null;
+    const kind = (own !== undefined && own.logs.length >= config.minHistory) || !anonymous ? own : ofType;
+    const x = logAmount(tx.amountCents);
+
+    const payee = tx.counterpartyId;
+    const previous = payee === null ? undefined : state.payees.find((p) => p[0] === payee);
+    const recurring =
+      previous !== undefined &&
+      tx.timestampMs - previous[1] >= 25 * DAY_MS &&
+      tx.timestampMs - previous[1] <= 35 * DAY_MS &&
+      Math.abs(tx.amountCents - previous[2]) <= config.recurringTolerance * previous[2];
+
+    let alert: AlertDetails | null = null;
+    if (kind !== undefined && kind.logs.length >= config.minHistory && !recurring && tx.amountCents >= config.minCents) {
+      const center = median(kind.logs);
+      const mad = medianAbsoluteDeviation(kind.logs, center);
+      const scale = MAD_TO_SIGMA * Math.max(mad, config.madFloor);
+      const z = (x - center) / scale;
+      if (z >= config.zThreshold) {
+        const typical = Math.round(Math.exp(center));
+        alert = {
+          observed: { amount_cents: tx.amountCents, median_cents: typical, robust_z: Math.round(z * 100) / 100, history: kind.logs.length, kind: kind.key },
+          threshold: { robust_z: config.zThreshold, mad_floor: config.madFloor, min_cents: config.minCents },
+          explanation:
+            `${tx.type} of ${formatCents(tx.amountCents)} is ${(tx.amountCents / typical).toFixed(1)}x this account's median ${formatCents(typical)} ` +
+            `for ${kind.key.replace('|*', ' (any channel)').replaceAll('|', ' / ')} (robust z ${z.toFixed(1)} over ${kind.logs.length} amounts, threshold ${config.zThreshold})`,
+        };
+      }
+    }
+
+    // The alerted amount stays out of the baseline; a recurring payment is normal and joins it.
+    let kinds = state.kinds;
+    if (alert === null) {
+      // The others, least recently used first dropped when over maxKinds, then the two updated ones.
+      const others = state.kinds.length - (own === undefined ? 0 : 1) - (ofType === undefined ? 0 : 1);
+      let skip = Math.max(0, others + 2 - config.maxKinds);
+      kinds = [];
+      for (const k of state.kinds) {
+        if (k === own || k === ofType) continue;
+        if (skip > 0) skip--;
+        else kinds.push(k);
+      }
+      kinds.push({ key: typeKey, logs: pushBounded(ofType?.logs ?? NO_LOGS, x, config.history) }, { key, logs: pushBounded(own?.logs ?? NO_LOGS, x, config.history) });
+    }
+    // The payee's last payment is remembered alert or not: the same bill a month later is recurring.
+    let payees = state.payees;
+    if (payee !== null) {
+      payees = payees.filter((p) => p[0] !== payee);
+      payees = pushBounded(payees, [payee, tx.timestampMs, tx.amountCents], MAX_PAYEES);
+    }
+    return { alert, state: kinds === state.kinds && payees === state.payees ? state : { kinds, payees } };
+  },
+});

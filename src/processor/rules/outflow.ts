@@ -1,0 +1,61 @@
+// outflow (HIGH): the approved withdrawals of the last `windowSec` together take at least `ratio` of the
+// balance the account had before the first of them, and at least `minCents`. An account takeover empties
+// an account in a few large steps minutes apart; drain sees only the last step, this rule the sum, and
+// fires on the step that crosses the line, usually the second. The window starts empty after firing.
+// State: at most `maxEvents` withdrawals per account.
+import type { AlertDetails } from '../alert.ts';
+import { formatCents } from './explain.ts';
+import { balanceAfter, balanceBefore } from './balance.ts';
+import { pushBounded } from './robust.ts';
+import { defineRule } from './rule.ts';
+
+export interface OutflowState {
+  lastBalanceCents: number | null;
+  // Withdrawals inside the window, oldest first: event time, amount, balance before it (null: unknown).
+  recent: Array<[atMs: number, cents: number, beforeCents: number | null]>;
+}
+
+const MAX_EVENTS = 32;
+
+export const outflow = defineRule({
+  name: 'outflow',
+  severity: 'HIGH',
+  weight: 0.6,
+  summary: 'cumulative outflow over a window empties the account',
+  description:
+    'approved withdrawals within `windowSec` add up to ≥ `ratio` of the balance before the first of them and ≥ `minCents`; fires on the withdrawal that crosses, then the window starts empty',
+  settings: {
+    windowSec: { kind: 'integer', default: 3600, min: 60, max: 7 * 86_400, help: 'length of the window' },
+    ratio: { kind: 'number', default: 0.7, min: 0.05, max: 10, help: 'share of the starting balance that triggers' },
+    minCents: { kind: 'integer', default: 500_00, min: 0, help: 'smaller sums never alert' },
+  },
+  initialState: (): OutflowState => ({ lastBalanceCents: null, recent: [] }),
+  evaluate(tx, state, config) {
+    const previous = state.lastBalanceCents;
+    const after = balanceAfter(tx, previous);
+    if (tx.type !== 'withdraw' || tx.status === 'declined') {
+      return { alert: null, state: after === previous ? state : { lastBalanceCents: after, recent: state.recent } };
+    }
+    const from = tx.timestampMs - config.windowSec * 1000;
+    const recent = pushBounded(
+      state.recent.filter((e) => e[0] > from),
+      [tx.timestampMs, tx.amountCents, balanceBefore(tx, previous)] as [number, number, number | null],
+      MAX_EVENTS,
+    );
+    const first = recent[0] as [number, number, number | null];
+    const start = first[2];
+    let total = 0;
+    for (const e of recent) total += e[1];
+    if (start === null || start <= 0 || total < config.minCents || total < config.ratio * start) {
+      return { alert: null, state: { lastBalanceCents: after, recent } };
+    }
+    const alert: AlertDetails = {
+      observed: { outflow_cents: total, withdrawals: recent.length, balance_before_cents: start, span_ms: tx.timestampMs - first[0] },
+      threshold: { ratio: config.ratio, window_sec: config.windowSec, min_cents: config.minCents },
+      explanation:
+        `${recent.length} withdrawal(s) took ${formatCents(total)} within ${Math.round((tx.timestampMs - first[0]) / 60_000)} min, ` +
+        `${((total / start) * 100).toFixed(0)}% of the ${formatCents(start)} balance before them (threshold ${(config.ratio * 100).toFixed(0)}% within ${config.windowSec / 60} min)`,
+    };
+    return { alert, state: { lastBalanceCents: after, recent: [] } };
+  },
+});

@@ -1,0 +1,55 @@
+// rapid_in_out (HIGH): money in, then out again within minutes or hours: the mule's pattern. Deposits of
+// at least `minInCents` within `windowSec` are remembered; the approved withdrawal that brings what left
+// since the first of them to `ratio` of what came in fires, and the account starts afresh. Salary spent
+// over a month never fires; a mule forwarding 90% of a transfer within the hour does.
+// State: at most 8 deposits and one running sum per account.
+import type { AlertDetails } from '../alert.ts';
+import { formatCents } from './explain.ts';
+import { pushBounded } from './robust.ts';
+import { defineRule } from './rule.ts';
+
+export interface RapidInOutState {
+  deposits: Array<[atMs: number, cents: number]>; // oldest first, within the window
+  outCents: number; // approved withdrawals since the first remembered deposit
+}
+
+const MAX_DEPOSITS = 8;
+
+export const rapidInOut = defineRule({
+  name: 'rapid_in_out',
+  severity: 'HIGH',
+  weight: 0.7,
+  summary: 'money in and out again quickly (mule)',
+  description: 'approved withdrawals take ≥ `ratio` of the deposits (each ≥ `minInCents`) received within the last `windowSec`; fires on the withdrawal that crosses',
+  settings: {
+    windowSec: { kind: 'integer', default: 6 * 3600, min: 60, max: 7 * 86_400, help: 'how long money may stay' },
+    ratio: { kind: 'number', default: 0.7, min: 0.05, max: 1, help: 'share of what came in that must leave' },
+    minInCents: { kind: 'integer', default: 1_000_00, min: 0, help: 'smaller deposits are ignored' },
+  },
+  initialState: (): RapidInOutState => ({ deposits: [], outCents: 0 }),
+  evaluate(tx, state, config) {
+    if (tx.status === 'declined') return { alert: null, state };
+    const from = tx.timestampMs - config.windowSec * 1000;
+    if (tx.type === 'deposit') {
+      if (tx.amountCents < config.minInCents) return { alert: null, state };
+      const kept = state.deposits.filter((d) => d[0] > from);
+      // Withdrawals counted against deposits that have left the window no longer count.
+      const outCents = kept.length === state.deposits.length ? state.outCents : 0;
+      return { alert: null, state: { deposits: pushBounded(kept, [tx.timestampMs, tx.amountCents] as [number, number], MAX_DEPOSITS), outCents } };
+    }
+    if (tx.type !== 'withdraw' || state.deposits.length === 0) return { alert: null, state };
+    const kept = state.deposits.filter((d) => d[0] > from);
+    if (kept.length === 0) return { alert: null, state: { deposits: [], outCents: 0 } };
+    const outCents = (kept.length === state.deposits.length ? state.outCents : 0) + tx.amountCents;
+    let inCents = 0;
+    for (const d of kept) inCents += d[1];
+    if (outCents < config.ratio * inCents) return { alert: null, state: { deposits: kept, outCents } };
+    const spanMs = tx.timestampMs - (kept[0] as [number, number])[0];
+    const alert: AlertDetails = {
+      observed: { in_cents: inCents, out_cents: outCents, deposits: kept.length, span_ms: spanMs },
+      threshold: { ratio: config.ratio, window_sec: config.windowSec, min_in_cents: config.minInCents },
+      explanation: `${formatCents(outCents)} left within ${Math.round(spanMs / 60_000)} min of ${formatCents(inCents)} coming in (${((outCents / inCents) * 100).toFixed(0)}%, threshold ${(config.ratio * 100).toFixed(0)}% within ${config.windowSec / 3600} h)`,
+    };
+    return { alert, state: { deposits: [], outCents: 0 } };
+  },
+});

@@ -1,0 +1,24 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DEFAULT_CONFIG } from '../../../src/processor/config.ts';
+import { rapidInOut } from '../../../src/processor/rules/rapid-in-out.ts';
+import type { NormalizedTx } from '../../../src/processor/validate.ts';
+import { firedIds, runRule, T0 } from '../helpers.ts';
+
+const config = DEFAULT_CONFIG.rules.rapid_in_out;
+const run = (steps: Array<Partial<NormalizedTx>>) => firedIds(runRule(rapidInOut, rapidInOut.initialState(), config, steps));
+const at = (min: number, type: 'deposit' | 'withdraw', cents: number): Partial<NormalizedTx> => ({ type, amountCents: cents, timestampMs: T0 + min * 60_000 });
+
+test('rapid_in_out: a mule forwarding most of two transfers within hours fires on the withdrawal that crosses 70%', () => {
+  assert.deepEqual(run([at(0, 'deposit', 5_000_00), at(30, 'deposit', 4_000_00), at(90, 'withdraw', 800_00), at(120, 'withdraw', 5_000_00), at(150, 'withdraw', 2_000_00)]), ['t4']);
+});
+
+test('rapid_in_out: spending a salary over days, or small deposits, do not fire', () => {
+  assert.deepEqual(run([at(0, 'deposit', 3_000_00), at(8 * 60, 'withdraw', 2_900_00)]), []);
+  assert.deepEqual(run([at(0, 'deposit', 900_00), at(10, 'withdraw', 900_00)]), []);
+});
+
+test('rapid_in_out: after firing the account starts afresh; declined withdrawals move nothing', () => {
+  assert.deepEqual(run([at(0, 'deposit', 2_000_00), at(10, 'withdraw', 1_500_00), at(20, 'withdraw', 400_00)]), ['t1']);
+  assert.deepEqual(run([at(0, 'deposit', 2_000_00), { ...at(10, 'withdraw', 1_900_00), status: 'declined' }]), []);
+});
