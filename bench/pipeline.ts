@@ -23,6 +23,7 @@ import { fetchAll } from '../test/helpers/fetch-all.ts';
 import { spawnBroker } from '../test/helpers/processes.ts';
 import type { BrokerProcess } from '../test/helpers/processes.ts';
 import type { Rate } from './baseline.ts';
+import { BENCH_ACCOUNTS } from './population.ts';
 import { buzzline, committedTotal, firstTimestampMs, peakRssMb, sleep, stop, waitForGroup } from './processes.ts';
 import type { NodeChild } from './processes.ts';
 
@@ -54,7 +55,10 @@ export interface LatencyBench {
   rss: PeakRss;
 }
 
-const SIM_ARGS = ['--seed', 'bench', '--start', '2025-01-06T00:00:00Z', '--accounts', '1000'];
+const SIM_ARGS = ['--seed', 'bench', '--start', '2025-01-06T00:00:00Z', '--accounts', String(BENCH_ACCOUNTS)];
+
+// The producer's "as fast as it can" flag, the one place the bench names it.
+export const FULL_SPEED = ['--rate', '0'];
 
 interface Pipeline {
   broker: BrokerProcess;
@@ -123,7 +127,7 @@ export async function benchEndToEnd(workDir: string, messages = 500_000): Promis
   const p = await startPipeline(workDir, 'e2e');
   let producer: NodeChild | undefined;
   try {
-    producer = produce(p, workDir, 'e2e', ['--rate', '0', '--count', String(messages)]);
+    producer = produce(p, workDir, 'e2e', [...FULL_SPEED, '--count', String(messages)]);
     const doneMs = await waitForCommitted(p.admin, messages, p.processor, 600_000);
     const { code, peakRssMb: producerMb } = await producer.exited;
     if (code !== 0) throw new Error(`producer failed (${code}): ${producer.stderr()}`);

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { runProducer } from '../src/producer/producer.ts';
 import { spawnBroker } from '../test/helpers/processes.ts';
 import type { Rate } from './baseline.ts';
+import { BENCH_ACCOUNTS } from './population.ts';
 import { peakRssMb, spawnNode } from './processes.ts';
 
 export interface ProducerBench extends Rate {
@@ -24,7 +25,7 @@ export async function benchProducer(bootstrap: string, messages: number, logFile
   const problems: string[] = [];
   const totals = await runProducer(
     {
-      brokers: [bootstrap], topic: 'bank_alerts', rate: 0, count: messages, durationMs: undefined, seed: 'bench', accounts: 1000, fraudRate: 0.002,
+      brokers: [bootstrap], topic: 'bank_alerts', rate: 0, count: messages, durationMs: undefined, seed: 'bench', accounts: BENCH_ACCOUNTS, fraudRate: 0.002,
       acks: -1, startMs: Date.UTC(2025, 0, 6), logLevel: 'warn', logFile, batchSize: 1000, maxInFlight: 5, clientId: 'bench-producer',
     },
     undefined,

@@ -14,6 +14,7 @@ import { parseWindows, WindowArray, type WindowAggregate } from '../src/formats/
 import { DEFAULT_CONFIG } from '../src/processor/config.ts';
 import { PartitionProcessor } from '../src/processor/partition-processor.ts';
 import { bankInput } from '../test/helpers/bank-input.ts';
+import { BENCH_ACCOUNTS } from './population.ts';
 
 export interface FormatRow {
   name: string;
@@ -39,7 +40,7 @@ function realisticOutputs(records: number): { windows: WindowAggregate[]; alerts
   const processor = new PartitionProcessor(0, DEFAULT_CONFIG);
   const windows: WindowAggregate[] = [];
   const alerts: Alert[] = [];
-  bankInput({ seed: 'record-formats', total: records, malformed: Math.floor(records / 250) }).forEach((m, offset) => {
+  bankInput({ seed: 'record-formats', total: records, malformed: Math.floor(records / 250), accounts: BENCH_ACCOUNTS }).forEach((m, offset) => {
     const r = processor.process({ partition: 0, offset, timestamp: 0, key: m.key, value: m.value, headers: m.headers });
     windows.push(...r.metrics);
     alerts.push(...r.alerts);

@@ -25,6 +25,7 @@ import { benchProducerIsolated } from './producer.ts';
 import { benchRecordFormats, ROUNDS, WINDOWS_PER_VALUE } from './record-formats.ts';
 import type { RecordFormatsBench } from './record-formats.ts';
 import type { ProducerBench } from './producer.ts';
+import { BENCH_ACCOUNTS } from './population.ts';
 import { benchSimulate } from './simulate.ts';
 import type { SimulateBench } from './simulate.ts';
 
@@ -87,7 +88,7 @@ try {
   const loopback = await section('raw loopback', () => loopbackRate(MESSAGES * SIZE, SIZE));
   const redis = await section('Redis XADD', () => redisXaddRate(MESSAGES, SIZE));
   const broker = await section<BrokerBench>('broker with kcat', () => benchBroker(work, MESSAGES, SIZE));
-  const simulate = await section<SimulateBench>('simulator', () => benchSimulate(SIM_EVENTS, 1000, 0.002));
+  const simulate = await section<SimulateBench>('simulator', () => benchSimulate(SIM_EVENTS, BENCH_ACCOUNTS, 0.002));
   const producer = await section<ProducerBench>('producer → broker', () => benchProducerIsolated(work, PRODUCER_MESSAGES));
   const processor = await section<ProcessorBenchRow[]>('processor', () => benchProcessor(work, PROCESSOR_MESSAGES));
   const e2e = await section<EndToEndBench>('end to end', () => benchEndToEnd(work, E2E_MESSAGES));

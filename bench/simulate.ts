@@ -1,11 +1,12 @@
 // Generation-only throughput of the banking simulator: events generated and JSON-serialised per second,
 // without Kafka. The producer must reach 150k msg/s into a broker, so generation needs ample headroom.
 //
-// Standalone: `node bench/simulate.ts [events=2000000] [accounts=1000] [fraudRate=0.002]`;
+// Standalone: `node bench/simulate.ts [events=2000000] [accounts=BENCH_ACCOUNTS] [fraudRate=0.002]`;
 // benchSimulate() is what bench/run.ts calls.
 
 import { Simulator } from '../src/bank/simulator.ts';
 import type { Rate } from './baseline.ts';
+import { BENCH_ACCOUNTS } from './population.ts';
 
 export interface SimulateBench extends Rate {
   accounts: number;
@@ -20,7 +21,7 @@ function generate(count: number, accounts: number, fraudRate: number): { seconds
   return { seconds: (performance.now() - started) / 1000, bytes };
 }
 
-export function benchSimulate(events = 2_000_000, accounts = 1000, fraudRate = 0.002): SimulateBench {
+export function benchSimulate(events = 2_000_000, accounts = BENCH_ACCOUNTS, fraudRate = 0.002): SimulateBench {
   // A short warm-up lets the JIT settle so the measured run reflects steady state.
   generate(Math.min(events, 200_000), accounts, fraudRate);
   const { seconds, bytes } = generate(events, accounts, fraudRate);
@@ -28,7 +29,7 @@ export function benchSimulate(events = 2_000_000, accounts = 1000, fraudRate = 0
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const r = benchSimulate(Number(process.argv[2] ?? 2_000_000), Number(process.argv[3] ?? 1000), Number(process.argv[4] ?? 0.002));
+  const r = benchSimulate(Number(process.argv[2] ?? 2_000_000), Number(process.argv[3] ?? BENCH_ACCOUNTS), Number(process.argv[4] ?? 0.002));
   console.log(
     `simulate: ${Math.round(r.messages / r.seconds).toLocaleString('en-US')} events/s generated + JSON-serialised ` +
       `(${r.messages.toLocaleString('en-US')} events, ${r.accounts} accounts, fraud ${r.fraudRate}, ${(r.bytes / r.messages).toFixed(0)} B/event, ${r.seconds.toFixed(2)}s)`,

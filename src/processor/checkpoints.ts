@@ -11,17 +11,26 @@
 //    are only applied from snapshot.nextOffset on (below: skipped; above: the loop seeks back).
 // 4. Partitions dropped (revoked, or possibly owned by someone else meanwhile) are never checkpointed
 //    again. The runner drops them from the slots; a checkpoint under way skips them.
+//
+// A checkpoint's cost grows with the state: a partition of a few hundred thousand accounts takes tens of
+// ms to encode. So the interval stretches with it: the next 'interval' checkpoint starts no sooner than
+// STORE_SHARE_INVERSE times the previous checkpoint's duration after that one started, and checkpoints take
+// about 1/STORE_SHARE_INVERSE of the time at most, however large the state (checkpointRecords still bounds
+// the records a restart replays).
 import type { Logger } from 'pino';
 import type { ProcessorConfig } from './config.ts';
 import type { OutputBatcher } from './output-batcher.ts';
 import { PartitionProcessor } from './partition-processor.ts';
 import { PartitionSlot } from './partition-slot.ts';
-import type { CommitOffset, RunnerPorts, StoredSnapshot } from './runner-ports.ts';
+import type { CommitOffset, RunnerPorts, SnapshotRecord } from './runner-ports.ts';
+import { encodeSnapshot } from './state.ts';
 
 // After a seek, records after the gap keep arriving from fetches already under way. They are dropped
 // (and the seek repeated) for this long; then the gap is accepted as data that no longer exists, e.g.
 // removed by retention.
 const SEEK_PATIENCE_MS = 10_000;
+
+const STORE_SHARE_INVERSE = 4;
 
 export type CheckpointReason = 'interval' | 'records' | 'idle' | 'rebalance' | 'shutdown';
 
@@ -45,6 +54,7 @@ export class Checkpoints {
   private readonly now: () => number;
   private sinceLast = 0; // records applied since the latest checkpoint
   private lastMs: number;
+  private gapMs = 0; // STORE_SHARE_INVERSE x the latest checkpoint's duration
 
   constructor(ports: RunnerPorts, slots: ReadonlyMap<number, PartitionSlot>, outputs: OutputBatcher, options: CheckpointOptions) {
     this.ports = ports;
@@ -61,39 +71,45 @@ export class Checkpoints {
   // A record was applied at nowMs: is a checkpoint due?
   applied(nowMs: number): CheckpointReason | null {
     this.sinceLast++;
-    if (nowMs - this.lastMs >= this.intervalMs) return 'interval';
+    if (nowMs - this.lastMs >= Math.max(this.intervalMs, this.gapMs)) return 'interval';
     if (this.sinceLast >= this.everyRecords) return 'records';
     return null;
   }
 
   // For the timer: records were applied and the interval is over.
   dueAt(nowMs: number): boolean {
-    return this.sinceLast > 0 && nowMs - this.lastMs >= this.intervalMs;
+    return this.sinceLast > 0 && nowMs - this.lastMs >= Math.max(this.intervalMs, this.gapMs);
   }
 
   // Invariants 1 and 2. The caller runs it exclusively: no record is processed until it returns.
   async run(reason: CheckpointReason): Promise<void> {
     await this.outputs.drain();
     this.sinceLast = 0;
-    this.lastMs = this.now();
+    const started = this.now();
+    this.lastMs = started;
     const dirty = [...this.slots.values()].filter((slot) => slot.dirty);
     if (dirty.length === 0) return;
     const ends = await this.ports.alertsEnd(dirty.map((slot) => slot.partition));
     // A partition dropped while we waited is someone else's now: its state must not be stored.
     const owned = dirty.filter((slot) => this.slots.get(slot.partition) === slot);
     if (owned.length === 0) return;
-    const stored: StoredSnapshot[] = owned.map((slot) => ({ partition: slot.partition, snapshot: slot.processor.snapshot(), alertsFrom: ends.get(slot.partition) ?? null }));
+    const stored: SnapshotRecord[] = [];
+    for (const slot of owned) {
+      const snapshot = slot.processor.snapshot();
+      stored.push({ partition: slot.partition, nextOffset: snapshot.nextOffset, value: await encodeSnapshot(snapshot), alertsFrom: ends.get(slot.partition) ?? null });
+    }
     await this.ports.saveSnapshots(stored);
     this.counts.snapshotsStored += stored.length;
     const commits: CommitOffset[] = [];
     owned.forEach((slot, i) => {
       if (this.slots.get(slot.partition) !== slot) return;
-      const offset = BigInt((stored[i] as StoredSnapshot).snapshot.nextOffset);
+      const offset = BigInt((stored[i] as SnapshotRecord).nextOffset);
       slot.checkpointedOffset = offset;
       commits.push({ partition: slot.partition, offset });
     });
     if (commits.length > 0) await this.ports.commit(commits);
     this.counts.checkpoints++;
+    this.gapMs = STORE_SHARE_INVERSE * (this.now() - started);
     this.logger.debug({ event: 'checkpoint', reason, offsets: Object.fromEntries(commits.map((c) => [c.partition, String(c.offset)])) }, 'checkpoint');
   }
 

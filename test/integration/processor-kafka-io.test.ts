@@ -9,6 +9,8 @@ import { parseWindows } from '../../src/formats/metrics-window.ts';
 import { DEFAULT_CONFIG } from '../../src/processor/config.ts';
 import { KafkaPorts, TopicReader, type OutputTopics } from '../../src/processor/kafka-io.ts';
 import { PartitionProcessor } from '../../src/processor/partition-processor.ts';
+import type { SnapshotRecord } from '../../src/processor/runner-ports.ts';
+import { encodeSnapshot, type PartitionSnapshot } from '../../src/processor/state.ts';
 import { alertRecord, dlqRecord, metricsRecord, OUTPUT_HEADERS } from '../../src/processor/sinks.ts';
 import { WindowArray } from '../../src/formats/metrics-window.ts';
 import { startBroker, type TestBroker } from '../helpers/broker.ts';
@@ -78,16 +80,20 @@ test('outputs go to the output partition of their source partition, with the gro
   assert.deepEqual(parseWindows(metricsRecords.get(2)?.[0]?.value ?? null), windows);
 });
 
+async function stored(partition: number, snapshot: PartitionSnapshot, alertsFrom: bigint | null): Promise<SnapshotRecord> {
+  return { partition, nextOffset: snapshot.nextOffset, value: await encodeSnapshot(snapshot), alertsFrom };
+}
+
 test('the latest snapshot of a partition is found behind later snapshots of other groups and partitions', async () => {
   const { processor } = alertsOf(1);
   const mine = ports('g-state');
   // State partition 1 gets: ours (old), ours (new), then 20 of another group, and one of partition 5 (1 mod 4).
-  await mine.saveSnapshots([{ partition: 1, snapshot: { ...processor.snapshot(), nextOffset: '3' }, alertsFrom: 7n }]);
-  await mine.saveSnapshots([{ partition: 1, snapshot: processor.snapshot(), alertsFrom: 9n }]);
+  await mine.saveSnapshots([await stored(1, { ...processor.snapshot(), nextOffset: '3' }, 7n)]);
+  await mine.saveSnapshots([await stored(1, processor.snapshot(), 9n)]);
   const other = ports('g-other');
-  for (let i = 0; i < 20; i++) await other.saveSnapshots([{ partition: 1, snapshot: { ...processor.snapshot(), nextOffset: String(100 + i) }, alertsFrom: null }]);
+  for (let i = 0; i < 20; i++) await other.saveSnapshots([await stored(1, { ...processor.snapshot(), nextOffset: String(100 + i) }, null)]);
   const fifth = new PartitionProcessor(5, DEFAULT_CONFIG);
-  await mine.saveSnapshots([{ partition: 5, snapshot: fifth.snapshot(), alertsFrom: 0n }]);
+  await mine.saveSnapshots([await stored(5, fifth.snapshot(), 0n)]);
 
   const found = await mine.loadSnapshot(1);
   assert.ok(found !== null);

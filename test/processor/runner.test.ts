@@ -8,10 +8,10 @@ import pino from 'pino';
 import { parseWindows } from '../../src/formats/metrics-window.ts';
 import { resolveConfig } from '../../src/processor/config.ts';
 import type { InputRecord } from '../../src/processor/partition-processor.ts';
-import type { CommitOffset, RunnerPorts, StoredSnapshot } from '../../src/processor/runner-ports.ts';
+import type { CommitOffset, RunnerPorts, SnapshotRecord, StoredSnapshot } from '../../src/processor/runner-ports.ts';
 import { StreamRunner, type RunnerOptions } from '../../src/processor/runner.ts';
 import { LocalSinks, type OutputRecord } from '../../src/processor/sinks.ts';
-import { decodeSnapshot, encodeSnapshot } from '../../src/processor/state.ts';
+import { decodeSnapshot } from '../../src/processor/state.ts';
 import { windowTotals } from '../helpers/bank-input.ts';
 import { record, seededRandom, T0, type MessageFields } from './helpers.ts';
 
@@ -161,12 +161,12 @@ class FakePorts implements RunnerPorts {
     return this.request(() => new Map(partitions.map((p) => [p, BigInt(this.cluster.alertsByPartition.get(p)?.length ?? 0)])));
   }
 
-  saveSnapshots(snapshots: readonly StoredSnapshot[]): Promise<void> {
+  saveSnapshots(snapshots: readonly SnapshotRecord[]): Promise<void> {
     const encoded = snapshots.map((s) => ({
       partition: s.partition,
-      value: Buffer.from(JSON.stringify({ alertsFrom: s.alertsFrom === null ? null : String(s.alertsFrom), snapshot: encodeSnapshot(s.snapshot).toString('base64') })),
+      value: Buffer.from(JSON.stringify({ alertsFrom: s.alertsFrom === null ? null : String(s.alertsFrom), snapshot: Buffer.from(s.value).toString('base64') })),
     }));
-    this.cluster.events.push(`save ${snapshots.map((s) => `${s.partition}@${s.snapshot.nextOffset}`).join(',')}`);
+    this.cluster.events.push(`save ${snapshots.map((s) => `${s.partition}@${s.nextOffset}`).join(',')}`);
     return this.request(() => {
       for (const e of encoded) {
         const list = this.cluster.snapshots.get(e.partition) ?? [];

@@ -26,7 +26,7 @@ test('the uninterrupted run computes what the code before the registry computed'
   assert.equal(createHash('sha256').update(json).digest('hex'), meta.outputsSha256);
 });
 
-test('a version 1 snapshot restores and continues exactly like the uninterrupted run', () => {
+test('a version 1 snapshot restores and continues exactly like the uninterrupted run', async () => {
   const reference = new PartitionProcessor(0, RECOVERY_CONFIG);
   const expected = records.map((r) => reference.process(r));
 
@@ -46,7 +46,7 @@ test('a version 1 snapshot restores and continues exactly like the uninterrupted
   const again = new PartitionProcessor(0, RECOVERY_CONFIG);
   const twice = new PartitionProcessor(0, RECOVERY_CONFIG);
   twice.restore(snapshot);
-  again.restore(decodeSnapshot(encodeSnapshot(twice.snapshot())));
+  again.restore(decodeSnapshot(await encodeSnapshot(twice.snapshot())));
   assert.deepEqual(again.snapshot(), twice.snapshot());
 });
 
@@ -68,7 +68,7 @@ const thirdDeposit = defineRule({
 });
 const WITH_EXTRA = [...RULES, thirdDeposit] as const;
 
-test('a rule added after the snapshot starts from its initial state and works from there', () => {
+test('a rule added after the snapshot starts from its initial state and works from there', async () => {
   const config = resolveConfig({ overrides: [...overridesOf(RECOVERY_CONFIG), 'rules.third_deposit.every=2'], rules: WITH_EXTRA });
   const engine = new RuleEngine(config.rules, WITH_EXTRA);
   const snapshot = decodeSnapshot(v1);
@@ -105,7 +105,7 @@ test('a rule added after the snapshot starts from its initial state and works fr
   assert.ok(expectedExtra > 0, 'the new rule must fire after the restore');
 });
 
-test('a rule that no longer exists loses its slice on restore', () => {
+test('a rule that no longer exists loses its slice on restore', async () => {
   const config = resolveConfig({ rules: WITH_EXTRA });
   const extended = new RuleEngine(config.rules, WITH_EXTRA);
   const before = new PartitionState(extended);
@@ -114,7 +114,7 @@ test('a rule that no longer exists loses its slice on restore', () => {
   assert.deepEqual(written.engine.slices.at(-1), 'third_deposit');
 
   const current = new RuleEngine(RECOVERY_CONFIG.rules);
-  const fitted = fitSnapshotToRules(decodeSnapshot(encodeSnapshot(written)), current);
+  const fitted = fitSnapshotToRules(decodeSnapshot(await encodeSnapshot(written)), current);
   assert.deepEqual(fitted.engine.slices, current.sliceNames);
   const [[id, account] = ['', { lastEventMs: 0, slices: [] }]] = fitted.engine.accounts;
   assert.equal(id, 'A');
@@ -122,14 +122,14 @@ test('a rule that no longer exists loses its slice on restore', () => {
   assert.deepEqual(current.slice(account, 'low_balance'), extended.slice(before.accounts.get('A') ?? extended.initialAccountState(), 'low_balance'));
 });
 
-test('quality counters of a snapshot written with other rules are fitted to the running ones', () => {
+test('quality counters of a snapshot written with other rules are fitted to the running ones', async () => {
   const p = new PartitionProcessor(0, RECOVERY_CONFIG);
   for (const r of records.slice(0, 200)) p.process(r);
   const written = JSON.parse(JSON.stringify(p.snapshot()));
   written.quality.totals.byRule.gone = { tp: 1, fp: 1, detected: 1, ttdSumMs: 1, ttdMaxMs: 1 };
   delete written.quality.totals.byRule.velocity;
   const restored = new PartitionProcessor(0, RECOVERY_CONFIG);
-  restored.restore(decodeSnapshot(encodeSnapshot(written)));
+  restored.restore(decodeSnapshot(await encodeSnapshot(written)));
   const totals = restored.qualityTotals();
   assert.deepEqual(Object.keys(totals.byRule), [...RULE_NAMES, 'any']);
   assert.deepEqual(totals.byRule.velocity, { tp: 0, fp: 0, detected: 0, ttdSumMs: 0, ttdMaxMs: 0 });
