@@ -7,6 +7,9 @@
 // 2. With every snapshot goes the end offset of the partition's alerts partition at that moment: every
 //    alert produced for a later record lies at or after it. A restore reads the alerts from there and
 //    hands their ids to PartitionProcessor.restore, which recomputes those alerts without returning them.
+//    Until it has recomputed them all, the ones left were published (by the previous owner) for records
+//    after the snapshots taken meanwhile, before that end: such a snapshot goes with the offset the
+//    restore read from instead, or a second restart would publish them again.
 // 3. A partition is restored from its latest snapshot before its first record is processed, and records
 //    are only applied from snapshot.nextOffset on (below: skipped; above: the loop seeks back).
 // 4. Partitions dropped (revoked, or possibly owned by someone else meanwhile) are never checkpointed
@@ -96,7 +99,8 @@ export class Checkpoints {
     const stored: SnapshotRecord[] = [];
     for (const slot of owned) {
       const snapshot = slot.processor.snapshot();
-      stored.push({ partition: slot.partition, nextOffset: snapshot.nextOffset, value: await encodeSnapshot(snapshot), alertsFrom: ends.get(slot.partition) ?? null });
+      const alertsFrom = slot.processor.pendingSuppressions > 0 ? slot.readBackFrom : (ends.get(slot.partition) ?? null);
+      stored.push({ partition: slot.partition, nextOffset: snapshot.nextOffset, value: await encodeSnapshot(snapshot), alertsFrom });
     }
     await this.ports.saveSnapshots(stored);
     this.counts.snapshotsStored += stored.length;
@@ -137,7 +141,7 @@ export class Checkpoints {
       { event: 'partition-start', partition: p, nextOffset: String(proc.nextOffset), fromSnapshot: stored !== null, alreadyEmitted: ids.length },
       `partition ${p}: ${stored !== null ? `restored at offset ${proc.nextOffset}` : 'fresh start'}, ${ids.length} alert(s) already emitted`,
     );
-    return new PartitionSlot(proc, stored !== null);
+    return new PartitionSlot(proc, stored !== null, stored?.alertsFrom ?? null);
   }
 
   // Invariant 3, for a slot still seeking. The first records after a restore must start at the snapshot's

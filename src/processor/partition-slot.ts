@@ -29,12 +29,17 @@ export class PartitionSlot {
   lastRecordWallMs: number | null = null;
   idleClosed = false; // its windows were closed by the idle timer since its latest record
   seeking: Seeking | null;
+  // Where the restore read back the alerts already published (null: from the log start). Until the
+  // processor has recomputed all of them, some belong to records after any snapshot it takes now, and
+  // lie before the alerts topic's current end: such a snapshot must point the next restore here.
+  readonly readBackFrom: bigint | null;
   // The processor's own counters are restored with its snapshot: the runner reports what they grew by here.
   private readonly base: PartitionCounts;
 
-  constructor(processor: PartitionProcessor, restored: boolean) {
+  constructor(processor: PartitionProcessor, restored: boolean, readBackFrom: bigint | null = null) {
     this.partition = processor.partition;
     this.processor = processor;
+    this.readBackFrom = readBackFrom;
     this.checkpointedOffset = processor.nextOffset;
     this.seeking = restored ? { offset: processor.nextOffset, sinceMs: null } : null;
     this.base = countsOf(processor);
