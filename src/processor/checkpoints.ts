@@ -15,18 +15,23 @@
 // 4. Partitions dropped (revoked, or possibly owned by someone else meanwhile) are never checkpointed
 //    again. The runner drops them from the slots; a checkpoint under way skips them.
 //
-// A checkpoint's cost grows with the state: a partition of a few hundred thousand accounts takes tens of
-// ms to encode. So the interval stretches with it: the next 'interval' checkpoint starts no sooner than
-// STORE_SHARE_INVERSE times the previous checkpoint's duration after that one started, and checkpoints take
-// about 1/STORE_SHARE_INVERSE of the time at most, however large the state (checkpointRecords still bounds
-// the records a restart replays).
+// A checkpoint's cost grows with the state: a partition of a few hundred thousand accounts takes a
+// hundred ms and more to encode. So for the periodic checkpoints ('interval', 'records') only the part up
+// to taking the snapshots is exclusive: what a snapshot holds is never changed afterwards
+// (PartitionProcessor.snapshot), so it is encoded, stored and its offset committed while records are
+// processed again, and the next checkpoint waits for that. The others (idle, rebalance, shutdown) wait
+// for their store. And the interval stretches with the cost: the next 'interval' checkpoint starts no
+// sooner than STORE_SHARE_INVERSE times the time the previous one's encoding held the processing thread
+// after that one started, so encoding takes about 1/STORE_SHARE_INVERSE of the processing thread at most
+// however large the state (checkpointRecords still bounds the records a restart replays). Waiting for
+// acknowledgements costs the thread nothing and does not count.
 import type { Logger } from 'pino';
 import type { ProcessorConfig } from './config.ts';
 import type { OutputBatcher } from './output-batcher.ts';
 import { PartitionProcessor } from './partition-processor.ts';
 import { PartitionSlot } from './partition-slot.ts';
 import type { CommitOffset, RunnerPorts, SnapshotRecord } from './runner-ports.ts';
-import { encodeSnapshot } from './state.ts';
+import { encodeSnapshot, type PartitionSnapshot } from './state.ts';
 
 // After a seek, records after the gap keep arriving from fetches already under way. They are dropped
 // (and the seek repeated) for this long; then the gap is accepted as data that no longer exists, e.g.
@@ -43,6 +48,7 @@ export interface CheckpointOptions {
   checkpointRecords: number; // or after this many records, whichever comes first
   logger: Logger;
   now: () => number;
+  onFailure: (err: unknown) => void; // a store under way in the background failed
 }
 
 export class Checkpoints {
@@ -57,7 +63,9 @@ export class Checkpoints {
   private readonly now: () => number;
   private sinceLast = 0; // records applied since the latest checkpoint
   private lastMs: number;
-  private gapMs = 0; // STORE_SHARE_INVERSE x the latest checkpoint's duration
+  private gapMs = 0; // STORE_SHARE_INVERSE x the time the latest checkpoint's encoding held the processing thread
+  private storing: Promise<void> | null = null; // a periodic checkpoint's store under way
+  private readonly onFailure: (err: unknown) => void;
 
   constructor(ports: RunnerPorts, slots: ReadonlyMap<number, PartitionSlot>, outputs: OutputBatcher, options: CheckpointOptions) {
     this.ports = ports;
@@ -68,12 +76,14 @@ export class Checkpoints {
     this.everyRecords = options.checkpointRecords;
     this.logger = options.logger;
     this.now = options.now;
+    this.onFailure = options.onFailure;
     this.lastMs = this.now();
   }
 
   // A record was applied at nowMs: is a checkpoint due?
   applied(nowMs: number): CheckpointReason | null {
     this.sinceLast++;
+    if (this.storing !== null) return null;
     if (nowMs - this.lastMs >= Math.max(this.intervalMs, this.gapMs)) return 'interval';
     if (this.sinceLast >= this.everyRecords) return 'records';
     return null;
@@ -81,29 +91,48 @@ export class Checkpoints {
 
   // For the timer: records were applied and the interval is over.
   dueAt(nowMs: number): boolean {
-    return this.sinceLast > 0 && nowMs - this.lastMs >= Math.max(this.intervalMs, this.gapMs);
+    return this.sinceLast > 0 && this.storing === null && nowMs - this.lastMs >= Math.max(this.intervalMs, this.gapMs);
   }
 
-  // Invariants 1 and 2. The caller runs it exclusively: no record is processed until it returns.
+  // Invariants 1 and 2. The caller runs it exclusively: no record is processed until it returns, which
+  // for the periodic reasons is once the snapshots are taken.
   async run(reason: CheckpointReason): Promise<void> {
+    await this.storing;
     await this.outputs.drain();
     this.sinceLast = 0;
-    const started = this.now();
-    this.lastMs = started;
+    this.lastMs = this.now();
     const dirty = [...this.slots.values()].filter((slot) => slot.dirty);
     if (dirty.length === 0) return;
     const ends = await this.ports.alertsEnd(dirty.map((slot) => slot.partition));
     // A partition dropped while we waited is someone else's now: its state must not be stored.
     const owned = dirty.filter((slot) => this.slots.get(slot.partition) === slot);
     if (owned.length === 0) return;
+    const taken = owned.map((slot) => ({
+      snapshot: slot.processor.snapshot(),
+      alertsFrom: slot.processor.pendingSuppressions > 0 ? slot.readBackFrom : (ends.get(slot.partition) ?? null),
+    }));
+    const store = this.store(owned, taken, reason);
+    if (reason !== 'interval' && reason !== 'records') return store;
+    // A failure stops the loop (onFailure) and is rethrown by the next checkpoint, which then stores nothing.
+    const storing = store.finally(() => {
+      if (this.storing === storing) this.storing = null;
+    });
+    storing.catch(this.onFailure);
+    this.storing = storing;
+  }
+
+  private async store(owned: readonly PartitionSlot[], taken: ReadonlyArray<{ snapshot: PartitionSnapshot; alertsFrom: bigint | null }>, reason: CheckpointReason): Promise<void> {
     const stored: SnapshotRecord[] = [];
-    for (const slot of owned) {
-      const snapshot = slot.processor.snapshot();
-      const alertsFrom = slot.processor.pendingSuppressions > 0 ? slot.readBackFrom : (ends.get(slot.partition) ?? null);
-      stored.push({ partition: slot.partition, nextOffset: snapshot.nextOffset, value: await encodeSnapshot(snapshot), alertsFrom });
+    const encoding = { ms: 0 };
+    for (const [i, slot] of owned.entries()) {
+      const { snapshot, alertsFrom } = taken[i] as { snapshot: PartitionSnapshot; alertsFrom: bigint | null };
+      stored.push({ partition: slot.partition, nextOffset: snapshot.nextOffset, value: await encodeSnapshot(snapshot, encoding), alertsFrom });
     }
-    await this.ports.saveSnapshots(stored);
-    this.counts.snapshotsStored += stored.length;
+    this.gapMs = STORE_SHARE_INVERSE * encoding.ms;
+    // A partition dropped meanwhile is someone else's now: its snapshot is not stored.
+    const live = stored.filter((_, i) => this.slots.get((owned[i] as PartitionSlot).partition) === owned[i]);
+    if (live.length > 0) await this.ports.saveSnapshots(live);
+    this.counts.snapshotsStored += live.length;
     const commits: CommitOffset[] = [];
     owned.forEach((slot, i) => {
       if (this.slots.get(slot.partition) !== slot) return;
@@ -113,7 +142,6 @@ export class Checkpoints {
     });
     if (commits.length > 0) await this.ports.commit(commits);
     this.counts.checkpoints++;
-    this.gapMs = STORE_SHARE_INVERSE * (this.now() - started);
     this.logger.debug({ event: 'checkpoint', reason, offsets: Object.fromEntries(commits.map((c) => [c.partition, String(c.offset)])) }, 'checkpoint');
   }
 

@@ -158,6 +158,7 @@ class FakePorts implements RunnerPorts {
   }
 
   alertsEnd(partitions: readonly number[]): Promise<Map<number, bigint>> {
+    this.cluster.events.push('alerts-end');
     return this.request(() => new Map(partitions.map((p) => [p, BigInt(this.cluster.alertsByPartition.get(p)?.length ?? 0)])));
   }
 
@@ -249,18 +250,25 @@ async function cleanRun(input: InputRecord[][]): Promise<FakeCluster> {
   return cluster;
 }
 
-test('checkpoint order: every output acknowledged, then the snapshot stored, then the offset committed', async () => {
-  const input = generate(7, 120);
+// The snapshots are taken right after the alerts' end offsets are read, in the same exclusive step; their
+// store may overlap the sends of later records.
+test('checkpoint order: every output acknowledged, then the snapshot taken and stored, then the offset committed', async () => {
+  const input = generate(7, 600);
   const cluster = await cleanRun(input);
   const outstanding = new Set<string>();
+  let taken = false;
   let saved: string | null = null;
   let checkpoints = 0;
   for (const e of cluster.events) {
     const [kind, arg = ''] = e.split(' ');
     if (kind === 'send-start') outstanding.add(arg);
     else if (kind === 'send-ack') outstanding.delete(arg);
-    else if (kind === 'save') {
-      assert.equal(outstanding.size, 0, `snapshot stored while sends ${[...outstanding].join(',')} were unacknowledged`);
+    else if (kind === 'alerts-end') {
+      assert.equal(outstanding.size, 0, `snapshot taken while sends ${[...outstanding].join(',')} were unacknowledged`);
+      taken = true;
+    } else if (kind === 'save') {
+      assert.ok(taken, 'a snapshot stored without a checkpoint taking it');
+      taken = false;
       saved = arg;
     } else if (kind === 'save-ack') {
       assert.notEqual(saved, null);
