@@ -24,6 +24,7 @@ import { fetchAll } from '../test/helpers/fetch-all.ts';
 import { spawnBroker } from '../test/helpers/processes.ts';
 import type { BrokerProcess } from '../test/helpers/processes.ts';
 import type { Rate } from './baseline.ts';
+import { BENCH_ACCOUNTS } from './population.ts';
 import { buzzline, committedTotal, firstTimestampMs, peakRssMb, sleep, stop, waitForGroup } from './processes.ts';
 import type { NodeChild } from './processes.ts';
 
@@ -55,8 +56,10 @@ export interface LatencyBench {
   rss: PeakRss;
 }
 
-const SIM_ACCOUNTS = 1000;
-const SIM_ARGS = ['--seed', 'bench', '--start', '2025-01-06T00:00:00Z', '--accounts', String(SIM_ACCOUNTS), '--new-bank'];
+const SIM_ARGS = ['--seed', 'bench', '--start', '2025-01-06T00:00:00Z', '--accounts', String(BENCH_ACCOUNTS), '--new-bank'];
+
+// The producer's "as fast as it can" flag, the one place the bench names it.
+export const FULL_SPEED = ['--speed', 'max'];
 
 interface Pipeline {
   broker: BrokerProcess;
@@ -126,7 +129,7 @@ export async function benchEndToEnd(workDir: string, messages = 500_000): Promis
   const p = await startPipeline(workDir, 'e2e');
   let producer: NodeChild | undefined;
   try {
-    producer = produce(p, workDir, 'e2e', ['--speed', 'max', '--count', String(messages)]);
+    producer = produce(p, workDir, 'e2e', [...FULL_SPEED, '--count', String(messages)]);
     const doneMs = await waitForCommitted(p.admin, messages, p.processor, 600_000);
     const { code, peakRssMb: producerMb } = await producer.exited;
     if (code !== 0) throw new Error(`producer failed (${code}): ${producer.stderr()}`);
@@ -218,10 +221,14 @@ function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
 }
 
+// Alerts are what the latency run times, so it needs many: 20,000 fraud incidents per 1,000 customers a
+// year (the default is 15) gives a few a second at 10,000 tx/s.
+export const LATENCY_FRAUD_RATE = 20_000;
+
 export async function benchLatency(workDir: string, options: { rate?: number; seconds?: number; fraudRate?: number } = {}): Promise<LatencyBench> {
   const rate = options.rate ?? 10_000;
   const seconds = options.seconds ?? 15;
-  const fraudRate = options.fraudRate ?? 0.05;
+  const fraudRate = options.fraudRate ?? LATENCY_FRAUD_RATE;
   const p = await startPipeline(workDir, 'latency');
   const watcher = new AlertWatcher(p.broker.bootstrap);
   let producer: NodeChild | undefined;
@@ -230,7 +237,7 @@ export async function benchLatency(workDir: string, options: { rate?: number; se
     await watcher.start();
     watching = true;
     // The bank's clock runs fast enough for its accounts to make `rate` transactions per second.
-    producer = produce(p, workDir, 'latency', ['--speed', String(rate / rateForAccounts(SIM_ACCOUNTS)), '--duration', `${seconds}s`, '--fraud-rate', String(fraudRate)]);
+    producer = produce(p, workDir, 'latency', ['--speed', String(rate / rateForAccounts(BENCH_ACCOUNTS)), '--duration', `${seconds}s`, '--fraud-rate', String(fraudRate)]);
     const { code, peakRssMb: producerMb } = await producer.exited;
     const producerDoneMs = Date.now();
     if (code !== 0) throw new Error(`producer failed (${code}): ${producer.stderr()}`);

@@ -24,6 +24,7 @@ import { bankInput, inputProducer, produceInput } from '../test/helpers/bank-inp
 import { spawnBroker } from '../test/helpers/processes.ts';
 import { spawnNode } from './processes.ts';
 import type { Rate } from './baseline.ts';
+import { BENCH_ACCOUNTS } from './population.ts';
 
 export interface ProcessorBenchRow extends Rate {
   alerts: number;
@@ -57,10 +58,10 @@ function row(name: string, s: ProcessorStats): ProcessorBenchRow {
   return { name, messages: s.processed, bytes: 0, seconds, alerts: s.alerts, metricsWindows: s.metricsWindows };
 }
 
-export async function benchProcessor(workDir: string, messages = 1_000_000, withMinute = false): Promise<ProcessorBenchRow[]> {
+export async function benchProcessor(workDir: string, messages = 1_000_000, accounts = BENCH_ACCOUNTS, withMinute = false): Promise<ProcessorBenchRow[]> {
   const broker = await spawnBroker(path.join(workDir, 'processor-bench-data'), ['--default-partitions', '3']);
   try {
-    const input = spawnNode([fileURLToPath(import.meta.url), '--produce-input', broker.bootstrap, String(messages)], path.join(workDir, 'processor-bench-input.rss'));
+    const input = spawnNode([fileURLToPath(import.meta.url), '--produce-input', broker.bootstrap, String(messages), String(accounts)], path.join(workDir, 'processor-bench-input.rss'));
     const { code } = await input.exited;
     if (code !== 0) throw new Error(`producing the processor bench's input failed (${code}): ${input.stderr()}`);
     // Default windows (about one bank_metrics record per input record) and 1 h windows (few): the two
@@ -75,20 +76,20 @@ export async function benchProcessor(workDir: string, messages = 1_000_000, with
   }
 }
 
-async function produceBenchInput(bootstrap: string, messages: number): Promise<void> {
+async function produceBenchInput(bootstrap: string, messages: number, accounts: number): Promise<void> {
   const producer = inputProducer(bootstrap);
-  await produceInput(producer, bankInput({ seed: 'bench', total: messages, malformed: Math.round(messages * 0.004), accounts: 1000 }), { batch: 2000 });
+  await produceInput(producer, bankInput({ seed: 'bench', total: messages, malformed: Math.round(messages * 0.004), accounts }), { batch: 2000 });
   await producer.close();
 }
 
 if (import.meta.url === `file://${process.argv[1]}` && process.argv[2] === '--produce-input') {
-  await produceBenchInput(process.argv[3] as string, Number(process.argv[4]));
+  await produceBenchInput(process.argv[3] as string, Number(process.argv[4]), Number(process.argv[5]));
 } else if (import.meta.url === `file://${process.argv[1]}`) {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'buzzline-bench-processor-'));
   try {
-    const messages = Number(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 1_000_000);
+    const [messages = 1_000_000, accounts = BENCH_ACCOUNTS] = process.argv.slice(2).filter((a) => !a.startsWith('--')).map(Number);
     console.log(`| what | msgs/s | alerts | metrics windows |\n|---|---:|---:|---:|`);
-    for (const r of await benchProcessor(work, messages, process.argv.includes('--all'))) {
+    for (const r of await benchProcessor(work, messages, accounts, process.argv.includes('--all'))) {
       console.log(`| ${r.name} | ${Math.round(r.messages / r.seconds).toLocaleString('en-US')} | ${r.alerts.toLocaleString('en-US')} | ${r.metricsWindows.toLocaleString('en-US')} |`);
     }
   } finally {

@@ -15,6 +15,8 @@ import { runProducer } from '../src/producer/producer.ts';
 import { DEFAULT_FRAUD_RATE } from '../src/bank/scenarios/fraud.ts';
 import { spawnBroker } from '../test/helpers/processes.ts';
 import type { Rate } from './baseline.ts';
+import { rateForAccounts } from '../src/producer/population.ts';
+import { BENCH_ACCOUNTS } from './population.ts';
 import { peakRssMb, spawnNode } from './processes.ts';
 
 export interface ProducerBench extends Rate {
@@ -27,7 +29,7 @@ export async function benchProducer(bootstrap: string, messages: number, logFile
   const bankStateFile = path.join(os.tmpdir(), `buzzline-bench-bank-${process.pid}.json`);
   const totals = await runProducer(
     {
-      brokers: [bootstrap], security: {}, topic: 'bank_alerts', rate: 0.03, speed: Number.POSITIVE_INFINITY, count: messages, durationMs: undefined, seed: 'bench', accounts: 1000, fraudRate: DEFAULT_FRAUD_RATE,
+      brokers: [bootstrap], security: {}, topic: 'bank_alerts', rate: rateForAccounts(BENCH_ACCOUNTS), speed: Number.POSITIVE_INFINITY, count: messages, durationMs: undefined, seed: 'bench', accounts: BENCH_ACCOUNTS, fraudRate: DEFAULT_FRAUD_RATE,
       acks: -1, startMs: Date.UTC(2025, 0, 6), logLevel: 'warn', logFile, batchSize: 1000, maxInFlight: 5, clientId: 'bench-producer',
       bankStateFile, newBank: true, given: { start: '--start 2025-01-06' },
     },

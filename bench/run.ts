@@ -4,10 +4,11 @@
 // Sizes (environment): BENCH_MESSAGES (kcat, Redis and loopback messages, 1,000,000), BENCH_SIM_EVENTS
 // (1,000,000), BENCH_PRODUCER_MESSAGES (1,000,000), BENCH_PROCESSOR_MESSAGES (1,000,000),
 // BENCH_E2E_MESSAGES (500,000), BENCH_LATENCY_RATE (10,000 tx/s), BENCH_LATENCY_SECONDS (15),
-// BENCH_FRAUD_RATE (0.05, for the latency run), BENCH_FORMAT_RECORDS (60,000 simulated records whose windows
+// BENCH_FRAUD_RATE (20,000 incidents per 1,000 customers a year, for the latency run), BENCH_FORMAT_RECORDS (60,000 simulated records whose windows
 // and alerts the record-format writers and parsers are timed on), BENCH_REALISM_EVENTS (500,000 seeded events
-// for the realism targets; the full report is `npm run bench:realism`). With the defaults the run takes about
-// 2 minutes on 2 cores.
+// for the realism targets; the full report is `npm run bench:realism`), BENCH_ACCOUNTS (the simulated bank's
+// accounts, bench/population.ts: sized for the producer's default rate). With the defaults the run takes
+// about 2 minutes on 2 cores.
 //
 // A section that fails is reported as failed in the report, and the run goes on with the next one.
 
@@ -19,7 +20,7 @@ import { loopbackRate, mbPerSec, msgsPerSec, redisXaddRate } from './baseline.ts
 import type { Rate } from './baseline.ts';
 import { benchBroker } from './broker.ts';
 import type { BrokerBench } from './broker.ts';
-import { benchEndToEnd, benchLatency, WARM_UP_MS } from './pipeline.ts';
+import { benchEndToEnd, benchLatency, FULL_SPEED, LATENCY_FRAUD_RATE, WARM_UP_MS } from './pipeline.ts';
 import type { EndToEndBench, LatencyBench } from './pipeline.ts';
 import { benchProcessor, COLD_RECORDS } from './processor.ts';
 import type { ProcessorBenchRow } from './processor.ts';
@@ -29,6 +30,8 @@ import type { RecordFormatsBench } from './record-formats.ts';
 import { REALISM_DEFAULTS, renderTargets, runRealism } from './realism.ts';
 import type { RealismResult } from './realism.ts';
 import type { ProducerBench } from './producer.ts';
+import { DEFAULT_FRAUD_RATE } from '../src/bank/scenarios/fraud.ts';
+import { BENCH_ACCOUNTS } from './population.ts';
 import { benchSimulate } from './simulate.ts';
 import type { SimulateBench } from './simulate.ts';
 
@@ -48,7 +51,7 @@ const PROCESSOR_MESSAGES = sizeFromEnv('BENCH_PROCESSOR_MESSAGES', 1_000_000);
 const E2E_MESSAGES = sizeFromEnv('BENCH_E2E_MESSAGES', 500_000);
 const LATENCY_RATE = sizeFromEnv('BENCH_LATENCY_RATE', 10_000);
 const LATENCY_SECONDS = sizeFromEnv('BENCH_LATENCY_SECONDS', 15);
-const FRAUD_RATE = sizeFromEnv('BENCH_FRAUD_RATE', 0.05);
+const FRAUD_RATE = sizeFromEnv('BENCH_FRAUD_RATE', LATENCY_FRAUD_RATE);
 const FORMAT_RECORDS = sizeFromEnv('BENCH_FORMAT_RECORDS', 60_000);
 const REALISM_EVENTS = sizeFromEnv('BENCH_REALISM_EVENTS', REALISM_DEFAULTS.events);
 const SIZE = 200;
@@ -92,7 +95,7 @@ try {
   const loopback = await section('raw loopback', () => loopbackRate(MESSAGES * SIZE, SIZE));
   const redis = await section('Redis XADD', () => redisXaddRate(MESSAGES, SIZE));
   const broker = await section<BrokerBench>('broker with kcat', () => benchBroker(work, MESSAGES, SIZE));
-  const simulate = await section<SimulateBench>('simulator', () => benchSimulate(SIM_EVENTS, 1000));
+  const simulate = await section<SimulateBench>('simulator', () => benchSimulate(SIM_EVENTS, BENCH_ACCOUNTS, DEFAULT_FRAUD_RATE));
   const producer = await section<ProducerBench>('producer → broker', () => benchProducerIsolated(work, PRODUCER_MESSAGES));
   const processor = await section<ProcessorBenchRow[]>('processor', () => benchProcessor(work, PROCESSOR_MESSAGES));
   const e2e = await section<EndToEndBench>('end to end', () => benchEndToEnd(work, E2E_MESSAGES));
@@ -190,7 +193,7 @@ try {
     out('|---|---:|---:|---|');
     for (const r of f.rows) out(`| ${r.name} | ${n0(r.nsPerValue)} | ${n0(r.bytesPerValue)} | ${r.name === r.baseline ? 'baseline' : `${r.ratio.toFixed(2)} × ${r.baseline}`} |`);
     out();
-    out(`On the ${n0(f.windows)} windows and ${n0(f.alerts)} alerts a PartitionProcessor makes of ${n0(FORMAT_RECORDS)} seeded simulator records (default settings, one partition), in the bench process; windows go ${WINDOWS_PER_VALUE} to a value, as the runner sends them at full speed. ` +
+    out(`On the ${n0(f.windows)} windows and ${n0(f.alerts)} alerts a PartitionProcessor makes of ${n0(FORMAT_RECORDS)} seeded simulator records of the benchmarks' bank (default settings, one partition), in the bench process; windows go ${WINDOWS_PER_VALUE} to a value, as the runner sends them at full speed. ` +
       `The best of ${ROUNDS} rounds that alternate between the rows.` +
       ' The window writer leaves out zeros, so it writes less than JSON.stringify; the parsers check every field and put the zeros back.');
   } else {
@@ -233,10 +236,11 @@ try {
   out();
   out(`- **Baselines**: raw loopback = one Node socket writing 64 KiB chunks to another over 127.0.0.1, counted in ${SIZE}-byte messages; Redis = redis-benchmark's XADD of a ${SIZE}-byte field, pipelined 100 deep on 4 connections, into a fresh redis-server without persistence. Ratios are msgs/s ÷ the baseline's msgs/s.`);
   out(`- **Broker**: kcat (librdkafka) produces ${n0(MESSAGES)} × ${SIZE} bytes with acks=1 into a 3-partition topic, then consumes them from the beginning; the broker is its own process.`);
+  out(`- **The simulated bank**: every run simulates a bank of ${n0(BENCH_ACCOUNTS)} accounts, the population \`buzzline produce\` has at its default rate (about 2.67 transactions per account and day), fast-forwarded: each 1 s event-time window holds about as many records as that rate, as in a real-time run, and the processor keeps state for hundreds of thousands of accounts. Seed \`bench\`, simulated start 2025-01-06.`);
   out(`- **Simulator**: ${n0(SIM_EVENTS)} events generated and JSON-serialised in the bench process, after a warm-up; no Kafka.`);
   out(`- **Producer**: runProducer in a child process, speed max, acks=all, log level warn, 1,000 messages per request, 5 requests in flight, ${n0(PRODUCER_MESSAGES)} messages, connect included.`);
   out(`- **Processor alone**: ${n0(PROCESSOR_MESSAGES)} seeded records (0.4% malformed) already in the topic; runProcessor in the bench process, first record to last (group join excluded). The row for the first ${n0(COLD_RECORDS)} records of the default run shows the warm-up: on 2 cores V8 spends the processor's first second compiling its code, on the cores the processing needs.`);
-  out(`- **End to end**: broker, \`buzzline produce --speed max --count ${E2E_MESSAGES}\` and \`buzzline consume --no-dashboard\` as three processes, producer and processor concurrent; from the first record's create time until the processor's committed offsets cover every record (committed = alerts, dead letters and metrics acknowledged and the snapshot stored; checkpoints every 1 s).`);
+  out(`- **End to end**: broker, \`buzzline produce ${FULL_SPEED.join(' ')} --count ${E2E_MESSAGES}\` and \`buzzline consume --no-dashboard\` as three processes, producer and processor concurrent; from the first record's create time until the processor's committed offsets cover every record (committed = alerts, dead letters and metrics acknowledged and the snapshot stored; checkpoints every 1 s).`);
   out(`- **Peak RSS**: VmHWM from /proc/<pid>/status; the broker's is read before it is stopped, the producer's and processor's on their way out (bench/rss-probe.ts, preloaded).`);
 } finally {
   fs.rmSync(work, { recursive: true, force: true });

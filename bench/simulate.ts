@@ -1,12 +1,13 @@
 // Generation-only throughput of the banking simulator: events generated and JSON-serialised per second,
 // without Kafka. The producer must reach 150k msg/s into a broker, so generation needs ample headroom.
 //
-// Standalone: `node bench/simulate.ts [events=2000000] [accounts=1000] [fraudRate=15]` (incidents per 1,000 customers a year);
+// Standalone: `node bench/simulate.ts [events=2000000] [accounts=BENCH_ACCOUNTS] [fraudRate=15]` (incidents per 1,000 customers a year);
 // benchSimulate() is what bench/run.ts calls.
 
 import { Simulator } from '../src/bank/simulator.ts';
 import { DEFAULT_FRAUD_RATE } from '../src/bank/scenarios/fraud.ts';
 import type { Rate } from './baseline.ts';
+import { BENCH_ACCOUNTS } from './population.ts';
 
 export interface SimulateBench extends Rate {
   accounts: number;
@@ -21,7 +22,7 @@ function generate(count: number, accounts: number, fraudRate: number): { seconds
   return { seconds: (performance.now() - started) / 1000, bytes };
 }
 
-export function benchSimulate(events = 2_000_000, accounts = 1000, fraudRate = DEFAULT_FRAUD_RATE): SimulateBench {
+export function benchSimulate(events = 2_000_000, accounts = BENCH_ACCOUNTS, fraudRate = DEFAULT_FRAUD_RATE): SimulateBench {
   // A short warm-up lets the JIT settle so the measured run reflects steady state.
   generate(Math.min(events, 200_000), accounts, fraudRate);
   const { seconds, bytes } = generate(events, accounts, fraudRate);
@@ -29,7 +30,7 @@ export function benchSimulate(events = 2_000_000, accounts = 1000, fraudRate = D
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const r = benchSimulate(Number(process.argv[2] ?? 2_000_000), Number(process.argv[3] ?? 1000), Number(process.argv[4] ?? DEFAULT_FRAUD_RATE));
+  const r = benchSimulate(Number(process.argv[2] ?? 2_000_000), Number(process.argv[3] ?? BENCH_ACCOUNTS), Number(process.argv[4] ?? DEFAULT_FRAUD_RATE));
   console.log(
     `simulate: ${Math.round(r.messages / r.seconds).toLocaleString('en-US')} events/s generated + JSON-serialised ` +
       `(${r.messages.toLocaleString('en-US')} events, ${r.accounts} accounts, fraud ${r.fraudRate}, ${(r.bytes / r.messages).toFixed(0)} B/event, ${r.seconds.toFixed(2)}s)`,

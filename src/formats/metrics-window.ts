@@ -7,9 +7,10 @@
 // all of them, nearly always; `byRule` goes when all did). That is about half of the bytes; the parser puts
 // the zeros back. `throughputPerSec` and `avgCents` are written but recomputed from the counts on parse.
 //
-// With the default settings the processor closes about one window per input record, so the writer runs as
-// often as validation does: the one generated from this declaration writes bytes as fast as the writer
-// written out by hand that it replaced (schema.ts, json-writer.ts; measured by bench/record-formats.ts).
+// The writer generated from this declaration writes bytes as fast as the writer written out by hand that
+// it replaced (schema.ts, json-writer.ts), and in about 0.3 x the time of JSON.stringify, with 0.4 x the
+// bytes, for windows of several records (bench/record-formats.ts). It runs once per closed window: once
+// per record with a small simulated bank, once per several with one sized for the rate.
 //
 // One bad window makes the whole record bad: records come whole from one processor, so a bad part means a
 // writer that is not ours or is broken.

@@ -4,24 +4,41 @@
 // 1. A snapshot is stored only after every output of the records it covers is acknowledged, and the
 //    consumer offset is committed only after the snapshot is stored. The checkpoint runs as the runner's
 //    exclusive work, so no record is processed between "all acknowledged" and "snapshot taken".
-// 2. With every snapshot go the end offsets of the partition's alerts and notifications partitions at
-//    that moment: everything produced for a later record lies at or after them. A restore reads them from
-//    there and hands their ids to PartitionProcessor.restore, which recomputes those without returning them.
+// 2. With every snapshot go the end offsets of the partition's alerts, notifications and cases partitions
+//    at that moment: everything produced for a later record lies at or after them. A restore reads them
+//    from there and hands their ids to PartitionProcessor.restore, which recomputes those without
+//    returning them. Until it has recomputed them all, the ones left were published (by the previous
+//    owner) for records after the snapshots taken meanwhile, before those ends: such a snapshot goes with
+//    the offsets the restore read from instead, or a second restart would publish them again.
 // 3. A partition is restored from its latest snapshot before its first record is processed, and records
 //    are only applied from snapshot.nextOffset on (below: skipped; above: the loop seeks back).
 // 4. Partitions dropped (revoked, or possibly owned by someone else meanwhile) are never checkpointed
 //    again. The runner drops them from the slots; a checkpoint under way skips them.
+//
+// A checkpoint's cost grows with the state: a partition of a few hundred thousand accounts takes a
+// hundred ms and more to encode. So for the periodic checkpoints ('interval', 'records') only the part up
+// to taking the snapshots is exclusive: what a snapshot holds is never changed afterwards
+// (PartitionProcessor.snapshot), so it is encoded, stored and its offset committed while records are
+// processed again, and the next checkpoint waits for that. The others (idle, rebalance, shutdown) wait
+// for their store. And the interval stretches with the cost: the next 'interval' checkpoint starts no
+// sooner than STORE_SHARE_INVERSE times the time the previous one's encoding held the processing thread
+// after that one started, so encoding takes about 1/STORE_SHARE_INVERSE of the processing thread at most
+// however large the state (checkpointRecords still bounds the records a restart replays). Waiting for
+// acknowledgements costs the thread nothing and does not count.
 import type { Logger } from 'pino';
 import type { ProcessorConfig } from './config.ts';
 import type { OutputBatcher } from './output-batcher.ts';
 import { PartitionProcessor } from './partition-processor.ts';
 import { PartitionSlot } from './partition-slot.ts';
-import type { CommitOffset, RunnerPorts, StoredSnapshot } from './runner-ports.ts';
+import type { CommitOffset, OutputOffsets, RunnerPorts, SnapshotRecord } from './runner-ports.ts';
+import { encodeSnapshot, type PartitionSnapshot } from './state.ts';
 
 // After a seek, records after the gap keep arriving from fetches already under way. They are dropped
 // (and the seek repeated) for this long; then the gap is accepted as data that no longer exists, e.g.
 // removed by retention.
 const SEEK_PATIENCE_MS = 10_000;
+
+const STORE_SHARE_INVERSE = 4;
 
 export type CheckpointReason = 'interval' | 'records' | 'idle' | 'rebalance' | 'shutdown';
 
@@ -31,6 +48,7 @@ export interface CheckpointOptions {
   checkpointRecords: number; // or after this many records, whichever comes first
   logger: Logger;
   now: () => number;
+  onFailure: (err: unknown) => void; // a store under way in the background failed
 }
 
 export class Checkpoints {
@@ -45,6 +63,9 @@ export class Checkpoints {
   private readonly now: () => number;
   private sinceLast = 0; // records applied since the latest checkpoint
   private lastMs: number;
+  private gapMs = 0; // STORE_SHARE_INVERSE x the time the latest checkpoint's encoding held the processing thread
+  private storing: Promise<void> | null = null; // a periodic checkpoint's store under way
+  private readonly onFailure: (err: unknown) => void;
 
   constructor(ports: RunnerPorts, slots: ReadonlyMap<number, PartitionSlot>, outputs: OutputBatcher, options: CheckpointOptions) {
     this.ports = ports;
@@ -55,24 +76,28 @@ export class Checkpoints {
     this.everyRecords = options.checkpointRecords;
     this.logger = options.logger;
     this.now = options.now;
+    this.onFailure = options.onFailure;
     this.lastMs = this.now();
   }
 
   // A record was applied at nowMs: is a checkpoint due?
   applied(nowMs: number): CheckpointReason | null {
     this.sinceLast++;
-    if (nowMs - this.lastMs >= this.intervalMs) return 'interval';
+    if (this.storing !== null) return null;
+    if (nowMs - this.lastMs >= Math.max(this.intervalMs, this.gapMs)) return 'interval';
     if (this.sinceLast >= this.everyRecords) return 'records';
     return null;
   }
 
   // For the timer: records were applied and the interval is over.
   dueAt(nowMs: number): boolean {
-    return this.sinceLast > 0 && nowMs - this.lastMs >= this.intervalMs;
+    return this.sinceLast > 0 && this.storing === null && nowMs - this.lastMs >= Math.max(this.intervalMs, this.gapMs);
   }
 
-  // Invariants 1 and 2. The caller runs it exclusively: no record is processed until it returns.
+  // Invariants 1 and 2. The caller runs it exclusively: no record is processed until it returns, which
+  // for the periodic reasons is once the snapshots are taken.
   async run(reason: CheckpointReason): Promise<void> {
+    await this.storing;
     await this.outputs.drain();
     this.sinceLast = 0;
     this.lastMs = this.now();
@@ -82,13 +107,36 @@ export class Checkpoints {
     // A partition dropped while we waited is someone else's now: its state must not be stored.
     const owned = dirty.filter((slot) => this.slots.get(slot.partition) === slot);
     if (owned.length === 0) return;
-    const stored: StoredSnapshot[] = owned.map((slot) => ({ partition: slot.partition, snapshot: slot.processor.snapshot(), outputsFrom: ends.get(slot.partition) ?? {} }));
-    await this.ports.saveSnapshots(stored);
-    this.counts.snapshotsStored += stored.length;
+    const taken = owned.map((slot) => ({
+      snapshot: slot.processor.snapshot(),
+      outputsFrom: slot.processor.pendingSuppressions > 0 ? slot.readBackFrom : (ends.get(slot.partition) ?? {}),
+    }));
+    const store = this.store(owned, taken, reason);
+    if (reason !== 'interval' && reason !== 'records') return store;
+    // A failure stops the loop (onFailure) and is rethrown by the next checkpoint, which then stores nothing.
+    const storing = store.finally(() => {
+      if (this.storing === storing) this.storing = null;
+    });
+    storing.catch(this.onFailure);
+    this.storing = storing;
+  }
+
+  private async store(owned: readonly PartitionSlot[], taken: ReadonlyArray<{ snapshot: PartitionSnapshot; outputsFrom: OutputOffsets }>, reason: CheckpointReason): Promise<void> {
+    const stored: SnapshotRecord[] = [];
+    const encoding = { ms: 0 };
+    for (const [i, slot] of owned.entries()) {
+      const { snapshot, outputsFrom } = taken[i] as { snapshot: PartitionSnapshot; outputsFrom: OutputOffsets };
+      stored.push({ partition: slot.partition, nextOffset: snapshot.nextOffset, value: await encodeSnapshot(snapshot, encoding), outputsFrom });
+    }
+    this.gapMs = STORE_SHARE_INVERSE * encoding.ms;
+    // A partition dropped meanwhile is someone else's now: its snapshot is not stored.
+    const live = stored.filter((_, i) => this.slots.get((owned[i] as PartitionSlot).partition) === owned[i]);
+    if (live.length > 0) await this.ports.saveSnapshots(live);
+    this.counts.snapshotsStored += live.length;
     const commits: CommitOffset[] = [];
     owned.forEach((slot, i) => {
       if (this.slots.get(slot.partition) !== slot) return;
-      const offset = BigInt((stored[i] as StoredSnapshot).snapshot.nextOffset);
+      const offset = BigInt((stored[i] as SnapshotRecord).nextOffset);
       slot.checkpointedOffset = offset;
       commits.push({ partition: slot.partition, offset });
     });
@@ -121,7 +169,7 @@ export class Checkpoints {
       { event: 'partition-start', partition: p, nextOffset: String(proc.nextOffset), fromSnapshot: stored !== null, alreadyEmitted: ids.length },
       `partition ${p}: ${stored !== null ? `restored at offset ${proc.nextOffset}` : 'fresh start'}, ${ids.length} alert(s) and notification(s) already emitted`,
     );
-    return new PartitionSlot(proc, stored !== null);
+    return new PartitionSlot(proc, stored !== null, stored?.outputsFrom ?? {});
   }
 
   // Invariant 3, for a slot still seeking. The first records after a restore must start at the snapshot's

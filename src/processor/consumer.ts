@@ -303,11 +303,14 @@ function consumeStream(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>, r
 // partition. Compaction would keep exactly that, but the embedded broker does not compact, so the state
 // topic keeps the newest 64 MiB per partition (whole 16 MiB segments go), on Kafka and the embedded broker
 // alike, however old. A group idle for so long that other groups' snapshots push its own out of those
-// 64 MiB restarts without state.
+// 64 MiB restarts without state. A snapshot is one record, and a partition of a few hundred thousand
+// accounts makes one of several MiB: the topic takes records up to a segment's size, not Kafka's default
+// 1 MiB.
 const STATE_TOPIC_CONFIGS = [
   { name: 'retention.ms', value: '-1' },
   { name: 'retention.bytes', value: String(64 << 20) },
   { name: 'segment.bytes', value: String(16 << 20) },
+  { name: 'max.message.bytes', value: String(16 << 20) },
 ];
 
 // The source topic is created by whoever comes first (producer or processor) with the broker's default

@@ -11,10 +11,10 @@
 import { findErrorBy, ListOffsetTimestamps, ProtocolError, type Consumer, type MessagesStream, type Producer } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import { RestartableError } from './failures.ts';
-import { KEYED_OUTPUTS, type CommitOffset, type KeyedOutput, type OutputOffsets, type RunnerPorts, type StoredSnapshot } from './runner-ports.ts';
+import { KEYED_OUTPUTS, type CommitOffset, type KeyedOutput, type OutputOffsets, type RunnerPorts, type SnapshotRecord, type StoredSnapshot } from './runner-ports.ts';
 import { DLQ_HEADERS } from './partition-processor.ts';
 import { deadLetterByReference, OUTPUT_HEADERS, routePartition, type OutputKind, type OutputRecord } from './sinks.ts';
-import { decodeSnapshot, encodeSnapshot } from './state.ts';
+import { decodeSnapshot } from './state.ts';
 
 export const STATE_HEADERS = {
   alertsOffset: 'alerts-offset',
@@ -267,15 +267,16 @@ export class KafkaPorts implements RunnerPorts {
     return out;
   }
 
-  async saveSnapshots(snapshots: readonly StoredSnapshot[]): Promise<void> {
+  async saveSnapshots(snapshots: readonly SnapshotRecord[]): Promise<void> {
     await this.o.producer.send({
       messages: snapshots.map((s) => ({
         topic: this.o.topics.state,
         partition: routePartition(s.partition, this.o.partitionCounts.state),
         key: Buffer.from(this.snapshotKey(s.partition)),
-        value: encodeSnapshot(s.snapshot),
+        // A copy that crossed from the processing thread arrives as a plain Uint8Array.
+        value: Buffer.from(s.value.buffer, s.value.byteOffset, s.value.byteLength),
         headers: {
-          [STATE_HEADERS.nextOffset]: s.snapshot.nextOffset,
+          [STATE_HEADERS.nextOffset]: s.nextOffset,
           ...Object.fromEntries(KEYED_OUTPUTS.flatMap((output) => (s.outputsFrom[output] === undefined ? [] : [[OFFSET_HEADER[output], String(s.outputsFrom[output])]]))),
         },
       })),

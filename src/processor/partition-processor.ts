@@ -213,6 +213,11 @@ export class PartitionProcessor {
     };
   }
 
+  // Alerts the restore said were already produced that have not been recomputed yet.
+  get pendingSuppressions(): number {
+    return this.suppress.size;
+  }
+
   // Quality counters since the partition's first record (carried across restores).
   qualityTotals(): QualityCounters {
     return cloneQuality(this.quality.totals);

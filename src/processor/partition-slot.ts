@@ -1,6 +1,7 @@
 // One partition the runner owns: its PartitionProcessor and what the runner tracks beside it for the
 // checkpoint protocol (checkpoints.ts) and the idle timer.
 import type { PartitionProcessor } from './partition-processor.ts';
+import type { OutputOffsets } from './runner-ports.ts';
 
 // After a restore the first record must be at the snapshot's nextOffset (see Checkpoints.admitAfterRestore).
 export interface Seeking {
@@ -29,12 +30,18 @@ export class PartitionSlot {
   lastRecordWallMs: number | null = null;
   idleClosed = false; // its windows were closed by the idle timer since its latest record
   seeking: Seeking | null;
+  // Where the restore read back the alerts, notifications and cases already published (a topic left out:
+  // from the log start). Until the
+  // processor has recomputed all of them, some belong to records after any snapshot it takes now, and
+  // lie before the alerts topic's current end: such a snapshot must point the next restore here.
+  readonly readBackFrom: OutputOffsets;
   // The processor's own counters are restored with its snapshot: the runner reports what they grew by here.
   private readonly base: PartitionCounts;
 
-  constructor(processor: PartitionProcessor, restored: boolean) {
+  constructor(processor: PartitionProcessor, restored: boolean, readBackFrom: OutputOffsets = {}) {
     this.partition = processor.partition;
     this.processor = processor;
+    this.readBackFrom = readBackFrom;
     this.checkpointedOffset = processor.nextOffset;
     this.seeking = restored ? { offset: processor.nextOffset, sinceMs: null } : null;
     this.base = countsOf(processor);

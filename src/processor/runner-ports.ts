@@ -12,11 +12,21 @@ export const KEYED_OUTPUTS = ['alerts', 'notifications', 'cases'] as const;
 export type KeyedOutput = (typeof KEYED_OUTPUTS)[number];
 export type OutputOffsets = Partial<Record<KeyedOutput, bigint>>;
 
+// A partition's latest snapshot, as a restore finds it.
 export interface StoredSnapshot {
   partition: number;
   snapshot: PartitionSnapshot;
   // Where, in each keyed output topic, the records produced after this snapshot are found.
   outputsFrom: OutputOffsets;
+}
+
+// A snapshot to store: its encodeSnapshot() bytes, encoded where it is taken (the processing thread), so
+// that bytes, not a copy of every account's state, cross to the Kafka thread.
+export interface SnapshotRecord {
+  partition: number;
+  nextOffset: string; // the snapshot's nextOffset
+  value: Uint8Array;
+  outputsFrom: OutputOffsets; // as in StoredSnapshot
 }
 
 export interface CommitOffset {
@@ -31,7 +41,7 @@ export interface RunnerPorts {
   emittedIds(partition: number, from: OutputOffsets): Promise<string[]>;
   // Current end offsets of each partition's partitions of the keyed output topics.
   outputEnds(partitions: readonly number[]): Promise<Map<number, OutputOffsets>>;
-  saveSnapshots(snapshots: readonly StoredSnapshot[]): Promise<void>;
+  saveSnapshots(snapshots: readonly SnapshotRecord[]): Promise<void>;
   commit(offsets: readonly CommitOffset[]): Promise<void>;
   // Make the next fetch of `partition` start at `offset`. Optional: without it a gap is only reported.
   seek?(partition: number, offset: bigint): void;

@@ -96,6 +96,7 @@ export class StreamRunner {
       checkpointRecords: options.checkpointRecords,
       logger: options.logger,
       now: this.now,
+      onFailure: (err) => this.admission.fail(err),
     });
   }
 

@@ -9,8 +9,9 @@ import { parseWindows } from '../../src/formats/metrics-window.ts';
 import { DEFAULT_CONFIG } from '../../src/processor/config.ts';
 import { KafkaPorts, TopicReader, type OutputTopics } from '../../src/processor/kafka-io.ts';
 import { PartitionProcessor } from '../../src/processor/partition-processor.ts';
+import { encodeSnapshot, type PartitionSnapshot } from '../../src/processor/state.ts';
 import { alertRecord, dlqRecord, metricsRecord, OUTPUT_HEADERS } from '../../src/processor/sinks.ts';
-import type { OutputOffsets } from '../../src/processor/runner-ports.ts';
+import type { OutputOffsets, SnapshotRecord } from '../../src/processor/runner-ports.ts';
 import type { Alert } from '../../src/processor/alert.ts';
 import { WindowArray } from '../../src/formats/metrics-window.ts';
 import { startBroker, type TestBroker } from '../helpers/broker.ts';
@@ -80,16 +81,20 @@ test('outputs go to the output partition of their source partition, with the gro
   assert.deepEqual(parseWindows(metricsRecords.get(2)?.[0]?.value ?? null), windows);
 });
 
+async function stored(partition: number, snapshot: PartitionSnapshot, outputsFrom: OutputOffsets): Promise<SnapshotRecord> {
+  return { partition, nextOffset: snapshot.nextOffset, value: await encodeSnapshot(snapshot), outputsFrom };
+}
+
 test('the latest snapshot of a partition is found behind later snapshots of other groups and partitions', async () => {
   const { processor } = alertsOf(1);
   const mine = ports('g-state');
   // State partition 1 gets: ours (old), ours (new), then 20 of another group, and one of partition 5 (1 mod 4).
-  await mine.saveSnapshots([{ partition: 1, snapshot: { ...processor.snapshot(), nextOffset: '3' }, outputsFrom: { alerts: 7n } }]);
-  await mine.saveSnapshots([{ partition: 1, snapshot: processor.snapshot(), outputsFrom: { alerts: 9n, notifications: 3n } }]);
+  await mine.saveSnapshots([await stored(1, { ...processor.snapshot(), nextOffset: '3' }, { alerts: 7n })]);
+  await mine.saveSnapshots([await stored(1, processor.snapshot(), { alerts: 9n, notifications: 3n })]);
   const other = ports('g-other');
-  for (let i = 0; i < 20; i++) await other.saveSnapshots([{ partition: 1, snapshot: { ...processor.snapshot(), nextOffset: String(100 + i) }, outputsFrom: {} }]);
+  for (let i = 0; i < 20; i++) await other.saveSnapshots([await stored(1, { ...processor.snapshot(), nextOffset: String(100 + i) }, {})]);
   const fifth = new PartitionProcessor(5, DEFAULT_CONFIG);
-  await mine.saveSnapshots([{ partition: 5, snapshot: fifth.snapshot(), outputsFrom: { alerts: 0n } }]);
+  await mine.saveSnapshots([await stored(5, fifth.snapshot(), { alerts: 0n })]);
 
   const found = await mine.loadSnapshot(1);
   assert.ok(found !== null);

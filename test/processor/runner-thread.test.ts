@@ -9,7 +9,7 @@ import type { KafkaPorts } from '../../src/processor/kafka-io.ts';
 import type { InputRecord } from '../../src/processor/partition-processor.ts';
 import type { ThreadRunnerOptions } from '../../src/processor/runner-thread-protocol.ts';
 import { RunnerThread } from '../../src/processor/runner-thread.ts';
-import type { OutputOffsets, RunnerPorts, StoredSnapshot } from '../../src/processor/runner-ports.ts';
+import type { OutputOffsets, RunnerPorts, SnapshotRecord, StoredSnapshot } from '../../src/processor/runner-ports.ts';
 import { StreamRunner } from '../../src/processor/runner.ts';
 import { LocalSinks, type OutputRecord } from '../../src/processor/sinks.ts';
 import { bankInput, windowTotals } from '../helpers/bank-input.ts';
@@ -28,7 +28,7 @@ function input(): InputRecord[] {
 
 class MemoryPorts implements RunnerPorts {
   readonly sent: OutputRecord[] = [];
-  readonly snapshots: StoredSnapshot[] = [];
+  readonly snapshots: SnapshotRecord[] = [];
   readonly committed = new Map<number, bigint>();
   send(records: OutputRecord[]): Promise<void> {
     this.sent.push(...records);
@@ -43,7 +43,7 @@ class MemoryPorts implements RunnerPorts {
   outputEnds(partitions: readonly number[]): Promise<Map<number, OutputOffsets>> {
     return Promise.resolve(new Map(partitions.map((p) => [p, { alerts: 0n, notifications: 0n }])));
   }
-  saveSnapshots(snapshots: readonly StoredSnapshot[]): Promise<void> {
+  saveSnapshots(snapshots: readonly SnapshotRecord[]): Promise<void> {
     this.snapshots.push(...snapshots);
     return Promise.resolve();
   }

@@ -8,10 +8,10 @@ import pino from 'pino';
 import { parseWindows } from '../../src/formats/metrics-window.ts';
 import { resolveConfig } from '../../src/processor/config.ts';
 import type { InputRecord } from '../../src/processor/partition-processor.ts';
-import type { CommitOffset, OutputOffsets, RunnerPorts, StoredSnapshot } from '../../src/processor/runner-ports.ts';
+import type { CommitOffset, OutputOffsets, RunnerPorts, SnapshotRecord, StoredSnapshot } from '../../src/processor/runner-ports.ts';
 import { StreamRunner, type RunnerOptions } from '../../src/processor/runner.ts';
 import { LocalSinks, type OutputRecord } from '../../src/processor/sinks.ts';
-import { decodeSnapshot, encodeSnapshot } from '../../src/processor/state.ts';
+import { decodeSnapshot } from '../../src/processor/state.ts';
 import { windowTotals } from '../helpers/bank-input.ts';
 import { record, seededRandom, T0, type MessageFields } from './helpers.ts';
 
@@ -160,15 +160,16 @@ class FakePorts implements RunnerPorts {
   }
 
   outputEnds(partitions: readonly number[]): Promise<Map<number, OutputOffsets>> {
+    this.cluster.events.push('alerts-end');
     return this.request(() => new Map(partitions.map((p) => [p, { alerts: BigInt(this.cluster.alertsByPartition.get(p)?.length ?? 0) }])));
   }
 
-  saveSnapshots(snapshots: readonly StoredSnapshot[]): Promise<void> {
+  saveSnapshots(snapshots: readonly SnapshotRecord[]): Promise<void> {
     const encoded = snapshots.map((s) => ({
       partition: s.partition,
-      value: Buffer.from(JSON.stringify({ alertsFrom: s.outputsFrom.alerts === undefined ? null : String(s.outputsFrom.alerts), snapshot: encodeSnapshot(s.snapshot).toString('base64') })),
+      value: Buffer.from(JSON.stringify({ alertsFrom: s.outputsFrom.alerts === undefined ? null : String(s.outputsFrom.alerts), snapshot: Buffer.from(s.value).toString('base64') })),
     }));
-    this.cluster.events.push(`save ${snapshots.map((s) => `${s.partition}@${s.snapshot.nextOffset}`).join(',')}`);
+    this.cluster.events.push(`save ${snapshots.map((s) => `${s.partition}@${s.nextOffset}`).join(',')}`);
     return this.request(() => {
       for (const e of encoded) {
         const list = this.cluster.snapshots.get(e.partition) ?? [];
@@ -251,18 +252,25 @@ async function cleanRun(input: InputRecord[][]): Promise<FakeCluster> {
   return cluster;
 }
 
-test('checkpoint order: every output acknowledged, then the snapshot stored, then the offset committed', async () => {
-  const input = generate(7, 120);
+// The snapshots are taken right after the alerts' end offsets are read, in the same exclusive step; their
+// store may overlap the sends of later records.
+test('checkpoint order: every output acknowledged, then the snapshot taken and stored, then the offset committed', async () => {
+  const input = generate(7, 600);
   const cluster = await cleanRun(input);
   const outstanding = new Set<string>();
+  let taken = false;
   let saved: string | null = null;
   let checkpoints = 0;
   for (const e of cluster.events) {
     const [kind, arg = ''] = e.split(' ');
     if (kind === 'send-start') outstanding.add(arg);
     else if (kind === 'send-ack') outstanding.delete(arg);
-    else if (kind === 'save') {
-      assert.equal(outstanding.size, 0, `snapshot stored while sends ${[...outstanding].join(',')} were unacknowledged`);
+    else if (kind === 'alerts-end') {
+      assert.equal(outstanding.size, 0, `snapshot taken while sends ${[...outstanding].join(',')} were unacknowledged`);
+      taken = true;
+    } else if (kind === 'save') {
+      assert.ok(taken, 'a snapshot stored without a checkpoint taking it');
+      taken = false;
       saved = arg;
     } else if (kind === 'save-ack') {
       assert.notEqual(saved, null);
@@ -314,6 +322,43 @@ test('crashes at random points: same alert ids, dead letters and metric totals a
     assert.deepEqual([...new Set(dlqOffsets(cluster))].sort(), expectedDlq, `seed ${seed}: dead letters differ`);
     assert.deepEqual(metricTotals(cluster), expectedTotals, `seed ${seed}: metric totals differ`);
   }
+});
+
+// Life 0 publishes alerts far ahead of any checkpoint and dies; life 1 restores, reads them back, and
+// checkpoints before it has recomputed them all; life 2 restores from that checkpoint. The alerts life 0
+// published for records after it must still be known to life 2 as published.
+test('a checkpoint taken before the restore\'s read-back alerts are all recomputed keeps pointing at them', async () => {
+  const input = generate(31, 120);
+  const expected = alertIds(await cleanRun(input)).sort();
+  const cluster = new FakeCluster();
+  const turns = async (n: number) => {
+    for (let i = 0; i < n; i++) await new Promise((r) => setTimeout(r, 1));
+  };
+
+  const first = new FakePorts(cluster, seededRandom(1));
+  const life0 = new StreamRunner(first, runnerOptions({ checkpointRecords: 1_000_000 }));
+  life0.assignmentChanged([0, 1, 2], true);
+  await feed(life0, consume(input, cluster, [0, 1, 2]));
+  life0.caughtUp();
+  await turns(50);
+  first.die();
+  assert.ok(alertIds(cluster).length > 0 && cluster.committed.size === 0, 'life 0 published alerts and checkpointed nothing');
+
+  const second = new FakePorts(cluster, seededRandom(2));
+  const life1 = new StreamRunner(second, runnerOptions({ checkpointRecords: 10 }));
+  life1.assignmentChanged([0, 1, 2], true);
+  await feed(life1, consume(input, cluster, [0, 1, 2]), 60);
+  await turns(50);
+  second.die();
+  assert.ok(cluster.committed.size > 0, 'life 1 checkpointed');
+
+  const life2 = new StreamRunner(new FakePorts(cluster, seededRandom(3)), runnerOptions());
+  life2.assignmentChanged([0, 1, 2], true);
+  await feed(life2, consume(input, cluster, [0, 1, 2]));
+  await life2.close();
+  const ids = alertIds(cluster);
+  assert.deepEqual([...new Set(ids)].sort(), expected);
+  assert.equal(ids.length, expected.length, 'an alert was published twice');
 });
 
 test('rebalance: the leaving owner checkpoints and stops, the new owner restores and continues; totals stay exact', async () => {

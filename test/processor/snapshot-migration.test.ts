@@ -31,7 +31,7 @@ const V1_RULES_ONLY = resolveConfig({
   overrides: [...overridesOf(RECOVERY_CONFIG), 'clockResetMs=86400000', ...['amount_outlier', 'outflow', 'new_payee', 'dormant', 'rapid_in_out', 'structuring'].map((r) => `rules.${r}.enabled=false`)],
 });
 
-test('a version 1 snapshot restores and continues exactly like the uninterrupted run', () => {
+test('a version 1 snapshot restores and continues exactly like the uninterrupted run', async () => {
   const reference = new PartitionProcessor(0, V1_RULES_ONLY);
   const expected = records.map((r) => reference.process(r));
 
@@ -52,7 +52,7 @@ test('a version 1 snapshot restores and continues exactly like the uninterrupted
   const again = new PartitionProcessor(0, RECOVERY_CONFIG);
   const twice = new PartitionProcessor(0, RECOVERY_CONFIG);
   twice.restore(snapshot);
-  again.restore(decodeSnapshot(encodeSnapshot(twice.snapshot())));
+  again.restore(decodeSnapshot(await encodeSnapshot(twice.snapshot())));
   assert.deepEqual(again.snapshot(), twice.snapshot());
 });
 
@@ -74,13 +74,13 @@ const thirdDeposit = defineRule({
 });
 const WITH_EXTRA = [...RULES, thirdDeposit] as const;
 
-test('a rule added after the snapshot starts from its initial state and works from there', () => {
+test('a rule added after the snapshot starts from its initial state and works from there', async () => {
   const config = resolveConfig({ overrides: [...overridesOf(RECOVERY_CONFIG), 'rules.third_deposit.every=2'], rules: WITH_EXTRA });
   const engine = new RuleEngine(config.rules, WITH_EXTRA);
   // A snapshot of the current rules, written before third_deposit existed.
   const before = new PartitionProcessor(0, RECOVERY_CONFIG);
   for (const r of records.slice(0, meta.snapshotAt)) before.process(r);
-  const snapshot = decodeSnapshot(encodeSnapshot(before.snapshot()));
+  const snapshot = decodeSnapshot(await encodeSnapshot(before.snapshot()));
   const state = PartitionState.fromSnapshot(engine, fitSnapshotToRules(snapshot, engine).engine);
   assert.deepEqual(engine.sliceNames, [...snapshot.engine.slices, 'third_deposit']);
   assert.ok(state.accounts.size > 0);
@@ -114,7 +114,7 @@ test('a rule added after the snapshot starts from its initial state and works fr
   assert.ok(expectedExtra > 0, 'the new rule must fire after the restore');
 });
 
-test('a rule that no longer exists loses its slice on restore', () => {
+test('a rule that no longer exists loses its slice on restore', async () => {
   const config = resolveConfig({ rules: WITH_EXTRA });
   const extended = new RuleEngine(config.rules, WITH_EXTRA);
   const before = new PartitionState(extended);
@@ -123,7 +123,7 @@ test('a rule that no longer exists loses its slice on restore', () => {
   assert.deepEqual(written.engine.slices.at(-1), 'third_deposit');
 
   const current = new RuleEngine(RECOVERY_CONFIG.rules);
-  const fitted = fitSnapshotToRules(decodeSnapshot(encodeSnapshot(written)), current);
+  const fitted = fitSnapshotToRules(decodeSnapshot(await encodeSnapshot(written)), current);
   assert.deepEqual(fitted.engine.slices, current.sliceNames);
   const [[id, account] = ['', { lastEventMs: 0, slices: [] }]] = fitted.engine.accounts;
   assert.equal(id, 'A');
@@ -131,14 +131,14 @@ test('a rule that no longer exists loses its slice on restore', () => {
   assert.deepEqual(current.slice(account, 'low_balance'), extended.slice(before.accounts.get('A') ?? extended.initialAccountState(), 'low_balance'));
 });
 
-test('quality counters of a snapshot written with other rules are fitted to the running ones', () => {
+test('quality counters of a snapshot written with other rules are fitted to the running ones', async () => {
   const p = new PartitionProcessor(0, RECOVERY_CONFIG);
   for (const r of records.slice(0, 200)) p.process(r);
   const written = JSON.parse(JSON.stringify(p.snapshot()));
   written.quality.totals.byRule.gone = { tp: 1, fp: 1, detected: 1, ttdSumMs: 1, ttdMaxMs: 1 };
   delete written.quality.totals.byRule.velocity;
   const restored = new PartitionProcessor(0, RECOVERY_CONFIG);
-  restored.restore(decodeSnapshot(encodeSnapshot(written)));
+  restored.restore(decodeSnapshot(await encodeSnapshot(written)));
   const totals = restored.qualityTotals();
   assert.deepEqual(Object.keys(totals.byRule), [...FRAUD_RULE_NAMES, 'any']);
   assert.deepEqual(totals.byRule.velocity, { tp: 0, fp: 0, detected: 0, ttdSumMs: 0, ttdMaxMs: 0 });

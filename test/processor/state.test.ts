@@ -14,7 +14,7 @@ function runAll(p: PartitionProcessor, records: readonly InputRecord[]): Process
 const alertIds = (results: readonly ProcessResult[]) => results.flatMap((r) => r.alerts.map((a) => a.id));
 const withoutSkipped = (s: ReturnType<PartitionProcessor['stats']>) => ({ ...s, skipped: 0 });
 
-test('snapshot, kill, restore and replay reproduce the uninterrupted run exactly', () => {
+test('snapshot, kill, restore and replay reproduce the uninterrupted run exactly', async () => {
   for (const seed of [1, 2, 3]) {
     const records = recoveryStream(seed, 600, { v2: true });
     const reference = new PartitionProcessor(0, RECOVERY_CONFIG);
@@ -37,7 +37,7 @@ test('snapshot, kill, restore and replay reproduce the uninterrupted run exactly
 
       const first = new PartitionProcessor(0, RECOVERY_CONFIG);
       const before = runAll(first, records.slice(0, snapAt));
-      const stored = encodeSnapshot(first.snapshot());
+      const stored = await encodeSnapshot(first.snapshot());
       const lost = runAll(first, records.slice(snapAt, crashAt)); // produced, then kill -9
 
       const second = new PartitionProcessor(0, RECOVERY_CONFIG);
@@ -75,16 +75,18 @@ test('alerts already produced before the crash are not produced again when their
   assert.equal(second.stats().alerts, first.stats().alerts + alertIds(after).length);
 });
 
-test('restore refuses snapshots of another partition or another format', () => {
+test('restore refuses snapshots of another partition or another format', async () => {
   const p = new PartitionProcessor(1, DEFAULT_CONFIG);
   p.process(record(0, { account_id: 'A', transaction_type: 'deposit', amount: 1 }, { partition: 1 }));
   const snapshot = p.snapshot();
   assert.throws(() => new PartitionProcessor(2, DEFAULT_CONFIG).restore(snapshot), SnapshotError);
   assert.throws(() => decodeSnapshot(Buffer.from('not gzip')), SnapshotError);
-  assert.throws(() => decodeSnapshot(encodeSnapshot({ ...snapshot, version: SNAPSHOT_VERSION + 1 })), new RegExp(`snapshot version ${SNAPSHOT_VERSION + 1}`));
-  assert.throws(() => decodeSnapshot(encodeSnapshot({ ...snapshot, nextOffset: '-1' })), /nextOffset/);
+  const newer = await encodeSnapshot({ ...snapshot, version: SNAPSHOT_VERSION + 1 });
+  assert.throws(() => decodeSnapshot(newer), new RegExp(`snapshot version ${SNAPSHOT_VERSION + 1}`));
+  const badOffset = await encodeSnapshot({ ...snapshot, nextOffset: '-1' });
+  assert.throws(() => decodeSnapshot(badOffset), /nextOffset/);
   assert.throws(() => new PartitionProcessor(1, { ...DEFAULT_CONFIG, windowMs: 5000 }).restore(snapshot), /window length/);
-  assert.equal(decodeSnapshot(encodeSnapshot(snapshot)).nextOffset, '1');
+  assert.equal(decodeSnapshot(await encodeSnapshot(snapshot)).nextOffset, '1');
 });
 
 test('remembered transaction ids are bounded by count and by age', () => {
