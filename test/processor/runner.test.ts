@@ -373,7 +373,9 @@ test('rebalance: the leaving owner checkpoints and stops, the new owner restores
 
   // B joins: the group rebalances. A stops, checkpoints, and keeps only partition 0.
   a.rebalanceStarted();
-  await new Promise((r) => setTimeout(r, 20)); // the rebalance checkpoint is done; the new assignment is not there yet
+  // The rebalance checkpoint (snapshots encoded on zlib's thread) completes; the new assignment is not there yet.
+  const committedSum = () => [0, 1, 2].reduce((sum, p) => sum + (cluster.committed.get(p) ?? 0n), 0n);
+  for (const deadline = Date.now() + 5_000; committedSum() < 200n && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 5));
   const committedAtRebalance = [0, 1, 2].map((p) => cluster.committed.get(p));
   let released = false;
   const held = a.handle(input[1]?.[149] as InputRecord)?.then(() => (released = true));
