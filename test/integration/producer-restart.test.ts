@@ -14,7 +14,7 @@ import { after, before, test } from 'node:test';
 import pino from 'pino';
 import { Simulator } from '../../src/bank/simulator.ts';
 import type { Transaction } from '../../src/bank/transaction.ts';
-import { ConfigError, resolveProducerConfig } from '../../src/producer/config.ts';
+import { ConfigError, DEFAULTS, resolveProducerConfig } from '../../src/producer/config.ts';
 import type { ProduceFlags } from '../../src/producer/config.ts';
 import { runProducer } from '../../src/producer/producer.ts';
 import { startBroker, tempDir } from '../helpers/broker.ts';
@@ -69,7 +69,7 @@ function assertOneRun(rows: Row[], seed: string, total: number): Map<number, Row
     bySeq.set(seqOf(row.tx), row);
   }
   assert.equal(bySeq.size, total);
-  const sim = new Simulator({ seed, accounts: 1000, fraudRate: 0.002, startMs: Date.parse(START) });
+  const sim = new Simulator({ seed, accounts: 1000, fraudRate: DEFAULTS.fraudRate, startMs: Date.parse(START) });
   const lastTime = new Map<string, number>();
   for (let seq = 0; seq < total; seq++) {
     const expected = sim.nextEvent().value;
