@@ -28,13 +28,15 @@ after(async () => {
 });
 
 test('backtest replays bank_alerts through the processing core, compares a candidate, and writes nothing', { timeout: 120_000 }, async () => {
-  const r = await run(process.execPath, [BUZZLINE, 'backtest', '--brokers', tb.bootstrap, '--warmup', '60', '--set', 'rules.velocity.enabled=false', '--json']);
+  // The candidate keeps only the amount rule: it must catch fewer incidents than all the rules together.
+  const OTHERS_OFF = ['velocity', 'outflow', 'new_payee', 'dormant', 'rapid_in_out', 'structuring', 'drain'].map((rule) => `rules.${rule}.enabled=false`);
+  const r = await run(process.execPath, [BUZZLINE, 'backtest', '--brokers', tb.bootstrap, '--warmup', '60', ...OTHERS_OFF.flatMap((o) => ['--set', o]), '--json']);
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { records: number; current: ScoreTable; candidate: ScoreTable };
   assert.equal(out.records, 30_000);
 
   // The same core over the records as stored gives the same tables.
-  const expected = new Backtest([DEFAULT_CONFIG, resolveConfig({ overrides: ['rules.velocity.enabled=false'] })], 60 * 60_000);
+  const expected = new Backtest([DEFAULT_CONFIG, resolveConfig({ overrides: OTHERS_OFF })], 60 * 60_000);
   for (const [partition, records] of await fetchAll(tb.bootstrap, TOPICS.transactions)) {
     for (const rec of records) {
       const headers = new Map(rec.headers.map(([k, v]) => [String(k), String(v)]));
@@ -46,8 +48,7 @@ test('backtest replays bank_alerts through the processing core, compares a candi
   assert.deepEqual(out.candidate, JSON.parse(JSON.stringify(candidate)));
 
   assert.ok(current.incidents > 10 && current.cases > 0, JSON.stringify(current));
-  const cards = (t: ScoreTable) => t.byScenario.card_testing?.recall ?? 0;
-  assert.ok(cards(candidate) < cards(current), 'without velocity, card testing is caught less often');
+  assert.ok((candidate.recall ?? 0) < (current.recall ?? 0), `the amount rule alone catches fewer incidents: ${candidate.recall} vs ${current.recall}`);
 
   // The text form prints both columns.
   const text = await run(process.execPath, [BUZZLINE, 'backtest', '--brokers', tb.bootstrap, '--set', 'caseOpenScore=0.9']);

@@ -210,7 +210,7 @@ test('before login only ApiVersions and SASL are served; SaslHandshake v0 takes 
 
 test('buzzline produce, consume, groups and tail run end to end against the SASL_SSL broker', { timeout: 240_000 }, async () => {
   const brokers = tlsBroker.bootstrap;
-  const produced = await buzzline(['produce', '--brokers', brokers, '--count', '2000', '--rate', '0', '--seed', 'secure', '--log-file', path.join(work, 'producer.log')], { env: clientEnv('SCRAM-SHA-256'), timeoutMs: 120_000 });
+  const produced = await buzzline(['produce', '--brokers', brokers, '--count', '2000', '--speed', 'max', '--accounts', '1000', '--new-bank', '--bank-state', path.join(work, 'bank.json'), '--seed', 'secure', '--log-file', path.join(work, 'producer.log')], { env: clientEnv('SCRAM-SHA-256'), timeoutMs: 120_000 });
   assert.equal(produced.code, 0, produced.stderr);
   assert.match(produced.stdout, /produced 2,000 messages/);
 
@@ -242,7 +242,7 @@ test('buzzline start with a SASL_SSL embedded broker: the processor and producer
   const cwd = path.join(work, 'start');
   fs.mkdirSync(cwd);
   fs.writeFileSync(path.join(cwd, '.env'), `KAFKA_SASL_USERNAME=alice\nKAFKA_SASL_PASSWORD=${PASSWORD}\n`);
-  const child = track(spawn(process.execPath, [BUZZLINE, 'start', '--port', '0', '--dashboard-port', '0', '--rate', '200', '--seed', 'secure',
+  const child = track(spawn(process.execPath, [BUZZLINE, 'start', '--port', '0', '--dashboard-port', '0', '--accounts', '1000', '--speed', '9000', '--seed', 'secure',
     '--security-protocol', 'SASL_SSL', '--tls-cert', certs.cert, '--tls-key', certs.key, '--sasl-users', users, '--ssl-ca', certs.ca], { cwd, stdio: ['ignore', 'pipe', 'pipe'] }));
   let output = '';
   child.stdout?.on('data', (b: Buffer) => (output += b.toString()));
