@@ -5,6 +5,7 @@
 // the account rules (see TransactionRule in rule.ts), and when it fires nothing else does, so its place
 // changes no alert order.
 import { amountOutlier } from './amount-outlier.ts';
+import { cardTesting } from './card-testing.ts';
 import { dormant } from './dormant.ts';
 import { drain } from './drain.ts';
 import { duplicate } from './duplicate.ts';
@@ -28,6 +29,7 @@ export const RULES = [
   rapidInOut,
   structuring,
   drain,
+  cardTesting,
   duplicate,
 ] as const satisfies readonly Rule[];
 
