@@ -105,6 +105,7 @@ export const RECOVERY_CONFIG = resolveConfig({
     'rules.amount_outlier.minHistory=3',
     'rules.structuring.count=2',
     'rules.card_testing.minKnown=0',
+    'rules.card_testing.maxCents=10000',
     'rules.new_payee.balanceShare=0',
     'rules.rapid_in_out.minInCents=0',
     'rules.duplicate.maxIds=25',

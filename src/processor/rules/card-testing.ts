@@ -27,6 +27,7 @@ export const cardTesting = defineRule({
     count: { kind: 'integer', default: 3, min: 2, max: 100, help: 'purchases at new merchants that make a test run' },
     windowSec: { kind: 'integer', default: 1800, min: 60, max: 86_400, help: 'time span of the run' },
     minKnown: { kind: 'integer', default: 5, min: 0, max: 48, help: 'merchants the account must know before it is judged' },
+    maxCents: { kind: 'integer', default: 30_00, min: 0, help: 'larger purchases are not probes' },
   },
   initialState: (): CardTestingState => ({ merchants: [], newAtMs: [] }),
   evaluate(tx, state, config) {
@@ -34,14 +35,14 @@ export const cardTesting = defineRule({
     if (tx.type !== 'withdraw' || tx.channel !== 'card' || merchant === null || counterpartyKind(merchant) !== 'MER') return { alert: null, state };
     if (state.merchants.includes(merchant)) return { alert: null, state };
     const merchants = pushBounded(state.merchants, merchant, MAX_MERCHANTS);
-    if (state.merchants.length < config.minKnown) return { alert: null, state: { merchants, newAtMs: state.newAtMs } };
+    if (state.merchants.length < config.minKnown || tx.amountCents > config.maxCents) return { alert: null, state: { merchants, newAtMs: state.newAtMs } };
     const from = tx.timestampMs - config.windowSec * 1000;
     const recent = state.newAtMs.filter((t) => t > from);
     recent.push(tx.timestampMs);
     if (recent.length < config.count) return { alert: null, state: { merchants, newAtMs: recent } };
     const spanMs = tx.timestampMs - (recent[0] as number);
     const alert: AlertDetails = {
-      observed: { new_merchants: recent.length, span_ms: spanMs, merchant, category: tx.merchantCategory ?? '' },
+      observed: { new_merchants: recent.length, span_ms: spanMs, merchant, ...(tx.merchantCategory === null ? {} : { category: tx.merchantCategory }) },
       threshold: { count: config.count, window_sec: config.windowSec },
       explanation: `${recent.length} card purchases at merchants never used before within ${Math.round(spanMs / 60_000)} min (threshold ${config.count} in ${config.windowSec / 60} min), the last at ${merchant}${tx.merchantCategory === null ? '' : ` (${tx.merchantCategory})`}`,
     };

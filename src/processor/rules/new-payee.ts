@@ -21,7 +21,7 @@ const NOT_PAYEES: ReadonlySet<string> = new Set(['MER', 'ATM']);
 export const newPayee = defineRule({
   name: 'new_payee',
   severity: 'HIGH',
-  weight: 0.5,
+  weight: 0.4,
   summary: 'large transfer to a payee never paid before',
   description:
     "an approved withdrawal to a `counterparty_id` (not a merchant or ATM) this account has not paid before, ≥ `minCents`, ≥ `multiple` x the account's median outgoing amount and ≥ `balanceShare` of the balance before it, once it has `minHistory` outgoing payments",
@@ -44,7 +44,7 @@ export const newPayee = defineRule({
       const before = tx.balanceCents === null ? null : tx.balanceCents + tx.amountCents;
       if (tx.amountCents >= config.multiple * typical && (before === null || before <= 0 || tx.amountCents >= config.balanceShare * before)) {
         alert = {
-          observed: { amount_cents: tx.amountCents, payee, median_outgoing_cents: typical, known_payees: state.payees.length, balance_before_cents: before ?? '' },
+          observed: { amount_cents: tx.amountCents, payee, median_outgoing_cents: typical, known_payees: state.payees.length, ...(before === null ? {} : { balance_before_cents: before }) },
           threshold: { min_cents: config.minCents, multiple: config.multiple, balance_share: config.balanceShare },
           explanation: `first payment to ${payee}: ${formatCents(tx.amountCents)}, ${typical > 0 ? `${(tx.amountCents / typical).toFixed(1)}x` : 'above'} the median outgoing ${formatCents(typical)} (threshold ${config.multiple}x, at least ${formatCents(config.minCents)})`,
         };

@@ -21,6 +21,8 @@ test('card_testing: known merchants, slow discovery and accounts without history
   assert.deepEqual(run([...habits, buy(0, 1), buy(1, 2), buy(2, 3), buy(3, 101), buy(4, 4)]), []);
   assert.deepEqual(run([...habits, buy(0, 101), buy(40, 102), buy(80, 103)]), []);
   assert.deepEqual(run([buy(0, 101), buy(1, 102), buy(2, 103)]), []);
+  // Probes are small: an afternoon of shopping at new places is not a test run.
+  assert.deepEqual(run([...habits, buy(0, 101, { amountCents: 45_00 }), buy(10, 102, { amountCents: 80_00 }), buy(20, 103)]), []);
 });
 
 test('card_testing: the window restarts after firing; transfers and ATMs are not merchants', () => {
