@@ -108,6 +108,9 @@ export const RECOVERY_CONFIG = resolveConfig({
     'rules.card_testing.maxCents=10000',
     'rules.new_payee.balanceShare=0',
     'rules.rapid_in_out.minInCents=0',
+    'rules.check_then_transfer.minCents=0',
+    'rules.check_then_transfer.balanceShare=0',
+    'rules.new_payee_again.minCents=0',
     'rules.duplicate.maxIds=25',
     'rules.duplicate.windowSec=120',
     'accountIdleTtlSec=60',
@@ -163,6 +166,7 @@ export function recoveryStream(seed: number, count: number, options: { v2?: bool
       message.counterparty_id = r < 0.6 ? pick(['EXT-1', 'EXT-2', 'PAY-3', 'MER-4']) : r < 0.8 ? `MER-${offset}` : `EXT-${offset}`;
       if (message.counterparty_id.startsWith('MER-')) message.channel = 'card';
     }
+    if (options.v2 === true && !minimal && type === 'current_balance') message.channel = 'online';
     // Large deposits are cash at the branch (structuring), most others come from an outside sender (rapid_in_out).
     if (options.v2 === true && !minimal && type === 'deposit') {
       if (amount >= 8_500_00) message.channel = 'branch';

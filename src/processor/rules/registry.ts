@@ -6,11 +6,13 @@
 // changes no alert order.
 import { amountOutlier } from './amount-outlier.ts';
 import { cardTesting } from './card-testing.ts';
+import { checkThenTransfer } from './check-then-transfer.ts';
 import { dormant } from './dormant.ts';
 import { drain } from './drain.ts';
 import { duplicate } from './duplicate.ts';
 import { lowBalance } from './low-balance.ts';
 import { newPayee } from './new-payee.ts';
+import { newPayeeAgain } from './new-payee-again.ts';
 import { outflow } from './outflow.ts';
 import { overdraft } from './overdraft.ts';
 import { rapidInOut } from './rapid-in-out.ts';
@@ -30,6 +32,8 @@ export const RULES = [
   structuring,
   drain,
   cardTesting,
+  checkThenTransfer,
+  newPayeeAgain,
   duplicate,
 ] as const satisfies readonly Rule[];
 
