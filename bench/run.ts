@@ -6,9 +6,10 @@
 // BENCH_E2E_MESSAGES (500,000), BENCH_LATENCY_RATE (10,000 tx/s), BENCH_LATENCY_SECONDS (15),
 // BENCH_FRAUD_RATE (20,000 incidents per 1,000 customers a year, for the latency run), BENCH_FORMAT_RECORDS (60,000 simulated records whose windows
 // and alerts the record-format writers and parsers are timed on), BENCH_REALISM_EVENTS (500,000 seeded events
-// for the realism targets; the full report is `npm run bench:realism`), BENCH_ACCOUNTS (the simulated bank's
-// accounts, bench/population.ts: sized for the producer's default rate). With the defaults the run takes
-// about 2 minutes on 2 cores.
+// for the realism targets; the full report is `npm run bench:realism`), BENCH_DETECTION_EVENTS (500,000 per
+// stream for the detection targets at the default, 5x and 10x fraud level; the full report with a second
+// seed is `npm run bench:detection`), BENCH_ACCOUNTS (the simulated bank's accounts, bench/population.ts:
+// the producer's default bank). With the defaults the run takes about 6 minutes on 2 cores.
 //
 // A section that fails is reported as failed in the report, and the run goes on with the next one.
 
@@ -27,6 +28,8 @@ import type { ProcessorBenchRow } from './processor.ts';
 import { benchProducerIsolated } from './producer.ts';
 import { benchRecordFormats, ROUNDS, WINDOWS_PER_VALUE } from './record-formats.ts';
 import type { RecordFormatsBench } from './record-formats.ts';
+import { DETECTION_DEFAULTS, renderDetectionTargets, runDetection } from './detection.ts';
+import type { DetectionResult } from './detection.ts';
 import { REALISM_DEFAULTS, renderTargets, runRealism } from './realism.ts';
 import type { RealismResult } from './realism.ts';
 import type { ProducerBench } from './producer.ts';
@@ -54,6 +57,7 @@ const LATENCY_SECONDS = sizeFromEnv('BENCH_LATENCY_SECONDS', 15);
 const FRAUD_RATE = sizeFromEnv('BENCH_FRAUD_RATE', LATENCY_FRAUD_RATE);
 const FORMAT_RECORDS = sizeFromEnv('BENCH_FORMAT_RECORDS', 60_000);
 const REALISM_EVENTS = sizeFromEnv('BENCH_REALISM_EVENTS', REALISM_DEFAULTS.events);
+const DETECTION_EVENTS = sizeFromEnv('BENCH_DETECTION_EVENTS', DETECTION_DEFAULTS.events);
 const SIZE = 200;
 
 const PRODUCER_TARGET = 150_000;
@@ -102,6 +106,7 @@ try {
   const latency = await section<LatencyBench>('latency', () => benchLatency(work, { rate: LATENCY_RATE, seconds: LATENCY_SECONDS, fraudRate: FRAUD_RATE }));
   const formats = await section<RecordFormatsBench>('record formats', () => benchRecordFormats(FORMAT_RECORDS));
   const realism = await section<RealismResult>('realism', () => runRealism({ ...REALISM_DEFAULTS, events: REALISM_EVENTS }));
+  const detection = await section<DetectionResult>('detection', () => runDetection({ ...DETECTION_DEFAULTS, events: DETECTION_EVENTS, seed2: undefined }));
   const loadAfter = os.loadavg()[0] ?? 0;
   const totalSeconds = (performance.now() - startedAt) / 1000;
 
@@ -212,6 +217,18 @@ try {
       `Full report (value share, victims, filter-purity table, burstiness, baseline) in [docs/realism.md](realism.md), from \`npm run bench:realism -- --write\`; ${r.seconds.total.toFixed(0)} s here (${r.seconds.cpu.toFixed(0)} s of CPU).`);
   } else {
     out(`**failed**: ${realism.error ?? 'no result'}`);
+  }
+  out();
+
+  out('## Detection quality (issue 16 targets)');
+  out();
+  if (detection.value) {
+    const d = detection.value;
+    for (const line of renderDetectionTargets(d)) out(line);
+    out();
+    out(`${n0(DETECTION_EVENTS)} events per stream, seed \`${d.options.seed}\`, ${n0(d.options.accounts)} accounts, default settings, through the backtest's core; per scenario, false cases, a second seed and the standing model baseline in [docs/alerts.md](alerts.md#detection-figures-simulator-v2), from \`npm run bench:detection -- --write\`; ${d.seconds.toFixed(0)} s here.`);
+  } else {
+    out(`**failed**: ${detection.error ?? 'no result'}`);
   }
   out();
 

@@ -3,12 +3,16 @@
 // No Kafka in here: the command (src/cli/backtest.ts) reads the topic and feeds records in; nothing is
 // published, so a replay touches no live topic.
 import { SIM_LABEL_HEADER } from '../bank/transaction.ts';
+import type { Case } from '../formats/case.ts';
 import type { ProcessorConfig } from './config.ts';
 import { IncidentScorer, SIM_INCIDENT_HEADER, type ScoreTable } from './incident-score.ts';
 import { headerText, PartitionProcessor, type InputRecord } from './partition-processor.ts';
 
 export class Backtest {
   records = 0;
+  // Sees the first configuration's case publications with their event time (bench/detection.ts breaks the
+  // false cases down by rule with it).
+  onCases: ((cases: readonly Case[], atMs: number) => void) | undefined;
   private readonly configs: readonly ProcessorConfig[];
   private readonly processors: Array<Map<number, PartitionProcessor>>;
   private readonly scorers: IncidentScorer[];
@@ -34,7 +38,9 @@ export class Backtest {
         byPartition.set(record.partition, p);
       }
       const r = p.process(record);
-      if (r.tx !== null) (this.scorers[i] as IncidentScorer).observe(r.tx, label, incident, r.cases);
+      if (r.tx === null) continue;
+      (this.scorers[i] as IncidentScorer).observe(r.tx, label, incident, r.cases);
+      if (i === 0 && r.cases.length > 0) this.onCases?.(r.cases, r.tx.timestampMs);
     }
   }
 

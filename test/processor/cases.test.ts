@@ -15,7 +15,7 @@ test('risk score: the noisy-OR of the weights of the rules that fired; 0 without
   const t = at(0);
   assert.equal(cases.score([]), 0);
   assert.equal(cases.score([alert(t, 'velocity')]), 0.55);
-  assert.equal(cases.score([alert(t, 'velocity'), alert(t, 'outflow')]).toFixed(4), (1 - 0.45 * 0.4).toFixed(4));
+  assert.equal(cases.score([alert(t, 'velocity'), alert(t, 'outflow')]).toFixed(4), (1 - 0.45 * 0.75).toFixed(4));
   assert.equal(cases.score([alert(t, 'duplicate')]), 0);
 });
 

@@ -21,7 +21,7 @@ test('defaults are complete and sane', () => {
   assert.equal(DEFAULT_CONFIG.windowMs, 1000);
   assert.equal(DEFAULT_CONFIG.rules.low_balance.thresholdCents, 100_00);
   assert.equal(DEFAULT_CONFIG.rules.drain.ratio, 0.9);
-  assert.deepEqual(Object.keys(DEFAULT_CONFIG.rules), ['low_balance', 'overdraft', 'amount_outlier', 'velocity', 'outflow', 'new_payee', 'dormant', 'rapid_in_out', 'structuring', 'drain', 'duplicate']);
+  assert.deepEqual(Object.keys(DEFAULT_CONFIG.rules), ['low_balance', 'overdraft', 'amount_outlier', 'velocity', 'outflow', 'new_payee', 'dormant', 'rapid_in_out', 'structuring', 'drain', 'card_testing', 'check_then_transfer', 'new_payee_again', 'duplicate']);
   // processor settings, then per rule enabled, weight (fraud rules only) and its own settings
   assert.equal(DEFAULT_CONFIG.clockResetMs, 300_000);
   assert.equal(describeSettings().length, 7 + RULES.reduce((n, r) => n + 1 + ('notification' in r ? 0 : 1) + Object.keys(r.settings).length, 0));
@@ -50,7 +50,7 @@ test('every problem is reported at once, with source and path', () => {
     }),
   );
   assert.deepEqual(issues, [
-    'rules.json: unknown setting rules.velocty (known here: low_balance, overdraft, amount_outlier, velocity, outflow, new_payee, dormant, rapid_in_out, structuring, drain, duplicate)',
+    'rules.json: unknown setting rules.velocty (known here: low_balance, overdraft, amount_outlier, velocity, outflow, new_payee, dormant, rapid_in_out, structuring, drain, card_testing, check_then_transfer, new_payee_again, duplicate)',
     'rules.json: rules.velocity.count must be an integer (got 1.5)',
     'rules.json: rules.velocity.windowSec must be a number (got "60")',
     'rules.json: rules.drain.ratio must be <= 1 (got 2)',

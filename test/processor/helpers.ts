@@ -103,6 +103,14 @@ export const RECOVERY_CONFIG = resolveConfig({
     'rules.velocity.count=3',
     'rules.velocity.windowSec=20',
     'rules.amount_outlier.minHistory=3',
+    'rules.structuring.count=2',
+    'rules.card_testing.minKnown=0',
+    'rules.card_testing.maxCents=10000',
+    'rules.new_payee.balanceShare=0',
+    'rules.rapid_in_out.minInCents=0',
+    'rules.check_then_transfer.minCents=0',
+    'rules.check_then_transfer.balanceShare=0',
+    'rules.new_payee_again.minCents=0',
     'rules.duplicate.maxIds=25',
     'rules.duplicate.windowSec=120',
     'accountIdleTtlSec=60',
@@ -114,8 +122,9 @@ const LABELS = ['account_takeover', 'card_testing', 'large_withdrawal', 'mule_tr
 
 // A seeded stream for one partition: full and minimal messages, bad records, retried transactions,
 // out-of-order and idle gaps in event time, and simulator labels on most records.
-// v2: also message v2's counterparties (a few known payees, sometimes a new one) and deposits just under
-// 10,000.00, so that the rules that need them (new_payee, structuring, rapid_in_out) fire too. Off, the
+// v2: also message v2's counterparties (a few known payees, sometimes a new one or a new merchant on the
+// card) and deposits just under 10,000.00, in cash or from an outside sender, so that the rules that need
+// them (new_payee, card_testing, structuring, rapid_in_out) fire too. Off, the
 // stream is the one the version 1 snapshot fixture was taken from.
 export function recoveryStream(seed: number, count: number, options: { v2?: boolean } = {}): InputRecord[] {
   const rand = seededRandom(seed);
@@ -152,7 +161,17 @@ export function recoveryStream(seed: number, count: number, options: { v2?: bool
     const message: MessageFields = minimal
       ? { account_id: a.id, transaction_type: type, amount: amount / 100 }
       : { transaction_id: `T-${seed}-${offset}`, timestamp: new Date(eventMs).toISOString(), account_id: a.id, transaction_type: type, amount: amount / 100, balance: a.balance / 100 };
-    if (options.v2 === true && !minimal && type === 'withdraw') message.counterparty_id = rand() < 0.8 ? pick(['EXT-1', 'EXT-2', 'PAY-3', 'MER-4']) : `EXT-${offset}`;
+    if (options.v2 === true && !minimal && type === 'withdraw') {
+      const r = rand();
+      message.counterparty_id = r < 0.6 ? pick(['EXT-1', 'EXT-2', 'PAY-3', 'MER-4']) : r < 0.8 ? `MER-${offset}` : `EXT-${offset}`;
+      if (message.counterparty_id.startsWith('MER-')) message.channel = 'card';
+    }
+    if (options.v2 === true && !minimal && type === 'current_balance') message.channel = 'online';
+    // Large deposits are cash at the branch (structuring), most others come from an outside sender (rapid_in_out).
+    if (options.v2 === true && !minimal && type === 'deposit') {
+      if (amount >= 8_500_00) message.channel = 'branch';
+      else if (rand() < 0.7) message.counterparty_id = 'EXT-9';
+    }
     if (!minimal) sent.push(message);
     records.push(record(offset, message, { timestampMs: minimal ? eventMs : t, label }));
   }

@@ -21,14 +21,15 @@ const NOT_PAYEES: ReadonlySet<string> = new Set(['MER', 'ATM']);
 export const newPayee = defineRule({
   name: 'new_payee',
   severity: 'HIGH',
-  weight: 0.5,
+  weight: 0.4,
   summary: 'large transfer to a payee never paid before',
   description:
-    "an approved withdrawal to a `counterparty_id` (not a merchant or ATM) this account has not paid before, ≥ `minCents` and ≥ `multiple` x the account's median outgoing amount, once it has `minHistory` outgoing payments",
+    "an approved withdrawal to a `counterparty_id` (not a merchant or ATM) this account has not paid before, ≥ `minCents`, ≥ `multiple` x the account's median outgoing amount and ≥ `balanceShare` of the balance before it, once it has `minHistory` outgoing payments",
   settings: {
     minCents: { kind: 'integer', default: 500_00, min: 0, help: 'smaller transfers never alert' },
     multiple: { kind: 'number', default: 3, min: 0, max: 1000, help: 'times the median outgoing amount' },
     minHistory: { kind: 'integer', default: 5, min: 0, max: 16, help: 'outgoing payments needed before judging' },
+    balanceShare: { kind: 'number', default: 0.4, min: 0, max: 1, help: 'share of the balance before it the payment must take (when the message has a balance)' },
   },
   initialState: (): NewPayeeState => ({ payees: [], logs: [] }),
   evaluate(tx, state, config) {
@@ -38,10 +39,13 @@ export const newPayee = defineRule({
     let alert: AlertDetails | null = null;
     if (isPayee && !state.payees.includes(payee) && state.logs.length >= config.minHistory && tx.amountCents >= config.minCents) {
       const typical = state.logs.length === 0 ? 0 : Math.round(Math.exp(median(state.logs)));
-      if (tx.amountCents >= config.multiple * typical) {
+      // A fraudster (or a scammer's victim) moves a good part of what is there; a first payment to a friend
+      // rarely does. Unknown balances are not held against the payment.
+      const before = tx.balanceCents === null ? null : tx.balanceCents + tx.amountCents;
+      if (tx.amountCents >= config.multiple * typical && (before === null || before <= 0 || tx.amountCents >= config.balanceShare * before)) {
         alert = {
-          observed: { amount_cents: tx.amountCents, payee, median_outgoing_cents: typical, known_payees: state.payees.length },
-          threshold: { min_cents: config.minCents, multiple: config.multiple },
+          observed: { amount_cents: tx.amountCents, payee, median_outgoing_cents: typical, known_payees: state.payees.length, ...(before === null ? {} : { balance_before_cents: before }) },
+          threshold: { min_cents: config.minCents, multiple: config.multiple, balance_share: config.balanceShare },
           explanation: `first payment to ${payee}: ${formatCents(tx.amountCents)}, ${typical > 0 ? `${(tx.amountCents / typical).toFixed(1)}x` : 'above'} the median outgoing ${formatCents(typical)} (threshold ${config.multiple}x, at least ${formatCents(config.minCents)})`,
         };
       }

@@ -1,11 +1,14 @@
 // rapid_in_out (HIGH): money in, then out again within minutes or hours: the mule's pattern. Deposits of
 // at least `minInCents` within `windowSec` are remembered; the approved withdrawal that brings what left
 // since the first of them to `ratio` of what came in fires, and the account starts afresh. Salary spent
-// over a month never fires; a mule forwarding 90% of a transfer within the hour does.
+// over a month never fires; a mule forwarding 90% of a transfer within the hour does. Only money from
+// other people counts in (a named counterparty that is not an employer, not the bank's own `system`
+// channel: pay spent on rent is not a mule's pattern), and only money passed on counts out (not card
+// purchases or bills: MER-, PAY-).
 // State: at most 8 deposits and one running sum per account.
 import type { AlertDetails } from '../alert.ts';
 import { formatCents } from './explain.ts';
-import { pushBounded } from './robust.ts';
+import { counterpartyKind, pushBounded } from './robust.ts';
 import { defineRule } from './rule.ts';
 
 export interface RapidInOutState {
@@ -14,30 +17,35 @@ export interface RapidInOutState {
 }
 
 const MAX_DEPOSITS = 8;
+const SPENDING: ReadonlySet<string> = new Set(['MER', 'PAY']);
+
+function fromOthers(counterparty: string | null, channel: string | null): boolean {
+  return counterparty !== null && !counterparty.startsWith('EXT-EMP') && channel !== 'system';
+}
 
 export const rapidInOut = defineRule({
   name: 'rapid_in_out',
   severity: 'HIGH',
   weight: 0.7,
   summary: 'money in and out again quickly (mule)',
-  description: 'approved withdrawals take ≥ `ratio` of the deposits (each ≥ `minInCents`) received within the last `windowSec`; fires on the withdrawal that crosses',
+  description: 'approved withdrawals passing money on (not to merchants or bill payees) take ≥ `ratio` of the deposits from other people (a named counterparty, not an employer, not channel `system`; each ≥ `minInCents`) received within the last `windowSec`; fires on the withdrawal that crosses',
   settings: {
     windowSec: { kind: 'integer', default: 6 * 3600, min: 60, max: 7 * 86_400, help: 'how long money may stay' },
     ratio: { kind: 'number', default: 0.7, min: 0.05, max: 1, help: 'share of what came in that must leave' },
-    minInCents: { kind: 'integer', default: 1_000_00, min: 0, help: 'smaller deposits are ignored' },
+    minInCents: { kind: 'integer', default: 200_00, min: 0, help: 'smaller deposits are ignored' },
   },
   initialState: (): RapidInOutState => ({ deposits: [], outCents: 0 }),
   evaluate(tx, state, config) {
     if (tx.status === 'declined') return { alert: null, state };
     const from = tx.timestampMs - config.windowSec * 1000;
     if (tx.type === 'deposit') {
-      if (tx.amountCents < config.minInCents) return { alert: null, state };
+      if (tx.amountCents < config.minInCents || !fromOthers(tx.counterpartyId, tx.channel)) return { alert: null, state };
       const kept = state.deposits.filter((d) => d[0] > from);
       // Withdrawals counted against deposits that have left the window no longer count.
       const outCents = kept.length === state.deposits.length ? state.outCents : 0;
       return { alert: null, state: { deposits: pushBounded(kept, [tx.timestampMs, tx.amountCents] as [number, number], MAX_DEPOSITS), outCents } };
     }
-    if (tx.type !== 'withdraw' || state.deposits.length === 0) return { alert: null, state };
+    if (tx.type !== 'withdraw' || state.deposits.length === 0 || SPENDING.has(counterpartyKind(tx.counterpartyId))) return { alert: null, state };
     const kept = state.deposits.filter((d) => d[0] > from);
     if (kept.length === 0) return { alert: null, state: { deposits: [], outCents: 0 } };
     const outCents = (kept.length === state.deposits.length ? state.outCents : 0) + tx.amountCents;

@@ -5,11 +5,14 @@
 // the account rules (see TransactionRule in rule.ts), and when it fires nothing else does, so its place
 // changes no alert order.
 import { amountOutlier } from './amount-outlier.ts';
+import { cardTesting } from './card-testing.ts';
+import { checkThenTransfer } from './check-then-transfer.ts';
 import { dormant } from './dormant.ts';
 import { drain } from './drain.ts';
 import { duplicate } from './duplicate.ts';
 import { lowBalance } from './low-balance.ts';
 import { newPayee } from './new-payee.ts';
+import { newPayeeAgain } from './new-payee-again.ts';
 import { outflow } from './outflow.ts';
 import { overdraft } from './overdraft.ts';
 import { rapidInOut } from './rapid-in-out.ts';
@@ -28,6 +31,9 @@ export const RULES = [
   rapidInOut,
   structuring,
   drain,
+  cardTesting,
+  checkThenTransfer,
+  newPayeeAgain,
   duplicate,
 ] as const satisfies readonly Rule[];
 

@@ -25,3 +25,9 @@ test('new_payee: the payee is known after its first payment; v1 messages without
   assert.deepEqual(run([...usual, pay('EXT-9', 2_500_00), pay('EXT-9', 2_500_00)]), ['t5']);
   assert.deepEqual(run([...usual, { type: 'withdraw', amountCents: 2_500_00 }]), []);
 });
+
+test('new_payee: a payment that takes less than balanceShare of the balance before it does not fire', () => {
+  // balanceCents is the balance after the payment: 2,500.00 of 10,000.00 is 25%, of 5,000.00 it is 50%.
+  assert.deepEqual(run([...usual, { ...pay('EXT-9', 2_500_00), balanceCents: 7_500_00 }]), []);
+  assert.deepEqual(run([...usual, { ...pay('EXT-9', 2_500_00), balanceCents: 2_500_00 }]), ['t5']);
+});

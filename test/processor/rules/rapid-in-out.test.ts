@@ -7,7 +7,8 @@ import { firedIds, runRule, T0 } from '../helpers.ts';
 
 const config = DEFAULT_CONFIG.rules.rapid_in_out;
 const run = (steps: Array<Partial<NormalizedTx>>) => firedIds(runRule(rapidInOut, rapidInOut.initialState(), config, steps));
-const at = (min: number, type: 'deposit' | 'withdraw', cents: number): Partial<NormalizedTx> => ({ type, amountCents: cents, timestampMs: T0 + min * 60_000 });
+// Money from an outside sender, passed on to another outside account.
+const at = (min: number, type: 'deposit' | 'withdraw', cents: number): Partial<NormalizedTx> => ({ type, amountCents: cents, timestampMs: T0 + min * 60_000, counterpartyId: 'EXT-00001234', channel: 'online' });
 
 test('rapid_in_out: a mule forwarding most of two transfers within hours fires on the withdrawal that crosses 70%', () => {
   assert.deepEqual(run([at(0, 'deposit', 5_000_00), at(30, 'deposit', 4_000_00), at(90, 'withdraw', 800_00), at(120, 'withdraw', 5_000_00), at(150, 'withdraw', 2_000_00)]), ['t4']);
@@ -15,7 +16,15 @@ test('rapid_in_out: a mule forwarding most of two transfers within hours fires o
 
 test('rapid_in_out: spending a salary over days, or small deposits, do not fire', () => {
   assert.deepEqual(run([at(0, 'deposit', 3_000_00), at(8 * 60, 'withdraw', 2_900_00)]), []);
-  assert.deepEqual(run([at(0, 'deposit', 900_00), at(10, 'withdraw', 900_00)]), []);
+  assert.deepEqual(run([at(0, 'deposit', 150_00), at(10, 'withdraw', 150_00)]), []);
+});
+
+test('rapid_in_out: pay spent on bills, reimbursements and card purchases are not passing money on', () => {
+  assert.deepEqual(run([{ ...at(0, 'deposit', 3_000_00), counterpartyId: 'EXT-EMP00012' }, at(60, 'withdraw', 2_900_00)]), []);
+  assert.deepEqual(run([{ ...at(0, 'deposit', 3_000_00), channel: 'system' }, at(60, 'withdraw', 2_900_00)]), []);
+  assert.deepEqual(run([{ ...at(0, 'deposit', 3_000_00), counterpartyId: null }, at(60, 'withdraw', 2_900_00)]), []);
+  assert.deepEqual(run([at(0, 'deposit', 3_000_00), { ...at(60, 'withdraw', 2_900_00), counterpartyId: 'PAY-00001' }, { ...at(70, 'withdraw', 2_900_00), counterpartyId: 'MER-00001' }]), []);
+  assert.deepEqual(run([at(0, 'deposit', 3_000_00), { ...at(60, 'withdraw', 2_900_00), counterpartyId: 'ATM-0001' }]), ['t1']);
 });
 
 test('rapid_in_out: after firing the account starts afresh; declined withdrawals move nothing', () => {

@@ -1,0 +1,50 @@
+// check_then_transfer (HIGH): someone who has just taken over online banking looks at the balance first,
+// then moves a good part of it to another party within minutes. Fires on an approved transfer out (to
+// another account or person: not a merchant, ATM or bill payee) of at least `minCents` and `balanceShare`
+// of the balance before it, within `windowSec` of a balance check the customer made (channel online, ATM
+// or branch; the bank's own statements on channel `system` are not checks). Customers check their balance
+// too, but seldom move a fifth of it to someone minutes later. One alert per check.
+// State: the time of the last balance check per account.
+import type { AlertDetails } from '../alert.ts';
+import { formatCents } from './explain.ts';
+import { counterpartyKind } from './robust.ts';
+import { defineRule } from './rule.ts';
+
+export interface CheckThenTransferState {
+  checkMs: number | null; // the last customer balance check not yet followed by an alert
+}
+
+const NOT_TRANSFERS: ReadonlySet<string> = new Set(['MER', 'ATM', 'PAY']);
+const CHECK_CHANNELS: ReadonlySet<string> = new Set(['online', 'atm', 'branch']);
+
+export const checkThenTransfer = defineRule({
+  name: 'check_then_transfer',
+  severity: 'HIGH',
+  weight: 0.6,
+  summary: 'balance checked, then much of it sent away within minutes',
+  description:
+    'an approved withdrawal to another party (not a merchant, ATM or bill payee), ≥ `minCents` and ≥ `balanceShare` of the balance before it, within `windowSec` of a balance check on channel online, ATM or branch; once per check',
+  settings: {
+    windowSec: { kind: 'integer', default: 900, min: 10, max: 86_400, help: 'time from the balance check to the transfer' },
+    minCents: { kind: 'integer', default: 500_00, min: 0, help: 'smaller transfers never alert' },
+    balanceShare: { kind: 'number', default: 0.2, min: 0, max: 1, help: 'share of the balance before it the transfer must take (when the message has a balance)' },
+  },
+  initialState: (): CheckThenTransferState => ({ checkMs: null }),
+  evaluate(tx, state, config) {
+    if (tx.type === 'current_balance') {
+      return tx.channel !== null && CHECK_CHANNELS.has(tx.channel) ? { alert: null, state: { checkMs: tx.timestampMs } } : { alert: null, state };
+    }
+    if (state.checkMs === null || tx.type !== 'withdraw' || tx.status === 'declined' || tx.counterpartyId === null) return { alert: null, state };
+    if (NOT_TRANSFERS.has(counterpartyKind(tx.counterpartyId)) || tx.amountCents < config.minCents) return { alert: null, state };
+    const sinceMs = tx.timestampMs - state.checkMs;
+    if (sinceMs < 0 || sinceMs > config.windowSec * 1000) return { alert: null, state };
+    const before = tx.balanceCents === null ? null : tx.balanceCents + tx.amountCents;
+    if (before !== null && before > 0 && tx.amountCents < config.balanceShare * before) return { alert: null, state };
+    const alert: AlertDetails = {
+      observed: { amount_cents: tx.amountCents, payee: tx.counterpartyId, seconds_since_check: Math.round(sinceMs / 1000), ...(before === null ? {} : { balance_before_cents: before }) },
+      threshold: { window_sec: config.windowSec, min_cents: config.minCents, balance_share: config.balanceShare },
+      explanation: `${formatCents(tx.amountCents)} sent to ${tx.counterpartyId} ${Math.round(sinceMs / 1000)} s after a balance check${before === null || before <= 0 ? '' : ` (${((tx.amountCents / before) * 100).toFixed(0)}% of the balance)`} (threshold ${config.balanceShare * 100}% within ${config.windowSec / 60} min)`,
+    };
+    return { alert, state: { checkMs: null } };
+  },
+});

@@ -1,0 +1,51 @@
+// new_payee_again (HIGH): a payee first paid a large amount only days ago is paid a large amount again.
+// A scammer's victim pays the "investment" or the "safe account" more than once, and a launderer sends
+// the cash on in several transfers; ordinary life pays someone new a large sum once, or monthly (rent).
+// Fires on an approved withdrawal of at least `minCents` to a counterparty (not a merchant, ATM or bill
+// payee) whose first payment from this account, also of at least `minCents`, was within `days`; once per
+// payee. State: the last 32 payees and the at most 8 recent large first payments.
+import type { AlertDetails } from '../alert.ts';
+import { formatCents } from './explain.ts';
+import { counterpartyKind, DAY_MS, pushBounded } from './robust.ts';
+import { defineRule } from './rule.ts';
+
+export interface NewPayeeAgainState {
+  payees: string[]; // most recent last
+  recent: Array<[payee: string, firstMs: number]>; // large first payments, oldest first
+}
+
+const MAX_PAYEES = 32;
+const MAX_RECENT = 8;
+const NOT_PAYEES: ReadonlySet<string> = new Set(['MER', 'ATM', 'PAY']);
+
+export const newPayeeAgain = defineRule({
+  name: 'new_payee_again',
+  severity: 'HIGH',
+  weight: 0.6,
+  summary: 'a new payee paid a large amount again within days',
+  description:
+    'an approved withdrawal ≥ `minCents` to a counterparty (not a merchant, ATM or bill payee) whose first payment from this account, also ≥ `minCents`, was within `days`; once per payee',
+  settings: {
+    minCents: { kind: 'integer', default: 500_00, min: 0, help: 'smaller payments are not counted' },
+    days: { kind: 'integer', default: 7, min: 1, max: 90, help: 'how recent the first payment must be' },
+  },
+  initialState: (): NewPayeeAgainState => ({ payees: [], recent: [] }),
+  evaluate(tx, state, config) {
+    const payee = tx.counterpartyId;
+    if (tx.type !== 'withdraw' || tx.status === 'declined' || payee === null || NOT_PAYEES.has(counterpartyKind(payee))) return { alert: null, state };
+    if (!state.payees.includes(payee)) {
+      const recent = tx.amountCents >= config.minCents ? pushBounded(state.recent, [payee, tx.timestampMs] as [string, number], MAX_RECENT) : state.recent;
+      return { alert: null, state: { payees: pushBounded(state.payees, payee, MAX_PAYEES), recent } };
+    }
+    if (tx.amountCents < config.minCents) return { alert: null, state };
+    const from = tx.timestampMs - config.days * DAY_MS;
+    const first = state.recent.find((r) => r[0] === payee && r[1] > from);
+    if (first === undefined) return { alert: null, state };
+    const alert: AlertDetails = {
+      observed: { amount_cents: tx.amountCents, payee, days_since_first: Math.round(((tx.timestampMs - first[1]) / DAY_MS) * 10) / 10 },
+      threshold: { min_cents: config.minCents, days: config.days },
+      explanation: `${formatCents(tx.amountCents)} to ${payee} again, ${((tx.timestampMs - first[1]) / DAY_MS).toFixed(1)} days after the first large payment to it (threshold ${formatCents(config.minCents)} within ${config.days} days)`,
+    };
+    return { alert, state: { payees: state.payees, recent: state.recent.filter((r) => r !== first) } };
+  },
+});

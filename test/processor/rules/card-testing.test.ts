@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DEFAULT_CONFIG } from '../../../src/processor/config.ts';
+import { cardTesting } from '../../../src/processor/rules/card-testing.ts';
+import type { NormalizedTx } from '../../../src/processor/validate.ts';
+import { firedIds, runRule, T0 } from '../helpers.ts';
+
+const config = DEFAULT_CONFIG.rules.card_testing;
+const run = (steps: Array<Partial<NormalizedTx>>) => firedIds(runRule(cardTesting, cardTesting.initialState(), config, steps));
+const buy = (min: number, merchant: number, over: Partial<NormalizedTx> = {}): Partial<NormalizedTx> => ({
+  type: 'withdraw', channel: 'card', amountCents: 6_00, counterpartyId: `MER-${String(merchant).padStart(5, '0')}`, merchantCategory: 'digital_goods', timestampMs: T0 + min * 60_000, ...over,
+});
+// Five habitual merchants, visited over the previous days.
+const habits = [1, 2, 3, 4, 5].map((m) => buy(-3000 + m * 60, m));
+
+test('card_testing: three new merchants within half an hour fire, declined probes included', () => {
+  assert.deepEqual(run([...habits, buy(0, 101), buy(4, 102, { status: 'declined', declineReason: 'suspected_fraud' }), buy(9, 103)]), ['t7']);
+});
+
+test('card_testing: known merchants, slow discovery and accounts without history do not fire', () => {
+  assert.deepEqual(run([...habits, buy(0, 1), buy(1, 2), buy(2, 3), buy(3, 101), buy(4, 4)]), []);
+  assert.deepEqual(run([...habits, buy(0, 101), buy(40, 102), buy(80, 103)]), []);
+  assert.deepEqual(run([buy(0, 101), buy(1, 102), buy(2, 103)]), []);
+  // Probes are small: an afternoon of shopping at new places is not a test run.
+  assert.deepEqual(run([...habits, buy(0, 101, { amountCents: 45_00 }), buy(10, 102, { amountCents: 80_00 }), buy(20, 103)]), []);
+});
+
+test('card_testing: the window restarts after firing; transfers and ATMs are not merchants', () => {
+  assert.deepEqual(run([...habits, buy(0, 101), buy(1, 102), buy(2, 103), buy(3, 104), buy(4, 105), buy(5, 106)]), ['t7', 't10']);
+  assert.deepEqual(run([...habits, buy(0, 0, { counterpartyId: 'ATM-0001' }), buy(1, 0, { counterpartyId: 'EXT-00000001', channel: 'online' }), buy(2, 0, { counterpartyId: 'CHK-0000001', channel: 'p2p' })]), []);
+});
