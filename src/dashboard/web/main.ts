@@ -275,7 +275,7 @@ function renderCase(detail: CaseDetailView): void {
   setText('case-note', `score ${c.score.toFixed(2)} · ${c.severity.toLowerCase()} · version ${c.version}`);
   const facts = document.createDocumentFragment();
   fact(facts, 'Case', c.case_id, 'mono');
-  fact(facts, 'Account', c.customer_id === undefined ? c.account_id : `${c.account_id} (customer ${c.customer_id})`, 'mono');
+  fact(facts, 'Account', c.customer_id === undefined || c.customer_id === '' ? c.account_id : `${c.account_id} (customer ${c.customer_id})`, 'mono');
   fact(facts, 'Rules', c.rules.join(', '));
   fact(facts, 'Amount at risk', formatCents(c.amount_at_risk_cents));
   fact(facts, 'Opened', formatDateTime(c.opened_ms));
