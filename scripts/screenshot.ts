@@ -1,10 +1,11 @@
 // Regenerates the README's pictures of the dashboard: `npm run screenshot` writes docs/dashboard.png
-// (1440x900) and docs/dashboard-mobile.png (390x844, the whole page).
+// (1440 px wide) and docs/dashboard-mobile.png (390x844), both the whole page.
 //
 // It runs what `npm start` runs, in one process: the embedded broker (port 0, a temporary data
 // directory), the simulator at 20 tx/s with a fixed seed, the stream processor and the dashboard, then
-// opens the page in Debian's chromium and waits until the charts, the alert feed and the lag table have
-// data, and two minutes for the amount chart to build up; the pictures show its `all` range (the whole
+// opens the page in Debian's chromium and waits until the charts, the alert feed, the case queue, the
+// notifications and the lag table have data, and two minutes for the amount chart to build up; the top
+// case of the queue is opened in the case view; the pictures show its `all` range (the whole
 // run) on the logarithmic axis, where a rare large deposit does not flatten every other line. Windows close half a second after their end (instead of the default 5 s) so the newest data
 // shows within the run. Everything it started is stopped before it exits.
 //
@@ -34,7 +35,7 @@ const SECONDS = Number(process.env.SCREENSHOT_SECONDS ?? 120);
 const RANGE = process.env.SCREENSHOT_RANGE ?? 'all';
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = [
-  { file: 'docs/dashboard.png', viewport: { width: 1440, height: 900 }, fullPage: false },
+  { file: 'docs/dashboard.png', viewport: { width: 1440, height: 900 }, fullPage: true },
   { file: 'docs/dashboard-mobile.png', viewport: { width: 390, height: 844 }, fullPage: true },
 ];
 const silent = pino({ level: 'silent' });
@@ -84,6 +85,9 @@ async function main(): Promise<void> {
     await page.click('#scale-log');
     await waitInPage(page, `document.querySelector('#alerts-body tr:not(.empty)') !== null && document.querySelector('#lag-body tr:not(.empty)') !== null && Number(document.body.dataset.points ?? 0) >= 5`, 60_000);
     await new Promise((r) => setTimeout(r, Math.max(0, SECONDS * 1000 - (Date.now() - started))));
+    await waitInPage(page, `document.querySelector('#cases-body button.case-link') !== null && document.querySelector('#notifications-body tr:not(.empty)') !== null`, 60_000);
+    await page.click('#cases-body button.case-link');
+    await waitInPage(page, `/^score /.test(document.getElementById('case-note').textContent) && document.querySelector('#case-tx-body tr') !== null`, 10_000);
     for (const shot of SHOTS) {
       await page.setViewportSize(shot.viewport);
       // Two frames: Chart.js redraws on the resize observer's callback, then the page paints.

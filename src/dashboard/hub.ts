@@ -10,8 +10,10 @@
 // buckets), and compared with what the previous push sent: the update carries the buckets that differ,
 // or the whole range when its bucket width changed or the clock went back.
 import type { Alert } from '../formats/alert.ts';
+import type { Case } from '../formats/case.ts';
 import type { WindowAggregate } from '../formats/metrics-window.ts';
 import { summarizeQuality } from '../processor/quality.ts';
+import { CaseStore } from './case-store.ts';
 import { RANGES, type GroupsView, type RangeName, type ReaderStats, type SeriesView, type SnapshotMessage, type SummaryView, type TopicsView, type UpdateMessage } from './views.ts';
 import { DEFAULT_MAX_WINDOWS, WindowStore } from './window-store.ts';
 
@@ -19,14 +21,21 @@ export interface HubOptions {
   maxWindows?: number; // window starts kept (seconds of history with 1 s windows)
   alertCapacity?: number; // alerts kept for /api/alerts and snapshots
   alertsPerPush?: number; // newest alerts carried by one update
+  caseCapacity?: number; // cases kept (latest version of each) for /api/cases
+  casesPerPush?: number; // top of the queue in a snapshot, and changed cases carried by one update
+  notificationCapacity?: number; // notifications kept for /api/notifications
   minPushIntervalMs?: number;
   now?: () => number; // wall clock for generatedAtMs; pushes are paced by the monotonic clock
 }
 
 export const DEFAULT_HUB_OPTIONS = {
   maxWindows: DEFAULT_MAX_WINDOWS,
-  alertCapacity: 1000,
+  // Enough to hold the alerts of the cases shown: a case view lists its alerts from here.
+  alertCapacity: 5000,
   alertsPerPush: 50,
+  caseCapacity: 2000,
+  casesPerPush: 100,
+  notificationCapacity: 1000,
   minPushIntervalMs: 100,
 } as const;
 
@@ -37,7 +46,7 @@ export class AlertFeed {
   private readonly ring: Array<Alert | undefined>;
   private next = 0; // slot the next alert goes to
   private count = 0;
-  private readonly ids = new Set<string>();
+  private readonly byId = new Map<string, Alert>();
 
   constructor(capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`alert capacity must be a positive integer, got ${capacity}`);
@@ -47,11 +56,11 @@ export class AlertFeed {
 
   // false when the alert is already in the feed.
   add(alert: Alert): boolean {
-    if (this.ids.has(alert.id)) return false;
+    if (this.byId.has(alert.id)) return false;
     const old = this.ring[this.next];
-    if (old !== undefined) this.ids.delete(old.id);
+    if (old !== undefined) this.byId.delete(old.id);
     this.ring[this.next] = alert;
-    this.ids.add(alert.id);
+    this.byId.set(alert.id, alert);
     this.next = (this.next + 1) % this.capacity;
     this.count = Math.min(this.count + 1, this.capacity);
     return true;
@@ -65,6 +74,20 @@ export class AlertFeed {
     return out;
   }
 
+  get(id: string): Alert | undefined {
+    return this.byId.get(id);
+  }
+
+  // The account's alerts still held, newest first.
+  forAccount(accountId: string, limit: number): Alert[] {
+    const out: Alert[] = [];
+    for (let i = 1; i <= this.count && out.length < limit; i++) {
+      const a = this.ring[(this.next - i + this.capacity) % this.capacity] as Alert;
+      if (a.account_id === accountId) out.push(a);
+    }
+    return out;
+  }
+
   get size(): number {
     return this.count;
   }
@@ -75,7 +98,10 @@ export type HubListener = (message: UpdateMessage) => void;
 export class Hub {
   readonly windows: WindowStore;
   readonly alerts: AlertFeed;
-  readonly reader: ReaderStats = { windowsRead: 0, alertsRead: 0, invalidRecords: 0, lastRecordAtMs: null, error: null };
+  readonly cases: CaseStore;
+  readonly notifications: AlertFeed; // customer notifications (low balance, overdraft), in the alert format
+  readonly notificationsByRule: Record<string, number> = {}; // distinct notifications seen since start
+  readonly reader: ReaderStats = { windowsRead: 0, alertsRead: 0, casesRead: 0, notificationsRead: 0, invalidRecords: 0, lastRecordAtMs: null, error: null };
   pushes = 0;
   private readonly options: Required<Omit<HubOptions, 'now'>>;
   private readonly now: () => number;
@@ -93,6 +119,8 @@ export class Hub {
   private readonly sentSeries = new Map<RangeName, { view: SeriesView; buckets: Map<number, string> }>();
   private pendingAlerts: Alert[] = [];
   private droppedAlerts = 0;
+  private readonly pendingCases = new Map<string, Case>(); // latest version of each changed case
+  private pendingNotifications: Alert[] = [];
   private topicsChanged = false;
   private groupsChanged = false;
 
@@ -101,6 +129,8 @@ export class Hub {
     this.now = options.now ?? Date.now;
     this.windows = new WindowStore(this.options.maxWindows);
     this.alerts = new AlertFeed(this.options.alertCapacity);
+    this.cases = new CaseStore(this.options.caseCapacity);
+    this.notifications = new AlertFeed(this.options.notificationCapacity);
   }
 
   get subscribers(): number {
@@ -124,6 +154,24 @@ export class Hub {
       this.droppedAlerts += drop;
       this.pendingAlerts = this.pendingAlerts.slice(drop);
     }
+    this.markDirty();
+  }
+
+  addCase(c: Case): void {
+    if (!this.cases.add(c)) return;
+    // A case updated many times between two pushes is sent once, as it is now; beyond casesPerPush the
+    // oldest changes are left out (the page keeps the queue's top from snapshots and /api/cases).
+    this.pendingCases.delete(c.case_id);
+    this.pendingCases.set(c.case_id, c);
+    if (this.pendingCases.size > this.options.casesPerPush) this.pendingCases.delete(this.pendingCases.keys().next().value as string);
+    this.markDirty();
+  }
+
+  addNotification(n: Alert): void {
+    if (!this.notifications.add(n)) return;
+    this.notificationsByRule[n.rule] = (this.notificationsByRule[n.rule] ?? 0) + 1;
+    this.pendingNotifications.push(n);
+    if (this.pendingNotifications.length > this.options.alertsPerPush) this.pendingNotifications.shift();
     this.markDirty();
   }
 
@@ -169,6 +217,8 @@ export class Hub {
       seq: this.seq,
       series: RANGES.map((range) => this.windows.series(range)),
       alerts: this.alerts.recent(this.options.alertsPerPush),
+      cases: this.cases.queue(this.options.casesPerPush),
+      notifications: this.notifications.recent(this.options.alertsPerPush),
       summary: this.summary(),
       topics: this.topics,
       groups: this.groups,
@@ -216,6 +266,8 @@ export class Hub {
       series: this.windowsChanged ? this.seriesChanges() : [],
       alerts: this.pendingAlerts.slice(-this.options.alertsPerPush).reverse(),
       droppedAlerts: this.droppedAlerts + Math.max(0, this.pendingAlerts.length - this.options.alertsPerPush),
+      cases: [...this.pendingCases.values()],
+      notifications: this.pendingNotifications.slice().reverse(),
       summary: this.summary(),
       topics: this.topicsChanged ? this.topics : null,
       groups: this.groupsChanged ? this.groups : null,
@@ -224,6 +276,8 @@ export class Hub {
     this.windowsChanged = false;
     this.pendingAlerts = [];
     this.droppedAlerts = 0;
+    this.pendingCases.clear();
+    this.pendingNotifications = [];
     this.topicsChanged = false;
     this.groupsChanged = false;
     this.pushes++;

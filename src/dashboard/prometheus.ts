@@ -64,6 +64,11 @@ export function renderMetrics(hub: Hub): string {
     out.metric('buzzline_detection_recall', 'gauge', 'Share of labelled fraud episodes with at least one alert.', recall);
   }
 
+  out.metric('buzzline_cases', 'gauge', 'Fraud cases the dashboard holds (the latest version of each), by severity and status.',
+    hub.cases.counts().map((c): [Labels, number] => [{ severity: c.severity, status: c.status }, c.cases]));
+  out.metric('buzzline_notifications_total', 'counter', 'Customer notifications read (low balance, overdraft), by rule, each counted once.',
+    Object.entries(hub.notificationsByRule).map(([rule, n]) => [{ rule }, n]));
+
   const topics = hub.topicsView();
   const high: Array<[Labels, bigint]> = [];
   const low: Array<[Labels, bigint]> = [];
@@ -88,7 +93,7 @@ export function renderMetrics(hub: Hub): string {
   out.metric('buzzline_consumer_group_lag', 'gauge', 'Log end offset minus the group\'s committed offset, per partition.', lag);
 
   const r = summary.reader;
-  out.metric('buzzline_dashboard_records_read_total', 'counter', 'Records the dashboard read from its input topics.', [[{ topic: 'metrics' }, r.windowsRead], [{ topic: 'alerts' }, r.alertsRead]]);
+  out.metric('buzzline_dashboard_records_read_total', 'counter', 'Records the dashboard read from its input topics.', [[{ topic: 'metrics' }, r.windowsRead], [{ topic: 'alerts' }, r.alertsRead], [{ topic: 'cases' }, r.casesRead], [{ topic: 'notifications' }, r.notificationsRead]]);
   out.metric('buzzline_dashboard_invalid_records_total', 'counter', 'Records of the input topics that could not be decoded and were skipped.', [[{}, r.invalidRecords]]);
   out.metric('buzzline_dashboard_stream_clients', 'gauge', 'Connected event-stream clients.', [[{}, hub.subscribers]]);
   out.metric('buzzline_dashboard_pushes_total', 'counter', 'Updates pushed to event-stream clients.', [[{}, hub.pushes]]);

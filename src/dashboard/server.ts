@@ -18,12 +18,13 @@ import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { DEFAULT_LOOKUP, TransactionLookup } from './account-transactions.ts';
 import { accessHook, allowedHosts, type DashboardAccess } from './access.ts';
 import { ClusterPoller } from './cluster-poller.ts';
 import { Hub, type HubOptions } from './hub.ts';
 import { PROMETHEUS_CONTENT_TYPE, renderMetrics } from './prometheus.ts';
 import { TopicReader } from './topic-reader.ts';
-import { RANGES, type RangeName, type StreamMessage } from './views.ts';
+import { RANGES, type CaseDetailView, type RangeName, type StreamMessage } from './views.ts';
 
 export const WEB_DIST = fileURLToPath(new URL('./web/dist/', import.meta.url));
 
@@ -60,7 +61,11 @@ export interface DashboardAppOptions {
   maxStreamClients?: number;
   heartbeatMs?: number; // SSE comment line that keeps idle proxies from closing the stream
   access?: DashboardAccess; // Host names answered and the token (access.ts); default: loopback names, no token
+  transactions?: TransactionLookup | null; // reads a case's account transactions from bank_alerts; null: not shown
 }
+
+// Transactions of the account in a case view, at most.
+const CASE_TRANSACTIONS = 50;
 
 export function buildDashboard(options: DashboardAppOptions): FastifyInstance {
   const { hub } = options;
@@ -88,6 +93,36 @@ export function buildDashboard(options: DashboardAppOptions): FastifyInstance {
   app.get<{ Querystring: { limit: number } }>('/api/alerts', {
     schema: { querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: hub.alerts.capacity, default: 50 } }, additionalProperties: false } },
   }, async (req) => ({ alerts: hub.alerts.recent(req.query.limit) }));
+
+  app.get<{ Querystring: { limit: number } }>('/api/cases', {
+    schema: { querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: hub.cases.capacity, default: 50 } }, additionalProperties: false } },
+  }, async (req) => ({ total: hub.cases.size, cases: hub.cases.queue(req.query.limit) }));
+
+  app.get<{ Params: { id: string } }>('/api/cases/:id', {
+    schema: { params: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 300 } }, required: ['id'] } },
+  }, async (req, reply): Promise<CaseDetailView | { error: string }> => {
+    const c = hub.cases.get(req.params.id);
+    if (c === undefined) {
+      reply.code(404);
+      return { error: 'no such case (or no longer held)' };
+    }
+    const alerts = [];
+    const missingAlertIds = [];
+    for (const id of c.alert_ids) {
+      const a = hub.alerts.get(id);
+      if (a === undefined) missingAlertIds.push(id);
+      else alerts.push(a);
+    }
+    alerts.sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp));
+    const transactions = options.transactions
+      ? await options.transactions.around(c, alerts, CASE_TRANSACTIONS)
+      : { partition: c.source.partition, fromOffset: null, toOffset: null, scanned: 0, items: [], error: 'transactions are not read by this dashboard' };
+    return { case: c, alerts, missingAlertIds, transactions };
+  });
+
+  app.get<{ Querystring: { limit: number } }>('/api/notifications', {
+    schema: { querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: hub.notifications.capacity, default: 50 } }, additionalProperties: false } },
+  }, async (req) => ({ notifications: hub.notifications.recent(req.query.limit) }));
 
   app.get<{ Querystring: { limit: number } }>('/api/windows', {
     schema: { querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: hub.windows.maxWindows, default: 120 } }, additionalProperties: false } },
@@ -169,7 +204,7 @@ export function buildDashboard(options: DashboardAppOptions): FastifyInstance {
   } else {
     app.get('/', async (_req, reply) => {
       reply.code(503).type('text/plain; charset=utf-8');
-      return `The dashboard page has not been built (${staticDir ?? 'disabled'}). Run: npm run build:web\nThe API is up: /api/summary, /api/alerts, /api/windows, /api/series, /api/topics, /api/groups, /api/events, /metrics\n`;
+      return `The dashboard page has not been built (${staticDir ?? 'disabled'}). Run: npm run build:web\nThe API is up: /api/summary, /api/alerts, /api/cases, /api/cases/:id, /api/notifications, /api/windows, /api/series, /api/topics, /api/groups, /api/events, /metrics\n`;
     });
   }
   return app;
@@ -187,6 +222,7 @@ export interface DashboardOptions {
   metricsHistoryRecords?: number;
   alertsHistoryRecords?: number;
   clusterPollMs?: number;
+  caseLookupRecords?: number; // bank_alerts records read per case view (account-transactions.ts)
   allowedHosts?: string[]; // names besides the bound address and the loopback ones (access.ts)
   token?: string | null; // required on every request when set (access.ts)
 }
@@ -219,8 +255,16 @@ export async function startDashboard(options: DashboardOptions, signal?: AbortSi
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.clusterPollMs !== undefined ? { intervalMs: options.clusterPollMs } : {}),
   });
+  const transactions = new TransactionLookup({
+    brokers: options.brokers,
+    ...(options.security ? { security: options.security } : {}),
+    clientId: `${clientId}-lookup`,
+    ...(options.logger ? { logger: options.logger } : {}),
+    maxRecords: options.caseLookupRecords ?? DEFAULT_LOOKUP.maxRecords,
+  });
   const app = buildDashboard({
     hub,
+    transactions,
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.staticDir !== undefined ? { staticDir: options.staticDir } : {}),
     access: { allowedHosts: allowedHosts(host, options.allowedHosts), token: options.token ?? null },
@@ -235,7 +279,7 @@ export async function startDashboard(options: DashboardOptions, signal?: AbortSi
   const close = () => {
     closing ??= (async () => {
       await app.close();
-      await Promise.all([reader.close(), poller.close()]);
+      await Promise.all([reader.close(), poller.close(), transactions.close()]);
       hub.close();
     })();
     return closing;

@@ -1,4 +1,5 @@
-// Reads bank_metrics and bank_alerts_high into the hub, without a consumer group.
+// Reads bank_metrics, bank_alerts_high, bank_cases and bank_notifications into the hub, without a consumer
+// group.
 //
 // Why no group: every dashboard instance must see every partition, and joining the processors' group
 // would take partitions away from them, while a group of its own would leave committed offsets and an
@@ -16,6 +17,8 @@ import { TOPICS } from '../bank/transaction.ts';
 import type { KafkaSecurity } from '../kafka-security.ts';
 import { describeKafkaError } from '../producer/producer.ts';
 import { parseAlert } from '../formats/alert.ts';
+import { parseCase } from '../formats/case.ts';
+import { CASES_TOPIC, NOTIFICATIONS_TOPIC } from '../processor/consumer.ts';
 import { parseWindows } from '../formats/metrics-window.ts';
 import type { Hub } from './hub.ts';
 
@@ -25,8 +28,12 @@ export interface TopicReaderOptions {
   clientId?: string;
   metricsTopic?: string;
   alertsTopic?: string;
+  casesTopic?: string;
+  notificationsTopic?: string;
   metricsHistoryRecords?: number; // per partition of bank_metrics
   alertsHistoryRecords?: number; // per partition of bank_alerts_high
+  casesHistoryRecords?: number; // per partition of bank_cases (every version of a case is a record)
+  notificationsHistoryRecords?: number; // per partition of bank_notifications
   maxWaitMs?: number; // fetch long-poll
   metadataRefreshMs?: number; // how often new topics/partitions are looked for
   logger?: Logger;
@@ -38,7 +45,9 @@ export interface TopicReaderOptions {
 export const METRICS_HISTORY_RECORDS = 12_000;
 const DEFAULTS = {
   metricsHistoryRecords: METRICS_HISTORY_RECORDS,
-  alertsHistoryRecords: 200,
+  alertsHistoryRecords: 1000,
+  casesHistoryRecords: 1000,
+  notificationsHistoryRecords: 200,
   maxWaitMs: 500,
   metadataRefreshMs: 5000,
 };
@@ -46,7 +55,8 @@ const RETRY_MS = 1000;
 const OFFSET_OUT_OF_RANGE = 1;
 const PARTITION_MAX_BYTES = 1 << 20;
 
-type Kind = 'metrics' | 'alerts';
+type Kind = 'metrics' | 'alerts' | 'cases' | 'notifications';
+const KINDS: readonly Kind[] = ['metrics', 'alerts', 'cases', 'notifications'];
 type FetchRequestTopic = FetchOptions<Buffer, Buffer, Buffer, Buffer>['topics'][number];
 type FetchResponse = Awaited<ReturnType<Consumer['fetch']>>;
 
@@ -59,7 +69,7 @@ interface Position {
 
 export class TopicReader {
   private readonly hub: Hub;
-  private readonly options: typeof DEFAULTS & { metricsTopic: string; alertsTopic: string };
+  private readonly options: typeof DEFAULTS & Record<`${Kind}Topic`, string>;
   private readonly consumer: Consumer;
   private readonly logger: Logger | undefined;
   private readonly positions = new Map<string, Position>(); // `${topic}:${partition}`
@@ -75,10 +85,14 @@ export class TopicReader {
     this.options = {
       metricsHistoryRecords: options.metricsHistoryRecords ?? DEFAULTS.metricsHistoryRecords,
       alertsHistoryRecords: options.alertsHistoryRecords ?? DEFAULTS.alertsHistoryRecords,
+      casesHistoryRecords: options.casesHistoryRecords ?? DEFAULTS.casesHistoryRecords,
+      notificationsHistoryRecords: options.notificationsHistoryRecords ?? DEFAULTS.notificationsHistoryRecords,
       maxWaitMs: options.maxWaitMs ?? DEFAULTS.maxWaitMs,
       metadataRefreshMs: options.metadataRefreshMs ?? DEFAULTS.metadataRefreshMs,
       metricsTopic: options.metricsTopic ?? TOPICS.metrics,
       alertsTopic: options.alertsTopic ?? TOPICS.alerts,
+      casesTopic: options.casesTopic ?? CASES_TOPIC,
+      notificationsTopic: options.notificationsTopic ?? NOTIFICATIONS_TOPIC,
     };
     this.logger = options.logger;
     // The Consumer class requires a group id but only uses it for group operations, which this reader
@@ -111,7 +125,7 @@ export class TopicReader {
   private async run(): Promise<void> {
     while (!this.closed) {
       try {
-        // Until both topics exist, look for them every retry; afterwards, new partitions can wait a refresh.
+        // Until every topic exists, look for them every retry; afterwards, new partitions can wait a refresh.
         const refreshMs = this.missing ? RETRY_MS : this.options.metadataRefreshMs;
         const stale = this.metadata === null || Date.now() - this.metadataAt >= refreshMs;
         if (stale) await this.refresh();
@@ -142,7 +156,8 @@ export class TopicReader {
     const found: Array<{ topic: string; kind: Kind; partitions: number }> = [];
     const missing: string[] = [];
     let metadata: ClusterMetadata | null = null;
-    for (const [topic, kind] of [[this.options.metricsTopic, 'metrics'], [this.options.alertsTopic, 'alerts']] as const) {
+    for (const kind of KINDS) {
+      const topic = this.options[`${kind}Topic`];
       try {
         metadata = await this.consumer.metadata({ topics: [topic], autocreateTopics: false, forceUpdate: true });
         const t = metadata.topics.get(topic);
@@ -167,7 +182,7 @@ export class TopicReader {
         this.consumer.listOffsets({ topics, timestamp: -1n }),
       ]);
       for (const f of fresh) {
-        const history = BigInt(f.kind === 'metrics' ? this.options.metricsHistoryRecords : this.options.alertsHistoryRecords);
+        const history = BigInt(this.options[`${f.kind}HistoryRecords`]);
         for (let p = 0; p < f.partitions; p++) {
           const key = `${f.topic}:${p}`;
           if (this.positions.has(key)) continue;
@@ -255,14 +270,28 @@ export class TopicReader {
       }
       reader.windowsRead += windows.length;
       for (const w of windows) this.hub.addWindow(w, timestampMs);
+    } else if (kind === 'cases') {
+      const c = parseCase(value);
+      if (c === null) {
+        reader.invalidRecords++;
+        return;
+      }
+      reader.casesRead++;
+      this.hub.addCase(c);
     } else {
+      // Notifications are in the alert format.
       const a = parseAlert(value);
       if (a === null) {
         reader.invalidRecords++;
         return;
       }
-      reader.alertsRead++;
-      this.hub.addAlert(a);
+      if (kind === 'alerts') {
+        reader.alertsRead++;
+        this.hub.addAlert(a);
+      } else {
+        reader.notificationsRead++;
+        this.hub.addNotification(a);
+      }
     }
   }
 

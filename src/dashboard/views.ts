@@ -3,6 +3,7 @@
 // stay integer cents like everywhere else; the page formats them.
 import type { TransactionType } from '../bank/transaction.ts';
 import type { Alert } from '../formats/alert.ts';
+import type { Case } from '../formats/case.ts';
 import type { QualityKey, RuleQualitySummary } from '../processor/quality.ts';
 
 export interface TypeView {
@@ -104,6 +105,8 @@ export interface SummaryView {
 export interface ReaderStats {
   windowsRead: number;
   alertsRead: number;
+  casesRead: number; // case publications (every version)
+  notificationsRead: number;
   invalidRecords: number;
   lastRecordAtMs: number | null; // wall clock
   error: string | null; // last problem reaching the topics, cleared on success
@@ -171,6 +174,8 @@ export interface SnapshotMessage {
   seq: number;
   series: SeriesView[]; // every range, full
   alerts: Alert[]; // newest first
+  cases: Case[]; // the top of the case queue (CaseStore.queue order)
+  notifications: Alert[]; // newest first
   summary: SummaryView;
   topics: TopicsView;
   groups: GroupsView;
@@ -182,9 +187,42 @@ export interface UpdateMessage {
   series: SeriesView[]; // the ranges that changed
   alerts: Alert[]; // new since the last push, newest first
   droppedAlerts: number; // new alerts not sent because more arrived than one push carries
+  cases: Case[]; // opened or updated since the last push, each as it is now
+  notifications: Alert[]; // new since the last push, newest first
   summary: SummaryView;
   topics: TopicsView | null; // null: unchanged
   groups: GroupsView | null;
+}
+
+// One transaction of an account as bank_alerts holds it (GET /api/cases/:id), amounts in cents.
+export interface TransactionView {
+  transactionId: string;
+  timestampMs: number; // event time
+  type: TransactionType;
+  amountCents: number;
+  balanceCents: number | null;
+  currency: string | null;
+  channel: string | null;
+  counterpartyId: string | null;
+  merchantCategory: string | null;
+  status: string;
+  offset: string; // in its bank_alerts partition
+}
+
+// A case with what explains it: its alerts (those the dashboard still holds, oldest first) and the
+// account's transactions around it, read from bank_alerts within a bounded span (TransactionLookup).
+export interface CaseDetailView {
+  case: Case;
+  alerts: Alert[];
+  missingAlertIds: string[]; // alerts of the case no longer (or not yet) held
+  transactions: {
+    partition: number;
+    fromOffset: string | null; // the offsets read; null when nothing could be read
+    toOffset: string | null;
+    scanned: number; // records read to find them
+    items: TransactionView[]; // newest first
+    error: string | null;
+  };
 }
 
 export type StreamMessage = SnapshotMessage | UpdateMessage;

@@ -1,11 +1,12 @@
 // Builders for the dashboard tests: windows as the processor's WindowAggregator makes them, alerts as
-// makeAlert makes them, and an event-stream reader over a real HTTP connection.
+// makeAlert makes them, cases in the bank_cases format, and an event-stream reader over a real HTTP connection.
 import http from 'node:http';
 import type { TransactionType } from '../../src/bank/transaction.ts';
 import { WindowAggregator, type WindowAggregate } from '../../src/processor/aggregates.ts';
 import { makeAlert, type Alert, type RuleName, type Severity } from '../../src/processor/alert.ts';
 import type { QualityCounters } from '../../src/processor/quality.ts';
 import type { StreamMessage } from '../../src/dashboard/views.ts';
+import type { Case } from '../../src/formats/case.ts';
 import { T0, tx } from '../processor/helpers.ts';
 
 export { T0 };
@@ -83,4 +84,25 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | null
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+// A bank_cases record as src/processor/cases.ts publishes it; `i` makes the ids, score and times differ.
+export function makeTestCase(i: number, over: Partial<Case> = {}): Case {
+  return {
+    case_id: `case:ACC-${i}:tx-${i}`,
+    version: 1,
+    account_id: `ACC-${i}`,
+    customer_id: `CUST-${i}`,
+    opened_ms: T0 + i * 1000,
+    updated_ms: T0 + i * 1000,
+    severity: 'HIGH',
+    score: 0.8,
+    rules: ['velocity'],
+    alert_ids: [`tx-${i}:velocity`],
+    linked_accounts: [],
+    amount_at_risk_cents: 10_000 * i,
+    status: 'open',
+    source: { partition: 0 },
+    ...over,
+  };
 }

@@ -1,5 +1,6 @@
 // The dashboard against the embedded broker: history rebuild on start and after a restart, live records,
-// bad records, topics created after the dashboard started, and the topic overview.
+// bad records, topics created after the dashboard started, the topic overview, and the case queue and
+// notifications from bank_cases and bank_notifications.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Admin, Producer, stringSerializers } from '@platformatic/kafka';
@@ -7,7 +8,9 @@ import { TOPICS } from '../../src/bank/transaction.ts';
 import { startDashboard, type RunningDashboard } from '../../src/dashboard/server.ts';
 import type { SummaryView, TopicsView, WindowView } from '../../src/dashboard/views.ts';
 import { startBroker, type TestBroker } from '../helpers/broker.ts';
-import { T0, makeTestAlert, makeWindow, waitFor } from './helpers.ts';
+import { caseJson } from '../../src/formats/case.ts';
+import { CASES_TOPIC, NOTIFICATIONS_TOPIC } from '../../src/processor/consumer.ts';
+import { T0, makeTestAlert, makeTestCase, makeWindow, waitFor } from './helpers.ts';
 
 let tb: TestBroker;
 let producer: Producer<string, string, string, string>;
@@ -124,4 +127,34 @@ test('topics that do not exist yet are waited for, and the overview lists broker
     await d.close();
     await tb2.stop();
   }
+});
+
+test('cases (the highest version of each, also after a restart) and notifications are read from their topics', async () => {
+  const c1 = makeTestCase(1, { score: 0.6 });
+  await producer.send({
+    messages: [
+      { topic: CASES_TOPIC, partition: 0, key: c1.account_id, value: caseJson(c1).toString() },
+      { topic: CASES_TOPIC, partition: 0, key: c1.account_id, value: caseJson({ ...c1, version: 2, score: 0.9, rules: ['velocity', 'outflow'] }).toString() },
+      // A processor replaying after a crash publishes version 1 again, after version 2.
+      { topic: CASES_TOPIC, partition: 0, key: c1.account_id, value: caseJson(c1).toString() },
+      { topic: CASES_TOPIC, partition: 1, key: 'ACC-2', value: caseJson(makeTestCase(2, { score: 0.7 })).toString() },
+      { topic: CASES_TOPIC, partition: 1, key: 'ACC-2', value: '{"case_id":"not a case"}' },
+      { topic: NOTIFICATIONS_TOPIC, partition: 0, key: 'k', value: JSON.stringify(makeTestAlert(40)) },
+      { topic: NOTIFICATIONS_TOPIC, partition: 1, key: 'k', value: JSON.stringify(makeTestAlert(41)) },
+    ],
+  });
+  const expectQueue = async (d: RunningDashboard) => {
+    await waitFor('cases and notifications', async () => {
+      const s = await get<SummaryView>(d, '/api/summary');
+      return s.reader.casesRead === 4 && s.reader.notificationsRead === 2;
+    });
+    const { cases } = await get<{ cases: Array<{ account_id: string; version: number; score: number }> }>(d, '/api/cases');
+    assert.deepEqual(cases.map((c) => [c.account_id, c.version, c.score]), [['ACC-1', 2, 0.9], ['ACC-2', 1, 0.7]]);
+    const { notifications } = await get<{ notifications: Array<{ id: string }> }>(d, '/api/notifications');
+    assert.deepEqual(notifications.map((n) => n.id).sort(), ['tx-40:low_balance', 'tx-41:low_balance']);
+  };
+  const first = await start();
+  await expectQueue(first);
+  await first.close();
+  await expectQueue(await start());
 });

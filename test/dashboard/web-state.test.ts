@@ -19,7 +19,7 @@ function update(over: Partial<UpdateMessage>): UpdateMessage {
   const hub = new Hub();
   const summary = hub.summary();
   hub.close();
-  return { type: 'update', seq: 1, series: [], alerts: [], droppedAlerts: 0, summary, topics: null, groups: null, ...over };
+  return { type: 'update', seq: 1, series: [], alerts: [], droppedAlerts: 0, cases: [], notifications: [], summary, topics: null, groups: null, ...over };
 }
 
 test('a snapshot replaces the state; updates replace buckets by start, remove emptied ones and prepend new alerts', () => {

@@ -6,7 +6,7 @@ import { build } from 'vite';
 import { WEB_DIST } from '../../src/dashboard/server.ts';
 
 const WEB_SRC = path.dirname(path.resolve(WEB_DIST));
-const SHARED = [path.resolve(WEB_SRC, '../views.ts')];
+const SHARED = [path.resolve(WEB_SRC, '../views.ts'), path.resolve(WEB_SRC, '../case-store.ts')];
 
 function newestSource(): number {
   let newest = 0;

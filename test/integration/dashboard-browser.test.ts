@@ -1,10 +1,11 @@
 // The dashboard page in a real browser (Debian's chromium driven by playwright-core) against the embedded
 // broker. First the real pipeline, simulator -> bank_alerts -> processor -> bank_metrics /
-// bank_alerts_high -> dashboard, at 20 tx/s: the charts fill within seconds, the type bars carry their
-// counts, the range picker switches the amount chart's range, its axis names the currency and can be
-// logarithmic, a low_balance
-// alert shows with its explanation, an account id that is an HTML injection probe shows as text, group lag
-// shows, and the CSP reports nothing; at 1440x900, 390x844 and 360x740 nothing is wider than its container
+// bank_alerts_high / bank_cases / bank_notifications -> dashboard: the charts fill within seconds, the
+// type bars carry their counts, the range picker switches the amount chart's range, its axis names the
+// currency and can be logarithmic, a low_balance notification shows with its explanation in the
+// notifications feed, the processor's fraud cases fill the queue by score and one opens from the keyboard
+// with its alerts' explanations and the account's transactions, an account id that is an HTML injection
+// probe (in a notification and in a case we publish) shows as text, group lag shows, and the CSP reports nothing; at 1440x900, 390x844 and 360x740 nothing is wider than its container
 // or cut off, axe-core finds no serious or critical accessibility problem, and the controls work from the
 // keyboard. Then the page under the output of a 200k tx/s pipeline (fed synthetically, as one process
 // could not also run that pipeline, in euros): it stays in step with the server's pushes. Then windows we
@@ -25,10 +26,11 @@ import pino from 'pino';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CONSUMER_GROUP, TOPICS, TRANSACTION_TYPES } from '../../src/bank/transaction.ts';
 import { startDashboard, type RunningDashboard } from '../../src/dashboard/server.ts';
+import { caseJson, type Case } from '../../src/formats/case.ts';
 import { WindowAggregator } from '../../src/processor/aggregates.ts';
 import { makeAlert, type RuleName, type Severity } from '../../src/processor/alert.ts';
 import { resolveConfig } from '../../src/processor/config.ts';
-import { PROCESSOR_DEFAULTS, runProcessor } from '../../src/processor/consumer.ts';
+import { CASES_TOPIC, PROCESSOR_DEFAULTS, runProcessor } from '../../src/processor/consumer.ts';
 import { emptyQuality } from '../../src/processor/quality.ts';
 import { resolveProducerConfig } from '../../src/producer/config.ts';
 import { runProducer } from '../../src/producer/producer.ts';
@@ -276,6 +278,14 @@ async function settle(page: Page): Promise<void> {
 
 // The seed's minimal message shape plus a balance: the processor's low_balance rule fires on the first
 // known balance below 100.00, here for an account id that is an HTML injection probe.
+function probeCase(partition: number): Case {
+  const now = Date.now();
+  return {
+    case_id: `case:${XSS}:probe-case`, version: 1, account_id: XSS, customer_id: XSS, opened_ms: now, updated_ms: now, severity: 'CRITICAL', score: 1,
+    rules: [XSS], alert_ids: [`probe-1:${XSS}`], linked_accounts: [], amount_at_risk_cents: 9_500, status: 'open', source: { partition },
+  };
+}
+
 function probeTransaction(): MessageToProduce<string, string, string, string> {
   const tx = {
     transaction_id: 'probe-1',
@@ -288,7 +298,7 @@ function probeTransaction(): MessageToProduce<string, string, string, string> {
   return { topic: TOPICS.transactions, key: XSS, value: JSON.stringify(tx) };
 }
 
-test('with the real producer and processor, the page fills its charts, shows a low_balance alert and renders a hostile account id as text', { timeout: 90_000 }, async (t) => {
+test('with the real producer and processor, the page fills its charts, shows fraud cases, a case view and a low_balance notification, and renders a hostile account id as text', { timeout: 180_000 }, async (t) => {
   const stop = new AbortController();
   const processing = runProcessor(
     // Windows close half a second after their end, so the charts fill within seconds at 20 tx/s.
@@ -348,18 +358,48 @@ test('with the real producer and processor, the page fills its charts, shows a l
     await page.click('#scale-log');
     assert.equal(await page.getAttribute('#scale-log', 'aria-pressed'), 'false');
 
-    const probe = page.locator('#alerts-body td', { hasText: XSS });
+    // The probe's low balance is a customer notification (bank_notifications), in its own feed, shown as
+    // the seed's HIGH alert; the account id shows as its literal characters, and nothing ran.
+    const probe = page.locator('#notifications-body td', { hasText: XSS });
     await probe.first().waitFor({ timeout: 15_000 });
-    // The probe shows as its literal characters, in a cell with no child elements, and nothing ran.
     assert.equal(await probe.first().textContent(), XSS);
-    assert.equal(await page.locator('#alerts-body img').count(), 0);
-    assert.equal(await page.locator('img').count(), 0);
-    // The probe withdrawal trips two rules (drain and low_balance); the low_balance one is the seed's.
-    const probeRow = page.locator('#alerts-body tr', { hasText: XSS }).filter({ hasText: 'low_balance' }).first();
-    await probeRow.waitFor({ timeout: 5_000 });
+    const probeRow = page.locator('#notifications-body tr', { hasText: XSS }).filter({ hasText: 'low_balance' }).first();
     const probeText = await probeRow.innerText();
     assert.match(probeText, /\tHIGH\tlow_balance\t/);
-    assert.match(probeText, /first known balance 5\.00 is below the threshold 100\.00/);
+    assert.match(probeText, /first known balance 5\.00 is below .*100\.00/);
+    assert.equal(await page.locator('img').count(), 0);
+
+    // Fraud cases scored by the processor from the simulator's fraud reach the queue, highest score first.
+    await page.locator('#cases-body button.case-link').first().waitFor({ timeout: 60_000 });
+    const scores = (await page.locator('#cases-body td.score').allTextContents()).map(Number);
+    assert.deepEqual(scores, [...scores].sort((a, b) => b - a), `queue not by score: ${scores.join(' ')}`);
+    const realCase = (await page.locator('#cases-body tr').first().innerText()).split('\t');
+    t.diagnostic(`first case in the queue: ${realCase.join(' | ')}`);
+    // Opened from the keyboard: its alerts with their explanations and the account's transactions read
+    // from bank_alerts, the alerted ones marked.
+    await page.focus('#cases-body button.case-link >> nth=0');
+    await page.keyboard.press('Enter');
+    await waitInPage(page, `document.getElementById('case-title').textContent === 'Case ' + ${JSON.stringify(realCase[2])}`, 10_000);
+    await page.locator('#case-alerts-body td.explain').first().waitFor({ timeout: 5_000 });
+    assert.notEqual((await page.locator('#case-alerts-body td.explain').first().textContent())?.trim(), '');
+    await page.locator('#case-tx-body td.alerted').first().waitFor({ timeout: 5_000 });
+    assert.match((await page.locator('#case-tx-note').textContent()) ?? '', /^\d+ of the account's transactions among [\d,]+ records of partition \d+/);
+    assert.equal(await page.getAttribute('#cases-body tr.selected button', 'aria-current'), 'true');
+    // A case whose account id, customer and rule are injection probes, as a producer of bank_cases could
+    // write it; the highest score puts it first. Its account's transaction is the probe (which the
+    // processor's drain rule may also have made a case of, under another id).
+    const probePartition = dashboard.hub.notifications.recent(1000).find((n) => n.account_id === XSS)?.source?.partition;
+    assert.ok(probePartition !== undefined && probePartition >= 0);
+    await producer.send({ messages: [{ topic: CASES_TOPIC, key: XSS, value: caseJson(probeCase(probePartition)).toString() }] });
+    const probeRow2 = page.locator('#cases-body tr').filter({ has: page.locator('td.score', { hasText: '1.00' }) }).filter({ hasText: XSS }).first();
+    await probeRow2.waitFor({ timeout: 10_000 });
+    await probeRow2.locator('td.rules').click();
+    await waitInPage(page, `document.getElementById('case-title').textContent === 'Case ' + ${JSON.stringify(XSS)}`, 10_000);
+    await page.locator('#case-tx-body td', { hasText: 'withdraw' }).first().waitFor({ timeout: 10_000 });
+    assert.equal(await page.locator('#case-facts dd').nth(1).textContent(), `${XSS} (customer ${XSS})`);
+    assert.equal(await page.locator('#case-facts dd').nth(2).textContent(), XSS, 'its rules');
+    assert.equal(await page.locator('#case-alerts-body tr.empty').textContent(), '1 alert(s) no longer held by the dashboard.');
+    assert.equal(await page.locator('img').count(), 0);
 
     await waitInPage(page, `!/^–?$/.test(document.getElementById('kpi-transactions').textContent)`);
     await page.locator('#lag-body td', { hasText: CONSUMER_GROUP }).first().waitFor({ timeout: 15_000 });
@@ -391,11 +431,14 @@ test('with the real producer and processor, the page fills its charts, shows a l
     // From the keyboard: Tab reaches the chart toggles and every table's scroll box, Space presses a button.
     await page.setViewportSize({ width: 1440, height: 900 });
     const reached = new Set<string>();
-    for (let i = 0; i < 16; i++) {
+    for (let i = 0; i < 24; i++) {
       await page.keyboard.press('Tab');
       reached.add(String(await page.evaluate(`(() => { const e = document.activeElement; return e.id || e.getAttribute('aria-labelledby') || e.tagName; })()`)));
     }
-    for (const stop of ['range-5m', 'range-1h', 'range-all', 'metric-avg', 'metric-sum', 'metric-max', 'scale-log', 'alerts-title', 'quality-title', 'lag-title', 'topics-title']) assert.ok(reached.has(stop), `Tab never reached ${stop}: ${[...reached].join(', ')}`);
+    for (const stop of ['range-5m', 'range-1h', 'range-all', 'metric-avg', 'metric-sum', 'metric-max', 'scale-log', 'cases-title', 'case-title', 'alerts-title', 'notifications-title', 'quality-title', 'lag-title', 'topics-title']) assert.ok(reached.has(stop), `Tab never reached ${stop}: ${[...reached].join(', ')}`);
+    // One stop in the queue: the shown case's button.
+    assert.ok(reached.has('BUTTON'), `Tab never reached a case: ${[...reached].join(', ')}`);
+    assert.equal(await page.locator('#cases-body button[tabindex="0"]').count(), 1);
     await page.focus('#metric-max');
     await page.keyboard.press('Space');
     assert.equal(await page.getAttribute('#metric-max', 'aria-pressed'), 'true');
@@ -526,6 +569,9 @@ test('a restarted dashboard serves a filled page at once', async () => {
     await waitInPage(page, 'Number(document.body.dataset.points ?? 0) >= 10', 5_000);
     assert.ok((await colouredPixels(page, '#chart-types')) > 200);
     assert.ok((await page.locator('#alerts-body tr').count()) >= 10);
+    // Cases and notifications are re-read from their topics too.
+    await page.locator('#cases-body button.case-link').first().waitFor({ timeout: 5_000 });
+    await page.locator('#notifications-body td', { hasText: XSS }).first().waitFor({ timeout: 5_000 });
     assert.ok(performance.now() - opened < 5_000);
     assert.deepEqual(watch.problems, []);
   } finally {

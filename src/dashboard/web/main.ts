@@ -4,10 +4,11 @@ import './style.css';
 import { SEVERITIES } from '../../processor/alert.ts';
 import { QUALITY_KEYS } from '../../processor/quality.ts';
 import { TOPICS } from '../../bank/transaction.ts';
-import { RANGES, type RangeName, type StreamMessage } from '../views.ts';
+import type { Case } from '../../formats/case.ts';
+import { RANGES, type CaseDetailView, type RangeName, type StreamMessage } from '../views.ts';
 import { Charts, type AmountMetric } from './charts.ts';
-import { byId, fillTable, setText, type Cell } from './dom.ts';
-import { formatCompact, formatDateTime, formatDay, formatDuration, formatInt, formatMs, formatPercent, formatSpeed, formatTime, formatTimeNear, sameDay } from './format.ts';
+import { byId, el, fillTable, setText, type Cell } from './dom.ts';
+import { formatCents, formatCompact, formatDateTime, formatDay, formatDuration, formatInt, formatMs, formatPercent, formatSpeed, formatTime, formatTimeNear, sameDay } from './format.ts';
 import { applyMessage, emptyState, isStale, type PageState } from './state.ts';
 
 const SEVERITY_CLASS: Readonly<Record<string, string>> = {
@@ -22,7 +23,11 @@ const LAG_WARN = 10_000;
 const state: PageState = emptyState();
 const charts = new Charts(byId<HTMLCanvasElement>('chart-types'), byId<HTMLCanvasElement>('chart-amounts'));
 let frame = 0;
-let rendered = { topics: state.topics, groups: state.groups, alerts: state.alerts };
+let rendered = { topics: state.topics, groups: state.groups, alerts: state.alerts, cases: state.cases, notifications: state.notifications };
+// The case shown in the case view, and the version of it that was loaded.
+let selectedCase: string | null = null;
+let shownVersion = 0;
+let loading: AbortController | null = null;
 let connected = false;
 let lastMessageAtMs: number | null = null; // page clock, so a server clock that is off does not matter
 let range: RangeName = '5m';
@@ -82,10 +87,12 @@ function render(): void {
   renderClock();
   renderKpis();
   if (rendered.alerts !== state.alerts) renderAlerts();
+  if (rendered.cases !== state.cases) renderCases();
+  if (rendered.notifications !== state.notifications) renderNotifications();
   renderQuality();
   if (rendered.groups !== state.groups) renderGroups();
   if (rendered.topics !== state.topics) renderTopics();
-  rendered = { topics: state.topics, groups: state.groups, alerts: state.alerts };
+  rendered = { topics: state.topics, groups: state.groups, alerts: state.alerts, cases: state.cases, notifications: state.notifications };
   // For tests and curious humans: which message the page shows, and how many buckets of the range hold data.
   document.body.dataset.seq = String(state.seq);
   document.body.dataset.points = String(series?.buckets.size ?? 0);
@@ -165,6 +172,153 @@ function renderAlerts(): void {
   ]);
   fillTable(byId<HTMLTableSectionElement>('alerts-body'), rows, 'No alerts yet.', 6, true);
   setText('alerts-note', state.droppedAlerts > 0 ? `newest ${state.alerts.length}; ${formatCompact(state.droppedAlerts)} more arrived between updates` : `newest ${state.alerts.length}`);
+}
+
+function severityCell(severity: string): Cell {
+  return { text: severity, className: Object.hasOwn(SEVERITY_CLASS, severity) ? (SEVERITY_CLASS[severity] as string) : 'sev sev-unknown' };
+}
+
+function td(cell: Cell): HTMLTableCellElement {
+  const node = typeof cell === 'string' ? el('td', '', cell) : el('td', cell.className, cell.text);
+  if (typeof cell !== 'string' && cell.title !== undefined) node.title = cell.title;
+  node.setAttribute('role', 'cell');
+  return node;
+}
+
+// The case queue: one row per case, its account a button that opens the case view. One of the buttons
+// is in the tab order (the shown case's, else the first); the arrow keys move between them.
+function renderCases(): void {
+  const body = byId<HTMLTableSectionElement>('cases-body');
+  const focused = document.activeElement instanceof HTMLElement ? document.activeElement.dataset.caseId : undefined;
+  const newest = state.cases.reduce((m, c) => Math.max(m, c.updated_ms), 0);
+  const current = state.cases.some((c) => c.case_id === selectedCase) ? selectedCase : (state.cases[0]?.case_id ?? null);
+  if (state.cases.length === 0) {
+    fillTable(body, [], 'No fraud cases yet.', 8, true);
+  } else {
+    const fragment = document.createDocumentFragment();
+    for (const c of state.cases) {
+      const tr = el('tr', c.case_id === selectedCase ? 'selected' : '');
+      tr.setAttribute('role', 'row');
+      const open = el('button', 'case-link mono', c.account_id);
+      open.type = 'button';
+      open.dataset.caseId = c.case_id;
+      open.title = `open case ${c.case_id}`;
+      open.tabIndex = c.case_id === current ? 0 : -1;
+      if (c.case_id === selectedCase) open.setAttribute('aria-current', 'true');
+      const account = td({ text: '', className: 'id' });
+      account.append(open);
+      tr.append(
+        td({ text: c.score.toFixed(2), className: 'num score' }),
+        td(severityCell(c.severity)),
+        account,
+        td({ text: c.rules.join(', '), className: 'rules' }),
+        td({ text: formatCents(c.amount_at_risk_cents), className: 'num' }),
+        td({ text: formatTimeNear(c.opened_ms, newest), className: 'time', title: formatDateTime(c.opened_ms) }),
+        td({ text: formatTimeNear(c.updated_ms, newest), className: 'time', title: `${formatDateTime(c.updated_ms)} · version ${c.version}` }),
+        td(c.status),
+      );
+      fragment.append(tr);
+    }
+    body.replaceChildren(fragment);
+    if (focused !== undefined) body.querySelector<HTMLButtonElement>(`button[data-case-id="${CSS.escape(focused)}"]`)?.focus();
+  }
+  setText('cases-note', state.cases.length === 0 ? '' : `${state.cases.length} shown, highest score first`);
+  // The shown case changed (a newer version arrived): load it again.
+  const shown = state.cases.find((c) => c.case_id === selectedCase);
+  if (shown !== undefined && shown.version > shownVersion) void loadCase(shown.case_id);
+}
+
+function caseButtons(): HTMLButtonElement[] {
+  return [...byId('cases-body').querySelectorAll<HTMLButtonElement>('button.case-link')];
+}
+
+function moveCaseFocus(from: HTMLButtonElement, step: number): void {
+  const buttons = caseButtons();
+  const to = buttons[Math.min(buttons.length - 1, Math.max(0, buttons.indexOf(from) + step))];
+  if (to === undefined) return;
+  for (const b of buttons) b.tabIndex = b === to ? 0 : -1;
+  to.focus();
+}
+
+async function loadCase(id: string): Promise<void> {
+  selectedCase = id;
+  loading?.abort();
+  const controller = new AbortController();
+  loading = controller;
+  setText('case-note', 'loading…');
+  try {
+    const response = await fetch(`/api/cases/${encodeURIComponent(id)}`, { signal: controller.signal });
+    if (!response.ok) throw new Error(response.status === 404 ? 'this case is no longer held by the dashboard' : `the dashboard answered ${response.status}`);
+    const detail = (await response.json()) as CaseDetailView;
+    if (loading !== controller) return;
+    shownVersion = detail.case.version;
+    renderCase(detail);
+  } catch (error) {
+    if (controller.signal.aborted) return;
+    setText('case-note', error instanceof Error ? error.message : String(error));
+  }
+  for (const b of caseButtons()) {
+    const mine = b.dataset.caseId === id;
+    b.closest('tr')?.classList.toggle('selected', mine);
+    if (mine) b.setAttribute('aria-current', 'true');
+    else b.removeAttribute('aria-current');
+  }
+}
+
+function fact(list: DocumentFragment, term: string, value: string, className = ''): void {
+  list.append(el('dt', '', term), el('dd', className, value));
+}
+
+function renderCase(detail: CaseDetailView): void {
+  const c: Case = detail.case;
+  setText('case-title', `Case ${c.account_id}`);
+  setText('case-note', `score ${c.score.toFixed(2)} · ${c.severity.toLowerCase()} · version ${c.version}`);
+  const facts = document.createDocumentFragment();
+  fact(facts, 'Case', c.case_id, 'mono');
+  fact(facts, 'Account', c.customer_id === undefined || c.customer_id === '' ? c.account_id : `${c.account_id} (customer ${c.customer_id})`, 'mono');
+  fact(facts, 'Rules', c.rules.join(', '));
+  fact(facts, 'Amount at risk', formatCents(c.amount_at_risk_cents));
+  fact(facts, 'Opened', formatDateTime(c.opened_ms));
+  fact(facts, 'Updated', formatDateTime(c.updated_ms));
+  fact(facts, 'Status', c.status);
+  if (c.linked_accounts !== undefined && c.linked_accounts.length > 0) fact(facts, 'Linked accounts', c.linked_accounts.join(', '), 'mono');
+  byId('case-facts').replaceChildren(facts);
+
+  const newest = Date.parse(detail.alerts.at(-1)?.timestamp ?? '');
+  const alertRows: Cell[][] = detail.alerts.map((a) => [alertTime(a.timestamp, newest), severityCell(a.severity), a.rule, { text: a.explanation, className: 'explain' }]);
+  const missing = detail.missingAlertIds.length;
+  fillTable(byId<HTMLTableSectionElement>('case-alerts-body'), alertRows, missing > 0 ? `${missing} alert(s) no longer held by the dashboard.` : 'No alerts.', 4);
+
+  const alerted = new Set(detail.alerts.map((a) => a.transaction_id));
+  const t = detail.transactions;
+  const newestTx = t.items[0]?.timestampMs ?? 0;
+  const txRows: Cell[][] = t.items.map((x) => {
+    const flag = alerted.has(x.transactionId) ? ' alerted' : '';
+    return [
+      { text: formatTimeNear(x.timestampMs, newestTx), className: `time${flag}`, title: formatDateTime(x.timestampMs) },
+      { text: x.type, className: flag.trim() },
+      { text: formatCents(x.amountCents), className: `num${flag}` },
+      { text: x.balanceCents === null ? '–' : formatCents(x.balanceCents), className: 'num' },
+      x.channel ?? '–',
+      { text: x.counterpartyId ?? x.merchantCategory ?? '–', className: 'mono id', title: x.counterpartyId ?? '' },
+      x.status,
+    ];
+  });
+  fillTable(byId<HTMLTableSectionElement>('case-tx-body'), txRows, t.error ?? 'None in the span read.', 7);
+  setText('case-tx-note', t.error !== null ? '' : `${t.items.length} of the account's transactions among ${formatInt(t.scanned)} records of partition ${t.partition} (offsets ${t.fromOffset ?? '–'}–${t.toOffset ?? '–'}); alerted ones in bold`);
+}
+
+function renderNotifications(): void {
+  const newest = Date.parse(state.notifications[0]?.timestamp ?? '');
+  const rows: Cell[][] = state.notifications.map((n) => [
+    alertTime(n.timestamp, newest),
+    severityCell(n.severity),
+    n.rule,
+    { text: n.account_id, className: 'mono id', title: n.account_id },
+    { text: n.explanation, className: 'explain' },
+  ]);
+  fillTable(byId<HTMLTableSectionElement>('notifications-body'), rows, 'No notifications yet.', 5, true);
+  setText('notifications-note', state.notifications.length === 0 ? 'low balance and overdraft beyond the agreed limit' : `newest ${state.notifications.length}: low balance, overdraft beyond the agreed limit`);
 }
 
 function renderQuality(): void {
@@ -258,7 +412,21 @@ for (const r of RANGES) {
     schedule();
   });
 }
+byId('cases-body').addEventListener('click', (event) => {
+  // Anywhere on a case's row opens it, not only its account button.
+  const button = event.target instanceof Element ? event.target.closest('tr')?.querySelector<HTMLButtonElement>('button.case-link') : null;
+  if (button?.dataset.caseId !== undefined) void loadCase(button.dataset.caseId);
+});
+byId('cases-body').addEventListener('keydown', (event) => {
+  if (!(event.target instanceof HTMLButtonElement)) return;
+  const step = { ArrowDown: 1, ArrowUp: -1, Home: -Infinity, End: Infinity }[event.key];
+  if (step === undefined) return;
+  event.preventDefault();
+  moveCaseFocus(event.target, step);
+});
 renderQuality();
 renderGroups();
+renderCases();
+renderNotifications();
 connect();
 setInterval(checkStale, 1000);
