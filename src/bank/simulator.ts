@@ -325,7 +325,7 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
     this.#incident = incident;
     try {
       const step = incident.script.next();
-      if (!step.done) this.#push(this.#now + step.value, { kind: 'fraud', incident });
+      if (!step.done) this.#push(this.#now + step.value / (this.#fraud as FraudPlanner).tempo, { kind: 'fraud', incident });
     } finally {
       this.#incident = undefined;
     }

@@ -52,6 +52,10 @@ export const MAX_FRAUD_RATE = 100_000;
 // fraud shows within a minute or two of `npm start` at real-time pace. Far above any real bank: for
 // demonstrations only.
 export const DEMO_INCIDENT_GAP_MS = 30_000;
+// At the demo level an incident also unfolds this many times faster (a takeover's look at the balance and
+// its transfers seconds apart, card tests in a burst): at real-time pace, with a processor that starts with
+// no history of the bank, a whole incident then plays out within the first minutes of `npm start`.
+export const DEMO_TEMPO = 10;
 
 const YEAR_MS = 365.25 * DAY_MS;
 const SECOND_MS = 1000;
@@ -120,6 +124,8 @@ export class FraudPlanner {
   readonly #isMule: Uint8Array;
   readonly #gapMs: number; // mean time between proposed incident starts (before hour-of-day thinning)
   readonly #byHour: boolean;
+  // How many times faster than written an incident's steps follow each other (DEMO_TEMPO at the demo level).
+  readonly tempo: number;
   #count = 0;
 
   constructor(rng: Rng, customers: readonly Customer[], world: World, rate: number | 'demo') {
@@ -129,6 +135,7 @@ export class FraudPlanner {
     this.#customers = customers;
     this.#world = world;
     this.#byHour = rate !== 'demo';
+    this.tempo = rate === 'demo' ? DEMO_TEMPO : 1;
     const perMs = rate === 'demo' ? 1 / DEMO_INCIDENT_GAP_MS : ((rate / 1000) * customers.length) / YEAR_MS;
     this.#gapMs = perMs > 0 ? (this.#byHour ? ATTACK_MEAN : 1) / perMs : Number.POSITIVE_INFINITY;
     // A few customers, mostly young, let their accounts be used by mule herders; the same accounts come
