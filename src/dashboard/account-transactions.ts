@@ -7,7 +7,7 @@
 // account's records. Bounded by offsets rather than time because record timestamps are whatever the
 // producer set, while `maxRecords` is a known cost: at most that many records (a few MB) per view.
 // Transactions of the account older than the span are not shown; the view says which offsets it read.
-import { Consumer } from '@platformatic/kafka';
+import type { Consumer } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import { TOPICS } from '../bank/transaction.ts';
 import type { Alert } from '../formats/alert.ts';
@@ -15,6 +15,7 @@ import type { Case } from '../formats/case.ts';
 import type { KafkaSecurity } from '../kafka-security.ts';
 import { describeKafkaError } from '../producer/producer.ts';
 import { validate } from '../processor/validate.ts';
+import { readerConsumer } from './topic-reader.ts';
 import type { CaseDetailView, TransactionView } from './views.ts';
 
 export interface TransactionLookupOptions {
@@ -45,19 +46,7 @@ export class TransactionLookup {
     this.maxRecords = options.maxRecords ?? DEFAULT_LOOKUP.maxRecords;
     this.afterRecords = Math.min(options.afterRecords ?? DEFAULT_LOOKUP.afterRecords, this.maxRecords);
     this.logger = options.logger;
-    // As in topic-reader.ts: the group id is required by the class but never used.
-    this.consumer = new Consumer({
-      clientId: options.clientId ?? 'buzzline-dashboard-lookup',
-      groupId: 'buzzline-dashboard-unused',
-      bootstrapBrokers: options.brokers,
-      ...options.security,
-      retries: 1,
-      retryDelay: 250,
-      connectTimeout: 5000,
-      maxWaitTime: 100,
-      minBytes: 1,
-      maxBytes: 8 << 20,
-    });
+    this.consumer = readerConsumer({ clientId: options.clientId ?? 'buzzline-dashboard-lookup', brokers: options.brokers, security: options.security, maxWaitMs: 100, maxBytes: 8 << 20 });
   }
 
   // The account's transactions in the span ending `afterRecords` past the newest of the case's alerts

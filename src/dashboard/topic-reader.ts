@@ -22,6 +22,23 @@ import { CASES_TOPIC, NOTIFICATIONS_TOPIC } from '../processor/consumer.ts';
 import { parseWindows } from '../formats/metrics-window.ts';
 import type { Hub } from './hub.ts';
 
+// A Consumer for reading topics by offset, never joining a group: the class requires a group id but only
+// uses it for group operations, which these readers never call. Short retries: the caller owns the wait.
+export function readerConsumer(o: { clientId: string; brokers: string[]; security: KafkaSecurity | undefined; maxWaitMs: number; maxBytes: number }): Consumer {
+  return new Consumer({
+    clientId: o.clientId,
+    groupId: 'buzzline-dashboard-unused',
+    bootstrapBrokers: o.brokers,
+    ...o.security,
+    retries: 1,
+    retryDelay: 250,
+    connectTimeout: 5000,
+    maxWaitTime: o.maxWaitMs,
+    minBytes: 1,
+    maxBytes: o.maxBytes,
+  });
+}
+
 export interface TopicReaderOptions {
   brokers: string[];
   security?: KafkaSecurity;
@@ -95,20 +112,7 @@ export class TopicReader {
       notificationsTopic: options.notificationsTopic ?? NOTIFICATIONS_TOPIC,
     };
     this.logger = options.logger;
-    // The Consumer class requires a group id but only uses it for group operations, which this reader
-    // never calls.
-    this.consumer = new Consumer({
-      clientId: options.clientId ?? 'buzzline-dashboard',
-      groupId: 'buzzline-dashboard-unused',
-      bootstrapBrokers: options.brokers,
-      ...options.security,
-      retries: 1,
-      retryDelay: 250,
-      connectTimeout: 5000,
-      maxWaitTime: this.options.maxWaitMs,
-      minBytes: 1,
-      maxBytes: 16 << 20,
-    });
+    this.consumer = readerConsumer({ clientId: options.clientId ?? 'buzzline-dashboard', brokers: options.brokers, security: options.security, maxWaitMs: this.options.maxWaitMs, maxBytes: 16 << 20 });
   }
 
   start(): void {
