@@ -220,8 +220,12 @@ function niceWidth(atLeastMs: number): number {
   return NICE_WIDTHS_MS.find((w) => w >= atLeastMs) ?? Math.ceil(atLeastMs / DAY) * DAY;
 }
 
-// The finest tier whose buckets tile widthMs and that still holds what it was given from fromMs on.
+// The finest tier whose buckets tile widthMs and that still holds what it was given from fromMs on; else
+// the finest that tiles widthMs at all. That one may have lost part of the range (a clock that jumped
+// back over windows it evicted), but what it holds is the range's newest data at the asked resolution,
+// where a coarser tier would give no bucket of that width at all.
 function finestTier(tiers: readonly BucketSeries[], widthMs: number, fromMs: number): BucketSeries {
   const covers = (t: BucketSeries) => t.evicted === 0 || (t.oldestMs !== undefined && t.oldestMs <= fromMs);
-  return tiers.find((t) => widthMs % t.widthMs === 0 && covers(t)) ?? (tiers[tiers.length - 1] as BucketSeries);
+  const tiles = (t: BucketSeries) => widthMs % t.widthMs === 0;
+  return tiers.find((t) => tiles(t) && covers(t)) ?? tiers.find(tiles) ?? (tiers[tiers.length - 1] as BucketSeries);
 }
