@@ -5,7 +5,8 @@
 import { SIM_LABEL_HEADER } from '../bank/transaction.ts';
 import type { Case } from '../formats/case.ts';
 import type { ProcessorConfig } from './config.ts';
-import { IncidentScorer, SIM_INCIDENT_HEADER, type ScoreTable } from './incident-score.ts';
+import { SIM_INCIDENT_HEADER } from '../bank/transaction.ts';
+import { IncidentScorer, type ScoreTable } from './incident-score.ts';
 import { headerText, PartitionProcessor, type InputRecord } from './partition-processor.ts';
 
 export class Backtest {

@@ -20,8 +20,6 @@
 import type { Case } from '../formats/case.ts';
 import type { NormalizedTx } from './validate.ts';
 
-export const SIM_INCIDENT_HEADER = 'sim-incident';
-
 export interface IncidentFigures {
   incidents: number;
   detected: number;
