@@ -149,20 +149,23 @@ export function inputTotals(input: readonly InputMessage[]): ReturnType<typeof w
 }
 
 // Sum over partitions of (end offset - committed offset) for a group; reads without joining it.
-export async function groupLag(bootstrap: string, group: string, topic: string = TOPICS.transactions): Promise<bigint> {
+// The group's committed offset per partition of the topic (-1 where nothing is committed), with each
+// partition's end offset.
+export async function groupOffsets(bootstrap: string, group: string, topic: string = TOPICS.transactions): Promise<Array<{ committed: bigint; end: bigint }>> {
   const consumer = new Consumer({ clientId: 'test-lag', groupId: group, bootstrapBrokers: [bootstrap], retries: 2 });
   try {
     const ends = (await consumer.listOffsets({ topics: [topic] })).get(topic) ?? [];
     const committed = (await consumer.listCommittedOffsets({ topics: [{ topic, partitions: ends.map((_, i) => i) }] })).get(topic) ?? [];
-    let lag = 0n;
-    ends.forEach((end, i) => {
-      const c = committed[i] ?? -1n;
-      lag += end - (c < 0n ? 0n : c);
-    });
-    return lag;
+    return ends.map((end, i) => ({ committed: committed[i] ?? -1n, end }));
   } finally {
     await consumer.close();
   }
+}
+
+export async function groupLag(bootstrap: string, group: string, topic: string = TOPICS.transactions): Promise<bigint> {
+  let lag = 0n;
+  for (const { committed, end } of await groupOffsets(bootstrap, group, topic)) lag += end - (committed < 0n ? 0n : committed);
+  return lag;
 }
 
 export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 200): Promise<void> {
