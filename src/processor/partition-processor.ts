@@ -189,13 +189,10 @@ export class PartitionProcessor {
     return closed;
   }
 
-  // For the idle timer: closes every window holding data, as if event time had moved on by one window
-  // plus the allowed lateness (a partition without a valid record yet gives its held dead letters). This
-  // is the one input that is not part of the record stream: it only decides which window a straggler
-  // lands in (totals stay exact), and the snapshot captures its effect.
-  closeIdle(): WindowAggregate[] {
-    if (this.watermarkMs === null) return this.aggregator.releaseHeld();
-    return this.aggregator.advance(this.watermarkMs + this.config.windowMs + this.config.latenessMs);
+  // For the idle timer: the open windows (and held dead letters) that changed since last shown, as they
+  // stand. Nothing closes, so where a record counts depends on the records alone (WindowAggregator).
+  idleWindows(): WindowAggregate[] {
+    return this.aggregator.shown();
   }
 
   // Every open window, for shutdown or revocation (see WindowAggregator.flush).

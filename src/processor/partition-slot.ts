@@ -28,7 +28,7 @@ export class PartitionSlot {
   readonly processor: PartitionProcessor;
   checkpointedOffset: bigint; // nextOffset of the last stored snapshot (or of the restore)
   lastRecordWallMs: number | null = null;
-  idleClosed = false; // its windows were closed by the idle timer since its latest record
+  idleShown = false; // its windows were shown by the idle timer since its latest record
   seeking: Seeking | null;
   // Where the restore read back the alerts, notifications and cases already published (a topic left out:
   // from the log start). Until the
@@ -52,8 +52,8 @@ export class PartitionSlot {
     return this.processor.nextOffset !== this.checkpointedOffset;
   }
 
-  idleAt(nowMs: number, idleCloseMs: number): boolean {
-    return this.lastRecordWallMs !== null && !this.idleClosed && nowMs - this.lastRecordWallMs >= idleCloseMs;
+  idleAt(nowMs: number, idleShowMs: number): boolean {
+    return this.lastRecordWallMs !== null && !this.idleShown && nowMs - this.lastRecordWallMs >= idleShowMs;
   }
 
   addCountsTo(totals: PartitionCounts): void {
