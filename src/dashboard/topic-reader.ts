@@ -19,6 +19,7 @@ import { describeKafkaError } from '../producer/producer.ts';
 import { parseAlert } from '../formats/alert.ts';
 import { parseCase } from '../formats/case.ts';
 import { CASES_TOPIC, NOTIFICATIONS_TOPIC } from '../processor/consumer.ts';
+import { isDetectionValue, parseDetection } from '../formats/detection.ts';
 import { parseWindows } from '../formats/metrics-window.ts';
 import type { Hub } from './hub.ts';
 
@@ -266,7 +267,15 @@ export class TopicReader {
 
   private handle(kind: Kind, value: Buffer | null, timestampMs: number): void {
     const reader = this.hub.reader;
-    if (kind === 'metrics') {
+    if (kind === 'metrics' && isDetectionValue(value)) {
+      const facts = parseDetection(value);
+      if (facts === null) {
+        reader.invalidRecords++;
+        return;
+      }
+      reader.detectionFactsRead++;
+      this.hub.addDetection(facts);
+    } else if (kind === 'metrics') {
       const windows = parseWindows(value);
       if (windows === null) {
         reader.invalidRecords++;
