@@ -10,7 +10,7 @@
 // facts again, under the same offset) adds nothing.
 //
 // A record is written for every labelled fraud record and every case publication, and otherwise at most
-// once per minute of the partition's event time and when it goes idle (`incident` left out, `cases`
+// once per 15 minutes of the partition's event time and when it goes idle (`incident` left out, `cases`
 // empty): the partition's summary (first and newest event time, accounts after the warm-up) then moves on.
 import { array, boolean, count, finite, literal, nullable, number, object, omitEmpty, parseValue, string, writeValue, type Infer } from './schema.ts';
 

@@ -50,8 +50,10 @@ export interface ScoreTable extends IncidentFigures {
 }
 
 const DAY_MS = 86_400_000;
-// A partition without facts to report says where it stands at least once per this much event time.
-const SUMMARY_EVERY_MS = 60_000;
+// A partition without facts to report says where it stands at least once per this much event time (and
+// when it goes idle or shuts down). Each is a bank_metrics record of its own: a simulated bank covers
+// seconds to minutes of event time per record, and once a minute cost a record per five input records.
+const SUMMARY_EVERY_MS = 15 * 60_000;
 
 export interface IncidentTrackerSnapshot {
   firstMs: number | null;

@@ -153,7 +153,10 @@ export class PartitionProcessor {
         }
       }
       // Ground truth only comes with the simulator's records: a real feed stops at the label lookup.
-      if (label !== null) detection = this.detection.observe(tx, offset, label, headerText(record.headers, SIM_INCIDENT_HEADER), published === null ? NO_CASES : [published]);
+      if (label !== null) {
+        const incident = headerBytes(record.headers, SIM_INCIDENT_HEADER, SIM_INCIDENT_BYTES);
+        detection = this.detection.observe(tx, offset, label, incident === null || typeof incident === 'string' ? incident : incident.toString('utf8'), published === null ? NO_CASES : [published]);
+      }
     } else {
       // A bad record has no trustworthy event time, and its record timestamp may run on a different clock
       // than the transactions' (simulated time): letting it move the watermark could close every window
@@ -313,6 +316,7 @@ function emptyCounters(): ProcessorCounters {
 }
 
 const SIM_LABEL_BYTES = Buffer.from(SIM_LABEL_HEADER);
+export const SIM_INCIDENT_BYTES = Buffer.from(SIM_INCIDENT_HEADER);
 const NO_RULES: readonly RuleName[] = [];
 const NO_ALERTS: readonly Alert[] = Object.freeze([]);
 const NO_CASES: readonly Case[] = Object.freeze([]);

@@ -8,10 +8,9 @@
 // incident, where each of key, value, label and incident is a length i32 (-1 = absent) followed by that
 // many bytes.
 import { SIM_INCIDENT_HEADER, SIM_LABEL_HEADER } from '../bank/transaction.ts';
-import { headerBytes, labelHeader, type InputRecord } from './partition-processor.ts';
+import { headerBytes, labelHeader, SIM_INCIDENT_BYTES, type InputRecord } from './partition-processor.ts';
 
 const FIXED_BYTES = 4 + 8 + 8 + 4 * 4;
-const SIM_INCIDENT_BYTES = Buffer.from(SIM_INCIDENT_HEADER);
 
 export function packRecords(records: readonly InputRecord[]): ArrayBuffer {
   const labels: Array<Buffer | null> = [];
