@@ -108,6 +108,7 @@ export class Hub {
   private readonly detection = new IncidentBoard();
   private readonly detectionPartitions = new Set<number>();
   private detectionView: DetectionView | null = null; // worked out again after new facts, when asked for
+  private detectionPartial = false;
   private readonly options: Required<Omit<HubOptions, 'now'>>;
   private readonly now: () => number;
   private readonly listeners = new Set<HubListener>();
@@ -171,6 +172,15 @@ export class Hub {
     this.markDirty();
   }
 
+  // Some of bank_metrics was not read from its first record (a restarted dashboard re-reads only the newest
+  // history): the facts before it are missing from the detection figures.
+  detectionHistoryCut(): void {
+    if (this.detectionPartial) return;
+    this.detectionPartial = true;
+    this.detectionView = null;
+    this.markDirty();
+  }
+
   detectionSummary(): DetectionView | null {
     if (this.detection.empty) return null;
     this.detectionView ??= {
@@ -178,6 +188,7 @@ export class Hub {
       warmUntilMs: this.detection.warmUntilMs(),
       partitions: [...this.detectionPartitions].sort((a, b) => a - b),
       facts: this.detection.factsApplied,
+      partial: this.detectionPartial,
     };
     return this.detectionView;
   }

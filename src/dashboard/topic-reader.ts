@@ -194,6 +194,8 @@ export class TopicReader {
           const low = earliest.get(f.topic)?.[p] ?? 0n;
           const high = latest.get(f.topic)?.[p] ?? 0n;
           const next = high - history > low ? high - history : low;
+          // Detection facts are merged from the first record on: a partition read from later misses some.
+          if (f.kind === 'metrics' && next > low) this.hub.detectionHistoryCut();
           this.positions.set(key, { topic: f.topic, kind: f.kind, partition: p, next });
           this.logger?.debug({ topic: f.topic, partition: p, from: String(next), to: String(high) }, 'dashboard topic reader: following partition');
         }
@@ -242,6 +244,7 @@ export class TopicReader {
         if (p.errorCode === OFFSET_OUT_OF_RANGE) {
           // Retention removed what we were about to read (or the topic was recreated): start over near
           // the end, as after a restart.
+          if (pos.kind === 'metrics') this.hub.detectionHistoryCut();
           this.positions.delete(`${topic}:${p.partitionIndex}`);
           this.metadata = null;
           continue;

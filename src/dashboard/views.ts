@@ -105,6 +105,7 @@ export interface DetectionView {
   warmUntilMs: number | null; // event time before which nothing is scored (the earliest partition's warm-up end)
   partitions: number[]; // source partitions that reported facts
   facts: number; // facts records merged (repeats included)
+  partial: boolean; // bank_metrics was not read from its start (a restarted dashboard's history): older facts are missing
 }
 
 export interface SummaryView {

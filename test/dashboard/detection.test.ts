@@ -58,6 +58,7 @@ test('facts of two partitions merge into incident and case figures, a repeat cha
   assert.equal(t.casesPerThousandAccountsPerDay, 2);
   assert.deepEqual(t.byScenario.account_takeover, { incidents: 1, detected: 1, recall: 1, valueDetected: 500 / 600, medianTtdMs: 120_000 });
   assert.deepEqual(detection.partitions, [0, 1]);
+  assert.equal(detection.partial, false);
   assert.equal(detection.warmUntilMs, T0 + 3_600_000);
   assert.deepEqual((await app.inject({ method: 'GET', url: '/api/summary' })).json<SummaryView>().detection, detection);
 
@@ -68,6 +69,14 @@ test('facts of two partitions merge into incident and case figures, a repeat cha
   assert.match(metrics, /^buzzline_detection_cases_per_thousand_accounts_per_day 2$/m);
   assert.match(metrics, /^buzzline_detection_top100_precision 0\.5$/m);
   await app.close();
+});
+
+test('figures from a history that does not start at the beginning of bank_metrics say they are partial', () => {
+  const hub = new Hub();
+  hub.addDetection(facts(0, 5, T0 + 2 * 3_600_000, { incident: { id: 'inc:1', scenario: 'card_testing', outflowCents: 10_00 } }));
+  assert.equal(hub.detectionSummary()?.partial, false);
+  hub.detectionHistoryCut();
+  assert.equal(hub.detectionSummary()?.partial, true);
 });
 
 test('incidents and cases of the warm-up are not scored', () => {

@@ -75,6 +75,19 @@ async function startDashboard(): Promise<{ child: ChildProcess; url: string; exi
   return { child, url, exited };
 }
 
+// SIGTERM, and the exit code; SIGKILL and a failure when it takes longer than 30 s.
+async function stop(p: { child: ChildProcess; exited: Promise<number | null> }): Promise<number | null> {
+  p.child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), 30_000)));
+  const code = await Promise.race([p.exited, late]);
+  clearTimeout(timer);
+  if (code !== 'late') return code;
+  p.child.kill('SIGKILL');
+  await p.exited;
+  assert.fail(`pid ${p.child.pid} did not exit within 30 s of SIGTERM`);
+}
+
 // The offline reference: the same records, each partition in offset order, through the backtest's scorer.
 async function offlineTable(): Promise<ScoreTable> {
   const backtest = new Backtest([resolveConfig({ overrides: [`scoreWarmupSec=${WARMUP_SEC}`] })], WARMUP_SEC * 1000);
@@ -88,7 +101,7 @@ async function offlineTable(): Promise<ScoreTable> {
 }
 
 async function getJson<T>(url: string): Promise<T> {
-  const res = await fetch(url);
+  const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
   assert.equal(res.status, 200, url);
   return (await res.json()) as T;
 }
@@ -133,10 +146,11 @@ test('detection quality on the dashboard, after a kill -9 of one of two processo
   const view = live as unknown as DetectionView;
   assert.deepEqual(view.table, expected);
   assert.deepEqual(view.partitions, [0, 1, 2]);
+  assert.equal(view.partial, false, 'the dashboard read bank_metrics from its start');
 
   const summary = await getJson<{ detection: DetectionView | null }>(`${dashboard.url}/api/summary`);
   assert.deepEqual(summary.detection?.table, expected);
-  const metrics = await (await fetch(`${dashboard.url}/metrics`)).text();
+  const metrics = await (await fetch(`${dashboard.url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
   const sample = (name: string, labels = '') => {
     const line = metrics.split('\n').find((l) => l.startsWith(`${name}${labels} `));
     return line === undefined ? null : Number(line.slice(line.lastIndexOf(' ') + 1));
@@ -146,10 +160,6 @@ test('detection quality on the dashboard, after a kill -9 of one of two processo
   assert.equal(sample('buzzline_detection_top100_precision'), expected.top100Precision);
   for (const [scenario, f] of Object.entries(expected.byScenario)) assert.equal(sample('buzzline_detection_incidents', `{scenario="${scenario}"}`), f.incidents);
 
-  for (const p of [proc, other]) {
-    p.child.kill('SIGTERM');
-    assert.equal(await p.exited, 0, p.stderr());
-  }
-  dashboard.child.kill('SIGTERM');
-  await dashboard.exited;
+  for (const p of [proc, other]) assert.equal(await stop(p), 0, p.stderr());
+  await stop(dashboard);
 });

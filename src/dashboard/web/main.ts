@@ -374,7 +374,8 @@ function renderDetection(): void {
   const rows: Cell[][] = [row('all scenarios', t), ...Object.entries(t.byScenario).map(([scenario, f]) => row(scenario, f))];
   fillTable(body, rows, '', 5);
   const warm = d.warmUntilMs !== null && (state.summary?.clock.headMs ?? 0) < d.warmUntilMs ? `; warming up until ${formatDateTime(d.warmUntilMs)}` : '';
-  setText('detection-note', `${formatInt(t.accounts)} accounts over ${t.days.toFixed(1)} days of event time after the warm-up, ${d.partitions.length} partition${d.partitions.length === 1 ? '' : 's'}${warm}`);
+  const partial = d.partial ? '; partial: only the history re-read from bank_metrics' : '';
+  setText('detection-note', `${formatInt(t.accounts)} accounts over ${t.days.toFixed(1)} days of event time after the warm-up, ${d.partitions.length} partition${d.partitions.length === 1 ? '' : 's'}${warm}${partial}`);
 }
 
 function renderGroups(): void {
