@@ -17,7 +17,7 @@ import type { InputRecord } from './partition-processor.ts';
 import { emptyCounts, type PartitionCounts, type PartitionSlot } from './partition-slot.ts';
 import { addQuality, emptyQuality, summarizeQuality, type QualityCounters, type QualityKey, type RuleQualitySummary } from './quality.ts';
 import type { RunnerPorts } from './runner-ports.ts';
-import { alertRecord, caseRecord, dlqRecord, type LocalSinks } from './sinks.ts';
+import { alertRecord, caseRecord, detectionRecord, dlqRecord, type LocalSinks } from './sinks.ts';
 
 export interface RunnerOptions {
   config: ProcessorConfig;
@@ -120,6 +120,7 @@ export class StreamRunner {
     for (const c of res.cases) this.outputs.add(caseRecord(c, this.group));
     if (res.dlq !== null) this.outputs.add(dlqRecord(res.dlq, p, this.group));
     if (res.metrics.length > 0) this.outputs.addWindows(p, res.metrics);
+    if (res.detection !== null) this.outputs.add(detectionRecord(res.detection, this.group));
     slot.idleShown = false;
     const now = this.now();
     slot.lastRecordWallMs = now;
@@ -150,6 +151,8 @@ export class StreamRunner {
         this.outputs.addWindows(p, windows);
         shown = true;
       }
+      const facts = slot.processor.detectionSummary();
+      if (facts !== null) this.outputs.add(detectionRecord(facts, this.group));
     }
     // A partition gone quiet also gets its offset committed now rather than at the next interval.
     if (!shown && !this.checkpoints.dueAt(now)) {
@@ -193,7 +196,11 @@ export class StreamRunner {
     this.admission.resume();
     await this.admission.exclusive(async () => {
       await this.checkpoints.run('shutdown');
-      for (const [p, slot] of this.slots) this.outputs.addWindows(p, slot.processor.flush());
+      for (const [p, slot] of this.slots) {
+        this.outputs.addWindows(p, slot.processor.flush());
+        const facts = slot.processor.detectionSummary();
+        if (facts !== null) this.outputs.add(detectionRecord(facts, this.group));
+      }
       await this.outputs.drain();
     });
   }

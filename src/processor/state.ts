@@ -42,6 +42,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { constants as zlibConstants, createGzip, gunzipSync } from 'node:zlib';
 import type { AggregatorSnapshot } from './aggregates.ts';
 import type { CaseState } from './cases.ts';
+import type { IncidentTrackerSnapshot } from './incident-score.ts';
 import { fitQualityToRules, type QualitySnapshot } from './quality.ts';
 import type { AccountState, EngineOutcome, RuleEngine } from './rules/engine.ts';
 import type { SeenTransaction } from './rules/rule.ts';
@@ -105,6 +106,7 @@ export interface PartitionSnapshot {
   engine: EngineSnapshot;
   cases: Array<[string, CaseState]>; // open and candidate cases by account, in insertion order
   quality: QualitySnapshot;
+  detection?: IncidentTrackerSnapshot; // ground-truth scoring facts (incident-score.ts); absent in snapshots written before them
   aggregates: AggregatorSnapshot;
   counters: ProcessorCounters;
 }

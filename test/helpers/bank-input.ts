@@ -1,6 +1,6 @@
 // Input for the processor's integration tests: seeded simulator events with malformed records mixed in at
 // seeded positions, produced the way `buzzline produce` does (key = account_id, murmur2 partitioning,
-// sim-label header), plus readers for what the processor wrote back, split by consumer group.
+// sim-label and sim-incident headers), plus readers for what the processor wrote back, split by consumer group.
 
 import { compatibilityPartitioner, Consumer, noopSerializer, Producer } from '@platformatic/kafka';
 import { Simulator } from '../../src/bank/simulator.ts';
@@ -44,7 +44,8 @@ export function bankInput(options: { seed: string; total: number; malformed: num
   const out: InputMessage[] = events.map((e) => ({
     key: Buffer.from(e.key),
     value: Buffer.from(JSON.stringify(e.value)),
-    headers: new Map([[Buffer.from(SIM_LABEL_HEADER), Buffer.from(e.label)]]),
+    // The simulator's ground truth: sim-label, and sim-incident on an incident's records.
+    headers: new Map(Object.entries({ [SIM_LABEL_HEADER]: e.label, ...e.headers }).map(([k, v]) => [Buffer.from(k), Buffer.from(v)])),
     badReason: null,
     type: e.value.transaction_type,
     amountCents: Math.round(e.value.amount * 100),

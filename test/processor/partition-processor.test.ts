@@ -101,7 +101,7 @@ test('records below nextOffset are skipped; records of another partition are ref
   const p = new PartitionProcessor(0, DEFAULT_CONFIG);
   p.process(record(5, { account_id: 'A', transaction_type: 'deposit', amount: 1 }));
   const again = p.process(record(5, { account_id: 'A', transaction_type: 'low_balance', amount: 1 }));
-  assert.deepEqual(again, { skipped: true, tx: null, alerts: [], notifications: [], cases: [], riskScore: 0, dlq: null, metrics: [] });
+  assert.deepEqual(again, { skipped: true, tx: null, alerts: [], notifications: [], cases: [], riskScore: 0, dlq: null, metrics: [], detection: null });
   assert.equal(p.stats().skipped, 1);
   assert.throws(() => p.process(record(6, null, { partition: 1 })), /partition 1 given to the processor of partition 0/);
 });
