@@ -1,10 +1,11 @@
 // `buzzline backtest`: replays the history in bank_alerts through the processor's pure core under the
 // current settings and a candidate's, and prints their incident and case scores side by side. Reads with
-// group-less fetches (no group joined, no offset committed) and publishes nothing.
+// group-less fetches (no group joined, no offset committed) and publishes nothing. Each configuration
+// replays in a worker thread of its own (backtest-threads.ts).
 import { Consumer } from '@platformatic/kafka';
 import { Command, InvalidArgumentError } from 'commander';
 import { TOPICS } from '../bank/transaction.ts';
-import { Backtest } from '../processor/backtest.ts';
+import { ThreadedBacktest } from '../processor/backtest-threads.ts';
 import { ConfigError, describeSettings, loadConfig, type ProcessorConfig } from '../processor/config.ts';
 import type { IncidentFigures, ScoreTable } from '../processor/incident-score.ts';
 import { TopicReader } from '../processor/kafka-io.ts';
@@ -62,18 +63,26 @@ export function backtestCommand(): Command {
       const consumer = new Consumer({ bootstrapBrokers: flags.brokers, ...security, clientId: 'buzzline-backtest', groupId: 'buzzline-backtest-never-joined' });
       try {
         const started = performance.now();
-        const cpu = process.cpuUsage();
-        const backtest = await replay(new TopicReader(consumer), flags, configs);
+        const cpu = process.cpuUsage(); // the whole process's: the replays' worker threads included
+        const backtest = new ThreadedBacktest(configs, flags.warmup * 60_000);
+        let tables: ScoreTable[];
+        try {
+          await replay(new TopicReader(consumer), flags, backtest);
+          tables = await backtest.tables();
+        } catch (err) {
+          await backtest.close();
+          throw err;
+        }
         const seconds = (performance.now() - started) / 1000;
         const used = process.cpuUsage(cpu);
         const cpuSeconds = (used.user + used.system) / 1e6;
-        const [current, candidate] = backtest.tables() as [ScoreTable, ScoreTable];
+        const [current, candidate] = tables as [ScoreTable, ScoreTable];
         if (flags.json) {
           console.log(JSON.stringify({ records: backtest.records, seconds, cpuSeconds, current, candidate }, null, 2));
           return;
         }
         console.log(
-          `${backtest.records.toLocaleString('en-US')} records replayed twice in ${seconds.toFixed(1)} s (${Math.round(backtest.records / seconds).toLocaleString('en-US')} records/s; ${cpuSeconds.toFixed(1)} s of CPU)`,
+          `${backtest.records.toLocaleString('en-US')} records replayed twice (in parallel) in ${seconds.toFixed(1)} s (${Math.round(backtest.records / seconds).toLocaleString('en-US')} records/s; ${cpuSeconds.toFixed(1)} s of CPU)`,
         );
         console.log(scoreTable(current, candidate));
       } catch (err) {
@@ -85,8 +94,7 @@ export function backtestCommand(): Command {
     }));
 }
 
-async function replay(reader: TopicReader, flags: BacktestFlags, configs: readonly ProcessorConfig[]): Promise<Backtest> {
-  const backtest = new Backtest(configs, flags.warmup * 60_000);
+async function replay(reader: TopicReader, flags: BacktestFlags, backtest: ThreadedBacktest): Promise<void> {
   const partitions = await reader.partitionCount(flags.topic);
   // Partitions are read at the same time (each in offset order, which is all the replay needs), so
   // one partition's processing overlaps the others' fetches.
@@ -94,13 +102,12 @@ async function replay(reader: TopicReader, flags: BacktestFlags, configs: readon
     Array.from({ length: partitions }, async (_, partition) => {
       const { start, end } = await reader.bounds(flags.topic, partition);
       await reader.read(flags.topic, partition, start, end, (r) => {
-        if (flags.from !== undefined && r.timestampMs < flags.from) return;
-        if (flags.to !== undefined && r.timestampMs >= flags.to) return;
-        backtest.add({ partition, offset: r.offset, timestamp: r.timestampMs, key: r.key, value: r.value, headers: r.headers });
+        if (flags.from !== undefined && r.timestampMs < flags.from) return undefined;
+        if (flags.to !== undefined && r.timestampMs >= flags.to) return undefined;
+        return backtest.add({ partition, offset: r.offset, timestamp: r.timestampMs, key: r.key, value: r.value, headers: r.headers });
       });
     }),
   );
-  return backtest;
 }
 
 const pct = (v: number | null) => (v === null ? '-' : `${(v * 100).toFixed(1)}%`);

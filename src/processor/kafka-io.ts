@@ -76,8 +76,9 @@ export class TopicReader {
     return { start: starts.get(topic)?.[partition] ?? 0n, end: ends.get(topic)?.[partition] ?? 0n };
   }
 
-  // Calls onRecord for every record with from <= offset < to, in offset order.
-  async read(topic: string, partition: number, from: bigint, to: bigint, onRecord: (r: ReadRecord) => void): Promise<void> {
+  // Calls onRecord for every record with from <= offset < to, in offset order; a promise it returns is
+  // awaited before the next record (the reader's consumer is behind).
+  async read(topic: string, partition: number, from: bigint, to: bigint, onRecord: (r: ReadRecord) => Promise<void> | void): Promise<void> {
     if (from >= to) return;
     const meta = await this.consumer.metadata({ topics: [topic] });
     const t = meta.topics.get(topic);
@@ -104,8 +105,9 @@ export class TopicReader {
               if (offset < next || offset >= to) continue;
               const headers = new Map<string, string>();
               for (const [k, v] of r.headers) if (k !== null) headers.set(k.toString('utf8'), v === null ? '' : v.toString('utf8'));
-              onRecord({ offset, key: r.key, value: r.value, headers, timestampMs: Number(batch.firstTimestamp + r.timestampDelta) });
+              const wait = onRecord({ offset, key: r.key, value: r.value, headers, timestampMs: Number(batch.firstTimestamp + r.timestampDelta) });
               next = offset + 1n;
+              if (wait !== undefined) await wait;
             }
             // Batches may end in offsets without records for us (control records, compaction).
             const last = batch.firstOffset + BigInt(batch.lastOffsetDelta) + 1n;

@@ -53,7 +53,7 @@ test('backtest replays bank_alerts through the processing core, compares a candi
   // The text form prints both columns.
   const text = await run(process.execPath, [BUZZLINE, 'backtest', '--brokers', tb.bootstrap, '--set', 'caseOpenScore=0.9']);
   assert.equal(text.code, 0, text.stderr);
-  assert.match(text.stdout, /records replayed twice/);
+  assert.match(text.stdout, /records replayed twice \(in parallel\)/);
   assert.match(text.stdout, /incident recall +\d/);
   assert.match(text.stdout, /CURRENT +CANDIDATE/);
 
