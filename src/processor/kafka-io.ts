@@ -309,6 +309,18 @@ export class KafkaPorts implements RunnerPorts {
     this.stream?.offsetsToFetch.set(`${this.o.sourceTopic}:${partition}`, offset);
   }
 
+  // The fetch position is where the client's next fetch starts, past every record (and control record) it
+  // has fetched; records it fetched but the runner has not applied yet are on their way.
+  async backlogged(partitions: readonly number[]): Promise<number[]> {
+    const topic = this.o.sourceTopic;
+    const ends = (await this.o.reader.endOffsetsOf([topic])).get(topic) ?? [];
+    return partitions.filter((p) => {
+      const end = ends[p];
+      const at = this.stream?.offsetsToFetch.get(`${topic}:${p}`);
+      return end !== undefined && at !== undefined && at < end;
+    });
+  }
+
   private snapshotKey(partition: number): string {
     return `${this.o.group}/${this.o.sourceTopic}/${partition}`;
   }
