@@ -68,8 +68,10 @@ test('kill -9 twice during the run: DLQ complete, alert ids equal to an uninterr
   const producer = inputProducer(tb.bootstrap);
 
   let proc = spawnProcessor(0);
-  // ~50 batches of 1000 over ~5 s: the processor is killed while input is still arriving.
-  const producing = produceInput(producer, input, { batch: 1000, pauseMs: 100 });
+  // ~200 batches of 250 over 20 s or more: the processor is killed twice while input is still arriving.
+  // Over 5 s, a processor that keeps up with every partition had all of it by its first kill on a busy
+  // machine (its start and first checkpoint take seconds there).
+  const producing = produceInput(producer, input, { batch: 250, pauseMs: 100 });
   const kills: number[] = [];
   for (let life = 0; life < 2; life++) {
     await waitFor(`processor life ${life} to checkpoint`, () => processedSoFar(life), 30_000, 50);
