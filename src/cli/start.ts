@@ -26,6 +26,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import readline from 'node:readline';
 import { Command } from 'commander';
+import { BROKER_NODE_FLAGS } from '../broker/node-flags.ts';
 import { parseBrokerList } from '../kafka-brokers.ts';
 import { resolveToken, TOKEN_ENV, urlWithToken } from '../dashboard/access.ts';
 import type { ClientSecurity, SaslMechanism, SecurityFlags } from '../kafka-security.ts';
@@ -168,7 +169,7 @@ async function start(flags: StartFlags, external: string[] | undefined, security
       status.line(`using Kafka at ${brokers}`);
     } else {
       const broker = await spawnPart('broker', ['broker', '--host', flags.host, '--port', String(flags.port), '--data-dir', flags.dataDir,
-        '--default-partitions', String(flags.partitions), '--log-level', 'info', ...brokerSecurityArgs(flags, security)], status, fail, { logFile: 'logs/broker.log', ready: /"msg":"broker listening".*?"port":(\d+)|"port":(\d+).*?"msg":"broker listening"/ }, security.env);
+        '--default-partitions', String(flags.partitions), '--log-level', 'info', ...brokerSecurityArgs(flags, security)], status, fail, { logFile: 'logs/broker.log', ready: /"msg":"broker listening".*?"port":(\d+)|"port":(\d+).*?"msg":"broker listening"/ }, security.env, BROKER_NODE_FLAGS);
       parts.push(broker.part);
       watch(broker.part);
       brokers = `${flags.host}:${broker.match[1] ?? broker.match[2]}`;
@@ -272,8 +273,9 @@ async function checkPortFree(host: string, portNumber: number, flag: string): Pr
 // status line; with `ready`, stdout goes to a log file instead and the promise resolves once it matches.
 function spawnPart(
   name: string, args: string[], status: CombinedStatus, fail: (reason: string) => void, ready: { logFile: string; ready: RegExp } | null, env: NodeJS.ProcessEnv = {},
+  nodeFlags: readonly string[] = [],
 ): Promise<{ part: Part; match: RegExpExecArray }> {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(process.execPath, [...nodeFlags, BIN, ...args], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     detached: true,
     env: { ...process.env, ...env, [SUPERVISED_ENV]: '1' },

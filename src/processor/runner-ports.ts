@@ -45,4 +45,7 @@ export interface RunnerPorts {
   commit(offsets: readonly CommitOffset[]): Promise<void>;
   // Make the next fetch of `partition` start at `offset`. Optional: without it a gap is only reported.
   seek?(partition: number, offset: bigint): void;
+  // Those of `partitions` whose records are not all fetched yet (the fetch position is behind the log
+  // end). Optional: without it a partition without records for idleShowMs is taken to be idle.
+  backlogged?(partitions: readonly number[]): Promise<number[]>;
 }

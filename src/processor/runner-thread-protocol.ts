@@ -26,6 +26,7 @@ export const RUNNER_HOST: Protocol<RunnerHost> = {
   saveSnapshots: 'call',
   commit: 'call',
   seek: 'signal',
+  backlogged: 'call',
   log: 'signal',
   failed: 'signal',
 };

@@ -68,6 +68,7 @@ export class RunnerThread {
       saveSnapshots: (snapshots) => classified(ports.saveSnapshots(snapshots)),
       commit: (offsets) => classified(ports.commit(offsets)),
       seek: (partition, offset) => ports.seek(partition, offset),
+      backlogged: (partitions) => classified(ports.backlogged(partitions)),
       log: (line) => relay.write(line),
       failed: (error) => this.fail(errorFromWire(error)),
     };

@@ -75,9 +75,12 @@ export class StreamRunner {
   private foreign = 0;
   private firstRecordMs: number | null = null;
   private latestRecordMs: number | null = null;
+  private readonly backlogged: ((partitions: readonly number[]) => Promise<number[]>) | null;
+  private checkingIdle = false;
 
   constructor(ports: RunnerPorts, options: RunnerOptions) {
     this.group = options.group;
+    this.backlogged = ports.backlogged?.bind(ports) ?? null;
     this.idleShowMs = options.idleShowMs;
     this.now = options.now ?? Date.now;
     this.outputs = new OutputBatcher({
@@ -139,22 +142,49 @@ export class StreamRunner {
 
   // Periodic work while the source may be idle: idle partitions' windows shown, time-based checkpoints.
   // Returns the work's promise (also recorded as a failure for the loop) or undefined if nothing to do.
+  //
+  // A partition without records for idleShowMs may not be idle at all: with a backlog, a fetch response
+  // can fill up with other partitions' records for a while. Showing its windows then would cost an idle
+  // checkpoint, which holds processing until its snapshots are stored, for nothing. So when the ports can
+  // tell, such a partition counts as idle only if its records are all fetched.
   tick(): Promise<void> | undefined {
+    if (!this.admission.idle || this.closed || this.checkingIdle) return undefined;
+    const now = this.now();
+    const idle = [...this.slots.values()].filter((slot) => slot.idleAt(now, this.idleShowMs));
+    if (idle.length === 0 || this.backlogged === null) return this.showIdle(idle);
+    this.checkingIdle = true;
+    return this.backlogged(idle.map((slot) => slot.partition)).then(
+      (behind) => {
+        this.checkingIdle = false;
+        return this.showIdle(idle.filter((slot) => !behind.includes(slot.partition)));
+      },
+      // Only a hint: without it the partitions are taken to be idle, as without the port. A broker that
+      // cannot answer fails the sends and commits that matter.
+      () => {
+        this.checkingIdle = false;
+        return this.showIdle(idle);
+      },
+    );
+  }
+
+  // Shows the windows of those of `idle` still idle and still ours, then checkpoints (a partition gone
+  // quiet gets its offset committed now rather than at the next interval); or checkpoints if one is
+  // due, or sends what is pending.
+  private showIdle(idle: readonly PartitionSlot[]): Promise<void> | undefined {
     if (!this.admission.idle || this.closed) return undefined;
     const now = this.now();
     let shown = false;
-    for (const [p, slot] of this.slots) {
-      if (!slot.idleAt(now, this.idleShowMs)) continue;
+    for (const slot of idle) {
+      if (this.slots.get(slot.partition) !== slot || !slot.idleAt(now, this.idleShowMs)) continue;
       slot.idleShown = true;
       const windows = slot.processor.idleWindows();
       if (windows.length > 0) {
-        this.outputs.addWindows(p, windows);
+        this.outputs.addWindows(slot.partition, windows);
         shown = true;
       }
       const facts = slot.processor.detectionSummary();
       if (facts !== null) this.outputs.add(detectionRecord(facts, this.group));
     }
-    // A partition gone quiet also gets its offset committed now rather than at the next interval.
     if (!shown && !this.checkpoints.dueAt(now)) {
       this.outputs.sendPending();
       return undefined;

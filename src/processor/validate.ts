@@ -92,6 +92,10 @@ export function validate(value: Buffer | null | undefined, position: RecordPosit
   let text: string;
   // Nearly every value is ASCII, which decodes the same in every encoding and cannot hold a byte order
   // mark; latin1 is the cheapest decoder. Anything else goes through the strict UTF-8 decoder.
+  // JSON.parse is about three quarters of this function's time, and still the fastest way measured: a
+  // one-pass reader in JS that matched the known keys and decoded only their values (falling back to
+  // JSON.parse for anything unusual) took 1.8 us per simulator message where decoding plus JSON.parse
+  // take 1.45 us.
   if (isAscii(value)) {
     text = value.toString('latin1');
   } else {

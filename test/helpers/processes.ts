@@ -8,6 +8,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { BROKER_NODE_FLAGS } from '../../src/broker/node-flags.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BUZZLINE = path.join(ROOT, 'bin/buzzline.js');
@@ -76,7 +77,7 @@ export interface BrokerProcess {
 // `buzzline broker` as a child process on a free port; resolves once it logs that it is listening.
 // openFileLimit runs it under `ulimit -n` (bash execs node, so the child's pid is the broker's).
 export function spawnBroker(dataDir: string, extraArgs: string[] = [], opts: { openFileLimit?: number } = {}): Promise<BrokerProcess> {
-  const args = [BUZZLINE, 'broker', '--port', '0', '--data-dir', dataDir, '--log-level', 'info', ...extraArgs];
+  const args = [...BROKER_NODE_FLAGS, BUZZLINE, 'broker', '--port', '0', '--data-dir', dataDir, '--log-level', 'info', ...extraArgs];
   const child = track(opts.openFileLimit === undefined
     ? spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
     : spawn('bash', ['-c', `ulimit -n ${opts.openFileLimit} && exec "$0" "$@"`, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));

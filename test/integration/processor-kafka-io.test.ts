@@ -156,3 +156,32 @@ test('a dead letter the DLQ topic refuses as too large goes by reference, once; 
   assert.equal(logs.filter((l) => l.includes('"event":"dlq-by-reference"')).length, 1);
   assert.match(logs.join(''), /dead letter of io-source-1 offset 11 \(6000 bytes\) refused by io-small-dlq as too large: sent without its value, by reference/);
 });
+
+// A source partition is behind while the member's stream has not fetched up to its log end. The stream
+// is never read here, so it stops fetching once its small buffer is full.
+test('backlogged: the partitions whose fetch position is behind the log end', async () => {
+  const topic = 'io-backlog';
+  await admin.createTopics({ topics: [topic], partitions: 2, replicas: 1 });
+  const values = Array.from({ length: 50 }, (_, i) => Buffer.from(`record ${i}`));
+  for (const [i, value] of values.entries()) await producer.send({ messages: [{ topic, partition: 0, value, key: Buffer.from(String(i)) }] });
+  const member = new Consumer({ bootstrapBrokers: [tb.bootstrap], clientId: 'io-backlog', groupId: 'io-backlog', retries: 2, highWaterMark: 2, maxBytes: 200 });
+  try {
+    const stream = await member.consume({ topics: [topic], mode: 'earliest', autocommit: false });
+    const io = new KafkaPorts({
+      producer, reader: new TopicReader(reader), consumer: member, sourceTopic: topic, group: 'io-backlog', topics: TOPICS,
+      partitionCounts: { alerts: 4, notifications: 4, cases: 4, dlq: 4, metrics: 4, state: 4 }, logger: pino({ level: 'silent' }),
+    });
+    assert.deepEqual(await io.backlogged([0, 1]), [], 'nothing known before the stream is attached');
+    io.attach(stream);
+    // The stream fetched its first records and waits to be read.
+    for (let i = 0; i < 100 && (stream.offsetsToFetch.get(`${topic}:0`) ?? 0n) === 0n; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(await io.backlogged([0, 1]), [0], 'partition 0 has records left on the broker, partition 1 none');
+    let read = 0;
+    for await (const _ of stream) {
+      if (++read === values.length) break;
+    }
+    assert.deepEqual(await io.backlogged([0, 1]), [], 'every record fetched');
+  } finally {
+    await member.close(true);
+  }
+});

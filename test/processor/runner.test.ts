@@ -90,6 +90,7 @@ class FakePorts implements RunnerPorts {
   private readonly rand: () => number;
   private readonly owed = new Set<{ land: () => void; settle: () => void }>();
   seek?: (partition: number, offset: bigint) => void;
+  backlogged?: (partitions: readonly number[]) => Promise<number[]>;
   dead = false;
   sends = 0;
   acked = 0;
@@ -464,6 +465,41 @@ test('idle partitions show their windows after idleShowMs of wall time, then che
   // Nothing was closed: the shutdown sends the same windows again, and they still add up to the input.
   await runner.close();
   assert.deepEqual(metricTotals(cluster), totals);
+});
+
+// With a backlog, a fetch response can fill up with other partitions' records: a partition whose records
+// are not all fetched is not idle, however long it has had none.
+test('a partition that looks idle but has records still to fetch shows its windows only once they are fetched', async () => {
+  let now = 1_000;
+  const cluster = new FakeCluster();
+  const ports = new FakePorts(cluster, seededRandom(5));
+  let behind: number[] = [1];
+  const asked: number[][] = [];
+  ports.backlogged = (partitions) => {
+    asked.push([...partitions]);
+    return Promise.resolve(partitions.filter((p) => behind.includes(p)));
+  };
+  const runner = new StreamRunner(ports, runnerOptions({ idleShowMs: 500, checkpointRecords: 1000, now: () => now }));
+  runner.assignmentChanged([0, 1], true);
+  const input = generate(52, 20);
+  await feed(runner, [...(input[0] ?? []), ...(input[1] ?? [])]);
+  // Records in the windows each partition published so far.
+  const published = (p: number) =>
+    cluster.outputs.flatMap((e) => (e.record.kind === 'metrics' ? (parseWindows(e.record.value) ?? []) : [])).filter((w) => w.partitions.includes(p)).reduce((n, w) => n + w.records, 0);
+  assert.equal(runner.tick(), undefined, 'not idle yet');
+  assert.deepEqual(asked, [], 'nobody asked while no partition looked idle');
+  now += 600;
+  await runner.tick();
+  assert.deepEqual(asked, [[0, 1]]);
+  assert.equal(published(0), input[0]?.length, 'partition 0 showed its windows');
+  // The idle checkpoint sent everything pending: had partition 1 been shown too, all of it would be out.
+  assert.ok(published(1) < (input[1]?.length ?? 0), 'partition 1, behind, showed nothing yet');
+  now += 200;
+  behind = [];
+  await runner.tick();
+  assert.deepEqual(asked.at(-1), [1], 'asked again for the partition still looking idle');
+  assert.equal(published(1), input[1]?.length, 'once fetched up, partition 1 showed its windows');
+  assert.equal(runner.tick(), undefined, 'shown once per idle period');
 });
 
 test('caught up: outputs go at once when no send is under way, else when the one under way is acknowledged', async () => {

@@ -2,6 +2,10 @@
 // - Returns whole record batches, starting with the batch that holds fetchOffset (it may point inside a
 //   batch; clients skip the records before it). Per-partition and per-request byte limits are honoured
 //   at batch granularity, except that the first batch with data is returned even if larger (KIP-74).
+// - The request's byte budget goes to the partitions in an order that rotates from one fetch to the next
+//   (the response still lists them in request order): with a backlog larger than one response, a fixed
+//   order would give it all to the first partitions asked for, and the others would get nothing for as
+//   long as the backlog lasts. Kafka's fetch sessions rotate for the same reason; we decline sessions.
 // - Long polling: with fewer than minBytes available we wait until appends bring enough, maxWaitMs
 //   passes, or the connection closes.
 // - No transactions: lastStableOffset = highWatermark and abortedTransactions is always empty.
@@ -24,6 +28,10 @@ type FetchResponse = Infer<typeof Fetch.response>;
 type PartitionData = FetchResponse['responses'][number]['partitions'][number];
 
 const EMPTY = Buffer.alloc(0);
+
+// Where the next fetch starts handing out its byte budget (see the header); shared by all connections,
+// which only makes the turns less regular, never unfair.
+let rotation = 0;
 
 interface Wanted {
   topicName: string;
@@ -81,24 +89,30 @@ function resolve(broker: BrokerContext, req: FetchRequest, byId: boolean): Wante
 }
 
 function readAll(wanted: Wanted[], requestMaxBytes: number, lease: (size: number) => Buffer): { responses: FetchResponse['responses']; bytes: number; failed: boolean } {
-  const responses: FetchResponse['responses'] = [];
+  const read: PartitionData[] = new Array<PartitionData>(wanted.length);
   let budget = requestMaxBytes;
   let bytes = 0;
   let failed = false;
-  for (const w of wanted) {
+  const first = wanted.length > 1 ? rotation++ % wanted.length : 0;
+  for (let k = 0; k < wanted.length; k++) {
+    const i = (first + k) % wanted.length;
+    // KIP-74: only the first partition with data may exceed the limits, by one whole batch.
+    const data = readPartition(wanted[i] as Wanted, budget, bytes === 0, lease);
+    if (data.errorCode !== ErrorCode.NONE) failed = true;
+    const n = data.records?.length ?? 0;
+    bytes += n;
+    budget -= n;
+    read[i] = data;
+  }
+  const responses: FetchResponse['responses'] = [];
+  wanted.forEach((w, i) => {
     let topicEntry = responses.at(-1);
     if (!topicEntry || topicEntry.topic !== w.topicName || topicEntry.topicId !== w.topicId) {
       topicEntry = { topic: w.topicName, topicId: w.topicId, partitions: [] };
       responses.push(topicEntry);
     }
-    // KIP-74: only the first partition with data may exceed the limits, by one whole batch.
-    const data = readPartition(w, budget, bytes === 0, lease);
-    if (data.errorCode !== ErrorCode.NONE) failed = true;
-    const n = data.records?.length ?? 0;
-    bytes += n;
-    budget -= n;
-    topicEntry.partitions.push(data);
-  }
+    topicEntry.partitions.push(read[i] as PartitionData);
+  });
   return { responses, bytes, failed };
 }
 

@@ -29,6 +29,32 @@ export interface AmountOutlierState {
 
 const MAX_PAYEES = 8;
 const NO_LOGS: readonly number[] = [];
+const WITHDRAW_ANY = 'withdraw|*';
+const DEPOSIT_ANY = 'deposit|*';
+
+// Kind keys built once and reused: a key built per record is a new string that every comparison with the
+// account's kinds has to flatten and compare in full, and most of this rule's time went there. The kinds
+// seen in practice are a few hundred; the cache stops growing at MAX_CACHED_KINDS (categories come from
+// the input), and a key beyond it is built each time.
+const MAX_CACHED_KINDS = 4096;
+const kindKeys = new Map<string, Map<string, Map<string, string>>>();
+let cachedKinds = 0;
+
+function kindKey(type: string, channel: string, what: string): string {
+  let byChannel = kindKeys.get(type);
+  if (byChannel === undefined) kindKeys.set(type, (byChannel = new Map()));
+  let byWhat = byChannel.get(channel);
+  if (byWhat === undefined) byChannel.set(channel, (byWhat = new Map()));
+  let key = byWhat.get(what);
+  if (key === undefined) {
+    key = `${type}|${channel}|${what}`;
+    if (cachedKinds < MAX_CACHED_KINDS) {
+      byWhat.set(what, key);
+      cachedKinds++;
+    }
+  }
+  return key;
+}
 
 export const amountOutlier = defineRule({
   name: 'amount_outlier',
@@ -49,8 +75,8 @@ export const amountOutlier = defineRule({
   initialState: (): AmountOutlierState => ({ kinds: [], payees: [] }),
   evaluate(tx, state, config) {
     if ((tx.type !== 'withdraw' && tx.type !== 'deposit') || tx.status === 'declined' || tx.amountCents <= 0) return { alert: null, state };
-    const key = `${tx.type}|${tx.channel ?? '-'}|${tx.merchantCategory ?? counterpartyKind(tx.counterpartyId)}`;
-    const typeKey = `${tx.type}|*`;
+    const key = kindKey(tx.type, tx.channel ?? '-', tx.merchantCategory ?? counterpartyKind(tx.counterpartyId));
+    const typeKey = tx.type === 'withdraw' ? WITHDRAW_ANY : DEPOSIT_ANY;
     // One pass over the few kinds, without closures: this runs for nearly every record.
     let own: AmountKind | undefined;
     let ofType: AmountKind | undefined;
@@ -63,7 +89,14 @@ export const amountOutlier = defineRule({
     const x = logAmount(tx.amountCents);
 
     const payee = tx.counterpartyId;
-    const previous = payee === null ? undefined : state.payees.find((p) => p[0] === payee);
+    let previous: AmountOutlierState['payees'][number] | undefined;
+    if (payee !== null) {
+      for (const p of state.payees) {
+        if (p[0] !== payee) continue;
+        previous = p;
+        break;
+      }
+    }
     const recurring =
       previous !== undefined &&
       tx.timestampMs - previous[1] >= 25 * DAY_MS &&
