@@ -83,6 +83,15 @@ export interface EngineSnapshot {
   seen: Array<[string, SeenTransaction]>; // insertion order matters: it decides which ids are evicted first
 }
 
+// The engine's part of a delta: the accounts set since the previous checkpoint (in full, in the order
+// they joined the map when new), the ids of those evicted, and the duplicate-id window whole.
+export interface EngineDelta {
+  slices: string[];
+  accounts: Array<[string, AccountState]>;
+  removed: string[];
+  seen: Array<[string, SeenTransaction]>;
+}
+
 export interface ProcessorCounters {
   processed: number; // records taken (valid + dlq)
   valid: number;
@@ -107,6 +116,17 @@ export interface PartitionSnapshot {
   quality: QualitySnapshot;
   aggregates: AggregatorSnapshot;
   counters: ProcessorCounters;
+}
+
+// A checkpoint that holds only the accounts changed since the previous one (docs/processor.md, "Delta
+// checkpoints"): with the full snapshot its chain starts from and the deltas before it, it gives the
+// state at its nextOffset. Everything but the accounts is small and carried whole.
+export interface DeltaSnapshot extends Omit<PartitionSnapshot, 'engine'> {
+  kind: 'delta';
+  baseOffset: string; // nextOffset of the full snapshot the chain starts from
+  previousOffset: string; // nextOffset of the checkpoint before this one in the chain
+  seq: number; // 1 for the first delta after the full snapshot
+  engine: EngineDelta;
 }
 
 export class SnapshotError extends Error {
@@ -182,21 +202,38 @@ export class SeenIds {
   }
 }
 
+// What changed in the account map since the latest checkpoint, for a delta (DeltaSnapshot). Ids are kept
+// in the order that lets a restore rebuild the map's insertion order: an account evicted and seen again
+// leaves `changed` when it goes and joins it again at the end, as it went to the end of the map.
+interface AccountChanges {
+  changed: Set<string>; // set since the checkpoint, first set first
+  removed: Set<string>; // evicted since the checkpoint
+}
+
 // Where the engine's state lives between records: the account map and the duplicate-id window.
 export class PartitionState {
   readonly engine: RuleEngine;
   readonly accounts = new Map<string, AccountState>();
   readonly seen = new SeenIds();
   private readonly remembered: { windowMs: number; maxIds: number } | null;
+  // null: no checkpoint was taken of this state yet (new, restored, or a new clock), so only a full
+  // snapshot can describe it.
+  private changes: AccountChanges | null = null;
 
   constructor(engine: RuleEngine) {
     this.engine = engine;
     this.remembered = engine.remembered;
   }
 
+  // Accounts a delta would carry now; null when only a full snapshot will do.
+  get changedAccounts(): number | null {
+    return this.changes === null ? null : this.changes.changed.size + this.changes.removed.size;
+  }
+
   apply(tx: NormalizedTx, watermarkMs: number): EngineOutcome {
     const outcome = this.engine.evaluate(tx, this.accounts.get(tx.accountId), this.seen.get(tx.transactionId));
     this.accounts.set(tx.accountId, outcome.account);
+    this.changes?.changed.add(tx.accountId);
     if (outcome.seen !== null && this.remembered !== null) {
       this.seen.remember(tx.transactionId, outcome.seen, !outcome.isDuplicate);
       this.seen.trim(this.remembered.maxIds, watermarkMs - this.remembered.windowMs);
@@ -210,6 +247,10 @@ export class PartitionState {
     for (const [id, account] of this.accounts) {
       if (account.lastEventMs < cutoffMs) {
         this.accounts.delete(id);
+        if (this.changes !== null) {
+          this.changes.changed.delete(id);
+          this.changes.removed.add(id);
+        }
         evicted++;
       }
     }
@@ -218,6 +259,21 @@ export class PartitionState {
 
   toSnapshot(): EngineSnapshot {
     return { slices: [...this.engine.sliceNames], accounts: [...this.accounts], seen: this.seen.entries() };
+  }
+
+  // For a checkpoint: the full state, or (delta) the accounts changed and removed since the previous
+  // checkpoint; changes are counted from here on. A delta needs a previous checkpoint (changedAccounts
+  // not null).
+  takeCheckpoint(delta: false): EngineSnapshot;
+  takeCheckpoint(delta: true): EngineDelta;
+  takeCheckpoint(delta: boolean): EngineSnapshot | EngineDelta {
+    const changes = this.changes;
+    this.changes = { changed: new Set(), removed: new Set() };
+    if (!delta) return this.toSnapshot();
+    if (changes === null) throw new RangeError('a delta needs a previous checkpoint of this state');
+    const accounts: Array<[string, AccountState]> = [];
+    for (const id of changes.changed) accounts.push([id, this.accounts.get(id) as AccountState]);
+    return { slices: [...this.engine.sliceNames], accounts, removed: [...changes.removed], seen: this.seen.entries() };
   }
 
   // snapshot: fitted to the engine's rules (fitSnapshotToRules).
@@ -249,7 +305,7 @@ export class PartitionState {
 const ENCODE_CHUNK = 512;
 
 // busy: gets the time the encoding held the thread added (between its turns, other work runs).
-export async function encodeSnapshot(snapshot: PartitionSnapshot, busy?: { ms: number }): Promise<Buffer> {
+export async function encodeSnapshot(snapshot: PartitionSnapshot | DeltaSnapshot, busy?: { ms: number }): Promise<Buffer> {
   const gzip = createGzip({ level: zlibConstants.Z_BEST_SPEED });
   const out: Buffer[] = [];
   gzip.on('data', (b: Buffer) => out.push(b));
@@ -272,10 +328,11 @@ export async function encodeSnapshot(snapshot: PartitionSnapshot, busy?: { ms: n
 }
 
 // JSON.stringify(snapshot) in parts (the engine's fields last).
-function* snapshotJson(snapshot: PartitionSnapshot): Generator<string> {
+function* snapshotJson(snapshot: PartitionSnapshot | DeltaSnapshot): Generator<string> {
   const { engine, ...rest } = snapshot;
   yield `${JSON.stringify(rest).slice(0, -1)},"engine":{"slices":${JSON.stringify(engine.slices)},"accounts":`;
   yield* jsonArray(engine.accounts);
+  if ('removed' in engine) yield `,"removed":${JSON.stringify(engine.removed)}`;
   yield ',"seen":';
   yield* jsonArray(engine.seen);
   yield '}}';
@@ -291,13 +348,75 @@ function* jsonArray(items: readonly unknown[]): Generator<string> {
 }
 
 export function decodeSnapshot(data: Buffer): PartitionSnapshot {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(gunzipSync(data).toString('utf8'));
-  } catch (err) {
-    throw new SnapshotError(`snapshot is not gzip'd JSON: ${(err as Error).message}`, { cause: err });
+  return checkSnapshot(parseGzipJson(data, 'snapshot'));
+}
+
+// A delta is only ever applied to state of its own format version: a chain written before a format
+// change ends at its full snapshot (see resolveChain).
+export function decodeDelta(data: Buffer): DeltaSnapshot {
+  const value = parseGzipJson(data, 'delta');
+  if (typeof value !== 'object' || value === null || (value as SnapshotJson).kind !== 'delta') throw new SnapshotError('delta is not a delta snapshot');
+  const d = value as Partial<DeltaSnapshot>;
+  if (d.version !== SNAPSHOT_VERSION) throw new SnapshotError(`delta of format version ${String(d.version)}, expected ${SNAPSHOT_VERSION}`);
+  for (const field of ['nextOffset', 'baseOffset', 'previousOffset'] as const) {
+    if (typeof d[field] !== 'string' || !/^\d+$/.test(d[field])) throw new SnapshotError(`delta has no valid ${field}`);
   }
-  return checkSnapshot(parsed);
+  if (!Number.isInteger(d.partition) || !Number.isInteger(d.seq)) throw new SnapshotError('delta has no partition or seq');
+  const engine = d.engine;
+  if (!engine || !Array.isArray(engine.slices) || !Array.isArray(engine.accounts) || !Array.isArray(engine.removed) || !Array.isArray(engine.seen)) {
+    throw new SnapshotError('delta has no engine state');
+  }
+  if (!d.quality || !d.aggregates || !d.counters || !Array.isArray(d.cases)) throw new SnapshotError('delta is missing quality, aggregates, counters or cases');
+  return d as DeltaSnapshot;
+}
+
+function parseGzipJson(data: Buffer, what: string): unknown {
+  try {
+    return JSON.parse(gunzipSync(data).toString('utf8'));
+  } catch (err) {
+    throw new SnapshotError(`${what} is not gzip'd JSON: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+// A full snapshot with the deltas of its chain after it, in order: the state at the last delta's
+// nextOffset. Each delta must continue the one before (previousOffset = the state's nextOffset, the
+// same partition, rules and format version): a delta that does not is refused with SnapshotError
+// before anything is applied, and the caller keeps the state it had (resolveChain).
+export function applyDeltas(full: PartitionSnapshot, deltas: readonly DeltaSnapshot[]): PartitionSnapshot {
+  if (deltas.length === 0) return full;
+  let at = full.nextOffset;
+  for (const [i, d] of deltas.entries()) {
+    checkContinues(full, d, at, i + 1);
+    at = d.nextOffset;
+  }
+  const accounts = new Map(full.engine.accounts);
+  for (const d of deltas) {
+    for (const id of d.engine.removed) accounts.delete(id);
+    for (const [id, account] of d.engine.accounts) accounts.set(id, account);
+  }
+  const last = deltas.at(-1) as DeltaSnapshot;
+  return {
+    version: last.version,
+    partition: last.partition,
+    nextOffset: last.nextOffset,
+    watermarkMs: last.watermarkMs,
+    nextSweepMs: last.nextSweepMs,
+    engine: { slices: last.engine.slices, accounts: [...accounts], seen: last.engine.seen },
+    cases: last.cases,
+    quality: last.quality,
+    aggregates: last.aggregates,
+    counters: last.counters,
+  };
+}
+
+// Whether d can follow, as delta `seq` of full's chain, the state at offset `at`.
+export function checkContinues(full: PartitionSnapshot, d: DeltaSnapshot, at: string, seq: number): void {
+  if (full.version !== SNAPSHOT_VERSION) throw new SnapshotError(`delta ${seq} follows a snapshot of format version ${full.version}, not ${SNAPSHOT_VERSION}`);
+  if (d.partition !== full.partition) throw new SnapshotError(`delta ${seq} is of partition ${d.partition}, not ${full.partition}`);
+  if (d.seq !== seq || d.baseOffset !== full.nextOffset) throw new SnapshotError(`delta ${d.seq} of the chain from ${d.baseOffset} is not delta ${seq} of the chain from ${full.nextOffset}`);
+  if (d.previousOffset !== at) throw new SnapshotError(`delta ${seq} continues from offset ${d.previousOffset}, the state is at ${at}`);
+  const sameRules = d.engine.slices.length === full.engine.slices.length && d.engine.slices.every((name, i) => name === full.engine.slices[i]);
+  if (!sameRules) throw new SnapshotError(`delta ${seq} was written with other rules than its full snapshot`);
 }
 
 // Shape check of the parts restore relies on, after upgrading an older version to the current one.
