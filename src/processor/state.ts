@@ -73,6 +73,20 @@ const MIGRATIONS: ReadonlyArray<(s: SnapshotJson) => SnapshotJson> = [
     ]);
     return { ...s, version: 3, engine: { ...engine, accounts }, cases: [], counters: { ...(s.counters as SnapshotJson), notifications: 0, cases: 0 } };
   },
+  // 3 -> 4: amount_outlier keeps its payees' last payments as three lists (payees, paidMs, paidCents)
+  // instead of a [payee, ms, cents] tuple per payee.
+  (s) => {
+    const engine = s.engine as { slices: string[]; accounts: Array<[string, { lastEventMs: number; slices: unknown[] }]>; seen: unknown };
+    const at = engine.slices.indexOf('amount_outlier');
+    if (at < 0) return { ...s, version: 4 };
+    const accounts = engine.accounts.map(([id, account]) => {
+      const slice = account.slices[at] as { kinds: unknown; payees: Array<[string, number, number]> };
+      const slices = account.slices.slice();
+      slices[at] = { kinds: slice.kinds, payees: slice.payees.map((p) => p[0]), paidMs: slice.payees.map((p) => p[1]), paidCents: slice.payees.map((p) => p[2]) };
+      return [id, { ...account, slices }];
+    });
+    return { ...s, version: 4, engine: { ...engine, accounts } };
+  },
 ];
 
 export const SNAPSHOT_VERSION = MIGRATIONS.length + 1;
