@@ -43,7 +43,7 @@ const STORE_SHARE_INVERSE = 4;
 // A chain is at most this many deltas long, and ends once its deltas add up to the size of its full
 // snapshot: a restore then reads at most about twice a full snapshot's bytes. A delta that would carry
 // half the accounts or more costs about what a full snapshot does, and a full one is written instead.
-export const MAX_DELTAS = 64;
+const MAX_DELTAS = 64;
 
 // The slot's next checkpoint: a delta when the chain allows one, else a full snapshot that starts a new chain.
 function takeCheckpoint(slot: PartitionSlot): PartitionSnapshot | DeltaSnapshot {
@@ -73,7 +73,7 @@ export interface CheckpointOptions {
 }
 
 export class Checkpoints {
-  readonly counts = { checkpoints: 0, snapshotsStored: 0, deltas: 0, restores: 0, freshStarts: 0, reseeks: 0 };
+  readonly counts = { checkpoints: 0, snapshotsStored: 0, restores: 0, freshStarts: 0, reseeks: 0 };
   private readonly ports: RunnerPorts;
   private readonly slots: ReadonlyMap<number, PartitionSlot>;
   private readonly outputs: OutputBatcher;
@@ -153,7 +153,6 @@ export class Checkpoints {
         if (delta) slot.chain.deltaBytes += value.length;
         else slot.chain.fullBytes = value.length;
       }
-      if (delta) this.counts.deltas++;
       stored.push({ partition: slot.partition, nextOffset: snapshot.nextOffset, value, outputsFrom, seq: delta ? snapshot.seq : 0, baseOffset: delta ? snapshot.baseOffset : snapshot.nextOffset });
     }
     this.gapMs = STORE_SHARE_INVERSE * encoding.ms;
