@@ -10,7 +10,7 @@
 // checkpoint of its own: the records after it are processed again and their already published alerts
 // read back and suppressed, as after any crash. Nothing is guessed and the problem is reported.
 import type { OutputOffsets, StoredSnapshot } from './runner-ports.ts';
-import { applyDeltas, checkContinues, decodeDelta, decodeSnapshot, type DeltaSnapshot } from './state.ts';
+import { DeltaChainState, decodeDelta, decodeSnapshot } from './state.ts';
 
 export interface ChainRecord {
   seq: number;
@@ -26,9 +26,9 @@ export function resolveChain(partition: number, full: ChainRecord, later: readon
   // A delta written again (a retried send) is the same bytes: the last copy of each seq is as good as any.
   const bySeq = new Map<number, ChainRecord>();
   for (const r of later) if (r.seq > 0 && r.baseOffset === base.nextOffset) bySeq.set(r.seq, r);
-  const deltas: DeltaSnapshot[] = [];
+  const chain = new DeltaChainState(base);
   let outputsFrom = full.outputsFrom;
-  let at = base.nextOffset;
+  let deltas = 0;
   let problem: string | null = null;
   for (let seq = 1; seq <= bySeq.size; seq++) {
     const r = bySeq.get(seq);
@@ -37,15 +37,13 @@ export function resolveChain(partition: number, full: ChainRecord, later: readon
       break;
     }
     try {
-      const d = decodeDelta(r.value);
-      checkContinues(base, d, at, seq);
-      deltas.push(d);
-      at = d.nextOffset;
-      outputsFrom = r.outputsFrom;
+      chain.apply(decodeDelta(r.value));
     } catch (err) {
       problem = `delta ${seq} of the chain from offset ${base.nextOffset} cannot be used: ${(err as Error).message}`;
       break;
     }
+    outputsFrom = r.outputsFrom;
+    deltas++;
   }
-  return { partition, snapshot: applyDeltas(base, deltas), outputsFrom, deltas: deltas.length, chainProblem: problem };
+  return { partition, snapshot: chain.snapshot(), outputsFrom, deltas, chainProblem: problem };
 }

@@ -98,12 +98,12 @@ export interface EngineSnapshot {
 }
 
 // The engine's part of a delta: the accounts set since the previous checkpoint (in full, in the order
-// they joined the map when new), the ids of those evicted, and the duplicate-id window whole.
+// they joined the map when new), the ids of those evicted, and how the duplicate-id window changed.
 export interface EngineDelta {
   slices: string[];
   accounts: Array<[string, AccountState]>;
   removed: string[];
-  seen: Array<[string, SeenTransaction]>;
+  seen: SeenDelta;
 }
 
 export interface ProcessorCounters {
@@ -166,6 +166,11 @@ export class SeenIds {
   private queue: Array<{ id: string; seq: number; timestampMs: number }> = [];
   private head = 0;
   private seq = 0;
+  // For delta checkpoints: entries from before the latest checkpoint have seq < sinceSeq; the ids of
+  // such entries since updated in place, and of such entries since superseded by a new first sighting.
+  private sinceSeq = 0;
+  private readonly updatedSince = new Set<string>();
+  private readonly reinsertedSince = new Set<string>();
 
   get size(): number {
     return this.byId.size;
@@ -180,8 +185,10 @@ export class SeenIds {
     const current = this.byId.get(id);
     if (!isNew && current !== undefined) {
       current.entry = entry;
+      if (current.seq < this.sinceSeq) this.updatedSince.add(id);
       return;
     }
+    if (current !== undefined && current.seq < this.sinceSeq) this.reinsertedSince.add(id);
     const seq = this.seq++;
     this.byId.set(id, { entry, seq });
     this.queue.push({ id, seq, timestampMs: entry.timestampMs });
@@ -214,6 +221,58 @@ export class SeenIds {
     }
     return out;
   }
+
+  // What changed since the previous checkpoint (SeenDelta); changes are counted from here on.
+  delta(): SeenDelta {
+    const added: Array<[string, SeenTransaction]> = [];
+    let kept = 0;
+    for (let i = this.head; i < this.queue.length; i++) {
+      const q = this.queue[i] as { id: string; seq: number };
+      const current = this.byId.get(q.id);
+      if (current?.seq !== q.seq) continue;
+      if (q.seq < this.sinceSeq) kept++;
+      else added.push([q.id, current.entry]);
+    }
+    const updated: Array<[string, SeenTransaction]> = [];
+    for (const id of this.updatedSince) {
+      const current = this.byId.get(id);
+      if (current !== undefined && current.seq < this.sinceSeq) updated.push([id, current.entry]);
+    }
+    const d = { kept, reinserted: [...this.reinsertedSince], updated, added };
+    this.checkpointed();
+    return d;
+  }
+
+  // A checkpoint holds the window as it is now.
+  checkpointed(): void {
+    this.sinceSeq = this.seq;
+    this.updatedSince.clear();
+    this.reinsertedSince.clear();
+  }
+}
+
+// How the duplicate-id window changed between two checkpoints. Entries leave it only from the front
+// (trim) or when their id is seen afresh after its window (it then goes to the back), so the window now is:
+// the previous one without the `reinserted` ids, of that its last `kept` entries, with the `updated`
+// entries replaced, then the `added` ones (applySeenDelta). Far smaller than the window when, at a high
+// rate, it holds maxIds ids.
+export interface SeenDelta {
+  kept: number;
+  reinserted: string[];
+  updated: Array<[string, SeenTransaction]>;
+  added: Array<[string, SeenTransaction]>;
+}
+
+function applySeenDelta(previous: ReadonlyArray<[string, SeenTransaction]>, d: SeenDelta): Array<[string, SeenTransaction]> {
+  const moved = new Set(d.reinserted);
+  const remaining = moved.size === 0 ? previous : previous.filter(([id]) => !moved.has(id));
+  if (d.kept > remaining.length) throw new SnapshotError(`delta keeps ${d.kept} remembered ids of ${remaining.length}`);
+  let kept = remaining.slice(remaining.length - d.kept);
+  if (d.updated.length > 0) {
+    const updated = new Map(d.updated);
+    kept = kept.map(([id, entry]) => [id, updated.get(id) ?? entry]);
+  }
+  return kept.concat(d.added);
 }
 
 // What changed in the account map since the latest checkpoint, for a delta (DeltaSnapshot). Ids are kept
@@ -282,12 +341,15 @@ export class PartitionState {
   takeCheckpoint(delta: true): EngineDelta;
   takeCheckpoint(delta: boolean): EngineSnapshot | EngineDelta {
     const changes = this.changes;
+    if (delta && changes === null) throw new RangeError('a delta needs a previous checkpoint of this state');
     this.changes = { changed: new Set(), removed: new Set() };
-    if (!delta) return this.toSnapshot();
-    if (changes === null) throw new RangeError('a delta needs a previous checkpoint of this state');
+    if (!delta || changes === null) {
+      this.seen.checkpointed();
+      return this.toSnapshot();
+    }
     const accounts: Array<[string, AccountState]> = [];
     for (const id of changes.changed) accounts.push([id, this.accounts.get(id) as AccountState]);
-    return { slices: [...this.engine.sliceNames], accounts, removed: [...changes.removed], seen: this.seen.entries() };
+    return { slices: [...this.engine.sliceNames], accounts, removed: [...changes.removed], seen: this.seen.delta() };
   }
 
   // snapshot: fitted to the engine's rules (fitSnapshotToRules).
@@ -346,7 +408,10 @@ function* snapshotJson(snapshot: PartitionSnapshot | DeltaSnapshot): Generator<s
   const { engine, ...rest } = snapshot;
   yield `${JSON.stringify(rest).slice(0, -1)},"engine":{"slices":${JSON.stringify(engine.slices)},"accounts":`;
   yield* jsonArray(engine.accounts);
-  if ('removed' in engine) yield `,"removed":${JSON.stringify(engine.removed)}`;
+  if ('removed' in engine) {
+    yield `,"removed":${JSON.stringify(engine.removed)},"seen":${JSON.stringify(engine.seen)}}}`;
+    return;
+  }
   yield ',"seen":';
   yield* jsonArray(engine.seen);
   yield '}}';
@@ -377,8 +442,10 @@ export function decodeDelta(data: Buffer): DeltaSnapshot {
   }
   if (!Number.isInteger(d.partition) || !Number.isInteger(d.seq)) throw new SnapshotError('delta has no partition or seq');
   const engine = d.engine;
-  if (!engine || !Array.isArray(engine.slices) || !Array.isArray(engine.accounts) || !Array.isArray(engine.removed) || !Array.isArray(engine.seen)) {
-    throw new SnapshotError('delta has no engine state');
+  if (!engine || !Array.isArray(engine.slices) || !Array.isArray(engine.accounts) || !Array.isArray(engine.removed)) throw new SnapshotError('delta has no engine state');
+  const seen = engine.seen as Partial<SeenDelta> | undefined;
+  if (!seen || !Number.isInteger(seen.kept) || !Array.isArray(seen.reinserted) || !Array.isArray(seen.updated) || !Array.isArray(seen.added)) {
+    throw new SnapshotError('delta has no duplicate-id window changes');
   }
   if (!d.quality || !d.aggregates || !d.counters || !Array.isArray(d.cases)) throw new SnapshotError('delta is missing quality, aggregates, counters or cases');
   return d as DeltaSnapshot;
@@ -392,39 +459,57 @@ function parseGzipJson(data: Buffer, what: string): unknown {
   }
 }
 
-// A full snapshot with the deltas of its chain after it, in order: the state at the last delta's
-// nextOffset. Each delta must continue the one before (previousOffset = the state's nextOffset, the
-// same partition, rules and format version): a delta that does not is refused with SnapshotError
-// before anything is applied, and the caller keeps the state it had (resolveChain).
-export function applyDeltas(full: PartitionSnapshot, deltas: readonly DeltaSnapshot[]): PartitionSnapshot {
-  if (deltas.length === 0) return full;
-  let at = full.nextOffset;
-  for (const [i, d] of deltas.entries()) {
-    checkContinues(full, d, at, i + 1);
-    at = d.nextOffset;
+// A full snapshot with the deltas of its chain applied, one after the other: the state at the last one's
+// nextOffset. A delta must continue the state (checkContinues, and its duplicate-id window changes must
+// fit): one that does not is refused with SnapshotError before anything of it is applied, and the state
+// stays that of the deltas before it (resolveChain).
+export class DeltaChainState {
+  private readonly full: PartitionSnapshot;
+  private readonly accounts: Map<string, AccountState>;
+  private seen: Array<[string, SeenTransaction]>;
+  private last: DeltaSnapshot | null = null;
+  private applied = 0;
+
+  constructor(full: PartitionSnapshot) {
+    this.full = full;
+    this.accounts = new Map(full.engine.accounts);
+    this.seen = full.engine.seen;
   }
-  const accounts = new Map(full.engine.accounts);
-  for (const d of deltas) {
-    for (const id of d.engine.removed) accounts.delete(id);
-    for (const [id, account] of d.engine.accounts) accounts.set(id, account);
+
+  get nextOffset(): string {
+    return this.last?.nextOffset ?? this.full.nextOffset;
   }
-  const last = deltas.at(-1) as DeltaSnapshot;
-  return {
-    version: last.version,
-    partition: last.partition,
-    nextOffset: last.nextOffset,
-    watermarkMs: last.watermarkMs,
-    nextSweepMs: last.nextSweepMs,
-    engine: { slices: last.engine.slices, accounts: [...accounts], seen: last.engine.seen },
-    cases: last.cases,
-    quality: last.quality,
-    aggregates: last.aggregates,
-    counters: last.counters,
-  };
+
+  apply(d: DeltaSnapshot): void {
+    checkContinues(this.full, d, this.nextOffset, this.applied + 1);
+    const seen = applySeenDelta(this.seen, d.engine.seen);
+    for (const id of d.engine.removed) this.accounts.delete(id);
+    for (const [id, account] of d.engine.accounts) this.accounts.set(id, account);
+    this.seen = seen;
+    this.last = d;
+    this.applied++;
+  }
+
+  snapshot(): PartitionSnapshot {
+    const last = this.last;
+    if (last === null) return this.full;
+    return {
+      version: last.version,
+      partition: last.partition,
+      nextOffset: last.nextOffset,
+      watermarkMs: last.watermarkMs,
+      nextSweepMs: last.nextSweepMs,
+      engine: { slices: last.engine.slices, accounts: [...this.accounts], seen: this.seen },
+      cases: last.cases,
+      quality: last.quality,
+      aggregates: last.aggregates,
+      counters: last.counters,
+    };
+  }
 }
 
 // Whether d can follow, as delta `seq` of full's chain, the state at offset `at`.
-export function checkContinues(full: PartitionSnapshot, d: DeltaSnapshot, at: string, seq: number): void {
+function checkContinues(full: PartitionSnapshot, d: DeltaSnapshot, at: string, seq: number): void {
   if (full.version !== SNAPSHOT_VERSION) throw new SnapshotError(`delta ${seq} follows a snapshot of format version ${full.version}, not ${SNAPSHOT_VERSION}`);
   if (d.partition !== full.partition) throw new SnapshotError(`delta ${seq} is of partition ${d.partition}, not ${full.partition}`);
   if (d.seq !== seq || d.baseOffset !== full.nextOffset) throw new SnapshotError(`delta ${d.seq} of the chain from ${d.baseOffset} is not delta ${seq} of the chain from ${full.nextOffset}`);

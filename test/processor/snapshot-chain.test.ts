@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { PartitionProcessor, type DeltaChain, type InputRecord, type ProcessResult } from '../../src/processor/partition-processor.ts';
 import { resolveChain, type ChainRecord } from '../../src/processor/snapshot-chain.ts';
 import { decodeDelta, encodeSnapshot, type PartitionSnapshot } from '../../src/processor/state.ts';
-import { RECOVERY_CONFIG, recoveryStream } from './helpers.ts';
+import { RECOVERY_CONFIG, record, recoveryStream, T0 } from './helpers.ts';
 
 interface Written extends ChainRecord {
   key: string; // as kafka-io.ts keys it: the partition, or the partition and the delta's seq
@@ -129,4 +129,27 @@ test('compaction of the state topic keeps what a restore reads', async () => {
     assert.equal(stored.chainProblem, null, `${n} checkpoints`);
     assert.deepEqual(json(stored.snapshot), json((log.at(-1) as Written).state), `${n} checkpoints`);
   }
+});
+
+test('a delta carries how the duplicate-id window changed: kept, updated in place, seen afresh after its window, added', async () => {
+  // duplicate.windowSec is 120 in RECOVERY_CONFIG.
+  const at = (id: string, seconds: number, offset: number) =>
+    record(offset, { transaction_id: id, timestamp: new Date(T0 + seconds * 1000).toISOString(), account_id: `ACC-${id}`, transaction_type: 'deposit', amount: 1, balance: 10 });
+  const proc = new PartitionProcessor(0, RECOVERY_CONFIG);
+  const first = [at('T1', 0, 0), at('T2', 10, 1), at('T3', 20, 2), at('T4', 30, 3), at('T5', 40, 4)];
+  for (const r of first) proc.process(r);
+  const full = proc.takeCheckpoint(null);
+  // T3 again within its window (a repeat: updated in place), T6 new, T1 again after its window (seen
+  // afresh: it moves to the back), and the window's cutoff (125 - 120 s) is still before T2.
+  for (const r of [at('T3', 100, 5), at('T6', 110, 6), at('T1', 125, 7)]) proc.process(r);
+  const delta = proc.takeCheckpoint({ baseOffset: full.nextOffset, previousOffset: full.nextOffset, seq: 1 });
+  assert.ok('kind' in delta);
+  assert.deepEqual(
+    { kept: delta.engine.seen.kept, reinserted: delta.engine.seen.reinserted, updated: delta.engine.seen.updated.map(([id]) => id), added: delta.engine.seen.added.map(([id]) => id) },
+    { kept: 4, reinserted: ['T1'], updated: ['T3'], added: ['T6', 'T1'] },
+  );
+  const stored = resolveChain(0, { seq: 0, baseOffset: full.nextOffset, value: await encodeSnapshot(full), outputsFrom: {} }, [{ seq: 1, baseOffset: full.nextOffset, value: await encodeSnapshot(delta), outputsFrom: {} }]);
+  assert.equal(stored.chainProblem, null);
+  assert.deepEqual(json(stored.snapshot.engine.seen), json(proc.snapshot().engine.seen));
+  assert.deepEqual(stored.snapshot.engine.seen.map(([id]) => id), ['T2', 'T3', 'T4', 'T5', 'T6', 'T1']);
 });
