@@ -35,20 +35,6 @@ export interface AmountOutlierState {
 const MAX_PAYEES = 8;
 const NO_LOGS: readonly number[] = [];
 
-// Every account keeps up to maxKinds keys, made afresh from each transaction: about 100 bytes of heap
-// each, a third of an account's state, for the same few hundred keys in every account. So each key is
-// kept once, for all accounts (bench/processor-state.ts). Bounded: merchant categories are the sender's
-// text, and past the bound new keys stay the account's own.
-const KIND_KEYS = new Map<string, string>();
-const MAX_KIND_KEYS = 10_000;
-
-function sharedKey(key: string): string {
-  const shared = KIND_KEYS.get(key);
-  if (shared !== undefined) return shared;
-  if (KIND_KEYS.size < MAX_KIND_KEYS) KIND_KEYS.set(key, key);
-  return key;
-}
-
 export const amountOutlier = defineRule({
   name: 'amount_outlier',
   severity: 'MEDIUM',
@@ -68,8 +54,8 @@ export const amountOutlier = defineRule({
   initialState: (): AmountOutlierState => ({ kinds: [], payees: [], paidMs: [], paidCents: [] }),
   evaluate(tx, state, config) {
     if ((tx.type !== 'withdraw' && tx.type !== 'deposit') || tx.status === 'declined' || tx.amountCents <= 0) return { alert: null, state };
-    const key = sharedKey(`${tx.type}|${tx.channel ?? '-'}|${tx.merchantCategory ?? counterpartyKind(tx.counterpartyId)}`);
-    const typeKey = sharedKey(`${tx.type}|*`);
+    const key = `${tx.type}|${tx.channel ?? '-'}|${tx.merchantCategory ?? counterpartyKind(tx.counterpartyId)}`;
+    const typeKey = `${tx.type}|*`;
     // One pass over the few kinds, without closures: this runs for nearly every record.
     let own: AmountKind | undefined;
     let ofType: AmountKind | undefined;
