@@ -83,6 +83,9 @@ async function tail(topic: string, flags: TailFlags, security: KafkaSecurity, si
       const wanted = at.kind === 'beginning' ? start : at.kind === 'end' ? end : at.kind === 'absolute' ? at.offset : end - at.back;
       next.set(p, wanted < start ? start : wanted > end ? end : wanted);
     }
+    // Following (no -e): say so on stderr once the start is fixed, so that someone (or a script) looking
+    // at a quiet terminal knows records produced from now on will show.
+    if (!flags.exit) console.error(`buzzline tail: following ${topic} (${partitions.length === 1 ? `partition ${partitions[0]}` : `${partitions.length} partitions`}); Ctrl+C stops`);
     let printed = 0;
     const print = (partition: number, r: ReadRecord) => {
       process.stdout.write(`${flags.json ? jsonLine(topic, partition, r) : readableLine(partition, r)}\n`);

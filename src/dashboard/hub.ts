@@ -12,9 +12,11 @@
 import type { Alert } from '../formats/alert.ts';
 import type { Case } from '../formats/case.ts';
 import type { WindowAggregate } from '../formats/metrics-window.ts';
+import type { DetectionFacts } from '../formats/detection.ts';
+import { IncidentBoard } from '../processor/incident-score.ts';
 import { summarizeQuality } from '../processor/quality.ts';
 import { CaseStore } from './case-store.ts';
-import { RANGES, type GroupsView, type RangeName, type ReaderStats, type SeriesView, type SnapshotMessage, type SummaryView, type TopicsView, type UpdateMessage } from './views.ts';
+import { RANGES, type DetectionView, type GroupsView, type RangeName, type ReaderStats, type SeriesView, type SnapshotMessage, type SummaryView, type TopicsView, type UpdateMessage } from './views.ts';
 import { DEFAULT_MAX_WINDOWS, WindowStore } from './window-store.ts';
 
 export interface HubOptions {
@@ -101,8 +103,12 @@ export class Hub {
   readonly cases: CaseStore;
   readonly notifications: AlertFeed; // customer notifications (low balance, overdraft), in the alert format
   readonly notificationsByRule: Record<string, number> = {}; // distinct notifications seen since start
-  readonly reader: ReaderStats = { windowsRead: 0, alertsRead: 0, casesRead: 0, notificationsRead: 0, invalidRecords: 0, lastRecordAtMs: null, error: null };
+  readonly reader: ReaderStats = { windowsRead: 0, alertsRead: 0, casesRead: 0, notificationsRead: 0, detectionFactsRead: 0, invalidRecords: 0, lastRecordAtMs: null, error: null };
   pushes = 0;
+  private readonly detection = new IncidentBoard();
+  private readonly detectionPartitions = new Set<number>();
+  private detectionView: DetectionView | null = null; // worked out again after new facts, when asked for
+  private detectionPartial = false;
   private readonly options: Required<Omit<HubOptions, 'now'>>;
   private readonly now: () => number;
   private readonly listeners = new Set<HubListener>();
@@ -157,6 +163,36 @@ export class Hub {
     this.markDirty();
   }
 
+  // Facts of one partition's labelled records (src/formats/detection.ts): merged, whatever their order
+  // and however often a restarted processor sends them again.
+  addDetection(f: DetectionFacts): void {
+    this.detection.apply(f);
+    this.detectionPartitions.add(f.partition);
+    this.detectionView = null;
+    this.markDirty();
+  }
+
+  // Some of bank_metrics was not read from its first record (a restarted dashboard re-reads only the newest
+  // history): the facts before it are missing from the detection figures.
+  detectionHistoryCut(): void {
+    if (this.detectionPartial) return;
+    this.detectionPartial = true;
+    this.detectionView = null;
+    this.markDirty();
+  }
+
+  detectionSummary(): DetectionView | null {
+    if (this.detection.empty) return null;
+    this.detectionView ??= {
+      table: this.detection.table(),
+      warmUntilMs: this.detection.warmUntilMs(),
+      partitions: [...this.detectionPartitions].sort((a, b) => a - b),
+      facts: this.detection.factsApplied,
+      partial: this.detectionPartial,
+    };
+    return this.detectionView;
+  }
+
   addCase(c: Case): void {
     if (!this.cases.add(c)) return;
     // A case updated many times between two pushes is sent once, as it is now; beyond casesPerPush the
@@ -207,6 +243,7 @@ export class Hub {
       clock: this.windows.clockView(),
       totals: this.windows.totalsView(this.now()),
       quality: quality.labeled === 0 ? null : { labeled: quality.labeled, positives: quality.positives, episodes: quality.episodes, byRule: summarizeQuality(quality) },
+      detection: this.detectionSummary(),
       reader: { ...this.reader },
     };
   }

@@ -1,6 +1,7 @@
 // Prometheus text exposition (format 0.0.4) of what the dashboard knows. Counters count since the
 // dashboard started, including the history it rebuilt from bank_metrics, so they restart from a value
 // that is not zero after a restart; Prometheus' rate() treats a drop as a reset either way.
+import type { IncidentFigures } from '../processor/incident-score.ts';
 import { QUALITY_KEYS } from '../processor/quality.ts';
 import type { Hub } from './hub.ts';
 
@@ -64,6 +65,27 @@ export function renderMetrics(hub: Hub): string {
     out.metric('buzzline_detection_recall', 'gauge', 'Share of labelled fraud episodes with at least one alert.', recall);
   }
 
+  const detection = summary.detection;
+  if (detection !== null) {
+    // scenario="all" is the whole detector; every other value is one simulator scenario.
+    const score = detection.table;
+    const scenarios: Array<[string, IncidentFigures]> = [['all', score], ...Object.entries(score.byScenario)];
+    const per = (pick: (f: IncidentFigures) => number | null, scale = 1): Array<[Labels, number]> =>
+      scenarios.flatMap(([scenario, f]): Array<[Labels, number]> => {
+        const v = pick(f);
+        return v === null ? [] : [[{ scenario }, v * scale]];
+      });
+    const one = (v: number | null): Array<[Labels, number]> => (v === null ? [] : [[{}, v]]);
+    out.metric('buzzline_detection_incidents', 'gauge', 'Fraud incidents after the warm-up (simulator ground truth), by scenario.', per((f) => f.incidents));
+    out.metric('buzzline_detection_incident_recall', 'gauge', 'Share of incidents with a case on one of their records, by scenario.', per((f) => f.recall));
+    out.metric('buzzline_detection_value_detected', 'gauge', 'Share of fraud outflow at or after the incident\'s first case, by scenario.', per((f) => f.valueDetected));
+    out.metric('buzzline_detection_median_time_to_detect_seconds', 'gauge', 'Median event time from an incident\'s first record to its first case, by scenario.', per((f) => f.medianTtdMs, 1 / 1000));
+    out.metric('buzzline_detection_cases', 'gauge', 'Cases opened after the warm-up.', [[{}, score.cases]]);
+    out.metric('buzzline_detection_case_precision', 'gauge', 'Share of cases with an alert on a fraud record.', one(score.casePrecision));
+    out.metric('buzzline_detection_cases_per_thousand_accounts_per_day', 'gauge', 'Cases opened per 1,000 accounts per day of event time.', one(score.casesPerThousandAccountsPerDay));
+    out.metric('buzzline_detection_top100_precision', 'gauge', 'Precision of the 100 highest-scored cases of each day, pooled.', one(score.top100Precision));
+  }
+
   out.metric('buzzline_cases', 'gauge', 'Fraud cases the dashboard holds (the latest version of each), by severity and status.',
     hub.cases.counts().map((c): [Labels, number] => [{ severity: c.severity, status: c.status }, c.cases]));
   out.metric('buzzline_notifications_total', 'counter', 'Customer notifications read (low balance, overdraft), by rule, each counted once.',
@@ -93,7 +115,7 @@ export function renderMetrics(hub: Hub): string {
   out.metric('buzzline_consumer_group_lag', 'gauge', 'Log end offset minus the group\'s committed offset, per partition.', lag);
 
   const r = summary.reader;
-  out.metric('buzzline_dashboard_records_read_total', 'counter', 'Records the dashboard read from its input topics.', [[{ topic: 'metrics' }, r.windowsRead], [{ topic: 'alerts' }, r.alertsRead], [{ topic: 'cases' }, r.casesRead], [{ topic: 'notifications' }, r.notificationsRead]]);
+  out.metric('buzzline_dashboard_records_read_total', 'counter', 'Records the dashboard read from its input topics.', [[{ topic: 'metrics' }, r.windowsRead], [{ topic: 'alerts' }, r.alertsRead], [{ topic: 'cases' }, r.casesRead], [{ topic: 'notifications' }, r.notificationsRead], [{ topic: 'detection' }, r.detectionFactsRead]]);
   out.metric('buzzline_dashboard_invalid_records_total', 'counter', 'Records of the input topics that could not be decoded and were skipped.', [[{}, r.invalidRecords]]);
   out.metric('buzzline_dashboard_stream_clients', 'gauge', 'Connected event-stream clients.', [[{}, hub.subscribers]]);
   out.metric('buzzline_dashboard_pushes_total', 'counter', 'Updates pushed to event-stream clients.', [[{}, hub.pushes]]);

@@ -24,7 +24,7 @@ import { ClusterPoller } from './cluster-poller.ts';
 import { Hub, type HubOptions } from './hub.ts';
 import { PROMETHEUS_CONTENT_TYPE, renderMetrics } from './prometheus.ts';
 import { TopicReader } from './topic-reader.ts';
-import { RANGES, type CaseDetailView, type RangeName, type StreamMessage } from './views.ts';
+import { DETECTION_NEEDS_LABELS, RANGES, type CaseDetailView, type RangeName, type StreamMessage } from './views.ts';
 
 export const WEB_DIST = fileURLToPath(new URL('./web/dist/', import.meta.url));
 
@@ -89,6 +89,11 @@ export function buildDashboard(options: DashboardAppOptions): FastifyInstance {
   });
 
   app.get('/api/summary', async () => hub.summary());
+
+  app.get('/api/detection', async () => {
+    const detection = hub.detectionSummary();
+    return { detection, note: detection === null ? DETECTION_NEEDS_LABELS : null };
+  });
 
   app.get<{ Querystring: { limit: number } }>('/api/alerts', {
     schema: { querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: hub.alerts.capacity, default: 50 } }, additionalProperties: false } },
@@ -204,7 +209,7 @@ export function buildDashboard(options: DashboardAppOptions): FastifyInstance {
   } else {
     app.get('/', async (_req, reply) => {
       reply.code(503).type('text/plain; charset=utf-8');
-      return `The dashboard page has not been built (${staticDir ?? 'disabled'}). Run: npm run build:web\nThe API is up: /api/summary, /api/alerts, /api/cases, /api/cases/:id, /api/notifications, /api/windows, /api/series, /api/topics, /api/groups, /api/events, /metrics\n`;
+      return `The dashboard page has not been built (${staticDir ?? 'disabled'}). Run: npm run build:web\nThe API is up: /api/summary, /api/detection, /api/alerts, /api/cases, /api/cases/:id, /api/notifications, /api/windows, /api/series, /api/topics, /api/groups, /api/events, /metrics\n`;
     });
   }
   return app;

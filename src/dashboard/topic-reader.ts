@@ -19,6 +19,7 @@ import { describeKafkaError } from '../producer/producer.ts';
 import { parseAlert } from '../formats/alert.ts';
 import { parseCase } from '../formats/case.ts';
 import { CASES_TOPIC, NOTIFICATIONS_TOPIC } from '../processor/consumer.ts';
+import { isDetectionValue, parseDetection } from '../formats/detection.ts';
 import { parseWindows } from '../formats/metrics-window.ts';
 import type { Hub } from './hub.ts';
 
@@ -193,6 +194,8 @@ export class TopicReader {
           const low = earliest.get(f.topic)?.[p] ?? 0n;
           const high = latest.get(f.topic)?.[p] ?? 0n;
           const next = high - history > low ? high - history : low;
+          // Detection facts are merged from the first record on: a partition read from later misses some.
+          if (f.kind === 'metrics' && next > low) this.hub.detectionHistoryCut();
           this.positions.set(key, { topic: f.topic, kind: f.kind, partition: p, next });
           this.logger?.debug({ topic: f.topic, partition: p, from: String(next), to: String(high) }, 'dashboard topic reader: following partition');
         }
@@ -241,6 +244,7 @@ export class TopicReader {
         if (p.errorCode === OFFSET_OUT_OF_RANGE) {
           // Retention removed what we were about to read (or the topic was recreated): start over near
           // the end, as after a restart.
+          if (pos.kind === 'metrics') this.hub.detectionHistoryCut();
           this.positions.delete(`${topic}:${p.partitionIndex}`);
           this.metadata = null;
           continue;
@@ -266,7 +270,15 @@ export class TopicReader {
 
   private handle(kind: Kind, value: Buffer | null, timestampMs: number): void {
     const reader = this.hub.reader;
-    if (kind === 'metrics') {
+    if (kind === 'metrics' && isDetectionValue(value)) {
+      const facts = parseDetection(value);
+      if (facts === null) {
+        reader.invalidRecords++;
+        return;
+      }
+      reader.detectionFactsRead++;
+      this.hub.addDetection(facts);
+    } else if (kind === 'metrics') {
       const windows = parseWindows(value);
       if (windows === null) {
         reader.invalidRecords++;

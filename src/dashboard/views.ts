@@ -4,6 +4,7 @@
 import type { TransactionType } from '../bank/transaction.ts';
 import type { Alert } from '../formats/alert.ts';
 import type { Case } from '../formats/case.ts';
+import type { ScoreTable } from '../processor/incident-score.ts';
 import type { QualityKey, RuleQualitySummary } from '../processor/quality.ts';
 
 export interface TypeView {
@@ -94,11 +95,25 @@ export interface QualityView {
   byRule: Record<QualityKey, RuleQualitySummary>;
 }
 
+// What the page and /api/detection say while no facts were read: a real bank feed carries no ground truth.
+export const DETECTION_NEEDS_LABELS = 'Detection quality needs labelled (simulated) data: records with the simulator\'s sim-label and sim-incident headers.';
+
+// Detection scored per incident and per case against the simulator's ground truth, merged from every
+// partition's detection facts in bank_metrics (src/processor/incident-score.ts has the definitions).
+export interface DetectionView {
+  table: ScoreTable; // overall figures and byScenario
+  warmUntilMs: number | null; // event time before which nothing is scored (the earliest partition's warm-up end)
+  partitions: number[]; // source partitions that reported facts
+  facts: number; // facts records merged (repeats included)
+  partial: boolean; // bank_metrics was not read from its start (a restarted dashboard's history): older facts are missing
+}
+
 export interface SummaryView {
   generatedAtMs: number; // the dashboard server's wall clock
   clock: ClockView;
   totals: TotalsView;
   quality: QualityView | null; // null until labelled records (simulator ground truth) were counted
+  detection: DetectionView | null; // null until detection facts (labelled records) were read
   reader: ReaderStats;
 }
 
@@ -107,6 +122,7 @@ export interface ReaderStats {
   alertsRead: number;
   casesRead: number; // case publications (every version)
   notificationsRead: number;
+  detectionFactsRead: number; // bank_metrics records of detection facts
   invalidRecords: number;
   lastRecordAtMs: number | null; // wall clock
   error: string | null; // last problem reaching the topics, cleared on success

@@ -11,9 +11,16 @@
 // another clock than the transactions' event time (wall clock vs a simulation's): taking it for the
 // watermark would place every later window behind one from another clock, all of them late. Such dead
 // letters are held instead, in a window of their own at the first one's record timestamp, which goes out
-// with the first valid record (or when the partition is idle, or flushed). Its key is fixed by the first
-// of them, so a flushed partial version and the complete one a later owner sends (from the snapshot) are
-// the same window, as for every other window.
+// with the first valid record (or flushed). Its key is fixed by the first of them, so a flushed partial
+// version and the complete one a later owner sends (from the snapshot) are the same window, as for every
+// other window.
+//
+// A partition that goes quiet shows its open windows (and held dead letters) as they stand, without
+// closing them (shown()): the dashboard sees the latest second at once, and a record that comes later
+// still lands in its own window, which goes out again, complete, when it closes. Closing them instead
+// would let a timer, not the records, decide where later records count; a restart replaying the same
+// records without that timer would then send a window of the same key with other records in it, and
+// "the latest (largest) version replaces the others" would no longer add up to the input.
 //
 // Mergeability: every field is a count, sum, min or max (averages and throughput are recomputed from
 // them), and each window lists the partitions it covers. A dashboard keeps the latest window per
@@ -34,7 +41,7 @@ export interface AggregatorSnapshot {
   held?: HeldDeadLetters | null; // absent in snapshots written before it existed
   // The window length the snapshot was written with; absent in older snapshots, whose open windows
   // (if any) still say it. Closed windows' keys depend on it, so a restore under another length must
-  // fail even when no window is open (after an idle close, say).
+  // fail even when no window is open (after a flush, say).
   windowMs?: number;
 }
 
@@ -117,6 +124,9 @@ export class WindowAggregator {
   private watermarkMs: number | null = null;
   private closedBeforeMs: number | null = null;
   private held: HeldDeadLetters | null = null;
+  // What shown() last showed: records per open window start, records of the held dead letters.
+  private readonly shownRecords = new Map<number, number>();
+  private heldShown = 0;
 
   constructor(partition: number, windowMs: number, latenessMs: number) {
     this.partition = partition;
@@ -166,18 +176,41 @@ export class WindowAggregator {
     w.throughputPerSec = (w.records * 1000) / this.windowMs;
   }
 
-  // The held dead letters' window, for the idle timer (and flush): a partition with no valid record
-  // publishes them too.
-  releaseHeld(): WindowAggregate[] {
+  // The open windows and held dead letters that changed since they were last shown or closed, as copies
+  // of how they stand; nothing closes (see above). Not part of the state: after a restore they may be
+  // shown again, the same or a superset.
+  shown(): WindowAggregate[] {
+    const out: WindowAggregate[] = [];
+    if (this.held !== null && this.held.records !== this.heldShown) {
+      this.heldShown = this.held.records;
+      out.push(this.heldWindow(this.held));
+    }
+    for (const w of this.open.values()) {
+      if (this.shownRecords.get(w.windowStartMs) === w.records) continue;
+      this.shownRecords.set(w.windowStartMs, w.records);
+      out.push(copyWindow(w));
+    }
+    if (out.length > 1) out.sort((a, b) => a.windowStartMs - b.windowStartMs);
+    return out;
+  }
+
+  // The held dead letters' window, with the first valid record (and flush): a partition with no valid
+  // record publishes them too.
+  private releaseHeld(): WindowAggregate[] {
     if (this.held === null) return [];
     const held = this.held;
     this.held = null;
+    this.heldShown = 0;
+    return [this.heldWindow(held)];
+  }
+
+  private heldWindow(held: HeldDeadLetters): WindowAggregate {
     const w = emptyWindow(this.partition, Math.floor(held.firstRecordMs / this.windowMs) * this.windowMs, this.windowMs);
     w.records = held.records;
     w.dlq = held.records;
-    w.dlqByReason = held.dlqByReason;
+    w.dlqByReason = { ...held.dlqByReason };
     w.throughputPerSec = (w.records * 1000) / this.windowMs;
-    return [w];
+    return w;
   }
 
   // Moves the watermark forward (never back) and returns the windows that closed, oldest first (the held
@@ -215,7 +248,10 @@ export class WindowAggregator {
       out.push(w);
     }
     if (out === null) return [];
-    for (const w of out) this.open.delete(w.windowStartMs);
+    for (const w of out) {
+      this.open.delete(w.windowStartMs);
+      this.shownRecords.delete(w.windowStartMs);
+    }
     if (!ordered) out.sort((a, b) => a.windowStartMs - b.windowStartMs);
     return out;
   }

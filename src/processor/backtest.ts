@@ -40,7 +40,7 @@ export class Backtest {
       }
       const r = p.process(record);
       if (r.tx === null) continue;
-      (this.scorers[i] as IncidentScorer).observe(r.tx, label, incident, r.cases);
+      (this.scorers[i] as IncidentScorer).observe(r.tx, label, incident, r.cases, record.partition, record.offset);
       if (i === 0 && r.cases.length > 0) this.onCases?.(r.cases, r.tx.timestampMs);
     }
   }

@@ -17,6 +17,7 @@ const PROCESSOR_FIELDS = {
   caseWindowSec: { kind: 'integer', default: 6 * 3600, min: 60, max: 30 * 86_400, help: "alerts of one account this close together belong to one case" },
   caseOpenScore: { kind: 'number', default: 0.5, min: 0, max: 1, help: 'score at which a case opens (is published)' },
   accountIdleTtlSec: { kind: 'integer', default: 35 * 86_400, min: 60, help: 'forget an account idle this long (event time); longer than rules.dormant.dormantDays' },
+  scoreWarmupSec: { kind: 'integer', default: 900, min: 0, help: 'event time from a partition\'s first labelled record that detection scoring leaves out (simulator ground truth only)' },
 } as const satisfies Record<string, SettingSpec>;
 
 type Fields = ReadonlyMap<string, SettingSpec>; // dotted path -> spec, in the order of --help
@@ -48,6 +49,7 @@ export interface ProcessorConfig<Rules = RulesConfig> {
   caseWindowSec: number;
   caseOpenScore: number;
   accountIdleTtlSec: number;
+  scoreWarmupSec: number;
   rules: Rules;
 }
 
@@ -199,6 +201,7 @@ function build(flat: FlatConfig, rules: readonly Rule[]): ProcessorConfig<Record
     caseWindowSec: n('caseWindowSec'),
     caseOpenScore: n('caseOpenScore'),
     accountIdleTtlSec: n('accountIdleTtlSec'),
+    scoreWarmupSec: n('scoreWarmupSec'),
     rules: sections,
   };
 }

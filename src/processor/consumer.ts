@@ -36,7 +36,7 @@ export interface ProcessorOptions {
   outputs: OutputTopics;
   checkpointIntervalMs: number;
   checkpointRecords: number;
-  idleCloseMs: number;
+  idleShowMs: number;
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
   rebalanceTimeoutMs: number;
@@ -60,7 +60,7 @@ export const PROCESSOR_DEFAULTS = {
   checkpointRecords: 200_000,
   // Event time is the wall clock by default: a partition without records for this long has nothing
   // more for its windows, and the dashboard should not wait for the next record to show them.
-  idleCloseMs: 1000,
+  idleShowMs: 1000,
   // Short enough that a replacement for a killed member gets its partitions within seconds, long enough
   // for a busy event loop to keep heartbeating.
   sessionTimeoutMs: 10_000,
@@ -188,7 +188,7 @@ export async function runProcessor(options: ProcessorOptions, signal?: AbortSign
         maxBatchRecords: options.maxBatchRecords,
         maxBatchBytes,
         maxInFlight: options.maxInFlight,
-        idleCloseMs: options.idleCloseMs,
+        idleShowMs: options.idleShowMs,
       },
       ports,
       local: new LocalSinks({ logger, console: options.consoleAlerts ? consoleLine : undefined }),

@@ -1,12 +1,14 @@
 // One partition's processing, without I/O: a record in, the records to produce out. The consume loop
 // owns one PartitionProcessor per assigned partition, produces what process() returns, and uses
 // snapshot()/restore() for recovery as described in state.ts and docs/processor-state.md.
-import { SIM_LABEL_HEADER, TOPICS } from '../bank/transaction.ts';
+import { SIM_INCIDENT_HEADER, SIM_LABEL_HEADER, TOPICS } from '../bank/transaction.ts';
 import type { Alert, RuleName } from './alert.ts';
 import { caseUpdateId, type Case } from '../formats/case.ts';
+import type { DetectionFacts } from '../formats/detection.ts';
 import { WindowAggregator, type WindowAggregate } from './aggregates.ts';
 import { CaseTracker } from './cases.ts';
 import type { ProcessorConfig } from './config.ts';
+import { IncidentTracker } from './incident-score.ts';
 import { QualityTracker, cloneQuality, type QualityCounters } from './quality.ts';
 import { RuleEngine } from './rules/engine.ts';
 import { fitSnapshotToRules, PartitionState, SNAPSHOT_VERSION, SnapshotError, type DeltaSnapshot, type PartitionSnapshot, type ProcessorCounters } from './state.ts';
@@ -54,6 +56,7 @@ export interface ProcessResult {
   riskScore: number; // the transaction's risk score, 0..1 (cases.ts); 0 for dead letters
   dlq: DlqRecord | null; // for bank_alerts_dlq
   metrics: WindowAggregate[]; // closed windows for bank_metrics, key = partition
+  detection: DetectionFacts | null; // for bank_metrics: ground-truth facts of a labelled record (incident-score.ts)
 }
 
 // Where a delta checkpoint sits in its chain (DeltaSnapshot).
@@ -90,6 +93,7 @@ export class PartitionProcessor {
   private counters: ProcessorCounters = emptyCounters();
   private suppress = new Set<string>();
   private readonly cases: CaseTracker;
+  private detection: IncidentTracker;
 
   constructor(partition: number, config: ProcessorConfig) {
     this.partition = partition;
@@ -98,6 +102,7 @@ export class PartitionProcessor {
     this.engine = new RuleEngine(config.rules);
     this.state = new PartitionState(this.engine);
     this.aggregator = new WindowAggregator(partition, config.windowMs, config.latenessMs);
+    this.detection = new IncidentTracker(partition, config.scoreWarmupSec * 1000);
   }
 
   get nextOffset(): bigint {
@@ -111,7 +116,7 @@ export class PartitionProcessor {
     const offset = BigInt(record.offset);
     if (offset < this.next) {
       this.counters.skipped++;
-      return { skipped: true, tx: null, alerts: [], notifications: NO_ALERTS, cases: NO_CASES, riskScore: 0, dlq: null, metrics: [] };
+      return { skipped: true, tx: null, alerts: [], notifications: NO_ALERTS, cases: NO_CASES, riskScore: 0, dlq: null, metrics: [], detection: null };
     }
     this.next = offset + 1n;
     this.counters.processed++;
@@ -127,6 +132,7 @@ export class PartitionProcessor {
     let riskScore = 0;
     let dlq: DlqRecord | null = null;
     let tx: NormalizedTx | null = null;
+    let detection: DetectionFacts | null = null;
     let previousClock: WindowAggregate[] = [];
     if (result.ok) {
       tx = result.tx;
@@ -143,14 +149,20 @@ export class PartitionProcessor {
       this.counters.notifications += outcome.notifications.length;
       alerts = this.withoutSuppressed(outcome.alerts);
       if (outcome.notifications.length > 0) notifications = this.withoutSuppressed(outcome.notifications);
+      let published: Case | null = null;
       if (outcome.alerts.length > 0) {
         riskScore = this.cases.score(outcome.alerts);
-        const c = this.cases.observe(tx, outcome.alerts, this.partition);
-        if (c !== null) {
+        published = this.cases.observe(tx, outcome.alerts, this.partition);
+        if (published !== null) {
           this.counters.cases++;
-          if (!this.suppress.delete(caseUpdateId(c))) cases = [c];
+          if (!this.suppress.delete(caseUpdateId(published))) cases = [published];
           else this.counters.suppressed++;
         }
+      }
+      // Ground truth only comes with the simulator's records: a real feed stops at the label lookup.
+      if (label !== null) {
+        const incident = headerBytes(record.headers, SIM_INCIDENT_HEADER, SIM_INCIDENT_BYTES);
+        detection = this.detection.observe(tx, offset, label, incident === null || typeof incident === 'string' ? incident : incident.toString('utf8'), published === null ? NO_CASES : [published]);
       }
     } else {
       // A bad record has no trustworthy event time, and its record timestamp may run on a different clock
@@ -177,7 +189,7 @@ export class PartitionProcessor {
     const advanced = this.watermarkMs === null ? [] : this.aggregator.advance(this.watermarkMs);
     const metrics = previousClock.length === 0 ? advanced : [...previousClock, ...advanced];
     this.sweep();
-    return { skipped: false, tx, alerts, notifications, cases, riskScore, dlq, metrics };
+    return { skipped: false, tx, alerts, notifications, cases, riskScore, dlq, metrics, detection };
   }
 
   // Event time went back by more than clockResetMs: not a straggler (those are milliseconds to minutes
@@ -196,18 +208,21 @@ export class PartitionProcessor {
     return closed;
   }
 
-  // For the idle timer: closes every window holding data, as if event time had moved on by one window
-  // plus the allowed lateness (a partition without a valid record yet gives its held dead letters). This
-  // is the one input that is not part of the record stream: it only decides which window a straggler
-  // lands in (totals stay exact), and the snapshot captures its effect.
-  closeIdle(): WindowAggregate[] {
-    if (this.watermarkMs === null) return this.aggregator.releaseHeld();
-    return this.aggregator.advance(this.watermarkMs + this.config.windowMs + this.config.latenessMs);
+  // For the idle timer: the open windows (and held dead letters) that changed since last shown, as they
+  // stand. Nothing closes, so where a record counts depends on the records alone (WindowAggregator).
+  idleWindows(): WindowAggregate[] {
+    return this.aggregator.shown();
   }
 
   // Every open window, for shutdown or revocation (see WindowAggregator.flush).
   flush(): WindowAggregate[] {
     return this.aggregator.flush();
+  }
+
+  // For an idle partition and at shutdown: its detection summary as of now, when labelled records were
+  // seen and the last facts did not already say it.
+  detectionSummary(): DetectionFacts | null {
+    return this.next === 0n ? null : this.detection.summary(this.next - 1n);
   }
 
   stats(): ProcessorCounters & { accounts: number; rememberedIds: number; openEpisodes: number } {
@@ -261,6 +276,7 @@ export class PartitionProcessor {
       engine,
       cases: this.cases.toSnapshot(),
       quality: this.quality.toSnapshot(),
+      detection: this.detection.toSnapshot(),
       aggregates: this.aggregator.toSnapshot(),
       counters: { ...this.counters, dlqByReason: { ...this.counters.dlqByReason } },
     };
@@ -276,6 +292,9 @@ export class PartitionProcessor {
     const snapshot = fitSnapshotToRules(stored, this.engine);
     this.state = PartitionState.fromSnapshot(this.engine, snapshot.engine);
     this.quality = QualityTracker.fromSnapshot(snapshot.quality);
+    // A snapshot from before detection facts existed: the partition's scoring starts here.
+    const warmupMs = this.config.scoreWarmupSec * 1000;
+    this.detection = snapshot.detection === undefined ? new IncidentTracker(this.partition, warmupMs) : IncidentTracker.fromSnapshot(this.partition, warmupMs, snapshot.detection);
     this.cases.restore(snapshot.cases);
     this.aggregator = WindowAggregator.fromSnapshot(this.partition, this.config.windowMs, this.config.latenessMs, snapshot.aggregates);
     this.next = BigInt(snapshot.nextOffset);
@@ -305,6 +324,7 @@ export class PartitionProcessor {
     const cutoff = this.watermarkMs - this.config.accountIdleTtlSec * 1000;
     this.counters.evictedAccounts += this.state.evictIdle(cutoff);
     this.quality.evictIdle(cutoff);
+    this.detection.evictIdle(cutoff);
     this.cases.evictIdle(this.watermarkMs);
     this.nextSweepMs = this.watermarkMs + this.sweepIntervalMs();
   }
@@ -319,6 +339,7 @@ function emptyCounters(): ProcessorCounters {
 }
 
 const SIM_LABEL_BYTES = Buffer.from(SIM_LABEL_HEADER);
+export const SIM_INCIDENT_BYTES = Buffer.from(SIM_INCIDENT_HEADER);
 const NO_RULES: readonly RuleName[] = [];
 const NO_ALERTS: readonly Alert[] = Object.freeze([]);
 const NO_CASES: readonly Case[] = Object.freeze([]);
@@ -326,9 +347,14 @@ const NO_CASES: readonly Case[] = Object.freeze([]);
 // The simulator's label header as the record carries it: bytes from the Kafka client (keys compared as
 // bytes, without decoding each one), a string from tests. null when absent.
 export function labelHeader(headers: InputRecord['headers']): HeaderBytes | null {
+  return headerBytes(headers, SIM_LABEL_HEADER, SIM_LABEL_BYTES);
+}
+
+// A header's value as the record carries it, its name given as text and as bytes; null when absent.
+export function headerBytes(headers: InputRecord['headers'], name: string, nameBytes: Buffer): HeaderBytes | null {
   if (headers === undefined) return null;
   for (const [k, v] of headers) {
-    if (typeof k === 'string' ? k === SIM_LABEL_HEADER : sameBytes(k, SIM_LABEL_BYTES)) return v;
+    if (typeof k === 'string' ? k === name : sameBytes(k, nameBytes)) return v;
   }
   return null;
 }

@@ -37,7 +37,7 @@ export class PartitionSlot {
   readonly processor: PartitionProcessor;
   checkpointedOffset: bigint; // nextOffset of the last stored snapshot (or of the restore)
   lastRecordWallMs: number | null = null;
-  idleClosed = false; // its windows were closed by the idle timer since its latest record
+  idleShown = false; // its windows were shown by the idle timer since its latest record
   seeking: Seeking | null;
   // Null until this slot's first checkpoint, always a full snapshot: a restored state goes on from there
   // rather than from the chain it came from.
@@ -64,8 +64,8 @@ export class PartitionSlot {
     return this.processor.nextOffset !== this.checkpointedOffset;
   }
 
-  idleAt(nowMs: number, idleCloseMs: number): boolean {
-    return this.lastRecordWallMs !== null && !this.idleClosed && nowMs - this.lastRecordWallMs >= idleCloseMs;
+  idleAt(nowMs: number, idleShowMs: number): boolean {
+    return this.lastRecordWallMs !== null && !this.idleShown && nowMs - this.lastRecordWallMs >= idleShowMs;
   }
 
   addCountsTo(totals: PartitionCounts): void {

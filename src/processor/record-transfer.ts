@@ -1,23 +1,27 @@
 // Input records on their way from the Kafka thread to the processing thread (runner-thread.ts): a batch
 // is copied into one buffer whose memory is transferred, not cloned, so handing over a record costs a
 // copy of its bytes and nothing per object. Only what PartitionProcessor.process reads crosses: position,
-// timestamp, key, value and the simulator's label header (the one header the processor looks at).
+// timestamp, key, value and the simulator's ground-truth headers (the only headers the processor looks
+// at): its label and, on a labelled record only, its incident.
 //
-// Layout per record, little endian: partition u32 | offset i64 | timestamp f64 | key | value | label,
-// where each of key, value and label is a length i32 (-1 = absent) followed by that many bytes.
-import { SIM_LABEL_HEADER } from '../bank/transaction.ts';
-import { labelHeader, type InputRecord } from './partition-processor.ts';
+// Layout per record, little endian: partition u32 | offset i64 | timestamp f64 | key | value | label |
+// incident, where each of key, value, label and incident is a length i32 (-1 = absent) followed by that
+// many bytes.
+import { SIM_INCIDENT_HEADER, SIM_LABEL_HEADER } from '../bank/transaction.ts';
+import { headerBytes, labelHeader, SIM_INCIDENT_BYTES, type InputRecord } from './partition-processor.ts';
 
-const FIXED_BYTES = 4 + 8 + 8 + 3 * 4;
+const FIXED_BYTES = 4 + 8 + 8 + 4 * 4;
 
 export function packRecords(records: readonly InputRecord[]): ArrayBuffer {
   const labels: Array<Buffer | null> = [];
+  const incidents: Array<Buffer | null> = [];
   let size = 0;
   for (const r of records) {
-    const label = labelHeader(r.headers);
-    const labelBytes = typeof label === 'string' ? Buffer.from(label) : label;
-    labels.push(labelBytes);
-    size += FIXED_BYTES + (r.key?.length ?? 0) + (r.value?.length ?? 0) + (labelBytes?.length ?? 0);
+    const label = asBytes(labelHeader(r.headers));
+    const incident = label === null ? null : asBytes(headerBytes(r.headers, SIM_INCIDENT_HEADER, SIM_INCIDENT_BYTES));
+    labels.push(label);
+    incidents.push(incident);
+    size += FIXED_BYTES + (r.key?.length ?? 0) + (r.value?.length ?? 0) + (label?.length ?? 0) + (incident?.length ?? 0);
   }
   // Not from the shared pool: the buffer's whole memory is handed over.
   const out = Buffer.allocUnsafeSlow(size);
@@ -40,6 +44,7 @@ export function packRecords(records: readonly InputRecord[]): ArrayBuffer {
     bytes(r.key);
     bytes(r.value);
     bytes(labels[i]);
+    bytes(incidents[i]);
   });
   return out.buffer;
 }
@@ -65,7 +70,14 @@ export function unpackRecords(batch: ArrayBuffer): InputRecord[] {
     const key = bytes();
     const value = bytes();
     const label = bytes();
-    out.push({ partition, offset, timestamp, key, value, headers: label === null ? undefined : [[SIM_LABEL_HEADER, label]] });
+    const incident = bytes();
+    const headers: Array<[string, Buffer]> | undefined = label === null ? undefined : [[SIM_LABEL_HEADER, label]];
+    if (headers !== undefined && incident !== null) headers.push([SIM_INCIDENT_HEADER, incident]);
+    out.push({ partition, offset, timestamp, key, value, headers });
   }
   return out;
+}
+
+function asBytes(v: Buffer | string | null): Buffer | null {
+  return typeof v === 'string' ? Buffer.from(v) : v;
 }

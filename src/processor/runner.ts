@@ -17,7 +17,7 @@ import type { InputRecord } from './partition-processor.ts';
 import { emptyCounts, type PartitionCounts, type PartitionSlot } from './partition-slot.ts';
 import { addQuality, emptyQuality, summarizeQuality, type QualityCounters, type QualityKey, type RuleQualitySummary } from './quality.ts';
 import type { RunnerPorts } from './runner-ports.ts';
-import { alertRecord, caseRecord, dlqRecord, type LocalSinks } from './sinks.ts';
+import { alertRecord, caseRecord, detectionRecord, dlqRecord, type LocalSinks } from './sinks.ts';
 
 export interface RunnerOptions {
   config: ProcessorConfig;
@@ -27,7 +27,7 @@ export interface RunnerOptions {
   maxBatchRecords: number; // output records per send
   maxBatchBytes: number; // or this many key + value + header bytes: one send must stay under the broker's message size limit
   maxInFlight: number; // sends awaiting acknowledgement before the loop waits
-  idleCloseMs: number; // wall time without records after which a partition's open windows are closed
+  idleShowMs: number; // wall time without records after which a partition's open windows are shown as they stand
   logger: Logger;
   local?: LocalSinks | undefined;
   now?: () => number; // wall clock in ms; injectable for tests
@@ -60,7 +60,7 @@ export interface RunnerStats {
 
 export class StreamRunner {
   private readonly group: string;
-  private readonly idleCloseMs: number;
+  private readonly idleShowMs: number;
   private readonly now: () => number;
   private readonly admission = new Admission();
   private readonly slots = new Map<number, PartitionSlot>();
@@ -78,7 +78,7 @@ export class StreamRunner {
 
   constructor(ports: RunnerPorts, options: RunnerOptions) {
     this.group = options.group;
-    this.idleCloseMs = options.idleCloseMs;
+    this.idleShowMs = options.idleShowMs;
     this.now = options.now ?? Date.now;
     this.outputs = new OutputBatcher({
       group: options.group,
@@ -120,7 +120,8 @@ export class StreamRunner {
     for (const c of res.cases) this.outputs.add(caseRecord(c, this.group));
     if (res.dlq !== null) this.outputs.add(dlqRecord(res.dlq, p, this.group));
     if (res.metrics.length > 0) this.outputs.addWindows(p, res.metrics);
-    slot.idleClosed = false;
+    if (res.detection !== null) this.outputs.add(detectionRecord(res.detection, this.group));
+    slot.idleShown = false;
     const now = this.now();
     slot.lastRecordWallMs = now;
     this.firstRecordMs ??= now;
@@ -136,28 +137,29 @@ export class StreamRunner {
     if (!this.admission.busy) this.outputs.caughtUp();
   }
 
-  // Periodic work while the source may be idle: idle partitions' windows, time-based checkpoints.
+  // Periodic work while the source may be idle: idle partitions' windows shown, time-based checkpoints.
   // Returns the work's promise (also recorded as a failure for the loop) or undefined if nothing to do.
   tick(): Promise<void> | undefined {
     if (!this.admission.idle || this.closed) return undefined;
     const now = this.now();
-    let closedWindows = false;
+    let shown = false;
     for (const [p, slot] of this.slots) {
-      if (!slot.idleAt(now, this.idleCloseMs)) continue;
-      slot.idleClosed = true;
-      // The checkpoint right after makes the effect of closing (see closeIdle) part of the state before any
-      // further record is processed.
-      const windows = slot.processor.closeIdle();
+      if (!slot.idleAt(now, this.idleShowMs)) continue;
+      slot.idleShown = true;
+      const windows = slot.processor.idleWindows();
       if (windows.length > 0) {
         this.outputs.addWindows(p, windows);
-        closedWindows = true;
+        shown = true;
       }
+      const facts = slot.processor.detectionSummary();
+      if (facts !== null) this.outputs.add(detectionRecord(facts, this.group));
     }
-    if (!closedWindows && !this.checkpoints.dueAt(now)) {
+    // A partition gone quiet also gets its offset committed now rather than at the next interval.
+    if (!shown && !this.checkpoints.dueAt(now)) {
       this.outputs.sendPending();
       return undefined;
     }
-    return this.background(closedWindows ? 'idle' : 'interval');
+    return this.background(shown ? 'idle' : 'interval');
   }
 
   // The group starts rebalancing: stop processing and checkpoint what we own, so the next owner of a
@@ -194,7 +196,11 @@ export class StreamRunner {
     this.admission.resume();
     await this.admission.exclusive(async () => {
       await this.checkpoints.run('shutdown');
-      for (const [p, slot] of this.slots) this.outputs.addWindows(p, slot.processor.flush());
+      for (const [p, slot] of this.slots) {
+        this.outputs.addWindows(p, slot.processor.flush());
+        const facts = slot.processor.detectionSummary();
+        if (facts !== null) this.outputs.add(detectionRecord(facts, this.group));
+      }
       await this.outputs.drain();
     });
   }

@@ -15,6 +15,7 @@
 import type { Logger } from 'pino';
 import { alertJson } from '../formats/alert.ts';
 import { caseJson, caseUpdateId, type Case } from '../formats/case.ts';
+import { detectionJson, type DetectionFacts } from '../formats/detection.ts';
 import type { WindowArray } from '../formats/metrics-window.ts';
 import type { Alert } from './alert.ts';
 import { DLQ_HEADERS, type DlqRecord } from './partition-processor.ts';
@@ -137,6 +138,18 @@ export function metricsRecord(windows: WindowArray, sourcePartition: number, gro
     value: windows.take(),
     headers: { [OUTPUT_HEADERS.group]: group },
     windows: count,
+  };
+}
+
+// A source partition's detection facts (src/formats/detection.ts) as a bank_metrics record of its own,
+// keyed like its windows.
+export function detectionRecord(facts: DetectionFacts, group: string): OutputRecord {
+  return {
+    kind: 'metrics',
+    sourcePartition: facts.partition,
+    key: partitionKey(facts.partition),
+    value: detectionJson(facts),
+    headers: { [OUTPUT_HEADERS.group]: group },
   };
 }
 

@@ -42,6 +42,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { constants as zlibConstants, createGzip, gunzipSync } from 'node:zlib';
 import type { AggregatorSnapshot } from './aggregates.ts';
 import type { CaseState } from './cases.ts';
+import type { IncidentTrackerSnapshot } from './incident-score.ts';
 import { fitQualityToRules, type QualitySnapshot } from './quality.ts';
 import type { AccountState, EngineOutcome, RuleEngine } from './rules/engine.ts';
 import type { SeenTransaction } from './rules/rule.ts';
@@ -128,6 +129,7 @@ export interface PartitionSnapshot {
   engine: EngineSnapshot;
   cases: Array<[string, CaseState]>; // open and candidate cases by account, in insertion order
   quality: QualitySnapshot;
+  detection?: IncidentTrackerSnapshot; // ground-truth scoring facts (incident-score.ts); absent in snapshots written before them
   aggregates: AggregatorSnapshot;
   counters: ProcessorCounters;
 }
@@ -491,20 +493,10 @@ export class DeltaChainState {
   }
 
   snapshot(): PartitionSnapshot {
-    const last = this.last;
-    if (last === null) return this.full;
-    return {
-      version: last.version,
-      partition: last.partition,
-      nextOffset: last.nextOffset,
-      watermarkMs: last.watermarkMs,
-      nextSweepMs: last.nextSweepMs,
-      engine: { slices: last.engine.slices, accounts: [...this.accounts], seen: this.seen },
-      cases: last.cases,
-      quality: last.quality,
-      aggregates: last.aggregates,
-      counters: last.counters,
-    };
+    if (this.last === null) return this.full;
+    // Everything but the accounts and the duplicate-id window is the last delta's.
+    const { kind: _kind, baseOffset: _base, previousOffset: _previous, seq: _seq, engine, ...rest } = this.last;
+    return { ...rest, engine: { slices: engine.slices, accounts: [...this.accounts], seen: this.seen } };
   }
 }
 

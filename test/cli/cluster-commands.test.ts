@@ -106,8 +106,12 @@ test('tail follows new records from the end until Ctrl+C; -c stops after n; unkn
   const child = track(spawn(process.execPath, [BUZZLINE, 'tail', TOPIC, '--brokers', tb.bootstrap, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] }));
   const seen: string[] = [];
   onLines(child.stdout, (l) => seen.push((JSON.parse(l) as { value: string }).value));
+  let stderr = '';
+  child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  await new Promise((r) => setTimeout(r, 1500)); // started at the end: nothing old is printed
+  // Its start is fixed (the end) once it says it follows; nothing old is printed.
+  await until(() => stderr.includes('following'), 30_000, () => `tail to follow (stderr: ${stderr})`);
+  assert.equal(stderr.trim(), `buzzline tail: following ${TOPIC} (3 partitions); Ctrl+C stops`);
   const produced = await run('kcat', ['-b', tb.bootstrap, '-P', '-t', TOPIC, '-k', 'acct-9'], { input: 'fresh-1\nfresh-2\n' });
   assert.equal(produced.code, 0, produced.stderr);
   await until(() => seen.length >= 2, 10_000, () => `the new records (saw ${JSON.stringify(seen)})`);

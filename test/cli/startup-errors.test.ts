@@ -61,7 +61,9 @@ for (const [flags, env, message] of badStartFlags) {
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, message);
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
-    assert.ok(Date.now() - started < 5000);
+    // Fails at the flags, not after a timeout of its own (30 s and more): seconds here are process start,
+    // which on a loaded machine is most of it.
+    assert.ok(Date.now() - started < 20_000);
     assert.equal(r.stdout, '', 'nothing was started');
     assert.ok(!fs.existsSync(`${cwd}/start-data`), 'no broker ran');
   });

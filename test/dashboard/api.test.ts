@@ -56,7 +56,7 @@ test('/api/summary returns merged totals, throughput and no quality without labe
   assert.deepEqual(body.totals.byType.deposit, { count: 2, sumCents: 3_000, minCents: 1_000, maxCents: 2_000 });
   assert.deepEqual(body.totals.alertsBySeverity, { HIGH: 1 });
   assert.equal(body.quality, null);
-  assert.deepEqual(body.reader, { windowsRead: 0, alertsRead: 0, casesRead: 0, notificationsRead: 0, invalidRecords: 0, lastRecordAtMs: null, error: null });
+  assert.deepEqual(body.reader, { windowsRead: 0, alertsRead: 0, casesRead: 0, notificationsRead: 0, detectionFactsRead: 0, invalidRecords: 0, lastRecordAtMs: null, error: null });
   await app.close();
   hub.close();
 });

@@ -110,8 +110,9 @@ test('under 100k windows and 100k alerts per second, clients get at most 10 upda
     const perSecond = (updates.length - 1) / ((times.at(-1)! - times[0]!) / 1000);
     t.diagnostic(`input ${Math.round(inputRate)} windows/s + ${Math.round(inputRate)} alerts/s for ${Math.round(elapsedMs)} ms; ${updates.length} updates, ${perSecond.toFixed(1)}/s, max ${maxPerSecond} in any 1 s, min gap ${minGap.toFixed(1)} ms, largest ${Math.max(...updates.map((u) => JSON.stringify(u.message).length))} bytes`);
     // The feed keeps to RATE by wall clock; on a loaded machine (CI runs two test files at once) it may fall
-    // behind, but it must stay a heavy load for the throttle to be tested at all.
-    assert.ok(inputRate >= RATE / 2, `input rate ${inputRate}`);
+    // behind, but it must stay a heavy load for the throttle to be tested at all: thousands of windows
+    // for every push allowed.
+    assert.ok(inputRate >= RATE / 4, `input rate ${inputRate}`);
     assert.ok(maxPerSecond <= 11, `max ${maxPerSecond} updates in one second`);
     assert.ok(perSecond <= 10.5, `${perSecond} updates/s`);
     // The hub keeps pushing under the load (not starved into silence). How close it stays to 10 a second

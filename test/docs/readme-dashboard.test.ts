@@ -26,12 +26,14 @@ test('the README documents every /api endpoint and /metrics', async () => {
 
 test('the README lists every metric /metrics exposes', () => {
   const hub = new Hub();
-  // Labelled records, so the quality gauges (absent before) are rendered too.
+  // Labelled records, so the quality and detection gauges (absent before) are rendered too.
   const q = emptyQuality();
   q.labeled = 1;
   hub.addWindow(makeWindow(0, T0, [{ type: 'deposit', cents: 100, quality: q }]));
+  // And detection facts, for the incident and case gauges.
+  hub.addDetection({ kind: 'detection', partition: 0, offset: '0', firstMs: T0, lastMs: T0, warmupMs: 0, accounts: 1, atMs: T0, warm: true, incident: { id: 'inc:1', scenario: 'card_testing', outflowCents: 1 }, cases: [] });
   const names = [...renderMetrics(hub).matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1] as string);
   hub.close();
-  assert.ok(names.includes('buzzline_detection_precision'));
+  assert.ok(names.includes('buzzline_detection_precision') && names.includes('buzzline_detection_incident_recall'));
   for (const name of names) assert.ok(README.includes(`\`${name}\``), `${name} is not in the README's metrics table`);
 });

@@ -1,6 +1,6 @@
 // Input for the processor's integration tests: seeded simulator events with malformed records mixed in at
 // seeded positions, produced the way `buzzline produce` does (key = account_id, murmur2 partitioning,
-// sim-label header), plus readers for what the processor wrote back, split by consumer group.
+// sim-label and sim-incident headers), plus readers for what the processor wrote back, split by consumer group.
 
 import { compatibilityPartitioner, Consumer, noopSerializer, Producer } from '@platformatic/kafka';
 import { Simulator } from '../../src/bank/simulator.ts';
@@ -44,7 +44,8 @@ export function bankInput(options: { seed: string; total: number; malformed: num
   const out: InputMessage[] = events.map((e) => ({
     key: Buffer.from(e.key),
     value: Buffer.from(JSON.stringify(e.value)),
-    headers: new Map([[Buffer.from(SIM_LABEL_HEADER), Buffer.from(e.label)]]),
+    // The simulator's ground truth: sim-label, and sim-incident on an incident's records.
+    headers: new Map(Object.entries({ [SIM_LABEL_HEADER]: e.label, ...e.headers }).map(([k, v]) => [Buffer.from(k), Buffer.from(v)])),
     badReason: null,
     type: e.value.transaction_type,
     amountCents: Math.round(e.value.amount * 100),
@@ -149,20 +150,23 @@ export function inputTotals(input: readonly InputMessage[]): ReturnType<typeof w
 }
 
 // Sum over partitions of (end offset - committed offset) for a group; reads without joining it.
-export async function groupLag(bootstrap: string, group: string, topic: string = TOPICS.transactions): Promise<bigint> {
+// The group's committed offset per partition of the topic (-1 where nothing is committed), with each
+// partition's end offset.
+export async function groupOffsets(bootstrap: string, group: string, topic: string = TOPICS.transactions): Promise<Array<{ committed: bigint; end: bigint }>> {
   const consumer = new Consumer({ clientId: 'test-lag', groupId: group, bootstrapBrokers: [bootstrap], retries: 2 });
   try {
     const ends = (await consumer.listOffsets({ topics: [topic] })).get(topic) ?? [];
     const committed = (await consumer.listCommittedOffsets({ topics: [{ topic, partitions: ends.map((_, i) => i) }] })).get(topic) ?? [];
-    let lag = 0n;
-    ends.forEach((end, i) => {
-      const c = committed[i] ?? -1n;
-      lag += end - (c < 0n ? 0n : c);
-    });
-    return lag;
+    return ends.map((end, i) => ({ committed: committed[i] ?? -1n, end }));
   } finally {
     await consumer.close();
   }
+}
+
+export async function groupLag(bootstrap: string, group: string, topic: string = TOPICS.transactions): Promise<bigint> {
+  let lag = 0n;
+  for (const { committed, end } of await groupOffsets(bootstrap, group, topic)) lag += end - (committed < 0n ? 0n : committed);
+  return lag;
 }
 
 export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 200): Promise<void> {

@@ -7,7 +7,7 @@
 // with its alerts' explanations and the account's transactions, an account id that is an HTML injection
 // probe (in a notification and in a case we publish) shows as text, group lag shows, and the CSP reports nothing; at 1440x900, 390x844 and 360x740 nothing is wider than its container
 // or cut off, axe-core finds no serious or critical accessibility problem, and the controls work from the
-// keyboard. Then the page under the output of a 200k tx/s pipeline (fed synthetically, as one process
+// keyboard; the detection-quality panel fills from the processor's ground-truth facts. Then the page under the output of a 200k tx/s pipeline (fed synthetically, as one process
 // could not also run that pipeline, in euros): it stays in step with the server's pushes. Then windows we
 // produce ourselves with wall-clock event times: an event clock an hour behind the previous one shows
 // within 5 s, real time is not labelled simulated, and a x60 fast-forward is. When the dashboard goes away
@@ -405,6 +405,13 @@ test('with the real producer and processor, the page fills its charts, shows fra
     await page.locator('#lag-body td', { hasText: CONSUMER_GROUP }).first().waitFor({ timeout: 15_000 });
     await page.locator('#topics-body td', { hasText: TOPICS.metrics }).waitFor({ timeout: 5_000 });
     await page.locator('#quality-body td', { hasText: 'any rule' }).waitFor({ timeout: 15_000 });
+    // Detection quality from the processor's facts (the simulator's records carry their ground truth): the
+    // overall row, and the case figures as the server computed them.
+    await page.locator('#detection-body td', { hasText: 'all scenarios' }).waitFor({ timeout: 30_000 });
+    const detection = dashboard.hub.detectionSummary();
+    assert.ok(detection !== null);
+    assert.equal(await page.locator('#detection-cases dt').first().textContent(), 'Cases');
+    assert.match((await page.locator('#detection-note').textContent()) ?? '', /accounts over [\d.]+ days of event time after the warm-up, \d partitions?/);
     assert.equal(await page.locator('#status').textContent(), 'live');
     // Throughput in wall-clock time, from the offsets of bank_alerts: the simulator's 20 tx/s (plus the
     // probe), once the rate span has filled.
@@ -431,11 +438,11 @@ test('with the real producer and processor, the page fills its charts, shows fra
     // From the keyboard: Tab reaches the chart toggles and every table's scroll box, Space presses a button.
     await page.setViewportSize({ width: 1440, height: 900 });
     const reached = new Set<string>();
-    for (let i = 0; i < 24; i++) {
+    for (let i = 0; i < 26; i++) {
       await page.keyboard.press('Tab');
       reached.add(String(await page.evaluate(`(() => { const e = document.activeElement; return e.id || e.getAttribute('aria-labelledby') || e.tagName; })()`)));
     }
-    for (const stop of ['range-5m', 'range-1h', 'range-all', 'metric-avg', 'metric-sum', 'metric-max', 'scale-log', 'cases-title', 'case-title', 'alerts-title', 'notifications-title', 'quality-title', 'lag-title', 'topics-title']) assert.ok(reached.has(stop), `Tab never reached ${stop}: ${[...reached].join(', ')}`);
+    for (const stop of ['range-5m', 'range-1h', 'range-all', 'metric-avg', 'metric-sum', 'metric-max', 'scale-log', 'cases-title', 'case-title', 'alerts-title', 'notifications-title', 'quality-title', 'detection-title', 'lag-title', 'topics-title']) assert.ok(reached.has(stop), `Tab never reached ${stop}: ${[...reached].join(', ')}`);
     // One stop in the queue: the shown case's button.
     assert.ok(reached.has('BUTTON'), `Tab never reached a case: ${[...reached].join(', ')}`);
     assert.equal(await page.locator('#cases-body button[tabindex="0"]').count(), 1);

@@ -1,6 +1,8 @@
 // A failure a restart cannot fix ends `buzzline consume` at once: after a run with windowMs 1000, a run
-// with --set windowMs=2000 cannot restore the snapshots, and says so in one line and exits 1 within
-// seconds, instead of reporting a broker outage and restarting forever. Nothing is lost: a run with the
+// with --set windowMs=2000 cannot restore the snapshots, and says so in one line and exits 1 on the first
+// attempt, instead of reporting a broker outage and restarting forever. (How many seconds that takes is the
+// machine's: process start and group join, 2-3 s quiet, over 15 s on a loaded 2-core machine; the point
+// is that no restart is tried.) Nothing is lost: a run with the
 // configuration that wrote the snapshots carries on, and the metric totals are exact.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -38,32 +40,32 @@ function consume(life: number, extra: string[] = []) {
   return { child, exited, stderr: () => stderr, checkpointed, logFile };
 }
 
-test('changing windowMs between runs ends the processor within 10 s with one clear line, and loses nothing', { timeout: 120_000 }, async () => {
+test('changing windowMs between runs ends the processor without a restart, with one clear line, and loses nothing', { timeout: 120_000 }, async () => {
   const input = bankInput({ seed: 'window-change', total: 3000, malformed: 20 });
   const producer = inputProducer(tb.bootstrap);
   try {
-    // Stopped while records still arrive, so its snapshot holds open windows of 1000 ms (an idle
-    // partition closes them after 5 s, and a snapshot without open windows restores under any length).
+    // The first run checkpoints part of the input and stops; the rest arrives before the second run, so
+    // the second has records to process and must restore the first one's snapshot (a partition is
+    // restored with its first record).
     const first = consume(0);
-    const producing = produceInput(producer, input.slice(0, 2000), { batch: 100, pauseMs: 100 });
+    await produceInput(producer, input.slice(0, 1000), { batch: 100, pauseMs: 50 });
     await waitFor('the first run to checkpoint', first.checkpointed, 30_000, 50);
     first.child.kill('SIGTERM');
     assert.equal(await first.exited, 0, first.stderr());
-    await producing;
+    await produceInput(producer, input.slice(1000, 2000), { batch: 100 });
 
-    const startedMs = Date.now();
     const second = consume(1, ['--set', 'windowMs=2000']);
-    const code = await Promise.race([second.exited, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 10_000))]);
+    const code = await Promise.race([second.exited, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 60_000))]);
     const stderr = second.stderr();
-    assert.notEqual(code, 'timeout', `no exit within 10 s:\n${stderr}`);
+    assert.notEqual(code, 'timeout', `no exit within 60 s:\n${stderr}`);
     assert.equal(code, 1, stderr);
-    assert.ok(Date.now() - startedMs < 10_000);
     const lines = stderr.split('\n').filter((l) => l.startsWith('buzzline consume:'));
     assert.equal(lines.length, 1, `one line:\n${stderr}`);
     assert.match(lines[0] ?? '', /^buzzline consume: cannot restore partition 0 from its snapshot at offset \d+: snapshot window length 1000 ms differs from configured 2000 ms\. Run with the configuration that wrote the snapshot, or start over under another --group\.$/);
     assert.doesNotMatch(stderr, /broker unavailable|restarting/);
     const failed = fs.readFileSync(second.logFile, 'utf8').split('\n').filter((l) => l.includes('"event":"failed"'));
     assert.equal(failed.length, 1, 'the failure is logged');
+    assert.doesNotMatch(fs.readFileSync(second.logFile, 'utf8'), /"event":"restart"/, 'no restart was tried');
     assert.match(failed[0] ?? '', /"category":"snapshot".*"stack":/);
 
     // The way out the line names: the configuration that wrote the snapshots.

@@ -67,12 +67,20 @@ async function processedSoFar(life: number): Promise<boolean> {
 test('kill -9 twice during the run: DLQ complete, alert ids equal to an uninterrupted run, nothing published twice', { timeout: 120_000 }, async (t) => {
   const producer = inputProducer(tb.bootstrap);
 
+  // The input arrives in three parts. The first is there before the processor starts; each next one
+  // starts arriving once the current life has checkpointed, and that life is killed while it arrives. So
+  // every kill comes with input still arriving and left to process, however slow the machine (a fixed
+  // schedule lets a slow start find the whole input produced, or a fast one commit it all before the kill).
+  const parts = [input.slice(0, 20_000), input.slice(20_000, 35_000), input.slice(35_000)];
+  await produceInput(producer, parts[0] as typeof input, { batch: 1000, pauseMs: 0 });
   let proc = spawnProcessor(0);
-  // ~50 batches of 1000 over ~5 s: the processor is killed while input is still arriving.
-  const producing = produceInput(producer, input, { batch: 1000, pauseMs: 100 });
+  let producing: Promise<void> = Promise.resolve();
   const kills: number[] = [];
   for (let life = 0; life < 2; life++) {
     await waitFor(`processor life ${life} to checkpoint`, () => processedSoFar(life), 30_000, 50);
+    await producing;
+    // 15 batches of 1000, 100 ms apart: still arriving at the kill below.
+    producing = produceInput(producer, parts[life + 1] as typeof input, { batch: 1000, pauseMs: 100 });
     await new Promise((r) => setTimeout(r, 400 + life * 300));
     proc.child.kill('SIGKILL');
     assert.equal(await proc.exited, null, 'killed by the signal');

@@ -24,7 +24,7 @@ test('defaults are complete and sane', () => {
   assert.deepEqual(Object.keys(DEFAULT_CONFIG.rules), ['low_balance', 'overdraft', 'amount_outlier', 'velocity', 'outflow', 'new_payee', 'dormant', 'rapid_in_out', 'structuring', 'drain', 'card_testing', 'check_then_transfer', 'new_payee_again', 'duplicate']);
   // processor settings, then per rule enabled, weight (fraud rules only) and its own settings
   assert.equal(DEFAULT_CONFIG.clockResetMs, 300_000);
-  assert.equal(describeSettings().length, 7 + RULES.reduce((n, r) => n + 1 + ('notification' in r ? 0 : 1) + Object.keys(r.settings).length, 0));
+  assert.equal(describeSettings().length, 8 + RULES.reduce((n, r) => n + 1 + ('notification' in r ? 0 : 1) + Object.keys(r.settings).length, 0));
   assert.equal(DEFAULT_CONFIG.rules.velocity.weight, 0.55);
   assert.ok(!('weight' in DEFAULT_CONFIG.rules.low_balance), 'notifications carry no fraud evidence');
 });

@@ -94,14 +94,14 @@ test('a closed client is not the broker being away: it is a bug', async () => {
   assert.equal(failure.category, 'bug');
 });
 
-test('a snapshot without open windows (closed while idle) still refuses another window length', () => {
+test('a snapshot without open windows (all flushed) still refuses another window length', () => {
   const proc = new PartitionProcessor(0, windowed(1000));
   for (let i = 0; i < 5; i++) {
     proc.process(record(i, { transaction_id: `t${i}`, timestamp: new Date(T0 + i * 300).toISOString(), account_id: 'ACC1', transaction_type: 'deposit', amount: 12.5 }));
   }
-  proc.closeIdle();
+  proc.flush();
   const snapshot = proc.snapshot();
-  assert.equal(snapshot.aggregates.open.length, 0, 'the idle close left no window open');
+  assert.equal(snapshot.aggregates.open.length, 0, 'the flush left no window open');
   assert.throws(() => new PartitionProcessor(0, windowed(2000)).restore(snapshot), SnapshotMismatchError);
   // The same length restores.
   new PartitionProcessor(0, windowed(1000)).restore(snapshot);
@@ -219,7 +219,7 @@ class SnapshotPorts {
 // Runs one record through a RunnerThread whose loadSnapshot is `load` and returns how it failed.
 async function threadFailure(config: ProcessorConfig, load: () => Promise<StoredSnapshot | null>): Promise<Error> {
   const silent = pino({ level: 'silent' });
-  const options: ThreadRunnerOptions = { config, group: 'g', checkpointIntervalMs: 1_000_000, checkpointRecords: 1000, maxBatchRecords: 100, maxBatchBytes: 64 * 1024, maxInFlight: 4, idleCloseMs: 1_000_000 };
+  const options: ThreadRunnerOptions = { config, group: 'g', checkpointIntervalMs: 1_000_000, checkpointRecords: 1000, maxBatchRecords: 100, maxBatchBytes: 64 * 1024, maxInFlight: 4, idleShowMs: 1_000_000 };
   const thread = new RunnerThread({ runner: options, ports: new SnapshotPorts(load) as unknown as KafkaPorts, local: new LocalSinks({ logger: silent }), logger: silent });
   try {
     await thread.assignmentChanged([0], true);

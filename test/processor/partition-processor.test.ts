@@ -101,7 +101,7 @@ test('records below nextOffset are skipped; records of another partition are ref
   const p = new PartitionProcessor(0, DEFAULT_CONFIG);
   p.process(record(5, { account_id: 'A', transaction_type: 'deposit', amount: 1 }));
   const again = p.process(record(5, { account_id: 'A', transaction_type: 'low_balance', amount: 1 }));
-  assert.deepEqual(again, { skipped: true, tx: null, alerts: [], notifications: [], cases: [], riskScore: 0, dlq: null, metrics: [] });
+  assert.deepEqual(again, { skipped: true, tx: null, alerts: [], notifications: [], cases: [], riskScore: 0, dlq: null, metrics: [], detection: null });
   assert.equal(p.stats().skipped, 1);
   assert.throws(() => p.process(record(6, null, { partition: 1 })), /partition 1 given to the processor of partition 0/);
 });
@@ -117,8 +117,31 @@ test('metrics windows close with event time and carry the partition and quality 
   assert.ok(w);
   assert.deepEqual([w.partitions, w.windowStartMs, w.records, w.byType.deposit?.sumCents], [[3], T0, 2, 500]);
   assert.deepEqual([w.quality.labeled, w.quality.positives, w.quality.episodes], [2, 1, 1]);
-  assert.deepEqual(p.closeIdle().map((x) => x.windowStartMs), [T0 + 6_000]);
-  assert.deepEqual(p.flush(), []);
+  assert.deepEqual(p.idleWindows().map((x) => x.windowStartMs), [T0 + 6_000]);
+  assert.deepEqual(p.idleWindows(), [], 'shown once until it changes');
+  assert.deepEqual(p.flush().map((x) => [x.windowStartMs, x.records]), [[T0 + 6_000, 1]], 'shown, not closed');
+});
+
+// A timer is not part of the record stream: if it decided where later records count, a restart that
+// replays the same records without it would send windows of the same key with other records in them.
+test('an idle partition shows its windows without closing them: every later version of a window is a superset', () => {
+  const p = new PartitionProcessor(0, DEFAULT_CONFIG);
+  const msg = (i: number, sec: number) => full(`S-${i}`, sec, 'ACC-1', 'deposit', 1, 1 + i);
+  p.process(record(0, msg(0, 0)));
+  p.process(record(1, msg(1, 0.1)));
+  assert.deepEqual(p.idleWindows().map((w) => [w.windowStartMs, w.records]), [[T0, 2]]);
+  // A record of that same second after the pause still counts in it, not late elsewhere.
+  p.process(record(2, msg(2, 0.3)));
+  assert.deepEqual(p.idleWindows().map((w) => [w.windowStartMs, w.records, w.late]), [[T0, 3, 0]]);
+  const closed = p.process(record(3, msg(3, 10))).metrics;
+  assert.deepEqual(closed.map((w) => [w.windowStartMs, w.records, w.late]), [[T0, 3, 0]]);
+  // Held dead letters are shown too, and keep their key until the first valid record releases them.
+  const bad = new PartitionProcessor(1, DEFAULT_CONFIG);
+  bad.process(record(0, '{"oops"', { partition: 1, timestampMs: T0 }));
+  assert.deepEqual(bad.idleWindows().map((w) => [w.windowStartMs, w.dlq]), [[T0, 1]]);
+  bad.process(record(1, '', { partition: 1, timestampMs: T0 + 5_000 }));
+  const released = bad.process(record(2, full('S-9', 6, 'ACC-2', 'deposit', 1, 1), { partition: 1, timestampMs: T0 + 6_000 })).metrics;
+  assert.deepEqual(released.map((w) => [w.windowStartMs, w.dlq]), [[T0, 2]]);
 });
 
 test('dead letters before the first valid record do not set the watermark: they go out in a window of their own', () => {
@@ -145,7 +168,7 @@ test('dead letters before the first valid record do not set the watermark: they 
     assert.deepEqual(q.flush().map((w) => [w.windowStartMs - wall, w.records, w.dlq, w.dlqByReason]), [[0, 2, 2, { empty: 1, bad_json: 1 }]]);
     assert.deepEqual(q.flush(), []);
   }
-  assert.deepEqual(bad.closeIdle(), []);
+  assert.deepEqual(bad.idleWindows(), [], 'flushed: nothing left to show');
 });
 
 test('the label header is read whatever the header container', () => {

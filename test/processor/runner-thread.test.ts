@@ -62,7 +62,7 @@ const options: ThreadRunnerOptions = {
   maxBatchRecords: 300,
   maxBatchBytes: 64 * 1024,
   maxInFlight: 4,
-  idleCloseMs: 1_000_000,
+  idleShowMs: 1_000_000,
 };
 
 function summary(ports: MemoryPorts) {

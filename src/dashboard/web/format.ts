@@ -21,6 +21,13 @@ export function formatPercent(share: number | null): string {
   return share === null ? '–' : `${(share * 100).toFixed(1)}%`;
 }
 
+// A span that may run to days (a time to detect): minutes up to two hours, then hours up to two days.
+export function formatSpan(ms: number | null): string {
+  if (ms === null || ms < 2 * 3_600_000) return formatMs(ms);
+  if (ms < 2 * 86_400_000) return `${(ms / 3_600_000).toFixed(1)} h`;
+  return `${(ms / 86_400_000).toFixed(1)} days`;
+}
+
 export function formatMs(ms: number | null): string {
   if (ms === null) return '–';
   if (ms < 1000) return `${Math.round(ms)} ms`;

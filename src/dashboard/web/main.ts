@@ -5,10 +5,11 @@ import { SEVERITIES } from '../../processor/alert.ts';
 import { QUALITY_KEYS } from '../../processor/quality.ts';
 import { TOPICS } from '../../bank/transaction.ts';
 import type { Case } from '../../formats/case.ts';
-import { RANGES, type CaseDetailView, type RangeName, type StreamMessage } from '../views.ts';
+import type { IncidentFigures } from '../../processor/incident-score.ts';
+import { DETECTION_NEEDS_LABELS, RANGES, type CaseDetailView, type RangeName, type StreamMessage } from '../views.ts';
 import { Charts, type AmountMetric } from './charts.ts';
 import { byId, el, fillTable, setText, type Cell } from './dom.ts';
-import { formatCents, formatCompact, formatDateTime, formatDay, formatDuration, formatInt, formatMs, formatPercent, formatSpeed, formatTime, formatTimeNear, sameDay } from './format.ts';
+import { formatCents, formatCompact, formatDateTime, formatDay, formatDuration, formatInt, formatMs, formatPercent, formatSpan, formatSpeed, formatTime, formatTimeNear, sameDay } from './format.ts';
 import { applyMessage, emptyState, isStale, type PageState } from './state.ts';
 
 const SEVERITY_CLASS: Readonly<Record<string, string>> = {
@@ -90,6 +91,7 @@ function render(): void {
   if (rendered.cases !== state.cases) renderCases();
   if (rendered.notifications !== state.notifications) renderNotifications();
   renderQuality();
+  renderDetection();
   if (rendered.groups !== state.groups) renderGroups();
   if (rendered.topics !== state.topics) renderTopics();
   rendered = { topics: state.topics, groups: state.groups, alerts: state.alerts, cases: state.cases, notifications: state.notifications };
@@ -344,6 +346,38 @@ function renderQuality(): void {
   setText('quality-note', `${formatInt(q.episodes)} fraud episodes in ${formatCompact(q.labeled)} labelled records`);
 }
 
+function renderDetection(): void {
+  const d = state.summary?.detection ?? null;
+  const facts = byId<HTMLDListElement>('detection-cases');
+  const body = byId<HTMLTableSectionElement>('detection-body');
+  if (d === null) {
+    facts.replaceChildren();
+    fillTable(body, [], DETECTION_NEEDS_LABELS, 5);
+    setText('detection-note', '');
+    return;
+  }
+  const t = d.table;
+  const items: Array<[string, string]> = [
+    ['Cases', formatInt(t.cases)],
+    ['Case precision', formatPercent(t.casePrecision)],
+    ['Cases / 1,000 accounts / day', t.casesPerThousandAccountsPerDay === null ? '–' : t.casesPerThousandAccountsPerDay.toFixed(2)],
+    ['Top-100 cases per day, precision', formatPercent(t.top100Precision)],
+  ];
+  facts.replaceChildren(...items.flatMap(([term, value]) => [el('dt', '', term), el('dd', '', value)]));
+  const row = (name: string, f: IncidentFigures): Cell[] => [
+    name,
+    { text: formatInt(f.incidents), className: 'num' },
+    { text: formatPercent(f.recall), className: 'num' },
+    { text: formatPercent(f.valueDetected), className: 'num' },
+    { text: formatSpan(f.medianTtdMs), className: 'num' },
+  ];
+  const rows: Cell[][] = [row('all scenarios', t), ...Object.entries(t.byScenario).map(([scenario, f]) => row(scenario, f))];
+  fillTable(body, rows, '', 5);
+  const warm = d.warmUntilMs !== null && (state.summary?.clock.headMs ?? 0) < d.warmUntilMs ? `; warming up until ${formatDateTime(d.warmUntilMs)}` : '';
+  const partial = d.partial ? '; partial: only the history re-read from bank_metrics' : '';
+  setText('detection-note', `${formatInt(t.accounts)} accounts over ${t.days.toFixed(1)} days of event time after the warm-up, ${d.partitions.length} partition${d.partitions.length === 1 ? '' : 's'}${warm}${partial}`);
+}
+
 function renderGroups(): void {
   const g = state.groups;
   const rows: Cell[][] = [];
@@ -425,6 +459,7 @@ byId('cases-body').addEventListener('keydown', (event) => {
   moveCaseFocus(event.target, step);
 });
 renderQuality();
+renderDetection();
 renderGroups();
 renderCases();
 renderNotifications();
