@@ -31,7 +31,7 @@ import type { OutputBatcher } from './output-batcher.ts';
 import { PartitionProcessor } from './partition-processor.ts';
 import { PartitionSlot } from './partition-slot.ts';
 import type { CommitOffset, OutputOffsets, RunnerPorts, SnapshotRecord } from './runner-ports.ts';
-import { encodeSnapshot, type PartitionSnapshot } from './state.ts';
+import { encodeSnapshot, type DeltaSnapshot, type PartitionSnapshot } from './state.ts';
 
 // After a seek, records after the gap keep arriving from fetches already under way. They are dropped
 // (and the seek repeated) for this long; then the gap is accepted as data that no longer exists, e.g.
@@ -39,6 +39,27 @@ import { encodeSnapshot, type PartitionSnapshot } from './state.ts';
 const SEEK_PATIENCE_MS = 10_000;
 
 const STORE_SHARE_INVERSE = 4;
+
+// A chain is at most this many deltas long, and ends once its deltas add up to the size of its full
+// snapshot: a restore then reads at most about twice a full snapshot's bytes. A delta that would carry
+// half the accounts or more costs about what a full snapshot does, and a full one is written instead.
+const MAX_DELTAS = 64;
+
+// The slot's next checkpoint: a delta when the chain allows one, else a full snapshot that starts a new chain.
+function takeCheckpoint(slot: PartitionSlot): PartitionSnapshot | DeltaSnapshot {
+  const chain = slot.chain;
+  const { changed, accounts } = slot.processor.checkpointSize();
+  const delta = chain !== null && changed !== null && chain.seq < MAX_DELTAS && chain.deltaBytes < chain.fullBytes && changed * 2 < accounts;
+  if (!delta) {
+    const full = slot.processor.takeCheckpoint(null);
+    slot.chain = { baseOffset: full.nextOffset, seq: 0, lastOffset: full.nextOffset, fullBytes: Number.POSITIVE_INFINITY, deltaBytes: 0 };
+    return full;
+  }
+  chain.seq++;
+  const d = slot.processor.takeCheckpoint({ baseOffset: chain.baseOffset, previousOffset: chain.lastOffset, seq: chain.seq });
+  chain.lastOffset = d.nextOffset;
+  return d;
+}
 
 export type CheckpointReason = 'interval' | 'records' | 'idle' | 'rebalance' | 'shutdown';
 
@@ -108,7 +129,7 @@ export class Checkpoints {
     const owned = dirty.filter((slot) => this.slots.get(slot.partition) === slot);
     if (owned.length === 0) return;
     const taken = owned.map((slot) => ({
-      snapshot: slot.processor.snapshot(),
+      snapshot: takeCheckpoint(slot),
       outputsFrom: slot.processor.pendingSuppressions > 0 ? slot.readBackFrom : (ends.get(slot.partition) ?? {}),
     }));
     const store = this.store(owned, taken, reason);
@@ -121,12 +142,18 @@ export class Checkpoints {
     this.storing = storing;
   }
 
-  private async store(owned: readonly PartitionSlot[], taken: ReadonlyArray<{ snapshot: PartitionSnapshot; outputsFrom: OutputOffsets }>, reason: CheckpointReason): Promise<void> {
+  private async store(owned: readonly PartitionSlot[], taken: ReadonlyArray<{ snapshot: PartitionSnapshot | DeltaSnapshot; outputsFrom: OutputOffsets }>, reason: CheckpointReason): Promise<void> {
     const stored: SnapshotRecord[] = [];
     const encoding = { ms: 0 };
     for (const [i, slot] of owned.entries()) {
-      const { snapshot, outputsFrom } = taken[i] as { snapshot: PartitionSnapshot; outputsFrom: OutputOffsets };
-      stored.push({ partition: slot.partition, nextOffset: snapshot.nextOffset, value: await encodeSnapshot(snapshot, encoding), outputsFrom });
+      const { snapshot, outputsFrom } = taken[i] as { snapshot: PartitionSnapshot | DeltaSnapshot; outputsFrom: OutputOffsets };
+      const value = await encodeSnapshot(snapshot, encoding);
+      const delta = 'kind' in snapshot;
+      if (slot.chain !== null) {
+        if (delta) slot.chain.deltaBytes += value.length;
+        else slot.chain.fullBytes = value.length;
+      }
+      stored.push({ partition: slot.partition, nextOffset: snapshot.nextOffset, value, outputsFrom, seq: delta ? snapshot.seq : 0, baseOffset: delta ? snapshot.baseOffset : snapshot.nextOffset });
     }
     this.gapMs = STORE_SHARE_INVERSE * encoding.ms;
     // A partition dropped meanwhile is someone else's now: its snapshot is not stored.
@@ -165,9 +192,15 @@ export class Checkpoints {
       if (ids.length > 0) proc.restore(proc.snapshot(), { emittedAlertIds: ids });
       this.counts.freshStarts++;
     }
+    if (stored?.chainProblem != null) {
+      this.logger.warn(
+        { event: 'snapshot-chain-cut', partition: p, deltas: stored.deltas, nextOffset: String(proc.nextOffset), problem: stored.chainProblem },
+        `partition ${p}: ${stored.chainProblem}; restored from the checkpoint before it, at offset ${proc.nextOffset}, and processing again from there`,
+      );
+    }
     this.logger.info(
-      { event: 'partition-start', partition: p, nextOffset: String(proc.nextOffset), fromSnapshot: stored !== null, alreadyEmitted: ids.length },
-      `partition ${p}: ${stored !== null ? `restored at offset ${proc.nextOffset}` : 'fresh start'}, ${ids.length} alert(s) and notification(s) already emitted`,
+      { event: 'partition-start', partition: p, nextOffset: String(proc.nextOffset), fromSnapshot: stored !== null, deltas: stored?.deltas ?? 0, alreadyEmitted: ids.length },
+      `partition ${p}: ${stored !== null ? `restored at offset ${proc.nextOffset} (a full snapshot and ${stored.deltas} delta(s))` : 'fresh start'}, ${ids.length} alert(s) and notification(s) already emitted`,
     );
     return new PartitionSlot(proc, stored !== null, stored?.outputsFrom ?? {});
   }

@@ -2,25 +2,30 @@
 // topic, alert read-back and snapshot lookup through group-less Fetch requests, and offset commits
 // through the group Consumer.
 //
-// Snapshot records: key `${group}/${sourceTopic}/${partition}`, value = encodeSnapshot() (gzip'd JSON),
-// headers `alerts-offset`, `notifications-offset`, `cases-offset` and `next-offset`, in partition (source partition mod N) of the state topic.
-// The latest snapshot of a partition is the last record with its key: looked up by reading backwards from
-// the end of that state partition in growing steps, which is one small fetch when, as usual, the last
-// record is the one wanted. The embedded broker does not compact; on Kafka the topic can be compacted
-// (it holds one live value per key), and the lookup works either way.
+// Snapshot records: key `${group}/${sourceTopic}/${partition}` (full) or `<that>/delta/<seq>` (delta
+// checkpoints, headers `delta-seq` and `delta-base-offset`), value = encodeSnapshot() (gzip'd JSON),
+// headers `alerts-offset`, `notifications-offset`, `cases-offset` and `next-offset`, in partition (source
+// partition mod N) of the state topic. The latest full snapshot of a partition is the last record with its
+// key: looked up by reading backwards from the end of that state partition in growing steps, which is a
+// few small fetches when, as usual, it is among the last records; its deltas are the records after it.
+// The embedded broker does not compact; on Kafka the topic can be compacted (it holds one live value per
+// key, and the keys keep what a restore reads), and the lookup works either way.
 import { findErrorBy, ListOffsetTimestamps, ProtocolError, type Consumer, type MessagesStream, type Producer } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import { RestartableError } from './failures.ts';
 import { KEYED_OUTPUTS, type CommitOffset, type KeyedOutput, type OutputOffsets, type RunnerPorts, type SnapshotRecord, type StoredSnapshot } from './runner-ports.ts';
 import { DLQ_HEADERS } from './partition-processor.ts';
 import { deadLetterByReference, OUTPUT_HEADERS, routePartition, type OutputKind, type OutputRecord } from './sinks.ts';
-import { decodeSnapshot } from './state.ts';
+import { resolveChain, type ChainRecord } from './snapshot-chain.ts';
 
 export const STATE_HEADERS = {
   alertsOffset: 'alerts-offset',
   notificationsOffset: 'notifications-offset',
   casesOffset: 'cases-offset',
   nextOffset: 'next-offset',
+  // A delta checkpoint's place in its chain (SnapshotRecord); absent on full snapshots.
+  deltaSeq: 'delta-seq',
+  deltaBase: 'delta-base-offset',
 } as const;
 
 const OFFSET_HEADER: Record<KeyedOutput, string> = { alerts: STATE_HEADERS.alertsOffset, notifications: STATE_HEADERS.notificationsOffset, cases: STATE_HEADERS.casesOffset };
@@ -214,6 +219,7 @@ export class KafkaPorts implements RunnerPorts {
     });
   }
 
+  // The latest full snapshot, then the delta checkpoints after it (snapshot-chain.ts).
   async loadSnapshot(partition: number): Promise<StoredSnapshot | null> {
     const topic = this.o.topics.state;
     const statePartition = routePartition(partition, this.o.partitionCounts.state);
@@ -223,21 +229,27 @@ export class KafkaPorts implements RunnerPorts {
     let span = 1n;
     while (hi > start) {
       const lo = hi - span > start ? hi - span : start;
-      let found: { value: Buffer | null; headers: Map<string, string>; offset: bigint } | null = null;
+      let found: ReadRecord | null = null;
       await this.o.reader.read(topic, statePartition, lo, hi, (r) => {
         if (r.key !== null && r.key.toString('utf8') === wanted) found = r;
       });
       if (found !== null) {
-        const { value, headers, offset } = found as { value: Buffer | null; headers: Map<string, string>; offset: bigint };
-        if (value === null) return null; // a tombstone: the state was deliberately deleted
-        const snapshot = decodeSnapshot(value);
-        const outputsFrom: OutputOffsets = {};
-        for (const output of KEYED_OUTPUTS) {
-          const at = headers.get(OFFSET_HEADER[output]);
-          if (at !== undefined && /^\d+$/.test(at)) outputsFrom[output] = BigInt(at);
-        }
-        this.o.logger.debug({ event: 'snapshot-found', partition, stateOffset: String(offset), nextOffset: snapshot.nextOffset }, 'snapshot found');
-        return { partition, snapshot, outputsFrom };
+        const full = found as ReadRecord;
+        if (full.value === null) return null; // a tombstone: the state was deliberately deleted
+        const deltaKey = `${wanted}/delta/`;
+        const later: ChainRecord[] = [];
+        await this.o.reader.read(topic, statePartition, full.offset + 1n, end, (r) => {
+          if (r.key === null || r.value === null || !r.key.toString('utf8').startsWith(deltaKey)) return;
+          const seq = Number(r.headers.get(STATE_HEADERS.deltaSeq));
+          const baseOffset = r.headers.get(STATE_HEADERS.deltaBase);
+          if (Number.isInteger(seq) && baseOffset !== undefined) later.push({ seq, baseOffset, value: r.value, outputsFrom: outputOffsets(r.headers) });
+        });
+        const stored = resolveChain(partition, { seq: 0, baseOffset: '', value: full.value, outputsFrom: outputOffsets(full.headers) }, later);
+        this.o.logger.debug(
+          { event: 'snapshot-found', partition, stateOffset: String(full.offset), deltas: stored.deltas, nextOffset: stored.snapshot.nextOffset },
+          'snapshot found',
+        );
+        return stored;
       }
       hi = lo;
       span *= 8n;
@@ -276,16 +288,19 @@ export class KafkaPorts implements RunnerPorts {
     return out;
   }
 
+  // A full snapshot under the partition's key, a delta under `<key>/delta/<seq>`: a compacted topic keeps
+  // the newest full snapshot and the newest delta of each seq, which are those of the newest chain.
   async saveSnapshots(snapshots: readonly SnapshotRecord[]): Promise<void> {
     await this.o.producer.send({
       messages: snapshots.map((s) => ({
         topic: this.o.topics.state,
         partition: routePartition(s.partition, this.o.partitionCounts.state),
-        key: Buffer.from(this.snapshotKey(s.partition)),
+        key: Buffer.from(s.seq === 0 ? this.snapshotKey(s.partition) : `${this.snapshotKey(s.partition)}/delta/${s.seq}`),
         // A copy that crossed from the processing thread arrives as a plain Uint8Array.
         value: Buffer.from(s.value.buffer, s.value.byteOffset, s.value.byteLength),
         headers: {
           [STATE_HEADERS.nextOffset]: s.nextOffset,
+          ...(s.seq === 0 ? {} : { [STATE_HEADERS.deltaSeq]: String(s.seq), [STATE_HEADERS.deltaBase]: s.baseOffset }),
           ...Object.fromEntries(KEYED_OUTPUTS.flatMap((output) => (s.outputsFrom[output] === undefined ? [] : [[OFFSET_HEADER[output], String(s.outputsFrom[output])]]))),
         },
       })),
@@ -326,6 +341,15 @@ export class KafkaPorts implements RunnerPorts {
   private snapshotKey(partition: number): string {
     return `${this.o.group}/${this.o.sourceTopic}/${partition}`;
   }
+}
+
+function outputOffsets(headers: Map<string, string>): OutputOffsets {
+  const outputsFrom: OutputOffsets = {};
+  for (const output of KEYED_OUTPUTS) {
+    const at = headers.get(OFFSET_HEADER[output]);
+    if (at !== undefined && /^\d+$/.test(at)) outputsFrom[output] = BigInt(at);
+  }
+  return outputsFrom;
 }
 
 // The library marks group errors that need a rejoin (REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION,

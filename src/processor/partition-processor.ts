@@ -11,7 +11,7 @@ import type { ProcessorConfig } from './config.ts';
 import { IncidentTracker } from './incident-score.ts';
 import { QualityTracker, cloneQuality, type QualityCounters } from './quality.ts';
 import { RuleEngine } from './rules/engine.ts';
-import { fitSnapshotToRules, PartitionState, SNAPSHOT_VERSION, SnapshotError, type PartitionSnapshot, type ProcessorCounters } from './state.ts';
+import { fitSnapshotToRules, PartitionState, SNAPSHOT_VERSION, SnapshotError, type DeltaSnapshot, type PartitionSnapshot, type ProcessorCounters } from './state.ts';
 import { validate, type NormalizedTx } from './validate.ts';
 
 export type HeaderBytes = Buffer | string;
@@ -57,6 +57,13 @@ export interface ProcessResult {
   dlq: DlqRecord | null; // for bank_alerts_dlq
   metrics: WindowAggregate[]; // closed windows for bank_metrics, key = partition
   detection: DetectionFacts | null; // for bank_metrics: ground-truth facts of a labelled record (incident-score.ts)
+}
+
+// Where a delta checkpoint sits in its chain (DeltaSnapshot).
+export interface DeltaChain {
+  baseOffset: string;
+  previousOffset: string;
+  seq: number;
 }
 
 export interface RestoreOptions {
@@ -241,13 +248,32 @@ export class PartitionProcessor {
   // State as of nextOffset. Account and episode states are replaced, never mutated, by the rules and the
   // tracker, so sharing them with the snapshot is safe; the open windows, which are mutated, are copied.
   snapshot(): PartitionSnapshot {
+    return this.withEngine(this.state.toSnapshot());
+  }
+
+  // For the checkpoint's choice between a full snapshot and a delta: the accounts a delta would carry
+  // (null: only a full snapshot can describe the state, as after a restore or a new clock), and the
+  // accounts a full snapshot holds.
+  checkpointSize(): { changed: number | null; accounts: number } {
+    return { changed: this.state.changedAccounts, accounts: this.state.accounts.size };
+  }
+
+  // A checkpoint's snapshot: full (chain null) or the delta that continues `chain` (checkpointSize said
+  // one is possible). Changes are counted from here on, so every checkpoint taken must be stored or the
+  // partition given up: a delta after a lost one would miss its changes.
+  takeCheckpoint(chain: DeltaChain | null): PartitionSnapshot | DeltaSnapshot {
+    if (chain === null) return this.withEngine(this.state.takeCheckpoint(false));
+    return { ...this.withEngine(this.state.takeCheckpoint(true)), kind: 'delta', ...chain };
+  }
+
+  private withEngine<E>(engine: E): Omit<PartitionSnapshot, 'engine'> & { engine: E } {
     return {
       version: SNAPSHOT_VERSION,
       partition: this.partition,
       nextOffset: String(this.next),
       watermarkMs: this.watermarkMs,
       nextSweepMs: this.nextSweepMs,
-      engine: this.state.toSnapshot(),
+      engine,
       cases: this.cases.toSnapshot(),
       quality: this.quality.toSnapshot(),
       detection: this.detection.toSnapshot(),

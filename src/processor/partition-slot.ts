@@ -23,6 +23,15 @@ export function emptyCounts(): PartitionCounts {
   return { processed: 0, valid: 0, dlq: 0, dlqByReason: {}, skipped: 0, suppressed: 0 };
 }
 
+// The chain of checkpoints this slot writes (docs/processor.md, "Delta checkpoints").
+export interface CheckpointChain {
+  baseOffset: string; // nextOffset of its full snapshot
+  seq: number; // deltas taken after it
+  lastOffset: string; // nextOffset of the latest checkpoint taken
+  fullBytes: number; // the full snapshot's stored size
+  deltaBytes: number; // its deltas' stored sizes, summed
+}
+
 export class PartitionSlot {
   readonly partition: number;
   readonly processor: PartitionProcessor;
@@ -30,6 +39,9 @@ export class PartitionSlot {
   lastRecordWallMs: number | null = null;
   idleShown = false; // its windows were shown by the idle timer since its latest record
   seeking: Seeking | null;
+  // Null until this slot's first checkpoint, always a full snapshot: a restored state goes on from there
+  // rather than from the chain it came from.
+  chain: CheckpointChain | null = null;
   // Where the restore read back the alerts, notifications and cases already published (a topic left out:
   // from the log start). Until the
   // processor has recomputed all of them, some belong to records after any snapshot it takes now, and

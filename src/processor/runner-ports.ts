@@ -18,6 +18,10 @@ export interface StoredSnapshot {
   snapshot: PartitionSnapshot;
   // Where, in each keyed output topic, the records produced after this snapshot are found.
   outputsFrom: OutputOffsets;
+  deltas: number; // delta checkpoints applied on the full snapshot (snapshot-chain.ts)
+  // Why the chain ended before its last delta (a delta missing or unreadable): the state is that of the
+  // checkpoint before it, older than the committed offset, and the partition is processed again from there.
+  chainProblem: string | null;
 }
 
 // A snapshot to store: its encodeSnapshot() bytes, encoded where it is taken (the processing thread), so
@@ -27,6 +31,10 @@ export interface SnapshotRecord {
   nextOffset: string; // the snapshot's nextOffset
   value: Uint8Array;
   outputsFrom: OutputOffsets; // as in StoredSnapshot
+  // Its place in a chain: seq 0 is a full snapshot, whose baseOffset is its own nextOffset; seq n > 0 is
+  // the nth delta after the full snapshot at baseOffset.
+  seq: number;
+  baseOffset: string;
 }
 
 export interface CommitOffset {

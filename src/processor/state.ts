@@ -74,6 +74,20 @@ const MIGRATIONS: ReadonlyArray<(s: SnapshotJson) => SnapshotJson> = [
     ]);
     return { ...s, version: 3, engine: { ...engine, accounts }, cases: [], counters: { ...(s.counters as SnapshotJson), notifications: 0, cases: 0 } };
   },
+  // 3 -> 4: amount_outlier keeps its payees' last payments as three lists (payees, paidMs, paidCents)
+  // instead of a [payee, ms, cents] tuple per payee.
+  (s) => {
+    const engine = s.engine as { slices: string[]; accounts: Array<[string, { lastEventMs: number; slices: unknown[] }]>; seen: unknown };
+    const at = engine.slices.indexOf('amount_outlier');
+    if (at < 0) return { ...s, version: 4 };
+    const accounts = engine.accounts.map(([id, account]) => {
+      const slice = account.slices[at] as { kinds: unknown; payees: Array<[string, number, number]> };
+      const slices = account.slices.slice();
+      slices[at] = { kinds: slice.kinds, payees: slice.payees.map((p) => p[0]), paidMs: slice.payees.map((p) => p[1]), paidCents: slice.payees.map((p) => p[2]) };
+      return [id, { ...account, slices }];
+    });
+    return { ...s, version: 4, engine: { ...engine, accounts } };
+  },
 ];
 
 export const SNAPSHOT_VERSION = MIGRATIONS.length + 1;
@@ -82,6 +96,15 @@ export interface EngineSnapshot {
   slices: string[]; // the account rules whose slices each account carries, in that order
   accounts: Array<[string, AccountState]>; // insertion order preserved
   seen: Array<[string, SeenTransaction]>; // insertion order matters: it decides which ids are evicted first
+}
+
+// The engine's part of a delta: the accounts set since the previous checkpoint (in full, in the order
+// they joined the map when new), the ids of those evicted, and how the duplicate-id window changed.
+export interface EngineDelta {
+  slices: string[];
+  accounts: Array<[string, AccountState]>;
+  removed: string[];
+  seen: SeenDelta;
 }
 
 export interface ProcessorCounters {
@@ -111,6 +134,17 @@ export interface PartitionSnapshot {
   counters: ProcessorCounters;
 }
 
+// A checkpoint that holds only the accounts changed since the previous one (docs/processor.md, "Delta
+// checkpoints"): with the full snapshot its chain starts from and the deltas before it, it gives the
+// state at its nextOffset. Everything but the accounts is small and carried whole.
+export interface DeltaSnapshot extends Omit<PartitionSnapshot, 'engine'> {
+  kind: 'delta';
+  baseOffset: string; // nextOffset of the full snapshot the chain starts from
+  previousOffset: string; // nextOffset of the checkpoint before this one in the chain
+  seq: number; // 1 for the first delta after the full snapshot
+  engine: EngineDelta;
+}
+
 export class SnapshotError extends Error {
   override name = 'SnapshotError';
   readonly code: 'SNAPSHOT_INVALID' | 'SNAPSHOT_MISMATCH' = 'SNAPSHOT_INVALID';
@@ -134,6 +168,11 @@ export class SeenIds {
   private queue: Array<{ id: string; seq: number; timestampMs: number }> = [];
   private head = 0;
   private seq = 0;
+  // For delta checkpoints: entries from before the latest checkpoint have seq < sinceSeq; the ids of
+  // such entries since updated in place, and of such entries since superseded by a new first sighting.
+  private sinceSeq = 0;
+  private readonly updatedSince = new Set<string>();
+  private readonly reinsertedSince = new Set<string>();
 
   get size(): number {
     return this.byId.size;
@@ -148,8 +187,10 @@ export class SeenIds {
     const current = this.byId.get(id);
     if (!isNew && current !== undefined) {
       current.entry = entry;
+      if (current.seq < this.sinceSeq) this.updatedSince.add(id);
       return;
     }
+    if (current !== undefined && current.seq < this.sinceSeq) this.reinsertedSince.add(id);
     const seq = this.seq++;
     this.byId.set(id, { entry, seq });
     this.queue.push({ id, seq, timestampMs: entry.timestampMs });
@@ -182,6 +223,66 @@ export class SeenIds {
     }
     return out;
   }
+
+  // What changed since the previous checkpoint (SeenDelta); changes are counted from here on.
+  delta(): SeenDelta {
+    const added: Array<[string, SeenTransaction]> = [];
+    let kept = 0;
+    for (let i = this.head; i < this.queue.length; i++) {
+      const q = this.queue[i] as { id: string; seq: number };
+      const current = this.byId.get(q.id);
+      if (current?.seq !== q.seq) continue;
+      if (q.seq < this.sinceSeq) kept++;
+      else added.push([q.id, current.entry]);
+    }
+    const updated: Array<[string, SeenTransaction]> = [];
+    for (const id of this.updatedSince) {
+      const current = this.byId.get(id);
+      if (current !== undefined && current.seq < this.sinceSeq) updated.push([id, current.entry]);
+    }
+    const d = { kept, reinserted: [...this.reinsertedSince], updated, added };
+    this.checkpointed();
+    return d;
+  }
+
+  // A checkpoint holds the window as it is now.
+  checkpointed(): void {
+    this.sinceSeq = this.seq;
+    this.updatedSince.clear();
+    this.reinsertedSince.clear();
+  }
+}
+
+// How the duplicate-id window changed between two checkpoints. Entries leave it only from the front
+// (trim) or when their id is seen afresh after its window (it then goes to the back), so the window now is:
+// the previous one without the `reinserted` ids, of that its last `kept` entries, with the `updated`
+// entries replaced, then the `added` ones (applySeenDelta). Far smaller than the window when, at a high
+// rate, it holds maxIds ids.
+export interface SeenDelta {
+  kept: number;
+  reinserted: string[];
+  updated: Array<[string, SeenTransaction]>;
+  added: Array<[string, SeenTransaction]>;
+}
+
+function applySeenDelta(previous: ReadonlyArray<[string, SeenTransaction]>, d: SeenDelta): Array<[string, SeenTransaction]> {
+  const moved = new Set(d.reinserted);
+  const remaining = moved.size === 0 ? previous : previous.filter(([id]) => !moved.has(id));
+  if (d.kept > remaining.length) throw new SnapshotError(`delta keeps ${d.kept} remembered ids of ${remaining.length}`);
+  let kept = remaining.slice(remaining.length - d.kept);
+  if (d.updated.length > 0) {
+    const updated = new Map(d.updated);
+    kept = kept.map(([id, entry]) => [id, updated.get(id) ?? entry]);
+  }
+  return kept.concat(d.added);
+}
+
+// What changed in the account map since the latest checkpoint, for a delta (DeltaSnapshot). Ids are kept
+// in the order that lets a restore rebuild the map's insertion order: an account evicted and seen again
+// leaves `changed` when it goes and joins it again at the end, as it went to the end of the map.
+interface AccountChanges {
+  changed: Set<string>; // set since the checkpoint, first set first
+  removed: Set<string>; // evicted since the checkpoint
 }
 
 // Where the engine's state lives between records: the account map and the duplicate-id window.
@@ -190,15 +291,24 @@ export class PartitionState {
   readonly accounts = new Map<string, AccountState>();
   readonly seen = new SeenIds();
   private readonly remembered: { windowMs: number; maxIds: number } | null;
+  // null: no checkpoint was taken of this state yet (new, restored, or a new clock), so only a full
+  // snapshot can describe it.
+  private changes: AccountChanges | null = null;
 
   constructor(engine: RuleEngine) {
     this.engine = engine;
     this.remembered = engine.remembered;
   }
 
+  // Accounts a delta would carry now; null when only a full snapshot will do.
+  get changedAccounts(): number | null {
+    return this.changes === null ? null : this.changes.changed.size + this.changes.removed.size;
+  }
+
   apply(tx: NormalizedTx, watermarkMs: number): EngineOutcome {
     const outcome = this.engine.evaluate(tx, this.accounts.get(tx.accountId), this.seen.get(tx.transactionId));
     this.accounts.set(tx.accountId, outcome.account);
+    this.changes?.changed.add(tx.accountId);
     if (outcome.seen !== null && this.remembered !== null) {
       this.seen.remember(tx.transactionId, outcome.seen, !outcome.isDuplicate);
       this.seen.trim(this.remembered.maxIds, watermarkMs - this.remembered.windowMs);
@@ -212,6 +322,10 @@ export class PartitionState {
     for (const [id, account] of this.accounts) {
       if (account.lastEventMs < cutoffMs) {
         this.accounts.delete(id);
+        if (this.changes !== null) {
+          this.changes.changed.delete(id);
+          this.changes.removed.add(id);
+        }
         evicted++;
       }
     }
@@ -220,6 +334,24 @@ export class PartitionState {
 
   toSnapshot(): EngineSnapshot {
     return { slices: [...this.engine.sliceNames], accounts: [...this.accounts], seen: this.seen.entries() };
+  }
+
+  // For a checkpoint: the full state, or (delta) the accounts changed and removed since the previous
+  // checkpoint; changes are counted from here on. A delta needs a previous checkpoint (changedAccounts
+  // not null).
+  takeCheckpoint(delta: false): EngineSnapshot;
+  takeCheckpoint(delta: true): EngineDelta;
+  takeCheckpoint(delta: boolean): EngineSnapshot | EngineDelta {
+    const changes = this.changes;
+    if (delta && changes === null) throw new RangeError('a delta needs a previous checkpoint of this state');
+    this.changes = { changed: new Set(), removed: new Set() };
+    if (!delta || changes === null) {
+      this.seen.checkpointed();
+      return this.toSnapshot();
+    }
+    const accounts: Array<[string, AccountState]> = [];
+    for (const id of changes.changed) accounts.push([id, this.accounts.get(id) as AccountState]);
+    return { slices: [...this.engine.sliceNames], accounts, removed: [...changes.removed], seen: this.seen.delta() };
   }
 
   // snapshot: fitted to the engine's rules (fitSnapshotToRules).
@@ -251,7 +383,7 @@ export class PartitionState {
 const ENCODE_CHUNK = 512;
 
 // busy: gets the time the encoding held the thread added (between its turns, other work runs).
-export async function encodeSnapshot(snapshot: PartitionSnapshot, busy?: { ms: number }): Promise<Buffer> {
+export async function encodeSnapshot(snapshot: PartitionSnapshot | DeltaSnapshot, busy?: { ms: number }): Promise<Buffer> {
   const gzip = createGzip({ level: zlibConstants.Z_BEST_SPEED });
   const out: Buffer[] = [];
   gzip.on('data', (b: Buffer) => out.push(b));
@@ -274,10 +406,14 @@ export async function encodeSnapshot(snapshot: PartitionSnapshot, busy?: { ms: n
 }
 
 // JSON.stringify(snapshot) in parts (the engine's fields last).
-function* snapshotJson(snapshot: PartitionSnapshot): Generator<string> {
+function* snapshotJson(snapshot: PartitionSnapshot | DeltaSnapshot): Generator<string> {
   const { engine, ...rest } = snapshot;
   yield `${JSON.stringify(rest).slice(0, -1)},"engine":{"slices":${JSON.stringify(engine.slices)},"accounts":`;
   yield* jsonArray(engine.accounts);
+  if ('removed' in engine) {
+    yield `,"removed":${JSON.stringify(engine.removed)},"seen":${JSON.stringify(engine.seen)}}}`;
+    return;
+  }
   yield ',"seen":';
   yield* jsonArray(engine.seen);
   yield '}}';
@@ -293,13 +429,85 @@ function* jsonArray(items: readonly unknown[]): Generator<string> {
 }
 
 export function decodeSnapshot(data: Buffer): PartitionSnapshot {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(gunzipSync(data).toString('utf8'));
-  } catch (err) {
-    throw new SnapshotError(`snapshot is not gzip'd JSON: ${(err as Error).message}`, { cause: err });
+  return checkSnapshot(parseGzipJson(data, 'snapshot'));
+}
+
+// A delta is only ever applied to state of its own format version: a chain written before a format
+// change ends at its full snapshot (see resolveChain).
+export function decodeDelta(data: Buffer): DeltaSnapshot {
+  const value = parseGzipJson(data, 'delta');
+  if (typeof value !== 'object' || value === null || (value as SnapshotJson).kind !== 'delta') throw new SnapshotError('delta is not a delta snapshot');
+  const d = value as Partial<DeltaSnapshot>;
+  if (d.version !== SNAPSHOT_VERSION) throw new SnapshotError(`delta of format version ${String(d.version)}, expected ${SNAPSHOT_VERSION}`);
+  for (const field of ['nextOffset', 'baseOffset', 'previousOffset'] as const) {
+    if (typeof d[field] !== 'string' || !/^\d+$/.test(d[field])) throw new SnapshotError(`delta has no valid ${field}`);
   }
-  return checkSnapshot(parsed);
+  if (!Number.isInteger(d.partition) || !Number.isInteger(d.seq)) throw new SnapshotError('delta has no partition or seq');
+  const engine = d.engine;
+  if (!engine || !Array.isArray(engine.slices) || !Array.isArray(engine.accounts) || !Array.isArray(engine.removed)) throw new SnapshotError('delta has no engine state');
+  const seen = engine.seen as Partial<SeenDelta> | undefined;
+  if (!seen || !Number.isInteger(seen.kept) || !Array.isArray(seen.reinserted) || !Array.isArray(seen.updated) || !Array.isArray(seen.added)) {
+    throw new SnapshotError('delta has no duplicate-id window changes');
+  }
+  if (!d.quality || !d.aggregates || !d.counters || !Array.isArray(d.cases)) throw new SnapshotError('delta is missing quality, aggregates, counters or cases');
+  return d as DeltaSnapshot;
+}
+
+function parseGzipJson(data: Buffer, what: string): unknown {
+  try {
+    return JSON.parse(gunzipSync(data).toString('utf8'));
+  } catch (err) {
+    throw new SnapshotError(`${what} is not gzip'd JSON: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+// A full snapshot with the deltas of its chain applied, one after the other: the state at the last one's
+// nextOffset. A delta must continue the state (checkContinues, and its duplicate-id window changes must
+// fit): one that does not is refused with SnapshotError before anything of it is applied, and the state
+// stays that of the deltas before it (resolveChain).
+export class DeltaChainState {
+  private readonly full: PartitionSnapshot;
+  private readonly accounts: Map<string, AccountState>;
+  private seen: Array<[string, SeenTransaction]>;
+  private last: DeltaSnapshot | null = null;
+  private applied = 0;
+
+  constructor(full: PartitionSnapshot) {
+    this.full = full;
+    this.accounts = new Map(full.engine.accounts);
+    this.seen = full.engine.seen;
+  }
+
+  get nextOffset(): string {
+    return this.last?.nextOffset ?? this.full.nextOffset;
+  }
+
+  apply(d: DeltaSnapshot): void {
+    checkContinues(this.full, d, this.nextOffset, this.applied + 1);
+    const seen = applySeenDelta(this.seen, d.engine.seen);
+    for (const id of d.engine.removed) this.accounts.delete(id);
+    for (const [id, account] of d.engine.accounts) this.accounts.set(id, account);
+    this.seen = seen;
+    this.last = d;
+    this.applied++;
+  }
+
+  snapshot(): PartitionSnapshot {
+    if (this.last === null) return this.full;
+    // Everything but the accounts and the duplicate-id window is the last delta's.
+    const { kind: _kind, baseOffset: _base, previousOffset: _previous, seq: _seq, engine, ...rest } = this.last;
+    return { ...rest, engine: { slices: engine.slices, accounts: [...this.accounts], seen: this.seen } };
+  }
+}
+
+// Whether d can follow, as delta `seq` of full's chain, the state at offset `at`.
+function checkContinues(full: PartitionSnapshot, d: DeltaSnapshot, at: string, seq: number): void {
+  if (full.version !== SNAPSHOT_VERSION) throw new SnapshotError(`delta ${seq} follows a snapshot of format version ${full.version}, not ${SNAPSHOT_VERSION}`);
+  if (d.partition !== full.partition) throw new SnapshotError(`delta ${seq} is of partition ${d.partition}, not ${full.partition}`);
+  if (d.seq !== seq || d.baseOffset !== full.nextOffset) throw new SnapshotError(`delta ${d.seq} of the chain from ${d.baseOffset} is not delta ${seq} of the chain from ${full.nextOffset}`);
+  if (d.previousOffset !== at) throw new SnapshotError(`delta ${seq} continues from offset ${d.previousOffset}, the state is at ${at}`);
+  const sameRules = d.engine.slices.length === full.engine.slices.length && d.engine.slices.every((name, i) => name === full.engine.slices[i]);
+  if (!sameRules) throw new SnapshotError(`delta ${seq} was written with other rules than its full snapshot`);
 }
 
 // Shape check of the parts restore relies on, after upgrading an older version to the current one.

@@ -82,7 +82,7 @@ test('outputs go to the output partition of their source partition, with the gro
 });
 
 async function stored(partition: number, snapshot: PartitionSnapshot, outputsFrom: OutputOffsets): Promise<SnapshotRecord> {
-  return { partition, nextOffset: snapshot.nextOffset, value: await encodeSnapshot(snapshot), outputsFrom };
+  return { partition, nextOffset: snapshot.nextOffset, value: await encodeSnapshot(snapshot), outputsFrom, seq: 0, baseOffset: snapshot.nextOffset };
 }
 
 test('the latest snapshot of a partition is found behind later snapshots of other groups and partitions', async () => {
@@ -105,6 +105,34 @@ test('the latest snapshot of a partition is found behind later snapshots of othe
   assert.equal((await mine.loadSnapshot(5))?.snapshot.partition, 5);
   assert.equal(await mine.loadSnapshot(2), null);
   assert.equal(await ports('g-none').loadSnapshot(1), null);
+});
+
+test('a full snapshot and the delta checkpoints after it are found and applied, other groups\' records between them skipped', async () => {
+  const proc = new PartitionProcessor(3, DEFAULT_CONFIG);
+  const mine = ports('g-chain');
+  const other = ports('g-chain-other');
+  const tx = (i: number, account: string) =>
+    record(i, { transaction_id: `C-${i}`, timestamp: new Date(T0 + i * 1000).toISOString(), account_id: account, transaction_type: 'deposit', amount: 5, balance: 100 + i }, { partition: 3, timestampMs: T0 + i * 1000 });
+  const save = async (taken: ReturnType<PartitionProcessor['takeCheckpoint']>, alerts: bigint) =>
+    mine.saveSnapshots([{ partition: 3, nextOffset: taken.nextOffset, value: await encodeSnapshot(taken), outputsFrom: { alerts }, seq: 'kind' in taken ? taken.seq : 0, baseOffset: 'kind' in taken ? taken.baseOffset : taken.nextOffset }]);
+  for (let i = 0; i < 4; i++) proc.process(tx(i, `ACC-${i}`));
+  await save(proc.takeCheckpoint(null), 1n); // the full snapshot at offset 4
+  proc.process(tx(4, 'ACC-1'));
+  await save(proc.takeCheckpoint({ baseOffset: '4', previousOffset: '4', seq: 1 }), 2n);
+  await other.saveSnapshots([await stored(3, new PartitionProcessor(3, DEFAULT_CONFIG).snapshot(), {})]);
+  proc.process(tx(5, 'ACC-7'));
+  const last = proc.takeCheckpoint({ baseOffset: '4', previousOffset: '5', seq: 2 });
+  assert.ok('kind' in last && last.engine.accounts.length === 1, 'the delta holds the one account changed');
+  await save(last, 3n);
+
+  const found = await mine.loadSnapshot(3);
+  assert.ok(found !== null);
+  assert.equal(found.deltas, 2);
+  assert.equal(found.chainProblem, null);
+  assert.deepEqual(found.outputsFrom, { alerts: 3n });
+  assert.deepEqual(found.snapshot, JSON.parse(JSON.stringify(proc.snapshot())));
+  const keys = (await fetchAll(tb.bootstrap, TOPICS.state)).get(3)?.map((r) => String(r.key));
+  assert.deepEqual(keys?.filter((k) => k.startsWith('g-chain/')), ['g-chain/io-source/3', 'g-chain/io-source/3/delta/1', 'g-chain/io-source/3/delta/2']);
 });
 
 test('read-back returns only this group\'s alerts and notifications of this source partition, from the given offsets', async () => {

@@ -50,7 +50,7 @@ function snapshotWith(windowMs: number): StoredSnapshot {
   }
   const snapshot = proc.snapshot();
   assert.ok(snapshot.aggregates.open.length > 0, 'the snapshot has open windows');
-  return { partition: 0, snapshot, outputsFrom: {} };
+  return { partition: 0, snapshot, outputsFrom: {}, deltas: 0, chainProblem: null };
 }
 
 test('a connection refused by a closed port is a transient "broker unavailable", with the root cause', async () => {

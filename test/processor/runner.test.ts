@@ -11,7 +11,7 @@ import type { InputRecord } from '../../src/processor/partition-processor.ts';
 import type { CommitOffset, OutputOffsets, RunnerPorts, SnapshotRecord, StoredSnapshot } from '../../src/processor/runner-ports.ts';
 import { StreamRunner, type RunnerOptions } from '../../src/processor/runner.ts';
 import { LocalSinks, type OutputRecord } from '../../src/processor/sinks.ts';
-import { decodeSnapshot } from '../../src/processor/state.ts';
+import { resolveChain, type ChainRecord } from '../../src/processor/snapshot-chain.ts';
 import { windowTotals } from '../helpers/bank-input.ts';
 import { record, seededRandom, T0, type MessageFields } from './helpers.ts';
 
@@ -22,11 +22,11 @@ const silent = pino({ level: 'silent' });
 const PARTITIONS = 3;
 
 // Per partition: full and minimal messages, bad records, retried transactions, labels.
-function generate(seed: number, perPartition: number): InputRecord[][] {
+function generate(seed: number, perPartition: number, accountsPerPartition = 4): InputRecord[][] {
   const rand = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
   return Array.from({ length: PARTITIONS }, (_, partition) => {
-    const accounts = Array.from({ length: 4 }, (_, i) => ({ id: `ACC-${partition}-${i}`, balance: 400_00 }));
+    const accounts = Array.from({ length: accountsPerPartition }, (_, i) => ({ id: `ACC-${partition}-${i}`, balance: 400_00 }));
     const sent: MessageFields[] = [];
     const out: InputRecord[] = [];
     let t = T0;
@@ -148,10 +148,13 @@ class FakePorts implements RunnerPorts {
 
   loadSnapshot(partition: number): Promise<StoredSnapshot | null> {
     return this.request(() => {
-      const last = this.cluster.snapshots.get(partition)?.at(-1);
-      if (last === undefined) return null;
-      const parsed = JSON.parse(last.toString('utf8')) as { alertsFrom: string | null; snapshot: string };
-      return { partition, snapshot: decodeSnapshot(Buffer.from(parsed.snapshot, 'base64')), outputsFrom: parsed.alertsFrom === null ? {} : { alerts: BigInt(parsed.alertsFrom) } };
+      const records = (this.cluster.snapshots.get(partition) ?? []).map((stored) => {
+        const parsed = JSON.parse(stored.toString('utf8')) as { alertsFrom: string | null; snapshot: string; seq: number; baseOffset: string };
+        return { seq: parsed.seq, baseOffset: parsed.baseOffset, value: Buffer.from(parsed.snapshot, 'base64'), outputsFrom: parsed.alertsFrom === null ? {} : { alerts: BigInt(parsed.alertsFrom) } };
+      });
+      const full = records.findLastIndex((r) => r.seq === 0);
+      if (full < 0) return null;
+      return resolveChain(partition, records[full] as ChainRecord, records.slice(full + 1));
     });
   }
 
@@ -168,7 +171,7 @@ class FakePorts implements RunnerPorts {
   saveSnapshots(snapshots: readonly SnapshotRecord[]): Promise<void> {
     const encoded = snapshots.map((s) => ({
       partition: s.partition,
-      value: Buffer.from(JSON.stringify({ alertsFrom: s.outputsFrom.alerts === undefined ? null : String(s.outputsFrom.alerts), snapshot: Buffer.from(s.value).toString('base64') })),
+      value: Buffer.from(JSON.stringify({ alertsFrom: s.outputsFrom.alerts === undefined ? null : String(s.outputsFrom.alerts), snapshot: Buffer.from(s.value).toString('base64'), seq: s.seq, baseOffset: s.baseOffset })),
     }));
     this.cluster.events.push(`save ${snapshots.map((s) => `${s.partition}@${s.nextOffset}`).join(',')}`);
     return this.request(() => {
@@ -221,12 +224,15 @@ function* consume(input: InputRecord[][], cluster: FakeCluster, partitions: read
   }
 }
 
-async function feed(runner: StreamRunner, records: Iterable<InputRecord>, limit = Number.POSITIVE_INFINITY): Promise<boolean> {
+// pauseEvery: give the event loop a few turns after every so many records, as fetches do, so that
+// background stores finish and the next checkpoint can start.
+async function feed(runner: StreamRunner, records: Iterable<InputRecord>, limit = Number.POSITIVE_INFINITY, pauseEvery = Number.POSITIVE_INFINITY): Promise<boolean> {
   let n = 0;
   for (const r of records) {
     if (n++ >= limit) return false;
     const pending = runner.handle(r);
     if (pending !== undefined) await pending;
+    else if (n % pauseEvery === 0) for (let i = 0; i < 8; i++) await new Promise((resolve) => setImmediate(resolve));
   }
   return true;
 }
@@ -288,25 +294,38 @@ test('checkpoint order: every output acknowledged, then the snapshot taken and s
 });
 
 test('crashes at random points: same alert ids, dead letters and metric totals as one uninterrupted run, nothing twice', async () => {
-  const input = generate(11, 160);
+  await crashesAtRandomPoints(generate(11, 160), 20, 40);
+});
+
+// With many accounts and frequent checkpoints, checkpoints are deltas too, and restores go through chains.
+test('crashes at random points with delta checkpoints: the same exactly-once totals', async () => {
+  const cluster = await crashesAtRandomPoints(generate(13, 240, 40), 4, 12, 3);
+  const seqs = [...cluster.snapshots.values()].flat().map((b) => (JSON.parse(b.toString('utf8')) as { seq: number }).seq);
+  assert.ok(seqs.filter((seq) => seq > 0).length >= 3, `deltas were stored: ${seqs.join(',')}`);
+});
+
+// Each seed: a run killed three times at random points, then run to the end. Returns the last seed's cluster.
+async function crashesAtRandomPoints(input: InputRecord[][], minCheckpointRecords: number, checkpointSpread: number, pauseEvery?: number): Promise<FakeCluster> {
+  const perPartition = (input[0] as InputRecord[]).length;
   const clean = await cleanRun(input);
   const expectedAlerts = alertIds(clean).sort();
   assert.ok(expectedAlerts.length > 40, `only ${expectedAlerts.length} alerts; the input should exercise the rules`);
   assert.equal(new Set(expectedAlerts).size, expectedAlerts.length);
   const expectedDlq = dlqOffsets(clean).sort();
   const expectedTotals = metricTotals(clean);
-  assert.equal(expectedTotals.records, 3 * 160);
+  assert.equal(expectedTotals.records, 3 * perPartition);
 
+  let cluster = new FakeCluster();
   for (const seed of [1, 2, 3, 4, 5, 6]) {
     const rand = seededRandom(seed);
-    const cluster = new FakeCluster();
+    cluster = new FakeCluster();
     let restarts = 0;
     for (let life = 0; ; life++) {
       const ports = new FakePorts(cluster, rand);
-      const runner = new StreamRunner(ports, runnerOptions({ checkpointRecords: 20 + Math.floor(rand() * 40) }));
+      const runner = new StreamRunner(ports, runnerOptions({ checkpointRecords: minCheckpointRecords + Math.floor(rand() * checkpointSpread) }));
       runner.assignmentChanged([0, 1, 2], true);
       const crashAfter = life < 3 ? Math.floor(rand() * 200) + 1 : Number.POSITIVE_INFINITY;
-      const finished = await feed(runner, consume(input, cluster, [0, 1, 2]), crashAfter);
+      const finished = await feed(runner, consume(input, cluster, [0, 1, 2]), crashAfter, pauseEvery);
       if (finished) {
         await runner.close();
         break;
@@ -323,7 +342,8 @@ test('crashes at random points: same alert ids, dead letters and metric totals a
     assert.deepEqual([...new Set(dlqOffsets(cluster))].sort(), expectedDlq, `seed ${seed}: dead letters differ`);
     assert.deepEqual(metricTotals(cluster), expectedTotals, `seed ${seed}: metric totals differ`);
   }
-});
+  return cluster;
+}
 
 // Life 0 publishes alerts far ahead of any checkpoint and dies; life 1 restores, reads them back, and
 // checkpoints before it has recomputed them all; life 2 restores from that checkpoint. The alerts life 0

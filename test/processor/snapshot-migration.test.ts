@@ -161,3 +161,31 @@ function overridesOf(config: typeof RECOVERY_CONFIG): string[] {
   for (const [rule, settings] of Object.entries(config.rules)) for (const [key, value] of Object.entries(settings)) out.push(`rules.${rule}.${key}=${String(value)}`);
   return out;
 }
+
+test('a version 3 snapshot, whose amount_outlier kept a tuple per payee, restores into the current layout', async () => {
+  const written = new PartitionProcessor(0, RECOVERY_CONFIG);
+  const stream = recoveryStream(12, 400, { v2: true });
+  for (const r of stream.slice(0, 250)) written.process(r);
+  const current = written.snapshot();
+  const at = current.engine.slices.indexOf('amount_outlier');
+  type Current = { kinds: unknown; payees: string[]; paidMs: number[]; paidCents: number[] };
+  const v3 = {
+    ...current,
+    version: 3,
+    engine: {
+      ...current.engine,
+      accounts: current.engine.accounts.map(([id, account]) => {
+        const slice = account.slices[at] as Current;
+        const slices = account.slices.slice();
+        slices[at] = { kinds: slice.kinds, payees: slice.payees.map((p, i) => [p, slice.paidMs[i], slice.paidCents[i]]) };
+        return [id, { ...account, slices }] as const;
+      }),
+    },
+  };
+  assert.ok(current.engine.accounts.some(([, a]) => (a.slices[at] as Current).payees.length > 1), 'the state has payees to convert');
+  const decoded = decodeSnapshot(await encodeSnapshot(v3 as unknown as typeof current));
+  assert.deepEqual(decoded, JSON.parse(JSON.stringify(current)));
+  const restored = new PartitionProcessor(0, RECOVERY_CONFIG);
+  restored.restore(decoded);
+  assert.deepEqual(stream.slice(250).map((r) => restored.process(r)), stream.slice(250).map((r) => written.process(r)));
+});

@@ -22,9 +22,14 @@ export interface AmountKind {
   logs: number[]; // ln(cents), oldest first
 }
 
+// The last payment to each of up to 8 payees, most recently paid last, as three lists of the same length:
+// numbers in a list of their own are stored unboxed, where a [payee, ms, cents] tuple per payee cost
+// about 90 bytes of heap.
 export interface AmountOutlierState {
   kinds: AmountKind[]; // most recently used last
-  payees: Array<[payee: string, lastMs: number, lastCents: number]>; // most recently paid last
+  payees: string[];
+  paidMs: number[];
+  paidCents: number[];
 }
 
 const MAX_PAYEES = 8;
@@ -72,7 +77,7 @@ export const amountOutlier = defineRule({
     minCents: { kind: 'integer', default: 200_00, min: 0, help: 'smaller amounts never alert' },
     recurringTolerance: { kind: 'number', default: 0.15, min: 0, max: 1, help: 'relative amount difference of a recurring payment' },
   },
-  initialState: (): AmountOutlierState => ({ kinds: [], payees: [] }),
+  initialState: (): AmountOutlierState => ({ kinds: [], payees: [], paidMs: [], paidCents: [] }),
   evaluate(tx, state, config) {
     if ((tx.type !== 'withdraw' && tx.type !== 'deposit') || tx.status === 'declined' || tx.amountCents <= 0) return { alert: null, state };
     const key = kindKey(tx.type, tx.channel ?? '-', tx.merchantCategory ?? counterpartyKind(tx.counterpartyId));
@@ -89,19 +94,11 @@ export const amountOutlier = defineRule({
     const x = logAmount(tx.amountCents);
 
     const payee = tx.counterpartyId;
-    let previous: AmountOutlierState['payees'][number] | undefined;
-    if (payee !== null) {
-      for (const p of state.payees) {
-        if (p[0] !== payee) continue;
-        previous = p;
-        break;
-      }
-    }
+    const previous = payee === null ? -1 : state.payees.indexOf(payee);
+    const sinceMs = previous < 0 ? 0 : tx.timestampMs - (state.paidMs[previous] as number);
+    const previousCents = previous < 0 ? 0 : (state.paidCents[previous] as number);
     const recurring =
-      previous !== undefined &&
-      tx.timestampMs - previous[1] >= 25 * DAY_MS &&
-      tx.timestampMs - previous[1] <= 35 * DAY_MS &&
-      Math.abs(tx.amountCents - previous[2]) <= config.recurringTolerance * previous[2];
+      previous >= 0 && sinceMs >= 25 * DAY_MS && sinceMs <= 35 * DAY_MS && Math.abs(tx.amountCents - previousCents) <= config.recurringTolerance * previousCents;
 
     let alert: AlertDetails | null = null;
     if (kind !== undefined && kind.logs.length >= config.minHistory && !recurring && tx.amountCents >= config.minCents) {
@@ -136,11 +133,16 @@ export const amountOutlier = defineRule({
       kinds.push({ key: typeKey, logs: pushBounded(ofType?.logs ?? NO_LOGS, x, config.history) }, { key, logs: pushBounded(own?.logs ?? NO_LOGS, x, config.history) });
     }
     // The payee's last payment is remembered alert or not: the same bill a month later is recurring.
-    let payees = state.payees;
-    if (payee !== null) {
-      payees = payees.filter((p) => p[0] !== payee);
-      payees = pushBounded(payees, [payee, tx.timestampMs, tx.amountCents], MAX_PAYEES);
-    }
-    return { alert, state: kinds === state.kinds && payees === state.payees ? state : { kinds, payees } };
+    if (payee === null) return { alert, state: kinds === state.kinds ? state : { ...state, kinds } };
+    const others = (_: unknown, i: number): boolean => i !== previous;
+    return {
+      alert,
+      state: {
+        kinds,
+        payees: pushBounded(state.payees.filter(others), payee, MAX_PAYEES),
+        paidMs: pushBounded(state.paidMs.filter(others), tx.timestampMs, MAX_PAYEES),
+        paidCents: pushBounded(state.paidCents.filter(others), tx.amountCents, MAX_PAYEES),
+      },
+    };
   },
 });

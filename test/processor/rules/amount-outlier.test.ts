@@ -46,6 +46,9 @@ test('amount_outlier: declined transactions and balance reports are ignored; sta
   assert.equal(state.kinds.length, config.maxKinds);
   assert.ok(state.kinds.every((k) => k.logs.length <= config.history));
   assert.equal(state.payees.length, 8);
+  assert.deepEqual(state.payees, Array.from({ length: 8 }, (_, i) => `PAY-${192 + i}`));
+  assert.deepEqual(state.paidMs, Array.from({ length: 8 }, (_, i) => T0 + (192 + i) * 1000), 'each payee with its own last payment');
+  assert.deepEqual(state.paidCents, Array.from({ length: 8 }, (_, i) => 10_00 + 192 + i));
 });
 
 function runRuleTx(i: number): NormalizedTx {
