@@ -1,8 +1,8 @@
 // The banking simulator: a discrete-event simulation over simulated time. Scheduled tasks (payroll,
 // bills, statements, savings sweeps, follow-up purchases, fraud steps, reimbursements) sit in a
 // time-ordered heap; unscheduled customer activity (card purchases, ATM visits, transfers to friends,
-// balance checks, ...) is a non-homogeneous Poisson process sampled by thinning against each profile's
-// hour-of-week curve. The simulated clock advances with the events, never with the wall clock: the
+// balance checks, ...) is a non-homogeneous Poisson process over each profile's hour-of-week curve,
+// sampled exactly (no rejected proposals). The simulated clock advances with the events, never with the wall clock: the
 // producer paces the events against the wall clock (`--speed`), so the same seed and start always give the
 // same stream, whatever the pace it is sent at.
 //
@@ -20,6 +20,7 @@ import { DAY_MS, HOUR_MS, IsoFormatter, MINUTE_MS, hourOfWeek, nextBiweeklyFrida
 import type { Cents } from './money.ts';
 import { Rng } from './rng.ts';
 import { Schedule } from './schedule.ts';
+import { AliasTable } from './alias-table.ts';
 import { CARD_CATEGORY_LIST, categoryFactor, categorySigma, World } from './counterparties.ts';
 import { FraudPlanner } from './scenarios/fraud.ts';
 import type { BankActions, Incident } from './scenarios/fraud.ts';
@@ -76,13 +77,15 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
   readonly #idPrefix: string;
   readonly #iso = new IsoFormatter();
   readonly #startMs: number;
-  // Thinning: proposals arrive at the peak rate; each is kept with probability activity(now) / peak.
-  readonly #activity: Readonly<Record<ProfileName, Float64Array>>;
-  readonly #peakActivity: number;
-  readonly #hourPeak: Float64Array; // highest activity of any profile in each hour of the week
-  readonly #meanGapMs: number;
-  readonly #cumulativeRate: Float64Array;
-  readonly #actionThresholds: Readonly<Record<ProfileName, Float64Array>>;
+  // Unscheduled activity, sampled exactly rather than by thinning: the rate of each profile is constant
+  // within an hour of the week, so the next action's time comes from the summed rate hour by hour, then
+  // the profile by its share of that hour, then the customer from the profile's alias table.
+  readonly #ratePerMs: Float64Array; // [hour of week]: actions per ms of all customers together
+  readonly #profileShare: Float64Array; // [hour * profiles + profile]: cumulative share of that hour's actions
+  readonly #pickers: readonly (AliasTable | undefined)[]; // [profile]: its customers weighted by their activity (none: no customers)
+  readonly #actionThresholds: readonly Float64Array[]; // [profile]: cumulative action probabilities
+  #bgHour = 0; // hour of the week of #nextBackgroundAt
+  #bgHourEndMs = 0; // when that hour ends
   readonly #protectionPending: Uint8Array;
   readonly #awake: Uint8Array;
   #now: number;
@@ -105,13 +108,30 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
     const fraudRate = options.fraudRate ?? 0;
     this.#fraud = fraudRate === 0 ? undefined : new FraudPlanner(fraudRng, this.customers, this.world, fraudRate);
 
-    const activity = {} as Record<ProfileName, Float64Array>;
-    const thresholds = {} as Record<ProfileName, Float64Array>;
-    let peak = 0;
-    for (const name of PROFILE_NAMES) {
-      const table = weeklyActivity(PROFILES[name]);
-      activity[name] = table;
-      for (const factor of table) peak = Math.max(peak, factor);
+    const profiles = PROFILE_NAMES.length;
+    const profileOf = new Map<ProfileName, number>(PROFILE_NAMES.map((name, i) => [name, i]));
+    const members: number[][] = PROFILE_NAMES.map(() => []);
+    const perDay = new Float64Array(profiles);
+    for (const customer of this.customers) {
+      const p = profileOf.get(customer.profile.name) as number;
+      members[p]?.push(customer.index);
+      perDay[p] = (perDay[p] ?? 0) + customer.backgroundPerDay;
+    }
+    this.#pickers = members.map((list) => list.length === 0 ? undefined : new AliasTable(Int32Array.from(list), list.map((i) => (this.customers[i] as Customer).backgroundPerDay)));
+    this.#ratePerMs = new Float64Array(168);
+    this.#profileShare = new Float64Array(168 * profiles);
+    const activity = PROFILE_NAMES.map((name) => weeklyActivity(PROFILES[name]));
+    for (let h = 0; h < 168; h++) {
+      let total = 0;
+      for (let p = 0; p < profiles; p++) total += (perDay[p] ?? 0) * (activity[p]?.[h] ?? 0);
+      this.#ratePerMs[h] = total / DAY_MS;
+      let cumulative = 0;
+      for (let p = 0; p < profiles; p++) {
+        cumulative += (perDay[p] ?? 0) * (activity[p]?.[h] ?? 0);
+        this.#profileShare[h * profiles + p] = total > 0 ? cumulative / total : 1;
+      }
+    }
+    this.#actionThresholds = PROFILE_NAMES.map((name) => {
       const weights = PROFILES[name].actionWeights;
       const cumulative = new Float64Array(BACKGROUND_ACTIONS.length);
       let total = 0;
@@ -120,26 +140,17 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
         cumulative[i] = total;
       });
       for (let i = 0; i < cumulative.length; i++) cumulative[i] = (cumulative[i] ?? 0) / total;
-      thresholds[name] = cumulative;
-    }
-    this.#hourPeak = new Float64Array(168);
-    for (let h = 0; h < 168; h++) for (const name of PROFILE_NAMES) this.#hourPeak[h] = Math.max(this.#hourPeak[h] ?? 0, activity[name][h] ?? 0);
-    this.#activity = activity;
-    this.#actionThresholds = thresholds;
-    this.#peakActivity = peak;
-    this.#cumulativeRate = new Float64Array(this.customers.length);
-    let perDay = 0;
-    this.customers.forEach((customer, i) => {
-      perDay += customer.backgroundPerDay;
-      this.#cumulativeRate[i] = perDay;
+      return cumulative;
     });
-    this.#meanGapMs = DAY_MS / (perDay * peak);
     this.#protectionPending = new Uint8Array(this.customers.length);
     this.#awake = new Uint8Array(this.customers.length);
 
     // The world starts running unseen a little before startMs; fraud, whose incidents last days, earlier.
     this.#now = this.#startMs - WARM_UP_MS;
-    this.#nextBackgroundAt = this.#now + this.#rng.exponential(this.#meanGapMs);
+    this.#bgHour = hourOfWeek(this.#now);
+    this.#bgHourEndMs = Math.floor(this.#now / HOUR_MS) * HOUR_MS + HOUR_MS;
+    this.#nextBackgroundAt = this.#now;
+    this.#advanceBackground();
     for (const customer of this.customers) {
       this.#placeInPayCycle(customer);
       this.#scheduleStatement(customer);
@@ -204,8 +215,9 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
       this.#runTask(this.#schedule.pop() as Task);
     } else {
       this.#now = this.#nextBackgroundAt;
-      this.#nextBackgroundAt += this.#rng.exponential(this.#meanGapMs);
-      this.#background();
+      const hour = this.#bgHour;
+      this.#advanceBackground();
+      this.#background(hour);
     }
   }
 
@@ -346,17 +358,23 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
 
   // ---- unscheduled customer activity --------------------------------------------------------------
 
-  #pickCustomer(): Customer {
-    const rates = this.#cumulativeRate;
-    const target = this.#rng.next() * (rates[rates.length - 1] ?? 0);
-    let lo = 0;
-    let hi = rates.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((rates[mid] ?? 0) <= target) lo = mid + 1;
-      else hi = mid;
+  // The time of the next unscheduled action: an exponential amount of work (in expected actions) spent
+  // hour by hour at each hour's rate.
+  #advanceBackground(): void {
+    let work = this.#rng.exponential(1);
+    let at = this.#nextBackgroundAt;
+    for (;;) {
+      const rate = this.#ratePerMs[this.#bgHour] ?? 0;
+      const room = rate * (this.#bgHourEndMs - at);
+      if (work < room) {
+        this.#nextBackgroundAt = at + work / rate;
+        return;
+      }
+      work -= room;
+      at = this.#bgHourEndMs;
+      this.#bgHourEndMs += HOUR_MS;
+      this.#bgHour = this.#bgHour === 167 ? 0 : this.#bgHour + 1;
     }
-    return this.customers[lo] as Customer;
   }
 
   // A card purchase: at one of the customer's habitual merchants most of the time, somewhere new now
@@ -405,24 +423,24 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
     }
   }
 
-  #background(): void {
+  #background(hour: number): void {
     const rng = this.#rng;
-    // Thinning in two stages with the same outcome as one (keep with activity / peak): first against the
-    // busiest profile this hour, which turns most night-time proposals away before picking a customer.
-    const how = hourOfWeek(this.#now);
-    const hourPeak = this.#hourPeak[how] ?? 0;
-    if (rng.next() * this.#peakActivity >= hourPeak) return;
-    const customer = this.#pickCustomer();
-    const profile = customer.profile;
-    if (rng.next() * hourPeak >= (this.#activity[profile.name][how] ?? 0)) return;
-    if (this.#awake[customer.index] === 0) return;
-
-    const thresholds = this.#actionThresholds[profile.name];
+    const profiles = PROFILE_NAMES.length;
+    const share = this.#profileShare;
     const r = rng.next();
+    let p = 0;
+    while (p < profiles - 1 && r >= (share[hour * profiles + p] ?? 1)) p++;
+    const picker = this.#pickers[p];
+    if (!picker) return;
+    const customer = this.customers[picker.pick(rng.next())] as Customer;
+    if (this.#awake[customer.index] === 0) return;
+    const profile = customer.profile;
+
+    const thresholds = this.#actionThresholds[p] as Float64Array;
+    const u = rng.next();
     let index = 0;
-    while (index < thresholds.length - 1 && r >= (thresholds[index] ?? 1)) index++;
+    while (index < thresholds.length - 1 && u >= (thresholds[index] ?? 1)) index++;
     const action = BACKGROUND_ACTIONS[index] as BackgroundAction;
-    const median = customer.medians[action];
     const checking = customer.checking;
     const savings = customer.savings;
     switch (action) {
@@ -431,7 +449,7 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
         return;
       case 'atm': {
         // ATMs dispense $20 notes, and cap a single withdrawal; a mistyped PIN is tried again.
-        const amount = Math.min(ATM_LIMIT, Math.max(20_00, Math.round(rng.logNormal(median, AMOUNT_SIGMA.atm) / 20_00) * 20_00));
+        const amount = Math.min(ATM_LIMIT, Math.max(20_00, Math.round(rng.logNormal(customer.medians.atm, AMOUNT_SIGMA.atm) / 20_00) * 20_00));
         const atm = rng.chance(0.85) ? this.world.homeAtm(customer.index, rng.int(0, 1)) : (this.world.atmIds[rng.int(0, this.world.atmIds.length - 1)] as string);
         if (customer.cardBlockedUntil <= this.#now && rng.chance(0.01)) this.decline(checking, 'withdraw', amount, 'atm', 'invalid_pin', atm);
         this.withdraw(checking, amount, 'atm', atm);
@@ -447,24 +465,24 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
       case 'cash_deposit': {
         // Now and then a lot of cash at once (a car sold, a cash gift, takings from a side business).
         const large = rng.chance(0.04);
-        const amount = Math.max(5_00, Math.round(rng.logNormal(large ? customer.monthlyNetIncome * 0.6 : median, AMOUNT_SIGMA.cash_deposit) / 100) * 100);
+        const amount = Math.max(5_00, Math.round(rng.logNormal(large ? customer.monthlyNetIncome * 0.6 : customer.medians.cash_deposit, AMOUNT_SIGMA.cash_deposit) / 100) * 100);
         this.deposit(checking, amount, rng.chance(large ? 0.3 : 0.6) ? 'atm' : 'branch');
         return;
       }
       case 'transfer_in':
-        this.deposit(checking, Math.max(10_00, Math.round(rng.logNormal(median, AMOUNT_SIGMA.transfer_in))), 'transfer', this.world.externalSender(customer.index, rng.int(0, 2)));
+        this.deposit(checking, Math.max(10_00, Math.round(rng.logNormal(customer.medians.transfer_in, AMOUNT_SIGMA.transfer_in))), 'transfer', this.world.externalSender(customer.index, rng.int(0, 2)));
         return;
       case 'from_savings':
         // Dipping into savings happens when checking is getting thin, not at random.
         if (savings && savings.balance > 0 && checking.balance < customer.monthlyNetIncome / 2) {
-          const amount = Math.min(savings.balance, Math.max(10_00, Math.round(rng.logNormal(median, AMOUNT_SIGMA.from_savings) / 10_00) * 10_00));
+          const amount = Math.min(savings.balance, Math.max(10_00, Math.round(rng.logNormal(customer.medians.from_savings, AMOUNT_SIGMA.from_savings) / 10_00) * 10_00));
           this.transfer(customer, 'checking', amount, 'online');
         }
         return;
       case 'to_savings':
         if (savings && checking.balance > customer.monthlyNetIncome) {
           const spare = checking.balance - Math.round(customer.monthlyNetIncome / 2);
-          const amount = Math.min(spare, Math.max(10_00, Math.round(rng.logNormal(median, AMOUNT_SIGMA.to_savings) / 10_00) * 10_00));
+          const amount = Math.min(spare, Math.max(10_00, Math.round(rng.logNormal(customer.medians.to_savings, AMOUNT_SIGMA.to_savings) / 10_00) * 10_00));
           this.transfer(customer, 'savings', amount, 'online');
         }
         return;
@@ -476,14 +494,14 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
         const to = this.customers[other];
         if (!to || to === customer || this.#awake[to.index] === 0) return;
         // Now and then a large one: a share of the rent, paying back a loan, a used car.
-        const typical = rng.chance(0.06) ? customer.monthlyNetIncome * 0.3 : median;
+        const typical = rng.chance(0.06) ? customer.monthlyNetIncome * 0.3 : customer.medians.p2p;
         const amount = Math.max(5_00, Math.round(rng.logNormal(typical, AMOUNT_SIGMA.p2p) / 100) * 100);
         this.pay(checking, to.checking, amount, amount > 1_000_00 && rng.chance(0.5) ? 'online' : 'p2p');
         return;
       }
       case 'big_payment': {
         // Paid to someone outside the bank, often for the first time; savings cover it first.
-        const amount = Math.max(300_00, Math.round(rng.logNormal(median, AMOUNT_SIGMA.big_payment) / 10_00) * 10_00);
+        const amount = Math.max(300_00, Math.round(rng.logNormal(customer.medians.big_payment, AMOUNT_SIGMA.big_payment) / 10_00) * 10_00);
         if (savings && checking.balance < amount + checking.lowBalanceThreshold) {
           const topUp = Math.min(savings.balance, Math.ceil((amount + checking.lowBalanceThreshold - checking.balance) / 100_00) * 100_00);
           if (topUp > 0) this.transfer(customer, 'checking', topUp, 'online');
