@@ -7,7 +7,7 @@
 // same stream, whatever the pace it is sent at.
 //
 // Customers join mid-life (see customers.ts) and the world runs unseen for WARM_UP_MS before `startMs`
-// (fraud incidents for FRAUD_WARM_UP_MS), so the first emitted events already continue balances, pay
+// (fraud incidents and the longer episodes of normal life for EPISODE_WARM_UP_MS), so the first emitted events already continue balances, pay
 // cycles and incidents in progress, while the warm-up costs the same whatever the run length.
 
 import { SIM_LABEL_HEADER } from './transaction.ts';
@@ -22,8 +22,9 @@ import { Rng } from './rng.ts';
 import { Schedule } from './schedule.ts';
 import { AliasTable } from './alias-table.ts';
 import { CARD_CATEGORY_LIST, categoryFactor, categorySigma, World } from './counterparties.ts';
-import { FraudPlanner } from './scenarios/fraud.ts';
-import type { BankActions, Incident } from './scenarios/fraud.ts';
+import { externalAccount, FraudPlanner } from './scenarios/fraud.ts';
+import type { BankActions, Incident, ScenarioScript } from './scenarios/fraud.ts';
+import { LifeEvents } from './life-events.ts';
 
 export interface SimulatorOptions {
   seed: string | number;
@@ -54,18 +55,21 @@ type Task =
   | { readonly kind: 'purchase'; readonly customer: Customer; readonly merchant: number; readonly amount: Cents }
   | { readonly kind: 'wake'; readonly customer: Customer }
   | { readonly kind: 'reimburse'; readonly customer: Customer; readonly amount: Cents }
-  | { readonly kind: 'fraud'; readonly incident: Incident }
-  | { readonly kind: 'incident' };
+  | { readonly kind: 'script'; readonly script: ScenarioScript; readonly incident: Incident | undefined }
+  | { readonly kind: 'incident' }
+  | { readonly kind: 'life' };
 
 const STATEMENT_TIME_MS = 2 * HOUR_MS;
 const WARM_UP_MS = 6 * HOUR_MS;
-const FRAUD_WARM_UP_MS = 10 * DAY_MS;
+const EPISODE_WARM_UP_MS = 10 * DAY_MS;
 // Card limits: an ATM pays out at most this much at once; transfers to other people are capped per payment.
 const ATM_LIMIT: Cents = 800_00;
 const TRANSFER_LIMIT: Cents = 5_000_00;
 // Chance per card use that the customer reports the card lost (then it is refused until replaced).
 const CARD_LOST_CHANCE = 0.00003;
 const CARD_REPLACEMENT_MS = 5 * DAY_MS;
+// Chance that money transferred in comes from someone who never sent any before.
+const NEW_SENDER_CHANCE = 0.2;
 
 export class Simulator implements Iterator<SimEvent>, BankActions {
   readonly customers: readonly Customer[];
@@ -73,6 +77,7 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
   readonly world: World;
   readonly #rng: Rng;
   readonly #fraud: FraudPlanner | undefined;
+  readonly #life: LifeEvents;
   readonly #schedule = new Schedule<Task>();
   readonly #idPrefix: string;
   readonly #iso = new IsoFormatter();
@@ -107,6 +112,7 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
     if (!Number.isFinite(this.#startMs)) throw new RangeError('startMs must be a finite epoch time in milliseconds');
     const fraudRate = options.fraudRate ?? 0;
     this.#fraud = fraudRate === 0 ? undefined : new FraudPlanner(fraudRng, this.customers, this.world, fraudRate);
+    this.#life = new LifeEvents(master.fork('life'), this.customers, this.world);
 
     const profiles = PROFILE_NAMES.length;
     const profileOf = new Map<ProfileName, number>(PROFILE_NAMES.map((name, i) => [name, i]));
@@ -160,10 +166,10 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
         this.#wake(customer);
       }
     }
-    if (this.#fraud) {
-      const from = this.#startMs - FRAUD_WARM_UP_MS;
-      this.#push(this.#fraud.nextIncidentAt(from), { kind: 'incident' });
-    }
+    // Episodes that last days (fraud, the larger moments of normal life) start earlier still.
+    const from = this.#startMs - EPISODE_WARM_UP_MS;
+    if (this.#fraud) this.#push(this.#fraud.nextIncidentAt(from), { kind: 'incident' });
+    this.#push(this.#life.nextAt(from), { kind: 'life' });
     while (this.#schedule.nextAt < this.#startMs || this.#nextBackgroundAt < this.#startMs) this.#step();
     this.#queue.length = 0;
     this.#head = 0;
@@ -320,24 +326,31 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
       case 'reimburse':
         this.deposit(task.customer.checking, task.amount, 'system');
         return;
-      case 'fraud':
-        this.#advance(task.incident);
+      case 'script':
+        this.#advance(task.script, task.incident);
         return;
       case 'incident': {
         const fraud = this.#fraud as FraudPlanner;
         const incident = fraud.start(this);
-        if (incident) this.#advance(incident);
+        if (incident) this.#advance(incident.script, incident);
         this.#push(fraud.nextIncidentAt(this.#now), { kind: 'incident' });
+        return;
+      }
+      case 'life': {
+        const script = this.#life.start(this);
+        if (script) this.#advance(script, undefined);
+        this.#push(this.#life.nextAt(this.#now), { kind: 'life' });
         return;
       }
     }
   }
 
-  #advance(incident: Incident): void {
+  // One step of an episode's script; a fraud incident's steps are labelled with it (and may be sped up).
+  #advance(script: ScenarioScript, incident: Incident | undefined): void {
     this.#incident = incident;
     try {
-      const step = incident.script.next();
-      if (!step.done) this.#push(this.#now + step.value / (this.#fraud as FraudPlanner).tempo, { kind: 'fraud', incident });
+      const step = script.next();
+      if (!step.done) this.#push(this.#now + (incident ? step.value / (this.#fraud as FraudPlanner).tempo : step.value), { kind: 'script', script, incident });
     } finally {
       this.#incident = undefined;
     }
@@ -382,7 +395,7 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
   #cardPurchase(customer: Customer): void {
     const rng = this.#rng;
     const world = this.world;
-    const merchant = rng.chance(0.8) ? world.habitualMerchant(customer.index, rng.int(0, world.habitCount(customer.index) - 1)) : world.anyMerchant(rng.next(), rng.next());
+    const merchant = rng.chance(0.7) ? world.habitualMerchant(customer.index, rng.int(0, world.habitCount(customer.index) - 1)) : world.anyMerchant(rng.next(), rng.next());
     const category = world.merchantCategory[merchant] ?? 0;
     const amount = Math.max(50, Math.round(rng.logNormal(customer.medians.card * categoryFactor(category), categorySigma(category))));
     this.#purchase(customer, merchant, amount);
@@ -470,7 +483,10 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
         return;
       }
       case 'transfer_in':
-        this.deposit(checking, Math.max(10_00, Math.round(rng.logNormal(customer.medians.transfer_in, AMOUNT_SIGMA.transfer_in))), 'transfer', this.world.externalSender(customer.index, rng.int(0, 2)));
+        // Mostly the usual senders (family, a side job); now and then someone new: a refund, something
+        // sold online, an insurance payout, often larger.
+        if (rng.chance(NEW_SENDER_CHANCE)) this.deposit(checking, Math.max(10_00, Math.round(rng.logNormal(customer.medians.transfer_in * 2, AMOUNT_SIGMA.transfer_in) / 100) * 100), 'transfer', externalAccount(rng));
+        else this.deposit(checking, Math.max(10_00, Math.round(rng.logNormal(customer.medians.transfer_in, AMOUNT_SIGMA.transfer_in))), 'transfer', this.world.externalSender(customer.index, rng.int(0, 2)));
         return;
       case 'from_savings':
         // Dipping into savings happens when checking is getting thin, not at random.
@@ -490,7 +506,7 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
         if (this.customers.length < 2) return;
         // Mostly the usual friends and family; sometimes someone paid for the first time.
         const world = this.world;
-        const other = rng.chance(0.85) ? world.contact(customer.index, rng.int(0, world.contactCount(customer.index) - 1)) : rng.int(0, this.customers.length - 1);
+        const other = rng.chance(0.75) ? world.contact(customer.index, rng.int(0, world.contactCount(customer.index) - 1)) : rng.int(0, this.customers.length - 1);
         const to = this.customers[other];
         if (!to || to === customer || this.#awake[to.index] === 0) return;
         // Now and then a large one: a share of the rent, paying back a loan, a used car.
@@ -506,7 +522,7 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
           const topUp = Math.min(savings.balance, Math.ceil((amount + checking.lowBalanceThreshold - checking.balance) / 100_00) * 100_00);
           if (topUp > 0) this.transfer(customer, 'checking', topUp, 'online');
         }
-        this.withdraw(checking, Math.min(amount, TRANSFER_LIMIT), 'online', `EXT-${String(rng.int(0, 99_999_999)).padStart(8, '0')}`);
+        this.withdraw(checking, Math.min(amount, TRANSFER_LIMIT), 'online', externalAccount(rng));
         return;
       }
     }
