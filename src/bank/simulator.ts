@@ -16,7 +16,7 @@ import { accountsOf, AMOUNT_SIGMA, createPopulation, FOLLOW_UP_CHANCE } from './
 import type { Account, Bill, Customer } from './customers.ts';
 import { BACKGROUND_ACTIONS, PROFILE_NAMES, PROFILES, weeklyActivity } from './profiles.ts';
 import type { BackgroundAction, ProfileName } from './profiles.ts';
-import { DAY_MS, HOUR_MS, IsoFormatter, MINUTE_MS, hourOfWeek, nextBiweeklyFriday, nextMonthlyDate } from './calendar.ts';
+import { DAY_MS, HOUR_MS, IsoFormatter, MINUTE_MS, THREE_DIGITS, hourOfWeek, nextBiweeklyFriday, nextMonthlyDate } from './calendar.ts';
 import type { Cents } from './money.ts';
 import { Rng } from './rng.ts';
 import { Schedule } from './schedule.ts';
@@ -96,6 +96,8 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
   #now: number;
   #nextBackgroundAt: number;
   #seq = 0;
+  // The id prefix and all but the last three digits of the sequence number, rebuilt every 1,000 events.
+  #idBlock = '';
   #incident: Incident | undefined;
   #queue: SimEvent[] = [];
   #head = 0;
@@ -612,7 +614,10 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
   #emit(account: Account, type: TransactionType, amount: Cents, channel: Channel, counterparty: string | undefined, category: MerchantCategory | undefined, declined: DeclineReason | undefined): void {
     // During the warm-up the world moves but nothing is emitted.
     if (this.#now < this.#startMs) return;
-    const id = this.#idPrefix + String(this.#seq++).padStart(10, '0');
+    const seq = this.#seq++;
+    const last = seq % 1000;
+    if (last === 0 || this.#idBlock === '') this.#idBlock = this.#idPrefix + String((seq - last) / 1000).padStart(7, '0');
+    const id = this.#idBlock + (THREE_DIGITS[last] as string);
     const timestamp = this.#iso.format(this.#now);
     const major = amount / 100;
     const balance = account.balance / 100;
