@@ -76,7 +76,7 @@ export function nextBiweeklyFriday(afterMs: number, phase: number, timeOfDayMs: 
 }
 
 const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
-const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+export const THREE_DIGITS: readonly string[] = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
 
 // Same output as Date.prototype.toISOString for years 0..9999, several times faster: the simulator stamps
 // every event and Date formatting was its single largest cost. The date part is cached per day.

@@ -1,13 +1,13 @@
 // The banking simulator: a discrete-event simulation over simulated time. Scheduled tasks (payroll,
 // bills, statements, savings sweeps, follow-up purchases, fraud steps, reimbursements) sit in a
 // time-ordered heap; unscheduled customer activity (card purchases, ATM visits, transfers to friends,
-// balance checks, ...) is a non-homogeneous Poisson process sampled by thinning against each profile's
-// hour-of-week curve. The simulated clock advances with the events, never with the wall clock: the
+// balance checks, ...) is a non-homogeneous Poisson process over each profile's hour-of-week curve,
+// sampled exactly (no rejected proposals). The simulated clock advances with the events, never with the wall clock: the
 // producer paces the events against the wall clock (`--speed`), so the same seed and start always give the
 // same stream, whatever the pace it is sent at.
 //
 // Customers join mid-life (see customers.ts) and the world runs unseen for WARM_UP_MS before `startMs`
-// (fraud incidents for FRAUD_WARM_UP_MS), so the first emitted events already continue balances, pay
+// (fraud incidents and the longer episodes of normal life for EPISODE_WARM_UP_MS), so the first emitted events already continue balances, pay
 // cycles and incidents in progress, while the warm-up costs the same whatever the run length.
 
 import { SIM_LABEL_HEADER } from './transaction.ts';
@@ -16,13 +16,15 @@ import { accountsOf, AMOUNT_SIGMA, createPopulation, FOLLOW_UP_CHANCE } from './
 import type { Account, Bill, Customer } from './customers.ts';
 import { BACKGROUND_ACTIONS, PROFILE_NAMES, PROFILES, weeklyActivity } from './profiles.ts';
 import type { BackgroundAction, ProfileName } from './profiles.ts';
-import { DAY_MS, HOUR_MS, IsoFormatter, MINUTE_MS, hourOfWeek, nextBiweeklyFriday, nextMonthlyDate } from './calendar.ts';
+import { DAY_MS, HOUR_MS, IsoFormatter, MINUTE_MS, THREE_DIGITS, hourOfWeek, nextBiweeklyFriday, nextMonthlyDate } from './calendar.ts';
 import type { Cents } from './money.ts';
 import { Rng } from './rng.ts';
 import { Schedule } from './schedule.ts';
+import { AliasTable } from './alias-table.ts';
 import { CARD_CATEGORY_LIST, categoryFactor, categorySigma, World } from './counterparties.ts';
-import { FraudPlanner } from './scenarios/fraud.ts';
-import type { BankActions, Incident } from './scenarios/fraud.ts';
+import { externalAccount, FraudPlanner } from './scenarios/fraud.ts';
+import type { BankActions, Incident, ScenarioScript } from './scenarios/fraud.ts';
+import { LifeEvents } from './life-events.ts';
 
 export interface SimulatorOptions {
   seed: string | number;
@@ -53,18 +55,21 @@ type Task =
   | { readonly kind: 'purchase'; readonly customer: Customer; readonly merchant: number; readonly amount: Cents }
   | { readonly kind: 'wake'; readonly customer: Customer }
   | { readonly kind: 'reimburse'; readonly customer: Customer; readonly amount: Cents }
-  | { readonly kind: 'fraud'; readonly incident: Incident }
-  | { readonly kind: 'incident' };
+  | { readonly kind: 'script'; readonly script: ScenarioScript; readonly incident: Incident | undefined }
+  | { readonly kind: 'incident' }
+  | { readonly kind: 'life' };
 
 const STATEMENT_TIME_MS = 2 * HOUR_MS;
 const WARM_UP_MS = 6 * HOUR_MS;
-const FRAUD_WARM_UP_MS = 10 * DAY_MS;
+const EPISODE_WARM_UP_MS = 10 * DAY_MS;
 // Card limits: an ATM pays out at most this much at once; transfers to other people are capped per payment.
 const ATM_LIMIT: Cents = 800_00;
 const TRANSFER_LIMIT: Cents = 5_000_00;
 // Chance per card use that the customer reports the card lost (then it is refused until replaced).
 const CARD_LOST_CHANCE = 0.00003;
 const CARD_REPLACEMENT_MS = 5 * DAY_MS;
+// Chance that money transferred in comes from someone who never sent any before.
+const NEW_SENDER_CHANCE = 0.2;
 
 export class Simulator implements Iterator<SimEvent>, BankActions {
   readonly customers: readonly Customer[];
@@ -72,22 +77,27 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
   readonly world: World;
   readonly #rng: Rng;
   readonly #fraud: FraudPlanner | undefined;
+  readonly #life: LifeEvents;
   readonly #schedule = new Schedule<Task>();
   readonly #idPrefix: string;
   readonly #iso = new IsoFormatter();
   readonly #startMs: number;
-  // Thinning: proposals arrive at the peak rate; each is kept with probability activity(now) / peak.
-  readonly #activity: Readonly<Record<ProfileName, Float64Array>>;
-  readonly #peakActivity: number;
-  readonly #hourPeak: Float64Array; // highest activity of any profile in each hour of the week
-  readonly #meanGapMs: number;
-  readonly #cumulativeRate: Float64Array;
-  readonly #actionThresholds: Readonly<Record<ProfileName, Float64Array>>;
+  // Unscheduled activity, sampled exactly rather than by thinning: the rate of each profile is constant
+  // within an hour of the week, so the next action's time comes from the summed rate hour by hour, then
+  // the profile by its share of that hour, then the customer from the profile's alias table.
+  readonly #ratePerMs: Float64Array; // [hour of week]: actions per ms of all customers together
+  readonly #profileShare: Float64Array; // [hour * profiles + profile]: cumulative share of that hour's actions
+  readonly #pickers: readonly (AliasTable | undefined)[]; // [profile]: its customers weighted by their activity (none: no customers)
+  readonly #actionThresholds: readonly Float64Array[]; // [profile]: cumulative action probabilities
+  #bgHour = 0; // hour of the week of #nextBackgroundAt
+  #bgHourEndMs = 0; // when that hour ends
   readonly #protectionPending: Uint8Array;
   readonly #awake: Uint8Array;
   #now: number;
   #nextBackgroundAt: number;
   #seq = 0;
+  // The id prefix and all but the last three digits of the sequence number, rebuilt every 1,000 events.
+  #idBlock = '';
   #incident: Incident | undefined;
   #queue: SimEvent[] = [];
   #head = 0;
@@ -104,14 +114,32 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
     if (!Number.isFinite(this.#startMs)) throw new RangeError('startMs must be a finite epoch time in milliseconds');
     const fraudRate = options.fraudRate ?? 0;
     this.#fraud = fraudRate === 0 ? undefined : new FraudPlanner(fraudRng, this.customers, this.world, fraudRate);
+    this.#life = new LifeEvents(master.fork('life'), this.customers, this.world);
 
-    const activity = {} as Record<ProfileName, Float64Array>;
-    const thresholds = {} as Record<ProfileName, Float64Array>;
-    let peak = 0;
-    for (const name of PROFILE_NAMES) {
-      const table = weeklyActivity(PROFILES[name]);
-      activity[name] = table;
-      for (const factor of table) peak = Math.max(peak, factor);
+    const profiles = PROFILE_NAMES.length;
+    const profileOf = new Map<ProfileName, number>(PROFILE_NAMES.map((name, i) => [name, i]));
+    const members: number[][] = PROFILE_NAMES.map(() => []);
+    const perDay = new Float64Array(profiles);
+    for (const customer of this.customers) {
+      const p = profileOf.get(customer.profile.name) as number;
+      members[p]?.push(customer.index);
+      perDay[p] = (perDay[p] ?? 0) + customer.backgroundPerDay;
+    }
+    this.#pickers = members.map((list) => list.length === 0 ? undefined : new AliasTable(Int32Array.from(list), list.map((i) => (this.customers[i] as Customer).backgroundPerDay)));
+    this.#ratePerMs = new Float64Array(168);
+    this.#profileShare = new Float64Array(168 * profiles);
+    const activity = PROFILE_NAMES.map((name) => weeklyActivity(PROFILES[name]));
+    for (let h = 0; h < 168; h++) {
+      let total = 0;
+      for (let p = 0; p < profiles; p++) total += (perDay[p] ?? 0) * (activity[p]?.[h] ?? 0);
+      this.#ratePerMs[h] = total / DAY_MS;
+      let cumulative = 0;
+      for (let p = 0; p < profiles; p++) {
+        cumulative += (perDay[p] ?? 0) * (activity[p]?.[h] ?? 0);
+        this.#profileShare[h * profiles + p] = total > 0 ? cumulative / total : 1;
+      }
+    }
+    this.#actionThresholds = PROFILE_NAMES.map((name) => {
       const weights = PROFILES[name].actionWeights;
       const cumulative = new Float64Array(BACKGROUND_ACTIONS.length);
       let total = 0;
@@ -120,26 +148,17 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
         cumulative[i] = total;
       });
       for (let i = 0; i < cumulative.length; i++) cumulative[i] = (cumulative[i] ?? 0) / total;
-      thresholds[name] = cumulative;
-    }
-    this.#hourPeak = new Float64Array(168);
-    for (let h = 0; h < 168; h++) for (const name of PROFILE_NAMES) this.#hourPeak[h] = Math.max(this.#hourPeak[h] ?? 0, activity[name][h] ?? 0);
-    this.#activity = activity;
-    this.#actionThresholds = thresholds;
-    this.#peakActivity = peak;
-    this.#cumulativeRate = new Float64Array(this.customers.length);
-    let perDay = 0;
-    this.customers.forEach((customer, i) => {
-      perDay += customer.backgroundPerDay;
-      this.#cumulativeRate[i] = perDay;
+      return cumulative;
     });
-    this.#meanGapMs = DAY_MS / (perDay * peak);
     this.#protectionPending = new Uint8Array(this.customers.length);
     this.#awake = new Uint8Array(this.customers.length);
 
     // The world starts running unseen a little before startMs; fraud, whose incidents last days, earlier.
     this.#now = this.#startMs - WARM_UP_MS;
-    this.#nextBackgroundAt = this.#now + this.#rng.exponential(this.#meanGapMs);
+    this.#bgHour = hourOfWeek(this.#now);
+    this.#bgHourEndMs = Math.floor(this.#now / HOUR_MS) * HOUR_MS + HOUR_MS;
+    this.#nextBackgroundAt = this.#now;
+    this.#advanceBackground();
     for (const customer of this.customers) {
       this.#placeInPayCycle(customer);
       this.#scheduleStatement(customer);
@@ -149,10 +168,10 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
         this.#wake(customer);
       }
     }
-    if (this.#fraud) {
-      const from = this.#startMs - FRAUD_WARM_UP_MS;
-      this.#push(this.#fraud.nextIncidentAt(from), { kind: 'incident' });
-    }
+    // Episodes that last days (fraud, the larger moments of normal life) start earlier still.
+    const from = this.#startMs - EPISODE_WARM_UP_MS;
+    if (this.#fraud) this.#push(this.#fraud.nextIncidentAt(from), { kind: 'incident' });
+    this.#push(this.#life.nextAt(from), { kind: 'life' });
     while (this.#schedule.nextAt < this.#startMs || this.#nextBackgroundAt < this.#startMs) this.#step();
     this.#queue.length = 0;
     this.#head = 0;
@@ -204,8 +223,9 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
       this.#runTask(this.#schedule.pop() as Task);
     } else {
       this.#now = this.#nextBackgroundAt;
-      this.#nextBackgroundAt += this.#rng.exponential(this.#meanGapMs);
-      this.#background();
+      const hour = this.#bgHour;
+      this.#advanceBackground();
+      this.#background(hour);
     }
   }
 
@@ -308,24 +328,31 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
       case 'reimburse':
         this.deposit(task.customer.checking, task.amount, 'system');
         return;
-      case 'fraud':
-        this.#advance(task.incident);
+      case 'script':
+        this.#advance(task.script, task.incident);
         return;
       case 'incident': {
         const fraud = this.#fraud as FraudPlanner;
         const incident = fraud.start(this);
-        if (incident) this.#advance(incident);
+        if (incident) this.#advance(incident.script, incident);
         this.#push(fraud.nextIncidentAt(this.#now), { kind: 'incident' });
+        return;
+      }
+      case 'life': {
+        const script = this.#life.start(this);
+        if (script) this.#advance(script, undefined);
+        this.#push(this.#life.nextAt(this.#now), { kind: 'life' });
         return;
       }
     }
   }
 
-  #advance(incident: Incident): void {
+  // One step of an episode's script; a fraud incident's steps are labelled with it (and may be sped up).
+  #advance(script: ScenarioScript, incident: Incident | undefined): void {
     this.#incident = incident;
     try {
-      const step = incident.script.next();
-      if (!step.done) this.#push(this.#now + step.value / (this.#fraud as FraudPlanner).tempo, { kind: 'fraud', incident });
+      const step = script.next();
+      if (!step.done) this.#push(this.#now + (incident ? step.value / (this.#fraud as FraudPlanner).tempo : step.value), { kind: 'script', script, incident });
     } finally {
       this.#incident = undefined;
     }
@@ -346,17 +373,23 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
 
   // ---- unscheduled customer activity --------------------------------------------------------------
 
-  #pickCustomer(): Customer {
-    const rates = this.#cumulativeRate;
-    const target = this.#rng.next() * (rates[rates.length - 1] ?? 0);
-    let lo = 0;
-    let hi = rates.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((rates[mid] ?? 0) <= target) lo = mid + 1;
-      else hi = mid;
+  // The time of the next unscheduled action: an exponential amount of work (in expected actions) spent
+  // hour by hour at each hour's rate.
+  #advanceBackground(): void {
+    let work = this.#rng.exponential(1);
+    let at = this.#nextBackgroundAt;
+    for (;;) {
+      const rate = this.#ratePerMs[this.#bgHour] ?? 0;
+      const room = rate * (this.#bgHourEndMs - at);
+      if (work < room) {
+        this.#nextBackgroundAt = at + work / rate;
+        return;
+      }
+      work -= room;
+      at = this.#bgHourEndMs;
+      this.#bgHourEndMs += HOUR_MS;
+      this.#bgHour = this.#bgHour === 167 ? 0 : this.#bgHour + 1;
     }
-    return this.customers[lo] as Customer;
   }
 
   // A card purchase: at one of the customer's habitual merchants most of the time, somewhere new now
@@ -364,7 +397,7 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
   #cardPurchase(customer: Customer): void {
     const rng = this.#rng;
     const world = this.world;
-    const merchant = rng.chance(0.8) ? world.habitualMerchant(customer.index, rng.int(0, world.habitCount(customer.index) - 1)) : world.anyMerchant(rng.next(), rng.next());
+    const merchant = rng.chance(0.7) ? world.habitualMerchant(customer.index, rng.int(0, world.habitCount(customer.index) - 1)) : world.anyMerchant(rng.next(), rng.next());
     const category = world.merchantCategory[merchant] ?? 0;
     const amount = Math.max(50, Math.round(rng.logNormal(customer.medians.card * categoryFactor(category), categorySigma(category))));
     this.#purchase(customer, merchant, amount);
@@ -405,24 +438,24 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
     }
   }
 
-  #background(): void {
+  #background(hour: number): void {
     const rng = this.#rng;
-    // Thinning in two stages with the same outcome as one (keep with activity / peak): first against the
-    // busiest profile this hour, which turns most night-time proposals away before picking a customer.
-    const how = hourOfWeek(this.#now);
-    const hourPeak = this.#hourPeak[how] ?? 0;
-    if (rng.next() * this.#peakActivity >= hourPeak) return;
-    const customer = this.#pickCustomer();
-    const profile = customer.profile;
-    if (rng.next() * hourPeak >= (this.#activity[profile.name][how] ?? 0)) return;
-    if (this.#awake[customer.index] === 0) return;
-
-    const thresholds = this.#actionThresholds[profile.name];
+    const profiles = PROFILE_NAMES.length;
+    const share = this.#profileShare;
     const r = rng.next();
+    let p = 0;
+    while (p < profiles - 1 && r >= (share[hour * profiles + p] ?? 1)) p++;
+    const picker = this.#pickers[p];
+    if (!picker) return;
+    const customer = this.customers[picker.pick(rng.next())] as Customer;
+    if (this.#awake[customer.index] === 0) return;
+    const profile = customer.profile;
+
+    const thresholds = this.#actionThresholds[p] as Float64Array;
+    const u = rng.next();
     let index = 0;
-    while (index < thresholds.length - 1 && r >= (thresholds[index] ?? 1)) index++;
+    while (index < thresholds.length - 1 && u >= (thresholds[index] ?? 1)) index++;
     const action = BACKGROUND_ACTIONS[index] as BackgroundAction;
-    const median = customer.medians[action];
     const checking = customer.checking;
     const savings = customer.savings;
     switch (action) {
@@ -431,7 +464,7 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
         return;
       case 'atm': {
         // ATMs dispense $20 notes, and cap a single withdrawal; a mistyped PIN is tried again.
-        const amount = Math.min(ATM_LIMIT, Math.max(20_00, Math.round(rng.logNormal(median, AMOUNT_SIGMA.atm) / 20_00) * 20_00));
+        const amount = Math.min(ATM_LIMIT, Math.max(20_00, Math.round(rng.logNormal(customer.medians.atm, AMOUNT_SIGMA.atm) / 20_00) * 20_00));
         const atm = rng.chance(0.85) ? this.world.homeAtm(customer.index, rng.int(0, 1)) : (this.world.atmIds[rng.int(0, this.world.atmIds.length - 1)] as string);
         if (customer.cardBlockedUntil <= this.#now && rng.chance(0.01)) this.decline(checking, 'withdraw', amount, 'atm', 'invalid_pin', atm);
         this.withdraw(checking, amount, 'atm', atm);
@@ -447,24 +480,27 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
       case 'cash_deposit': {
         // Now and then a lot of cash at once (a car sold, a cash gift, takings from a side business).
         const large = rng.chance(0.04);
-        const amount = Math.max(5_00, Math.round(rng.logNormal(large ? customer.monthlyNetIncome * 0.6 : median, AMOUNT_SIGMA.cash_deposit) / 100) * 100);
+        const amount = Math.max(5_00, Math.round(rng.logNormal(large ? customer.monthlyNetIncome * 0.6 : customer.medians.cash_deposit, AMOUNT_SIGMA.cash_deposit) / 100) * 100);
         this.deposit(checking, amount, rng.chance(large ? 0.3 : 0.6) ? 'atm' : 'branch');
         return;
       }
       case 'transfer_in':
-        this.deposit(checking, Math.max(10_00, Math.round(rng.logNormal(median, AMOUNT_SIGMA.transfer_in))), 'transfer', this.world.externalSender(customer.index, rng.int(0, 2)));
+        // Mostly the usual senders (family, a side job); now and then someone new: a refund, something
+        // sold online, an insurance payout, often larger.
+        if (rng.chance(NEW_SENDER_CHANCE)) this.deposit(checking, Math.max(10_00, Math.round(rng.logNormal(customer.medians.transfer_in * 2, AMOUNT_SIGMA.transfer_in) / 100) * 100), 'transfer', externalAccount(rng));
+        else this.deposit(checking, Math.max(10_00, Math.round(rng.logNormal(customer.medians.transfer_in, AMOUNT_SIGMA.transfer_in))), 'transfer', this.world.externalSender(customer.index, rng.int(0, 2)));
         return;
       case 'from_savings':
         // Dipping into savings happens when checking is getting thin, not at random.
         if (savings && savings.balance > 0 && checking.balance < customer.monthlyNetIncome / 2) {
-          const amount = Math.min(savings.balance, Math.max(10_00, Math.round(rng.logNormal(median, AMOUNT_SIGMA.from_savings) / 10_00) * 10_00));
+          const amount = Math.min(savings.balance, Math.max(10_00, Math.round(rng.logNormal(customer.medians.from_savings, AMOUNT_SIGMA.from_savings) / 10_00) * 10_00));
           this.transfer(customer, 'checking', amount, 'online');
         }
         return;
       case 'to_savings':
         if (savings && checking.balance > customer.monthlyNetIncome) {
           const spare = checking.balance - Math.round(customer.monthlyNetIncome / 2);
-          const amount = Math.min(spare, Math.max(10_00, Math.round(rng.logNormal(median, AMOUNT_SIGMA.to_savings) / 10_00) * 10_00));
+          const amount = Math.min(spare, Math.max(10_00, Math.round(rng.logNormal(customer.medians.to_savings, AMOUNT_SIGMA.to_savings) / 10_00) * 10_00));
           this.transfer(customer, 'savings', amount, 'online');
         }
         return;
@@ -472,23 +508,23 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
         if (this.customers.length < 2) return;
         // Mostly the usual friends and family; sometimes someone paid for the first time.
         const world = this.world;
-        const other = rng.chance(0.85) ? world.contact(customer.index, rng.int(0, world.contactCount(customer.index) - 1)) : rng.int(0, this.customers.length - 1);
+        const other = rng.chance(0.75) ? world.contact(customer.index, rng.int(0, world.contactCount(customer.index) - 1)) : rng.int(0, this.customers.length - 1);
         const to = this.customers[other];
         if (!to || to === customer || this.#awake[to.index] === 0) return;
         // Now and then a large one: a share of the rent, paying back a loan, a used car.
-        const typical = rng.chance(0.06) ? customer.monthlyNetIncome * 0.3 : median;
+        const typical = rng.chance(0.06) ? customer.monthlyNetIncome * 0.3 : customer.medians.p2p;
         const amount = Math.max(5_00, Math.round(rng.logNormal(typical, AMOUNT_SIGMA.p2p) / 100) * 100);
         this.pay(checking, to.checking, amount, amount > 1_000_00 && rng.chance(0.5) ? 'online' : 'p2p');
         return;
       }
       case 'big_payment': {
         // Paid to someone outside the bank, often for the first time; savings cover it first.
-        const amount = Math.max(300_00, Math.round(rng.logNormal(median, AMOUNT_SIGMA.big_payment) / 10_00) * 10_00);
+        const amount = Math.max(300_00, Math.round(rng.logNormal(customer.medians.big_payment, AMOUNT_SIGMA.big_payment) / 10_00) * 10_00);
         if (savings && checking.balance < amount + checking.lowBalanceThreshold) {
           const topUp = Math.min(savings.balance, Math.ceil((amount + checking.lowBalanceThreshold - checking.balance) / 100_00) * 100_00);
           if (topUp > 0) this.transfer(customer, 'checking', topUp, 'online');
         }
-        this.withdraw(checking, Math.min(amount, TRANSFER_LIMIT), 'online', `EXT-${String(rng.int(0, 99_999_999)).padStart(8, '0')}`);
+        this.withdraw(checking, Math.min(amount, TRANSFER_LIMIT), 'online', externalAccount(rng));
         return;
       }
     }
@@ -578,7 +614,10 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
   #emit(account: Account, type: TransactionType, amount: Cents, channel: Channel, counterparty: string | undefined, category: MerchantCategory | undefined, declined: DeclineReason | undefined): void {
     // During the warm-up the world moves but nothing is emitted.
     if (this.#now < this.#startMs) return;
-    const id = this.#idPrefix + String(this.#seq++).padStart(10, '0');
+    const seq = this.#seq++;
+    const last = seq % 1000;
+    if (last === 0 || this.#idBlock === '') this.#idBlock = this.#idPrefix + String((seq - last) / 1000).padStart(7, '0');
+    const id = this.#idBlock + (THREE_DIGITS[last] as string);
     const timestamp = this.#iso.format(this.#now);
     const major = amount / 100;
     const balance = account.balance / 100;

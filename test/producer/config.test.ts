@@ -31,7 +31,7 @@ test('defaults: localhost:9092, bank_alerts, a bank of 1 tx/s in real time, acks
   assert.equal(config.durationMs, undefined);
   assert.equal(config.acks, -1);
   assert.equal(config.accounts, accountsForRate(1));
-  assert.equal(config.fraudRate, 15);
+  assert.equal(config.fraudRate, 20);
   assert.equal(config.startMs, NOW);
   assert.equal(config.logLevel, 'info');
   assert.equal(config.logFile, 'logs/banking_producer.log');

@@ -15,7 +15,7 @@ import type { AccountType } from '../transaction.ts';
 import type { Cents } from '../money.ts';
 import type { Rng } from '../rng.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../calendar.ts';
-import { CARD_CATEGORY_LIST, categoryIndex } from '../counterparties.ts';
+import { CARD_CATEGORY_LIST, categoryFactor, categoryIndex, categorySigma } from '../counterparties.ts';
 import type { World } from '../counterparties.ts';
 import { SIM_INCIDENT_HEADER, SIM_LABEL_HEADER } from '../transaction.ts';
 
@@ -45,8 +45,8 @@ export interface Incident {
 }
 
 // `--fraud-rate` counts incidents per 1,000 customers per simulated year. The default gives fraud losses
-// of about 0.1% of the money customers spend, and about 1-2% of customers hit in a year.
-export const DEFAULT_FRAUD_RATE = 15;
+// of about 0.07-0.1% of the money customers spend, and about 2-3% of customers hit in a year.
+export const DEFAULT_FRAUD_RATE = 20;
 export const MAX_FRAUD_RATE = 100_000;
 // `demo`: an incident every 30 simulated seconds on average, at any hour and whatever the population, so
 // fraud shows within a minute or two of `npm start` at real-time pace. Far above any real bank: for
@@ -58,6 +58,7 @@ export const DEMO_INCIDENT_GAP_MS = 30_000;
 export const DEMO_TEMPO = 10;
 
 const YEAR_MS = 365.25 * DAY_MS;
+const MULE_SHARE = 0.01;
 const SECOND_MS = 1000;
 
 const INCIDENT_WEIGHTS: Readonly<Record<FraudLabel, number>> = {
@@ -74,6 +75,8 @@ const ATTACK_HOURLY = [0.15, 0.1, 0.07, 0.05, 0.05, 0.1, 0.3, 0.55, 0.75, 0.85, 
 const ATTACK_MEAN = ATTACK_HOURLY.reduce((s, x) => s + x, 0) / 24;
 
 const TEST_CATEGORIES = ['digital_goods', 'online_retail', 'charity', 'gift_cards', 'other'].map((c) => categoryIndex(c as MerchantCategory));
+// Where a careful fraudster shops with a stolen card: the everyday categories the victim uses too.
+const EVERYDAY_CATEGORIES = ['online_retail', 'online_retail', 'grocery', 'restaurant', 'digital_goods', 'transport', 'entertainment', 'fuel'].map((c) => categoryIndex(c as MerchantCategory));
 const CASH_OUT_CATEGORIES = ['electronics', 'gift_cards', 'jewelry', 'online_retail', 'travel', 'crypto', 'money_transfer'].map((c) => categoryIndex(c as MerchantCategory));
 
 function roundTo(amount: number, step: Cents): Cents {
@@ -85,7 +88,21 @@ function fraudAmount(rng: Rng, amount: number): Cents {
   return roundTo(amount, rng.chance(0.3) ? 50_00 : 1_00);
 }
 
-function externalAccount(rng: Rng): string {
+// A delay between minMs and maxMs that ends at an hour the customer is usually active: fraud that hides
+// in the victim's own habits acts when the victim would.
+function activeDelay(rng: Rng, nowMs: number, customer: Customer, minMs: number, maxMs: number): number {
+  const hourly = customer.profile.hourly;
+  const peak = Math.max(...hourly);
+  for (let tries = 0; tries < 20; tries++) {
+    const delay = rng.uniform(minMs, maxMs);
+    const hour = Math.floor(((nowMs + delay) % DAY_MS) / HOUR_MS);
+    if (rng.next() * peak < (hourly[hour] ?? 0)) return Math.round(delay);
+  }
+  return minMs;
+}
+
+// An account at another bank, by a random number.
+export function externalAccount(rng: Rng): string {
   return `EXT-${String(rng.int(0, 99_999_999)).padStart(8, '0')}`;
 }
 
@@ -93,6 +110,11 @@ function externalAccount(rng: Rng): string {
 // sometimes through a second mule first. Runs inside the incident that brought the money in.
 function* moveOn(rng: Rng, bank: BankActions, world: World, mule: Customer, amount: Cents, next: Customer | undefined): ScenarioScript {
   yield rng.int(5, 150) * MINUTE_MS;
+  // Has it arrived? Mules watch their balance.
+  if (rng.chance(0.6)) {
+    bank.inquiry(mule.checking, rng.chance(0.8) ? 'online' : 'atm');
+    yield rng.int(1, 20) * MINUTE_MS;
+  }
   let left = Math.min(amount, Math.max(0, mule.checking.balance));
   if (next && left >= 200_00) {
     const hop = fraudAmount(rng, left * rng.uniform(0.85, 0.97));
@@ -101,8 +123,8 @@ function* moveOn(rng: Rng, bank: BankActions, world: World, mule: Customer, amou
       yield* moveOn(rng, bank, world, next, hop, undefined);
     }
   }
-  if (left >= 100_00 && rng.chance(0.4)) {
-    const visits = rng.int(1, 2);
+  if (left >= 100_00 && rng.chance(0.5)) {
+    const visits = rng.int(1, 3);
     for (let i = 0; i < visits && left >= 100_00; i++) {
       const cash = Math.min(roundTo(left * rng.uniform(0.2, 0.5), 20_00), rng.int(10, 30) * 20_00);
       if (!bank.withdraw(mule.checking, cash, 'atm', world.atmIds[rng.int(0, world.atmIds.length - 1)])) left -= cash;
@@ -138,9 +160,9 @@ export class FraudPlanner {
     this.tempo = rate === 'demo' ? DEMO_TEMPO : 1;
     const perMs = rate === 'demo' ? 1 / DEMO_INCIDENT_GAP_MS : ((rate / 1000) * customers.length) / YEAR_MS;
     this.#gapMs = perMs > 0 ? (this.#byHour ? ATTACK_MEAN : 1) / perMs : Number.POSITIVE_INFINITY;
-    // A few customers, mostly young, let their accounts be used by mule herders; the same accounts come
-    // back incident after incident. They live otherwise normal lives.
-    const muleCount = Math.max(2, Math.round(customers.length * 0.003));
+    // A few customers, mostly young, let their accounts be used by mule herders, each for a few incidents
+    // over the months (herders recruit many and spread the money). They live otherwise normal lives.
+    const muleCount = Math.max(2, Math.round(customers.length * MULE_SHARE));
     this.#isMule = new Uint8Array(customers.length);
     const mules: Customer[] = [];
     for (let tries = 0; mules.length < Math.min(muleCount, customers.length) && tries < muleCount * 50; tries++) {
@@ -226,21 +248,35 @@ export class FraudPlanner {
     bank.inquiry(checking, rng.chance(0.8) ? 'online' : 'atm');
     yield rng.int(40, 400) * SECOND_MS;
     const savings = victim.savings;
+    if (savings && rng.chance(0.5)) {
+      bank.inquiry(savings, 'online');
+      yield rng.int(10, 120) * SECOND_MS;
+    }
     if (savings && savings.balance > 500_00 && rng.chance(0.6)) {
       bank.transfer(victim, 'checking', roundTo(Math.min(savings.balance * rng.uniform(0.3, 0.8), rng.uniform(1_000_00, 5_000_00)), 100_00), 'online');
       yield rng.int(20, 180) * SECOND_MS;
     }
     const mule = rng.chance(0.7) ? this.#otherMule(undefined) : undefined;
     const payee = mule ? undefined : externalAccount(rng);
-    const payments = rng.int(1, 3);
+    // Most drain what they can at once; some take a little at a time, amounts like the customer's own
+    // transfers to friends, over a few days, hoping nobody looks.
+    const slow = rng.chance(0.6);
+    const payments = slow ? rng.int(3, 6) : rng.int(1, 3);
     let taken = 0;
     for (let i = 0; i < payments; i++) {
-      const amount = fraudAmount(rng, Math.min(rng.uniform(0.35, 1) * 5_000_00, checking.balance * rng.uniform(0.4, 0.85)));
-      if (amount < 100_00) break;
-      const channel: Channel = rng.chance(0.5) ? 'online' : 'p2p';
+      const amount = slow
+        ? fraudAmount(rng, Math.min(rng.logNormal(Math.max(victim.medians.p2p * 2, 100_00), 0.5), checking.balance * 0.5))
+        : fraudAmount(rng, Math.min(rng.uniform(0.35, 1) * 5_000_00, checking.balance * rng.uniform(0.4, 0.85)));
+      if (amount < (slow ? 20_00 : 100_00)) break;
+      const channel: Channel = slow || rng.chance(0.5) ? 'p2p' : 'online';
       const declined = mule ? bank.pay(checking, mule.checking, amount, channel) : bank.withdraw(checking, amount, channel, payee);
       if (!declined) taken += amount;
-      yield rng.int(60, 1200) * SECOND_MS;
+      yield slow ? activeDelay(rng, bank.now, victim, 4 * HOUR_MS, 30 * HOUR_MS) : rng.int(60, 1200) * SECOND_MS;
+      // Checking what is left before the next one.
+      if (i < payments - 1 && rng.chance(0.4)) {
+        bank.inquiry(checking, 'online');
+        yield rng.int(20, 300) * SECOND_MS;
+      }
     }
     if (mule && taken > 0) yield* moveOn(rng, bank, this.#world, mule, taken, rng.chance(0.3) ? this.#otherMule(mule) : undefined);
     if (taken > 0) {
@@ -273,10 +309,22 @@ export class FraudPlanner {
       yield rng.int(15, 400) * SECOND_MS;
     }
     yield rng.int(5, 300) * MINUTE_MS;
-    const buys = rng.int(1, 4);
-    for (let i = 0; i < buys; i++) {
-      taken += purchase(CASH_OUT_CATEGORIES, Math.max(20_00, Math.round(rng.logNormal(Math.max(120_00, victim.medians.card * 4), 0.6))));
-      yield rng.int(1, 40) * MINUTE_MS;
+    if (rng.chance(0.3)) {
+      // Cash-out on goods that resell, quickly.
+      const buys = rng.int(1, 4);
+      for (let i = 0; i < buys; i++) {
+        taken += purchase(CASH_OUT_CATEGORIES, Math.max(20_00, Math.round(rng.logNormal(Math.max(120_00, victim.medians.card * 4), 0.6))));
+        yield rng.int(1, 40) * MINUTE_MS;
+      }
+    } else {
+      // Or quietly, to stay under the bank's radar: everyday purchases of the victim's usual size, a few
+      // hours apart over a day or two, until the card is stopped.
+      const buys = rng.int(3, 8);
+      for (let i = 0; i < buys; i++) {
+        const category = rng.pick(EVERYDAY_CATEGORIES);
+        taken += purchase([category], Math.max(5_00, Math.round(rng.logNormal(victim.medians.card * categoryFactor(category), categorySigma(category)))));
+        yield activeDelay(rng, bank.now, victim, 20 * MINUTE_MS, 8 * HOUR_MS);
+      }
     }
     yield rng.int(2, 72) * HOUR_MS;
     bank.confirmFraud(victim, rng.int(5, 8) * DAY_MS, taken, rng.int(3, 10) * DAY_MS);
@@ -302,6 +350,11 @@ export class FraudPlanner {
         bank.transfer(victim, 'checking', Math.min(savings.balance, roundTo(amount + checking.lowBalanceThreshold - checking.balance, 100_00)), 'online');
         yield rng.int(30, 600) * SECOND_MS;
       }
+      // The scammer on the phone has the victim look at the balance first.
+      if (rng.chance(0.6)) {
+        bank.inquiry(checking, rng.chance(0.85) ? 'online' : 'branch');
+        yield rng.int(60, 900) * SECOND_MS;
+      }
       const channel: Channel = rng.chance(0.7) ? 'online' : 'p2p';
       const declined = mule ? bank.pay(checking, mule.checking, amount, channel) : bank.withdraw(checking, amount, channel, payee);
       if (!declined) {
@@ -322,7 +375,7 @@ export class FraudPlanner {
   *#muleNetwork(bank: BankActions): ScenarioScript {
     const rng = this.#rng;
     const mule = this.#otherMule(undefined) as Customer;
-    const arrivals = rng.int(3, 8);
+    const arrivals = rng.int(2, 6);
     let held = 0;
     for (let i = 0; i < arrivals; i++) {
       const amount = roundTo(rng.logNormal(700_00, 0.7), rng.chance(0.5) ? 1_00 : 50_00);
@@ -343,12 +396,15 @@ export class FraudPlanner {
     const checking = launderer.checking;
     // The sum to launder is what makes it structuring: well over the threshold, paid in in pieces.
     const target = rng.uniform(12_000_00, 25_000_00);
+    // Some pay in a few large sums at the branch; others (smurfing) many small ones at ATMs, amounts like
+    // anyone's cash deposits, over a few weeks.
+    const smurfing = rng.chance(0.5);
     let total = 0;
     while (total < target) {
-      const amount = Math.min(9_900_00, roundTo(rng.logNormal(3_500_00, 0.45), 100_00));
-      bank.deposit(checking, amount, rng.chance(0.5) ? 'branch' : 'atm');
+      const amount = smurfing ? roundTo(rng.logNormal(1_800_00, 0.5), 20_00) : Math.min(9_900_00, roundTo(rng.logNormal(3_500_00, 0.45), 100_00));
+      bank.deposit(checking, amount, smurfing ? (rng.chance(0.85) ? 'atm' : 'branch') : rng.chance(0.5) ? 'branch' : 'atm');
       total += amount;
-      yield rng.int(8, 60) * HOUR_MS;
+      yield smurfing ? rng.int(3, 30) * HOUR_MS : rng.int(8, 60) * HOUR_MS;
     }
     const payee = externalAccount(rng);
     let left = roundTo(total * rng.uniform(0.8, 0.95), 100_00);

@@ -80,7 +80,7 @@ test('account takeover: a look at the balance, transfers to a new payee, the mul
   assert.ok(viaMule > incidents.length / 3, `${viaMule} of ${incidents.length} takeovers paid to mules`);
 });
 
-test('card testing: small charges at online merchants, then dearer goods, then a blocked card and a refund', () => {
+test('card testing: small charges at online merchants, then dearer goods or everyday ones, then a blocked card and a refund', () => {
   const events = demoStream();
   const incidents = ofLabel(events, 'card_testing');
   const blocked = new Set<string>();
@@ -90,14 +90,20 @@ test('card testing: small charges at online merchants, then dearer goods, then a
     if (event.label === 'normal' && event.value.transaction_type === 'deposit' && event.value.channel === 'system') refunded.add(event.value.customer_id);
   }
   let refunds = 0;
+  let longer = 0;
+  let dearer = 0;
   for (const list of incidents) {
     assert.ok(list.every((e) => e.value.channel === 'card' && e.value.counterparty_id?.startsWith('MER-') && e.value.merchant_category));
     const first = list[0] as SimEvent;
-    const last = list.at(-1) as SimEvent;
     assert.ok(first.value.amount <= 60, `first charge ${first.value.amount}`);
-    if (list.length > 3) assert.ok(last.value.amount > first.value.amount);
+    if (list.length > 3) {
+      longer++;
+      // The quiet cash-out buys at the victim's usual size, which for a small spender can stay near a test charge.
+      if (Math.max(...list.slice(1).map((e) => e.value.amount)) > 2 * first.value.amount) dearer++;
+    }
     if (refunded.has(first.value.customer_id)) refunds++;
   }
+  assert.ok(dearer > longer / 2, `${dearer} of ${longer} incidents go on to dearer purchases`);
   assert.ok(refunds > incidents.length / 3, `${refunds} of ${incidents.length} victims paid back`);
   assert.ok(blocked.size > 0, 'a victim tries a blocked card');
 });
