@@ -33,7 +33,7 @@ const NO_LOGS: readonly number[] = [];
 export const amountOutlier = defineRule({
   name: 'amount_outlier',
   severity: 'MEDIUM',
-  weight: 0.35,
+  weight: 0.15,
   summary: 'amount far above the account history for this kind of transaction',
   description:
     "robust z-score of ln(amount) against this account's median and MAD for the same type x channel x merchant category (or counterparty kind) is ≥ `zThreshold`, amount ≥ `minCents`, after `minHistory` amounts; MAD floored at `madFloor`; recurring payments (same payee, ±`recurringTolerance`, 25–35 days apart) and alerted amounts never join or trip the baseline",

@@ -13,7 +13,7 @@ export interface DormantState {
 export const dormant = defineRule({
   name: 'dormant',
   severity: 'MEDIUM',
-  weight: 0.3,
+  weight: 0.15,
   summary: 'withdrawal from a dormant account',
   description: 'an approved withdrawal ≥ `minCents` after `dormantDays` without any event on the account (needs `accountIdleTtlSec` longer than that)',
   settings: {

@@ -10,7 +10,7 @@ import { defineRule } from './rule.ts';
 export const drain = defineRule({
   name: 'drain',
   severity: 'HIGH',
-  weight: 0.3,
+  weight: 0.1,
   summary: 'one withdrawal empties the account',
   description: 'one withdrawal takes more than `ratio` of the balance it started from; accounts under `minBalanceCents` are ignored',
   settings: {

@@ -21,7 +21,7 @@ const NOT_PAYEES: ReadonlySet<string> = new Set(['MER', 'ATM']);
 export const newPayee = defineRule({
   name: 'new_payee',
   severity: 'HIGH',
-  weight: 0.4,
+  weight: 0.2,
   summary: 'large transfer to a payee never paid before',
   description:
     "an approved withdrawal to a `counterparty_id` (not a merchant or ATM) this account has not paid before, ≥ `minCents`, ≥ `multiple` x the account's median outgoing amount and ≥ `balanceShare` of the balance before it, once it has `minHistory` outgoing payments",

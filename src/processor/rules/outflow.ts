@@ -20,7 +20,7 @@ const MAX_EVENTS = 32;
 export const outflow = defineRule({
   name: 'outflow',
   severity: 'HIGH',
-  weight: 0.25,
+  weight: 0.15,
   summary: 'cumulative outflow over a window empties the account',
   description:
     'approved withdrawals within `windowSec` add up to ≥ `ratio` of the balance before the first of them and ≥ `minCents`; fires on the withdrawal that crosses, then the window starts empty',

@@ -4,8 +4,11 @@
 // over a month never fires; a mule forwarding 90% of a transfer within the hour does. Only money from
 // other people counts in (a named counterparty that is not an employer, not the bank's own `system`
 // channel: pay spent on rent is not a mule's pattern), and only money passed on counts out (not card
-// purchases or bills: MER-, PAY-).
-// State: at most 8 deposits and one running sum per account.
+// purchases or bills: MER-, PAY-). And only money from new senders: a mule is paid by strangers (scam
+// victims, a takeover's victim, outside accounts), while friends who pay one back and are paid on again
+// are the same few people month after month (on simulator v2 those were nearly all of this rule's false
+// cases). A sender is new while its first deposit is within the window.
+// State: at most 8 deposits, one running sum and the first deposit of the last 16 senders per account.
 import type { AlertDetails } from '../alert.ts';
 import { formatCents } from './explain.ts';
 import { counterpartyKind, pushBounded } from './robust.ts';
@@ -14,9 +17,11 @@ import { defineRule } from './rule.ts';
 export interface RapidInOutState {
   deposits: Array<[atMs: number, cents: number]>; // oldest first, within the window
   outCents: number; // approved withdrawals since the first remembered deposit
+  senders: Array<[sender: string, firstMs: number]>; // most recent first sighting last
 }
 
 const MAX_DEPOSITS = 8;
+const MAX_SENDERS = 16;
 const SPENDING: ReadonlySet<string> = new Set(['MER', 'PAY']);
 
 function fromOthers(counterparty: string | null, channel: string | null): boolean {
@@ -28,36 +33,41 @@ export const rapidInOut = defineRule({
   severity: 'HIGH',
   weight: 0.7,
   summary: 'money in and out again quickly (mule)',
-  description: 'approved withdrawals passing money on (not to merchants or bill payees) take ≥ `ratio` of the deposits from other people (a named counterparty, not an employer, not channel `system`; each ≥ `minInCents`) received within the last `windowSec`; fires on the withdrawal that crosses',
+  description:
+    'approved withdrawals passing money on (not to merchants or bill payees) take ≥ `ratio` of the deposits from new senders (a named counterparty first seen within the window, not an employer, not channel `system`; each ≥ `minInCents`) received within the last `windowSec`; fires on the withdrawal that crosses',
   settings: {
     windowSec: { kind: 'integer', default: 6 * 3600, min: 60, max: 7 * 86_400, help: 'how long money may stay' },
     ratio: { kind: 'number', default: 0.7, min: 0.05, max: 1, help: 'share of what came in that must leave' },
     minInCents: { kind: 'integer', default: 200_00, min: 0, help: 'smaller deposits are ignored' },
   },
-  initialState: (): RapidInOutState => ({ deposits: [], outCents: 0 }),
+  initialState: (): RapidInOutState => ({ deposits: [], outCents: 0, senders: [] }),
   evaluate(tx, state, config) {
     if (tx.status === 'declined') return { alert: null, state };
     const from = tx.timestampMs - config.windowSec * 1000;
     if (tx.type === 'deposit') {
-      if (tx.amountCents < config.minInCents || !fromOthers(tx.counterpartyId, tx.channel)) return { alert: null, state };
+      const sender = tx.counterpartyId;
+      if (sender === null || !fromOthers(sender, tx.channel)) return { alert: null, state };
+      const known = state.senders.find((s) => s[0] === sender);
+      const senders = known === undefined ? pushBounded(state.senders, [sender, tx.timestampMs] as [string, number], MAX_SENDERS) : state.senders;
+      if (tx.amountCents < config.minInCents || (known !== undefined && known[1] <= from)) return { alert: null, state: senders === state.senders ? state : { ...state, senders } };
       const kept = state.deposits.filter((d) => d[0] > from);
       // Withdrawals counted against deposits that have left the window no longer count.
       const outCents = kept.length === state.deposits.length ? state.outCents : 0;
-      return { alert: null, state: { deposits: pushBounded(kept, [tx.timestampMs, tx.amountCents] as [number, number], MAX_DEPOSITS), outCents } };
+      return { alert: null, state: { deposits: pushBounded(kept, [tx.timestampMs, tx.amountCents] as [number, number], MAX_DEPOSITS), outCents, senders } };
     }
     if (tx.type !== 'withdraw' || state.deposits.length === 0 || SPENDING.has(counterpartyKind(tx.counterpartyId))) return { alert: null, state };
     const kept = state.deposits.filter((d) => d[0] > from);
-    if (kept.length === 0) return { alert: null, state: { deposits: [], outCents: 0 } };
+    if (kept.length === 0) return { alert: null, state: { deposits: [], outCents: 0, senders: state.senders } };
     const outCents = (kept.length === state.deposits.length ? state.outCents : 0) + tx.amountCents;
     let inCents = 0;
     for (const d of kept) inCents += d[1];
-    if (outCents < config.ratio * inCents) return { alert: null, state: { deposits: kept, outCents } };
+    if (outCents < config.ratio * inCents) return { alert: null, state: { deposits: kept, outCents, senders: state.senders } };
     const spanMs = tx.timestampMs - (kept[0] as [number, number])[0];
     const alert: AlertDetails = {
       observed: { in_cents: inCents, out_cents: outCents, deposits: kept.length, span_ms: spanMs },
       threshold: { ratio: config.ratio, window_sec: config.windowSec, min_in_cents: config.minInCents },
       explanation: `${formatCents(outCents)} left within ${Math.round(spanMs / 60_000)} min of ${formatCents(inCents)} coming in (${((outCents / inCents) * 100).toFixed(0)}%, threshold ${(config.ratio * 100).toFixed(0)}% within ${config.windowSec / 3600} h)`,
     };
-    return { alert, state: { deposits: [], outCents: 0 } };
+    return { alert, state: { deposits: [], outCents: 0, senders: state.senders } };
   },
 });
