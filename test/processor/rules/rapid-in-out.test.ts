@@ -39,3 +39,9 @@ test('rapid_in_out: only money from new senders counts; a friend who paid before
   // A stranger's first transfer passed on: fires; the same stranger within the window still counts.
   assert.deepEqual(run([friend(-7 * 24 * 60, 300_00), friend(0, 2_000_00), at(10, 'deposit', 900_00), at(40, 'deposit', 600_00), at(90, 'withdraw', 1_100_00)]), ['t4']);
 });
+
+test('rapid_in_out: money in that is a trifle of the balance already there is not passed-on money', () => {
+  const rich = (min: number, type: 'deposit' | 'withdraw', cents: number, balanceCents: number): Partial<NormalizedTx> => ({ ...at(min, type, cents), balanceCents });
+  assert.deepEqual(run([rich(0, 'deposit', 400_00, 80_400_00), rich(60, 'withdraw', 500_00, 79_900_00)]), []);
+  assert.deepEqual(run([rich(0, 'deposit', 400_00, 2_400_00), rich(60, 'withdraw', 500_00, 1_900_00)]), ['t1']);
+});
