@@ -1,4 +1,4 @@
-// amount_outlier (MEDIUM): an amount far above what this account usually moves in this kind of
+// amount_outlier (LOW): an amount far above what this account usually moves in this kind of
 // transaction. Replaces v1's large_amount, whose one baseline per transaction type judged rent against
 // card purchases. The baseline is per account and per type x channel x merchant category (or, without a
 // category, the kind of counterparty), on log amounts, with median and MAD over the newest `history`
@@ -32,7 +32,7 @@ const NO_LOGS: readonly number[] = [];
 
 export const amountOutlier = defineRule({
   name: 'amount_outlier',
-  severity: 'MEDIUM',
+  severity: 'LOW',
   weight: 0.15,
   summary: 'amount far above the account history for this kind of transaction',
   description:
