@@ -20,7 +20,7 @@ const CHECK_CHANNELS: ReadonlySet<string> = new Set(['online', 'atm', 'branch'])
 export const checkThenTransfer = defineRule({
   name: 'check_then_transfer',
   severity: 'HIGH',
-  weight: 0.6,
+  weight: 0.55,
   summary: 'balance checked, then much of it sent away within minutes',
   description:
     'an approved withdrawal to another party (not a merchant, ATM or bill payee), ≥ `minCents` and ≥ `balanceShare` of the balance before it, within `windowSec` of a balance check on channel online, ATM or branch; once per check',

@@ -23,7 +23,7 @@ const NOT_PAYEES: ReadonlySet<string> = new Set(['MER', 'ATM', 'PAY']);
 export const newPayeeAgain = defineRule({
   name: 'new_payee_again',
   severity: 'HIGH',
-  weight: 0.6,
+  weight: 0.7,
   summary: 'a new payee paid a large amount again within days',
   description:
     'an approved withdrawal ≥ `minCents` and ≥ `balanceShare` of the balance before it to a counterparty (not a merchant, ATM or bill payee) whose first payment from this account, also ≥ `minCents`, was within `days`; once per payee',

@@ -33,7 +33,7 @@ function fromOthers(counterparty: string | null, channel: string | null): boolea
 export const rapidInOut = defineRule({
   name: 'rapid_in_out',
   severity: 'HIGH',
-  weight: 0.7,
+  weight: 0.65,
   summary: 'money in and out again quickly (mule)',
   description:
     'approved withdrawals passing money on (not to merchants or bill payees) take ≥ `ratio` of the deposits from new senders (a named counterparty first seen within the window, not an employer, not channel `system`; each ≥ `minInCents`) received within the last `windowSec`, which came to ≥ `balanceShare` of the balance before the first of them; fires on the withdrawal that crosses',

@@ -17,7 +17,7 @@ export interface StructuringState {
 export const structuring = defineRule({
   name: 'structuring',
   severity: 'HIGH',
-  weight: 0.6,
+  weight: 0.8,
   summary: 'cash paid in in pieces under the reporting threshold',
   description: '`count` cash deposits (branch or ATM, no counterparty) each in [`lowerRatio` x `thresholdCents`, `thresholdCents`) within `windowDays`, adding up to ≥ `thresholdCents`; the window restarts after firing',
   settings: {
