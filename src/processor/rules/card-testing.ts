@@ -5,8 +5,8 @@
 // groceries, restaurants, fuel, transport, health or entertainment: on simulator v2 three small new shops
 // within half an hour were nearly always an ordinary afternoon out, 137 false cases against 32 true).
 // It fires on the `count`th probe within `windowSec`, or, once two probes came within `windowSec`, on the
-// next purchase at a new merchant within `cashOutSec` that is too large to be a probe (the cash-out after
-// a short test run: most runs have only two probes). Then it starts afresh. Accounts that know fewer than
+// next purchase of at least `cashOutCents` at a new merchant within `cashOutSec`, not in person (the
+// cash-out after a short test run: most runs have only two probes). Then it starts afresh. Accounts that know fewer than
 // `minKnown` merchants are not judged: everything is new to them.
 // State: the last 48 merchants, at most count - 1 probe times and the time of a two-probe run per account.
 import type { AlertDetails } from '../alert.ts';
@@ -30,13 +30,14 @@ export const cardTesting = defineRule({
   weight: 0.6,
   summary: 'card tried at new online merchants, then spent',
   description:
-    'card purchases (approved or declined) of ≤ `maxCents` at merchants this account never bought from, in categories bought without the card present: `count` of them within `windowSec`, or two within `windowSec` and then a larger purchase at a new merchant within `cashOutSec`; once it knows `minKnown` merchants; then it starts afresh',
+    'card purchases (approved or declined) of ≤ `maxCents` at merchants this account never bought from, in categories bought without the card present: `count` of them within `windowSec`, or two within `windowSec` and then a purchase ≥ `cashOutCents` at a new merchant, not in person, within `cashOutSec`; once it knows `minKnown` merchants; then it starts afresh',
   settings: {
     count: { kind: 'integer', default: 3, min: 2, max: 100, help: 'probes that make a test run' },
     windowSec: { kind: 'integer', default: 1800, min: 60, max: 86_400, help: 'time span of the run' },
     minKnown: { kind: 'integer', default: 5, min: 0, max: 48, help: 'merchants the account must know before it is judged' },
     maxCents: { kind: 'integer', default: 30_00, min: 0, help: 'larger purchases are not probes' },
-    cashOutSec: { kind: 'integer', default: 6 * 3600, min: 0, max: 7 * 86_400, help: 'time after a run of two probes in which a larger purchase at a new merchant fires (0: never)' },
+    cashOutSec: { kind: 'integer', default: 6 * 3600, min: 0, max: 7 * 86_400, help: 'time after a run of two probes in which a cash-out purchase at a new merchant fires (0: never)' },
+    cashOutCents: { kind: 'integer', default: 60_00, min: 0, help: 'smallest cash-out purchase' },
   },
   initialState: (): CardTestingState => ({ merchants: [], newAtMs: [], runAtMs: null }),
   evaluate(tx, state, config) {
@@ -48,16 +49,17 @@ export const cardTesting = defineRule({
     if (state.merchants.length < config.minKnown) return { alert: null, state: { merchants, newAtMs: state.newAtMs, runAtMs } };
     const category = tx.merchantCategory;
     const categoryText = category === null ? '' : ` (${category})`;
+    const inPerson = category !== null && IN_PERSON.has(category);
     if (tx.amountCents > config.maxCents) {
-      if (runAtMs === null) return { alert: null, state: { merchants, newAtMs: state.newAtMs, runAtMs } };
+      if (runAtMs === null || inPerson || tx.amountCents < config.cashOutCents) return { alert: null, state: { merchants, newAtMs: state.newAtMs, runAtMs } };
       const alert: AlertDetails = {
         observed: { amount_cents: tx.amountCents, merchant, minutes_since_run: Math.round((tx.timestampMs - runAtMs) / 60_000), ...(category === null ? {} : { category }) },
-        threshold: { max_cents: config.maxCents, cash_out_sec: config.cashOutSec },
+        threshold: { max_cents: config.maxCents, cash_out_sec: config.cashOutSec, cash_out_cents: config.cashOutCents },
         explanation: `${formatCents(tx.amountCents)} at ${merchant}${categoryText}, new to this card, ${Math.round((tx.timestampMs - runAtMs) / 60_000)} min after two small probes at other new merchants (cash-out within ${config.cashOutSec / 3600} h)`,
       };
       return { alert, state: { merchants, newAtMs: [], runAtMs: null } };
     }
-    if (category !== null && IN_PERSON.has(category)) return { alert: null, state: { merchants, newAtMs: state.newAtMs, runAtMs } };
+    if (inPerson) return { alert: null, state: { merchants, newAtMs: state.newAtMs, runAtMs } };
     const from = tx.timestampMs - config.windowSec * 1000;
     const recent = state.newAtMs.filter((t) => t > from);
     recent.push(tx.timestampMs);

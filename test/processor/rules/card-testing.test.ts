@@ -45,3 +45,8 @@ test('card_testing: two probes, then a larger purchase at a new merchant within 
   assert.deepEqual(run([...habits, buy(0, 101), buy(45, 102), cashOut(200, 103)]), []);
   assert.deepEqual(run([...habits, buy(0, 101), buy(5, 102), cashOut(200, 103)]), ['t7']);
 });
+
+test('card_testing: a cash-out is not made in person and is at least cashOutCents', () => {
+  assert.deepEqual(run([...habits, buy(0, 101), buy(5, 102), buy(200, 103, { amountCents: 240_00, merchantCategory: 'grocery' })]), []);
+  assert.deepEqual(run([...habits, buy(0, 101), buy(5, 102), buy(200, 103, { amountCents: 45_00, merchantCategory: 'electronics' })]), []);
+});
