@@ -10,6 +10,7 @@
 // cases). A sender is new while its first deposit is within the window. And what came in must be at
 // least `balanceShare` of the balance before it: a mule's account is a pipe, while a customer with
 // savings who gets 200.00 back from a friend and pays 300.00 to another is not passing that money on.
+// Nor is a payment far larger than what came in (`maxRatio`): a mule passes on what it got, less its cut.
 // State: at most 8 deposits, one running sum and the first deposit of the last 16 senders per account.
 import type { AlertDetails } from '../alert.ts';
 import { formatCents } from './explain.ts';
@@ -36,10 +37,11 @@ export const rapidInOut = defineRule({
   weight: 0.65,
   summary: 'money in and out again quickly (mule)',
   description:
-    'approved withdrawals passing money on (not to merchants or bill payees) take ≥ `ratio` of the deposits from new senders (a named counterparty first seen within the window, not an employer, not channel `system`; each ≥ `minInCents`) received within the last `windowSec`, which came to ≥ `balanceShare` of the balance before the first of them; fires on the withdrawal that crosses',
+    'approved withdrawals passing money on (not to merchants or bill payees) take ≥ `ratio` of the deposits from new senders (a named counterparty first seen within the window, not an employer, not channel `system`; each ≥ `minInCents`) received within the last `windowSec`, which came to ≥ `balanceShare` of the balance before the first of them; fires on the withdrawal that crosses, unless what left is over `maxRatio` x what came in',
   settings: {
     windowSec: { kind: 'integer', default: 6 * 3600, min: 60, max: 7 * 86_400, help: 'how long money may stay' },
     ratio: { kind: 'number', default: 0.7, min: 0.05, max: 1, help: 'share of what came in that must leave' },
+    maxRatio: { kind: 'number', default: 2, min: 1, max: 1000, help: 'more than this times what came in leaving is not that money passed on' },
     minInCents: { kind: 'integer', default: 200_00, min: 0, help: 'smaller deposits are ignored' },
     balanceShare: { kind: 'number', default: 0.05, min: 0, max: 100, help: 'share of the balance before them the deposits must come to (when the messages have a balance)' },
   },
@@ -66,11 +68,11 @@ export const rapidInOut = defineRule({
     for (const d of kept) inCents += d[1];
     const first = kept[0] as [number, number, number | null];
     const start = first[2];
-    if (outCents < config.ratio * inCents || (start !== null && inCents < config.balanceShare * start)) return { alert: null, state: { deposits: kept, outCents, senders: state.senders } };
+    if (outCents < config.ratio * inCents || outCents > config.maxRatio * inCents || (start !== null && inCents < config.balanceShare * start)) return { alert: null, state: { deposits: kept, outCents, senders: state.senders } };
     const spanMs = tx.timestampMs - first[0];
     const alert: AlertDetails = {
       observed: { in_cents: inCents, out_cents: outCents, deposits: kept.length, span_ms: spanMs, ...(start === null ? {} : { balance_before_cents: start }) },
-      threshold: { ratio: config.ratio, window_sec: config.windowSec, min_in_cents: config.minInCents, balance_share: config.balanceShare },
+      threshold: { ratio: config.ratio, max_ratio: config.maxRatio, window_sec: config.windowSec, min_in_cents: config.minInCents, balance_share: config.balanceShare },
       explanation: `${formatCents(outCents)} left within ${Math.round(spanMs / 60_000)} min of ${formatCents(inCents)} coming in (${((outCents / inCents) * 100).toFixed(0)}%, threshold ${(config.ratio * 100).toFixed(0)}% within ${config.windowSec / 3600} h)`,
     };
     return { alert, state: { deposits: [], outCents: 0, senders: state.senders } };

@@ -45,3 +45,8 @@ test('rapid_in_out: money in that is a trifle of the balance already there is no
   assert.deepEqual(run([rich(0, 'deposit', 400_00, 80_400_00), rich(60, 'withdraw', 500_00, 79_900_00)]), []);
   assert.deepEqual(run([rich(0, 'deposit', 400_00, 2_400_00), rich(60, 'withdraw', 500_00, 1_900_00)]), ['t1']);
 });
+
+test('rapid_in_out: a payment far larger than what came in is not that money passed on', () => {
+  assert.deepEqual(run([at(0, 'deposit', 400_00), at(60, 'withdraw', 5_000_00)]), []);
+  assert.deepEqual(run([at(0, 'deposit', 400_00), at(60, 'withdraw', 790_00)]), ['t1']);
+});
