@@ -17,7 +17,9 @@ import { defineRule } from './rule.ts';
 export interface CardTestingState {
   merchants: string[]; // most recent last
   newAtMs: number[]; // probes within the window, oldest first
-  runAtMs: number | null; // the second probe of a run of two, until the cash-out window has passed
+  // The second probe of a run of two, until the cash-out window has passed. Optional: a snapshot written
+  // before cash-outs were watched has none.
+  runAtMs?: number | null;
 }
 
 const MAX_MERCHANTS = 48;
@@ -45,7 +47,7 @@ export const cardTesting = defineRule({
     if (tx.type !== 'withdraw' || tx.channel !== 'card' || merchant === null || counterpartyKind(merchant) !== 'MER') return { alert: null, state };
     if (state.merchants.includes(merchant)) return { alert: null, state };
     const merchants = pushBounded(state.merchants, merchant, MAX_MERCHANTS);
-    const runAtMs = state.runAtMs !== null && tx.timestampMs - state.runAtMs <= config.cashOutSec * 1000 ? state.runAtMs : null;
+    const runAtMs = state.runAtMs !== undefined && state.runAtMs !== null && tx.timestampMs - state.runAtMs <= config.cashOutSec * 1000 ? state.runAtMs : null;
     if (state.merchants.length < config.minKnown) return { alert: null, state: { merchants, newAtMs: state.newAtMs, runAtMs } };
     const category = tx.merchantCategory;
     const categoryText = category === null ? '' : ` (${category})`;

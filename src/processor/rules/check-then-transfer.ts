@@ -16,7 +16,9 @@ import { defineRule } from './rule.ts';
 
 export interface CheckThenTransferState {
   checkMs: number | null; // the last customer balance check not yet followed by an alert
-  payees: number[]; // hashes of the payees of transfers to others, most recent last
+  // Hashes of the payees of transfers to others, most recent last. Optional: a snapshot written before
+  // payees were kept has none.
+  payees?: number[];
 }
 
 const MAX_PAYEES = 16;
@@ -46,12 +48,13 @@ export const checkThenTransfer = defineRule({
   initialState: (): CheckThenTransferState => ({ checkMs: null, payees: [] }),
   evaluate(tx, state, config) {
     if (tx.type === 'current_balance') {
-      return tx.channel !== null && CHECK_CHANNELS.has(tx.channel) ? { alert: null, state: { checkMs: tx.timestampMs, payees: state.payees } } : { alert: null, state };
+      return tx.channel !== null && CHECK_CHANNELS.has(tx.channel) ? { alert: null, state: { checkMs: tx.timestampMs, payees: state.payees ?? [] } } : { alert: null, state };
     }
     if (tx.type !== 'withdraw' || tx.status === 'declined' || tx.counterpartyId === null || NOT_TRANSFERS.has(counterpartyKind(tx.counterpartyId))) return { alert: null, state };
     const payee = hashOf(tx.counterpartyId);
-    if (state.payees.includes(payee)) return { alert: null, state };
-    const next: CheckThenTransferState = { checkMs: state.checkMs, payees: pushBounded(state.payees, payee, MAX_PAYEES) };
+    const payees = state.payees ?? [];
+    if (payees.includes(payee)) return { alert: null, state };
+    const next = { checkMs: state.checkMs, payees: pushBounded(payees, payee, MAX_PAYEES) };
     if (state.checkMs === null || tx.amountCents < config.minCents) return { alert: null, state: next };
     const sinceMs = tx.timestampMs - state.checkMs;
     if (sinceMs < 0 || sinceMs > config.windowSec * 1000) return { alert: null, state: next };

@@ -20,7 +20,8 @@ import { defineRule } from './rule.ts';
 export interface RapidInOutState {
   deposits: Array<[atMs: number, cents: number, beforeCents: number | null]>; // oldest first, within the window; the balance before it
   outCents: number; // approved withdrawals since the first remembered deposit
-  senders: Array<[sender: string, firstMs: number]>; // most recent first sighting last
+  // Most recent first sighting last. Optional: a snapshot written before senders were kept has none.
+  senders?: Array<[sender: string, firstMs: number]>;
 }
 
 const MAX_DEPOSITS = 8;
@@ -52,9 +53,10 @@ export const rapidInOut = defineRule({
     if (tx.type === 'deposit') {
       const sender = tx.counterpartyId;
       if (sender === null || !fromOthers(sender, tx.channel)) return { alert: null, state };
-      const known = state.senders.find((s) => s[0] === sender);
-      const senders = known === undefined ? pushBounded(state.senders, [sender, tx.timestampMs] as [string, number], MAX_SENDERS) : state.senders;
-      if (tx.amountCents < config.minInCents || (known !== undefined && known[1] <= from)) return { alert: null, state: senders === state.senders ? state : { ...state, senders } };
+      const before = state.senders ?? [];
+      const known = before.find((s) => s[0] === sender);
+      const senders = known === undefined ? pushBounded(before, [sender, tx.timestampMs] as [string, number], MAX_SENDERS) : before;
+      if (tx.amountCents < config.minInCents || (known !== undefined && known[1] <= from)) return { alert: null, state: known !== undefined && state.senders !== undefined ? state : { ...state, senders } };
       const kept = state.deposits.filter((d) => d[0] > from);
       // Withdrawals counted against deposits that have left the window no longer count.
       const outCents = kept.length === state.deposits.length ? state.outCents : 0;
@@ -62,19 +64,19 @@ export const rapidInOut = defineRule({
     }
     if (tx.type !== 'withdraw' || state.deposits.length === 0 || SPENDING.has(counterpartyKind(tx.counterpartyId))) return { alert: null, state };
     const kept = state.deposits.filter((d) => d[0] > from);
-    if (kept.length === 0) return { alert: null, state: { deposits: [], outCents: 0, senders: state.senders } };
+    if (kept.length === 0) return { alert: null, state: { deposits: [], outCents: 0, senders: state.senders ?? [] } };
     const outCents = (kept.length === state.deposits.length ? state.outCents : 0) + tx.amountCents;
     let inCents = 0;
     for (const d of kept) inCents += d[1];
     const first = kept[0] as [number, number, number | null];
     const start = first[2];
-    if (outCents < config.ratio * inCents || outCents > config.maxRatio * inCents || (start !== null && inCents < config.balanceShare * start)) return { alert: null, state: { deposits: kept, outCents, senders: state.senders } };
+    if (outCents < config.ratio * inCents || outCents > config.maxRatio * inCents || (start !== null && inCents < config.balanceShare * start)) return { alert: null, state: { deposits: kept, outCents, senders: state.senders ?? [] } };
     const spanMs = tx.timestampMs - first[0];
     const alert: AlertDetails = {
       observed: { in_cents: inCents, out_cents: outCents, deposits: kept.length, span_ms: spanMs, ...(start === null ? {} : { balance_before_cents: start }) },
       threshold: { ratio: config.ratio, max_ratio: config.maxRatio, window_sec: config.windowSec, min_in_cents: config.minInCents, balance_share: config.balanceShare },
       explanation: `${formatCents(outCents)} left within ${Math.round(spanMs / 60_000)} min of ${formatCents(inCents)} coming in (${((outCents / inCents) * 100).toFixed(0)}%, threshold ${(config.ratio * 100).toFixed(0)}% within ${config.windowSec / 3600} h)`,
     };
-    return { alert, state: { deposits: [], outCents: 0, senders: state.senders } };
+    return { alert, state: { deposits: [], outCents: 0, senders: state.senders ?? [] } };
   },
 });

@@ -50,3 +50,8 @@ test('card_testing: a cash-out is not made in person and is at least cashOutCent
   assert.deepEqual(run([...habits, buy(0, 101), buy(5, 102), buy(200, 103, { amountCents: 240_00, merchantCategory: 'grocery' })]), []);
   assert.deepEqual(run([...habits, buy(0, 101), buy(5, 102), buy(200, 103, { amountCents: 45_00, merchantCategory: 'electronics' })]), []);
 });
+
+test('card_testing: a state from a snapshot written before cash-outs were watched goes on', () => {
+  const old = { merchants: ['MER-00001', 'MER-00002', 'MER-00003', 'MER-00004', 'MER-00005'], newAtMs: [] };
+  assert.deepEqual(firedIds(runRule(cardTesting, old, config, [buy(0, 101), buy(4, 102), buy(9, 103)])), ['t2']);
+});

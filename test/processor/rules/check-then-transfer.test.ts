@@ -27,3 +27,7 @@ test('check_then_transfer: statements, late or small transfers, purchases and bi
   assert.deepEqual(run([check(0), send(60, 400_00, 100_00), send(90, 600_00, 6_000_00)]), []);
   assert.deepEqual(run([check(0), send(60, 3_400_00, 3_600_00, 'MER-00001'), send(70, 3_400_00, 200_00, 'PAY-00001'), { ...send(80, 3_400_00, 0), status: 'declined' }]), []);
 });
+
+test('check_then_transfer: a state from a snapshot written before payees were kept goes on', () => {
+  assert.deepEqual(firedIds(runRule(checkThenTransfer, { checkMs: T0 }, config, [send(300, 3_400_00, 3_600_00)])), ['t0']);
+});

@@ -50,3 +50,8 @@ test('rapid_in_out: a payment far larger than what came in is not that money pas
   assert.deepEqual(run([at(0, 'deposit', 400_00), at(60, 'withdraw', 5_000_00)]), []);
   assert.deepEqual(run([at(0, 'deposit', 400_00), at(60, 'withdraw', 790_00)]), ['t1']);
 });
+
+test('rapid_in_out: a state from a snapshot written before senders were kept goes on', () => {
+  const old = { deposits: [], outCents: 0 };
+  assert.deepEqual(firedIds(runRule(rapidInOut, old, config, [at(0, 'deposit', 900_00), at(30, 'withdraw', 800_00)])), ['t1']);
+});
