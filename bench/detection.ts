@@ -20,6 +20,7 @@ import { EventTable } from '../src/analysis/event-table.ts';
 import { standingBaseline } from '../src/analysis/baseline.ts';
 import { DEFAULT_CONFIG } from '../src/processor/config.ts';
 import { Backtest } from '../src/processor/backtest.ts';
+import { RULES } from '../src/processor/rules/registry.ts';
 import type { InputRecord } from '../src/processor/partition-processor.ts';
 import type { IncidentFigures, ScoreTable } from '../src/processor/incident-score.ts';
 
@@ -65,6 +66,7 @@ export interface LevelResult {
   events: number;
   table: ScoreTable;
   falseCasesByRules: Array<[string, number]>;
+  alertsByRule: Array<[rule: string, alerts: number, onFraud: number]>; // after the warm-up
   recordsPerSec: number;
   comparison: BaselineComparison | undefined;
 }
@@ -109,16 +111,26 @@ export function runLevel(seed: string, level: (typeof LEVELS)[number], options: 
       for (const t of txs) caseTx.set(t, atMs);
     }
   };
+  const from = events[0] === undefined ? 0 : events[0].atMs + WARMUP_MS;
+  const alertsByRule = new Map<string, [number, number]>();
+  backtest.onAlerts = (alerts, tx) => {
+    if (tx.timestampMs < from) return;
+    const fraud = fraudTx.has(tx.transactionId);
+    for (const a of alerts) {
+      const n = alertsByRule.get(a.rule) ?? [0, 0];
+      alertsByRule.set(a.rule, [n[0] + 1, n[1] + (fraud ? 1 : 0)]);
+    }
+  };
   const t0 = process.hrtime.bigint();
   for (const r of input) backtest.add(r);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const table = (backtest.tables()[0] as ScoreTable);
-  const from = events[0] === undefined ? 0 : events[0].atMs + WARMUP_MS;
   const falseCases = new Map<string, number>();
   for (const c of caseRules.values()) if (!c.fraud && c.openedMs >= from) falseCases.set(c.rules, (falseCases.get(c.rules) ?? 0) + 1);
   const result: LevelResult = {
     seed, level: level.name, fraudRate, events: options.events, table,
     falseCasesByRules: [...falseCases].sort((a, b) => b[1] - a[1]),
+    alertsByRule: [...alertsByRule].map(([rule, [n, fraud]]) => [rule, n, fraud]),
     recordsPerSec: options.events / seconds,
     comparison: undefined,
   };
@@ -239,6 +251,27 @@ export function renderDetection(result: DetectionResult): string {
       const f: IncidentFigures | undefined = r.table.byScenario[s];
       return f === undefined ? ' – |' : ` ${f.detected}/${f.incidents}, ${pct(f.valueDetected)}, ${minutes(f.medianTtdMs)} |`;
     }).join('')}`);
+  }
+  out.push('');
+  out.push('Alert precision per rule (alerts on fraud records / alerts, after the warm-up), which orders the severities (HIGH: most precise) and the evidence weights:');
+  out.push('');
+  out.push(`| rule | severity | weight | default level | 5x | 10x | all streams |`);
+  out.push('|---|---|---:|---:|---:|---:|---:|');
+  const ruleRows = new Map<string, Map<string, [number, number]>>();
+  for (const r of result.levels) {
+    for (const [rule, n, fraud] of r.alertsByRule) {
+      const byLevel = ruleRows.get(rule) ?? new Map<string, [number, number]>();
+      const [n0, f0] = byLevel.get(r.level) ?? [0, 0];
+      byLevel.set(r.level, [n0 + n, f0 + fraud]);
+      ruleRows.set(rule, byLevel);
+    }
+  }
+  const cell = (x: [number, number] | undefined): string => (x === undefined || x[0] === 0 ? '–' : `${pct(x[1] / x[0])} (${x[1]}/${x[0]})`);
+  const total = (byLevel: Map<string, [number, number]>): [number, number] => [...byLevel.values()].reduce<[number, number]>((s, x) => [s[0] + x[0], s[1] + x[1]], [0, 0]);
+  for (const [rule, byLevel] of [...ruleRows].sort((a, b) => { const x = total(a[1]); const y = total(b[1]); return y[1] / y[0] - x[1] / x[0]; })) {
+    const declared = RULES.find((d) => d.name === rule);
+    const weight = (DEFAULT_CONFIG.rules as Record<string, { weight?: number }>)[rule]?.weight;
+    out.push(`| \`${rule}\` | ${declared?.severity ?? ''} | ${weight ?? ''} | ${LEVELS.map((l) => cell(byLevel.get(l.name))).join(' | ')} | ${cell(total(byLevel))} |`);
   }
   out.push('');
   out.push('False cases by the rules in them (all streams):');

@@ -4,16 +4,21 @@
 // published, so a replay touches no live topic.
 import { SIM_LABEL_HEADER } from '../bank/transaction.ts';
 import type { Case } from '../formats/case.ts';
+import type { Alert } from './alert.ts';
 import type { ProcessorConfig } from './config.ts';
 import { SIM_INCIDENT_HEADER } from '../bank/transaction.ts';
 import { IncidentScorer, type ScoreTable } from './incident-score.ts';
 import { headerText, PartitionProcessor, type InputRecord } from './partition-processor.ts';
+import type { NormalizedTx } from './validate.ts';
 
 export class Backtest {
   records = 0;
   // Sees the first configuration's case publications with their event time (bench/detection.ts breaks the
   // false cases down by rule with it).
   onCases: ((cases: readonly Case[], atMs: number) => void) | undefined;
+  // Sees the first configuration's fraud alerts with their transaction (bench/detection.ts measures each
+  // rule's precision with it).
+  onAlerts: ((alerts: readonly Alert[], tx: NormalizedTx) => void) | undefined;
   private readonly configs: readonly ProcessorConfig[];
   private readonly processors: Array<Map<number, PartitionProcessor>>;
   private readonly scorers: IncidentScorer[];
@@ -42,6 +47,7 @@ export class Backtest {
       if (r.tx === null) continue;
       (this.scorers[i] as IncidentScorer).observe(r.tx, label, incident, r.cases, record.partition, record.offset);
       if (i === 0 && r.cases.length > 0) this.onCases?.(r.cases, r.tx.timestampMs);
+      if (i === 0 && r.alerts.length > 0) this.onAlerts?.(r.alerts, r.tx);
     }
   }
 

@@ -2,16 +2,18 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { makeAlert, type Alert } from '../../src/processor/alert.ts';
 import { CaseTracker, severityOf } from '../../src/processor/cases.ts';
-import { DEFAULT_CONFIG, resolveConfig } from '../../src/processor/config.ts';
+import { resolveConfig } from '../../src/processor/config.ts';
 import type { RuleName } from '../../src/processor/rules/registry.ts';
 import type { NormalizedTx } from '../../src/processor/validate.ts';
 import { T0, tx } from './helpers.ts';
 
 const alert = (t: NormalizedTx, rule: RuleName): Alert => makeAlert(t, rule, 'HIGH', { observed: {}, threshold: {}, explanation: '' });
+// The mechanism under test, with weights of its own rather than the tuned defaults.
+const WEIGHTED = resolveConfig({ overrides: ['rules.velocity.weight=0.55', 'rules.outflow.weight=0.25', 'rules.amount_outlier.weight=0.35', 'rules.dormant.weight=0.3'] });
 const at = (min: number, over: Partial<NormalizedTx> = {}) => tx({ transactionId: `t${min}`, timestampMs: T0 + min * 60_000, ...over });
 
 test('risk score: the noisy-OR of the weights of the rules that fired; 0 without alerts', () => {
-  const cases = new CaseTracker(DEFAULT_CONFIG);
+  const cases = new CaseTracker(WEIGHTED);
   const t = at(0);
   assert.equal(cases.score([]), 0);
   assert.equal(cases.score([alert(t, 'velocity')]), 0.55);
@@ -20,7 +22,7 @@ test('risk score: the noisy-OR of the weights of the rules that fired; 0 without
 });
 
 test('a weak alert alone is a candidate; the next alert in the window opens the case with both', () => {
-  const cases = new CaseTracker(DEFAULT_CONFIG);
+  const cases = new CaseTracker(WEIGHTED);
   const first = at(0, { amountCents: 900_00 });
   assert.equal(cases.observe(first, [alert(first, 'amount_outlier')], 0), null);
   const second = at(30, { amountCents: 500_00, customerId: 'C-1' });

@@ -1,4 +1,4 @@
-// amount_outlier (MEDIUM): an amount far above what this account usually moves in this kind of
+// amount_outlier (LOW): an amount far above what this account usually moves in this kind of
 // transaction. Replaces v1's large_amount, whose one baseline per transaction type judged rent against
 // card purchases. The baseline is per account and per type x channel x merchant category (or, without a
 // category, the kind of counterparty), on log amounts, with median and MAD over the newest `history`
@@ -63,8 +63,8 @@ function kindKey(type: string, channel: string, what: string): string {
 
 export const amountOutlier = defineRule({
   name: 'amount_outlier',
-  severity: 'MEDIUM',
-  weight: 0.35,
+  severity: 'LOW',
+  weight: 0.15,
   summary: 'amount far above the account history for this kind of transaction',
   description:
     "robust z-score of ln(amount) against this account's median and MAD for the same type x channel x merchant category (or counterparty kind) is ≥ `zThreshold`, amount ≥ `minCents`, after `minHistory` amounts; MAD floored at `madFloor`; recurring payments (same payee, ±`recurringTolerance`, 25–35 days apart) and alerted amounts never join or trip the baseline",

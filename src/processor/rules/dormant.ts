@@ -1,4 +1,4 @@
-// dormant (MEDIUM): an approved withdrawal of at least `minCents` from an account that had no event for
+// dormant (LOW): an approved withdrawal of at least `minCents` from an account that had no event for
 // `dormantDays`: reactivated dormant accounts are a favourite of takeovers and mule herders. It can only
 // see what the processor remembers: accountIdleTtlSec must exceed dormantDays (the defaults do).
 import type { AlertDetails } from '../alert.ts';
@@ -12,8 +12,8 @@ export interface DormantState {
 
 export const dormant = defineRule({
   name: 'dormant',
-  severity: 'MEDIUM',
-  weight: 0.3,
+  severity: 'LOW',
+  weight: 0.15,
   summary: 'withdrawal from a dormant account',
   description: 'an approved withdrawal ≥ `minCents` after `dormantDays` without any event on the account (needs `accountIdleTtlSec` longer than that)',
   settings: {

@@ -1,4 +1,4 @@
-// drain (HIGH): a single withdrawal takes more than `ratio` (default 90%) of the balance it started from,
+// drain (LOW): a single withdrawal takes more than `ratio` (default 90%) of the balance it started from,
 // the signature of an emptied account. Small balances are ignored (minBalanceCents): withdrawing all of
 // 12.00 is ordinary. The starting balance comes from the message itself when it has one, else from the
 // last known balance.
@@ -9,8 +9,8 @@ import { defineRule } from './rule.ts';
 
 export const drain = defineRule({
   name: 'drain',
-  severity: 'HIGH',
-  weight: 0.3,
+  severity: 'LOW',
+  weight: 0.1,
   summary: 'one withdrawal empties the account',
   description: 'one withdrawal takes more than `ratio` of the balance it started from; accounts under `minBalanceCents` are ignored',
   settings: {

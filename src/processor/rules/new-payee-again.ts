@@ -3,7 +3,9 @@
 // the cash on in several transfers; ordinary life pays someone new a large sum once, or monthly (rent).
 // Fires on an approved withdrawal of at least `minCents` to a counterparty (not a merchant, ATM or bill
 // payee) whose first payment from this account, also of at least `minCents`, was within `days`; once per
-// payee. State: the last 32 payees and the at most 8 recent large first payments.
+// payee. The second payment must also take `balanceShare` of the balance before it: customers with large
+// savings who pay a new friend or tradesman twice in a week are most of what it otherwise finds.
+// State: the last 32 payees and the at most 8 recent large first payments.
 import type { AlertDetails } from '../alert.ts';
 import { formatCents } from './explain.ts';
 import { counterpartyKind, DAY_MS, pushBounded } from './robust.ts';
@@ -21,13 +23,14 @@ const NOT_PAYEES: ReadonlySet<string> = new Set(['MER', 'ATM', 'PAY']);
 export const newPayeeAgain = defineRule({
   name: 'new_payee_again',
   severity: 'HIGH',
-  weight: 0.6,
+  weight: 0.7,
   summary: 'a new payee paid a large amount again within days',
   description:
-    'an approved withdrawal ≥ `minCents` to a counterparty (not a merchant, ATM or bill payee) whose first payment from this account, also ≥ `minCents`, was within `days`; once per payee',
+    'an approved withdrawal ≥ `minCents` and ≥ `balanceShare` of the balance before it to a counterparty (not a merchant, ATM or bill payee) whose first payment from this account, also ≥ `minCents`, was within `days`; once per payee',
   settings: {
     minCents: { kind: 'integer', default: 500_00, min: 0, help: 'smaller payments are not counted' },
     days: { kind: 'integer', default: 7, min: 1, max: 90, help: 'how recent the first payment must be' },
+    balanceShare: { kind: 'number', default: 0.05, min: 0, max: 1, help: 'share of the balance before it the payment must take (when the message has a balance)' },
   },
   initialState: (): NewPayeeAgainState => ({ payees: [], recent: [] }),
   evaluate(tx, state, config) {
@@ -41,9 +44,11 @@ export const newPayeeAgain = defineRule({
     const from = tx.timestampMs - config.days * DAY_MS;
     const first = state.recent.find((r) => r[0] === payee && r[1] > from);
     if (first === undefined) return { alert: null, state };
+    const before = tx.balanceCents === null ? null : tx.balanceCents + tx.amountCents;
+    if (before !== null && before > 0 && tx.amountCents < config.balanceShare * before) return { alert: null, state };
     const alert: AlertDetails = {
-      observed: { amount_cents: tx.amountCents, payee, days_since_first: Math.round(((tx.timestampMs - first[1]) / DAY_MS) * 10) / 10 },
-      threshold: { min_cents: config.minCents, days: config.days },
+      observed: { amount_cents: tx.amountCents, payee, days_since_first: Math.round(((tx.timestampMs - first[1]) / DAY_MS) * 10) / 10, ...(before === null ? {} : { balance_before_cents: before }) },
+      threshold: { min_cents: config.minCents, days: config.days, balance_share: config.balanceShare },
       explanation: `${formatCents(tx.amountCents)} to ${payee} again, ${((tx.timestampMs - first[1]) / DAY_MS).toFixed(1)} days after the first large payment to it (threshold ${formatCents(config.minCents)} within ${config.days} days)`,
     };
     return { alert, state: { payees: state.payees, recent: state.recent.filter((r) => r !== first) } };

@@ -1,4 +1,4 @@
-// new_payee (HIGH): a transfer out to a counterparty this account never paid before, of at least
+// new_payee (LOW): a transfer out to a counterparty this account never paid before, of at least
 // `minCents` and `multiple` times the account's median outgoing amount: the shape of an authorised push
 // payment scam and of a takeover paying out to the fraudster. Needs `counterparty_id` (message v2);
 // merchants and ATMs (MER-, ATM-) are not payees. Accounts with fewer than `minHistory` outgoing
@@ -20,8 +20,8 @@ const NOT_PAYEES: ReadonlySet<string> = new Set(['MER', 'ATM']);
 
 export const newPayee = defineRule({
   name: 'new_payee',
-  severity: 'HIGH',
-  weight: 0.4,
+  severity: 'LOW',
+  weight: 0.2,
   summary: 'large transfer to a payee never paid before',
   description:
     "an approved withdrawal to a `counterparty_id` (not a merchant or ATM) this account has not paid before, ≥ `minCents`, ≥ `multiple` x the account's median outgoing amount and ≥ `balanceShare` of the balance before it, once it has `minHistory` outgoing payments",

@@ -1,4 +1,4 @@
-// outflow (HIGH): the approved withdrawals of the last `windowSec` together take at least `ratio` of the
+// outflow (LOW): the approved withdrawals of the last `windowSec` together take at least `ratio` of the
 // balance the account had before the first of them, and at least `minCents`. An account takeover empties
 // an account in a few large steps minutes apart; drain sees only the last step, this rule the sum, and
 // fires on the step that crosses the line, usually the second. The window starts empty after firing.
@@ -19,8 +19,8 @@ const MAX_EVENTS = 32;
 
 export const outflow = defineRule({
   name: 'outflow',
-  severity: 'HIGH',
-  weight: 0.25,
+  severity: 'LOW',
+  weight: 0.15,
   summary: 'cumulative outflow over a window empties the account',
   description:
     'approved withdrawals within `windowSec` add up to ≥ `ratio` of the balance before the first of them and ≥ `minCents`; fires on the withdrawal that crosses, then the window starts empty',

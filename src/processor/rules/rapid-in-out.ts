@@ -4,19 +4,28 @@
 // over a month never fires; a mule forwarding 90% of a transfer within the hour does. Only money from
 // other people counts in (a named counterparty that is not an employer, not the bank's own `system`
 // channel: pay spent on rent is not a mule's pattern), and only money passed on counts out (not card
-// purchases or bills: MER-, PAY-).
-// State: at most 8 deposits and one running sum per account.
+// purchases or bills: MER-, PAY-). And only money from new senders: a mule is paid by strangers (scam
+// victims, a takeover's victim, outside accounts), while friends who pay one back and are paid on again
+// are the same few people month after month (on simulator v2 those were nearly all of this rule's false
+// cases). A sender is new while its first deposit is within the window. And what came in must be at
+// least `balanceShare` of the balance before it: a mule's account is a pipe, while a customer with
+// savings who gets 200.00 back from a friend and pays 300.00 to another is not passing that money on.
+// Nor is a payment far larger than what came in (`maxRatio`): a mule passes on what it got, less its cut.
+// State: at most 8 deposits, one running sum and the first deposit of the last 16 senders per account.
 import type { AlertDetails } from '../alert.ts';
 import { formatCents } from './explain.ts';
 import { counterpartyKind, pushBounded } from './robust.ts';
 import { defineRule } from './rule.ts';
 
 export interface RapidInOutState {
-  deposits: Array<[atMs: number, cents: number]>; // oldest first, within the window
+  deposits: Array<[atMs: number, cents: number, beforeCents: number | null]>; // oldest first, within the window; the balance before it
   outCents: number; // approved withdrawals since the first remembered deposit
+  // Most recent first sighting last. Optional: a snapshot written before senders were kept has none.
+  senders?: Array<[sender: string, firstMs: number]>;
 }
 
 const MAX_DEPOSITS = 8;
+const MAX_SENDERS = 16;
 const SPENDING: ReadonlySet<string> = new Set(['MER', 'PAY']);
 
 function fromOthers(counterparty: string | null, channel: string | null): boolean {
@@ -26,38 +35,48 @@ function fromOthers(counterparty: string | null, channel: string | null): boolea
 export const rapidInOut = defineRule({
   name: 'rapid_in_out',
   severity: 'HIGH',
-  weight: 0.7,
+  weight: 0.65,
   summary: 'money in and out again quickly (mule)',
-  description: 'approved withdrawals passing money on (not to merchants or bill payees) take ≥ `ratio` of the deposits from other people (a named counterparty, not an employer, not channel `system`; each ≥ `minInCents`) received within the last `windowSec`; fires on the withdrawal that crosses',
+  description:
+    'approved withdrawals passing money on (not to merchants or bill payees) take ≥ `ratio` of the deposits from new senders (a named counterparty first seen within the window, not an employer, not channel `system`; each ≥ `minInCents`) received within the last `windowSec`, which came to ≥ `balanceShare` of the balance before the first of them; fires on the withdrawal that crosses, unless what left is over `maxRatio` x what came in',
   settings: {
     windowSec: { kind: 'integer', default: 6 * 3600, min: 60, max: 7 * 86_400, help: 'how long money may stay' },
     ratio: { kind: 'number', default: 0.7, min: 0.05, max: 1, help: 'share of what came in that must leave' },
+    maxRatio: { kind: 'number', default: 2, min: 1, max: 1000, help: 'more than this times what came in leaving is not that money passed on' },
     minInCents: { kind: 'integer', default: 200_00, min: 0, help: 'smaller deposits are ignored' },
+    balanceShare: { kind: 'number', default: 0.05, min: 0, max: 100, help: 'share of the balance before them the deposits must come to (when the messages have a balance)' },
   },
-  initialState: (): RapidInOutState => ({ deposits: [], outCents: 0 }),
+  initialState: (): RapidInOutState => ({ deposits: [], outCents: 0, senders: [] }),
   evaluate(tx, state, config) {
     if (tx.status === 'declined') return { alert: null, state };
     const from = tx.timestampMs - config.windowSec * 1000;
     if (tx.type === 'deposit') {
-      if (tx.amountCents < config.minInCents || !fromOthers(tx.counterpartyId, tx.channel)) return { alert: null, state };
+      const sender = tx.counterpartyId;
+      if (sender === null || !fromOthers(sender, tx.channel)) return { alert: null, state };
+      const before = state.senders ?? [];
+      const known = before.find((s) => s[0] === sender);
+      const senders = known === undefined ? pushBounded(before, [sender, tx.timestampMs] as [string, number], MAX_SENDERS) : before;
+      if (tx.amountCents < config.minInCents || (known !== undefined && known[1] <= from)) return { alert: null, state: known !== undefined && state.senders !== undefined ? state : { ...state, senders } };
       const kept = state.deposits.filter((d) => d[0] > from);
       // Withdrawals counted against deposits that have left the window no longer count.
       const outCents = kept.length === state.deposits.length ? state.outCents : 0;
-      return { alert: null, state: { deposits: pushBounded(kept, [tx.timestampMs, tx.amountCents] as [number, number], MAX_DEPOSITS), outCents } };
+      return { alert: null, state: { deposits: pushBounded(kept, [tx.timestampMs, tx.amountCents, tx.balanceCents === null ? null : tx.balanceCents - tx.amountCents] as [number, number, number | null], MAX_DEPOSITS), outCents, senders } };
     }
     if (tx.type !== 'withdraw' || state.deposits.length === 0 || SPENDING.has(counterpartyKind(tx.counterpartyId))) return { alert: null, state };
     const kept = state.deposits.filter((d) => d[0] > from);
-    if (kept.length === 0) return { alert: null, state: { deposits: [], outCents: 0 } };
+    if (kept.length === 0) return { alert: null, state: { deposits: [], outCents: 0, senders: state.senders ?? [] } };
     const outCents = (kept.length === state.deposits.length ? state.outCents : 0) + tx.amountCents;
     let inCents = 0;
     for (const d of kept) inCents += d[1];
-    if (outCents < config.ratio * inCents) return { alert: null, state: { deposits: kept, outCents } };
-    const spanMs = tx.timestampMs - (kept[0] as [number, number])[0];
+    const first = kept[0] as [number, number, number | null];
+    const start = first[2];
+    if (outCents < config.ratio * inCents || outCents > config.maxRatio * inCents || (start !== null && inCents < config.balanceShare * start)) return { alert: null, state: { deposits: kept, outCents, senders: state.senders ?? [] } };
+    const spanMs = tx.timestampMs - first[0];
     const alert: AlertDetails = {
-      observed: { in_cents: inCents, out_cents: outCents, deposits: kept.length, span_ms: spanMs },
-      threshold: { ratio: config.ratio, window_sec: config.windowSec, min_in_cents: config.minInCents },
+      observed: { in_cents: inCents, out_cents: outCents, deposits: kept.length, span_ms: spanMs, ...(start === null ? {} : { balance_before_cents: start }) },
+      threshold: { ratio: config.ratio, max_ratio: config.maxRatio, window_sec: config.windowSec, min_in_cents: config.minInCents, balance_share: config.balanceShare },
       explanation: `${formatCents(outCents)} left within ${Math.round(spanMs / 60_000)} min of ${formatCents(inCents)} coming in (${((outCents / inCents) * 100).toFixed(0)}%, threshold ${(config.ratio * 100).toFixed(0)}% within ${config.windowSec / 3600} h)`,
     };
-    return { alert, state: { deposits: [], outCents: 0 } };
+    return { alert, state: { deposits: [], outCents: 0, senders: state.senders ?? [] } };
   },
 });

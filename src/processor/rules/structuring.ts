@@ -1,4 +1,4 @@
-// structuring (MEDIUM): cash paid in in pieces that each stay under the reporting threshold
+// structuring (HIGH): cash paid in in pieces that each stay under the reporting threshold
 // (`thresholdCents`, 10,000.00 as the US currency transaction report) but together pass it: `count` cash
 // deposits (branch or ATM, no counterparty) of at least `lowerRatio` of it within `windowDays`, adding up
 // to the threshold or more. Launderers do not pay in just under the threshold every time (that is its own
@@ -16,8 +16,8 @@ export interface StructuringState {
 
 export const structuring = defineRule({
   name: 'structuring',
-  severity: 'MEDIUM',
-  weight: 0.6,
+  severity: 'HIGH',
+  weight: 0.8,
   summary: 'cash paid in in pieces under the reporting threshold',
   description: '`count` cash deposits (branch or ATM, no counterparty) each in [`lowerRatio` x `thresholdCents`, `thresholdCents`) within `windowDays`, adding up to ≥ `thresholdCents`; the window restarts after firing',
   settings: {

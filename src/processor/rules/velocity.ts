@@ -1,4 +1,4 @@
-// velocity (HIGH): `count` withdrawals within `windowSec` seconds of event time on one account, the
+// velocity (MEDIUM): `count` withdrawals within `windowSec` seconds of event time on one account, the
 // shape of card testing and of an account being emptied in small bites. After firing, the window starts
 // empty again, so a burst of 3 x count withdrawals gives 3 alerts rather than 2 x count + 1.
 // State is at most count - 1 timestamps per account.
@@ -11,7 +11,7 @@ export interface VelocityState {
 
 export const velocity = defineRule({
   name: 'velocity',
-  severity: 'HIGH',
+  severity: 'MEDIUM',
   weight: 0.55,
   summary: 'burst of withdrawals',
   description: '`count` withdrawals within `windowSec` seconds of event time on one account (card testing, draining in small bites); the window restarts after firing',

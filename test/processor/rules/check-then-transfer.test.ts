@@ -13,7 +13,12 @@ const send = (sec: number, cents: number, balanceAfter: number, payee = 'EXT-000
 
 test('check_then_transfer: a balance check, then a fifth of the balance sent away within minutes, fires once per check', () => {
   assert.deepEqual(run([check(0), send(300, 3_400_00, 3_600_00), send(600, 2_000_00, 1_600_00)]), ['t1']);
-  assert.deepEqual(run([check(0, 'atm'), send(60, 1_500_00, 5_500_00), check(700), send(800, 1_500_00, 4_000_00)]), ['t1', 't3']);
+  assert.deepEqual(run([check(0, 'atm'), send(60, 1_500_00, 5_500_00), check(700), send(800, 1_500_00, 4_000_00, 'EXT-00005678')]), ['t1', 't3']);
+});
+
+test('check_then_transfer: a payee this account paid before does not fire', () => {
+  assert.deepEqual(run([send(-86_400, 100_00, 7_000_00, 'CHK-0000042'), check(0), send(300, 3_400_00, 3_600_00, 'CHK-0000042')]), []);
+  assert.deepEqual(run([check(0), send(60, 1_500_00, 5_500_00), check(700), send(800, 1_500_00, 4_000_00)]), ['t1']);
 });
 
 test('check_then_transfer: statements, late or small transfers, purchases and bills do not fire', () => {
@@ -21,4 +26,8 @@ test('check_then_transfer: statements, late or small transfers, purchases and bi
   assert.deepEqual(run([check(0), send(1000, 3_400_00, 3_600_00)]), []);
   assert.deepEqual(run([check(0), send(60, 400_00, 100_00), send(90, 600_00, 6_000_00)]), []);
   assert.deepEqual(run([check(0), send(60, 3_400_00, 3_600_00, 'MER-00001'), send(70, 3_400_00, 200_00, 'PAY-00001'), { ...send(80, 3_400_00, 0), status: 'declined' }]), []);
+});
+
+test('check_then_transfer: a state from a snapshot written before payees were kept goes on', () => {
+  assert.deepEqual(firedIds(runRule(checkThenTransfer, { checkMs: T0 }, config, [send(300, 3_400_00, 3_600_00)])), ['t0']);
 });

@@ -40,7 +40,7 @@ for (const c of cases) {
 test('drain alert reports the ratio against the threshold', () => {
   const [alert] = runRule(drain, initialBalanceState(), config, [{ amountCents: 190_00, balanceCents: 10_00 }]);
   assert.ok(alert);
-  assert.equal(alert.severity, 'HIGH');
+  assert.equal(alert.severity, 'LOW');
   assert.deepEqual(alert.observed, { amount_cents: 190_00, balance_before_cents: 200_00, ratio: 0.95 });
   assert.deepEqual(alert.threshold, { ratio: 0.9, min_balance_cents: 100_00 });
   assert.match(alert.explanation, /95\.0% of the 200\.00 balance before it \(threshold 90\.0%\)/);

@@ -20,3 +20,8 @@ test('new_payee_again: a known payee, small payments, merchants and bills, or a 
   assert.deepEqual(run([pay(0, 'PAY-1', 2_000_00), pay(1, 'PAY-1', 2_000_00), pay(2, 'MER-1', 2_000_00), pay(3, 'MER-1', 2_000_00)]), []);
   assert.deepEqual(run([pay(0, 'EXT-1', 2_000_00), pay(8, 'EXT-1', 2_000_00)]), []);
 });
+
+test('new_payee_again: a second payment that is a trifle of a large balance does not fire', () => {
+  assert.deepEqual(run([pay(0, 'EXT-1', 2_000_00), { ...pay(2, 'EXT-1', 900_00), balanceCents: 90_000_00 }]), []);
+  assert.deepEqual(run([pay(0, 'EXT-1', 2_000_00), { ...pay(2, 'EXT-1', 900_00), balanceCents: 9_000_00 }]), ['t1']);
+});

@@ -31,3 +31,27 @@ test('rapid_in_out: after firing the account starts afresh; declined withdrawals
   assert.deepEqual(run([at(0, 'deposit', 2_000_00), at(10, 'withdraw', 1_500_00), at(20, 'withdraw', 400_00)]), ['t1']);
   assert.deepEqual(run([at(0, 'deposit', 2_000_00), { ...at(10, 'withdraw', 1_900_00), status: 'declined' }]), []);
 });
+
+test('rapid_in_out: only money from new senders counts; a friend who paid before is no stranger', () => {
+  const friend = (min: number, cents: number): Partial<NormalizedTx> => ({ ...at(min, 'deposit', cents), counterpartyId: 'CHK-0000042', channel: 'p2p' });
+  // Paid by the friend a week ago, again today, and passing it on: not a mule's pattern.
+  assert.deepEqual(run([friend(0, 300_00), friend(7 * 24 * 60, 400_00), at(7 * 24 * 60 + 60, 'withdraw', 400_00)]), []);
+  // A stranger's first transfer passed on: fires; the same stranger within the window still counts.
+  assert.deepEqual(run([friend(-7 * 24 * 60, 300_00), friend(0, 2_000_00), at(10, 'deposit', 900_00), at(40, 'deposit', 600_00), at(90, 'withdraw', 1_100_00)]), ['t4']);
+});
+
+test('rapid_in_out: money in that is a trifle of the balance already there is not passed-on money', () => {
+  const rich = (min: number, type: 'deposit' | 'withdraw', cents: number, balanceCents: number): Partial<NormalizedTx> => ({ ...at(min, type, cents), balanceCents });
+  assert.deepEqual(run([rich(0, 'deposit', 400_00, 80_400_00), rich(60, 'withdraw', 500_00, 79_900_00)]), []);
+  assert.deepEqual(run([rich(0, 'deposit', 400_00, 2_400_00), rich(60, 'withdraw', 500_00, 1_900_00)]), ['t1']);
+});
+
+test('rapid_in_out: a payment far larger than what came in is not that money passed on', () => {
+  assert.deepEqual(run([at(0, 'deposit', 400_00), at(60, 'withdraw', 5_000_00)]), []);
+  assert.deepEqual(run([at(0, 'deposit', 400_00), at(60, 'withdraw', 790_00)]), ['t1']);
+});
+
+test('rapid_in_out: a state from a snapshot written before senders were kept goes on', () => {
+  const old = { deposits: [], outCents: 0 };
+  assert.deepEqual(firedIds(runRule(rapidInOut, old, config, [at(0, 'deposit', 900_00), at(30, 'withdraw', 800_00)])), ['t1']);
+});

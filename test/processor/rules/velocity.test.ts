@@ -28,7 +28,7 @@ test('velocity alert reports count and span; state stays under count', () => {
   const alerts = runRule(velocity, state, config, [at(0), at(10), at(25)]);
   const alert = alerts[2];
   assert.ok(alert);
-  assert.equal(alert.severity, 'HIGH');
+  assert.equal(alert.severity, 'MEDIUM');
   assert.deepEqual(alert.observed, { withdrawals: 3, span_ms: 25_000 });
   assert.deepEqual(alert.threshold, { count: 3, window_sec: 60 });
   for (let i = 0; i < 50; i++) {
