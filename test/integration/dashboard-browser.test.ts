@@ -306,7 +306,7 @@ test('with the real producer and processor, the page fills its charts, shows fra
     stop.signal,
     { logger: silent, console: undefined },
   );
-  const producerConfig = resolveProducerConfig({ brokers: tb.bootstrap, speed: '3000', seed: 'dashboard-browser', accounts: '200', fraudRate: '0.05', logFile: '/dev/null', logLevel: 'silent', bankState: path.join(tb.dataDir, 'bank.json') }, {});
+  const producerConfig = resolveProducerConfig({ brokers: tb.bootstrap, speed: '3000', seed: 'dashboard-browser', accounts: '200', fraudRate: '20000', logFile: '/dev/null', logLevel: 'silent', bankState: path.join(tb.dataDir, 'bank.json') }, {});
   const producing = runProducer(producerConfig, stop.signal, { logger: silent, report: () => undefined });
   await producer.send({ messages: [probeTransaction()] });
 
