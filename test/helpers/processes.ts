@@ -59,6 +59,23 @@ export function run(cmd: string, args: string[], opts: { input?: string | Buffer
 }
 
 // Debian's python3: the one that has python3-kafka and python3-confluent-kafka (the python3 on PATH may not).
+// A long-running buzzline command (say `consume`) as a tracked child: its stderr collected, stdout drained,
+// and its exit code (null when a signal ended it).
+export interface BuzzlineChild {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  stderr: () => string;
+}
+
+export function spawnBuzzline(args: string[]): BuzzlineChild {
+  const child = track(spawn(process.execPath, [BUZZLINE, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  let err = '';
+  child.stderr?.on('data', (b: Buffer) => (err += b.toString()));
+  child.stdout?.resume();
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, stderr: () => err };
+}
+
 export const PYTHON = '/usr/bin/python3';
 
 // Runs a Python interop script against a broker; it must exit 0 and print one JSON document.

@@ -18,7 +18,7 @@ import type { ScoreTable } from '../../src/processor/incident-score.ts';
 import { bankInput, groupLag, inputProducer, produceInput, waitFor } from '../helpers/bank-input.ts';
 import { startBroker, tempDir, type TestBroker } from '../helpers/broker.ts';
 import { fetchAll } from '../helpers/fetch-all.ts';
-import { BUZZLINE, onLines, track } from '../helpers/processes.ts';
+import { BUZZLINE, onLines, spawnBuzzline, track, type BuzzlineChild } from '../helpers/processes.ts';
 
 const TOTAL = 30_000;
 const GROUP = 'detection-live';
@@ -38,19 +38,12 @@ after(async () => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 
-function spawnProcessor(worker: string, life: number): { child: ChildProcess; exited: Promise<number | null>; stderr: () => string } {
-  const child = track(
-    spawn(process.execPath, [
-      BUZZLINE, 'consume', '--brokers', tb.bootstrap, '--no-dashboard', '--quiet', '--group', GROUP, '--instance-id', worker,
-      '--set', `scoreWarmupSec=${WARMUP_SEC}`, '--checkpoint-interval', '300', '--session-timeout', '6000',
-      '--log-file', path.join(work, `${worker}-${life}.log`), '--log-level', 'debug',
-    ], { stdio: ['ignore', 'pipe', 'pipe'] }),
-  );
-  let err = '';
-  child.stderr?.on('data', (b: Buffer) => (err += b.toString()));
-  child.stdout?.resume();
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, stderr: () => err };
+function spawnProcessor(worker: string, life: number): BuzzlineChild {
+  return spawnBuzzline([
+    'consume', '--brokers', tb.bootstrap, '--no-dashboard', '--quiet', '--group', GROUP, '--instance-id', worker,
+    '--set', `scoreWarmupSec=${WARMUP_SEC}`, '--checkpoint-interval', '300', '--session-timeout', '6000',
+    '--log-file', path.join(work, `${worker}-${life}.log`), '--log-level', 'debug',
+  ]);
 }
 
 function checkpointed(worker: string, life: number): boolean {

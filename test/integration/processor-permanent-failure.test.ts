@@ -5,13 +5,12 @@
 // is that no restart is tried.) Nothing is lost: a run with the
 // configuration that wrote the snapshots carries on, and the metric totals are exact.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { bankInput, groupLag, inputProducer, inputTotals, produceInput, readOutputs, waitFor, windowTotals } from '../helpers/bank-input.ts';
 import { startBroker, tempDir, type TestBroker } from '../helpers/broker.ts';
-import { BUZZLINE, track } from '../helpers/processes.ts';
+import { spawnBuzzline } from '../helpers/processes.ts';
 
 const GROUP = 'window-change-group';
 
@@ -30,14 +29,10 @@ after(async () => {
 
 function consume(life: number, extra: string[] = []) {
   const logFile = path.join(work, `consumer-${life}.log`);
-  const child = track(spawn(process.execPath, [BUZZLINE, 'consume', '--brokers', tb.bootstrap, '--no-dashboard', '--quiet', '--group', GROUP,
-    '--checkpoint-interval', '300', '--session-timeout', '6000', '--log-file', logFile, '--log-level', 'debug', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] }));
-  let stderr = '';
-  child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
-  child.stdout?.resume();
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const proc = spawnBuzzline(['consume', '--brokers', tb.bootstrap, '--no-dashboard', '--quiet', '--group', GROUP,
+    '--checkpoint-interval', '300', '--session-timeout', '6000', '--log-file', logFile, '--log-level', 'debug', ...extra]);
   const checkpointed = () => fs.existsSync(logFile) && fs.readFileSync(logFile, 'utf8').includes('"event":"checkpoint"');
-  return { child, exited, stderr: () => stderr, checkpointed, logFile };
+  return { ...proc, checkpointed, logFile };
 }
 
 test('changing windowMs between runs ends the processor without a restart, with one clear line, and loses nothing', { timeout: 120_000 }, async () => {

@@ -6,7 +6,6 @@
 // reference's, none published twice;
 // exact metric totals for both.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -17,7 +16,7 @@ import { PROCESSOR_DEFAULTS, runProcessor } from '../../src/processor/consumer.t
 import { bankInput, groupLag, inputProducer, inputTotals, produceInput, readOutputs, waitFor, windowTotals } from '../helpers/bank-input.ts';
 import { startBroker, tempDir, type TestBroker } from '../helpers/broker.ts';
 import { fetchAll } from '../helpers/fetch-all.ts';
-import { BUZZLINE, track } from '../helpers/processes.ts';
+import { spawnBuzzline, type BuzzlineChild } from '../helpers/processes.ts';
 
 const TOTAL = 50_000;
 const MALFORMED = 200;
@@ -39,18 +38,11 @@ after(async () => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 
-function spawnProcessor(life: number): { child: ChildProcess; exited: Promise<number | null>; stderr: () => string } {
-  const child = track(
-    spawn(process.execPath, [
-      BUZZLINE, 'consume', '--brokers', tb.bootstrap, '--no-dashboard', '--quiet', '--group', GROUP, '--instance-id', 'worker-1',
-      '--checkpoint-interval', '300', '--session-timeout', '6000', '--log-file', path.join(work, `consumer-${life}.log`), '--log-level', 'debug',
-    ], { stdio: ['ignore', 'pipe', 'pipe'] }),
-  );
-  let err = '';
-  child.stderr?.on('data', (b: Buffer) => (err += b.toString()));
-  child.stdout?.resume();
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, stderr: () => err };
+function spawnProcessor(life: number): BuzzlineChild {
+  return spawnBuzzline([
+    'consume', '--brokers', tb.bootstrap, '--no-dashboard', '--quiet', '--group', GROUP, '--instance-id', 'worker-1',
+    '--checkpoint-interval', '300', '--session-timeout', '6000', '--log-file', path.join(work, `consumer-${life}.log`), '--log-level', 'debug',
+  ]);
 }
 
 // Complete lines only: the processor may be writing the last one while we read.
