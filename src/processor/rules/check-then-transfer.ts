@@ -11,7 +11,7 @@
 // the ids: a few bytes each; a rare hash collision only makes a payee look known).
 import type { AlertDetails } from '../alert.ts';
 import { formatCents } from './explain.ts';
-import { counterpartyKind, pushBounded } from './robust.ts';
+import { pushBounded, transferPayee } from './robust.ts';
 import { defineRule } from './rule.ts';
 
 export interface CheckThenTransferState {
@@ -30,7 +30,6 @@ function hashOf(id: string): number {
   return h >>> 0;
 }
 
-const NOT_TRANSFERS: ReadonlySet<string> = new Set(['MER', 'ATM', 'PAY']);
 const CHECK_CHANNELS: ReadonlySet<string> = new Set(['online', 'atm', 'branch']);
 
 export const checkThenTransfer = defineRule({
@@ -50,8 +49,9 @@ export const checkThenTransfer = defineRule({
     if (tx.type === 'current_balance') {
       return tx.channel !== null && CHECK_CHANNELS.has(tx.channel) ? { alert: null, state: { checkMs: tx.timestampMs, payees: state.payees ?? [] } } : { alert: null, state };
     }
-    if (tx.type !== 'withdraw' || tx.status === 'declined' || tx.counterpartyId === null || NOT_TRANSFERS.has(counterpartyKind(tx.counterpartyId))) return { alert: null, state };
-    const payee = hashOf(tx.counterpartyId);
+    const to = transferPayee(tx);
+    if (to === null) return { alert: null, state };
+    const payee = hashOf(to);
     const payees = state.payees ?? [];
     if (payees.includes(payee)) return { alert: null, state };
     const next = { checkMs: state.checkMs, payees: pushBounded(payees, payee, MAX_PAYEES) };
@@ -61,9 +61,9 @@ export const checkThenTransfer = defineRule({
     const before = tx.balanceCents === null ? null : tx.balanceCents + tx.amountCents;
     if (before !== null && before > 0 && tx.amountCents < config.balanceShare * before) return { alert: null, state: next };
     const alert: AlertDetails = {
-      observed: { amount_cents: tx.amountCents, payee: tx.counterpartyId, seconds_since_check: Math.round(sinceMs / 1000), ...(before === null ? {} : { balance_before_cents: before }) },
+      observed: { amount_cents: tx.amountCents, payee: to, seconds_since_check: Math.round(sinceMs / 1000), ...(before === null ? {} : { balance_before_cents: before }) },
       threshold: { window_sec: config.windowSec, min_cents: config.minCents, balance_share: config.balanceShare },
-      explanation: `${formatCents(tx.amountCents)} sent to ${tx.counterpartyId} ${Math.round(sinceMs / 1000)} s after a balance check${before === null || before <= 0 ? '' : ` (${((tx.amountCents / before) * 100).toFixed(0)}% of the balance)`} (threshold ${config.balanceShare * 100}% within ${config.windowSec / 60} min)`,
+      explanation: `${formatCents(tx.amountCents)} sent to ${to} ${Math.round(sinceMs / 1000)} s after a balance check${before === null || before <= 0 ? '' : ` (${((tx.amountCents / before) * 100).toFixed(0)}% of the balance)`} (threshold ${config.balanceShare * 100}% within ${config.windowSec / 60} min)`,
     };
     return { alert, state: { checkMs: null, payees: next.payees } };
   },

@@ -8,7 +8,7 @@
 // State: the last 32 payees and the at most 8 recent large first payments.
 import type { AlertDetails } from '../alert.ts';
 import { formatCents } from './explain.ts';
-import { counterpartyKind, DAY_MS, pushBounded } from './robust.ts';
+import { DAY_MS, pushBounded, transferPayee } from './robust.ts';
 import { defineRule } from './rule.ts';
 
 export interface NewPayeeAgainState {
@@ -18,7 +18,6 @@ export interface NewPayeeAgainState {
 
 const MAX_PAYEES = 32;
 const MAX_RECENT = 8;
-const NOT_PAYEES: ReadonlySet<string> = new Set(['MER', 'ATM', 'PAY']);
 
 export const newPayeeAgain = defineRule({
   name: 'new_payee_again',
@@ -34,8 +33,8 @@ export const newPayeeAgain = defineRule({
   },
   initialState: (): NewPayeeAgainState => ({ payees: [], recent: [] }),
   evaluate(tx, state, config) {
-    const payee = tx.counterpartyId;
-    if (tx.type !== 'withdraw' || tx.status === 'declined' || payee === null || NOT_PAYEES.has(counterpartyKind(payee))) return { alert: null, state };
+    const payee = transferPayee(tx);
+    if (payee === null) return { alert: null, state };
     if (!state.payees.includes(payee)) {
       const recent = tx.amountCents >= config.minCents ? pushBounded(state.recent, [payee, tx.timestampMs] as [string, number], MAX_RECENT) : state.recent;
       return { alert: null, state: { payees: pushBounded(state.payees, payee, MAX_PAYEES), recent } };

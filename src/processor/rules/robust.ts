@@ -2,6 +2,7 @@
 // outlier (or an attacker's first steps) moves a mean and a standard deviation a lot, a median hardly:
 // that is why baselines are medians, on log amounts (amounts are roughly log-normal: a 2x jump means the
 // same at 20.00 as at 2,000.00).
+import type { NormalizedTx } from '../validate.ts';
 
 // MAD * 1.4826 estimates the standard deviation of normally distributed data.
 export const MAD_TO_SIGMA = 1.4826;
@@ -37,6 +38,16 @@ export function counterpartyKind(id: string | null): string {
   if (id === null) return '-';
   const dash = id.indexOf('-');
   return dash > 0 && dash <= 8 ? id.slice(0, dash) : 'other';
+}
+
+// Where money goes that is not sent to another party: merchants, ATMs and bill payees.
+const NOT_A_PARTY: ReadonlySet<string> = new Set(['MER', 'ATM', 'PAY']);
+
+// The other party of an approved withdrawal sent to a person or account (not a merchant, ATM or bill
+// payee), else null: what the transfer rules (new_payee_again, check_then_transfer) look at.
+export function transferPayee(tx: NormalizedTx): string | null {
+  if (tx.type !== 'withdraw' || tx.status === 'declined' || tx.counterpartyId === null) return null;
+  return NOT_A_PARTY.has(counterpartyKind(tx.counterpartyId)) ? null : tx.counterpartyId;
 }
 
 export const DAY_MS = 86_400_000;
