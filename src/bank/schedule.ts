@@ -21,60 +21,52 @@ export class Schedule<T> {
 
   push(at: number, item: T): void {
     if (this.#size === this.#at.length) this.#grow();
-    const atOf = this.#at;
-    const seqOf = this.#seq;
-    const items = this.#items;
     const seq = this.#pushed++;
     let i = this.#size++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      const pAt = atOf[parent] as number;
-      if (pAt < at || (pAt === at && (seqOf[parent] as number) < seq)) break;
-      atOf[i] = pAt;
-      seqOf[i] = seqOf[parent] as number;
-      items[i] = items[parent];
+      if (dueBefore(this.#at[parent] as number, this.#seq[parent] as number, at, seq)) break;
+      this.#moveTo(i, parent);
       i = parent;
     }
-    atOf[i] = at;
-    seqOf[i] = seq;
-    items[i] = item;
+    this.#place(i, at, seq, item);
   }
 
   pop(): T | undefined {
     if (this.#size === 0) return undefined;
     const atOf = this.#at;
     const seqOf = this.#seq;
-    const items = this.#items;
-    const top = items[0];
+    const top = this.#items[0];
     const n = --this.#size;
     const lastAt = atOf[n] as number;
     const lastSeq = seqOf[n] as number;
-    const last = items[n];
-    items[n] = undefined;
+    const last = this.#items[n];
+    this.#items[n] = undefined;
     if (n > 0) {
       let i = 0;
       for (;;) {
         const left = 2 * i + 1;
         if (left >= n) break;
-        let child = left;
         const right = left + 1;
-        if (right < n) {
-          const rAt = atOf[right] as number;
-          const lAt = atOf[left] as number;
-          if (rAt < lAt || (rAt === lAt && (seqOf[right] as number) < (seqOf[left] as number))) child = right;
-        }
-        const cAt = atOf[child] as number;
-        if (lastAt < cAt || (lastAt === cAt && lastSeq < (seqOf[child] as number))) break;
-        atOf[i] = cAt;
-        seqOf[i] = seqOf[child] as number;
-        items[i] = items[child];
+        const child = right < n && dueBefore(atOf[right] as number, seqOf[right] as number, atOf[left] as number, seqOf[left] as number) ? right : left;
+        if (dueBefore(lastAt, lastSeq, atOf[child] as number, seqOf[child] as number)) break;
+        this.#moveTo(i, child);
         i = child;
       }
-      atOf[i] = lastAt;
-      seqOf[i] = lastSeq;
-      items[i] = last;
+      this.#place(i, lastAt, lastSeq, last);
     }
     return top;
+  }
+
+  // Slot `to` takes what slot `from` holds.
+  #moveTo(to: number, from: number): void {
+    this.#place(to, this.#at[from] as number, this.#seq[from] as number, this.#items[from]);
+  }
+
+  #place(i: number, at: number, seq: number, item: T | undefined): void {
+    this.#at[i] = at;
+    this.#seq[i] = seq;
+    this.#items[i] = item;
   }
 
   #grow(): void {
@@ -85,4 +77,9 @@ export class Schedule<T> {
     seq.set(this.#seq);
     this.#seq = seq;
   }
+}
+
+// Task (at1, seq1) runs before task (at2, seq2): earlier, or as early and pushed first.
+function dueBefore(at1: number, seq1: number, at2: number, seq2: number): boolean {
+  return at1 < at2 || (at1 === at2 && seq1 < seq2);
 }
