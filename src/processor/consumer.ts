@@ -234,6 +234,8 @@ export async function runProcessor(options: ProcessorOptions, signal?: AbortSign
       s.close().catch(() => {});
     };
     signal?.addEventListener('abort', onAbort, { once: true });
+    // Joining the group takes seconds; a Ctrl+C that came meanwhile has already fired its event.
+    if (signal?.aborted) onAbort();
     r.onFailure = () => {
       s.close().catch(() => {});
     };
