@@ -125,8 +125,9 @@ export class Charts {
         responsive: true,
         maintainAspectRatio: false,
         plugins: { legend: { display: false }, tooltip: { callbacks: { label: (item) => ` ${formatInt(Number(item.raw))} transactions` } } },
-        // Room beside the longest bar for a count written outside it.
-        scales: { x: { beginAtZero: true, grace: '12%', ticks: { maxTicksLimit: 5, callback: (v) => formatAmountTick(Number(v), '') } }, y: { grid: { display: false } } },
+        // Room beside the longest bar for a count written outside it. Counts are whole: precision 0 keeps
+        // a small scale from ticking at halves, which the integer labels showed as 0, 1, 1, 2.
+        scales: { x: { beginAtZero: true, grace: '12%', ticks: { maxTicksLimit: 5, precision: 0, callback: (v) => formatAmountTick(Number(v), '') } }, y: { grid: { display: false } } },
       },
     });
     this.amounts = new Chart(amountsCanvas, {
