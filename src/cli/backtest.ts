@@ -3,7 +3,7 @@
 // group-less fetches (no group joined, no offset committed) and publishes nothing. Each configuration
 // replays in a worker thread of its own (backtest-threads.ts).
 import { Consumer } from '@platformatic/kafka';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { TOPICS } from '../bank/transaction.ts';
 import { ThreadedBacktest } from '../processor/backtest-threads.ts';
 import { ConfigError, describeSettings, loadConfig, type ProcessorConfig } from '../processor/config.ts';
@@ -12,7 +12,7 @@ import { TopicReader } from '../processor/kafka-io.ts';
 import { describeKafkaError } from '../producer/producer.ts';
 import { reachableOrReport } from './brokers-reachable.ts';
 import type { SecurityFlags } from '../kafka-security.ts';
-import { addSecurityOptions, brokersOption, clientSecurity, integer } from './options.ts';
+import { addSecurityOptions, brokersOption, clientSecurity, collect, integer } from './options.ts';
 import { table } from './table.ts';
 
 interface BacktestFlags extends SecurityFlags {
@@ -24,10 +24,9 @@ interface BacktestFlags extends SecurityFlags {
   from?: number;
   to?: number;
   warmup: number;
-  json: boolean;
+  json?: boolean;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
 
 function time(raw: string): number {
   const ms = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
@@ -41,12 +40,12 @@ export function backtestCommand(): Command {
     .addOption(brokersOption())
     .option('--topic <name>', 'topic to replay', TOPICS.transactions)
     .option('--config <file>', 'the candidate settings as JSON (like consume --config)')
-    .option('--set <path=value>', 'a candidate setting, repeatable (applied after --config)', collect, [])
+    .addOption(new Option('--set <path=value>', 'a candidate setting, repeatable (applied after --config)').argParser(collect).default([], 'none'))
     .option('--base-config <file>', 'settings of the current run to compare with (default: the defaults)')
     .option('--from <time>', 'only records written at or after this time (record timestamp)', time)
     .option('--to <time>', 'only records written before this time', time)
     .option('--warmup <minutes>', 'event time at the start that is not scored (baselines fill up)', integer(0), 1440)
-    .option('--json', 'the two score tables as JSON', false)
+    .option('--json', 'the two score tables as JSON')
     .addHelpText('after', `\nSettings for --config and --set:\n  ${describeSettings().join('\n  ')}`)
     .action(async (flags: BacktestFlags, command: Command) => {
       const security = clientSecurity(flags, command).connection;

@@ -17,7 +17,7 @@ import { LOG_LEVELS, mergedEnv, readDotEnv } from '../producer/config.ts';
 import { describeKafkaError } from '../producer/producer.ts';
 import { checkBrokersReachable } from './brokers-reachable.ts';
 import { ForeignMembers } from './foreign-members.ts';
-import { addSecurityOptions, ALLOWED_HOSTS_HELP, clientSecurity, hostList, integer, listenFailure, onShutdown, port, TOKEN_HELP } from './options.ts';
+import { addSecurityOptions, ALLOWED_HOSTS_HELP, clientSecurity, collect, hostList, integer, listenFailure, onShutdown, port, TOKEN_HELP } from './options.ts';
 import { statusLine } from './status-line.ts';
 
 interface ConsumeFlags extends SecurityFlags {
@@ -38,16 +38,12 @@ interface ConsumeFlags extends SecurityFlags {
   checkpointInterval: number;
   checkpointRecords: number;
   sessionTimeout: number;
-  quiet: boolean;
-  waitForBrokers: boolean;
+  quiet?: boolean;
+  waitForBrokers?: boolean;
 }
 
 export const DEFAULT_DASHBOARD_PORT = 8080;
 const STATUS_RATE_SPAN_MS = 3000;
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
 
 function percent(x: number | null): string {
   return x === null ? '-' : `${(x * 100).toFixed(1)}%`;
@@ -84,7 +80,7 @@ export function consumeCommand(): Command {
     .option('--group <id>', 'consumer group; processes with the same group share the partitions', d.group)
     .option('--instance-id <id>', 'static group membership: a worker restarted with the same id gets its partitions back without a rebalance')
     .option('--config <file>', 'processor settings as JSON, e.g. {"rules":{"velocity":{"count":4}}}')
-    .option('--set <path=value>', 'override one setting, repeatable, e.g. --set rules.velocity.count=4', collect, [])
+    .addOption(new Option('--set <path=value>', 'override one setting, repeatable, e.g. --set rules.velocity.count=4').argParser(collect).default([], 'none'))
     .option('--no-dashboard', 'do not serve the dashboard (for scaled-out workers)')
     .option('--dashboard-port <port>', 'port of the dashboard (0 = any free port)', port, DEFAULT_DASHBOARD_PORT)
     .option('--host <host>', 'address the dashboard binds; anything but loopback exposes it to the network', '127.0.0.1')
@@ -96,8 +92,8 @@ export function consumeCommand(): Command {
     .option('--checkpoint-interval <ms>', 'wall time between checkpoints', integer(10, 3_600_000), d.checkpointIntervalMs)
     .option('--checkpoint-records <n>', 'records between checkpoints at most', integer(1), d.checkpointRecords)
     .option('--session-timeout <ms>', 'how long the group waits for a silent member before moving its partitions', integer(1000, 3_600_000), d.sessionTimeoutMs)
-    .option('--quiet', 'no alert lines on the console (the log still has them)', false)
-    .option('--wait-for-brokers', 'at start-up, retry brokers that are not there yet (processor started before Kafka) instead of exiting', false))
+    .option('--quiet', 'no alert lines on the console (the log still has them)')
+    .option('--wait-for-brokers', 'at start-up, retry brokers that are not there yet (processor started before Kafka) instead of exiting'))
     .addHelpText('after', `\nSettings for --config and --set:\n  ${describeSettings().join('\n  ')}`)
     .action(async (flags: ConsumeFlags, command: Command) => {
       const env = mergedEnv(readDotEnv());

@@ -12,7 +12,7 @@ import { table } from './table.ts';
 
 interface GroupsFlags extends SecurityFlags {
   brokers: string[];
-  json: boolean;
+  json?: boolean;
 }
 
 export function groupsCommand(): Command {
@@ -20,7 +20,7 @@ export function groupsCommand(): Command {
     .description('list consumer groups with their lag per partition (like kafka-consumer-groups --describe)')
     .argument('[group...]', 'only these groups (default: all)')
     .addOption(brokersOption())
-    .option('--json', 'the whole view as JSON', false))
+    .option('--json', 'the whole view as JSON'))
     .action(async (only: string[], flags: GroupsFlags, command: Command) => {
       const security = clientSecurity(flags, command).connection;
       if (!(await reachableOrReport('groups', flags.brokers, security))) return;

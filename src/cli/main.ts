@@ -1,34 +1,4 @@
-// `buzzline` command line: one file per subcommand, each exporting a commander Command.
-import fs from 'node:fs';
-import { Command } from 'commander';
-import { brokerCommand } from './broker.ts';
-import { doctorCommand } from './doctor.ts';
-import { startCommand } from './start.ts';
-import { consumeCommand } from './consume.ts';
-import { dashboardCommand } from './dashboard.ts';
-import { groupsCommand } from './groups.ts';
-import { produceCommand } from './produce.ts';
-import { tailCommand } from './tail.ts';
-import { topicsCommand } from './topics.ts';
-import { backtestCommand } from './backtest.ts';
-import { usersCommand } from './users.ts';
+// `buzzline` command line: parses the arguments and runs the subcommand they name.
+import { buzzlineProgram } from './program.ts';
 
-const { version } = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-
-const program = new Command('buzzline')
-  .description('Real-time banking-transaction streaming on a Kafka-compatible broker')
-  .version(version, '-V, --version', 'print the buzzline version')
-  .showHelpAfterError()
-  .addCommand(startCommand())
-  .addCommand(brokerCommand())
-  .addCommand(produceCommand())
-  .addCommand(consumeCommand())
-  .addCommand(backtestCommand())
-  .addCommand(dashboardCommand())
-  .addCommand(topicsCommand())
-  .addCommand(groupsCommand())
-  .addCommand(tailCommand())
-  .addCommand(doctorCommand())
-  .addCommand(usersCommand());
-
-await program.parseAsync(process.argv);
+await buzzlineProgram().parseAsync(process.argv);

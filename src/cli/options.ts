@@ -8,6 +8,11 @@ import { DEFAULT_SASL_MECHANISM, resolveKafkaSecurity, SASL_MECHANISMS, SECURITY
 import type { ClientSecurity, SaslMechanism, SecurityFlags } from '../kafka-security.ts';
 import { mergedEnv, readDotEnv } from '../producer/config.ts';
 
+// A repeatable option's parser (--set a=1 --set b=2): the values in the order given.
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 export function integer(min: number, max: number = Number.MAX_SAFE_INTEGER) {
   return (raw: string): number => {
     const n = /^-?\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;

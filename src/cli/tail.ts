@@ -4,7 +4,7 @@
 // with --json. It reads without a consumer group (Metadata, ListOffsets, Fetch only), so it never takes
 // partitions from anyone and leaves nothing behind.
 
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { Consumer } from '@platformatic/kafka';
 import { TopicReader, type ReadRecord } from '../processor/kafka-io.ts';
 import { describeKafkaError } from '../producer/producer.ts';
@@ -17,8 +17,8 @@ interface TailFlags extends SecurityFlags {
   offset: StartAt;
   partition?: number;
   count?: number;
-  exit: boolean;
-  json: boolean;
+  exit?: boolean;
+  json?: boolean;
 }
 
 type StartAt = { kind: 'beginning' } | { kind: 'end' } | { kind: 'absolute'; offset: bigint } | { kind: 'fromEnd'; back: bigint };
@@ -41,11 +41,11 @@ export function tailCommand(): Command {
     .description('print the records of a topic as they arrive (like kcat -C)')
     .argument('<topic>', 'topic to read')
     .addOption(brokersOption())
-    .option('-o, --offset <where>', 'where to start: beginning, end, an offset, or -N for the last N of each partition', startAt, { kind: 'end' } as StartAt)
+    .addOption(new Option('-o, --offset <where>', 'where to start: beginning, end, an offset, or -N for the last N of each partition').argParser(startAt).default({ kind: 'end' } satisfies StartAt, 'end'))
     .option('-p, --partition <n>', 'only this partition', integer(0))
     .option('-c, --count <n>', 'stop after n records', integer(1))
-    .option('-e, --exit', 'stop at the end of the partitions instead of waiting for more', false)
-    .option('--json', 'one JSON object per record: topic, partition, offset, timestamp, key, value, headers', false))
+    .option('-e, --exit', 'stop at the end of the partitions instead of waiting for more')
+    .option('--json', 'one JSON object per record: topic, partition, offset, timestamp, key, value, headers'))
     .action(async (topic: string, flags: TailFlags, command: Command) => {
       const security = clientSecurity(flags, command).connection;
       if (!(await reachableOrReport('tail', flags.brokers, security))) return;

@@ -12,16 +12,16 @@ import { table } from './table.ts';
 
 interface TopicsFlags extends SecurityFlags {
   brokers: string[];
-  partitions: boolean;
-  json: boolean;
+  partitions?: boolean;
+  json?: boolean;
 }
 
 export function topicsCommand(): Command {
   return addSecurityOptions(new Command('topics')
     .description('list topics: partitions, messages and offsets (like kcat -L)')
     .addOption(brokersOption())
-    .option('--partitions', 'a row per partition: leader, earliest and latest offset', false)
-    .option('--json', 'the whole view as JSON', false))
+    .option('--partitions', 'a row per partition: leader, earliest and latest offset')
+    .option('--json', 'the whole view as JSON'))
     .action(async (flags: TopicsFlags, command: Command) => {
       const security = clientSecurity(flags, command).connection;
       if (!(await reachableOrReport('topics', flags.brokers, security))) return;
