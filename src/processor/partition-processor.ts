@@ -142,7 +142,9 @@ export class PartitionProcessor {
       const outcome = this.state.apply(tx, this.watermarkMs);
       const raw = labelHeader(record.headers);
       const label = raw === null || typeof raw === 'string' ? raw : raw.toString('utf8');
-      const delta = this.quality.observe(tx.accountId, eventMs, label, outcome.alerts.length === 0 ? NO_RULES : outcome.alerts.map((a) => a.rule));
+      const rawIncident = label === null ? null : headerBytes(record.headers, SIM_INCIDENT_HEADER, SIM_INCIDENT_BYTES);
+      const incident = rawIncident === null || typeof rawIncident === 'string' ? rawIncident : rawIncident.toString('utf8');
+      const delta = this.quality.observe(tx.accountId, eventMs, label, incident, outcome.alerts.length === 0 ? NO_RULES : outcome.alerts.map((a) => a.rule));
       this.aggregator.addTransaction(eventMs, tx.type, tx.amountCents, outcome.alerts, delta, tx.currency);
       this.counters.valid++;
       this.counters.alerts += outcome.alerts.length;
@@ -160,10 +162,7 @@ export class PartitionProcessor {
         }
       }
       // Ground truth only comes with the simulator's records: a real feed stops at the label lookup.
-      if (label !== null) {
-        const incident = headerBytes(record.headers, SIM_INCIDENT_HEADER, SIM_INCIDENT_BYTES);
-        detection = this.detection.observe(tx, offset, label, incident === null || typeof incident === 'string' ? incident : incident.toString('utf8'), published === null ? NO_CASES : [published]);
-      }
+      if (label !== null) detection = this.detection.observe(tx, offset, label, incident, published === null ? NO_CASES : [published]);
     } else {
       // A bad record has no trustworthy event time, and its record timestamp may run on a different clock
       // than the transactions' (simulated time): letting it move the watermark could close every window

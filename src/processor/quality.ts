@@ -6,9 +6,13 @@
 // - True positive (tp): an alert of the rule on a positive record. False positive (fp): an alert of the
 //   rule on a record labelled 'normal'. Precision = tp / (tp + fp). Alert-level, so a rule that fires on
 //   three records of one fraud episode earns three true positives.
-// - Episode: a maximal run of consecutive labelled records of one account carrying the same positive
-//   label (one fraud incident as the simulator injected it). It ends at the account's next labelled
-//   record with a different label. Unlabelled records neither extend nor end it.
+// - Episode: one fraud incident's records on one account. With the simulator v2's `sim-incident` header,
+//   the records of one account that name one incident, however much of the account's normal life comes
+//   between them (a slow takeover runs for days beside it): the victim's side and the mule's side of an
+//   incident are two episodes, one per account, and an account is always in one partition, so episodes
+//   add up across partitions. Without the header (simulator v1), a maximal run of consecutive labelled
+//   records of one account carrying the same positive label, ended by the account's next labelled record
+//   with a different label. Unlabelled records neither extend nor end either kind.
 // - Recall = episodes the rule detected (alerted on at least one of its records) / episodes. Episode-level
 //   because a fraud incident is caught once caught; record-level recall would punish a rule for not
 //   re-alerting on every step of an incident it already reported.
@@ -158,22 +162,26 @@ export function summarizeQuality(q: QualityCounters): Record<QualityKey, RuleQua
   return out;
 }
 
-// Follows open episodes per account and turns each labelled record into a counter delta, which the
-// caller adds to the record's metrics window and to its running totals.
+// Follows open episodes and turns each labelled record into a counter delta, which the caller adds to the
+// record's metrics window and to its running totals. Episodes are keyed by account (a v1 label run) or by
+// account and incident (episodeKey).
 export class QualityTracker {
   readonly episodes = new Map<string, Episode>();
   readonly totals: QualityCounters = emptyQuality();
 
-  // label: the header value, or null when the record has none. Returns null for unlabelled records.
-  // The returned counters must not be modified (records without alerts share them).
-  observe(accountId: string, eventMs: number, label: string | null, alertRules: readonly RuleName[]): QualityCounters | null {
+  // label: the header value, or null when the record has none; incident: the `sim-incident` header, or
+  // null. Returns null for unlabelled records. The returned counters must not be modified (records
+  // without alerts share them).
+  observe(accountId: string, eventMs: number, label: string | null, incident: string | null, alertRules: readonly RuleName[]): QualityCounters | null {
     if (label === null) return null;
     const positive = label !== 'normal';
+    const key = positive && incident !== null ? episodeKey(accountId, incident) : accountId;
 
-    let episode = this.episodes.get(accountId);
+    let episode = this.episodes.get(key);
     let started = false;
     if (!positive) {
-      if (episode !== undefined) this.episodes.delete(accountId);
+      // A normal record ends the account's label run; an incident's episode goes on beside it.
+      if (episode !== undefined) this.episodes.delete(key);
       episode = undefined;
     } else {
       if (episode === undefined || episode.label !== label) {
@@ -182,7 +190,7 @@ export class QualityTracker {
       } else {
         episode = { ...episode, lastEventMs: Math.max(episode.lastEventMs, eventMs), detectedBy: [...episode.detectedBy] };
       }
-      this.episodes.set(accountId, episode);
+      this.episodes.set(key, episode);
     }
 
     if (alertRules.length === 0) {
@@ -236,4 +244,10 @@ export class QualityTracker {
     addQuality(tracker.totals, snapshot.totals);
     return tracker;
   }
+}
+
+// An incident's episode on one account. A v1 run's key is the account id alone; only an account id that
+// itself holds a NUL and an incident id could meet one, and then only quality counters would mix.
+function episodeKey(accountId: string, incident: string): string {
+  return `${accountId}\u0000${incident}`;
 }

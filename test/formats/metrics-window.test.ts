@@ -171,7 +171,7 @@ function aggregatedWindows(seed: number): WindowAggregate[] {
     }
     const alerts = random() < 0.2 ? [makeAlert(tx(), pick(FRAUD_RULE_NAMES), pick(SEVERITIES), { observed: {}, threshold: {}, explanation: '' })] : [];
     const label = random() < 0.4 ? null : pick(['normal', 'normal', 'account_takeover', 'card_testing']);
-    const delta = quality.observe(pick(['a', 'b', 'c']), at, label, alerts.map((a) => a.rule));
+    const delta = quality.observe(pick(['a', 'b', 'c']), at, label, null, alerts.map((a) => a.rule));
     agg.addTransaction(at, pick(TRANSACTION_TYPES), Math.floor((random() - 0.1) * 10 ** Math.floor(random() * 14)), alerts, delta);
     if (random() < 0.3) windows.push(...agg.advance(at));
   }

@@ -9,7 +9,7 @@ type Step = [account: string, sec: number, label: string | null, rules: RuleName
 function run(steps: Step[]) {
   const tracker = new QualityTracker();
   const summed = emptyQuality();
-  const deltas = steps.map(([account, sec, label, rules]) => tracker.observe(account, T0 + sec * 1000, label, rules));
+  const deltas = steps.map(([account, sec, label, rules]) => tracker.observe(account, T0 + sec * 1000, label, null, rules));
   for (const d of deltas) if (d) addQuality(summed, d);
   return { tracker, summed, deltas };
 }
@@ -56,6 +56,21 @@ test('a change of positive label starts a new episode; unlabelled records do not
   assert.deepEqual(tracker.totals.byRule.velocity, { tp: 2, fp: 0, detected: 2, ttdSumMs: 3000, ttdMaxMs: 2000 });
 });
 
+test("with sim-incident, an episode is one incident's records on one account, whatever normal life comes between", () => {
+  const tracker = new QualityTracker();
+  const at = (sec: number) => T0 + sec * 1000;
+  tracker.observe('V', at(0), 'account_takeover', 'inc-1', []); // the victim's side starts
+  tracker.observe('V', at(60), 'normal', null, []); // the victim's own shopping: the incident goes on
+  tracker.observe('M', at(90), 'account_takeover', 'inc-1', []); // the mule's side: an episode of its own
+  tracker.observe('V', at(3600), 'account_takeover', 'inc-1', ['new_payee_again']); // a payout an hour later
+  tracker.observe('V', at(7200), 'account_takeover', 'inc-2', []); // a second incident on the same account
+  assert.equal(tracker.totals.episodes, 3);
+  assert.equal(tracker.totals.positives, 4);
+  // Detected an hour after the victim's side began, not at a fresh start after the normal record.
+  assert.deepEqual(tracker.totals.byRule.new_payee_again, { tp: 1, fp: 0, detected: 1, ttdSumMs: 3_600_000, ttdMaxMs: 3_600_000 });
+  assert.equal(summarizeQuality(tracker.totals).any.recall, 1 / 3);
+});
+
 test('the same rule twice on one record counts once', () => {
   const { tracker } = run([['D', 0, 'card_testing', ['velocity', 'velocity']]]);
   assert.equal(tracker.totals.byRule.velocity.tp, 1);
@@ -70,6 +85,6 @@ test('idle episodes are evicted by event time; snapshots restore the tracker', (
   tracker.evictIdle(T0 + 50_000);
   assert.deepEqual([...tracker.episodes.keys()], ['F']);
   const copy = QualityTracker.fromSnapshot(JSON.parse(JSON.stringify(tracker.toSnapshot())));
-  assert.deepEqual(copy.observe('F', T0 + 101_000, 'card_testing', ['velocity']), tracker.observe('F', T0 + 101_000, 'card_testing', ['velocity']));
+  assert.deepEqual(copy.observe('F', T0 + 101_000, 'card_testing', null, ['velocity']), tracker.observe('F', T0 + 101_000, 'card_testing', null, ['velocity']));
   assert.deepEqual(copy.totals, tracker.totals);
 });
