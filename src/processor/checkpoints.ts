@@ -119,6 +119,7 @@ export class Checkpoints {
   // for the periodic reasons is once the snapshots are taken.
   async run(reason: CheckpointReason): Promise<void> {
     await this.storing;
+    const startedMs = performance.now();
     await this.outputs.drain();
     this.sinceLast = 0;
     this.lastMs = this.now();
@@ -132,7 +133,10 @@ export class Checkpoints {
       snapshot: takeCheckpoint(slot),
       outputsFrom: slot.processor.pendingSuppressions > 0 ? slot.readBackFrom : (ends.get(slot.partition) ?? {}),
     }));
-    const store = this.store(owned, taken, reason);
+    // How long processing waited for this checkpoint (the acknowledgements, the end offsets and the
+    // snapshots): in the debug log, where a latency spike can be matched to it.
+    const heldMs = performance.now() - startedMs;
+    const store = this.store(owned, taken, reason, heldMs);
     if (reason !== 'interval' && reason !== 'records') return store;
     // A failure stops the loop (onFailure) and is rethrown by the next checkpoint, which then stores nothing.
     const storing = store.finally(() => {
@@ -142,7 +146,7 @@ export class Checkpoints {
     this.storing = storing;
   }
 
-  private async store(owned: readonly PartitionSlot[], taken: ReadonlyArray<{ snapshot: PartitionSnapshot | DeltaSnapshot; outputsFrom: OutputOffsets }>, reason: CheckpointReason): Promise<void> {
+  private async store(owned: readonly PartitionSlot[], taken: ReadonlyArray<{ snapshot: PartitionSnapshot | DeltaSnapshot; outputsFrom: OutputOffsets }>, reason: CheckpointReason, heldMs: number): Promise<void> {
     const stored: SnapshotRecord[] = [];
     const encoding = { ms: 0 };
     for (const [i, slot] of owned.entries()) {
@@ -169,7 +173,10 @@ export class Checkpoints {
     });
     if (commits.length > 0) await this.ports.commit(commits);
     this.counts.checkpoints++;
-    this.logger.debug({ event: 'checkpoint', reason, offsets: Object.fromEntries(commits.map((c) => [c.partition, String(c.offset)])) }, 'checkpoint');
+    this.logger.debug(
+      { event: 'checkpoint', reason, heldMs: Math.round(heldMs), encodeMs: Math.round(encoding.ms), offsets: Object.fromEntries(commits.map((c) => [c.partition, String(c.offset)])) },
+      'checkpoint',
+    );
   }
 
   // Invariants 2 and 3: the partition's latest snapshot, with the alerts already published after it, or a
