@@ -6,6 +6,13 @@
 // `capacity` the case updated longest ago (by when the dashboard last saw it change) is forgotten.
 import type { Case } from '../formats/case.ts';
 
+// How a related case is related: its account is one of this case's linked accounts ('counterparty'),
+// it names this case's account among its own ('names this account'), or both.
+export interface RelatedCase {
+  case: Case;
+  relation: 'counterparty' | 'names this account' | 'both';
+}
+
 export class CaseStore {
   readonly capacity: number;
   // Insertion order is update order: a changed case is deleted and set again, so the first key is the
@@ -38,6 +45,22 @@ export class CaseStore {
   // time), then by id so equal cases keep one order.
   queue(limit: number): Case[] {
     return [...this.byId.values()].sort(compareCases).slice(0, limit);
+  }
+
+  // The other held cases that share money with c: those on an account c names among its linked accounts
+  // (it paid them or was paid by them in an alerted transaction), and those that name c's account. A
+  // victim's case and the mule's that received the money are cases of two partitions, which no one
+  // processor can join; here they meet. Work-queue order, at most `limit`.
+  related(c: Case, limit: number): RelatedCase[] {
+    const linked = new Set(c.linked_accounts ?? []);
+    const out: RelatedCase[] = [];
+    for (const other of this.byId.values()) {
+      if (other.case_id === c.case_id) continue;
+      const theirs = linked.has(other.account_id);
+      const ours = other.account_id !== c.account_id && (other.linked_accounts ?? []).includes(c.account_id);
+      if (theirs || ours) out.push({ case: other, relation: theirs && ours ? 'both' : theirs ? 'counterparty' : 'names this account' });
+    }
+    return out.sort((a, b) => compareCases(a.case, b.case)).slice(0, limit);
   }
 
   // Cases held per severity and status.

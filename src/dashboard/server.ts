@@ -66,6 +66,8 @@ export interface DashboardAppOptions {
 
 // Transactions of the account in a case view, at most.
 const CASE_TRANSACTIONS = 50;
+// Related cases in a case view, at most.
+const RELATED_CASES = 20;
 
 export function buildDashboard(options: DashboardAppOptions): FastifyInstance {
   const { hub } = options;
@@ -122,7 +124,7 @@ export function buildDashboard(options: DashboardAppOptions): FastifyInstance {
     const transactions = options.transactions
       ? await options.transactions.around(c, alerts, CASE_TRANSACTIONS)
       : { partition: c.source.partition, fromOffset: null, toOffset: null, scanned: 0, items: [], error: 'transactions are not read by this dashboard' };
-    return { case: c, alerts, missingAlertIds, transactions };
+    return { case: c, alerts, missingAlertIds, related: hub.cases.related(c, RELATED_CASES), transactions };
   });
 
   app.get<{ Querystring: { limit: number } }>('/api/notifications', {

@@ -4,6 +4,7 @@
 import type { TransactionType } from '../bank/transaction.ts';
 import type { Alert } from '../formats/alert.ts';
 import type { Case } from '../formats/case.ts';
+import type { RelatedCase } from './case-store.ts';
 import type { ScoreTable } from '../processor/incident-score.ts';
 import type { QualityKey, RuleQualitySummary } from '../processor/quality.ts';
 
@@ -231,6 +232,7 @@ export interface CaseDetailView {
   case: Case;
   alerts: Alert[];
   missingAlertIds: string[]; // alerts of the case no longer (or not yet) held
+  related: RelatedCase[]; // other held cases on its linked accounts, or naming its account (CaseStore.related)
   transactions: {
     partition: number;
     fromOffset: string | null; // the offsets read; null when nothing could be read

@@ -8,6 +8,7 @@ import { AlertFeed, Hub } from '../../src/dashboard/hub.ts';
 import { renderMetrics } from '../../src/dashboard/prometheus.ts';
 import { buildDashboard } from '../../src/dashboard/server.ts';
 import type { CaseDetailView, UpdateMessage } from '../../src/dashboard/views.ts';
+import type { Case } from '../../src/formats/case.ts';
 import { applyMessage, emptyState, MAX_CASES } from '../../src/dashboard/web/state.ts';
 import { makeTestAlert, makeTestCase, waitFor } from './helpers.ts';
 
@@ -46,6 +47,24 @@ test('past its capacity the store forgets the case that changed longest ago', ()
   assert.equal(store.get('case:ACC-2:tx-2'), undefined);
   assert.ok(store.get('case:ACC-1:tx-1') && store.get('case:ACC-3:tx-3') && store.get('case:ACC-4:tx-4'));
   assert.throws(() => new CaseStore(0), RangeError);
+});
+
+test("related cases: those on the case's linked accounts and those that name its account, in queue order", () => {
+  const store = new CaseStore(10);
+  const victim = makeTestCase(1, { linked_accounts: ['ACC-2', 'ACC-9'], score: 0.7 }); // paid ACC-2 and ACC-9
+  store.add(victim);
+  store.add(makeTestCase(2, { score: 0.6 })); // the mule that received it: a case on a linked account
+  store.add(makeTestCase(3, { linked_accounts: ['ACC-1'], score: 0.9 })); // a case that names the victim's account
+  store.add(makeTestCase(4, { linked_accounts: ['ACC-5'] })); // unrelated
+  store.add(makeTestCase(1, { case_id: 'case:ACC-1:tx-later', linked_accounts: ['ACC-1'] })); // the same account's other case: not "related" by naming itself
+  const related = store.related(victim, 10);
+  assert.deepEqual(related.map((r) => [r.case.account_id, r.relation]), [['ACC-3', 'names this account'], ['ACC-2', 'counterparty']]);
+  assert.deepEqual(store.related(victim, 1).map((r) => r.case.account_id), ['ACC-3']);
+  // Both ways: the mule's case names the victim too.
+  store.add(makeTestCase(2, { version: 2, score: 0.6, linked_accounts: ['ACC-1'] }));
+  assert.equal(store.related(victim, 10).find((r) => r.case.account_id === 'ACC-2')?.relation, 'both');
+  // And from the mule's side, the victim's case is related.
+  assert.deepEqual(store.related(store.get('case:ACC-2:tx-2') as Case, 10).map((r) => r.case.account_id), ['ACC-1', 'ACC-1']);
 });
 
 test('the alert feed finds alerts by id and by account, and forgets them with the ring', () => {
@@ -109,6 +128,10 @@ test('/api/cases, /api/cases/:id and /api/notifications', async () => {
     assert.equal(detail.case.account_id, 'ACC-7');
     assert.deepEqual(detail.alerts.map((a) => a.explanation), ['first', 'second'], 'oldest first');
     assert.deepEqual(detail.missingAlertIds, ['gone:velocity']);
+    assert.deepEqual(detail.related, [], 'no case shares money with it');
+    hub.addCase(makeTestCase(9, { linked_accounts: ['ACC-7'] }));
+    const withRelated = (await app.inject({ url: `/api/cases/${encodeURIComponent('case:ACC-7:tx-7')}` })).json() as CaseDetailView;
+    assert.deepEqual(withRelated.related.map((r) => [r.case.case_id, r.relation]), [['case:ACC-9:tx-9', 'names this account']]);
     // Without a broker connection (buildDashboard alone) the view says transactions are not read.
     assert.deepEqual(detail.transactions.items, []);
     assert.match(detail.transactions.error ?? '', /not read/);

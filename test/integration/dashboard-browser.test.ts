@@ -278,11 +278,11 @@ async function settle(page: Page): Promise<void> {
 
 // The seed's minimal message shape plus a balance: the processor's low_balance rule fires on the first
 // known balance below 100.00, here for an account id that is an HTML injection probe.
-function probeCase(partition: number): Case {
+function probeCase(partition: number, linked: string[]): Case {
   const now = Date.now();
   return {
     case_id: `case:${XSS}:probe-case`, version: 1, account_id: XSS, customer_id: XSS, opened_ms: now, updated_ms: now, severity: 'CRITICAL', score: 1,
-    rules: [XSS], alert_ids: [`probe-1:${XSS}`], linked_accounts: [], amount_at_risk_cents: 9_500, status: 'open', source: { partition },
+    rules: [XSS], alert_ids: [`probe-1:${XSS}`], linked_accounts: linked, amount_at_risk_cents: 9_500, status: 'open', source: { partition },
   };
 }
 
@@ -387,10 +387,11 @@ test('with the real producer and processor, the page fills its charts, shows fra
     assert.equal(await page.getAttribute('#cases-body tr.selected button', 'aria-current'), 'true');
     // A case whose account id, customer and rule are injection probes, as a producer of bank_cases could
     // write it; the highest score puts it first. Its account's transaction is the probe (which the
-    // processor's drain rule may also have made a case of, under another id).
+    // processor's drain rule may also have made a case of, under another id). It names the real case's
+    // account among its linked accounts, so the real case is among its related cases.
     const probePartition = dashboard.hub.notifications.recent(1000).find((n) => n.account_id === XSS)?.source?.partition;
     assert.ok(probePartition !== undefined && probePartition >= 0);
-    await producer.send({ messages: [{ topic: CASES_TOPIC, key: XSS, value: caseJson(probeCase(probePartition)).toString() }] });
+    await producer.send({ messages: [{ topic: CASES_TOPIC, key: XSS, value: caseJson(probeCase(probePartition, [realCase[2] as string])).toString() }] });
     const probeRow2 = page.locator('#cases-body tr').filter({ has: page.locator('td.score', { hasText: '1.00' }) }).filter({ hasText: XSS }).first();
     await probeRow2.waitFor({ timeout: 10_000 });
     await probeRow2.locator('td.rules').click();
@@ -400,6 +401,12 @@ test('with the real producer and processor, the page fills its charts, shows fra
     assert.equal(await page.locator('#case-facts dd').nth(2).textContent(), XSS, 'its rules');
     assert.equal(await page.locator('#case-alerts-body tr.empty').textContent(), '1 alert(s) no longer held by the dashboard.');
     assert.equal(await page.locator('img').count(), 0);
+    // The related case (the real one, on the account the probe names) opens from the case view.
+    const related = page.locator('#case-related-body tr').filter({ hasText: realCase[2] as string }).first();
+    await related.waitFor({ timeout: 5_000 });
+    assert.match(await related.innerText(), /its account is linked to this case/);
+    await related.locator('button.case-link').click();
+    await waitInPage(page, `document.getElementById('case-title').textContent === 'Case ' + ${JSON.stringify(realCase[2])}`, 10_000);
 
     await waitInPage(page, `!/^–?$/.test(document.getElementById('kpi-transactions').textContent)`);
     await page.locator('#lag-body td', { hasText: CONSUMER_GROUP }).first().waitFor({ timeout: 15_000 });

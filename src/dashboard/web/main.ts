@@ -7,6 +7,7 @@ import { TOPICS } from '../../bank/transaction.ts';
 import type { Case } from '../../formats/case.ts';
 import type { IncidentFigures } from '../../processor/incident-score.ts';
 import { DETECTION_NEEDS_LABELS, RANGES, type CaseDetailView, type RangeName, type StreamMessage } from '../views.ts';
+import type { RelatedCase } from '../case-store.ts';
 import { Charts, type AmountMetric } from './charts.ts';
 import { byId, el, fillTable, setText, type Cell } from './dom.ts';
 import { formatCents, formatCompact, formatDateTime, formatDay, formatDuration, formatInt, formatMs, formatPercent, formatSpan, formatSpeed, formatTime, formatTimeNear, sameDay } from './format.ts';
@@ -291,6 +292,23 @@ function renderCase(detail: CaseDetailView): void {
   const missing = detail.missingAlertIds.length;
   fillTable(byId<HTMLTableSectionElement>('case-alerts-body'), alertRows, missing > 0 ? `${missing} alert(s) no longer held by the dashboard.` : 'No alerts.', 4);
 
+  // Cases of the accounts this one sent money to or got it from: a victim's case leads to the mule's.
+  const relatedRows = detail.related.map((r) => {
+    const open = el('button', 'case-link mono', r.case.account_id);
+    open.type = 'button';
+    open.dataset.caseId = r.case.case_id;
+    open.title = `open case ${r.case.case_id}`;
+    const account = td({ text: '', className: 'id' });
+    account.append(open);
+    const tr = el('tr');
+    tr.append(td({ text: r.case.score.toFixed(2), className: 'num score' }), td(severityCell(r.case.severity)), account, td({ text: r.case.rules.join(', '), className: 'rules' }), td(RELATIONS[r.relation]));
+    return tr;
+  });
+  const relatedBody = byId<HTMLTableSectionElement>('case-related-body');
+  if (relatedRows.length === 0) fillTable(relatedBody, [], 'None among the cases held.', 5);
+  else relatedBody.replaceChildren(...relatedRows);
+  setText('case-related-note', relatedRows.length === 0 ? '' : 'cases of its linked accounts, and cases that name this account');
+
   const alerted = new Set(detail.alerts.map((a) => a.transaction_id));
   const t = detail.transactions;
   const newestTx = t.items[0]?.timestampMs ?? 0;
@@ -309,6 +327,12 @@ function renderCase(detail: CaseDetailView): void {
   fillTable(byId<HTMLTableSectionElement>('case-tx-body'), txRows, t.error ?? 'None in the span read.', 7);
   setText('case-tx-note', t.error !== null ? '' : `${t.items.length} of the account's transactions among ${formatInt(t.scanned)} records of partition ${t.partition} (offsets ${t.fromOffset ?? '–'}–${t.toOffset ?? '–'}); alerted ones in bold`);
 }
+
+const RELATIONS: Readonly<Record<RelatedCase['relation'], string>> = {
+  counterparty: 'its account is linked to this case',
+  'names this account': 'it links this account',
+  both: 'linked both ways',
+};
 
 function renderNotifications(): void {
   const newest = Date.parse(state.notifications[0]?.timestamp ?? '');
@@ -449,6 +473,10 @@ for (const r of RANGES) {
 byId('cases-body').addEventListener('click', (event) => {
   // Anywhere on a case's row opens it, not only its account button.
   const button = event.target instanceof Element ? event.target.closest('tr')?.querySelector<HTMLButtonElement>('button.case-link') : null;
+  if (button?.dataset.caseId !== undefined) void loadCase(button.dataset.caseId);
+});
+byId('case-related-body').addEventListener('click', (event) => {
+  const button = event.target instanceof Element ? event.target.closest<HTMLButtonElement>('button.case-link') : null;
   if (button?.dataset.caseId !== undefined) void loadCase(button.dataset.caseId);
 });
 byId('cases-body').addEventListener('keydown', (event) => {
