@@ -213,7 +213,7 @@ try {
     for (const line of renderTargets(r)) out(line);
     out();
     out(`${n0(REALISM_EVENTS)} events, seed \`${r.options.seed}\`, ${n0(r.options.accounts)} accounts, the producer's default fraud rate (${r.options.fraudRate}); the standing model baseline trains on the first half of the simulated period and is tested on the second` +
-      `${r.baselineStream.scaled ? ` (on a stream at \`--fraud-rate ${r.baselineStream.fraudRate}\`: the default level has too few incidents for a model)` : ''}. ` +
+      `${r.baselineStream.scaled ? ` (on a stream of the same seed at \`--fraud-rate ${r.baselineStream.fraudRate}\`, ${n0(r.baselineStream.accounts)} accounts and ${n0(r.baselineStream.events)} events: the default level has too few incidents for a model)` : ''}. ` +
       `Full report (value share, victims, filter-purity table, burstiness, baseline) in [docs/realism.md](realism.md), from \`npm run bench:realism -- --write\`; ${r.seconds.total.toFixed(0)} s here (${r.seconds.cpu.toFixed(0)} s of CPU).`);
   } else {
     out(`**failed**: ${realism.error ?? 'no result'}`);

@@ -2,7 +2,9 @@
 // before the record updates its account's state, so a feature never sees the record's own future (nor
 // another account's). The set is what a bank's first model would use: amount against the account's own
 // habit for that kind of transaction, velocity, outflow over a day, time of day, channel and type, a new
-// counterparty or an unusual merchant category (v2 fields, neutral when absent), the balance left.
+// counterparty (and how many in the last hour) or an unusual merchant category (v2 fields, neutral when
+// absent), the balance left, and how long ago the account's balance was last looked at (a takeover or a
+// scam call often starts with a look at the balance; so do many of the customer's own big payments).
 
 import { DAY_MS, HOUR_MS } from '../bank/calendar.ts';
 import { CHANNELS, TRANSACTION_TYPES } from '../bank/transaction.ts';
@@ -36,6 +38,8 @@ const NUMERIC = [
   'has_counterparty',
   'new_counterparty', // a counterparty the account never dealt with before
   'category_share', // share of the account's past categorised records in this category; -1 without one
+  'log_seconds_since_inquiry', // since the account's last balance inquiry; -1 for none yet
+  'new_counterparties_1h', // the account's records in the previous hour with a counterparty new to it then
 ] as const;
 
 const TYPE_NAMES: readonly string[] = TRANSACTION_TYPES;
@@ -65,14 +69,16 @@ interface AccountState {
   outflows: number[];
   inflows: number[];
   declines: number[];
+  newCounterparties: number[];
   head: number;
+  lastInquiryMs: number; // 0: none yet (simulated time is never the epoch)
   counterparties: Set<number>;
   categories: Map<number, number>;
   categorised: number;
 }
 
 function newAccount(): AccountState {
-  return { events: 0, lastMs: 0, lastBalance: 0, typicalBalance: 0, times: [], outflows: [], inflows: [], declines: [], head: 0, counterparties: new Set(), categories: new Map(), categorised: 0 };
+  return { events: 0, lastMs: 0, lastBalance: 0, typicalBalance: 0, times: [], outflows: [], inflows: [], declines: [], newCounterparties: [], head: 0, lastInquiryMs: 0, counterparties: new Set(), categories: new Map(), categorised: 0 };
 }
 
 function median(sorted: Float64Array, n: number): number {
@@ -84,7 +90,7 @@ function median(sorted: Float64Array, n: number): number {
 function expire(state: AccountState, now: number): void {
   while (state.head < state.times.length && (state.times[state.head] ?? 0) <= now - DAY_MS) state.head++;
   if (state.head > 256 && state.head * 2 > state.times.length) {
-    for (const list of [state.times, state.outflows, state.inflows, state.declines]) list.splice(0, state.head);
+    for (const list of [state.times, state.outflows, state.inflows, state.declines, state.newCounterparties]) list.splice(0, state.head);
     state.head = 0;
   }
 }
@@ -105,6 +111,7 @@ export function computeFeatures(table: EventTable): FeatureMatrix {
   }
   const withdrawType = table.types.lookup('withdraw');
   const depositType = table.types.lookup('deposit');
+  const inquiryType = table.types.lookup('current_balance');
   const accounts: (AccountState | undefined)[] = [];
   const histories = new Map<string, AmountHistory>();
   const scratch = new Float64Array(HISTORY);
@@ -142,8 +149,12 @@ export function computeFeatures(table: EventTable): FeatureMatrix {
     let outflow24h = 0;
     let inflow24h = 0;
     let declines24h = 0;
+    let newCounterparties1h = 0;
     for (let k = state.head; k < state.times.length; k++) {
-      if ((state.times[k] ?? 0) > now - HOUR_MS) count1h++;
+      if ((state.times[k] ?? 0) > now - HOUR_MS) {
+        count1h++;
+        newCounterparties1h += state.newCounterparties[k] ?? 0;
+      }
       outflow24h += state.outflows[k] ?? 0;
       inflow24h += state.inflows[k] ?? 0;
       declines24h += state.declines[k] ?? 0;
@@ -174,8 +185,11 @@ export function computeFeatures(table: EventTable): FeatureMatrix {
     f(15, declined ? 1 : 0);
     f(16, declines24h);
     f(17, counterparty !== 0 ? 1 : 0);
-    f(18, counterparty !== 0 && !state.counterparties.has(counterparty) ? 1 : 0);
+    const isNewCounterparty = counterparty !== 0 && !state.counterparties.has(counterparty) ? 1 : 0;
+    f(18, isNewCounterparty);
     f(19, category === 0 ? -1 : state.categorised > 0 ? (state.categories.get(category) ?? 0) / state.categorised : 0);
+    f(20, state.lastInquiryMs === 0 ? -1 : Math.log1p((now - state.lastInquiryMs) / 1000));
+    f(21, newCounterparties1h);
     f(typeColumn.get(type) ?? NUMERIC.length + TYPE_NAMES.length, 1);
     f(channelColumn.get(channel) ?? channelBase + CHANNEL_NAMES.length, 1);
 
@@ -190,6 +204,8 @@ export function computeFeatures(table: EventTable): FeatureMatrix {
     state.outflows.push(outflow);
     state.inflows.push(inflow);
     state.declines.push(declined ? 1 : 0);
+    state.newCounterparties.push(isNewCounterparty);
+    if (type === inquiryType) state.lastInquiryMs = now;
     if (counterparty !== 0) state.counterparties.add(counterparty);
     if (category !== 0) {
       state.categories.set(category, (state.categories.get(category) ?? 0) + 1);

@@ -75,6 +75,23 @@ test('v2 fields: a new counterparty, the merchant category\'s share of the accou
   assert.deepEqual(column(x, 'declines_24h'), [0, 0, 0, 1, 1]);
 });
 
+test('time since the account\'s last balance inquiry, and new counterparties in the previous hour', () => {
+  const x = computeFeatures(EventTable.from([
+    record({ minute: 0, counterparty_id: 'MER-00001' }),
+    record({ minute: 5, transaction_type: 'current_balance', channel: 'online', amount: 1000 }),
+    record({ account_id: 'B', minute: 6, counterparty_id: 'MER-00009' }),
+    record({ minute: 10, counterparty_id: 'PAY-00002', channel: 'online' }),
+    record({ minute: 20, counterparty_id: 'MER-00001' }),
+    record({ minute: 61, counterparty_id: 'MER-00003' }),
+    record({ minute: 125, transaction_type: 'current_balance', channel: 'online', amount: 1000 }),
+  ]));
+  // Row 1 is the inquiry itself: the account had none before it. Account B never inquired.
+  assert.deepEqual(column(x, 'log_seconds_since_inquiry').map((v) => (v < 0 ? v : Math.round(Math.expm1(v)))), [-1, -1, -1, 300, 900, 56 * 60, 120 * 60]);
+  // The new ones before each record within the hour: MER-00001 at 0 and PAY-00002 at 10 (MER-00001 again
+  // at 20 is not new); by minute 61 the first has left the hour, by 125 all have.
+  assert.deepEqual(column(x, 'new_counterparties_1h'), [0, 1, 0, 1, 2, 1, 0]);
+});
+
 test('an unknown type or channel lands in the "other" columns', () => {
   const x = computeFeatures(EventTable.from([record({ transaction_type: 'refund', channel: 'carrier_pigeon' }), record({ channel: 'p2p' })]));
   assert.equal(x.width, FEATURE_NAMES.length);
