@@ -62,7 +62,13 @@ const SIZE = 200;
 
 const PRODUCER_TARGET = 150_000;
 const INGEST_TARGET = 400_000;
-const PROCESSOR_TARGET = 150_000; // issue 5: processed msgs/s with the default settings
+// Issue 14's targets (the processor's replaces issue 5's 150,000): processed records/s with the default
+// settings, transactions/s simulated to committed, alert latency after the warm-up, and peak RSS.
+const PROCESSOR_TARGET = 250_000;
+const E2E_TARGET = 150_000;
+const P99_TARGET_MS = 10;
+const BROKER_RSS_TARGET_MB = 200;
+const PROCESSOR_RSS_TARGET_MB = 350;
 
 const lines: string[] = [];
 const out = (s = '') => {
@@ -160,7 +166,7 @@ try {
   (processor.value ?? []).forEach((r, i) => row(r, i === 0 ? targeted(r, 'Processor, default settings', PROCESSOR_TARGET) : ''));
   failed('processor', processor);
   if (e2e.value) {
-    row(e2e.value.endToEnd);
+    row(e2e.value.endToEnd, targeted(e2e.value.endToEnd, 'Simulate → broker → process → committed', E2E_TARGET));
     row(e2e.value.producerOnly);
   }
   failed('end to end', e2e);
@@ -185,6 +191,8 @@ try {
     out(`Latency of an alert = the wall-clock time the bench read it from bank_alerts_high (its own group-less fetch loop) minus the create time of the transaction it names ` +
       `(the producer stamps each batch with the wall clock when it sends it; the alert carries the source partition and offset). It spans the broker twice, the processor and its output batching. ` +
       `p50, p99 and max cover every alert, start-up included; the warm column leaves out transactions produced in the first ${WARM_UP_MS / 1000} s.`);
+    out();
+    out(`Target: p99 after the warm-up ≤ ${P99_TARGET_MS} ms at ${n0(l.rate)} tx/s — **${l.p99WarmMs <= P99_TARGET_MS ? 'met' : 'MISSED'}** (${n0(l.p99WarmMs)} ms).`);
   } else {
     out(`**failed**: ${latency.error ?? 'no result'}`);
   }
@@ -248,6 +256,16 @@ try {
     out(`| processor (\`buzzline consume --no-dashboard\`) | ${what} | ${mb(rss.processorMb)} |`);
   }
   out();
+  // The targets are about the pipeline's processes under load: the end-to-end and latency runs.
+  const pipelineRss = [e2e.value?.rss, latency.value?.rss].filter((r) => r !== undefined);
+  if (pipelineRss.length > 0) {
+    const verdict = (what: string, peak: number, target: number) => `- ${what}: peak ${mb(peak)} MB against a target of ≤ ${target} MB — **${peak <= target ? 'met' : 'MISSED'}**.`;
+    out('Targets (the highest peak of the end-to-end and latency runs):');
+    out();
+    out(verdict('Broker', Math.max(...pipelineRss.map((r) => r.brokerMb)), BROKER_RSS_TARGET_MB));
+    out(verdict('Processor', Math.max(...pipelineRss.map((r) => r.processorMb)), PROCESSOR_RSS_TARGET_MB));
+    out();
+  }
 
   out('## How each figure is measured');
   out();
