@@ -91,9 +91,9 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
   readonly #profileShare: Float64Array; // [hour * profiles + profile]: cumulative share of that hour's actions
   readonly #pickers: readonly (AliasTable | undefined)[]; // [profile]: its customers weighted by their activity (none: no customers)
   readonly #actionThresholds: readonly Float64Array[]; // [profile]: cumulative action probabilities
-  // [customer * ACTIONS + action]: each customer's median amount per background action (customer.medians).
+  // [action * customers + customer]: each customer's median amount per background action (customer.medians).
   // A customer's medians are an object of their own, and reading one cost a cache miss on nearly every
-  // purchase; side by side for the whole population they mostly stay in cache.
+  // purchase; one action's medians for the whole population side by side mostly stay in cache.
   readonly #medians: Float64Array;
   #bgHour = 0; // hour of the week of #nextBackgroundAt
   #bgHourEndMs = 0; // when that hour ends
@@ -158,7 +158,7 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
     });
     this.#medians = new Float64Array(this.customers.length * ACTIONS);
     for (const customer of this.customers) {
-      BACKGROUND_ACTIONS.forEach((action, i) => (this.#medians[customer.index * ACTIONS + i] = customer.medians[action]));
+      BACKGROUND_ACTIONS.forEach((action, i) => (this.#medians[i * this.customers.length + customer.index] = customer.medians[action]));
     }
     this.#protectionPending = new Uint8Array(this.customers.length);
     this.#awake = new Uint8Array(this.customers.length);
@@ -414,7 +414,7 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
   }
 
   #cardMedian(customer: Customer): Cents {
-    return this.#medians[customer.index * ACTIONS + CARD] as number;
+    return this.#medians[CARD * this.customers.length + customer.index] as number;
   }
 
   #purchase(customer: Customer, merchant: number, amount: Cents): void {
@@ -470,7 +470,7 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
     let index = 0;
     while (index < thresholds.length - 1 && u >= (thresholds[index] ?? 1)) index++;
     const action = BACKGROUND_ACTIONS[index] as BackgroundAction;
-    const median = this.#medians[customer.index * ACTIONS + index] as number; // customer.medians[action]
+    const median = this.#medians[index * this.customers.length + customer.index] as number; // customer.medians[action]
     const checking = customer.checking;
     const savings = customer.savings;
     switch (action) {
