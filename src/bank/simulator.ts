@@ -70,6 +70,8 @@ const CARD_LOST_CHANCE = 0.00003;
 const CARD_REPLACEMENT_MS = 5 * DAY_MS;
 // Chance that money transferred in comes from someone who never sent any before.
 const NEW_SENDER_CHANCE = 0.2;
+const ACTIONS = BACKGROUND_ACTIONS.length;
+const CARD = BACKGROUND_ACTIONS.indexOf('card');
 
 export class Simulator implements Iterator<SimEvent>, BankActions {
   readonly customers: readonly Customer[];
@@ -89,6 +91,10 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
   readonly #profileShare: Float64Array; // [hour * profiles + profile]: cumulative share of that hour's actions
   readonly #pickers: readonly (AliasTable | undefined)[]; // [profile]: its customers weighted by their activity (none: no customers)
   readonly #actionThresholds: readonly Float64Array[]; // [profile]: cumulative action probabilities
+  // [action * customers + customer]: each customer's median amount per background action (customer.medians).
+  // A customer's medians are an object of their own, and reading one cost a cache miss on nearly every
+  // purchase; one action's medians for the whole population side by side mostly stay in cache.
+  readonly #medians: Float64Array;
   #bgHour = 0; // hour of the week of #nextBackgroundAt
   #bgHourEndMs = 0; // when that hour ends
   readonly #protectionPending: Uint8Array;
@@ -150,6 +156,10 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
       for (let i = 0; i < cumulative.length; i++) cumulative[i] = (cumulative[i] ?? 0) / total;
       return cumulative;
     });
+    this.#medians = new Float64Array(this.customers.length * ACTIONS);
+    for (const customer of this.customers) {
+      BACKGROUND_ACTIONS.forEach((action, i) => (this.#medians[i * this.customers.length + customer.index] = customer.medians[action]));
+    }
     this.#protectionPending = new Uint8Array(this.customers.length);
     this.#awake = new Uint8Array(this.customers.length);
 
@@ -399,8 +409,12 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
     const world = this.world;
     const merchant = rng.chance(0.7) ? world.habitualMerchant(customer.index, rng.int(0, world.habitCount(customer.index) - 1)) : world.anyMerchant(rng.next(), rng.next());
     const category = world.merchantCategory[merchant] ?? 0;
-    const amount = Math.max(50, Math.round(rng.logNormal(customer.medians.card * categoryFactor(category), categorySigma(category))));
+    const amount = Math.max(50, Math.round(rng.logNormal(this.#cardMedian(customer) * categoryFactor(category), categorySigma(category))));
     this.#purchase(customer, merchant, amount);
+  }
+
+  #cardMedian(customer: Customer): Cents {
+    return this.#medians[CARD * this.customers.length + customer.index] as number;
   }
 
   #purchase(customer: Customer, merchant: number, amount: Cents): void {
@@ -415,7 +429,7 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
     }
     // The bank's own fraud screen sometimes stops an unusually large purchase; the customer confirms it
     // was them and buys again a few minutes later.
-    if (amount > 6 * customer.medians.card && rng.chance(0.04)) {
+    if (amount > 6 * this.#cardMedian(customer) && rng.chance(0.04)) {
       this.decline(checking, 'withdraw', amount, 'card', 'suspected_fraud', merchantId, category);
       this.#push(this.#now + rng.int(2, 20) * MINUTE_MS, { kind: 'purchase', customer, merchant, amount });
       return;
@@ -433,7 +447,7 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
     if (rng.chance(FOLLOW_UP_CHANCE)) {
       const next = rng.chance(0.5) ? merchant : this.world.habitualMerchant(customer.index, rng.int(0, this.world.habitCount(customer.index) - 1));
       const nextCategory = this.world.merchantCategory[next] ?? 0;
-      const nextAmount = Math.max(50, Math.round(rng.logNormal(customer.medians.card * categoryFactor(nextCategory) * 0.6, categorySigma(nextCategory))));
+      const nextAmount = Math.max(50, Math.round(rng.logNormal(this.#cardMedian(customer) * categoryFactor(nextCategory) * 0.6, categorySigma(nextCategory))));
       this.#push(this.#now + rng.int(5, 55) * 1000, { kind: 'purchase', customer, merchant: next, amount: nextAmount });
     }
   }
@@ -456,6 +470,7 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
     let index = 0;
     while (index < thresholds.length - 1 && u >= (thresholds[index] ?? 1)) index++;
     const action = BACKGROUND_ACTIONS[index] as BackgroundAction;
+    const median = this.#medians[index * this.customers.length + customer.index] as number; // customer.medians[action]
     const checking = customer.checking;
     const savings = customer.savings;
     switch (action) {
@@ -464,7 +479,7 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
         return;
       case 'atm': {
         // ATMs dispense $20 notes, and cap a single withdrawal; a mistyped PIN is tried again.
-        const amount = Math.min(ATM_LIMIT, Math.max(20_00, Math.round(rng.logNormal(customer.medians.atm, AMOUNT_SIGMA.atm) / 20_00) * 20_00));
+        const amount = Math.min(ATM_LIMIT, Math.max(20_00, Math.round(rng.logNormal(median, AMOUNT_SIGMA.atm) / 20_00) * 20_00));
         const atm = rng.chance(0.85) ? this.world.homeAtm(customer.index, rng.int(0, 1)) : (this.world.atmIds[rng.int(0, this.world.atmIds.length - 1)] as string);
         if (customer.cardBlockedUntil <= this.#now && rng.chance(0.01)) this.decline(checking, 'withdraw', amount, 'atm', 'invalid_pin', atm);
         this.withdraw(checking, amount, 'atm', atm);
@@ -480,27 +495,27 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
       case 'cash_deposit': {
         // Now and then a lot of cash at once (a car sold, a cash gift, takings from a side business).
         const large = rng.chance(0.04);
-        const amount = Math.max(5_00, Math.round(rng.logNormal(large ? customer.monthlyNetIncome * 0.6 : customer.medians.cash_deposit, AMOUNT_SIGMA.cash_deposit) / 100) * 100);
+        const amount = Math.max(5_00, Math.round(rng.logNormal(large ? customer.monthlyNetIncome * 0.6 : median, AMOUNT_SIGMA.cash_deposit) / 100) * 100);
         this.deposit(checking, amount, rng.chance(large ? 0.3 : 0.6) ? 'atm' : 'branch');
         return;
       }
       case 'transfer_in':
         // Mostly the usual senders (family, a side job); now and then someone new: a refund, something
         // sold online, an insurance payout, often larger.
-        if (rng.chance(NEW_SENDER_CHANCE)) this.deposit(checking, Math.max(10_00, Math.round(rng.logNormal(customer.medians.transfer_in * 2, AMOUNT_SIGMA.transfer_in) / 100) * 100), 'transfer', externalAccount(rng));
-        else this.deposit(checking, Math.max(10_00, Math.round(rng.logNormal(customer.medians.transfer_in, AMOUNT_SIGMA.transfer_in))), 'transfer', this.world.externalSender(customer.index, rng.int(0, 2)));
+        if (rng.chance(NEW_SENDER_CHANCE)) this.deposit(checking, Math.max(10_00, Math.round(rng.logNormal(median * 2, AMOUNT_SIGMA.transfer_in) / 100) * 100), 'transfer', externalAccount(rng));
+        else this.deposit(checking, Math.max(10_00, Math.round(rng.logNormal(median, AMOUNT_SIGMA.transfer_in))), 'transfer', this.world.externalSender(customer.index, rng.int(0, 2)));
         return;
       case 'from_savings':
         // Dipping into savings happens when checking is getting thin, not at random.
         if (savings && savings.balance > 0 && checking.balance < customer.monthlyNetIncome / 2) {
-          const amount = Math.min(savings.balance, Math.max(10_00, Math.round(rng.logNormal(customer.medians.from_savings, AMOUNT_SIGMA.from_savings) / 10_00) * 10_00));
+          const amount = Math.min(savings.balance, Math.max(10_00, Math.round(rng.logNormal(median, AMOUNT_SIGMA.from_savings) / 10_00) * 10_00));
           this.transfer(customer, 'checking', amount, 'online');
         }
         return;
       case 'to_savings':
         if (savings && checking.balance > customer.monthlyNetIncome) {
           const spare = checking.balance - Math.round(customer.monthlyNetIncome / 2);
-          const amount = Math.min(spare, Math.max(10_00, Math.round(rng.logNormal(customer.medians.to_savings, AMOUNT_SIGMA.to_savings) / 10_00) * 10_00));
+          const amount = Math.min(spare, Math.max(10_00, Math.round(rng.logNormal(median, AMOUNT_SIGMA.to_savings) / 10_00) * 10_00));
           this.transfer(customer, 'savings', amount, 'online');
         }
         return;
@@ -512,14 +527,14 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
         const to = this.customers[other];
         if (!to || to === customer || this.#awake[to.index] === 0) return;
         // Now and then a large one: a share of the rent, paying back a loan, a used car.
-        const typical = rng.chance(0.06) ? customer.monthlyNetIncome * 0.3 : customer.medians.p2p;
+        const typical = rng.chance(0.06) ? customer.monthlyNetIncome * 0.3 : median;
         const amount = Math.max(5_00, Math.round(rng.logNormal(typical, AMOUNT_SIGMA.p2p) / 100) * 100);
         this.pay(checking, to.checking, amount, amount > 1_000_00 && rng.chance(0.5) ? 'online' : 'p2p');
         return;
       }
       case 'big_payment': {
         // Paid to someone outside the bank, often for the first time; savings cover it first.
-        const amount = Math.max(300_00, Math.round(rng.logNormal(customer.medians.big_payment, AMOUNT_SIGMA.big_payment) / 10_00) * 10_00);
+        const amount = Math.max(300_00, Math.round(rng.logNormal(median, AMOUNT_SIGMA.big_payment) / 10_00) * 10_00);
         if (savings && checking.balance < amount + checking.lowBalanceThreshold) {
           const topUp = Math.min(savings.balance, Math.ceil((amount + checking.lowBalanceThreshold - checking.balance) / 100_00) * 100_00);
           if (topUp > 0) this.transfer(customer, 'checking', topUp, 'online');

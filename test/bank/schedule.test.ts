@@ -34,3 +34,18 @@ test('agrees with a stable sort for interleaved pushes and pops', () => {
     }
   }
 });
+
+test('keeps the order while it grows past its first capacity', () => {
+  const rng = new Rng('grow');
+  const schedule = new Schedule<number>();
+  const reference: { at: number; id: number }[] = [];
+  for (let id = 0; id < 20_000; id++) {
+    const at = rng.int(0, 5_000);
+    schedule.push(at, id);
+    reference.push({ at, id });
+  }
+  reference.sort((a, b) => a.at - b.at || a.id - b.id);
+  const popped: number[] = [];
+  for (let item = schedule.pop(); item !== undefined; item = schedule.pop()) popped.push(item);
+  assert.deepEqual(popped, reference.map((r) => r.id));
+});
