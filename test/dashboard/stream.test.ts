@@ -115,10 +115,12 @@ test('under 100k windows and 100k alerts per second, clients get at most 10 upda
     assert.ok(inputRate >= RATE / 4, `input rate ${inputRate}`);
     assert.ok(maxPerSecond <= 11, `max ${maxPerSecond} updates in one second`);
     assert.ok(perSecond <= 10.5, `${perSecond} updates/s`);
-    // The hub keeps pushing under the load (not starved into silence). How close it stays to 10 a second
-    // depends on the machine's spare CPU (alone: 9-10; beside another test file on 2 cores: 1-3), which is
-    // a benchmark's business, not this test's.
-    assert.ok(perSecond >= 1, `only ${perSecond} updates/s`);
+    // The hub keeps pushing under the load (not starved into silence until the load ends). How close it
+    // stays to 10 a second depends on the machine's spare CPU (alone: 9-10; beside another test file on 2
+    // cores: 1-3; on a machine loaded far beyond its cores: 0.4), which is a benchmark's business, not
+    // this test's.
+    const duringLoad = times.filter((x) => x < started + elapsedMs).length;
+    assert.ok(duringLoad >= 2, `only ${duringLoad} updates while the load ran (${perSecond.toFixed(2)}/s overall)`);
     for (const u of updates) {
       const m = u.message as UpdateMessage;
       assert.ok(m.alerts.length <= 50);

@@ -79,8 +79,8 @@ export class RawClient {
     return this.frames.shift() ?? null;
   }
 
-  async receive<Req, Res>(api: Api<Req, Res>, version: number): Promise<{ correlationId: number; body: Res }> {
-    const frame = await this.nextFrame();
+  async receive<Req, Res>(api: Api<Req, Res>, version: number, timeoutMs?: number): Promise<{ correlationId: number; body: Res }> {
+    const frame = await this.nextFrame(timeoutMs);
     if (frame === null) throw new Error('connection closed');
     const r = new Reader(frame);
     const correlationId = r.int32();

@@ -78,7 +78,9 @@ test('a Fetch with max_bytes 2 GB on a topic holding more than 64 MiB answers at
   const batch = buildRecordBatch({ records });
   for (let b = 0; b < 96; b++) {
     c.send(Produce, 3, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [{ name: topic, partitionData: [{ index: 0, records: batch }] }] });
-    const res = await c.receive(Produce, 3);
+    // Large writes and (below) a 64 MiB response: on a loaded machine they take longer than the
+    // default 5 s wait for a frame, which is about responses, not memory.
+    const res = await c.receive(Produce, 3, 30_000);
     assert.equal(res.body.responses[0]?.partitionResponses[0]?.errorCode, ErrorCode.NONE);
   }
   const q = Fetch.request.zero();
@@ -87,7 +89,7 @@ test('a Fetch with max_bytes 2 GB on a topic holding more than 64 MiB answers at
   q.maxBytes = 2 ** 31 - 1;
   q.topics = [{ topic, topicId: undefined as never, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 2 ** 31 - 1 }] }];
   c.send(Fetch, 4, q);
-  const res = await c.receive(Fetch, 4);
+  const res = await c.receive(Fetch, 4, 30_000);
   const got = res.body.responses[0]?.partitions[0]?.records?.length ?? 0;
   assert.ok(got > 0 && got <= FETCH_CAP, `fetched ${got} bytes`);
   assert.ok(rssMb(pid) < 300, `RSS ${rssMb(pid)} MB`);
