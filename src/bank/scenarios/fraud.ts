@@ -47,8 +47,9 @@ export interface Incident {
   readonly script: ScenarioScript;
 }
 
-// `--fraud-rate` counts incidents per 1,000 customers per simulated year. The default gives fraud losses
-// of about 0.07-0.1% of the money customers spend, and about 2-3% of customers hit in a year.
+// `--fraud-rate` counts incidents per 1,000 customers per simulated year (a skimmer counts as one; each card
+// it copies becomes an incident of its own). The default gives fraud losses of about 0.07-0.1% of the
+// money customers spend, and about 2-3% of customers hit in a year.
 export const DEFAULT_FRAUD_RATE = 20;
 export const MAX_FRAUD_RATE = 100_000;
 // `demo`: an incident every 30 simulated seconds on average, at any hour and whatever the population, so
@@ -71,7 +72,7 @@ const INCIDENT_WEIGHTS: Readonly<Record<FraudLabel, number>> = {
   account_takeover: 0.26,
   card_testing: 0.36,
   // One skimmed terminal, which copies several customers' cards: each copy used is an incident of its own.
-  card_cloned: 0.05,
+  card_cloned: 0.075,
   app_scam: 0.2,
   mule_network: 0.13,
   structuring: 0.05,
@@ -390,8 +391,8 @@ export class FraudPlanner {
   *#skimmer(merchant: number): ScenarioScript {
     const rng = this.#rng;
     this.skimming[merchant] = 1;
-    this.#skimmers.set(merchant, { left: rng.int(3, 10), copied: new Set() });
-    yield rng.int(2, 10) * DAY_MS;
+    this.#skimmers.set(merchant, { left: rng.int(2, 5), copied: new Set() });
+    yield rng.int(3, 12) * DAY_MS;
     this.skimming[merchant] = 0;
     this.#skimmers.delete(merchant);
   }
@@ -486,13 +487,13 @@ export class FraudPlanner {
     const checking = launderer.checking;
     // The sum to launder is what makes it structuring: well over the threshold, paid in in pieces.
     const target = rng.uniform(12_000_00, 25_000_00);
-    // Some pay in a few large sums at the branch; others (smurfing) many small ones at ATMs, amounts like
-    // anyone's cash deposits, over a few weeks.
+    // Some pay in a few large sums at the branch; others (smurfing) many small ones, mostly at ATMs (and
+    // at branches, so no one teller sees them all), amounts like anyone's cash deposits, over a few weeks.
     const smurfing = rng.chance(0.5);
     let total = 0;
     while (total < target) {
       const amount = smurfing ? roundTo(rng.logNormal(1_800_00, 0.5), 20_00) : Math.min(9_900_00, roundTo(rng.logNormal(3_500_00, 0.45), 100_00));
-      bank.deposit(checking, amount, smurfing ? (rng.chance(0.85) ? 'atm' : 'branch') : rng.chance(0.5) ? 'branch' : 'atm');
+      bank.deposit(checking, amount, smurfing ? (rng.chance(0.6) ? 'atm' : 'branch') : rng.chance(0.5) ? 'branch' : 'atm');
       total += amount;
       yield smurfing ? rng.int(3, 30) * HOUR_MS : rng.int(8, 60) * HOUR_MS;
     }
