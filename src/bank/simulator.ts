@@ -441,6 +441,11 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
       return;
     }
     if (declined) return;
+    // A skimmer on the terminal may copy the card: the copy's use later is a fraud incident of its own.
+    if (this.#fraud?.skimming[merchant] === 1) {
+      const copy = this.#fraud.cardRead(this, customer, merchant);
+      if (copy) this.#advance(copy.script, copy);
+    }
     if (rng.chance(CARD_LOST_CHANCE)) customer.cardBlockedUntil = this.#now + CARD_REPLACEMENT_MS;
     // Shopping sessions: another purchase within the minute, often at the same place (a tip, a second
     // basket, the shop next door).

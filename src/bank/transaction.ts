@@ -81,7 +81,7 @@ export interface Transaction {
 // record of a fraud incident (both sides of a transfer included) one id per incident in `sim-incident`.
 export const SIM_LABEL_HEADER = 'sim-label';
 export const SIM_INCIDENT_HEADER = 'sim-incident';
-export const SIM_LABELS = ['normal', 'account_takeover', 'card_testing', 'app_scam', 'mule_network', 'structuring'] as const;
+export const SIM_LABELS = ['normal', 'account_takeover', 'card_testing', 'card_cloned', 'app_scam', 'mule_network', 'structuring'] as const;
 export type SimLabel = (typeof SIM_LABELS)[number];
 
 export const TOPICS = {

@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Simulator } from '../../src/bank/simulator.ts';
 import type { SimEvent } from '../../src/bank/simulator.ts';
-import { DEFAULT_FRAUD_RATE } from '../../src/bank/scenarios/fraud.ts';
+import { DEFAULT_FRAUD_RATE, FRAUD_LABELS } from '../../src/bank/scenarios/fraud.ts';
 import { cardBurstShare, fraudIncidencePerYear, fraudValueShare, simpleFilters } from './stream-stats.ts';
 
 const streams = new Map<number, { sim: Simulator; events: SimEvent[] }>();
@@ -36,7 +36,7 @@ test('enough incidents to measure, of every scenario', () => {
     const incidents = new Map<string, string>();
     for (const event of events) if (event.incident) incidents.set(event.incident, event.label);
     assert.ok(incidents.size >= least, `${incidents.size} incidents`);
-    assert.equal(new Set(incidents.values()).size, 5);
+    assert.equal(new Set(incidents.values()).size, FRAUD_LABELS.length);
   }
 });
 

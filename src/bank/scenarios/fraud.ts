@@ -8,6 +8,9 @@
 // takeover transfer looks like a big payment, a test charge like a small download, a cash-out like an
 // electronics purchase). What gives it away is behaviour against the account's own past: a payee never
 // paid before, a merchant category the customer never uses, money in and straight out again, a burst.
+// Except for cloned cards: a copy used in person at everyday shops, at the victim's usual amounts, looks
+// like the victim's own life to anything that knows one account; what links the victims is where they all
+// paid shortly before (a common point of compromise), seen only across accounts.
 
 import type { Channel, DeclineReason, MerchantCategory, SimLabel, TransactionType } from '../transaction.ts';
 import type { Account, Customer } from '../customers.ts';
@@ -20,7 +23,7 @@ import type { World } from '../counterparties.ts';
 import { SIM_INCIDENT_HEADER, SIM_LABEL_HEADER } from '../transaction.ts';
 
 export type FraudLabel = Exclude<SimLabel, 'normal'>;
-export const FRAUD_LABELS: readonly FraudLabel[] = ['account_takeover', 'card_testing', 'app_scam', 'mule_network', 'structuring'];
+export const FRAUD_LABELS: readonly FraudLabel[] = ['account_takeover', 'card_testing', 'card_cloned', 'app_scam', 'mule_network', 'structuring'];
 
 // What a script may do; the simulator implements it and emits one event per balance change or decline.
 export interface BankActions {
@@ -44,8 +47,9 @@ export interface Incident {
   readonly script: ScenarioScript;
 }
 
-// `--fraud-rate` counts incidents per 1,000 customers per simulated year. The default gives fraud losses
-// of about 0.07-0.1% of the money customers spend, and about 2-3% of customers hit in a year.
+// `--fraud-rate` counts incidents per 1,000 customers per simulated year (a skimmer counts as one; each card
+// it copies becomes an incident of its own). The default gives fraud losses of about 0.07-0.1% of the
+// money customers spend, and about 2-3% of customers hit in a year.
 export const DEFAULT_FRAUD_RATE = 20;
 export const MAX_FRAUD_RATE = 100_000;
 // `demo`: an incident every 30 simulated seconds on average, at any hour and whatever the population, so
@@ -58,12 +62,17 @@ export const DEMO_INCIDENT_GAP_MS = 30_000;
 export const DEMO_TEMPO = 10;
 
 const YEAR_MS = 365.25 * DAY_MS;
+// Chance that a skimmer copies a card paid with at its terminal: some reads fail, and not every card is
+// worth the fraudster's while.
+const COPY_CHANCE = 0.5;
 const MULE_SHARE = 0.01;
 const SECOND_MS = 1000;
 
 const INCIDENT_WEIGHTS: Readonly<Record<FraudLabel, number>> = {
   account_takeover: 0.26,
   card_testing: 0.36,
+  // One skimmed terminal, which copies several customers' cards: each copy used is an incident of its own.
+  card_cloned: 0.075,
   app_scam: 0.2,
   mule_network: 0.13,
   structuring: 0.05,
@@ -77,6 +86,14 @@ const ATTACK_MEAN = ATTACK_HOURLY.reduce((s, x) => s + x, 0) / 24;
 const TEST_CATEGORIES = ['digital_goods', 'online_retail', 'charity', 'gift_cards', 'other'].map((c) => categoryIndex(c as MerchantCategory));
 // Where a careful fraudster shops with a stolen card: the everyday categories the victim uses too.
 const EVERYDAY_CATEGORIES = ['online_retail', 'online_retail', 'grocery', 'restaurant', 'digital_goods', 'transport', 'entertainment', 'fuel'].map((c) => categoryIndex(c as MerchantCategory));
+// Where a skimmer sits: terminals the card is handed over or swiped at in person.
+const SKIMMED_CATEGORIES = ['fuel', 'fuel', 'grocery', 'restaurant', 'restaurant'].map((c) => categoryIndex(c as MerchantCategory));
+// Where a copied card is used: in person (a copy of the stripe does not pass online checks), in everyday
+// shops, each about as often as customers shop there.
+const IN_PERSON_CATEGORIES = ['grocery', 'grocery', 'grocery', 'grocery', 'restaurant', 'restaurant', 'restaurant', 'restaurant', 'fuel', 'fuel', 'entertainment', 'health'].map((c) =>
+  categoryIndex(c as MerchantCategory),
+);
+const IN_PERSON = new Set(IN_PERSON_CATEGORIES);
 const CASH_OUT_CATEGORIES = ['electronics', 'gift_cards', 'jewelry', 'online_retail', 'travel', 'crypto', 'money_transfer'].map((c) => categoryIndex(c as MerchantCategory));
 
 function roundTo(amount: number, step: Cents): Cents {
@@ -138,6 +155,13 @@ function* moveOn(rng: Rng, bank: BankActions, world: World, mule: Customer, amou
   }
 }
 
+// A skimmer on a merchant's terminal: how many more cards its fraudster means to use, and whose cards it
+// has copied already.
+interface Skimmer {
+  left: number;
+  readonly copied: Set<number>;
+}
+
 export class FraudPlanner {
   readonly #rng: Rng;
   readonly #customers: readonly Customer[];
@@ -148,6 +172,11 @@ export class FraudPlanner {
   readonly #byHour: boolean;
   // How many times faster than written an incident's steps follow each other (DEMO_TEMPO at the demo level).
   readonly tempo: number;
+  // [merchant]: 1 while a skimmer sits on its terminal. The simulator checks it on every approved card
+  // purchase and calls cardRead() for the ones there, so the purchase that gets a card copied is the
+  // customer's own, normal one.
+  readonly skimming: Uint8Array;
+  readonly #skimmers = new Map<number, Skimmer>();
   #count = 0;
 
   constructor(rng: Rng, customers: readonly Customer[], world: World, rate: number | 'demo') {
@@ -173,6 +202,7 @@ export class FraudPlanner {
       mules.push(candidate);
     }
     this.#mules = mules;
+    this.skimming = new Uint8Array(world.merchantIds.length);
   }
 
   // Start of the next incident after `afterMs`: a Poisson process thinned by the hour of day (the demo
@@ -191,7 +221,6 @@ export class FraudPlanner {
   start(bank: BankActions): Incident | undefined {
     const rng = this.#rng;
     const label = FRAUD_LABELS[rng.weighted(FRAUD_LABELS.map((l) => INCIDENT_WEIGHTS[l]))] ?? 'card_testing';
-    const id = `inc-${rng.uint32().toString(16).padStart(8, '0')}${(this.#count++).toString(16).padStart(4, '0')}`;
     let script: ScenarioScript | undefined;
     switch (label) {
       case 'account_takeover': {
@@ -203,6 +232,13 @@ export class FraudPlanner {
       case 'card_testing': {
         const victim = this.#victim(bank, (c) => c.cardBlockedUntil <= bank.now && c.checking.balance > 100_00, false);
         if (victim) script = this.#cardTesting(bank, victim);
+        break;
+      }
+      case 'card_cloned': {
+        // Popular shops are worth a skimmer: the merchant is picked the way customers pick them.
+        const merchant = this.#world.merchantIn(rng.pick(SKIMMED_CATEGORIES), rng.next());
+        // The skimmer's own incident emits nothing; each copy used is the victim's incident (cardRead).
+        if (this.skimming[merchant] === 0) script = this.#skimmer(merchant);
         break;
       }
       case 'app_scam': {
@@ -220,7 +256,22 @@ export class FraudPlanner {
         break;
       }
     }
-    if (!script) return undefined;
+    return script ? this.#incident(label, script) : undefined;
+  }
+
+  // A card paid with at a merchant whose terminal has a skimmer on it (skimming[merchant] is 1): copied
+  // or not. A copy is used days later: the incident returned, to be started now.
+  cardRead(bank: BankActions, customer: Customer, merchant: number): Incident | undefined {
+    const skimmer = this.#skimmers.get(merchant);
+    if (!skimmer || skimmer.left === 0 || skimmer.copied.has(customer.index) || this.#isMule[customer.index] === 1) return undefined;
+    if (!this.#rng.chance(COPY_CHANCE)) return undefined;
+    skimmer.left--;
+    skimmer.copied.add(customer.index);
+    return this.#incident('card_cloned', this.#cardCloned(bank, customer));
+  }
+
+  #incident(label: FraudLabel, script: ScenarioScript): Incident {
+    const id = `inc-${this.#rng.uint32().toString(16).padStart(8, '0')}${(this.#count++).toString(16).padStart(4, '0')}`;
     return { id, label, headers: Object.freeze({ [SIM_LABEL_HEADER]: label, [SIM_INCIDENT_HEADER]: id }), script };
   }
 
@@ -334,6 +385,46 @@ export class FraudPlanner {
     }
   }
 
+  // A skimmer fitted to a terminal (a fuel pump, a restaurant's handheld reader, a self-checkout) for a
+  // few days, until it is found or collected; it copies some of the cards paid with there (cardRead), up
+  // to as many as its fraudster means to use.
+  *#skimmer(merchant: number): ScenarioScript {
+    const rng = this.#rng;
+    this.skimming[merchant] = 1;
+    this.#skimmers.set(merchant, { left: rng.int(2, 5), copied: new Set() });
+    yield rng.int(3, 12) * DAY_MS;
+    this.skimming[merchant] = 0;
+    this.#skimmers.delete(merchant);
+  }
+
+  // A copy of the victim's card, made at a skimmed terminal, used in person days to weeks later: one to
+  // four everyday purchases the size of the victim's own at the victim's usual hours. The copy is used
+  // near where it was made, so half the time at one of the neighbourhood's shops the victim uses too, else
+  // at a popular shop of the category. Nothing about them is unusual for the account; the victim sees
+  // them on the statement or in the app within days, the card is replaced and the money paid back.
+  *#cardCloned(bank: BankActions, victim: Customer): ScenarioScript {
+    const rng = this.#rng;
+    const world = this.#world;
+    const local: number[] = [];
+    for (let slot = 0; slot < world.habitCount(victim.index); slot++) {
+      const merchant = world.habitualMerchant(victim.index, slot);
+      if (IN_PERSON.has(world.merchantCategory[merchant] ?? -1)) local.push(merchant);
+    }
+    yield activeDelay(rng, bank.now, victim, 2 * DAY_MS, 21 * DAY_MS);
+    let taken = 0;
+    const buys = rng.int(1, 4);
+    for (let i = 0; i < buys; i++) {
+      const merchant = local.length > 0 && rng.chance(0.5) ? rng.pick(local) : world.merchantIn(rng.pick(IN_PERSON_CATEGORIES), rng.next());
+      const category = world.merchantCategory[merchant] ?? 0;
+      const amount = Math.max(50, Math.round(rng.logNormal(victim.medians.card * categoryFactor(category), categorySigma(category))));
+      if (!bank.withdraw(victim.checking, amount, 'card', world.merchantIds[merchant], CARD_CATEGORY_LIST[category])) taken += amount;
+      if (i < buys - 1) yield activeDelay(rng, bank.now, victim, 20 * MINUTE_MS, 30 * HOUR_MS);
+    }
+    if (taken === 0) return;
+    yield rng.int(12, 120) * HOUR_MS;
+    bank.confirmFraud(victim, rng.int(5, 8) * DAY_MS, taken, rng.int(3, 10) * DAY_MS);
+  }
+
   // Authorised push payment: the victim, talked into it by a scammer (fake investment, "your account is
   // at risk"), pays a new payee themselves, once or over several days, at their own usual hours.
   *#appScam(bank: BankActions, victim: Customer): ScenarioScript {
@@ -396,13 +487,13 @@ export class FraudPlanner {
     const checking = launderer.checking;
     // The sum to launder is what makes it structuring: well over the threshold, paid in in pieces.
     const target = rng.uniform(12_000_00, 25_000_00);
-    // Some pay in a few large sums at the branch; others (smurfing) many small ones at ATMs, amounts like
-    // anyone's cash deposits, over a few weeks.
+    // Some pay in a few large sums at the branch; others (smurfing) many small ones, mostly at ATMs (and
+    // at branches, so no one teller sees them all), amounts like anyone's cash deposits, over a few weeks.
     const smurfing = rng.chance(0.5);
     let total = 0;
     while (total < target) {
       const amount = smurfing ? roundTo(rng.logNormal(1_800_00, 0.5), 20_00) : Math.min(9_900_00, roundTo(rng.logNormal(3_500_00, 0.45), 100_00));
-      bank.deposit(checking, amount, smurfing ? (rng.chance(0.85) ? 'atm' : 'branch') : rng.chance(0.5) ? 'branch' : 'atm');
+      bank.deposit(checking, amount, smurfing ? (rng.chance(0.6) ? 'atm' : 'branch') : rng.chance(0.5) ? 'branch' : 'atm');
       total += amount;
       yield smurfing ? rng.int(3, 30) * HOUR_MS : rng.int(8, 60) * HOUR_MS;
     }

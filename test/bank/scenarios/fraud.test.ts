@@ -108,6 +108,40 @@ test('card testing: small charges at online merchants, then dearer goods or ever
   assert.ok(blocked.size > 0, 'a victim tries a blocked card');
 });
 
+test('cloned card: every victim paid days before at a skimmed shop, most at one where other victims paid too; the copy buys in person; paid back', () => {
+  const events = demoStream();
+  // The copy is used 2-21 days after the card was read; only incidents late enough for that purchase to
+  // be in the stream (not in the unseen warm-up) are checked.
+  const incidents = ofLabel(events, 'card_cloned').filter((list) => Date.parse((list[0] as SimEvent).value.timestamp) >= START + 22 * 24 * HOUR_MS);
+  assert.ok(incidents.length >= 10, `${incidents.length} cloned cards`);
+  const inPerson = new Set(['grocery', 'restaurant', 'fuel', 'entertainment', 'health']);
+  const skimmedAt = new Set(['grocery', 'restaurant', 'fuel']);
+  const shopsOf = (account: string, from: number, until: number): Set<string> => {
+    const shops = new Set<string>();
+    for (const e of events) {
+      if (e.atMs < from || e.atMs > until || e.value.account_id !== account || e.label !== 'normal') continue;
+      if (e.value.channel === 'card' && e.value.status === undefined && skimmedAt.has(e.value.merchant_category ?? '')) shops.add(e.value.counterparty_id ?? '');
+    }
+    return shops;
+  };
+  const refunded = new Set(events.filter((e) => e.label === 'normal' && e.value.transaction_type === 'deposit' && e.value.channel === 'system').map((e) => e.value.account_id));
+  const shopsPerVictim: Set<string>[] = [];
+  let refunds = 0;
+  for (const list of incidents) {
+    const first = list[0] as SimEvent;
+    assert.ok(list.length <= 4 && list.every((e) => e.value.account_id === first.value.account_id && e.value.transaction_type === 'withdraw' && e.value.channel === 'card'));
+    assert.ok(list.every((e) => e.value.counterparty_id?.startsWith('MER-') && inPerson.has(e.value.merchant_category ?? '')), 'in person, in everyday shops');
+    const shops = shopsOf(first.value.account_id, first.atMs - 22 * 24 * HOUR_MS, first.atMs - 2 * 24 * HOUR_MS + 60_000);
+    assert.ok(shops.size > 0, `${first.value.account_id} paid at no skimmed shop before its copy was used`);
+    shopsPerVictim.push(shops);
+    if (refunded.has(first.value.account_id)) refunds++;
+  }
+  // A common point of compromise: a shop where another victim paid in the same weeks.
+  const shared = shopsPerVictim.filter((shops, i) => shopsPerVictim.some((other, j) => j !== i && [...shops].some((shop) => other.has(shop)))).length;
+  assert.ok(shared > incidents.length / 2, `${shared} of ${incidents.length} victims share a shop with another`);
+  assert.ok(refunds > incidents.length / 2, `${refunds} of ${incidents.length} victims paid back`);
+});
+
 test('push-payment scam: the victim pays someone never paid before in the stream', () => {
   const events = demoStream();
   const incidents = ofLabel(events, 'app_scam');
