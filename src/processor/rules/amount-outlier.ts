@@ -128,9 +128,9 @@ export const amountOutlier = defineRule({
       const ownKind = own ?? { key, logs: [] };
       retain(kinds, (k) => k !== own && k !== ofType);
       if (kinds.length + 2 > config.maxKinds) kinds.splice(0, kinds.length + 2 - config.maxKinds);
-      typeKind.logs = pushBounded(typeKind.logs, x, config.history);
-      ownKind.logs = pushBounded(ownKind.logs, x, config.history);
-      next.kinds = pushBounded(pushBounded(kinds, typeKind), ownKind);
+      pushBounded(typeKind.logs, x, config.history);
+      pushBounded(ownKind.logs, x, config.history);
+      kinds.push(typeKind, ownKind);
     }
     // The payee's last payment is remembered alert or not: the same bill a month later is recurring.
     if (payee !== null) {
@@ -139,9 +139,9 @@ export const amountOutlier = defineRule({
         next.paidMs.splice(previous, 1);
         next.paidCents.splice(previous, 1);
       }
-      next.payees = pushBounded(next.payees, payee, MAX_PAYEES);
-      next.paidMs = pushBounded(next.paidMs, tx.timestampMs, MAX_PAYEES);
-      next.paidCents = pushBounded(next.paidCents, tx.amountCents, MAX_PAYEES);
+      pushBounded(next.payees, payee, MAX_PAYEES);
+      pushBounded(next.paidMs, tx.timestampMs, MAX_PAYEES);
+      pushBounded(next.paidCents, tx.amountCents, MAX_PAYEES);
     }
     return { alert, state: next };
   },

@@ -43,8 +43,9 @@ export const outflow = defineRule({
     next.lastBalanceCents = after;
     if (!withdrawal) return { alert: null, state: next };
     const from = tx.timestampMs - config.windowSec * 1000;
-    retain(next.recent, (e) => e[0] > from);
-    const recent = (next.recent = pushBounded(next.recent, [tx.timestampMs, tx.amountCents, balanceBefore(tx, previous)], MAX_EVENTS));
+    const recent = next.recent;
+    retain(recent, (e) => e[0] > from);
+    pushBounded(recent, [tx.timestampMs, tx.amountCents, balanceBefore(tx, previous)], MAX_EVENTS);
     const first = recent[0] as [number, number, number | null];
     const start = first[2];
     let total = 0;

@@ -49,22 +49,20 @@ export function logAmount(cents: number): number {
   return Math.round(Math.log(Math.max(cents, 1)) * 1000) / 1000;
 }
 
-// A bounded history with value appended, oldest first: at most `max` values, the oldest going first.
-// A full history turns over in place; a shorter one is copied into an array one longer. Grown in place,
-// V8 would leave room for half its length and 16 values more: with the dozen short histories every
-// account keeps, a third more heap per account.
-export function pushBounded<T>(values: T[], value: T, max = Number.POSITIVE_INFINITY): T[] {
-  if (values.length >= max) {
-    const from = values.length - max + 1;
-    for (let i = from; i < values.length; i++) values[i - from] = values[i] as T;
-    values.length = max;
-    values[max - 1] = value;
-    return values;
+// A bounded history, changed in place: value goes last, and the oldest go so that at most `max` remain.
+// A full history turns over where it is. A growing one grows as V8 grows arrays, with room to spare:
+// about a third more heap per account (3.5 KB instead of 2.6 KB at the bench's bank) than copying it into
+// an exact-sized array on every append, but that copy, referenced from the long-lived account state,
+// made garbage whose collection cost more CPU (7-12% per record) than the memory was worth.
+export function pushBounded<T>(values: T[], value: T, max: number): void {
+  if (values.length < max) {
+    values.push(value);
+    return;
   }
-  const next = new Array<T>(values.length + 1);
-  for (let i = 0; i < values.length; i++) next[i] = values[i] as T;
-  next[values.length] = value;
-  return next;
+  const from = values.length - max + 1;
+  for (let i = from; i < values.length; i++) values[i - from] = values[i] as T;
+  values.length = max;
+  values[max - 1] = value;
 }
 
 // Keeps, in place and in order, the values for which keep() holds.

@@ -6,7 +6,7 @@
 // of the window.
 import type { AlertDetails } from '../alert.ts';
 import { formatCents } from './explain.ts';
-import { DAY_MS, pushBounded } from './robust.ts';
+import { DAY_MS } from './robust.ts';
 import { defineRule, writable } from './rule.ts';
 
 export interface StructuringState {
@@ -49,17 +49,17 @@ export const structuring = defineRule({
     }
     nearMs.length = kept;
     nearCents.length = kept;
-    const deposits = (next.nearMs = pushBounded(nearMs, tx.timestampMs));
-    next.nearCents = pushBounded(nearCents, tx.amountCents);
-    if (deposits.length < config.count || total < config.thresholdCents) return { alert: null, state: next };
-    const spanMs = tx.timestampMs - (deposits[0] as number);
+    nearMs.push(tx.timestampMs);
+    nearCents.push(tx.amountCents);
+    if (nearMs.length < config.count || total < config.thresholdCents) return { alert: null, state: next };
+    const spanMs = tx.timestampMs - (nearMs[0] as number);
     const alert: AlertDetails = {
-      observed: { deposits: deposits.length, amount_cents: tx.amountCents, total_cents: total, span_ms: spanMs },
+      observed: { deposits: nearMs.length, amount_cents: tx.amountCents, total_cents: total, span_ms: spanMs },
       threshold: { threshold_cents: config.thresholdCents, lower_ratio: config.lowerRatio, count: config.count, window_days: config.windowDays },
-      explanation: `${deposits.length} cash deposits under ${formatCents(config.thresholdCents)} within ${(spanMs / 3_600_000).toFixed(1)} h add up to ${formatCents(total)}, this one ${formatCents(tx.amountCents)} (threshold ${config.count} within ${config.windowDays} days)`,
+      explanation: `${nearMs.length} cash deposits under ${formatCents(config.thresholdCents)} within ${(spanMs / 3_600_000).toFixed(1)} h add up to ${formatCents(total)}, this one ${formatCents(tx.amountCents)} (threshold ${config.count} within ${config.windowDays} days)`,
     };
-    next.nearMs = [];
-    next.nearCents = [];
+    nearMs.length = 0;
+    nearCents.length = 0;
     return { alert, state: next };
   },
 });

@@ -3,7 +3,7 @@
 // empty again, so a burst of 3 x count withdrawals gives 3 alerts rather than 2 x count + 1.
 // State is at most count - 1 timestamps per account.
 import type { AlertDetails } from '../alert.ts';
-import { pushBounded, retain } from './robust.ts';
+import { retain } from './robust.ts';
 import { defineRule, writable } from './rule.ts';
 
 export interface VelocityState {
@@ -30,7 +30,7 @@ export const velocity = defineRule({
     const windowMs = config.windowSec * 1000;
     const now = tx.timestampMs;
     const next = writable(state, initialVelocityState);
-    let recent = next.withdrawalTimesMs;
+    const recent = next.withdrawalTimesMs;
     // The window ends at the account's newest event time, not necessarily this event's: a late event
     // (older timestamp than one already seen) counts only if it falls inside that window, and never drags
     // older withdrawals back in.
@@ -38,7 +38,7 @@ export const velocity = defineRule({
     for (const t of recent) newest = Math.max(newest, t);
     const from = newest - windowMs;
     retain(recent, (t) => t > from);
-    if (now > from) next.withdrawalTimesMs = recent = pushBounded(recent, now);
+    if (now > from) recent.push(now);
     if (recent.length < config.count) return { alert: null, state: next };
 
     let oldest = newest;
