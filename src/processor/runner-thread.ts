@@ -29,9 +29,9 @@ const MAX_BATCHES_IN_FLIGHT = 4;
 
 // The processing thread's young generation, in MB. Left to itself, V8 grows it to 128 MB at full speed
 // (the records of a batch and the outputs waiting for acknowledgement survive a collection or two).
-// Capped at 32 MB, the processor's peak RSS over 400,000 of the bench's records was about 160 MB lower,
-// for 2-4% more CPU per record (more of what survives is promoted and collected with the old
-// generation); at 16 MB it was no lower and cost 6-10% (docs/processor.md).
+// Capped at 32 MB, the processor's peak RSS over 400,000 of the bench's records was 90-140 MB lower,
+// for a few % more CPU per record (more of what survives is promoted and collected with the old
+// generation); at 16 MB it was no lower and cost more (docs/processor.md).
 const YOUNG_GENERATION_MB = 32;
 
 export interface RunnerThreadOptions {
