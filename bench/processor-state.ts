@@ -53,7 +53,7 @@ async function run(sim: Simulator, records: number): Promise<Omit<StateBenchResu
   }
   const heapWithState = heapAfterGc();
   const snapStarted = performance.now();
-  const bytes = await encodeSnapshot(proc.snapshot());
+  const bytes = await encodeSnapshot(proc.takeCheckpoint(null));
   const snapshotMs = performance.now() - snapStarted;
   return { records, accounts: proc.stats().accounts, recordsPerSec: Math.round(records / (busyMs / 1000)), snapshotBytes: bytes.length, snapshotMs: Math.round(snapshotMs), heapWithState };
 }

@@ -244,8 +244,9 @@ export class PartitionProcessor {
     return cloneQuality(this.quality.totals);
   }
 
-  // State as of nextOffset. Account and episode states are replaced, never mutated, by the rules and the
-  // tracker, so sharing them with the snapshot is safe; the open windows, which are mutated, are copied.
+  // State as of nextOffset, as a copy later records leave alone. Episode states are replaced, never
+  // changed, by the tracker, so they are shared; accounts (changed in place by the rules) and the open
+  // windows are copied.
   snapshot(): PartitionSnapshot {
     return this.withEngine(this.state.toSnapshot());
   }

@@ -96,6 +96,9 @@ export interface EngineSnapshot {
   slices: string[]; // the account rules whose slices each account carries, in that order
   accounts: Array<[string, AccountState]>; // insertion order preserved
   seen: Array<[string, SeenTransaction]>; // insertion order matters: it decides which ids are evicted first
+  // On a checkpoint: its accounts are the live ones, and this keeps what they were (PinnedAccounts).
+  // Not part of the stored snapshot.
+  pinned?: PinnedAccounts;
 }
 
 // The engine's part of a delta: the accounts set since the previous checkpoint (in full, in the order
@@ -105,6 +108,7 @@ export interface EngineDelta {
   accounts: Array<[string, AccountState]>;
   removed: string[];
   seen: SeenDelta;
+  pinned?: PinnedAccounts; // as in EngineSnapshot
 }
 
 export interface ProcessorCounters {
@@ -277,6 +281,50 @@ function applySeenDelta(previous: ReadonlyArray<[string, SeenTransaction]>, d: S
   return kept.concat(d.added);
 }
 
+// The accounts of a checkpoint still to be encoded, which are the live accounts: rules change account
+// state in place (rule.ts), and copying every account a checkpoint holds would cost about what writing
+// it does. An account still pinned is written as it is when the encoder comes to it; one about to change
+// before that is written first (PartitionState.apply calls beforeChange), so the checkpoint holds every
+// account as it was when the checkpoint was taken. The text is the account's JSON, as JSON.stringify
+// would have written it at that moment.
+export class PinnedAccounts {
+  private readonly pending: Set<AccountState>;
+  private readonly written = new Map<AccountState, string>();
+
+  constructor(accounts: Iterable<AccountState>) {
+    this.pending = new Set(accounts);
+  }
+
+  get done(): boolean {
+    return this.pending.size === 0 && this.written.size === 0;
+  }
+
+  beforeChange(account: AccountState): void {
+    if (this.pending.delete(account)) this.written.set(account, JSON.stringify(account));
+  }
+
+  // The account's JSON as of the checkpoint; it is no longer pinned.
+  take(account: AccountState): string {
+    const text = this.written.get(account);
+    if (text !== undefined) {
+      this.written.delete(account);
+      return text;
+    }
+    this.pending.delete(account);
+    return JSON.stringify(account);
+  }
+
+  // Every account still pinned is written now: the live state stops telling this checkpoint about changes.
+  release(): void {
+    for (const account of this.pending) this.written.set(account, JSON.stringify(account));
+    this.pending.clear();
+  }
+}
+
+function copyAccount(account: AccountState): AccountState {
+  return JSON.parse(JSON.stringify(account)) as AccountState;
+}
+
 // What changed in the account map since the latest checkpoint, for a delta (DeltaSnapshot). Ids are kept
 // in the order that lets a restore rebuild the map's insertion order: an account evicted and seen again
 // leaves `changed` when it goes and joins it again at the end, as it went to the end of the map.
@@ -294,6 +342,7 @@ export class PartitionState {
   // null: no checkpoint was taken of this state yet (new, restored, or a new clock), so only a full
   // snapshot can describe it.
   private changes: AccountChanges | null = null;
+  private pinned: PinnedAccounts | null = null; // the latest checkpoint's, until it is encoded
 
   constructor(engine: RuleEngine) {
     this.engine = engine;
@@ -306,8 +355,13 @@ export class PartitionState {
   }
 
   apply(tx: NormalizedTx, watermarkMs: number): EngineOutcome {
-    const outcome = this.engine.evaluate(tx, this.accounts.get(tx.accountId), this.seen.get(tx.transactionId));
-    this.accounts.set(tx.accountId, outcome.account);
+    const account = this.accounts.get(tx.accountId);
+    if (account !== undefined && this.pinned !== null) {
+      if (this.pinned.done) this.pinned = null;
+      else this.pinned.beforeChange(account);
+    }
+    const outcome = this.engine.evaluate(tx, account, this.seen.get(tx.transactionId));
+    if (outcome.account !== account) this.accounts.set(tx.accountId, outcome.account);
     this.changes?.changed.add(tx.accountId);
     if (outcome.seen !== null && this.remembered !== null) {
       this.seen.remember(tx.transactionId, outcome.seen, !outcome.isDuplicate);
@@ -332,8 +386,11 @@ export class PartitionState {
     return evicted;
   }
 
+  // A copy of the state as it is now, which later records leave as it is.
   toSnapshot(): EngineSnapshot {
-    return { slices: [...this.engine.sliceNames], accounts: [...this.accounts], seen: this.seen.entries() };
+    const accounts: Array<[string, AccountState]> = [];
+    for (const [id, account] of this.accounts) accounts.push([id, copyAccount(account)]);
+    return { slices: [...this.engine.sliceNames], accounts, seen: this.seen.entries() };
   }
 
   // For a checkpoint: the full state, or (delta) the accounts changed and removed since the previous
@@ -347,17 +404,30 @@ export class PartitionState {
     this.changes = { changed: new Set(), removed: new Set() };
     if (!delta || changes === null) {
       this.seen.checkpointed();
-      return this.toSnapshot();
+      const accounts = [...this.accounts];
+      return { slices: [...this.engine.sliceNames], accounts, seen: this.seen.entries(), pinned: this.pin(accounts) };
     }
     const accounts: Array<[string, AccountState]> = [];
     for (const id of changes.changed) accounts.push([id, this.accounts.get(id) as AccountState]);
-    return { slices: [...this.engine.sliceNames], accounts, removed: [...changes.removed], seen: this.seen.delta() };
+    return { slices: [...this.engine.sliceNames], accounts, removed: [...changes.removed], seen: this.seen.delta(), pinned: this.pin(accounts) };
+  }
+
+  // The checkpoint's accounts keep their state until it is encoded. The previous checkpoint's accounts
+  // not yet written (its encoding given up; checkpoints.ts never takes one while another is encoded) are
+  // written now, as they are no longer watched.
+  private pin(accounts: ReadonlyArray<[string, AccountState]>): PinnedAccounts {
+    this.pinned?.release();
+    const pinned = new PinnedAccounts(accounts.map((a) => a[1]));
+    this.pinned = pinned;
+    return pinned;
   }
 
   // snapshot: fitted to the engine's rules (fitSnapshotToRules).
+  // The snapshot's accounts are copied: the state changes them in place, and the snapshot may be used
+  // again (a test restoring one snapshot twice).
   static fromSnapshot(engine: RuleEngine, snapshot: EngineSnapshot): PartitionState {
     const state = new PartitionState(engine);
-    for (const [id, account] of snapshot.accounts) state.accounts.set(id, account);
+    for (const [id, account] of snapshot.accounts) state.accounts.set(id, copyAccount(account));
     for (const [id, entry] of snapshot.seen) state.seen.remember(id, entry, true);
     return state;
   }
@@ -409,7 +479,7 @@ export async function encodeSnapshot(snapshot: PartitionSnapshot | DeltaSnapshot
 function* snapshotJson(snapshot: PartitionSnapshot | DeltaSnapshot): Generator<string> {
   const { engine, ...rest } = snapshot;
   yield `${JSON.stringify(rest).slice(0, -1)},"engine":{"slices":${JSON.stringify(engine.slices)},"accounts":`;
-  yield* jsonArray(engine.accounts);
+  yield* accountsJson(engine.accounts, engine.pinned);
   if ('removed' in engine) {
     yield `,"removed":${JSON.stringify(engine.removed)},"seen":${JSON.stringify(engine.seen)}}}`;
     return;
@@ -417,6 +487,25 @@ function* snapshotJson(snapshot: PartitionSnapshot | DeltaSnapshot): Generator<s
   yield ',"seen":';
   yield* jsonArray(engine.seen);
   yield '}}';
+}
+
+// The accounts as JSON.stringify writes them; a checkpoint's as they were when it was taken.
+function* accountsJson(accounts: ReadonlyArray<[string, AccountState]>, pinned: PinnedAccounts | undefined): Generator<string> {
+  if (pinned === undefined) {
+    yield* jsonArray(accounts);
+    return;
+  }
+  yield '[';
+  for (let i = 0; i < accounts.length; i += ENCODE_CHUNK) {
+    const end = Math.min(i + ENCODE_CHUNK, accounts.length);
+    let part = '';
+    for (let j = i; j < end; j++) {
+      const [id, account] = accounts[j] as [string, AccountState];
+      part += `${j === 0 ? '' : ','}[${JSON.stringify(id)},${pinned.take(account)}]`;
+    }
+    yield part;
+  }
+  yield ']';
 }
 
 function* jsonArray(items: readonly unknown[]): Generator<string> {

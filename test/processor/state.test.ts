@@ -4,7 +4,7 @@ import { RULE_NAMES } from '../../src/processor/alert.ts';
 import { DEFAULT_CONFIG, resolveConfig } from '../../src/processor/config.ts';
 import { PartitionProcessor, type InputRecord, type ProcessResult } from '../../src/processor/partition-processor.ts';
 import { RuleEngine } from '../../src/processor/rules/engine.ts';
-import { PartitionState, SNAPSHOT_VERSION, SnapshotError, decodeSnapshot, encodeSnapshot } from '../../src/processor/state.ts';
+import { PartitionState, SNAPSHOT_VERSION, SnapshotError, decodeDelta, decodeSnapshot, encodeSnapshot } from '../../src/processor/state.ts';
 import { RECOVERY_CONFIG, record, recoveryStream, seededRandom, T0, tx } from './helpers.ts';
 
 function runAll(p: PartitionProcessor, records: readonly InputRecord[]): ProcessResult[] {
@@ -55,6 +55,24 @@ test('snapshot, kill, restore and replay reproduce the uninterrupted run exactly
       assert.deepEqual([...union].sort(), [...new Set(alertIds(expected))].sort(), where);
     }
   }
+});
+
+test('a checkpoint holds the state as it was when taken, though records change it in place before it is encoded', async () => {
+  const records = recoveryStream(4, 600, { v2: true });
+  const p = new PartitionProcessor(0, RECOVERY_CONFIG);
+  runAll(p, records.slice(0, 200));
+  const full = p.takeCheckpoint(null);
+  const fullThen = decodeSnapshot(await encodeSnapshot(p.snapshot()));
+  runAll(p, records.slice(200, 300));
+  const delta = p.takeCheckpoint({ baseOffset: full.nextOffset, previousOffset: full.nextOffset, seq: 1 });
+  const deltaThen = p.snapshot();
+  runAll(p, records.slice(300));
+  // Encoded only now, after the accounts they hold have changed again.
+  assert.deepEqual(decodeSnapshot(await encodeSnapshot(full)), fullThen);
+  const decoded = decodeDelta(await encodeSnapshot(delta));
+  assert.ok(decoded.engine.accounts.length > 0);
+  const accountsThen = new Map(deltaThen.engine.accounts);
+  for (const [id, account] of decoded.engine.accounts) assert.deepEqual(account, accountsThen.get(id), id);
 });
 
 test('alerts already produced before the crash are not produced again when their ids are given', () => {

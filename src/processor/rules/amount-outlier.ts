@@ -14,8 +14,8 @@
 // each, and the last payment of at most 8 payees.
 import type { AlertDetails } from '../alert.ts';
 import { formatCents } from './explain.ts';
-import { counterpartyKind, DAY_MS, logAmount, MAD_TO_SIGMA, median, medianAbsoluteDeviation, pushBounded } from './robust.ts';
-import { defineRule } from './rule.ts';
+import { counterpartyKind, DAY_MS, logAmount, MAD_TO_SIGMA, median, medianAbsoluteDeviation, pushBounded, retain } from './robust.ts';
+import { defineRule, writable } from './rule.ts';
 
 export interface AmountKind {
   key: string;
@@ -33,7 +33,6 @@ export interface AmountOutlierState {
 }
 
 const MAX_PAYEES = 8;
-const NO_LOGS: readonly number[] = [];
 const WITHDRAW_ANY = 'withdraw|*';
 const DEPOSIT_ANY = 'deposit|*';
 
@@ -77,7 +76,7 @@ export const amountOutlier = defineRule({
     minCents: { kind: 'integer', default: 200_00, min: 0, help: 'smaller amounts never alert' },
     recurringTolerance: { kind: 'number', default: 0.15, min: 0, max: 1, help: 'relative amount difference of a recurring payment' },
   },
-  initialState: (): AmountOutlierState => ({ kinds: [], payees: [], paidMs: [], paidCents: [] }),
+  initialState: initialAmountOutlierState,
   evaluate(tx, state, config) {
     if ((tx.type !== 'withdraw' && tx.type !== 'deposit') || tx.status === 'declined' || tx.amountCents <= 0) return { alert: null, state };
     const key = kindKey(tx.type, tx.channel ?? '-', tx.merchantCategory ?? counterpartyKind(tx.counterpartyId));
@@ -118,31 +117,36 @@ export const amountOutlier = defineRule({
       }
     }
 
+    if (alert !== null && payee === null) return { alert, state };
+    const next = writable(state, initialAmountOutlierState);
     // The alerted amount stays out of the baseline; a recurring payment is normal and joins it.
-    let kinds = state.kinds;
     if (alert === null) {
-      // The others, least recently used first dropped when over maxKinds, then the two updated ones.
-      const others = state.kinds.length - (own === undefined ? 0 : 1) - (ofType === undefined ? 0 : 1);
-      let skip = Math.max(0, others + 2 - config.maxKinds);
-      kinds = [];
-      for (const k of state.kinds) {
-        if (k === own || k === ofType) continue;
-        if (skip > 0) skip--;
-        else kinds.push(k);
-      }
-      kinds.push({ key: typeKey, logs: pushBounded(ofType?.logs ?? NO_LOGS, x, config.history) }, { key, logs: pushBounded(own?.logs ?? NO_LOGS, x, config.history) });
+      // The two updated kinds go last (most recently used), the type's first; the least recently used
+      // others go when there are more than maxKinds.
+      const kinds = next.kinds;
+      const typeKind = ofType ?? { key: typeKey, logs: [] };
+      const ownKind = own ?? { key, logs: [] };
+      retain(kinds, (k) => k !== own && k !== ofType);
+      if (kinds.length + 2 > config.maxKinds) kinds.splice(0, kinds.length + 2 - config.maxKinds);
+      pushBounded(typeKind.logs, x, config.history);
+      pushBounded(ownKind.logs, x, config.history);
+      kinds.push(typeKind, ownKind);
     }
     // The payee's last payment is remembered alert or not: the same bill a month later is recurring.
-    if (payee === null) return { alert, state: kinds === state.kinds ? state : { ...state, kinds } };
-    const others = (_: unknown, i: number): boolean => i !== previous;
-    return {
-      alert,
-      state: {
-        kinds,
-        payees: pushBounded(state.payees.filter(others), payee, MAX_PAYEES),
-        paidMs: pushBounded(state.paidMs.filter(others), tx.timestampMs, MAX_PAYEES),
-        paidCents: pushBounded(state.paidCents.filter(others), tx.amountCents, MAX_PAYEES),
-      },
-    };
+    if (payee !== null) {
+      if (previous >= 0) {
+        next.payees.splice(previous, 1);
+        next.paidMs.splice(previous, 1);
+        next.paidCents.splice(previous, 1);
+      }
+      pushBounded(next.payees, payee, MAX_PAYEES);
+      pushBounded(next.paidMs, tx.timestampMs, MAX_PAYEES);
+      pushBounded(next.paidCents, tx.amountCents, MAX_PAYEES);
+    }
+    return { alert, state: next };
   },
 });
+
+function initialAmountOutlierState(): AmountOutlierState {
+  return { kinds: [], payees: [], paidMs: [], paidCents: [] };
+}

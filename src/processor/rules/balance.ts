@@ -2,6 +2,7 @@
 // carries the balance after every event; the seed's minimal message does not, so the balance is derived
 // from the last known one where the transaction type says which way the money moved.
 import type { NormalizedTx } from '../validate.ts';
+import { writable } from './rule.ts';
 
 export interface BalanceState {
   lastBalanceCents: number | null; // null: unknown (no anchor yet, or a transfer of unknown direction)
@@ -19,6 +20,22 @@ export interface AccountLimitState extends BalanceState {
 
 export function initialAccountLimitState(): AccountLimitState {
   return { lastBalanceCents: null, accountLimitCents: null };
+}
+
+// The state with this balance (changed in place; left as it is when nothing changes).
+export function withBalance(state: BalanceState, balanceCents: number | null): BalanceState {
+  if (state.lastBalanceCents === balanceCents) return state;
+  const next = writable(state, initialBalanceState);
+  next.lastBalanceCents = balanceCents;
+  return next;
+}
+
+export function withBalanceAndLimit(state: AccountLimitState, balanceCents: number | null, limitCents: number | null): AccountLimitState {
+  if (state.lastBalanceCents === balanceCents && state.accountLimitCents === limitCents) return state;
+  const next = writable(state, initialAccountLimitState);
+  next.lastBalanceCents = balanceCents;
+  next.accountLimitCents = limitCents;
+  return next;
 }
 
 // The limit that applies to tx: the message's own, else the account's last known one, else the setting.

@@ -11,8 +11,8 @@
 // State: the last 48 merchants, at most count - 1 probe times and the time of a two-probe run per account.
 import type { AlertDetails } from '../alert.ts';
 import { formatCents } from './explain.ts';
-import { counterpartyKind, pushBounded } from './robust.ts';
-import { defineRule } from './rule.ts';
+import { counterpartyKind, pushBounded, retain } from './robust.ts';
+import { defineRule, writable } from './rule.ts';
 
 export interface CardTestingState {
   merchants: string[]; // most recent last
@@ -25,6 +25,10 @@ export interface CardTestingState {
 const MAX_MERCHANTS = 48;
 // Bought in person: a card thief testing a number online cannot use these.
 const IN_PERSON: ReadonlySet<string> = new Set(['grocery', 'restaurant', 'fuel', 'transport', 'health', 'entertainment']);
+
+function initialCardTestingState(): CardTestingState {
+  return { merchants: [], newAtMs: [], runAtMs: null };
+}
 
 export const cardTesting = defineRule({
   name: 'card_testing',
@@ -41,37 +45,48 @@ export const cardTesting = defineRule({
     cashOutSec: { kind: 'integer', default: 6 * 3600, min: 0, max: 7 * 86_400, help: 'time after a run of two probes in which a cash-out purchase at a new merchant fires (0: never)' },
     cashOutCents: { kind: 'integer', default: 60_00, min: 0, help: 'smallest cash-out purchase' },
   },
-  initialState: (): CardTestingState => ({ merchants: [], newAtMs: [], runAtMs: null }),
+  initialState: initialCardTestingState,
   evaluate(tx, state, config) {
     const merchant = tx.counterpartyId;
     if (tx.type !== 'withdraw' || tx.channel !== 'card' || merchant === null || counterpartyKind(merchant) !== 'MER') return { alert: null, state };
     if (state.merchants.includes(merchant)) return { alert: null, state };
-    const merchants = pushBounded(state.merchants, merchant, MAX_MERCHANTS);
+    const known = state.merchants.length;
     const runAtMs = state.runAtMs !== undefined && state.runAtMs !== null && tx.timestampMs - state.runAtMs <= config.cashOutSec * 1000 ? state.runAtMs : null;
-    if (state.merchants.length < config.minKnown) return { alert: null, state: { merchants, newAtMs: state.newAtMs, runAtMs } };
+    const next = writable(state, initialCardTestingState);
+    pushBounded(next.merchants, merchant, MAX_MERCHANTS);
+    next.runAtMs = runAtMs;
+    if (known < config.minKnown) return { alert: null, state: next };
     const category = tx.merchantCategory;
     const categoryText = category === null ? '' : ` (${category})`;
     const inPerson = category !== null && IN_PERSON.has(category);
     if (tx.amountCents > config.maxCents) {
-      if (runAtMs === null || inPerson || tx.amountCents < config.cashOutCents) return { alert: null, state: { merchants, newAtMs: state.newAtMs, runAtMs } };
+      if (runAtMs === null || inPerson || tx.amountCents < config.cashOutCents) return { alert: null, state: next };
       const alert: AlertDetails = {
         observed: { amount_cents: tx.amountCents, merchant, minutes_since_run: Math.round((tx.timestampMs - runAtMs) / 60_000), ...(category === null ? {} : { category }) },
         threshold: { max_cents: config.maxCents, cash_out_sec: config.cashOutSec, cash_out_cents: config.cashOutCents },
         explanation: `${formatCents(tx.amountCents)} at ${merchant}${categoryText}, new to this card, ${Math.round((tx.timestampMs - runAtMs) / 60_000)} min after two small probes at other new merchants (cash-out within ${config.cashOutSec / 3600} h)`,
       };
-      return { alert, state: { merchants, newAtMs: [], runAtMs: null } };
+      next.newAtMs.length = 0;
+      next.runAtMs = null;
+      return { alert, state: next };
     }
-    if (inPerson) return { alert: null, state: { merchants, newAtMs: state.newAtMs, runAtMs } };
+    if (inPerson) return { alert: null, state: next };
     const from = tx.timestampMs - config.windowSec * 1000;
-    const recent = state.newAtMs.filter((t) => t > from);
+    const recent = next.newAtMs;
+    retain(recent, (t) => t > from);
     recent.push(tx.timestampMs);
-    if (recent.length < config.count) return { alert: null, state: { merchants, newAtMs: recent, runAtMs: recent.length >= 2 ? tx.timestampMs : runAtMs } };
+    if (recent.length < config.count) {
+      if (recent.length >= 2) next.runAtMs = tx.timestampMs;
+      return { alert: null, state: next };
+    }
     const spanMs = tx.timestampMs - (recent[0] as number);
     const alert: AlertDetails = {
       observed: { new_merchants: recent.length, span_ms: spanMs, merchant, ...(category === null ? {} : { category }) },
       threshold: { count: config.count, window_sec: config.windowSec, max_cents: config.maxCents },
       explanation: `${recent.length} small card purchases at merchants never used before within ${Math.round(spanMs / 60_000)} min (threshold ${config.count} in ${config.windowSec / 60} min), the last at ${merchant}${categoryText}`,
     };
-    return { alert, state: { merchants, newAtMs: [], runAtMs: null } };
+    recent.length = 0;
+    next.runAtMs = null;
+    return { alert, state: next };
   },
 });

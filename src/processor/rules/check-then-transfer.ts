@@ -12,7 +12,7 @@
 import type { AlertDetails } from '../alert.ts';
 import { formatCents } from './explain.ts';
 import { pushBounded, transferPayee } from './robust.ts';
-import { defineRule } from './rule.ts';
+import { defineRule, writable } from './rule.ts';
 
 export interface CheckThenTransferState {
   checkMs: number | null; // the last customer balance check not yet followed by an alert
@@ -32,6 +32,10 @@ function hashOf(id: string): number {
 
 const CHECK_CHANNELS: ReadonlySet<string> = new Set(['online', 'atm', 'branch']);
 
+function initialCheckThenTransferState(): CheckThenTransferState {
+  return { checkMs: null, payees: [] };
+}
+
 export const checkThenTransfer = defineRule({
   name: 'check_then_transfer',
   severity: 'HIGH',
@@ -44,17 +48,21 @@ export const checkThenTransfer = defineRule({
     minCents: { kind: 'integer', default: 500_00, min: 0, help: 'smaller transfers never alert' },
     balanceShare: { kind: 'number', default: 0.2, min: 0, max: 1, help: 'share of the balance before it the transfer must take (when the message has a balance)' },
   },
-  initialState: (): CheckThenTransferState => ({ checkMs: null, payees: [] }),
+  initialState: initialCheckThenTransferState,
   evaluate(tx, state, config) {
     if (tx.type === 'current_balance') {
-      return tx.channel !== null && CHECK_CHANNELS.has(tx.channel) ? { alert: null, state: { checkMs: tx.timestampMs, payees: state.payees ?? [] } } : { alert: null, state };
+      if (tx.channel === null || !CHECK_CHANNELS.has(tx.channel)) return { alert: null, state };
+      const next = writable(state, initialCheckThenTransferState);
+      next.checkMs = tx.timestampMs;
+      next.payees ??= [];
+      return { alert: null, state: next };
     }
     const to = transferPayee(tx);
     if (to === null) return { alert: null, state };
     const payee = hashOf(to);
-    const payees = state.payees ?? [];
-    if (payees.includes(payee)) return { alert: null, state };
-    const next = { checkMs: state.checkMs, payees: pushBounded(payees, payee, MAX_PAYEES) };
+    if (state.payees?.includes(payee) === true) return { alert: null, state };
+    const next = writable(state, initialCheckThenTransferState);
+    pushBounded((next.payees ??= []), payee, MAX_PAYEES);
     if (state.checkMs === null || tx.amountCents < config.minCents) return { alert: null, state: next };
     const sinceMs = tx.timestampMs - state.checkMs;
     if (sinceMs < 0 || sinceMs > config.windowSec * 1000) return { alert: null, state: next };
@@ -65,6 +73,7 @@ export const checkThenTransfer = defineRule({
       threshold: { window_sec: config.windowSec, min_cents: config.minCents, balance_share: config.balanceShare },
       explanation: `${formatCents(tx.amountCents)} sent to ${to} ${Math.round(sinceMs / 1000)} s after a balance check${before === null || before <= 0 ? '' : ` (${((tx.amountCents / before) * 100).toFixed(0)}% of the balance)`} (threshold ${config.balanceShare * 100}% within ${config.windowSec / 60} min)`,
     };
-    return { alert, state: { checkMs: null, payees: next.payees } };
+    next.checkMs = null;
+    return { alert, state: next };
   },
 });

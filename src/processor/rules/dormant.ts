@@ -4,10 +4,14 @@
 import type { AlertDetails } from '../alert.ts';
 import { formatCents } from './explain.ts';
 import { DAY_MS } from './robust.ts';
-import { defineRule } from './rule.ts';
+import { defineRule, writable } from './rule.ts';
 
 export interface DormantState {
   lastEventMs: number | null;
+}
+
+function initialDormantState(): DormantState {
+  return { lastEventMs: null };
 }
 
 export const dormant = defineRule({
@@ -20,10 +24,15 @@ export const dormant = defineRule({
     dormantDays: { kind: 'integer', default: 30, min: 1, max: 3650, help: 'days without events that make an account dormant' },
     minCents: { kind: 'integer', default: 100_00, min: 0, help: 'smaller withdrawals never alert' },
   },
-  initialState: (): DormantState => ({ lastEventMs: null }),
+  initialState: initialDormantState,
   evaluate(tx, state, config) {
     const last = state.lastEventMs;
-    const next: DormantState = { lastEventMs: last === null ? tx.timestampMs : Math.max(last, tx.timestampMs) };
+    const newest = last === null ? tx.timestampMs : Math.max(last, tx.timestampMs);
+    let next = state;
+    if (newest !== last) {
+      next = writable(state, initialDormantState);
+      next.lastEventMs = newest;
+    }
     if (last === null || tx.type !== 'withdraw' || tx.status === 'declined' || tx.amountCents < config.minCents) return { alert: null, state: next };
     const idleMs = tx.timestampMs - last;
     if (idleMs < config.dormantDays * DAY_MS) return { alert: null, state: next };

@@ -4,7 +4,7 @@
 // last known balance.
 import type { AlertDetails } from '../alert.ts';
 import { formatCents } from './explain.ts';
-import { balanceAfter, balanceBefore, initialBalanceState, type BalanceState } from './balance.ts';
+import { balanceAfter, balanceBefore, initialBalanceState, withBalance } from './balance.ts';
 import { defineRule } from './rule.ts';
 
 export const drain = defineRule({
@@ -20,7 +20,7 @@ export const drain = defineRule({
   initialState: initialBalanceState,
   evaluate(tx, state, config) {
     const previous = state.lastBalanceCents;
-    const next: BalanceState = { lastBalanceCents: balanceAfter(tx, previous) };
+    const next = withBalance(state, balanceAfter(tx, previous));
     if (tx.type !== 'withdraw') return { alert: null, state: next };
 
     const before = balanceBefore(tx, previous);

@@ -8,7 +8,7 @@
 // since nothing earlier said it was fine.
 import type { AlertDetails } from '../alert.ts';
 import { formatCents } from './explain.ts';
-import { balanceAfter, initialAccountLimitState, limitFor, type AccountLimitState } from './balance.ts';
+import { balanceAfter, initialAccountLimitState, limitFor, withBalanceAndLimit } from './balance.ts';
 import { defineRule } from './rule.ts';
 
 export const lowBalance = defineRule({
@@ -26,7 +26,7 @@ export const lowBalance = defineRule({
     const previous = state.lastBalanceCents;
     const after = balanceAfter(tx, previous);
     const limit = limitFor(tx.lowBalanceThresholdCents, state, config.thresholdCents);
-    const next: AccountLimitState = { lastBalanceCents: after, accountLimitCents: limit.own ? limit.cents : null };
+    const next = withBalanceAndLimit(state, after, limit.own ? limit.cents : null);
     const threshold = { balance_cents: limit.cents };
     const whose = limit.own ? "the account's threshold" : 'the threshold';
 

@@ -8,8 +8,8 @@
 // State: the last 32 payees and the at most 8 recent large first payments.
 import type { AlertDetails } from '../alert.ts';
 import { formatCents } from './explain.ts';
-import { DAY_MS, pushBounded, transferPayee } from './robust.ts';
-import { defineRule } from './rule.ts';
+import { DAY_MS, pushBounded, retain, transferPayee } from './robust.ts';
+import { defineRule, writable } from './rule.ts';
 
 export interface NewPayeeAgainState {
   payees: string[]; // most recent last
@@ -18,6 +18,10 @@ export interface NewPayeeAgainState {
 
 const MAX_PAYEES = 32;
 const MAX_RECENT = 8;
+
+function initialNewPayeeAgainState(): NewPayeeAgainState {
+  return { payees: [], recent: [] };
+}
 
 export const newPayeeAgain = defineRule({
   name: 'new_payee_again',
@@ -31,13 +35,15 @@ export const newPayeeAgain = defineRule({
     days: { kind: 'integer', default: 7, min: 1, max: 90, help: 'how recent the first payment must be' },
     balanceShare: { kind: 'number', default: 0.05, min: 0, max: 1, help: 'share of the balance before it the payment must take (when the message has a balance)' },
   },
-  initialState: (): NewPayeeAgainState => ({ payees: [], recent: [] }),
+  initialState: initialNewPayeeAgainState,
   evaluate(tx, state, config) {
     const payee = transferPayee(tx);
     if (payee === null) return { alert: null, state };
     if (!state.payees.includes(payee)) {
-      const recent = tx.amountCents >= config.minCents ? pushBounded(state.recent, [payee, tx.timestampMs] as [string, number], MAX_RECENT) : state.recent;
-      return { alert: null, state: { payees: pushBounded(state.payees, payee, MAX_PAYEES), recent } };
+      const next = writable(state, initialNewPayeeAgainState);
+      if (tx.amountCents >= config.minCents) pushBounded(next.recent, [payee, tx.timestampMs], MAX_RECENT);
+      pushBounded(next.payees, payee, MAX_PAYEES);
+      return { alert: null, state: next };
     }
     if (tx.amountCents < config.minCents) return { alert: null, state };
     const from = tx.timestampMs - config.days * DAY_MS;
@@ -50,6 +56,8 @@ export const newPayeeAgain = defineRule({
       threshold: { min_cents: config.minCents, days: config.days, balance_share: config.balanceShare },
       explanation: `${formatCents(tx.amountCents)} to ${payee} again, ${((tx.timestampMs - first[1]) / DAY_MS).toFixed(1)} days after the first large payment to it (threshold ${formatCents(config.minCents)} within ${config.days} days)`,
     };
-    return { alert, state: { payees: state.payees, recent: state.recent.filter((r) => r !== first) } };
+    // Not the shared initial state: it knows this payee.
+    retain(state.recent, (r) => r !== first);
+    return { alert, state };
   },
 });

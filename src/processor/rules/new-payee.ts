@@ -7,7 +7,7 @@
 import type { AlertDetails } from '../alert.ts';
 import { formatCents } from './explain.ts';
 import { counterpartyKind, logAmount, median, pushBounded } from './robust.ts';
-import { defineRule } from './rule.ts';
+import { defineRule, writable } from './rule.ts';
 
 export interface NewPayeeState {
   payees: string[]; // most recent last
@@ -17,6 +17,10 @@ export interface NewPayeeState {
 const MAX_PAYEES = 32;
 const MAX_AMOUNTS = 16;
 const NOT_PAYEES: ReadonlySet<string> = new Set(['MER', 'ATM']);
+
+function initialNewPayeeState(): NewPayeeState {
+  return { payees: [], logs: [] };
+}
 
 export const newPayee = defineRule({
   name: 'new_payee',
@@ -31,7 +35,7 @@ export const newPayee = defineRule({
     minHistory: { kind: 'integer', default: 5, min: 0, max: 16, help: 'outgoing payments needed before judging' },
     balanceShare: { kind: 'number', default: 0.4, min: 0, max: 1, help: 'share of the balance before it the payment must take (when the message has a balance)' },
   },
-  initialState: (): NewPayeeState => ({ payees: [], logs: [] }),
+  initialState: initialNewPayeeState,
   evaluate(tx, state, config) {
     if (tx.type !== 'withdraw' || tx.status === 'declined') return { alert: null, state };
     const payee = tx.counterpartyId;
@@ -51,8 +55,10 @@ export const newPayee = defineRule({
       }
     }
     // An alerted amount stays out of the baseline; the payee is known from now on either way.
-    const logs = alert === null ? pushBounded(state.logs, logAmount(tx.amountCents), MAX_AMOUNTS) : state.logs;
-    const payees = isPayee && !state.payees.includes(payee) ? pushBounded(state.payees, payee, MAX_PAYEES) : state.payees;
-    return { alert, state: { payees, logs } };
+    const newPayee = isPayee && !state.payees.includes(payee);
+    const next = writable(state, initialNewPayeeState);
+    if (alert === null) pushBounded(next.logs, logAmount(tx.amountCents), MAX_AMOUNTS);
+    if (newPayee) pushBounded(next.payees, payee, MAX_PAYEES);
+    return { alert, state: next };
   },
 });

@@ -6,8 +6,8 @@
 import type { AlertDetails } from '../alert.ts';
 import { formatCents } from './explain.ts';
 import { balanceAfter, balanceBefore } from './balance.ts';
-import { pushBounded } from './robust.ts';
-import { defineRule } from './rule.ts';
+import { pushBounded, retain } from './robust.ts';
+import { defineRule, writable } from './rule.ts';
 
 export interface OutflowState {
   lastBalanceCents: number | null;
@@ -16,6 +16,10 @@ export interface OutflowState {
 }
 
 const MAX_EVENTS = 32;
+
+function initialOutflowState(): OutflowState {
+  return { lastBalanceCents: null, recent: [] };
+}
 
 export const outflow = defineRule({
   name: 'outflow',
@@ -29,25 +33,25 @@ export const outflow = defineRule({
     ratio: { kind: 'number', default: 0.7, min: 0.05, max: 10, help: 'share of the starting balance that triggers' },
     minCents: { kind: 'integer', default: 500_00, min: 0, help: 'smaller sums never alert' },
   },
-  initialState: (): OutflowState => ({ lastBalanceCents: null, recent: [] }),
+  initialState: initialOutflowState,
   evaluate(tx, state, config) {
     const previous = state.lastBalanceCents;
     const after = balanceAfter(tx, previous);
-    if (tx.type !== 'withdraw' || tx.status === 'declined') {
-      return { alert: null, state: after === previous ? state : { lastBalanceCents: after, recent: state.recent } };
-    }
+    const withdrawal = tx.type === 'withdraw' && tx.status !== 'declined';
+    if (!withdrawal && after === previous) return { alert: null, state };
+    const next = writable(state, initialOutflowState);
+    next.lastBalanceCents = after;
+    if (!withdrawal) return { alert: null, state: next };
     const from = tx.timestampMs - config.windowSec * 1000;
-    const recent = pushBounded(
-      state.recent.filter((e) => e[0] > from),
-      [tx.timestampMs, tx.amountCents, balanceBefore(tx, previous)] as [number, number, number | null],
-      MAX_EVENTS,
-    );
+    const recent = next.recent;
+    retain(recent, (e) => e[0] > from);
+    pushBounded(recent, [tx.timestampMs, tx.amountCents, balanceBefore(tx, previous)], MAX_EVENTS);
     const first = recent[0] as [number, number, number | null];
     const start = first[2];
     let total = 0;
     for (const e of recent) total += e[1];
     if (start === null || start <= 0 || total < config.minCents || total < config.ratio * start) {
-      return { alert: null, state: { lastBalanceCents: after, recent } };
+      return { alert: null, state: next };
     }
     const alert: AlertDetails = {
       observed: { outflow_cents: total, withdrawals: recent.length, balance_before_cents: start, span_ms: tx.timestampMs - first[0] },
@@ -56,6 +60,7 @@ export const outflow = defineRule({
         `${recent.length} withdrawal(s) took ${formatCents(total)} within ${Math.round((tx.timestampMs - first[0]) / 60_000)} min, ` +
         `${((total / start) * 100).toFixed(0)}% of the ${formatCents(start)} balance before them (threshold ${(config.ratio * 100).toFixed(0)}% within ${config.windowSec / 60} min)`,
     };
-    return { alert, state: { lastBalanceCents: after, recent: [] } };
+    recent.length = 0;
+    return { alert, state: next };
   },
 });

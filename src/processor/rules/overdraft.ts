@@ -5,7 +5,7 @@
 // overdraft within the agreed limit is the customer's arrangement with the bank and says nothing.
 import type { AlertDetails } from '../alert.ts';
 import { formatCents } from './explain.ts';
-import { balanceAfter, initialAccountLimitState, limitFor, type AccountLimitState } from './balance.ts';
+import { balanceAfter, initialAccountLimitState, limitFor, withBalanceAndLimit } from './balance.ts';
 import { defineRule } from './rule.ts';
 
 export const overdraft = defineRule({
@@ -23,7 +23,7 @@ export const overdraft = defineRule({
     const previous = state.lastBalanceCents;
     const after = balanceAfter(tx, previous);
     const limit = limitFor(tx.overdraftLimitCents, state, config.limitCents);
-    const next: AccountLimitState = { lastBalanceCents: after, accountLimitCents: limit.own ? limit.cents : null };
+    const next = withBalanceAndLimit(state, after, limit.own ? limit.cents : null);
     const floor = -limit.cents;
     if (after === null || after >= floor || (previous !== null && previous < floor)) return { alert: null, state: next };
 

@@ -14,8 +14,8 @@
 // State: at most 8 deposits, one running sum and the first deposit of the last 16 senders per account.
 import type { AlertDetails } from '../alert.ts';
 import { formatCents } from './explain.ts';
-import { counterpartyKind, pushBounded } from './robust.ts';
-import { defineRule } from './rule.ts';
+import { counterpartyKind, pushBounded, retain } from './robust.ts';
+import { defineRule, writable } from './rule.ts';
 
 export interface RapidInOutState {
   deposits: Array<[atMs: number, cents: number, beforeCents: number | null]>; // oldest first, within the window; the balance before it
@@ -32,6 +32,10 @@ function fromOthers(counterparty: string | null, channel: string | null): boolea
   return counterparty !== null && !counterparty.startsWith('EXT-EMP') && channel !== 'system';
 }
 
+function initialRapidInOutState(): RapidInOutState {
+  return { deposits: [], outCents: 0, senders: [] };
+}
+
 export const rapidInOut = defineRule({
   name: 'rapid_in_out',
   severity: 'HIGH',
@@ -46,37 +50,54 @@ export const rapidInOut = defineRule({
     minInCents: { kind: 'integer', default: 200_00, min: 0, help: 'smaller deposits are ignored' },
     balanceShare: { kind: 'number', default: 0.05, min: 0, max: 100, help: 'share of the balance before them the deposits must come to (when the messages have a balance)' },
   },
-  initialState: (): RapidInOutState => ({ deposits: [], outCents: 0, senders: [] }),
+  initialState: initialRapidInOutState,
   evaluate(tx, state, config) {
     if (tx.status === 'declined') return { alert: null, state };
     const from = tx.timestampMs - config.windowSec * 1000;
     if (tx.type === 'deposit') {
       const sender = tx.counterpartyId;
       if (sender === null || !fromOthers(sender, tx.channel)) return { alert: null, state };
-      const before = state.senders ?? [];
-      const known = before.find((s) => s[0] === sender);
-      const senders = known === undefined ? pushBounded(before, [sender, tx.timestampMs] as [string, number], MAX_SENDERS) : before;
-      if (tx.amountCents < config.minInCents || (known !== undefined && known[1] <= from)) return { alert: null, state: known !== undefined && state.senders !== undefined ? state : { ...state, senders } };
-      const kept = state.deposits.filter((d) => d[0] > from);
+      const known = state.senders?.find((s) => s[0] === sender);
+      const counted = tx.amountCents >= config.minInCents && (known === undefined || known[1] > from);
+      if (known !== undefined && !counted) return { alert: null, state };
+      const next = writable(state, initialRapidInOutState);
+      const senders = (next.senders ??= []);
+      if (known === undefined) pushBounded(senders, [sender, tx.timestampMs], MAX_SENDERS);
+      if (!counted) return { alert: null, state: next };
+      const deposits = next.deposits.length;
+      retain(next.deposits, (d) => d[0] > from);
       // Withdrawals counted against deposits that have left the window no longer count.
-      const outCents = kept.length === state.deposits.length ? state.outCents : 0;
-      return { alert: null, state: { deposits: pushBounded(kept, [tx.timestampMs, tx.amountCents, tx.balanceCents === null ? null : tx.balanceCents - tx.amountCents] as [number, number, number | null], MAX_DEPOSITS), outCents, senders } };
+      if (next.deposits.length !== deposits) next.outCents = 0;
+      pushBounded(next.deposits, [tx.timestampMs, tx.amountCents, tx.balanceCents === null ? null : tx.balanceCents - tx.amountCents], MAX_DEPOSITS);
+      return { alert: null, state: next };
     }
     if (tx.type !== 'withdraw' || state.deposits.length === 0 || SPENDING.has(counterpartyKind(tx.counterpartyId))) return { alert: null, state };
-    const kept = state.deposits.filter((d) => d[0] > from);
-    if (kept.length === 0) return { alert: null, state: { deposits: [], outCents: 0, senders: state.senders ?? [] } };
-    const outCents = (kept.length === state.deposits.length ? state.outCents : 0) + tx.amountCents;
+    // Not the shared initial state: it has deposits.
+    const kept = state.deposits;
+    const deposits = kept.length;
+    retain(kept, (d) => d[0] > from);
+    state.senders ??= [];
+    const outCents = (kept.length === deposits ? state.outCents : 0) + tx.amountCents;
+    if (kept.length === 0) {
+      state.outCents = 0;
+      return { alert: null, state };
+    }
     let inCents = 0;
     for (const d of kept) inCents += d[1];
     const first = kept[0] as [number, number, number | null];
     const start = first[2];
-    if (outCents < config.ratio * inCents || outCents > config.maxRatio * inCents || (start !== null && inCents < config.balanceShare * start)) return { alert: null, state: { deposits: kept, outCents, senders: state.senders ?? [] } };
+    if (outCents < config.ratio * inCents || outCents > config.maxRatio * inCents || (start !== null && inCents < config.balanceShare * start)) {
+      state.outCents = outCents;
+      return { alert: null, state };
+    }
     const spanMs = tx.timestampMs - first[0];
     const alert: AlertDetails = {
       observed: { in_cents: inCents, out_cents: outCents, deposits: kept.length, span_ms: spanMs, ...(start === null ? {} : { balance_before_cents: start }) },
       threshold: { ratio: config.ratio, max_ratio: config.maxRatio, window_sec: config.windowSec, min_in_cents: config.minInCents, balance_share: config.balanceShare },
       explanation: `${formatCents(outCents)} left within ${Math.round(spanMs / 60_000)} min of ${formatCents(inCents)} coming in (${((outCents / inCents) * 100).toFixed(0)}%, threshold ${(config.ratio * 100).toFixed(0)}% within ${config.windowSec / 3600} h)`,
     };
-    return { alert, state: { deposits: [], outCents: 0, senders: state.senders ?? [] } };
+    kept.length = 0;
+    state.outCents = 0;
+    return { alert, state };
   },
 });

@@ -7,14 +7,40 @@ import type { NormalizedTx } from '../validate.ts';
 // MAD * 1.4826 estimates the standard deviation of normally distributed data.
 export const MAD_TO_SIGMA = 1.4826;
 
+// Scratch space for the medians: they run for nearly every record, over short histories (64 values at
+// most, as the settings allow), and sorting a copy of the history per record made garbage that the
+// processor then spent its time collecting.
+let scratch = new Float64Array(64);
+
+// The median of values[0..n) in scratch, sorted in place (insertion sort: n is small).
+function scratchMedian(n: number): number {
+  for (let i = 1; i < n; i++) {
+    const v = scratch[i] as number;
+    let j = i - 1;
+    while (j >= 0 && (scratch[j] as number) > v) {
+      scratch[j + 1] = scratch[j] as number;
+      j--;
+    }
+    scratch[j + 1] = v;
+  }
+  const mid = n >> 1;
+  return n % 2 === 1 ? (scratch[mid] as number) : ((scratch[mid - 1] as number) + (scratch[mid] as number)) / 2;
+}
+
+function toScratch(values: readonly number[]): number {
+  if (values.length > scratch.length) scratch = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) scratch[i] = values[i] as number;
+  return values.length;
+}
+
 export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return scratchMedian(toScratch(values));
 }
 
 export function medianAbsoluteDeviation(values: readonly number[], center: number): number {
-  return median(values.map((v) => Math.abs(v - center)));
+  const n = toScratch(values);
+  for (let i = 0; i < n; i++) scratch[i] = Math.abs((scratch[i] as number) - center);
+  return scratchMedian(n);
 }
 
 // ln(cents), rounded to 1/1000: snapshots stay small, and the rounding (0.1% of the amount) is far below
@@ -23,13 +49,30 @@ export function logAmount(cents: number): number {
   return Math.round(Math.log(Math.max(cents, 1)) * 1000) / 1000;
 }
 
-// A bounded history: the newest `max` values, oldest first.
-export function pushBounded<T>(values: readonly T[], value: T, max: number): T[] {
-  const from = values.length >= max ? values.length - max + 1 : 0;
-  const next = new Array<T>(values.length - from + 1);
-  for (let i = from; i < values.length; i++) next[i - from] = values[i] as T;
-  next[values.length - from] = value;
-  return next;
+// A bounded history, changed in place: value goes last, and the oldest go so that at most `max` remain.
+// A full history turns over where it is. A growing one grows as V8 grows arrays, with room to spare:
+// about a third more heap per account (3.5 KB instead of 2.6 KB at the bench's bank) than copying it into
+// an exact-sized array on every append, but that copy, referenced from the long-lived account state,
+// made garbage whose collection cost more CPU (7-12% per record) than the memory was worth.
+export function pushBounded<T>(values: T[], value: T, max: number): void {
+  if (values.length < max) {
+    values.push(value);
+    return;
+  }
+  const from = values.length - max + 1;
+  for (let i = from; i < values.length; i++) values[i - from] = values[i] as T;
+  values.length = max;
+  values[max - 1] = value;
+}
+
+// Keeps, in place and in order, the values for which keep() holds.
+export function retain<T>(values: T[], keep: (value: T) => boolean): void {
+  let kept = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as T;
+    if (keep(v)) values[kept++] = v;
+  }
+  values.length = kept;
 }
 
 // The kind of counterparty from its id's prefix (MER-, PAY-, CHK-, SAV-, EXT-, ATM-), for accounts

@@ -4,10 +4,15 @@
 // registry.ts lists the rules; config, the docs table, the account state and the snapshot's rule slices
 // all follow from that list.
 //
-// Rules never mutate the state they are given and never read a clock, so the same input sequence always
-// yields the same alerts and the same state: that is what makes snapshot + replay reproduce an
-// uninterrupted run. A rule reports what it found (AlertDetails); the engine turns that into the Alert,
-// with the rule's declared name and severity, so those are written once.
+// Rules never read a clock, so the same input sequence always yields the same alerts and the same state:
+// that is what makes snapshot + replay reproduce an uninterrupted run. A rule changes its state in place
+// and returns it (or returns a new one): a copy per record was most of the processor's garbage, and its
+// state lives long enough that collecting it was expensive. The one state a rule must not change is its
+// shared initial state (frozen, see RuleEngine): writable() gives it a fresh one instead. A checkpoint
+// holds the states as they were when it was taken without copying them: the account's text is written
+// just before its first change (state.ts, PinnedAccounts). A rule reports what it found (AlertDetails);
+// the engine turns that into the Alert, with the rule's declared name and severity, so those are written
+// once.
 import type { AlertDetails, Severity } from '../alert.ts';
 import type { NormalizedTx } from '../validate.ts';
 
@@ -33,7 +38,13 @@ export type RuleSettings<S extends SettingSpecs> = { enabled: boolean; weight?: 
 
 export interface RuleOutcome<S> {
   alert: AlertDetails | null;
-  state: S;
+  state: S; // the state given, changed or not, or a new one
+}
+
+// The state to change in place: the one given, unless it is the shared initial state (frozen by the
+// engine), which stays as it is for every account still at it; then a fresh one.
+export function writable<St>(state: St, initialState: () => St): St {
+  return Object.isFrozen(state) ? initialState() : state;
 }
 
 export interface RuleDeclaration<N extends string = string, S extends SettingSpecs = SettingSpecs> {

@@ -7,11 +7,15 @@
 import type { AlertDetails } from '../alert.ts';
 import { formatCents } from './explain.ts';
 import { DAY_MS } from './robust.ts';
-import { defineRule } from './rule.ts';
+import { defineRule, writable } from './rule.ts';
 
 export interface StructuringState {
   nearMs: number[]; // event times of recent counted cash deposits, oldest first
   nearCents: number[]; // their amounts
+}
+
+function initialStructuringState(): StructuringState {
+  return { nearMs: [], nearCents: [] };
 }
 
 export const structuring = defineRule({
@@ -26,29 +30,36 @@ export const structuring = defineRule({
     count: { kind: 'integer', default: 3, min: 2, max: 100, help: 'such deposits that make a pattern' },
     windowDays: { kind: 'integer', default: 14, min: 1, max: 365, help: 'length of the window' },
   },
-  initialState: (): StructuringState => ({ nearMs: [], nearCents: [] }),
+  initialState: initialStructuringState,
   evaluate(tx, state, config) {
     if (tx.type !== 'deposit' || tx.status === 'declined' || tx.counterpartyId !== null || (tx.channel !== 'branch' && tx.channel !== 'atm')) return { alert: null, state };
     if (tx.amountCents >= config.thresholdCents || tx.amountCents < config.lowerRatio * config.thresholdCents) return { alert: null, state };
     const from = tx.timestampMs - config.windowDays * DAY_MS;
-    const nearMs: number[] = [];
-    const nearCents: number[] = [];
+    const next = writable(state, initialStructuringState);
+    const { nearMs, nearCents } = next;
     let total = tx.amountCents;
-    state.nearMs.forEach((t, i) => {
-      if (t <= from) return;
-      nearMs.push(t);
-      nearCents.push(state.nearCents[i] ?? 0);
-      total += state.nearCents[i] ?? 0;
-    });
+    let kept = 0;
+    for (let i = 0; i < nearMs.length; i++) {
+      const t = nearMs[i] as number;
+      if (t <= from) continue;
+      const cents = nearCents[i] ?? 0;
+      nearMs[kept] = t;
+      nearCents[kept++] = cents;
+      total += cents;
+    }
+    nearMs.length = kept;
+    nearCents.length = kept;
     nearMs.push(tx.timestampMs);
     nearCents.push(tx.amountCents);
-    if (nearMs.length < config.count || total < config.thresholdCents) return { alert: null, state: { nearMs, nearCents } };
+    if (nearMs.length < config.count || total < config.thresholdCents) return { alert: null, state: next };
     const spanMs = tx.timestampMs - (nearMs[0] as number);
     const alert: AlertDetails = {
       observed: { deposits: nearMs.length, amount_cents: tx.amountCents, total_cents: total, span_ms: spanMs },
       threshold: { threshold_cents: config.thresholdCents, lower_ratio: config.lowerRatio, count: config.count, window_days: config.windowDays },
       explanation: `${nearMs.length} cash deposits under ${formatCents(config.thresholdCents)} within ${(spanMs / 3_600_000).toFixed(1)} h add up to ${formatCents(total)}, this one ${formatCents(tx.amountCents)} (threshold ${config.count} within ${config.windowDays} days)`,
     };
-    return { alert, state: { nearMs: [], nearCents: [] } };
+    nearMs.length = 0;
+    nearCents.length = 0;
+    return { alert, state: next };
   },
 });

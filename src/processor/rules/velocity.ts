@@ -3,10 +3,15 @@
 // empty again, so a burst of 3 x count withdrawals gives 3 alerts rather than 2 x count + 1.
 // State is at most count - 1 timestamps per account.
 import type { AlertDetails } from '../alert.ts';
-import { defineRule } from './rule.ts';
+import { retain } from './robust.ts';
+import { defineRule, writable } from './rule.ts';
 
 export interface VelocityState {
   withdrawalTimesMs: number[];
+}
+
+function initialVelocityState(): VelocityState {
+  return { withdrawalTimesMs: [] };
 }
 
 export const velocity = defineRule({
@@ -19,25 +24,32 @@ export const velocity = defineRule({
     count: { kind: 'integer', default: 5, min: 2, max: 10_000, help: 'withdrawals that make a burst' },
     windowSec: { kind: 'integer', default: 60, min: 1, max: 86_400, help: 'burst time span' },
   },
-  initialState: (): VelocityState => ({ withdrawalTimesMs: [] }),
+  initialState: initialVelocityState,
   evaluate(tx, state, config) {
     if (tx.type !== 'withdraw') return { alert: null, state };
     const windowMs = config.windowSec * 1000;
     const now = tx.timestampMs;
+    const next = writable(state, initialVelocityState);
+    const recent = next.withdrawalTimesMs;
     // The window ends at the account's newest event time, not necessarily this event's: a late event
     // (older timestamp than one already seen) counts only if it falls inside that window, and never drags
     // older withdrawals back in.
-    const newest = Math.max(now, ...state.withdrawalTimesMs);
-    const recent = state.withdrawalTimesMs.filter((t) => t > newest - windowMs);
-    if (now > newest - windowMs) recent.push(now);
-    if (recent.length < config.count) return { alert: null, state: { withdrawalTimesMs: recent } };
+    let newest = now;
+    for (const t of recent) newest = Math.max(newest, t);
+    const from = newest - windowMs;
+    retain(recent, (t) => t > from);
+    if (now > from) recent.push(now);
+    if (recent.length < config.count) return { alert: null, state: next };
 
-    const span = newest - Math.min(...recent);
+    let oldest = newest;
+    for (const t of recent) oldest = Math.min(oldest, t);
+    const span = newest - oldest;
     const alert: AlertDetails = {
       observed: { withdrawals: recent.length, span_ms: span },
       threshold: { count: config.count, window_sec: config.windowSec },
       explanation: `${recent.length} withdrawals within ${(span / 1000).toFixed(1)}s (threshold ${config.count} in ${config.windowSec}s)`,
     };
-    return { alert, state: { withdrawalTimesMs: [] } };
+    recent.length = 0;
+    return { alert, state: next };
   },
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_CONFIG, type RulesConfig } from '../../../src/processor/config.ts';
 import { RuleEngine, type AccountState } from '../../../src/processor/rules/engine.ts';
+import { RULES } from '../../../src/processor/rules/registry.ts';
 import type { SeenTransaction } from '../../../src/processor/rules/rule.ts';
 import { T0, tx } from '../helpers.ts';
 
@@ -65,10 +66,15 @@ test('with duplicate detection off a repeat is processed like any transaction', 
   assert.equal(again.seen, null);
 });
 
-test('evaluate leaves its inputs untouched', () => {
+test('evaluate changes the account in place and never the shared initial state', () => {
   const engine = rules();
   const account = engine.withSlice(engine.initialAccountState(), 'velocity', { withdrawalTimesMs: [T0 - 1000] });
-  const frozen = JSON.stringify(account);
-  engine.evaluate(tx({ balanceCents: -1 }), account, undefined);
-  assert.equal(JSON.stringify(account), frozen);
+  const out = engine.evaluate(tx({ balanceCents: -1 }), account, undefined);
+  assert.equal(out.account, account);
+  assert.deepEqual(engine.slice(account, 'velocity'), { withdrawalTimesMs: [T0 - 1000, T0] });
+  // Every rule ran on its initial state: those that changed it took their own.
+  const fresh = engine.initialAccountState();
+  assert.deepEqual(fresh.slices, RULES.filter((r) => r.scope === 'account').map((r) => r.initialState()));
+  assert.ok(fresh.slices.every((slice) => Object.isFrozen(slice)));
+  assert.notEqual(engine.slice(account, 'drain'), engine.slice(fresh, 'drain'));
 });
