@@ -202,14 +202,9 @@ function renderCases(): void {
     for (const c of state.cases) {
       const tr = el('tr', c.case_id === selectedCase ? 'selected' : '');
       tr.setAttribute('role', 'row');
-      const open = el('button', 'case-link mono', c.account_id);
-      open.type = 'button';
-      open.dataset.caseId = c.case_id;
-      open.title = `open case ${c.case_id}`;
+      const { cell: account, button: open } = caseLinkCell(c);
       open.tabIndex = c.case_id === current ? 0 : -1;
       if (c.case_id === selectedCase) open.setAttribute('aria-current', 'true');
-      const account = td({ text: '', className: 'id' });
-      account.append(open);
       tr.append(
         td({ text: c.score.toFixed(2), className: 'num score' }),
         td(severityCell(c.severity)),
@@ -229,6 +224,17 @@ function renderCases(): void {
   // The shown case changed (a newer version arrived): load it again.
   const shown = state.cases.find((c) => c.case_id === selectedCase);
   if (shown !== undefined && shown.version > shownVersion) void loadCase(shown.case_id);
+}
+
+// A case's account as a button that opens the case (the queue's and the related cases' account cell).
+function caseLinkCell(c: Case): { cell: HTMLTableCellElement; button: HTMLButtonElement } {
+  const button = el('button', 'case-link mono', c.account_id);
+  button.type = 'button';
+  button.dataset.caseId = c.case_id;
+  button.title = `open case ${c.case_id}`;
+  const cell = td({ text: '', className: 'id' });
+  cell.append(button);
+  return { cell, button };
 }
 
 function caseButtons(): HTMLButtonElement[] {
@@ -294,14 +300,8 @@ function renderCase(detail: CaseDetailView): void {
 
   // Cases of the accounts this one sent money to or got it from: a victim's case leads to the mule's.
   const relatedRows = detail.related.map((r) => {
-    const open = el('button', 'case-link mono', r.case.account_id);
-    open.type = 'button';
-    open.dataset.caseId = r.case.case_id;
-    open.title = `open case ${r.case.case_id}`;
-    const account = td({ text: '', className: 'id' });
-    account.append(open);
     const tr = el('tr');
-    tr.append(td({ text: r.case.score.toFixed(2), className: 'num score' }), td(severityCell(r.case.severity)), account, td({ text: r.case.rules.join(', '), className: 'rules' }), td(RELATIONS[r.relation]));
+    tr.append(td({ text: r.case.score.toFixed(2), className: 'num score' }), td(severityCell(r.case.severity)), caseLinkCell(r.case).cell, td({ text: r.case.rules.join(', '), className: 'rules' }), td(RELATIONS[r.relation]));
     return tr;
   });
   const relatedBody = byId<HTMLTableSectionElement>('case-related-body');
