@@ -51,12 +51,19 @@ const CUMULATIVE_WEIGHT = (() => {
 // purchase divided by this, so the budget still holds whatever the categories.
 export const CARD_MIX_MEAN = SPECS.reduce((sum, s) => sum + s.weight * s.amountFactor * Math.exp((s.sigma * s.sigma) / 2), 0) / SPECS.reduce((sum, s) => sum + s.weight, 0);
 
-export function categoryFactor(category: number): number {
+function categoryFactor(category: number): number {
   return (SPECS[category] as CategorySpec).amountFactor;
 }
 
-export function categorySigma(category: number): number {
+function categorySigma(category: number): number {
   return (SPECS[category] as CategorySpec).sigma;
+}
+
+// A card purchase in `category` by a customer whose typical card purchase is `median` cents: log-normal
+// around it times the category's factor (and `scale`), with the category's spread; at least `min` cents.
+// The simulator's everyday shopping and the card fraud that copies it draw their amounts the same way.
+export function purchaseAmount(rng: Rng, median: number, category: number, min: number, scale = 1): number {
+  return Math.max(min, Math.round(rng.logNormal(median * categoryFactor(category) * scale, categorySigma(category))));
 }
 
 export function categoryIndex(name: MerchantCategory): number {

@@ -21,7 +21,7 @@ import type { Cents } from './money.ts';
 import { Rng } from './rng.ts';
 import { Schedule } from './schedule.ts';
 import { AliasTable } from './alias-table.ts';
-import { CARD_CATEGORY_LIST, categoryFactor, categorySigma, World } from './counterparties.ts';
+import { CARD_CATEGORY_LIST, purchaseAmount, World } from './counterparties.ts';
 import { externalAccount, FraudPlanner } from './scenarios/fraud.ts';
 import type { BankActions, Incident, ScenarioScript } from './scenarios/fraud.ts';
 import { LifeEvents } from './life-events.ts';
@@ -409,7 +409,7 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
     const world = this.world;
     const merchant = rng.chance(0.7) ? world.habitualMerchant(customer.index, rng.int(0, world.habitCount(customer.index) - 1)) : world.anyMerchant(rng.next(), rng.next());
     const category = world.merchantCategory[merchant] ?? 0;
-    const amount = Math.max(50, Math.round(rng.logNormal(this.#cardMedian(customer) * categoryFactor(category), categorySigma(category))));
+    const amount = purchaseAmount(rng, this.#cardMedian(customer), category, 50);
     this.#purchase(customer, merchant, amount);
   }
 
@@ -452,7 +452,7 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
     if (rng.chance(FOLLOW_UP_CHANCE)) {
       const next = rng.chance(0.5) ? merchant : this.world.habitualMerchant(customer.index, rng.int(0, this.world.habitCount(customer.index) - 1));
       const nextCategory = this.world.merchantCategory[next] ?? 0;
-      const nextAmount = Math.max(50, Math.round(rng.logNormal(this.#cardMedian(customer) * categoryFactor(nextCategory) * 0.6, categorySigma(nextCategory))));
+      const nextAmount = purchaseAmount(rng, this.#cardMedian(customer), nextCategory, 50, 0.6);
       this.#push(this.#now + rng.int(5, 55) * 1000, { kind: 'purchase', customer, merchant: next, amount: nextAmount });
     }
   }

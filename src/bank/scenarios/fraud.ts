@@ -18,7 +18,7 @@ import type { AccountType } from '../transaction.ts';
 import type { Cents } from '../money.ts';
 import type { Rng } from '../rng.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../calendar.ts';
-import { CARD_CATEGORY_LIST, categoryFactor, categoryIndex, categorySigma } from '../counterparties.ts';
+import { CARD_CATEGORY_LIST, categoryIndex, purchaseAmount } from '../counterparties.ts';
 import type { World } from '../counterparties.ts';
 import { SIM_INCIDENT_HEADER, SIM_LABEL_HEADER } from '../transaction.ts';
 
@@ -373,7 +373,7 @@ export class FraudPlanner {
       const buys = rng.int(3, 8);
       for (let i = 0; i < buys; i++) {
         const category = rng.pick(EVERYDAY_CATEGORIES);
-        taken += purchase([category], Math.max(5_00, Math.round(rng.logNormal(victim.medians.card * categoryFactor(category), categorySigma(category)))));
+        taken += purchase([category], purchaseAmount(rng, victim.medians.card, category, 5_00));
         yield activeDelay(rng, bank.now, victim, 20 * MINUTE_MS, 8 * HOUR_MS);
       }
     }
@@ -416,7 +416,7 @@ export class FraudPlanner {
     for (let i = 0; i < buys; i++) {
       const merchant = local.length > 0 && rng.chance(0.5) ? rng.pick(local) : world.merchantIn(rng.pick(IN_PERSON_CATEGORIES), rng.next());
       const category = world.merchantCategory[merchant] ?? 0;
-      const amount = Math.max(50, Math.round(rng.logNormal(victim.medians.card * categoryFactor(category), categorySigma(category))));
+      const amount = purchaseAmount(rng, victim.medians.card, category, 50);
       if (!bank.withdraw(victim.checking, amount, 'card', world.merchantIds[merchant], CARD_CATEGORY_LIST[category])) taken += amount;
       if (i < buys - 1) yield activeDelay(rng, bank.now, victim, 20 * MINUTE_MS, 30 * HOUR_MS);
     }
