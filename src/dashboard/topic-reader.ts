@@ -272,35 +272,23 @@ export class TopicReader {
     const reader = this.hub.reader;
     if (kind === 'metrics' && isDetectionValue(value)) {
       const facts = parseDetection(value);
-      if (facts === null) {
-        reader.invalidRecords++;
-        return;
-      }
+      if (!this.valid(facts)) return;
       reader.detectionFactsRead++;
       this.hub.addDetection(facts);
     } else if (kind === 'metrics') {
       const windows = parseWindows(value);
-      if (windows === null) {
-        reader.invalidRecords++;
-        return;
-      }
+      if (!this.valid(windows)) return;
       reader.windowsRead += windows.length;
       for (const w of windows) this.hub.addWindow(w, timestampMs);
     } else if (kind === 'cases') {
       const c = parseCase(value);
-      if (c === null) {
-        reader.invalidRecords++;
-        return;
-      }
+      if (!this.valid(c)) return;
       reader.casesRead++;
       this.hub.addCase(c);
     } else {
       // Notifications are in the alert format.
       const a = parseAlert(value);
-      if (a === null) {
-        reader.invalidRecords++;
-        return;
-      }
+      if (!this.valid(a)) return;
       if (kind === 'alerts') {
         reader.alertsRead++;
         this.hub.addAlert(a);
@@ -309,6 +297,12 @@ export class TopicReader {
         this.hub.addNotification(a);
       }
     }
+  }
+
+  // A record its topic's parser refused (parse gave null) counts as invalid, and is skipped.
+  private valid<T>(parsed: T | null): parsed is T {
+    if (parsed === null) this.hub.reader.invalidRecords++;
+    return parsed !== null;
   }
 
   private sleep(ms: number): Promise<void> {
