@@ -38,6 +38,7 @@ interface ConsumeFlags extends SecurityFlags {
   checkpointInterval: number;
   checkpointRecords: number;
   sessionTimeout: number;
+  threads: number;
   quiet?: boolean;
   waitForBrokers?: boolean;
 }
@@ -91,6 +92,7 @@ export function consumeCommand(): Command {
     .option('--state-topic <name>', 'topic holding the partition snapshots', d.outputs.state)
     .option('--checkpoint-interval <ms>', 'wall time between checkpoints', integer(10, 3_600_000), d.checkpointIntervalMs)
     .option('--checkpoint-records <n>', 'records between checkpoints at most', integer(1), d.checkpointRecords)
+    .option('--threads <n>', 'threads that process partitions (each owns some of them, with their state)', integer(1, 64), d.processingThreads)
     .option('--session-timeout <ms>', 'how long the group waits for a silent member before moving its partitions', integer(1000, 3_600_000), d.sessionTimeoutMs)
     .option('--quiet', 'no alert lines on the console (the log still has them)')
     .option('--wait-for-brokers', 'at start-up, retry brokers that are not there yet (processor started before Kafka) instead of exiting'))
@@ -123,6 +125,7 @@ export function consumeCommand(): Command {
           checkpointRecords: flags.checkpointRecords,
           sessionTimeoutMs: flags.sessionTimeout,
           heartbeatIntervalMs: Math.min(d.heartbeatIntervalMs, Math.floor(flags.sessionTimeout / 3)),
+          processingThreads: flags.threads,
           logLevel,
           logFile: flags.logFile,
           consoleAlerts: !flags.quiet,

@@ -3,11 +3,12 @@
 // partition's state moves with it through the snapshots in the state topic (docs/processor.md).
 //
 // Kafka side only: the loop reads a MessagesStream of the group consumer (committed offsets, earliest when
-// there are none, no autocommit) and hands every record to the StreamRunner on its own thread
-// (runner-thread.ts), which owns the processing and the checkpoint protocol. Group events are translated
+// there are none, no autocommit) and hands every record to the StreamRunner of its partition, on one of
+// the processing threads (runner-threads.ts), which own the processing and the checkpoint protocol. Group events are translated
 // for it: a heartbeat that reports a rebalance stops processing and checkpoints, the new assignment
 // resumes it.
 import { Admin, ConfigResourceTypes, Consumer, noopSerializer, Producer, stringSerializer, type MessagesStream } from '@platformatic/kafka';
+import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import { CONSUMER_GROUP, TOPICS } from '../bank/transaction.ts';
 import type { KafkaSecurity } from '../kafka-security.ts';
@@ -16,9 +17,8 @@ import { describeKafkaError } from '../producer/producer.ts';
 import type { ProcessorConfig } from './config.ts';
 import { classifyFailure, RestartableError, type Failure } from './failures.ts';
 import { KafkaPorts, TopicReader, type OutputTopics } from './kafka-io.ts';
-import { emptyQuality, summarizeQuality } from './quality.ts';
-import type { RunnerStats } from './runner.ts';
-import { RunnerThread } from './runner-thread.ts';
+import { emptyRunnerStats, type RunnerStats } from './runner.ts';
+import { RunnerThreads } from './runner-threads.ts';
 import { LocalSinks } from './sinks.ts';
 
 export const STATE_TOPIC = 'bank_processor_state';
@@ -43,6 +43,7 @@ export interface ProcessorOptions {
   maxBatchRecords: number;
   maxBatchBytes: number;
   maxInFlight: number;
+  processingThreads: number; // threads that process partitions (runner-threads.ts)
   logLevel: string;
   logFile: string;
   consoleAlerts: boolean;
@@ -70,6 +71,9 @@ export const PROCESSOR_DEFAULTS = {
   // Half the broker's default max.message.bytes (1 MiB): every output batch of a send fits.
   maxBatchBytes: 512 * 1024,
   maxInFlight: 8,
+  // Two: the processing, not the client, bounds the processor (docs/processor.md); more than the cores
+  // would only take turns.
+  processingThreads: Math.min(2, availableParallelism()),
   logLevel: 'info',
   logFile: 'logs/banking_consumer.log',
   consoleAlerts: true,
@@ -165,10 +169,10 @@ export async function runProcessor(options: ProcessorOptions, signal?: AbortSign
 
   const startedAt = performance.now();
   let stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | null = null;
-  let runner: RunnerThread | null = null;
+  let runner: RunnerThreads | null = null;
   let ticker: NodeJS.Timeout | undefined;
   const stats = (): ProcessorStats => {
-    const s = runner?.stats() ?? emptyStats();
+    const s = runner?.stats() ?? emptyRunnerStats();
     const elapsedMs = performance.now() - startedAt;
     const busyMs = s.firstRecordMs !== null && s.lastRecordMs !== null ? s.lastRecordMs - s.firstRecordMs : 0;
     return { ...s, elapsedMs, ratePerSec: busyMs > 0 ? (s.processed * 1000) / busyMs : 0, memberId: consumer.memberId };
@@ -179,7 +183,7 @@ export async function runProcessor(options: ProcessorOptions, signal?: AbortSign
     const maxBatchBytes = await outputBatchBytes(admin, options, logger);
     const topicReader = new TopicReader(reader);
     const ports = new KafkaPorts({ producer, reader: topicReader, consumer, sourceTopic: options.topic, group: options.group, topics: options.outputs, partitionCounts, logger });
-    runner = new RunnerThread({
+    runner = new RunnerThreads({
       runner: {
         config: options.config,
         group: options.group,
@@ -193,7 +197,7 @@ export async function runProcessor(options: ProcessorOptions, signal?: AbortSign
       ports,
       local: new LocalSinks({ logger, console: options.consoleAlerts ? consoleLine : undefined }),
       logger,
-    });
+    }, options.processingThreads);
     const r = runner;
     logger.info({ event: 'start', brokers: options.brokers, topic: options.topic, group: options.group, outputs: options.outputs, partitions: partitionCounts.state }, 'processor starting');
 
@@ -267,7 +271,7 @@ export async function runProcessor(options: ProcessorOptions, signal?: AbortSign
 // Reads synchronously while records are buffered: for-await costs a promise and a microtask turn per
 // record, which at full speed is more than the client's own decoding of it. While the runner has no room
 // for more batches, reading waits, and so does fetching once the stream's buffer is full.
-function consumeStream(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>, runner: RunnerThread): Promise<void> {
+function consumeStream(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>, runner: RunnerThreads): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let waiting = false; // the runner has no room for more records yet
     const finish = (err?: unknown) => {
@@ -370,11 +374,4 @@ async function outputBatchBytes(admin: Admin, options: ProcessorOptions, logger:
   limit = Math.max(MIN_BATCH_BYTES, limit);
   if (limit < options.maxBatchBytes) logger.info({ event: 'batch-bytes', maxBatchBytes: limit }, `output topics accept smaller batches: sends and dead letters stay under ${limit} bytes`);
   return limit;
-}
-
-function emptyStats(): RunnerStats {
-  return {
-    processed: 0, valid: 0, dlq: 0, dlqByReason: {}, skipped: 0, foreign: 0, reseeks: 0, alerts: 0, notifications: 0, cases: 0, suppressed: 0, metricsWindows: 0, checkpoints: 0,
-    snapshotsStored: 0, firstRecordMs: null, lastRecordMs: null, restores: 0, freshStarts: 0, owned: [], everOwned: [], quality: emptyQuality(), qualitySummary: summarizeQuality(emptyQuality()),
-  };
 }

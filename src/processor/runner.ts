@@ -58,6 +58,14 @@ export interface RunnerStats {
   qualitySummary: Record<QualityKey, RuleQualitySummary>;
 }
 
+// Before the first report: nothing processed, nothing owned.
+export function emptyRunnerStats(): RunnerStats {
+  return {
+    processed: 0, valid: 0, dlq: 0, dlqByReason: {}, skipped: 0, foreign: 0, reseeks: 0, alerts: 0, notifications: 0, cases: 0, suppressed: 0, metricsWindows: 0, checkpoints: 0,
+    snapshotsStored: 0, firstRecordMs: null, lastRecordMs: null, restores: 0, freshStarts: 0, owned: [], everOwned: [], quality: emptyQuality(), qualitySummary: summarizeQuality(emptyQuality()),
+  };
+}
+
 export class StreamRunner {
   private readonly group: string;
   private readonly idleShowMs: number;

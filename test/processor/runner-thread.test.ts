@@ -1,5 +1,6 @@
-// The runner on its worker thread (RunnerThread) against the same runner called directly: same input, same
-// in-memory ports, so the outputs must be the same, and the local sinks must be fed on this side.
+// The runner on its worker thread (RunnerThread), and on several (RunnerThreads), against the same runner
+// called directly: same input, same in-memory ports, so the outputs must be the same, and the local sinks
+// must be fed on this side.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import pino from 'pino';
@@ -9,8 +10,9 @@ import type { KafkaPorts } from '../../src/processor/kafka-io.ts';
 import type { InputRecord } from '../../src/processor/partition-processor.ts';
 import type { ThreadRunnerOptions } from '../../src/processor/runner-thread-protocol.ts';
 import { RunnerThread } from '../../src/processor/runner-thread.ts';
+import { mergeStats, RunnerThreads } from '../../src/processor/runner-threads.ts';
 import type { OutputOffsets, RunnerPorts, SnapshotRecord, StoredSnapshot } from '../../src/processor/runner-ports.ts';
-import { StreamRunner } from '../../src/processor/runner.ts';
+import { emptyRunnerStats, StreamRunner } from '../../src/processor/runner.ts';
 import { LocalSinks, type OutputRecord } from '../../src/processor/sinks.ts';
 import { bankInput, windowTotals } from '../helpers/bank-input.ts';
 
@@ -158,4 +160,74 @@ test('a port failure crosses to the thread and back with its name and code', { t
   );
   assert.equal(failure.message, 'The coordinator is not available.');
   assert.deepEqual([failure.name, failure.code, failure.apiId, failure.canRetry], ['ProtocolError', 'PLT_KFK_PROTOCOL', 'COORDINATOR_NOT_AVAILABLE', true]);
+});
+
+test('partitions spread over several threads give what one runner gives', { timeout: 60_000 }, async () => {
+  const records = input();
+  const direct = new MemoryPorts();
+  const runner = new StreamRunner(direct, { ...options, logger: pino({ level: 'silent' }) });
+  runner.assignmentChanged([0, 1, 2], true);
+  for (const r of records) {
+    const pending = runner.handle(r);
+    if (pending !== undefined) await pending;
+  }
+  await runner.close();
+
+  const spread = new MemoryPorts();
+  const lines: string[] = [];
+  const logger = pino({ level: 'silent' });
+  const threads = new RunnerThreads({ runner: options, ports: spread as unknown as KafkaPorts, local: new LocalSinks({ logger, console: (l) => lines.push(l) }), logger }, 2);
+  try {
+    assert.deepEqual(await threads.assignmentChanged([0, 1, 2], true), []);
+    for (const r of records) {
+      threads.push(r);
+      if (threads.full) await threads.room();
+    }
+    threads.caughtUp();
+    await threads.close();
+    threads.throwIfFailed();
+  } finally {
+    await threads.terminate();
+  }
+  assert.deepEqual(summary(spread), summary(direct));
+  assert.equal(lines.length, summary(direct).alerts.length);
+  const stats = threads.stats();
+  assert.equal(stats?.processed, records.length, 'every record processed once, counted over both threads');
+  assert.deepEqual([stats?.owned, stats?.freshStarts], [[0, 1, 2], 3]);
+});
+
+test('a partition stays on its thread while the member owns it', { timeout: 60_000 }, async () => {
+  const records = input().slice(0, 600);
+  const logger = pino({ level: 'silent' });
+  const threads = new RunnerThreads({ runner: options, ports: new MemoryPorts() as unknown as KafkaPorts, local: new LocalSinks({ logger }), logger }, 2);
+  try {
+    await threads.assignmentChanged([0, 1, 2], true);
+    for (const r of records) threads.push(r);
+    threads.caughtUp();
+    for (let i = 0; threads.stats()?.processed !== records.length; i++) {
+      assert.ok(i < 500, `processed ${threads.stats()?.processed} of ${records.length}`);
+      threads.tick();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    // Only the revoked partition's state goes; had 0 or 2 moved to the other thread, theirs would go too.
+    threads.rebalanceStarted();
+    assert.deepEqual(await threads.assignmentChanged([0, 2], false), [1]);
+    threads.rebalanceStarted();
+    assert.deepEqual(await threads.assignmentChanged([0, 1, 2], false), []);
+    threads.rebalanceStarted();
+    assert.deepEqual(await threads.assignmentChanged([0, 1, 2], true), [0, 2], 'a fresh assignment drops every state (1 has none yet)');
+    await threads.close();
+  } finally {
+    await threads.terminate();
+  }
+});
+
+test('merged stats add counts, take the earliest first and latest last record, and unite partitions', () => {
+  const one = { ...emptyRunnerStats(), processed: 10, dlq: 1, dlqByReason: { not_json: 1 }, firstRecordMs: 200, lastRecordMs: 900, owned: [2], everOwned: [2, 4] };
+  const two = { ...emptyRunnerStats(), processed: 5, dlq: 2, dlqByReason: { not_json: 1, bad_amount: 1 }, firstRecordMs: 100, lastRecordMs: 500, owned: [0], everOwned: [0] };
+  const merged = mergeStats([one, two]);
+  assert.equal(merged.processed, 15);
+  assert.deepEqual(merged.dlqByReason, { not_json: 2, bad_amount: 1 });
+  assert.deepEqual([merged.firstRecordMs, merged.lastRecordMs], [100, 900]);
+  assert.deepEqual([merged.owned, merged.everOwned], [[0, 2], [0, 2, 4]]);
 });
