@@ -1,7 +1,9 @@
 // low_balance (HIGH, a customer notification to bank_notifications, not a fraud alert): the seed's
-// alert. Fires on every `low_balance` event the producer sends (the seed raised its HIGH alert on exactly
-// those), and on any other event whose balance crosses from at or above the account's threshold to below
-// it. The threshold is the account's own (the message's low_balance_threshold, or the last one an event of
+// alert. Fires on any event whose balance crosses from at or above the account's threshold to below it,
+// and on a `low_balance` event the producer sends (the seed raised its HIGH alert on exactly those) unless
+// the balance known before it was already below: a producer that reports the crossing sends its event
+// right after the debit that made it, which has already been notified, and a customer gets one notice per
+// crossing, not two. The threshold is the account's own (the message's low_balance_threshold, or the last one an event of
 // the account carried), the processor's thresholdCents for accounts that never said. Only the crossing
 // fires, not every event while low: an account sitting at 20.00 for a week is one notification, not one
 // per coffee. An account whose first known balance is already below the threshold counts as crossing,
@@ -17,7 +19,7 @@ export const lowBalance = defineRule({
   notification: true,
   summary: 'seed HIGH alert, as a customer notification',
   description:
-    "notification: any `low_balance` event (the course project's HIGH alert), or a balance crossing from ≥ the account's own threshold (message field `low_balance_threshold`, else `thresholdCents`) to below it — once per crossing",
+    "notification: a balance crossing from ≥ the account's own threshold (message field `low_balance_threshold`, else `thresholdCents`) to below it, or a `low_balance` event (the course project's HIGH alert) unless the balance was already known to be below — once per crossing",
   settings: {
     thresholdCents: { kind: 'integer', default: 100_00, min: 0, help: 'threshold of accounts whose messages do not carry their own' },
   },
@@ -31,6 +33,7 @@ export const lowBalance = defineRule({
     const whose = limit.own ? "the account's threshold" : 'the threshold';
 
     if (tx.type === 'low_balance') {
+      if (previous !== null && previous < limit.cents) return { alert: null, state: next };
       const balance = after ?? tx.amountCents;
       const alert: AlertDetails = {
         observed: { balance_cents: balance },

@@ -28,6 +28,26 @@ const cases: Array<{ name: string; steps: Array<Partial<NormalizedTx>>; fired: s
     ],
     fired: ['t1', 't3'],
   },
+  {
+    name: "a low_balance event reporting a crossing already notified (the debit's) is not notified again",
+    steps: [
+      { type: 'deposit', amountCents: 50_00, balanceCents: 200_00 },
+      { type: 'withdraw', amountCents: 150_00, balanceCents: 50_00 },
+      { type: 'low_balance', amountCents: 50_00, balanceCents: 50_00 },
+    ],
+    fired: ['t1'],
+  },
+  {
+    name: 'a low_balance event fires when the balance known before it was not low',
+    steps: [
+      { type: 'deposit', amountCents: 50_00, balanceCents: 200_00 },
+      { type: 'low_balance', amountCents: 80_00 },
+      { type: 'low_balance', amountCents: 70_00 },
+      { type: 'deposit', amountCents: 500_00 },
+      { type: 'low_balance', amountCents: 60_00 },
+    ],
+    fired: ['t1', 't4'],
+  },
   { name: 'exactly at the threshold is not below it', steps: [{ balanceCents: 200_00 }, { balanceCents: 100_00 }], fired: [] },
   { name: 'a first known balance below the threshold fires', steps: [{ type: 'current_balance', amountCents: 20_00 }], fired: ['t0'] },
   {
