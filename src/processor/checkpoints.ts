@@ -183,7 +183,7 @@ export class Checkpoints {
   // fresh start. Null when the partition is no longer owned once they are read.
   async restore(p: number, owns: (partition: number) => boolean): Promise<PartitionSlot | null> {
     const stored = await this.ports.loadSnapshot(p);
-    const ids = await this.ports.emittedIds(p, stored?.outputsFrom ?? {});
+    const ids = await this.ports.emittedIds(p, stored?.outputsFrom ?? {}, stored === null ? 0n : BigInt(stored.snapshot.nextOffset));
     if (!owns(p)) return null;
     const proc = new PartitionProcessor(p, this.config);
     if (stored !== null) {

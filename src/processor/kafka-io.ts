@@ -257,7 +257,7 @@ export class KafkaPorts implements RunnerPorts {
     return null;
   }
 
-  async emittedIds(partition: number, from: OutputOffsets): Promise<string[]> {
+  async emittedIds(partition: number, from: OutputOffsets, fromSourceOffset: bigint): Promise<string[]> {
     const ids: string[] = [];
     const source = String(partition);
     for (const output of KEYED_OUTPUTS) {
@@ -267,6 +267,8 @@ export class KafkaPorts implements RunnerPorts {
       const at = from[output];
       await this.o.reader.read(topic, outputPartition, at !== undefined && at > start ? at : start, end, (r) => {
         if (r.headers.get(OUTPUT_HEADERS.group) !== this.o.group || r.headers.get(OUTPUT_HEADERS.sourcePartition) !== source) return;
+        const offset = r.headers.get(OUTPUT_HEADERS.sourceOffset);
+        if (offset !== undefined && /^\d+$/.test(offset) && BigInt(offset) < fromSourceOffset) return;
         const id = r.headers.get(OUTPUT_HEADERS.alertId);
         if (id !== undefined) ids.push(id);
       });

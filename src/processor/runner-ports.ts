@@ -45,8 +45,10 @@ export interface CommitOffset {
 export interface RunnerPorts {
   send(records: OutputRecord[]): Promise<void>;
   loadSnapshot(partition: number): Promise<StoredSnapshot | null>;
-  // Ids of this group's alerts and notifications for `partition` found in their topics from `from` on.
-  emittedIds(partition: number, from: OutputOffsets): Promise<string[]>;
+  // Ids of this group's alerts, notifications and case updates for `partition` found in their topics from
+  // `from` on, made by source records at or after `fromSourceOffset` (those without a source-offset
+  // header count: written before it existed).
+  emittedIds(partition: number, from: OutputOffsets, fromSourceOffset: bigint): Promise<string[]>;
   // Current end offsets of each partition's partitions of the keyed output topics.
   outputEnds(partitions: readonly number[]): Promise<Map<number, OutputOffsets>>;
   saveSnapshots(snapshots: readonly SnapshotRecord[]): Promise<void>;

@@ -70,7 +70,7 @@ export class RunnerThread {
         local.acknowledged(sent);
       },
       loadSnapshot: (partition) => classified(ports.loadSnapshot(partition)),
-      emittedIds: (partition, from) => classified(ports.emittedIds(partition, from)),
+      emittedIds: (partition, from, fromSourceOffset) => classified(ports.emittedIds(partition, from, fromSourceOffset)),
       outputEnds: (partitions) => classified(ports.outputEnds(partitions)),
       saveSnapshots: (snapshots) => classified(ports.saveSnapshots(snapshots)),
       commit: (offsets) => classified(ports.commit(offsets)),

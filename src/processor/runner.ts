@@ -128,7 +128,7 @@ export class StreamRunner {
     if (res.skipped) return undefined;
     for (const alert of res.alerts) this.outputs.add(alertRecord(alert, this.group));
     for (const n of res.notifications) this.outputs.add(alertRecord(n, this.group, 'notification'));
-    for (const c of res.cases) this.outputs.add(caseRecord(c, this.group));
+    for (const c of res.cases) this.outputs.add(caseRecord(c, this.group, record.offset));
     if (res.dlq !== null) this.outputs.add(dlqRecord(res.dlq, p, this.group));
     if (res.metrics.length > 0) this.outputs.addWindows(p, res.metrics);
     if (res.detection !== null) this.outputs.add(detectionRecord(res.detection, this.group));

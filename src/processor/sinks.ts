@@ -26,6 +26,9 @@ import { DLQ_HEADERS, type DlqRecord } from './partition-processor.ts';
 export const OUTPUT_HEADERS = {
   group: 'processor-group',
   sourcePartition: 'source-partition',
+  // The offset of the source record whose processing produced it: a restore reads back only the outputs
+  // of records after its snapshot (checkpoints.ts).
+  sourceOffset: 'source-offset',
   alertId: 'alert-id',
 } as const;
 
@@ -53,15 +56,16 @@ export function alertRecord(alert: Alert, group: string, kind: 'alert' | 'notifi
     headers: {
       [OUTPUT_HEADERS.group]: group,
       [OUTPUT_HEADERS.sourcePartition]: String(alert.source.partition),
+      [OUTPUT_HEADERS.sourceOffset]: String(alert.source.offset),
       [OUTPUT_HEADERS.alertId]: alert.id,
     },
     alert,
   };
 }
 
-// A case update for bank_cases, key = account id; its `alert-id` header is the update's id
-// (`<case id>@<version>`), so the restore reads it back like an alert's.
-export function caseRecord(c: Case, group: string): OutputRecord {
+// A case update for bank_cases, key = account id, made by the source record at sourceOffset; its
+// `alert-id` header is the update's id (`<case id>@<version>`), so the restore reads it back like an alert's.
+export function caseRecord(c: Case, group: string, sourceOffset: bigint | number): OutputRecord {
   return {
     kind: 'case',
     sourcePartition: c.source.partition,
@@ -70,6 +74,7 @@ export function caseRecord(c: Case, group: string): OutputRecord {
     headers: {
       [OUTPUT_HEADERS.group]: group,
       [OUTPUT_HEADERS.sourcePartition]: String(c.source.partition),
+      [OUTPUT_HEADERS.sourceOffset]: String(sourceOffset),
       [OUTPUT_HEADERS.alertId]: caseUpdateId(c),
     },
     case: c,

@@ -65,7 +65,9 @@ interface TopicEntry {
 // The durable part of the fake cluster: it outlives every runner that uses it.
 class FakeCluster {
   readonly outputs: TopicEntry[] = [];
-  readonly alertsByPartition = new Map<number, string[]>(); // ids in the alerts, notifications and cases topics, one partition per source partition
+  // ids in the alerts, notifications and cases topics, one partition per source partition, with the offset
+  // of the source record that made each
+  readonly alertsByPartition = new Map<number, Array<{ id: string; sourceOffset: bigint }>>();
   readonly snapshots = new Map<number, Buffer[]>(); // encoded, like the state topic
   readonly committed = new Map<number, bigint>();
   readonly events: string[] = [];
@@ -76,7 +78,7 @@ class FakeCluster {
       const id = r.headers['alert-id'];
       if (id !== undefined) {
         const list = this.alertsByPartition.get(r.sourcePartition) ?? [];
-        list.push(id);
+        list.push({ id, sourceOffset: BigInt(r.headers['source-offset'] ?? Number.NaN) });
         this.alertsByPartition.set(r.sourcePartition, list);
       }
     }
@@ -159,8 +161,13 @@ class FakePorts implements RunnerPorts {
   }
 
   // Alerts and notifications share one log here: the one offset stands for both topics.
-  emittedIds(partition: number, from: OutputOffsets): Promise<string[]> {
-    return this.request(() => (this.cluster.alertsByPartition.get(partition) ?? []).slice(Number(from.alerts ?? 0n)));
+  emittedIds(partition: number, from: OutputOffsets, fromSourceOffset: bigint): Promise<string[]> {
+    return this.request(() =>
+      (this.cluster.alertsByPartition.get(partition) ?? [])
+        .slice(Number(from.alerts ?? 0n))
+        .filter((a) => a.sourceOffset >= fromSourceOffset)
+        .map((a) => a.id),
+    );
   }
 
   outputEnds(partitions: readonly number[]): Promise<Map<number, OutputOffsets>> {

@@ -23,13 +23,13 @@ test('routePartition keeps a source partition in one output partition', () => {
   assert.throws(() => routePartition(1, 0), RangeError);
 });
 
-test('output records carry the group and source partition; alerts their id; DLQ the original bytes', () => {
+test('output records carry the group and source partition and offset; alerts their id; DLQ the original bytes', () => {
   const { alert, windows } = overdraft();
   const a = alertRecord(alert, 'g1', 'notification');
   assert.equal(a.kind, 'notification');
   assert.equal(a.key?.toString(), 'ACC-7');
   assert.deepEqual(JSON.parse(String(a.value)), alert);
-  assert.deepEqual(a.headers, { [OUTPUT_HEADERS.group]: 'g1', [OUTPUT_HEADERS.sourcePartition]: '4', [OUTPUT_HEADERS.alertId]: 'T-9:overdraft' });
+  assert.deepEqual(a.headers, { [OUTPUT_HEADERS.group]: 'g1', [OUTPUT_HEADERS.sourcePartition]: '4', [OUTPUT_HEADERS.sourceOffset]: '9', [OUTPUT_HEADERS.alertId]: 'T-9:overdraft' });
 
   const bad = new PartitionProcessor(2, DEFAULT_CONFIG).process(record(5, '{"x":', { partition: 2 })).dlq;
   assert.ok(bad);
