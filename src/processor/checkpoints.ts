@@ -2,18 +2,27 @@
 // the restore that starts a partition from its latest checkpoint. docs/processor.md explains why the
 // invariants are enough:
 // 1. A snapshot is stored only after every output of the records it covers is acknowledged, and the
-//    consumer offset is committed only after the snapshot is stored. The checkpoint runs as the runner's
-//    exclusive work, so no record is processed between "all acknowledged" and "snapshot taken".
-// 2. With every snapshot go the end offsets of the partition's alerts, notifications and cases partitions
-//    at that moment: everything produced for a later record lies at or after them. A restore reads them
-//    from there and hands their ids to PartitionProcessor.restore, which recomputes those without
-//    returning them. Until it has recomputed them all, the ones left were published (by the previous
+//    consumer offset is committed only after the snapshot is stored. The snapshot is taken as the
+//    runner's exclusive work, so it covers exactly the records whose outputs were handed to the
+//    OutputBatcher before it (OutputBatcher.acknowledgedSoFar waits for those).
+// 2. With every snapshot go end offsets of the partition's alerts, notifications and cases partitions
+//    read before the snapshot was taken: everything produced for a later record lies at or after them.
+//    A restore reads from there the outputs of records at or after the snapshot's nextOffset (their
+//    source-offset header; those of earlier records may lie there too, unacknowledged when the ends were
+//    read) and hands their ids to PartitionProcessor.restore, which recomputes those without returning
+//    them. Until it has recomputed them all, the ones left were published (by the previous
 //    owner) for records after the snapshots taken meanwhile, before those ends: such a snapshot goes with
 //    the offsets the restore read from instead, or a second restart would publish them again.
 // 3. A partition is restored from its latest snapshot before its first record is processed, and records
 //    are only applied from snapshot.nextOffset on (below: skipped; above: the loop seeks back).
 // 4. Partitions dropped (revoked, or possibly owned by someone else meanwhile) are never checkpointed
 //    again. The runner drops them from the slots; a checkpoint under way skips them.
+//
+// Processing waits only while a checkpoint takes its snapshots, not for acknowledgements or the broker's
+// end offsets: those are read ahead, right after the previous checkpoint took its own (any ends read
+// before a snapshot is taken will do, by 2.), and the snapshot's outputs are waited for while it is
+// encoded. Only when the ends read ahead are not there yet (the first checkpoint, a new partition, a slow
+// broker) does processing wait for them.
 //
 // A checkpoint's cost grows with the state: a partition of a few hundred thousand accounts takes a
 // hundred ms and more to encode. So for the periodic checkpoints ('interval', 'records') only the part up
@@ -86,6 +95,7 @@ export class Checkpoints {
   private lastMs: number;
   private gapMs = 0; // STORE_SHARE_INVERSE x the time the latest checkpoint's encoding held the processing thread
   private storing: Promise<void> | null = null; // a periodic checkpoint's store under way
+  private endsAhead: Map<number, OutputOffsets> | null = null; // output ends read after the latest snapshots were taken
   private readonly onFailure: (err: unknown) => void;
 
   constructor(ports: RunnerPorts, slots: ReadonlyMap<number, PartitionSlot>, outputs: OutputBatcher, options: CheckpointOptions) {
@@ -120,12 +130,14 @@ export class Checkpoints {
   async run(reason: CheckpointReason): Promise<void> {
     await this.storing;
     const startedMs = performance.now();
-    await this.outputs.drain();
+    const periodic = reason === 'interval' || reason === 'records';
+    // The others wait for their store anyway, and a rebalance or shutdown leaves nothing in flight.
+    if (!periodic) await this.outputs.drain();
     this.sinceLast = 0;
     this.lastMs = this.now();
     const dirty = [...this.slots.values()].filter((slot) => slot.dirty);
     if (dirty.length === 0) return;
-    const ends = await this.ports.outputEnds(dirty.map((slot) => slot.partition));
+    const ends = this.takeEndsAhead(dirty) ?? (await this.ports.outputEnds(dirty.map((slot) => slot.partition)));
     // A partition dropped while we waited is someone else's now: its state must not be stored.
     const owned = dirty.filter((slot) => this.slots.get(slot.partition) === slot);
     if (owned.length === 0) return;
@@ -133,11 +145,17 @@ export class Checkpoints {
       snapshot: takeCheckpoint(slot),
       outputsFrom: slot.processor.pendingSuppressions > 0 ? slot.readBackFrom : (ends.get(slot.partition) ?? {}),
     }));
-    // How long processing waited for this checkpoint (the acknowledgements, the end offsets and the
-    // snapshots): in the debug log, where a latency spike can be matched to it.
+    const acknowledged = this.outputs.acknowledgedSoFar();
+    // Unhandled until the store awaits it, after encoding: a failed send is reported there (and by the
+    // batcher's onFailure), not as an unhandled rejection meanwhile.
+    acknowledged.catch(() => {});
+    this.readEndsAhead(owned.map((slot) => slot.partition));
+    // How long processing waited for this checkpoint (the snapshots, and the end offsets when not read
+    // ahead; all acknowledgements too when not periodic): in the debug log, where a latency spike can
+    // be matched to it.
     const heldMs = performance.now() - startedMs;
-    const store = this.store(owned, taken, reason, heldMs);
-    if (reason !== 'interval' && reason !== 'records') return store;
+    const store = this.store(owned, taken, reason, heldMs, acknowledged);
+    if (!periodic) return store;
     // A failure stops the loop (onFailure) and is rethrown by the next checkpoint, which then stores nothing.
     const storing = store.finally(() => {
       if (this.storing === storing) this.storing = null;
@@ -146,7 +164,28 @@ export class Checkpoints {
     this.storing = storing;
   }
 
-  private async store(owned: readonly PartitionSlot[], taken: ReadonlyArray<{ snapshot: PartitionSnapshot | DeltaSnapshot; outputsFrom: OutputOffsets }>, reason: CheckpointReason, heldMs: number): Promise<void> {
+  // The ends read ahead, when they cover every partition to checkpoint; each is used once.
+  private takeEndsAhead(slots: readonly PartitionSlot[]): Map<number, OutputOffsets> | null {
+    const ahead = this.endsAhead;
+    this.endsAhead = null;
+    return ahead !== null && slots.every((slot) => ahead.has(slot.partition)) ? ahead : null;
+  }
+
+  // Only a shortcut: when the broker cannot answer, the next checkpoint asks again and fails properly.
+  private readEndsAhead(partitions: readonly number[]): void {
+    this.ports.outputEnds(partitions).then(
+      (ends) => (this.endsAhead = ends),
+      () => {},
+    );
+  }
+
+  private async store(
+    owned: readonly PartitionSlot[],
+    taken: ReadonlyArray<{ snapshot: PartitionSnapshot | DeltaSnapshot; outputsFrom: OutputOffsets }>,
+    reason: CheckpointReason,
+    heldMs: number,
+    acknowledged: Promise<void>,
+  ): Promise<void> {
     const stored: SnapshotRecord[] = [];
     const encoding = { ms: 0 };
     for (const [i, slot] of owned.entries()) {
@@ -160,6 +199,8 @@ export class Checkpoints {
       stored.push({ partition: slot.partition, nextOffset: snapshot.nextOffset, value, outputsFrom, seq: delta ? snapshot.seq : 0, baseOffset: delta ? snapshot.baseOffset : snapshot.nextOffset });
     }
     this.gapMs = STORE_SHARE_INVERSE * encoding.ms;
+    // Invariant 1: every output of the records the snapshots cover is acknowledged first.
+    await acknowledged;
     // A partition dropped meanwhile is someone else's now: its snapshot is not stored.
     const live = stored.filter((_, i) => this.slots.get((owned[i] as PartitionSlot).partition) === owned[i]);
     if (live.length > 0) await this.ports.saveSnapshots(live);

@@ -124,6 +124,14 @@ export class OutputBatcher {
     this.throwIfFailed();
   }
 
+  // Everything added so far is sent and acknowledged, whatever is added meanwhile (which drain() would
+  // wait for too); rejects when a send failed.
+  async acknowledgedSoFar(): Promise<void> {
+    this.sendPending();
+    await Promise.all([...this.inFlight]);
+    this.throwIfFailed();
+  }
+
   // Everything pending is sent and acknowledged; rejects when a send failed.
   async drain(): Promise<void> {
     this.sendPending();
