@@ -81,10 +81,12 @@ export const amountOutlier = defineRule({
     if ((tx.type !== 'withdraw' && tx.type !== 'deposit') || tx.status === 'declined' || tx.amountCents <= 0) return { alert: null, state };
     const key = kindKey(tx.type, tx.channel ?? '-', tx.merchantCategory ?? counterpartyKind(tx.counterpartyId));
     const typeKey = tx.type === 'withdraw' ? WITHDRAW_ANY : DEPOSIT_ANY;
-    // One pass over the few kinds, without closures: this runs for nearly every record.
+    // One pass over the few kinds, without closures or an iterator: this runs for nearly every record.
     let own: AmountKind | undefined;
     let ofType: AmountKind | undefined;
-    for (const k of state.kinds) {
+    const kinds = state.kinds;
+    for (let i = 0; i < kinds.length; i++) {
+      const k = kinds[i] as AmountKind;
       if (k.key === key) own = k;
       else if (k.key === typeKey) ofType = k;
     }

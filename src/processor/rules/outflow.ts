@@ -49,7 +49,7 @@ export const outflow = defineRule({
     const first = recent[0] as [number, number, number | null];
     const start = first[2];
     let total = 0;
-    for (const e of recent) total += e[1];
+    for (let i = 0; i < recent.length; i++) total += (recent[i] as [number, number, number | null])[1];
     if (start === null || start <= 0 || total < config.minCents || total < config.ratio * start) {
       return { alert: null, state: next };
     }

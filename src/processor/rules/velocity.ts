@@ -3,7 +3,6 @@
 // empty again, so a burst of 3 x count withdrawals gives 3 alerts rather than 2 x count + 1.
 // State is at most count - 1 timestamps per account.
 import type { AlertDetails } from '../alert.ts';
-import { retain } from './robust.ts';
 import { defineRule, writable } from './rule.ts';
 
 export interface VelocityState {
@@ -34,15 +33,25 @@ export const velocity = defineRule({
     // The window ends at the account's newest event time, not necessarily this event's: a late event
     // (older timestamp than one already seen) counts only if it falls inside that window, and never drags
     // older withdrawals back in.
+    // Index loops, no closure: this runs for every withdrawal, and an iterator or a closure per record
+    // was garbage the processing thread then collected.
     let newest = now;
-    for (const t of recent) newest = Math.max(newest, t);
+    for (let i = 0; i < recent.length; i++) newest = Math.max(newest, recent[i] as number);
     const from = newest - windowMs;
-    retain(recent, (t) => t > from);
-    if (now > from) recent.push(now);
+    let kept = 0;
+    for (let i = 0; i < recent.length; i++) if ((recent[i] as number) > from) recent[kept++] = recent[i] as number;
+    // The newest goes where the dropped ones were (shortening keeps the array's storage; emptying it and
+    // pushing would allocate new storage for every isolated withdrawal).
+    if (now > from) {
+      if (kept < recent.length) {
+        recent[kept++] = now;
+        recent.length = kept;
+      } else recent.push(now);
+    } else recent.length = kept;
     if (recent.length < config.count) return { alert: null, state: next };
 
     let oldest = newest;
-    for (const t of recent) oldest = Math.min(oldest, t);
+    for (let i = 0; i < recent.length; i++) oldest = Math.min(oldest, recent[i] as number);
     const span = newest - oldest;
     const alert: AlertDetails = {
       observed: { withdrawals: recent.length, span_ms: span },
