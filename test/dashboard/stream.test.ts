@@ -114,7 +114,10 @@ test('under 100k windows and 100k alerts per second, clients get at most 10 upda
     // for every push allowed.
     assert.ok(inputRate >= RATE / 4, `input rate ${inputRate}`);
     assert.ok(maxPerSecond <= 11, `max ${maxPerSecond} updates in one second`);
-    assert.ok(perSecond <= 10.5, `${perSecond} updates/s`);
+    // Over the whole span, as over any second: at most one more than 10 a second (delivery jitter at its
+    // edges can bring two pushes 100 ms apart closer together, which a rate over few updates would magnify).
+    const spanSeconds = (times.at(-1)! - times[0]!) / 1000;
+    assert.ok(updates.length - 1 <= Math.ceil(10 * spanSeconds) + 1, `${updates.length} updates in ${spanSeconds.toFixed(2)} s (${perSecond.toFixed(1)}/s)`);
     // The hub keeps pushing under the load (not starved into silence until the load ends). How close it
     // stays to 10 a second depends on the machine's spare CPU (alone: 9-10; beside another test file on 2
     // cores: 1-3; on a machine loaded far beyond its cores: 0.4), which is a benchmark's business, not
