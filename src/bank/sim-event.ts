@@ -16,7 +16,7 @@ import { ACCOUNT_ID_PREFIX, CUSTOMER_ID_PREFIX, ID_DIGITS } from './customers.ts
 import type { Account } from './customers.ts';
 import type { Cents } from './money.ts';
 import { ACCOUNT_TYPES, CHANNELS, DECLINE_REASONS, MERCHANT_CATEGORIES, TRANSACTION_TYPES } from './transaction.ts';
-import type { Channel, DeclineReason, MerchantCategory, SimLabel, Transaction, TransactionType } from './transaction.ts';
+import type { AccountType, Channel, DeclineReason, MerchantCategory, SimLabel, Transaction, TransactionType } from './transaction.ts';
 
 // Below this many cents (in absolute value), JSON's text of cents / 100 is the whole part and the
 // fraction without trailing zeros: the double nearest to whole.ff is closer to it than to any decimal
@@ -31,17 +31,18 @@ const ascii = (text: string): Buffer => Buffer.from(text, 'latin1');
 // Each vocabulary word with the JSON around it, so one copy writes both.
 const bytesOf = <T extends string>(words: readonly T[], text: (word: T) => string): Readonly<Record<T, Buffer>> =>
   Object.fromEntries(words.map((word) => [word, ascii(text(word))])) as Record<T, Buffer>;
-const TYPE_AMOUNT = bytesOf(TRANSACTION_TYPES, (type) => `${type}","amount":`);
-const CHANNEL = bytesOf(CHANNELS, (channel) => channel);
 const CATEGORY = bytesOf(MERCHANT_CATEGORIES, (category) => `,"merchant_category":"${category}"`);
 const DECLINED = bytesOf(DECLINE_REASONS, (reason) => `,"status":"declined","decline_reason":"${reason}"`);
 const TIMESTAMP = ascii('","timestamp":"');
+// [account type][transaction type]: the account's type, then the transaction's.
+const TYPES: Readonly<Record<AccountType, Readonly<Record<TransactionType, Buffer>>>> = {
+  checking: bytesOf(TRANSACTION_TYPES, (type) => `","account_type":"checking","transaction_type":"${type}","amount":`),
+  savings: bytesOf(TRANSACTION_TYPES, (type) => `","account_type":"savings","transaction_type":"${type}","amount":`),
+};
 const BALANCE = ascii(',"balance":');
 const COUNTERPARTY = ascii(',"counterparty_id":"');
 const ACCOUNT_ID = bytesOf(ACCOUNT_TYPES, (type) => `","account_id":"${ACCOUNT_ID_PREFIX[type]}`);
 const CUSTOMER_ID = ascii(`","customer_id":"${CUSTOMER_ID_PREFIX}`);
-const ACCOUNT_TYPE = bytesOf(ACCOUNT_TYPES, (type) => `","account_type":"${type}","transaction_type":"`);
-const LOW = ascii('","low_balance_threshold":');
 const OVERDRAFT = ascii(',"overdraft_limit":');
 
 // "00".."99" as ASCII pairs: numbers are written two digits at a time.
@@ -112,7 +113,7 @@ export class EventContext {
   readonly currency: string;
   readonly iso = new IsoFormatter();
   readonly #start: Buffer; // {"transaction_id":"tx-…-
-  readonly #currencyAndChannel: Buffer;
+  readonly #channels: Readonly<Record<Channel, Buffer>>; // ,"currency":…,"channel":"…","low_balance_threshold":
   // Values are views into the current slab; a full slab is left to the values that still use it.
   #slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
   #used = 0;
@@ -121,7 +122,8 @@ export class EventContext {
     this.idPrefix = idPrefix;
     this.currency = currency;
     this.#start = Buffer.from(`{"transaction_id":${JSON.stringify(idPrefix).slice(0, -1)}`, 'utf8');
-    this.#currencyAndChannel = Buffer.from(`,"currency":${JSON.stringify(currency)},"channel":"`, 'utf8');
+    const currencyJson = JSON.stringify(currency);
+    this.#channels = Object.fromEntries(CHANNELS.map((channel) => [channel, Buffer.from(`,"currency":${currencyJson},"channel":"${channel}","low_balance_threshold":`, 'utf8')])) as Record<Channel, Buffer>;
   }
 
   transactionId(seq: number): string {
@@ -130,7 +132,7 @@ export class EventContext {
 
   encode(event: SimEvent, shiftMs: number): Buffer {
     const account = event.account;
-    if (this.#used > SLAB_BYTES - MAX_VALUE_BYTES - this.#currencyAndChannel.length) {
+    if (this.#used > SLAB_BYTES - MAX_VALUE_BYTES - 4 * this.currency.length) {
       this.#slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
       this.#used = 0;
     }
@@ -146,21 +148,14 @@ export class EventContext {
     p = writeDigits(bytes, p + accountId.length, account.customerIndex + 1, ID_DIGITS);
     bytes.set(CUSTOMER_ID, p);
     p = writeDigits(bytes, p + CUSTOMER_ID.length, account.customerIndex + 1, ID_DIGITS);
-    const accountType = ACCOUNT_TYPE[account.type];
-    bytes.set(accountType, p);
-    p += accountType.length;
-    const typeAmount = TYPE_AMOUNT[event.type];
-    bytes.set(typeAmount, p);
-    p = writeMajor(bytes, p + typeAmount.length, event.amount);
+    const types = TYPES[account.type][event.type];
+    bytes.set(types, p);
+    p = writeMajor(bytes, p + types.length, event.amount);
     bytes.set(BALANCE, p);
     p = writeMajor(bytes, p + BALANCE.length, event.balance);
-    bytes.set(this.#currencyAndChannel, p);
-    p += this.#currencyAndChannel.length;
-    const channel = CHANNEL[event.channel];
+    const channel = this.#channels[event.channel];
     bytes.set(channel, p);
-    p += channel.length;
-    bytes.set(LOW, p);
-    p = writeMajor(bytes, p + LOW.length, account.lowBalanceThreshold);
+    p = writeMajor(bytes, p + channel.length, account.lowBalanceThreshold);
     bytes.set(OVERDRAFT, p);
     p = writeMajor(bytes, p + OVERDRAFT.length, account.overdraftLimit);
     if (event.counterparty !== undefined) {
