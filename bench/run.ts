@@ -61,6 +61,8 @@ const DETECTION_EVENTS = sizeFromEnv('BENCH_DETECTION_EVENTS', DETECTION_DEFAULT
 const SIZE = 200;
 
 const PRODUCER_TARGET = 150_000;
+// Issue 15: generating (and encoding) events stays at 500,000 a second or more, headroom for the producer.
+const SIMULATOR_TARGET = 500_000;
 const INGEST_TARGET = 400_000;
 // Issue 14's targets (the processor's replaces issue 5's 150,000): processed records/s with the default
 // settings, transactions/s simulated to committed, alert latency after the warm-up, and peak RSS.
@@ -158,7 +160,7 @@ try {
     row(broker.value.consume);
   }
   failed('broker with kcat', broker);
-  if (simulate.value) row(simulate.value, `> ${n0(PRODUCER_TARGET)} (headroom for the producer): ${msgsPerSec(simulate.value) > PRODUCER_TARGET ? 'met' : '**missed**'}`);
+  if (simulate.value) row(simulate.value, targeted(simulate.value, 'Simulator alone (generate + encode record values)', SIMULATOR_TARGET));
   failed('simulator', simulate);
   if (producer.value) row(producer.value, targeted(producer.value, 'Producer → embedded broker', PRODUCER_TARGET));
   failed('producer → broker', producer);

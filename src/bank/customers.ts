@@ -86,8 +86,14 @@ function inRange(rng: Rng, range: Range): number {
   return rng.uniform(range.min, range.max);
 }
 
+// Ids are a prefix and the customer's number (index + 1) in ID_DIGITS digits: `CUS-0000042`, its accounts
+// `CHK-0000042` and `SAV-0000042`. The simulator's record values write them from the index (sim-event.ts).
+export const ID_DIGITS = 7;
+export const CUSTOMER_ID_PREFIX = 'CUS-';
+export const ACCOUNT_ID_PREFIX: Readonly<Record<AccountType, string>> = { checking: 'CHK-', savings: 'SAV-' };
+
 function pad(n: number): string {
-  return String(n).padStart(7, '0');
+  return String(n).padStart(ID_DIGITS, '0');
 }
 
 // Converts a desired mean into the median of a log-normal with the given sigma (mean = median·e^(σ²/2)).
@@ -136,10 +142,10 @@ function makeCustomer(rng: Rng, index: number, profile: Profile, withSavings: bo
     big_payment: medianForMean(monthlyNetIncome * 0.5, AMOUNT_SIGMA.big_payment),
   };
 
-  const customerId = `CUS-${id}`;
+  const customerId = `${CUSTOMER_ID_PREFIX}${id}`;
   const lowBalanceThreshold = Math.round(inRange(rng, profile.lowBalanceThreshold) / 100) * 100;
   const checking: Account = {
-    id: `CHK-${id}`,
+    id: `${ACCOUNT_ID_PREFIX.checking}${id}`,
     type: 'checking',
     customerId,
     customerIndex: index,
@@ -150,7 +156,7 @@ function makeCustomer(rng: Rng, index: number, profile: Profile, withSavings: bo
   };
   const savings: Account | undefined = withSavings
     ? {
-        id: `SAV-${id}`,
+        id: `${ACCOUNT_ID_PREFIX.savings}${id}`,
         type: 'savings',
         customerId,
         customerIndex: index,

@@ -11,12 +11,12 @@
 // cycles and incidents in progress, while the warm-up costs the same whatever the run length.
 
 import { SIM_LABEL_HEADER } from './transaction.ts';
-import type { AccountType, Channel, DeclineReason, MerchantCategory, SimLabel, Transaction, TransactionType } from './transaction.ts';
+import type { AccountType, Channel, DeclineReason, MerchantCategory, TransactionType } from './transaction.ts';
 import { accountsOf, AMOUNT_SIGMA, createPopulation, FOLLOW_UP_CHANCE } from './customers.ts';
 import type { Account, Bill, Customer } from './customers.ts';
 import { BACKGROUND_ACTIONS, PROFILE_NAMES, PROFILES, weeklyActivity } from './profiles.ts';
 import type { BackgroundAction, ProfileName } from './profiles.ts';
-import { DAY_MS, HOUR_MS, IsoFormatter, MINUTE_MS, THREE_DIGITS, hourOfWeek, nextBiweeklyFriday, nextMonthlyDate } from './calendar.ts';
+import { DAY_MS, HOUR_MS, MINUTE_MS, hourOfWeek, nextBiweeklyFriday, nextMonthlyDate } from './calendar.ts';
 import type { Cents } from './money.ts';
 import { Rng } from './rng.ts';
 import { Schedule } from './schedule.ts';
@@ -25,6 +25,9 @@ import { CARD_CATEGORY_LIST, purchaseAmount, World } from './counterparties.ts';
 import { externalAccount, FraudPlanner } from './scenarios/fraud.ts';
 import type { BankActions, Incident, ScenarioScript } from './scenarios/fraud.ts';
 import { LifeEvents } from './life-events.ts';
+import { EventContext, SimEvent } from './sim-event.ts';
+
+export { SimEvent } from './sim-event.ts';
 
 export interface SimulatorOptions {
   seed: string | number;
@@ -33,15 +36,6 @@ export interface SimulatorOptions {
   fraudRate?: number | 'demo';
   startMs?: number; // simulated time of the first emitted event; default now
   currency?: string; // ISO 4217; default USD
-}
-
-export interface SimEvent {
-  readonly key: string; // account_id: keeps one account's events in one partition, in order
-  readonly value: Transaction;
-  readonly atMs: number; // simulated time of the event, epoch ms (value.timestamp as a number)
-  readonly label: SimLabel;
-  readonly incident: string | undefined; // fraud incident id, on every record of the incident
-  readonly headers: Readonly<Record<string, string>>; // { 'sim-label': label, 'sim-incident'?: incident }
 }
 
 const NORMAL_HEADERS: Readonly<Record<string, string>> = Object.freeze({ [SIM_LABEL_HEADER]: 'normal' });
@@ -81,8 +75,7 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
   readonly #fraud: FraudPlanner | undefined;
   readonly #life: LifeEvents;
   readonly #schedule = new Schedule<Task>();
-  readonly #idPrefix: string;
-  readonly #iso = new IsoFormatter();
+  readonly #context: EventContext;
   readonly #startMs: number;
   // Unscheduled activity, sampled exactly rather than by thinning: the rate of each profile is constant
   // within an hour of the week, so the next action's time comes from the summed rate hour by hour, then
@@ -102,8 +95,6 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
   #now: number;
   #nextBackgroundAt: number;
   #seq = 0;
-  // The id prefix and all but the last three digits of the sequence number, rebuilt every 1,000 events.
-  #idBlock = '';
   #incident: Incident | undefined;
   #queue: SimEvent[] = [];
   #head = 0;
@@ -114,8 +105,9 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
     this.#rng = master.fork('behaviour');
     this.world = new World(master.fork('world'), this.customers.length);
     const fraudRng = master.fork('fraud');
-    this.#idPrefix = `tx-${master.uint32().toString(16).padStart(8, '0')}-`;
+    const idPrefix = `tx-${master.uint32().toString(16).padStart(8, '0')}-`;
     this.currency = options.currency ?? 'USD';
+    this.#context = new EventContext(idPrefix, this.currency);
     this.#startMs = options.startMs ?? Date.now();
     if (!Number.isFinite(this.#startMs)) throw new RangeError('startMs must be a finite epoch time in milliseconds');
     const fraudRate = options.fraudRate ?? 0;
@@ -195,7 +187,7 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
   // The start of every transaction id of this bank, `tx-<8 hex from the seed>-`: the producer finds its
   // own bank's events on a topic by it.
   get idPrefix(): string {
-    return this.#idPrefix;
+    return this.#context.idPrefix;
   }
 
   get eventsEmitted(): number {
@@ -635,35 +627,11 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
     // During the warm-up the world moves but nothing is emitted.
     if (this.#now < this.#startMs) return;
     const seq = this.#seq++;
-    const last = seq % 1000;
-    if (last === 0 || this.#idBlock === '') this.#idBlock = this.#idPrefix + String((seq - last) / 1000).padStart(7, '0');
-    const id = this.#idBlock + (THREE_DIGITS[last] as string);
-    const timestamp = this.#iso.format(this.#now);
-    const major = amount / 100;
-    const balance = account.balance / 100;
-    const low = account.lowBalanceThreshold / 100;
-    const overdraft = account.overdraftLimit / 100;
-    // The common shapes are built whole, in one literal each: objects grown property by property cost
-    // an extra allocation and serialise measurably slower, on the path every event takes.
-    let value: Transaction;
-    if (counterparty === undefined) {
-      value = { transaction_id: id, timestamp, account_id: account.id, customer_id: account.customerId, account_type: account.type, transaction_type: type, amount: major, balance, currency: this.currency, channel, low_balance_threshold: low, overdraft_limit: overdraft };
-    } else if (category === undefined) {
-      value = { transaction_id: id, timestamp, account_id: account.id, customer_id: account.customerId, account_type: account.type, transaction_type: type, amount: major, balance, currency: this.currency, channel, low_balance_threshold: low, overdraft_limit: overdraft, counterparty_id: counterparty };
-    } else {
-      value = { transaction_id: id, timestamp, account_id: account.id, customer_id: account.customerId, account_type: account.type, transaction_type: type, amount: major, balance, currency: this.currency, channel, low_balance_threshold: low, overdraft_limit: overdraft, counterparty_id: counterparty, merchant_category: category };
-    }
-    // Rare shapes are grown instead, still in the documented field order.
-    if (counterparty === undefined && category !== undefined) value.merchant_category = category;
-    if (declined !== undefined) {
-      value.status = 'declined';
-      value.decline_reason = declined;
-    }
     const incident = this.#incident;
     this.#queue.push(
       incident === undefined
-        ? { key: account.id, value, atMs: this.#now, label: 'normal', incident: undefined, headers: NORMAL_HEADERS }
-        : { key: account.id, value, atMs: this.#now, label: incident.label, incident: incident.id, headers: incident.headers },
+        ? new SimEvent(this.#context, seq, this.#now, account, type, amount, channel, counterparty, category, declined, 'normal', undefined, NORMAL_HEADERS)
+        : new SimEvent(this.#context, seq, this.#now, account, type, amount, channel, counterparty, category, declined, incident.label, incident.id, incident.headers),
     );
   }
 }

@@ -14,22 +14,22 @@
 // fail while a later one succeeds and is written first, exactly as with Kafka's non-idempotent producer.
 // `--max-in-flight 1` keeps every account's events in order even across broker failures.
 
-import { compatibilityPartitioner, noopSerializer, Producer, stringSerializer } from '@platformatic/kafka';
+import { compatibilityPartitioner, noopSerializer, Producer } from '@platformatic/kafka';
 import type { MessageToProduce, Partitioner } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import { IsoFormatter } from '../bank/calendar.ts';
 import { Simulator } from '../bank/simulator.ts';
 import type { SimEvent } from '../bank/simulator.ts';
 import { SIM_INCIDENT_HEADER, SIM_LABEL_HEADER, SIM_LABELS, TRANSACTION_TYPES } from '../bank/transaction.ts';
-import type { SimLabel, TransactionType } from '../bank/transaction.ts';
+import type { SimLabel, Transaction, TransactionType } from '../bank/transaction.ts';
 import { createLogger } from '../logging.ts';
 import { planBank, producedOnBroker, readBankState, writeBankState } from './bank-state.ts';
 import type { ProducerConfig } from './config.ts';
 
 // Keys and headers are handed over as ready-made Buffers: there are only `accounts` distinct keys and
 // five distinct headers, so encoding them once instead of per message takes a measurable share of the
-// producer's CPU off the hot path at 100k+ msg/s.
-type Message = MessageToProduce<Buffer, string, Buffer, Buffer>;
+// producer's CPU off the hot path at 100k+ msg/s. Values are the bytes SimEvent.encodeValue writes.
+type Message = MessageToProduce<Buffer, Buffer, Buffer, Buffer>;
 type Headers = Map<Buffer, Buffer>;
 
 const LABEL_HEADERS: Readonly<Record<SimLabel, Headers>> = Object.fromEntries(
@@ -45,7 +45,7 @@ function headersOf(event: SimEvent): Headers {
 
 // Murmur2 masked to 31 bits, as the Java client does, so keys land on the same partitions as with any
 // other Kafka producer; memoised per key Buffer since each account's key Buffer is reused.
-function cachingPartitioner(): Partitioner<Buffer, string, Buffer, Buffer> {
+function cachingPartitioner(): Partitioner<Buffer, Buffer, Buffer, Buffer> {
   const cache = new WeakMap<Buffer, number>();
   return (message, key) => {
     if (key === undefined) return compatibilityPartitioner(message, key);
@@ -140,11 +140,11 @@ export async function runProducer(config: ProducerConfig, signal?: AbortSignal, 
   const bank = planBank(config, config.newBank ? undefined : readBankState(config.bankStateFile), config.bankStateFile);
   const simulator = new Simulator({ seed: bank.seed, accounts: bank.accounts, fraudRate: bank.fraudRate, startMs: bank.startMs });
   const keys = new Map<string, Buffer>();
-  const producer = new Producer<Buffer, string, Buffer, Buffer>({
+  const producer = new Producer<Buffer, Buffer, Buffer, Buffer>({
     clientId: config.clientId,
     bootstrapBrokers: config.brokers,
     ...config.security,
-    serializers: { key: noopSerializer, value: stringSerializer, headerKey: noopSerializer, headerValue: noopSerializer },
+    serializers: { key: noopSerializer, value: noopSerializer, headerKey: noopSerializer, headerValue: noopSerializer },
     acks: config.acks,
     partitioner: cachingPartitioner(),
     autocreateTopics: true,
@@ -227,15 +227,16 @@ export async function runProducer(config: ProducerConfig, signal?: AbortSignal, 
 
   const connected = await withRetry('connect', () => producer.metadata({ topics: [config.topic], autocreateTopics: true }));
 
-  // What a batch adds to the totals once acknowledged. Events are only kept for the per-message log:
-  // holding ~1000 objects per in-flight batch otherwise costs a good share of the run in GC.
+  // What a batch adds to the totals once acknowledged. The per-message log's entries are only kept when
+  // it is on: holding ~1000 objects per in-flight batch otherwise costs a good share of the run in GC.
   interface Batch {
     messages: Message[];
-    events: SimEvent[] | undefined;
+    logged: { event: 'produced'; key: string; label: string; tx: Transaction }[] | undefined;
     counts: Uint32Array; // TRANSACTION_TYPES, then SIM_LABELS
     bytes: number;
-    lastTimestamp: string | undefined;
+    lastAtMs: number | undefined; // event time of the batch's last event, shifted
   }
+  const iso = new IsoFormatter();
   const typeIndex = new Map<string, number>(TRANSACTION_TYPES.map((t, i) => [t, i]));
   const labelIndex = new Map<string, number>(SIM_LABELS.map((l, i) => [l, TRANSACTION_TYPES.length + i]));
   const record = (batch: Batch) => {
@@ -243,8 +244,8 @@ export async function runProducer(config: ProducerConfig, signal?: AbortSignal, 
     SIM_LABELS.forEach((label, i) => (totals.byLabel[label] += batch.counts[TRANSACTION_TYPES.length + i] ?? 0));
     totals.produced += batch.messages.length;
     totals.bytes += batch.bytes;
-    totals.lastTimestamp = batch.lastTimestamp ?? totals.lastTimestamp;
-    if (batch.events) for (const event of batch.events) logger.info({ event: 'produced', key: event.key, label: event.label, tx: event.value });
+    if (batch.lastAtMs !== undefined) totals.lastTimestamp = iso.format(batch.lastAtMs);
+    if (batch.logged) for (const entry of batch.logged) logger.info(entry);
   };
 
   // Retries happen in batch order (each waits for the batch before it), so after an outage the backlog
@@ -300,7 +301,6 @@ export async function runProducer(config: ProducerConfig, signal?: AbortSignal, 
   // bank's, whose start was "now" before it took a moment to build, unless it runs at --speed max, where
   // rewriting every timestamp would cost throughput for nothing. An explicit --start keeps its calendar.
   if (stored !== undefined || (config.given.start === undefined && Number.isFinite(config.speed))) shiftMs = Math.max(stored?.shiftMs ?? 0, Math.ceil(wallStartMs - resumeAtMs));
-  const iso = new IsoFormatter();
   const saveState = () => {
     writeBankState(config.bankStateFile, { version: 1, seed: bank.seed, accounts: bank.accounts, fraudRate: bank.fraudRate, startMs: bank.startMs, shiftMs, produced: totals.replayed + totals.produced, updatedAt: new Date().toISOString() });
   };
@@ -334,28 +334,26 @@ export async function runProducer(config: ProducerConfig, signal?: AbortSignal, 
       // Events up to this simulated time are due.
       const horizon = resumeAtMs + (performance.now() - startedPacing) * config.speed;
       const quota = config.count !== undefined ? Math.min(config.batchSize, config.count - generated) : config.batchSize;
-      const batch: Batch = { messages: [], events: logMessages ? [] : undefined, counts: new Uint32Array(TRANSACTION_TYPES.length + SIM_LABELS.length), bytes: 0, lastTimestamp: undefined };
+      const batch: Batch = { messages: [], logged: logMessages ? [] : undefined, counts: new Uint32Array(TRANSACTION_TYPES.length + SIM_LABELS.length), bytes: 0, lastAtMs: undefined };
       while (batch.messages.length < quota) {
-        let event = pending ?? simulator.nextEvent();
+        const event = pending ?? simulator.nextEvent();
         pending = undefined;
         if (event.atMs > horizon) {
           pending = event;
           break;
         }
-        if (shiftMs !== 0) event = { ...event, value: { ...event.value, timestamp: iso.format(event.atMs + shiftMs) } };
-        batch.events?.push(event);
+        batch.logged?.push({ event: 'produced', key: event.key, label: event.label, tx: shiftMs === 0 ? event.value : { ...event.value, timestamp: iso.format(event.atMs + shiftMs) } });
         let key = keys.get(event.key);
         if (key === undefined) {
           key = Buffer.from(event.key);
           keys.set(event.key, key);
         }
-        const value = JSON.stringify(event.value);
-        // Every field is ASCII (ids, fixed vocabularies, numbers), so string length = byte length.
+        const value = event.encodeValue(shiftMs);
         batch.bytes += value.length;
-        batch.counts[typeIndex.get(event.value.transaction_type) ?? 0]! += 1;
+        batch.counts[typeIndex.get(event.type) ?? 0]! += 1;
         batch.counts[labelIndex.get(event.label) ?? 0]! += 1;
         batch.messages.push({ topic: config.topic, key, value, headers: headersOf(event) });
-        batch.lastTimestamp = event.value.timestamp;
+        batch.lastAtMs = event.atMs + shiftMs;
       }
       if (batch.messages.length === 0) {
         const dueInMs = ((pending?.atMs ?? horizon) - horizon) / config.speed;

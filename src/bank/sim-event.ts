@@ -1,0 +1,267 @@
+// One event of the simulator's stream, and the record value the producer sends for it.
+//
+// An event keeps what the ledger did (the account, integer cents, the balance after it) rather than the
+// message: the Transaction object (`value`) is built the first time someone asks for it, and
+// `encodeValue` writes the message's JSON bytes straight from the event. JSON.stringify of a freshly
+// built Transaction was half the cost of generating an event (fourteen properties, two strings to
+// flatten, four amounts in major units printed as doubles), and the producer then copied its text into
+// a Buffer. encodeValue writes the same bytes (test/bank/sim-event.test.ts) into a shared slab: field
+// names with the fixed vocabularies around them are copied ready-made, numbers are written digit by digit
+// from cents, the transaction id from the event's sequence number, the timestamp from its time and the
+// account's and customer's ids from the customer's number. Reading the id strings (or per-account text
+// made in advance) instead cost a cache miss or two per event, as much as all the writing.
+
+import { IsoFormatter } from './calendar.ts';
+import { ACCOUNT_ID_PREFIX, CUSTOMER_ID_PREFIX, ID_DIGITS } from './customers.ts';
+import type { Account } from './customers.ts';
+import type { Cents } from './money.ts';
+import { ACCOUNT_TYPES, CHANNELS, DECLINE_REASONS, MERCHANT_CATEGORIES, TRANSACTION_TYPES } from './transaction.ts';
+import type { AccountType, Channel, DeclineReason, MerchantCategory, SimLabel, Transaction, TransactionType } from './transaction.ts';
+
+// Below this many cents (in absolute value), JSON's text of cents / 100 is the whole part and the
+// fraction without trailing zeros: the double nearest to whole.ff is closer to it than to any decimal
+// with fewer digits while the spacing of doubles stays under a cent.
+const EXACT_CENTS = 1e15;
+const SEQ_DIGITS = 10; // transaction ids end in the sequence number, zero-padded to 10 digits (more once they need more)
+const SLAB_BYTES = 256 * 1024;
+// A value is a few hundred bytes; a fresh slab is started when less than this is left in the current one.
+const MAX_VALUE_BYTES = 4096;
+
+const ascii = (text: string): Buffer => Buffer.from(text, 'latin1');
+// Each vocabulary word with the JSON around it, so one copy writes both.
+const bytesOf = <T extends string>(words: readonly T[], text: (word: T) => string): Readonly<Record<T, Buffer>> =>
+  Object.fromEntries(words.map((word) => [word, ascii(text(word))])) as Record<T, Buffer>;
+const CATEGORY = bytesOf(MERCHANT_CATEGORIES, (category) => `,"merchant_category":"${category}"`);
+const DECLINED = bytesOf(DECLINE_REASONS, (reason) => `,"status":"declined","decline_reason":"${reason}"`);
+const TIMESTAMP = ascii('","timestamp":"');
+// [account type][transaction type]: the account's type, then the transaction's.
+const TYPES: Readonly<Record<AccountType, Readonly<Record<TransactionType, Buffer>>>> = {
+  checking: bytesOf(TRANSACTION_TYPES, (type) => `","account_type":"checking","transaction_type":"${type}","amount":`),
+  savings: bytesOf(TRANSACTION_TYPES, (type) => `","account_type":"savings","transaction_type":"${type}","amount":`),
+};
+const BALANCE = ascii(',"balance":');
+const COUNTERPARTY = ascii(',"counterparty_id":"');
+const ACCOUNT_ID = bytesOf(ACCOUNT_TYPES, (type) => `","account_id":"${ACCOUNT_ID_PREFIX[type]}`);
+const CUSTOMER_ID = ascii(`","customer_id":"${CUSTOMER_ID_PREFIX}`);
+const OVERDRAFT = ascii(',"overdraft_limit":');
+
+// "00".."99" as ASCII pairs: numbers are written two digits at a time.
+const DIGIT_PAIRS = Uint8Array.from({ length: 200 }, (_, i) => 48 + (i % 2 === 0 ? Math.floor(i / 20) : (i >> 1) % 10));
+const INT32_LIMIT = 2 ** 31;
+
+// Writes the decimal digits of a non-negative integer, at least `width` of them; returns the end.
+// Integer division by a constant on 32-bit values (`| 0`) is a multiply, where Math.floor of a double
+// division is several times slower and was a tenth of the encoding.
+function writeDigits(bytes: Uint8Array, at: number, n: number, width: number): number {
+  if (n >= INT32_LIMIT) return writeAscii(bytes, at, String(n).padStart(width, '0'));
+  const digits = n < 10 ? 1 : n < 100 ? 2 : n < 1_000 ? 3 : n < 10_000 ? 4 : n < 100_000 ? 5 : n < 1_000_000 ? 6 : n < 10_000_000 ? 7 : n < 100_000_000 ? 8 : n < 1_000_000_000 ? 9 : 10;
+  const end = at + (digits > width ? digits : width);
+  let p = end;
+  let rest = n | 0;
+  while (rest >= 100) {
+    const next = (rest / 100) | 0;
+    const pair = (rest - next * 100) << 1;
+    bytes[--p] = DIGIT_PAIRS[pair + 1] as number;
+    bytes[--p] = DIGIT_PAIRS[pair] as number;
+    rest = next;
+  }
+  if (rest >= 10) {
+    bytes[--p] = DIGIT_PAIRS[(rest << 1) + 1] as number;
+    bytes[--p] = DIGIT_PAIRS[rest << 1] as number;
+  } else {
+    bytes[--p] = 48 + rest;
+  }
+  while (p > at) bytes[--p] = 48;
+  return end;
+}
+
+// Writes the characters of an ASCII string; returns the end.
+function writeAscii(bytes: Uint8Array, at: number, text: string): number {
+  let p = at;
+  for (let i = 0; i < text.length; i++) bytes[p++] = text.charCodeAt(i);
+  return p;
+}
+
+// Writes cents in major units exactly as JSON.stringify(cents / 100) does; returns the end.
+function writeMajor(bytes: Uint8Array, at: number, cents: Cents): number {
+  if (!Number.isInteger(cents) || Math.abs(cents) >= EXACT_CENTS) return writeAscii(bytes, at, JSON.stringify(cents / 100));
+  let p = at;
+  if (cents < 0) bytes[p++] = 45; // -
+  const abs = Math.abs(cents);
+  const whole = Math.floor(abs / 100);
+  p = writeDigits(bytes, p, whole, 1);
+  const fraction = abs - whole * 100;
+  if (fraction !== 0) {
+    const tenths = Math.floor(fraction / 10);
+    bytes[p++] = 46; // .
+    bytes[p++] = 48 + tenths;
+    if (fraction !== tenths * 10) bytes[p++] = 48 + fraction - tenths * 10;
+  }
+  return p;
+}
+
+// JSON's text of cents / 100, as writeMajor writes it.
+export function majorJson(cents: Cents): string {
+  const bytes = new Uint8Array(32);
+  return Buffer.from(bytes.buffer, 0, writeMajor(bytes, 0, cents)).toString('latin1');
+}
+
+// What the events of one simulator share: the transaction id prefix, the currency, a timestamp formatter
+// and the slab values are written into.
+export class EventContext {
+  readonly idPrefix: string;
+  readonly currency: string;
+  readonly iso = new IsoFormatter();
+  readonly #start: Buffer; // {"transaction_id":"tx-…-
+  readonly #channels: Readonly<Record<Channel, Buffer>>; // ,"currency":…,"channel":"…","low_balance_threshold":
+  // Values are views into the current slab; a full slab is left to the values that still use it.
+  #slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+  #used = 0;
+
+  constructor(idPrefix: string, currency: string) {
+    this.idPrefix = idPrefix;
+    this.currency = currency;
+    this.#start = Buffer.from(`{"transaction_id":${JSON.stringify(idPrefix).slice(0, -1)}`, 'utf8');
+    const currencyJson = JSON.stringify(currency);
+    this.#channels = Object.fromEntries(CHANNELS.map((channel) => [channel, Buffer.from(`,"currency":${currencyJson},"channel":"${channel}","low_balance_threshold":`, 'utf8')])) as Record<Channel, Buffer>;
+  }
+
+  transactionId(seq: number): string {
+    return this.idPrefix + String(seq).padStart(SEQ_DIGITS, '0');
+  }
+
+  encode(event: SimEvent, shiftMs: number): Buffer {
+    const account = event.account;
+    if (this.#used > SLAB_BYTES - MAX_VALUE_BYTES - 4 * this.currency.length) {
+      this.#slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+      this.#used = 0;
+    }
+    const bytes = this.#slab;
+    const start = this.#used;
+    bytes.set(this.#start, start);
+    let p = writeDigits(bytes, start + this.#start.length, event.seq, SEQ_DIGITS);
+    bytes.set(TIMESTAMP, p);
+    p = this.iso.write(event.atMs + shiftMs, bytes, p + TIMESTAMP.length);
+    // The ids as customers.ts makes them, from the customer's number.
+    const accountId = ACCOUNT_ID[account.type];
+    bytes.set(accountId, p);
+    p = writeDigits(bytes, p + accountId.length, account.customerIndex + 1, ID_DIGITS);
+    bytes.set(CUSTOMER_ID, p);
+    p = writeDigits(bytes, p + CUSTOMER_ID.length, account.customerIndex + 1, ID_DIGITS);
+    const types = TYPES[account.type][event.type];
+    bytes.set(types, p);
+    p = writeMajor(bytes, p + types.length, event.amount);
+    bytes.set(BALANCE, p);
+    p = writeMajor(bytes, p + BALANCE.length, event.balance);
+    const channel = this.#channels[event.channel];
+    bytes.set(channel, p);
+    p = writeMajor(bytes, p + channel.length, account.lowBalanceThreshold);
+    bytes.set(OVERDRAFT, p);
+    p = writeMajor(bytes, p + OVERDRAFT.length, account.overdraftLimit);
+    if (event.counterparty !== undefined) {
+      bytes.set(COUNTERPARTY, p);
+      p = writeAscii(bytes, p + COUNTERPARTY.length, event.counterparty);
+      bytes[p++] = 34; // "
+    }
+    if (event.category !== undefined) {
+      const category = CATEGORY[event.category];
+      bytes.set(category, p);
+      p += category.length;
+    }
+    if (event.declined !== undefined) {
+      const declined = DECLINED[event.declined];
+      bytes.set(declined, p);
+      p += declined.length;
+    }
+    bytes[p++] = 125; // }
+    this.#used = p;
+    return bytes.subarray(start, p);
+  }
+}
+
+export class SimEvent {
+  readonly key: string; // account_id: keeps one account's events in one partition, in order
+  readonly atMs: number; // simulated time of the event, epoch ms (value.timestamp as a number)
+  readonly label: SimLabel;
+  readonly incident: string | undefined; // fraud incident id, on every record of the incident
+  readonly headers: Readonly<Record<string, string>>; // { 'sim-label': label, 'sim-incident'?: incident }
+  // The message's own fields, money in integer cents.
+  readonly seq: number; // the event's number in the stream, from 0: its transaction id
+  readonly account: Account;
+  readonly type: TransactionType;
+  readonly amount: Cents;
+  readonly balance: Cents; // after the event
+  readonly channel: Channel;
+  readonly counterparty: string | undefined; // an id of the simulator's (ASCII, nothing to escape)
+  readonly category: MerchantCategory | undefined;
+  readonly declined: DeclineReason | undefined;
+  readonly #context: EventContext;
+  #value: Transaction | undefined = undefined;
+
+  constructor(
+    context: EventContext,
+    seq: number,
+    atMs: number,
+    account: Account,
+    type: TransactionType,
+    amount: Cents,
+    channel: Channel,
+    counterparty: string | undefined,
+    category: MerchantCategory | undefined,
+    declined: DeclineReason | undefined,
+    label: SimLabel,
+    incident: string | undefined,
+    headers: Readonly<Record<string, string>>,
+  ) {
+    this.key = account.id;
+    this.atMs = atMs;
+    this.label = label;
+    this.incident = incident;
+    this.headers = headers;
+    this.seq = seq;
+    this.account = account;
+    this.type = type;
+    this.amount = amount;
+    this.balance = account.balance;
+    this.channel = channel;
+    this.counterparty = counterparty;
+    this.category = category;
+    this.declined = declined;
+    this.#context = context;
+  }
+
+  // The bank_alerts message, in the documented field order (JSON.stringify writes them in this order).
+  get value(): Transaction {
+    if (this.#value !== undefined) return this.#value;
+    const account = this.account;
+    const value: Transaction = {
+      transaction_id: this.#context.transactionId(this.seq),
+      timestamp: this.#context.iso.format(this.atMs),
+      account_id: account.id,
+      customer_id: account.customerId,
+      account_type: account.type,
+      transaction_type: this.type,
+      amount: this.amount / 100,
+      balance: this.balance / 100,
+      currency: this.#context.currency,
+      channel: this.channel,
+      low_balance_threshold: account.lowBalanceThreshold / 100,
+      overdraft_limit: account.overdraftLimit / 100,
+    };
+    if (this.counterparty !== undefined) value.counterparty_id = this.counterparty;
+    if (this.category !== undefined) value.merchant_category = this.category;
+    if (this.declined !== undefined) {
+      value.status = 'declined';
+      value.decline_reason = this.declined;
+    }
+    this.#value = value;
+    return value;
+  }
+
+  // The record value the producer sends: the bytes of JSON.stringify(value), with the timestamp moved
+  // by `shiftMs` when the producer moves the bank's clock (runs at --speed 1 are shifted to the present).
+  // A view into a shared slab, written once and never overwritten.
+  encodeValue(shiftMs = 0): Buffer {
+    return this.#context.encode(this, shiftMs);
+  }
+}
