@@ -38,6 +38,7 @@
 // (MIGRATIONS below). Independently of the format, a snapshot lists the rules its accounts have state for,
 // and restore fits it to the running rules: a rule added since starts from its initial state, a removed
 // rule's state is dropped (fitSnapshotToRules).
+import { once } from 'node:events';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { constants as zlibConstants, createGzip, gunzipSync } from 'node:zlib';
 import type { AggregatorSnapshot } from './aggregates.ts';
@@ -437,20 +438,29 @@ export class PartitionState {
 // repeat) for storage in a compacted topic whose message size limit is finite. JSON numbers round-trip
 // doubles exactly, so the running means and sums restore bit for bit.
 //
-// A partition can hold hundreds of thousands of accounts: tens of MB of JSON. It is written ENCODE_CHUNK
-// accounts (or seen ids) at a time into a gzip stream, yielding to the event loop in between, so that
-// records are processed meanwhile (checkpoints.ts), zlib compresses the parts already written on its own
-// thread while the next ones are written, and no string of the whole snapshot is ever made. It is encoded
-// where it is taken, on the processing thread: copying the account objects to the Kafka thread took
-// several times longer. A part of 512 accounts (a few hundred KB of JSON) holds the thread for a few ms,
-// which is what records arriving meanwhile wait at most.
+// A partition can hold hundreds of thousands of accounts: tens of MB of JSON. It is written into a gzip
+// stream in parts of tens of KB (ENCODE_PART_ACCOUNTS accounts, ENCODE_PART_ITEMS seen ids), yielding to
+// the event loop after every ENCODE_TURN_CHARS characters, so that records are processed meanwhile
+// (checkpoints.ts), zlib compresses the parts already written on its own thread while the next ones are
+// written, and no string of the whole snapshot is ever made. It is encoded where it is taken, on the
+// processing thread: copying the account objects to the Kafka thread took several times longer. A turn's
+// few hundred KB of JSON hold the thread for a few ms, which is what records arriving meanwhile wait at
+// most.
+//
+// Why parts this small: V8 allocates a string over 128 KB outright in the old generation, so parts of
+// 512 accounts (380 KB) made every checkpoint's text, dead once zlib has read it, old-generation garbage
+// that only a full collection frees, and that grew the processing thread's heap. And why zlib's input
+// queue is bounded (past ENCODE_TURN_CHARS the encoder waits for it to drain): JSON is written faster
+// than a loaded machine compresses it, and the text queued in Buffers stayed in memory meanwhile.
 //
 // zlib compresses at its fastest level: a checkpoint every second or two re-encodes every account, and on
 // a bank sized for the default rate level 6 took about as much CPU as writing the JSON (0.29 s for a
 // partition of 22,000 accounts, 16 MB of JSON) where level 1 takes half (0.14 s), for snapshots about a
 // fifth larger (3.2 MB instead of 2.6 MB). Compression runs on zlib's thread, but on 2 cores that thread
 // takes its CPU from the processing.
-const ENCODE_CHUNK = 512;
+const ENCODE_PART_ACCOUNTS = 64;
+const ENCODE_PART_ITEMS = 256;
+const ENCODE_TURN_CHARS = 384 * 1024;
 
 // busy: gets the time the encoding held the thread added (between its turns, other work runs).
 export async function encodeSnapshot(snapshot: PartitionSnapshot | DeltaSnapshot, busy?: { ms: number }): Promise<Buffer> {
@@ -461,15 +471,22 @@ export async function encodeSnapshot(snapshot: PartitionSnapshot | DeltaSnapshot
     gzip.on('end', resolve);
     gzip.on('error', reject);
   });
-  const parts = snapshotJson(snapshot);
-  for (;;) {
-    const started = performance.now();
-    const part = parts.next();
-    if (!part.done) gzip.write(part.value);
+  // A zlib error also ends a wait for 'drain' below, before this is awaited.
+  ended.catch(() => {});
+  let written = 0; // characters since the last turn
+  let started = performance.now();
+  for (const part of snapshotJson(snapshot)) {
+    gzip.write(part);
+    // Past its high-water mark (64 KB, less than this) the stream emits 'drain' once its queue is empty.
+    const room = gzip.writableLength < ENCODE_TURN_CHARS;
+    written += part.length;
+    if (room && written < ENCODE_TURN_CHARS) continue;
     if (busy !== undefined) busy.ms += performance.now() - started;
-    if (part.done) break;
-    await nextTurn();
+    written = 0;
+    await (room ? nextTurn() : once(gzip, 'drain'));
+    started = performance.now();
   }
+  if (busy !== undefined) busy.ms += performance.now() - started;
   gzip.end();
   await ended;
   return Buffer.concat(out);
@@ -481,23 +498,28 @@ function* snapshotJson(snapshot: PartitionSnapshot | DeltaSnapshot): Generator<s
   yield `${JSON.stringify(rest).slice(0, -1)},"engine":{"slices":${JSON.stringify(engine.slices)},"accounts":`;
   yield* accountsJson(engine.accounts, engine.pinned);
   if ('removed' in engine) {
-    yield `,"removed":${JSON.stringify(engine.removed)},"seen":${JSON.stringify(engine.seen)}}}`;
+    const { updated, added, ...seen } = engine.seen;
+    yield `,"removed":${JSON.stringify(engine.removed)},"seen":${JSON.stringify(seen).slice(0, -1)},"updated":`;
+    yield* jsonArray(updated, ENCODE_PART_ITEMS);
+    yield ',"added":';
+    yield* jsonArray(added, ENCODE_PART_ITEMS);
+    yield '}}}';
     return;
   }
   yield ',"seen":';
-  yield* jsonArray(engine.seen);
+  yield* jsonArray(engine.seen, ENCODE_PART_ITEMS);
   yield '}}';
 }
 
 // The accounts as JSON.stringify writes them; a checkpoint's as they were when it was taken.
 function* accountsJson(accounts: ReadonlyArray<[string, AccountState]>, pinned: PinnedAccounts | undefined): Generator<string> {
   if (pinned === undefined) {
-    yield* jsonArray(accounts);
+    yield* jsonArray(accounts, ENCODE_PART_ACCOUNTS);
     return;
   }
   yield '[';
-  for (let i = 0; i < accounts.length; i += ENCODE_CHUNK) {
-    const end = Math.min(i + ENCODE_CHUNK, accounts.length);
+  for (let i = 0; i < accounts.length; i += ENCODE_PART_ACCOUNTS) {
+    const end = Math.min(i + ENCODE_PART_ACCOUNTS, accounts.length);
     let part = '';
     for (let j = i; j < end; j++) {
       const [id, account] = accounts[j] as [string, AccountState];
@@ -508,10 +530,10 @@ function* accountsJson(accounts: ReadonlyArray<[string, AccountState]>, pinned: 
   yield ']';
 }
 
-function* jsonArray(items: readonly unknown[]): Generator<string> {
+function* jsonArray(items: readonly unknown[], per: number): Generator<string> {
   yield '[';
-  for (let i = 0; i < items.length; i += ENCODE_CHUNK) {
-    const elements = JSON.stringify(items.slice(i, i + ENCODE_CHUNK)).slice(1, -1);
+  for (let i = 0; i < items.length; i += per) {
+    const elements = JSON.stringify(items.slice(i, i + per)).slice(1, -1);
     yield i === 0 ? elements : `,${elements}`;
   }
   yield ']';
