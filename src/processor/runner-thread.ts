@@ -33,9 +33,7 @@ const MAX_BATCHES_IN_FLIGHT = 4;
 // Capped at 32 MB, the processor's peak RSS over 400,000 of the bench's records was 90-140 MB lower,
 // for a few % more CPU per record (more of what survives is promoted and collected with the old
 // generation); at 16 MB it was no lower and cost more (docs/processor.md). A --max-semi-space-size the
-// process was started with overrides this: under node-flags.ts (`buzzline start`, the benchmarks) both
-// threads have 16 MB, which kept the peak RSS 20-40 MB lower than 32 MB here at no CPU cost measurable
-// on a loaded machine.
+// process was started with overrides this (node-flags.ts sets the same 32 MB).
 const YOUNG_GENERATION_MB = 32;
 
 // How far V8 lets an old generation grow past what survived its last full collection before the next
