@@ -1,6 +1,6 @@
 // The whole pipeline as it runs in production, each part its own process: the embedded broker
 // (`buzzline broker`), the simulator + producer (`buzzline produce`) and the stream processor
-// (`buzzline consume --no-dashboard`), all on this machine.
+// (`buzzline consume --no-dashboard`, with the node flags `buzzline start` gives it), all on this machine.
 //
 // benchEndToEnd: the producer at --speed max sends N transactions while the processor consumes them
 //   concurrently. The run is over when the processor's committed offsets on bank_alerts add up to N:
@@ -19,6 +19,7 @@
 import { Admin, Consumer } from '@platformatic/kafka';
 import path from 'node:path';
 import { CONSUMER_GROUP, TOPICS } from '../src/bank/transaction.ts';
+import { PROCESSOR_NODE_FLAGS } from '../src/processor/node-flags.ts';
 import { rateForAccounts } from '../src/producer/population.ts';
 import { fetchAll } from '../test/helpers/fetch-all.ts';
 import { spawnBroker } from '../test/helpers/processes.ts';
@@ -74,6 +75,7 @@ async function startPipeline(workDir: string, name: string): Promise<Pipeline> {
   const processor = buzzline(
     ['consume', '--brokers', broker.bootstrap, '--no-dashboard', '--quiet', '--log-level', 'warn', '--log-file', path.join(workDir, `${name}-consumer.log`)],
     path.join(workDir, `${name}-consumer.rss`),
+    PROCESSOR_NODE_FLAGS,
   );
   try {
     await waitForGroup(admin, CONSUMER_GROUP, TOPICS.transactions, processor);

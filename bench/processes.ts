@@ -58,8 +58,9 @@ export function spawnNode(args: string[], rssFile: string): NodeChild {
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
-export function buzzline(args: string[], rssFile: string): NodeChild {
-  return spawnNode([BUZZLINE, ...args], rssFile);
+// nodeFlags: what `buzzline start` runs that part with (src/broker/node-flags.ts, src/processor/node-flags.ts).
+export function buzzline(args: string[], rssFile: string, nodeFlags: readonly string[] = []): NodeChild {
+  return spawnNode([...nodeFlags, BUZZLINE, ...args], rssFile);
 }
 
 export async function stop(proc: NodeChild, timeoutMs = 15_000): Promise<{ code: number | null; peakRssMb: number }> {

@@ -27,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import readline from 'node:readline';
 import { Command } from 'commander';
 import { BROKER_NODE_FLAGS } from '../broker/node-flags.ts';
+import { PROCESSOR_NODE_FLAGS } from '../processor/node-flags.ts';
 import { parseBrokerList } from '../kafka-brokers.ts';
 import { resolveToken, TOKEN_ENV, urlWithToken } from '../dashboard/access.ts';
 import type { ClientSecurity, SaslMechanism, SecurityFlags } from '../kafka-security.ts';
@@ -179,7 +180,7 @@ async function start(flags: StartFlags, external: string[] | undefined, security
     // Known here, so that start can print the address with it and reach the dashboard itself.
     const token = resolveToken(flags.host, undefined, mergedEnv(readDotEnv()));
     const consumer = await spawnPart('processor', ['consume', '--brokers', brokers, '--dashboard-port', String(dashboardPort), '--host', flags.host,
-      '--log-level', flags.logLevel], status, fail, null, token === null ? security.env : { ...security.env, [TOKEN_ENV]: token });
+      '--log-level', flags.logLevel], status, fail, null, token === null ? security.env : { ...security.env, [TOKEN_ENV]: token }, PROCESSOR_NODE_FLAGS);
     parts.push(consumer.part);
     watch(consumer.part);
     // The producer starts while the processor does: building (or regenerating) the bank takes it a few

@@ -38,6 +38,7 @@
 // (MIGRATIONS below). Independently of the format, a snapshot lists the rules its accounts have state for,
 // and restore fits it to the running rules: a rule added since starts from its initial state, a removed
 // rule's state is dropped (fitSnapshotToRules).
+import { once } from 'node:events';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { constants as zlibConstants, createGzip, gunzipSync } from 'node:zlib';
 import type { AggregatorSnapshot } from './aggregates.ts';
@@ -164,14 +165,25 @@ export class SnapshotMismatchError extends SnapshotError {
 // The duplicate rule's memory: transaction id -> first sighting, evicted oldest-first. A Map alone would
 // do functionally, but V8 leaves deleted entries as holes at the front of a Map's table until it rehashes,
 // so "delete the oldest" via a fresh iterator rescans those holes every time and turns steady-state churn
-// quadratic (measured: ~4x slower at 50k ids). A queue of (id, sequence) in insertion order does the
-// ordering instead; a queue entry whose sequence no longer matches the map (the id was re-inserted after
-// expiring) is stale and skipped.
+// quadratic (measured: ~4x slower at 50k ids). A queue in insertion order does the ordering instead; a
+// queue entry whose sequence number no longer matches the map (the id was re-inserted after expiring) is
+// stale and skipped.
+//
+// The queue is kept as parallel arrays (id, event time, offset, repeats) rather than an object per entry,
+// and the map holds only an id's sequence number, which is its place in the queue: at the default 50,000
+// ids per partition the window is a large part of the processing thread's live heap, and every record
+// adds an entry that lives for 50,000 records, long enough to reach the old generation and be garbage
+// there. Objects per entry made it about 300 bytes; this, about 120.
 export class SeenIds {
-  private readonly byId = new Map<string, { entry: SeenTransaction; seq: number }>();
-  private queue: Array<{ id: string; seq: number; timestampMs: number }> = [];
+  private readonly seqOf = new Map<string, number>();
+  // Entry `seq` is at index seq - base; those before `head` are evicted (or stale) and only wait for the
+  // arrays to be compacted.
+  private ids: string[] = [];
+  private timestamps: number[] = [];
+  private offsets: string[] = [];
+  private repeats: number[] = [];
+  private base = 0;
   private head = 0;
-  private seq = 0;
   // For delta checkpoints: entries from before the latest checkpoint have seq < sinceSeq; the ids of
   // such entries since updated in place, and of such entries since superseded by a new first sighting.
   private sinceSeq = 0;
@@ -179,40 +191,53 @@ export class SeenIds {
   private readonly reinsertedSince = new Set<string>();
 
   get size(): number {
-    return this.byId.size;
+    return this.seqOf.size;
   }
 
   get(id: string): SeenTransaction | undefined {
-    return this.byId.get(id)?.entry;
+    const seq = this.seqOf.get(id);
+    return seq === undefined ? undefined : this.entryAt(seq - this.base);
   }
 
   // A first sighting (isNew) goes to the back of the eviction order; a repeat updates in place.
   remember(id: string, entry: SeenTransaction, isNew: boolean): void {
-    const current = this.byId.get(id);
+    const current = this.seqOf.get(id);
     if (!isNew && current !== undefined) {
-      current.entry = entry;
-      if (current.seq < this.sinceSeq) this.updatedSince.add(id);
+      const i = current - this.base;
+      this.timestamps[i] = entry.timestampMs;
+      this.offsets[i] = entry.offset;
+      this.repeats[i] = entry.repeats;
+      if (current < this.sinceSeq) this.updatedSince.add(id);
       return;
     }
-    if (current !== undefined && current.seq < this.sinceSeq) this.reinsertedSince.add(id);
-    const seq = this.seq++;
-    this.byId.set(id, { entry, seq });
-    this.queue.push({ id, seq, timestampMs: entry.timestampMs });
+    if (current !== undefined && current < this.sinceSeq) this.reinsertedSince.add(id);
+    this.seqOf.set(id, this.base + this.ids.length);
+    this.ids.push(id);
+    this.timestamps.push(entry.timestampMs);
+    this.offsets.push(entry.offset);
+    this.repeats.push(entry.repeats);
   }
 
   // Oldest-first eviction: by count, and by age for entries at the front. An old entry stuck behind a
   // younger one (out-of-order timestamps) waits for the count bound or its turn at the front; the rule
   // itself refuses to match it once it is outside the window, so this only delays freeing memory.
   trim(maxIds: number, cutoffMs: number): void {
-    while (this.head < this.queue.length) {
-      const front = this.queue[this.head] as { id: string; seq: number; timestampMs: number };
-      const live = this.byId.get(front.id)?.seq === front.seq;
-      if (live && this.byId.size <= maxIds && front.timestampMs >= cutoffMs) break;
-      if (live) this.byId.delete(front.id);
+    while (this.head < this.ids.length) {
+      const id = this.ids[this.head] as string;
+      const live = this.live(this.head);
+      if (live && this.seqOf.size <= maxIds && (this.timestamps[this.head] as number) >= cutoffMs) break;
+      if (live) this.seqOf.delete(id);
+      // The strings go now, not when the arrays are next compacted.
+      this.ids[this.head] = '';
+      this.offsets[this.head] = '';
       this.head++;
     }
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
+    if (this.head > 1024 && this.head * 2 > this.ids.length) {
+      this.ids = this.ids.slice(this.head);
+      this.timestamps = this.timestamps.slice(this.head);
+      this.offsets = this.offsets.slice(this.head);
+      this.repeats = this.repeats.slice(this.head);
+      this.base += this.head;
       this.head = 0;
     }
   }
@@ -220,11 +245,7 @@ export class SeenIds {
   // Live entries, oldest first: the eviction order, which a restore must reproduce.
   entries(): Array<[string, SeenTransaction]> {
     const out: Array<[string, SeenTransaction]> = [];
-    for (let i = this.head; i < this.queue.length; i++) {
-      const q = this.queue[i] as { id: string; seq: number };
-      const current = this.byId.get(q.id);
-      if (current?.seq === q.seq) out.push([q.id, current.entry]);
-    }
+    for (let i = this.head; i < this.ids.length; i++) if (this.live(i)) out.push([this.ids[i] as string, this.entryAt(i)]);
     return out;
   }
 
@@ -232,17 +253,15 @@ export class SeenIds {
   delta(): SeenDelta {
     const added: Array<[string, SeenTransaction]> = [];
     let kept = 0;
-    for (let i = this.head; i < this.queue.length; i++) {
-      const q = this.queue[i] as { id: string; seq: number };
-      const current = this.byId.get(q.id);
-      if (current?.seq !== q.seq) continue;
-      if (q.seq < this.sinceSeq) kept++;
-      else added.push([q.id, current.entry]);
+    for (let i = this.head; i < this.ids.length; i++) {
+      if (!this.live(i)) continue;
+      if (this.base + i < this.sinceSeq) kept++;
+      else added.push([this.ids[i] as string, this.entryAt(i)]);
     }
     const updated: Array<[string, SeenTransaction]> = [];
     for (const id of this.updatedSince) {
-      const current = this.byId.get(id);
-      if (current !== undefined && current.seq < this.sinceSeq) updated.push([id, current.entry]);
+      const seq = this.seqOf.get(id);
+      if (seq !== undefined && seq < this.sinceSeq) updated.push([id, this.entryAt(seq - this.base)]);
     }
     const d = { kept, reinserted: [...this.reinsertedSince], updated, added };
     this.checkpointed();
@@ -251,9 +270,17 @@ export class SeenIds {
 
   // A checkpoint holds the window as it is now.
   checkpointed(): void {
-    this.sinceSeq = this.seq;
+    this.sinceSeq = this.base + this.ids.length;
     this.updatedSince.clear();
     this.reinsertedSince.clear();
+  }
+
+  private live(i: number): boolean {
+    return this.seqOf.get(this.ids[i] as string) === this.base + i;
+  }
+
+  private entryAt(i: number): SeenTransaction {
+    return { timestampMs: this.timestamps[i] as number, offset: this.offsets[i] as string, repeats: this.repeats[i] as number };
   }
 }
 
@@ -437,20 +464,29 @@ export class PartitionState {
 // repeat) for storage in a compacted topic whose message size limit is finite. JSON numbers round-trip
 // doubles exactly, so the running means and sums restore bit for bit.
 //
-// A partition can hold hundreds of thousands of accounts: tens of MB of JSON. It is written ENCODE_CHUNK
-// accounts (or seen ids) at a time into a gzip stream, yielding to the event loop in between, so that
-// records are processed meanwhile (checkpoints.ts), zlib compresses the parts already written on its own
-// thread while the next ones are written, and no string of the whole snapshot is ever made. It is encoded
-// where it is taken, on the processing thread: copying the account objects to the Kafka thread took
-// several times longer. A part of 512 accounts (a few hundred KB of JSON) holds the thread for a few ms,
-// which is what records arriving meanwhile wait at most.
+// A partition can hold hundreds of thousands of accounts: tens of MB of JSON. It is written into a gzip
+// stream in parts of tens of KB (ENCODE_PART_ACCOUNTS accounts, ENCODE_PART_ITEMS seen ids), yielding to
+// the event loop after every ENCODE_TURN_CHARS characters, so that records are processed meanwhile
+// (checkpoints.ts), zlib compresses the parts already written on its own thread while the next ones are
+// written, and no string of the whole snapshot is ever made. It is encoded where it is taken, on the
+// processing thread: copying the account objects to the Kafka thread took several times longer. A turn's
+// few hundred KB of JSON hold the thread for a few ms, which is what records arriving meanwhile wait at
+// most.
+//
+// Why parts this small: V8 allocates a string over 128 KB outright in the old generation, so parts of
+// 512 accounts (380 KB) made every checkpoint's text, dead once zlib has read it, old-generation garbage
+// that only a full collection frees, and that grew the processing thread's heap. And why zlib's input
+// queue is bounded (past ENCODE_TURN_CHARS the encoder waits for it to drain): JSON is written faster
+// than a loaded machine compresses it, and the text queued in Buffers stayed in memory meanwhile.
 //
 // zlib compresses at its fastest level: a checkpoint every second or two re-encodes every account, and on
 // a bank sized for the default rate level 6 took about as much CPU as writing the JSON (0.29 s for a
 // partition of 22,000 accounts, 16 MB of JSON) where level 1 takes half (0.14 s), for snapshots about a
 // fifth larger (3.2 MB instead of 2.6 MB). Compression runs on zlib's thread, but on 2 cores that thread
 // takes its CPU from the processing.
-const ENCODE_CHUNK = 512;
+const ENCODE_PART_ACCOUNTS = 64;
+const ENCODE_PART_ITEMS = 256;
+const ENCODE_TURN_CHARS = 384 * 1024;
 
 // busy: gets the time the encoding held the thread added (between its turns, other work runs).
 export async function encodeSnapshot(snapshot: PartitionSnapshot | DeltaSnapshot, busy?: { ms: number }): Promise<Buffer> {
@@ -461,15 +497,22 @@ export async function encodeSnapshot(snapshot: PartitionSnapshot | DeltaSnapshot
     gzip.on('end', resolve);
     gzip.on('error', reject);
   });
-  const parts = snapshotJson(snapshot);
-  for (;;) {
-    const started = performance.now();
-    const part = parts.next();
-    if (!part.done) gzip.write(part.value);
+  // A zlib error also ends a wait for 'drain' below, before this is awaited.
+  ended.catch(() => {});
+  let written = 0; // characters since the last turn
+  let started = performance.now();
+  for (const part of snapshotJson(snapshot)) {
+    gzip.write(part);
+    // Past its high-water mark (64 KB, less than this) the stream emits 'drain' once its queue is empty.
+    const room = gzip.writableLength < ENCODE_TURN_CHARS;
+    written += part.length;
+    if (room && written < ENCODE_TURN_CHARS) continue;
     if (busy !== undefined) busy.ms += performance.now() - started;
-    if (part.done) break;
-    await nextTurn();
+    written = 0;
+    await (room ? nextTurn() : once(gzip, 'drain'));
+    started = performance.now();
   }
+  if (busy !== undefined) busy.ms += performance.now() - started;
   gzip.end();
   await ended;
   return Buffer.concat(out);
@@ -481,23 +524,28 @@ function* snapshotJson(snapshot: PartitionSnapshot | DeltaSnapshot): Generator<s
   yield `${JSON.stringify(rest).slice(0, -1)},"engine":{"slices":${JSON.stringify(engine.slices)},"accounts":`;
   yield* accountsJson(engine.accounts, engine.pinned);
   if ('removed' in engine) {
-    yield `,"removed":${JSON.stringify(engine.removed)},"seen":${JSON.stringify(engine.seen)}}}`;
+    const { updated, added, ...seen } = engine.seen;
+    yield `,"removed":${JSON.stringify(engine.removed)},"seen":${JSON.stringify(seen).slice(0, -1)},"updated":`;
+    yield* jsonArray(updated, ENCODE_PART_ITEMS);
+    yield ',"added":';
+    yield* jsonArray(added, ENCODE_PART_ITEMS);
+    yield '}}}';
     return;
   }
   yield ',"seen":';
-  yield* jsonArray(engine.seen);
+  yield* jsonArray(engine.seen, ENCODE_PART_ITEMS);
   yield '}}';
 }
 
 // The accounts as JSON.stringify writes them; a checkpoint's as they were when it was taken.
 function* accountsJson(accounts: ReadonlyArray<[string, AccountState]>, pinned: PinnedAccounts | undefined): Generator<string> {
   if (pinned === undefined) {
-    yield* jsonArray(accounts);
+    yield* jsonArray(accounts, ENCODE_PART_ACCOUNTS);
     return;
   }
   yield '[';
-  for (let i = 0; i < accounts.length; i += ENCODE_CHUNK) {
-    const end = Math.min(i + ENCODE_CHUNK, accounts.length);
+  for (let i = 0; i < accounts.length; i += ENCODE_PART_ACCOUNTS) {
+    const end = Math.min(i + ENCODE_PART_ACCOUNTS, accounts.length);
     let part = '';
     for (let j = i; j < end; j++) {
       const [id, account] = accounts[j] as [string, AccountState];
@@ -508,10 +556,10 @@ function* accountsJson(accounts: ReadonlyArray<[string, AccountState]>, pinned: 
   yield ']';
 }
 
-function* jsonArray(items: readonly unknown[]): Generator<string> {
+function* jsonArray(items: readonly unknown[], per: number): Generator<string> {
   yield '[';
-  for (let i = 0; i < items.length; i += ENCODE_CHUNK) {
-    const elements = JSON.stringify(items.slice(i, i + ENCODE_CHUNK)).slice(1, -1);
+  for (let i = 0; i < items.length; i += per) {
+    const elements = JSON.stringify(items.slice(i, i + per)).slice(1, -1);
     yield i === 0 ? elements : `,${elements}`;
   }
   yield ']';
