@@ -92,7 +92,7 @@ export function consumeCommand(): Command {
     .option('--state-topic <name>', 'topic holding the partition snapshots', d.outputs.state)
     .option('--checkpoint-interval <ms>', 'wall time between checkpoints', integer(10, 3_600_000), d.checkpointIntervalMs)
     .option('--checkpoint-records <n>', 'records between checkpoints at most', integer(1), d.checkpointRecords)
-    .option('--threads <n>', 'threads that process partitions (each owns some of them, with their state)', integer(1, 64), d.processingThreads)
+    .option('--threads <n>', 'threads that process partitions, each owning some of them with their state (by default the cores less one, at most 2)', integer(1, 64), d.processingThreads)
     .option('--session-timeout <ms>', 'how long the group waits for a silent member before moving its partitions', integer(1000, 3_600_000), d.sessionTimeoutMs)
     .option('--quiet', 'no alert lines on the console (the log still has them)')
     .option('--wait-for-brokers', 'at start-up, retry brokers that are not there yet (processor started before Kafka) instead of exiting'))

@@ -71,9 +71,9 @@ export const PROCESSOR_DEFAULTS = {
   // Half the broker's default max.message.bytes (1 MiB): every output batch of a send fits.
   maxBatchBytes: 512 * 1024,
   maxInFlight: 8,
-  // Two: the processing, not the client, bounds the processor (docs/processor.md); more than the cores
-  // would only take turns.
-  processingThreads: Math.min(2, availableParallelism()),
+  // One core is left to the Kafka thread, V8's helpers and (with `buzzline start`) the broker and the
+  // producer: on 2 cores a second processing thread gained nothing (docs/processor.md).
+  processingThreads: Math.max(1, Math.min(2, availableParallelism() - 1)),
   logLevel: 'info',
   logFile: 'logs/banking_consumer.log',
   consoleAlerts: true,
