@@ -1,6 +1,7 @@
 // Issue #5: two processors of one group over a 6-partition bank_alerts. The second joins once the first
 // has checkpointed part of the input, and more input follows, so partitions move with their state; afterwards they are split between the two, and the
-// per-partition windows in bank_metrics add up exactly to the input.
+// per-partition windows in bank_metrics add up exactly to the input. Each processor runs two processing
+// threads (runner-threads.ts), so partitions also leave and join threads within a member.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -46,7 +47,7 @@ function startWorker(name: string): Worker {
   const controller = new AbortController();
   const assignments: number[][] = [];
   const done = runProcessor(
-    { ...PROCESSOR_DEFAULTS, brokers: [tb.bootstrap], group: GROUP, clientId: name, config: DEFAULT_CONFIG, checkpointIntervalMs: 250, sessionTimeoutMs: 6000, logFile: '/dev/null' },
+    { ...PROCESSOR_DEFAULTS, processingThreads: 2, brokers: [tb.bootstrap], group: GROUP, clientId: name, config: DEFAULT_CONFIG, checkpointIntervalMs: 250, sessionTimeoutMs: 6000, logFile: '/dev/null' },
     controller.signal,
     { logger: pino({ level: 'debug' }, pino.destination({ dest: path.join(logDir, `${name}.log`), sync: true })), console: undefined, onAssignment: (p) => assignments.push(p) },
   );
