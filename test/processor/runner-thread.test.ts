@@ -74,18 +74,39 @@ function summary(ports: MemoryPorts) {
   return { alerts, dlq, windows, committed: [...ports.committed].sort() };
 }
 
-test('the runner thread produces what the runner does, and feeds the local sinks once acknowledged', { timeout: 60_000 }, async () => {
-  const records = input();
-  const silent = pino({ level: 'silent' });
-
+// The runner called directly, as the reference: the outputs it sends.
+async function runDirect(records: readonly InputRecord[]): Promise<MemoryPorts> {
   const direct = new MemoryPorts();
-  const runner = new StreamRunner(direct, { ...options, logger: silent });
+  const runner = new StreamRunner(direct, { ...options, logger: pino({ level: 'silent' }) });
   runner.assignmentChanged([0, 1, 2], true);
   for (const r of records) {
     const pending = runner.handle(r);
     if (pending !== undefined) await pending;
   }
   await runner.close();
+  return direct;
+}
+
+// Every record through the thread (or threads) as the consume loop hands them over, then the final
+// checkpoint; the threads end either way.
+async function feed(target: RunnerThread | RunnerThreads, records: readonly InputRecord[]): Promise<void> {
+  try {
+    assert.deepEqual(await target.assignmentChanged([0, 1, 2], true), []);
+    for (const r of records) {
+      target.push(r);
+      if (target.full) await target.room();
+    }
+    target.caughtUp();
+    await target.close();
+    target.throwIfFailed();
+  } finally {
+    await target.terminate();
+  }
+}
+
+test('the runner thread produces what the runner does, and feeds the local sinks once acknowledged', { timeout: 60_000 }, async () => {
+  const records = input();
+  const direct = await runDirect(records);
 
   const threaded = new MemoryPorts();
   const lines: string[] = [];
@@ -97,18 +118,7 @@ test('the runner thread produces what the runner does, and feeds the local sinks
     local: new LocalSinks({ logger, console: (l) => lines.push(l) }),
     logger,
   });
-  try {
-    assert.deepEqual(await thread.assignmentChanged([0, 1, 2], true), []);
-    for (const r of records) {
-      thread.push(r);
-      if (thread.full) await thread.room();
-    }
-    thread.caughtUp();
-    await thread.close();
-    thread.throwIfFailed();
-  } finally {
-    await thread.terminate();
-  }
+  await feed(thread, records);
 
   const expected = summary(direct);
   assert.ok(expected.alerts.length > 10 && expected.dlq.length === 40, `a meaningful run: ${expected.alerts.length} alerts`);
@@ -120,17 +130,7 @@ test('the runner thread produces what the runner does, and feeds the local sinks
 
 async function runThread(records: InputRecord[], ports: MemoryPorts, logger: pino.Logger, lines: string[] = []): Promise<RunnerThread> {
   const thread = new RunnerThread({ runner: options, ports: ports as unknown as KafkaPorts, local: new LocalSinks({ logger, console: (l) => lines.push(l) }), logger });
-  try {
-    await thread.assignmentChanged([0, 1, 2], true);
-    for (const r of records) {
-      thread.push(r);
-      if (thread.full) await thread.room();
-    }
-    thread.caughtUp();
-    await thread.close();
-  } finally {
-    await thread.terminate();
-  }
+  await feed(thread, records);
   return thread;
 }
 
@@ -164,31 +164,13 @@ test('a port failure crosses to the thread and back with its name and code', { t
 
 test('partitions spread over several threads give what one runner gives', { timeout: 60_000 }, async () => {
   const records = input();
-  const direct = new MemoryPorts();
-  const runner = new StreamRunner(direct, { ...options, logger: pino({ level: 'silent' }) });
-  runner.assignmentChanged([0, 1, 2], true);
-  for (const r of records) {
-    const pending = runner.handle(r);
-    if (pending !== undefined) await pending;
-  }
-  await runner.close();
+  const direct = await runDirect(records);
 
   const spread = new MemoryPorts();
   const lines: string[] = [];
   const logger = pino({ level: 'silent' });
   const threads = new RunnerThreads({ runner: options, ports: spread as unknown as KafkaPorts, local: new LocalSinks({ logger, console: (l) => lines.push(l) }), logger }, 2);
-  try {
-    assert.deepEqual(await threads.assignmentChanged([0, 1, 2], true), []);
-    for (const r of records) {
-      threads.push(r);
-      if (threads.full) await threads.room();
-    }
-    threads.caughtUp();
-    await threads.close();
-    threads.throwIfFailed();
-  } finally {
-    await threads.terminate();
-  }
+  await feed(threads, records);
   assert.deepEqual(summary(spread), summary(direct));
   assert.equal(lines.length, summary(direct).alerts.length);
   const stats = threads.stats();
