@@ -11,6 +11,7 @@
 // A partition stays on its thread for as long as this member owns it: moving it would mean one thread
 // dropping its state while another restores it from a snapshot that the first may still be storing. A
 // partition newly owned goes to the thread with the fewest.
+import { addCounts } from './aggregates.ts';
 import type { InputRecord } from './partition-processor.ts';
 import { addQuality, emptyQuality, summarizeQuality } from './quality.ts';
 import type { RunnerStats } from './runner.ts';
@@ -26,10 +27,6 @@ export class RunnerThreads {
     if (!Number.isInteger(count) || count < 1) throw new RangeError(`processing threads must be a whole number ≥ 1, got ${count}`);
     this.threads = Array.from({ length: count }, () => new RunnerThread(options));
     for (const t of this.threads) t.onFailure = () => this.onFailure?.();
-  }
-
-  get count(): number {
-    return this.threads.length;
   }
 
   // A record of a partition this member no longer owns (fetched before a rebalance) goes to the first
@@ -122,7 +119,7 @@ export function mergeStats(each: readonly RunnerStats[]): RunnerStats {
   const times = (pick: (s: RunnerStats) => number | null) => each.map(pick).filter((t): t is number => t !== null);
   for (const s of each) {
     addQuality(quality, s.quality);
-    for (const [reason, n] of Object.entries(s.dlqByReason)) dlqByReason[reason] = (dlqByReason[reason] ?? 0) + n;
+    addCounts(dlqByReason, s.dlqByReason);
   }
   const firsts = times((s) => s.firstRecordMs);
   const lasts = times((s) => s.lastRecordMs);
