@@ -267,8 +267,8 @@ export class KafkaPorts implements RunnerPorts {
       const at = from[output];
       await this.o.reader.read(topic, outputPartition, at !== undefined && at > start ? at : start, end, (r) => {
         if (r.headers.get(OUTPUT_HEADERS.group) !== this.o.group || r.headers.get(OUTPUT_HEADERS.sourcePartition) !== source) return;
-        const offset = r.headers.get(OUTPUT_HEADERS.sourceOffset);
-        if (offset !== undefined && /^\d+$/.test(offset) && BigInt(offset) < fromSourceOffset) return;
+        const offset = offsetHeader(r.headers, OUTPUT_HEADERS.sourceOffset);
+        if (offset !== undefined && offset < fromSourceOffset) return;
         const id = r.headers.get(OUTPUT_HEADERS.alertId);
         if (id !== undefined) ids.push(id);
       });
@@ -348,10 +348,16 @@ export class KafkaPorts implements RunnerPorts {
 function outputOffsets(headers: Map<string, string>): OutputOffsets {
   const outputsFrom: OutputOffsets = {};
   for (const output of KEYED_OUTPUTS) {
-    const at = headers.get(OFFSET_HEADER[output]);
-    if (at !== undefined && /^\d+$/.test(at)) outputsFrom[output] = BigInt(at);
+    const at = offsetHeader(headers, OFFSET_HEADER[output]);
+    if (at !== undefined) outputsFrom[output] = at;
   }
   return outputsFrom;
+}
+
+// A header holding an offset; undefined when it is absent or not a decimal number.
+function offsetHeader(headers: ReadonlyMap<string, string>, name: string): bigint | undefined {
+  const text = headers.get(name);
+  return text !== undefined && /^\d+$/.test(text) ? BigInt(text) : undefined;
 }
 
 // The library marks group errors that need a rejoin (REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION,
