@@ -10,7 +10,6 @@
 // Input goes over in batches (record-transfer.ts), at most MAX_BATCHES_IN_FLIGHT at a time: `full` tells
 // the consume loop to wait for room(), which is how backpressure from the runner (a checkpoint, a full
 // send window, a rebalance) reaches the Kafka stream.
-import v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { KafkaPorts } from './kafka-io.ts';
@@ -35,15 +34,6 @@ const MAX_BATCHES_IN_FLIGHT = 4;
 // generation); at 16 MB it was no lower and cost more (docs/processor.md). A --max-semi-space-size the
 // process was started with overrides this (node-flags.ts sets the same 32 MB).
 const YOUNG_GENERATION_MB = 32;
-
-// How far V8 lets an old generation grow past what survived its last full collection before the next
-// one, in %. Left to itself V8 picks up to 300% for a heap it collects fast, and the processing thread's
-// old generation, about 150 MB live at the bench's population (account state and the duplicate-id
-// window), reached 350-430 MB before a full collection. Over 500,000 bench records (processor alone,
-// loaded machine) 100% kept the processor's peak RSS at 597-641 MB against 715-756 MB, at the same CPU
-// per record within the noise; 50% at 562-567 MB cost 15-40% more CPU. The flag is the process's (both
-// threads), and V8 reads it at every full collection, so it can be set from here.
-const HEAP_GROWING_PERCENT = 100;
 
 export interface RunnerThreadOptions {
   runner: ThreadRunnerOptions;
@@ -90,7 +80,6 @@ export class RunnerThread {
       log: (line) => relay.write(line),
       failed: (error) => this.fail(errorFromWire(error)),
     };
-    v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
     const init: RunnerThreadInit = { options: options.runner, logLevel: options.logger.level };
     this.worker = new Worker(new URL('./runner-worker.ts', import.meta.url), { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
     this.rpc = new RpcPeer<RunnerHost, RunnerControl>({
