@@ -173,7 +173,7 @@ export class SnapshotMismatchError extends SnapshotError {
 // and the map holds only an id's sequence number, which is its place in the queue: at the default 50,000
 // ids per partition the window is a large part of the processing thread's live heap, and every record
 // adds an entry that lives for 50,000 records, long enough to reach the old generation and be garbage
-// there. Objects per entry made it about 300 bytes; this, about 120.
+// there. Objects per entry made it about 300 bytes; this, about 157 (docs/processor.md).
 export class SeenIds {
   private readonly seqOf = new Map<string, number>();
   // Entry `seq` is at index seq - base; those before `head` are evicted (or stale) and only wait for the
