@@ -2,7 +2,7 @@
 // (1440 px wide) and docs/dashboard-mobile.png (390x844), both the whole page.
 //
 // It runs what `npm start` runs, in one process: the embedded broker (port 0, a temporary data
-// directory), the simulator at 20 tx/s with a fixed seed, the stream processor and the dashboard, then
+// directory), the simulator at 20 tx/s with a fixed seed and a high fraud rate, the stream processor and the dashboard, then
 // opens the page in Debian's chromium and waits until the charts, the alert feed, the case queue, the
 // notifications and the lag table have data, and two minutes for the amount chart to build up; the top
 // case of the queue is opened in the case view; the pictures show its `all` range (the whole
@@ -69,7 +69,10 @@ async function main(): Promise<void> {
       stop.signal,
       { logger: silent, console: undefined },
     );
-    const producerConfig = resolveProducerConfig({ brokers: broker.bootstrap, accounts: '1000', speed: '600', seed: 'readme', fraudRate: '0.05', logFile: '/dev/null', logLevel: 'silent', bankState: path.join(dataDir, 'bank.json') }, {});
+    // 2,000 incidents per 1,000 customers a year (100 times the default): at 600x a few incidents a
+    // minute, so that the picture shows a case queue; the default level would show hardly any fraud in
+    // two minutes, and the demo level (one incident every 30 s of bank time) dozens a second at 600x.
+    const producerConfig = resolveProducerConfig({ brokers: broker.bootstrap, accounts: '1000', speed: '600', seed: 'readme', fraudRate: '2000', logFile: '/dev/null', logLevel: 'silent', bankState: path.join(dataDir, 'bank.json') }, {});
     const producing = runProducer(producerConfig, stop.signal, { logger: silent, report: () => undefined });
     cleanups.unshift(async () => {
       stop.abort();
