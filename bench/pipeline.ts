@@ -53,6 +53,17 @@ export interface LatencyBench {
   p99Ms: number;
   p99WarmMs: number; // alerts of transactions produced after the first WARM_UP_MS
   maxMs: number;
+  // The two legs of the warm alerts' latency, split at the alert record's own create time (stamped by the
+  // processor's producer when it sent it): transaction sent -> alert sent (the broker in, the processor
+  // and its output batching) and alert sent -> read (the broker out, the reader's fetch).
+  toSentP50Ms: number;
+  toSentP99Ms: number;
+  readP50Ms: number;
+  readP99Ms: number;
+  // Transactions produced per whole second of the run: the bank's own rate swings around the mean (its
+  // clock runs fast, so an evening lull or a lunchtime peak passes within seconds).
+  minPerSec: number;
+  maxPerSec: number;
   catchUpMs: number; // after the producer stopped, until the processor had committed everything
   rss: PeakRss;
 }
@@ -156,6 +167,7 @@ interface Arrival {
   partition: number;
   offset: bigint;
   atMs: number;
+  sentMs: number; // the alert record's create time
 }
 
 // Reads bank_alerts_high from the start without a group, by raw long-polling fetches, and notes when each
@@ -194,7 +206,7 @@ class AlertWatcher {
                 if (o < offset) continue;
                 offset = o + 1n;
                 const alert = JSON.parse(r.value?.toString() ?? 'null') as { source?: { partition: number; offset: string } } | null;
-                if (alert?.source) this.arrivals.push({ partition: alert.source.partition, offset: BigInt(alert.source.offset), atMs });
+                if (alert?.source) this.arrivals.push({ partition: alert.source.partition, offset: BigInt(alert.source.offset), atMs, sentMs: Number(batch.firstTimestamp + r.timestampDelta) });
               }
             }
             this.next.set(p.partitionIndex, offset);
@@ -257,14 +269,26 @@ export async function benchLatency(workDir: string, options: { rate?: number; se
     for (const t of created.values()) firstCreatedMs = Math.min(firstCreatedMs, t);
     const latencies: number[] = [];
     const warm: number[] = []; // transactions produced after the first WARM_UP_MS: start-up JIT and joins settled
+    const toSent: number[] = [];
+    const read: number[] = [];
     for (const a of watcher.arrivals) {
       const t = created.get(`${a.partition}:${a.offset}`);
       if (t === undefined) throw new Error(`alert for ${a.partition}:${a.offset}, which is not in ${TOPICS.transactions}`);
       latencies.push(a.atMs - t);
-      if (t >= firstCreatedMs + WARM_UP_MS) warm.push(a.atMs - t);
+      if (t >= firstCreatedMs + WARM_UP_MS) {
+        warm.push(a.atMs - t);
+        toSent.push(a.sentMs - t);
+        read.push(a.atMs - a.sentMs);
+      }
     }
-    latencies.sort((x, y) => x - y);
-    warm.sort((x, y) => x - y);
+    for (const list of [latencies, warm, toSent, read]) list.sort((x, y) => x - y);
+    const perSecond = new Map<number, number>();
+    for (const t of created.values()) {
+      const second = Math.floor((t - firstCreatedMs) / 1000);
+      perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
+    }
+    // Whole seconds only: the last one is cut short by the producer's stop.
+    const wholeSeconds = [...perSecond].filter(([second]) => second < perSecond.size - 1).map(([, n]) => n);
     const stopped = await stopPipeline(p);
     return {
       rate,
@@ -276,6 +300,12 @@ export async function benchLatency(workDir: string, options: { rate?: number; se
       p99Ms: percentile(latencies, 0.99),
       p99WarmMs: percentile(warm, 0.99),
       maxMs: latencies.at(-1) ?? Number.NaN,
+      toSentP50Ms: percentile(toSent, 0.5),
+      toSentP99Ms: percentile(toSent, 0.99),
+      readP50Ms: percentile(read, 0.5),
+      readP99Ms: percentile(read, 0.99),
+      minPerSec: wholeSeconds.length === 0 ? Number.NaN : Math.min(...wholeSeconds),
+      maxPerSec: wholeSeconds.length === 0 ? Number.NaN : Math.max(...wholeSeconds),
       catchUpMs: Math.max(0, committedMs - producerDoneMs),
       rss: { brokerMb: stopped.brokerRssMb, producerMb, processorMb: stopped.processorRssMb },
     };
