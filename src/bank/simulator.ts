@@ -96,8 +96,11 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
   #nextBackgroundAt: number;
   #seq = 0;
   #incident: Incident | undefined;
-  #queue: SimEvent[] = [];
+  // Events of the current step: [head, tail) not yet returned. Emptied by resetting the indexes; the old
+  // `length = 0` freed the array's backing store, so every step's first push allocated a new one.
+  readonly #queue: SimEvent[] = [];
   #head = 0;
+  #tail = 0;
 
   constructor(options: SimulatorOptions) {
     const master = new Rng(options.seed);
@@ -175,8 +178,6 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
     if (this.#fraud) this.#push(this.#fraud.nextIncidentAt(from), { kind: 'incident' });
     this.#push(this.#life.nextAt(from), { kind: 'life' });
     while (this.#schedule.nextAt < this.#startMs || this.#nextBackgroundAt < this.#startMs) this.#step();
-    this.#queue.length = 0;
-    this.#head = 0;
   }
 
   // Simulated time of the latest event, epoch ms.
@@ -200,9 +201,9 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
   }
 
   nextEvent(): SimEvent {
-    while (this.#head === this.#queue.length) {
-      this.#queue.length = 0;
+    while (this.#head === this.#tail) {
       this.#head = 0;
+      this.#tail = 0;
       this.#step();
     }
     return this.#queue[this.#head++] as SimEvent;
@@ -628,10 +629,9 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
     if (this.#now < this.#startMs) return;
     const seq = this.#seq++;
     const incident = this.#incident;
-    this.#queue.push(
+    this.#queue[this.#tail++] =
       incident === undefined
         ? new SimEvent(this.#context, seq, this.#now, account, type, amount, channel, counterparty, category, declined, 'normal', undefined, NORMAL_HEADERS)
-        : new SimEvent(this.#context, seq, this.#now, account, type, amount, channel, counterparty, category, declined, incident.label, incident.id, incident.headers),
-    );
+        : new SimEvent(this.#context, seq, this.#now, account, type, amount, channel, counterparty, category, declined, incident.label, incident.id, incident.headers);
   }
 }
