@@ -46,7 +46,7 @@ type Task =
   | { readonly kind: 'statement'; readonly customer: Customer }
   | { readonly kind: 'sweep'; readonly customer: Customer; readonly amount: Cents }
   | { readonly kind: 'protect'; readonly customer: Customer }
-  | { readonly kind: 'purchase'; readonly customer: Customer; readonly merchant: number; readonly amount: Cents }
+  | { readonly kind: 'purchase'; readonly customer: number; readonly merchant: number; readonly amount: Cents } // customer: its number
   | { readonly kind: 'wake'; readonly customer: Customer }
   | { readonly kind: 'reimburse'; readonly customer: Customer; readonly amount: Cents }
   | { readonly kind: 'script'; readonly script: ScenarioScript; readonly incident: Incident | undefined }
@@ -88,6 +88,9 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
   // A customer's medians are an object of their own, and reading one cost a cache miss on nearly every
   // purchase; one action's medians for the whole population side by side mostly stay in cache.
   readonly #medians: Float64Array;
+  // [customer]: the checking account. A card purchase (most of the unscheduled activity) reads it and the
+  // typed arrays here by customer number and never touches the Customer object, a cache miss of its own.
+  readonly #checking: readonly Account[];
   #bgHour = 0; // hour of the week of #nextBackgroundAt
   #bgHourEndMs = 0; // when that hour ends
   readonly #protectionPending: Uint8Array;
@@ -158,6 +161,7 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
     for (const customer of this.customers) {
       BACKGROUND_ACTIONS.forEach((action, i) => (this.#medians[i * this.customers.length + customer.index] = customer.medians[action]));
     }
+    this.#checking = this.customers.map((customer) => customer.checking);
     this.#protectionPending = new Uint8Array(this.customers.length);
     this.#awake = new Uint8Array(this.customers.length);
     this.#cardBlockedUntil = new Float64Array(this.customers.length);
@@ -372,7 +376,11 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
   }
 
   isCardBlocked(customer: Customer): boolean {
-    return (this.#cardBlockedUntil[customer.index] as number) > this.#now;
+    return this.#cardBlocked(customer.index);
+  }
+
+  #cardBlocked(customer: number): boolean {
+    return (this.#cardBlockedUntil[customer] as number) > this.#now;
   }
 
   // The customer (or the bank) noticed: the card is refused until a new one arrives, and the bank pays
@@ -405,25 +413,25 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
 
   // A card purchase: at one of the customer's habitual merchants most of the time, somewhere new now
   // and then; the amount follows the customer's own typical purchase scaled by the merchant's category.
-  #cardPurchase(customer: Customer): void {
+  #cardPurchase(customer: number): void {
     const rng = this.#rng;
     const world = this.world;
-    const merchant = rng.chance(0.7) ? world.habitualMerchant(customer.index, rng.int(0, world.habitCount(customer.index) - 1)) : world.anyMerchant(rng.next(), rng.next());
+    const merchant = rng.chance(0.7) ? world.habitualMerchant(customer, rng.int(0, world.habitCount(customer) - 1)) : world.anyMerchant(rng.next(), rng.next());
     const category = world.merchantCategory[merchant] ?? 0;
     const amount = purchaseAmount(rng, this.#cardMedian(customer), category, 50);
     this.#purchase(customer, merchant, amount);
   }
 
-  #cardMedian(customer: Customer): Cents {
-    return this.#medians[CARD * this.customers.length + customer.index] as number;
+  #cardMedian(customer: number): Cents {
+    return this.#medians[CARD * this.customers.length + customer] as number;
   }
 
-  #purchase(customer: Customer, merchant: number, amount: Cents): void {
+  #purchase(customer: number, merchant: number, amount: Cents): void {
     const rng = this.#rng;
     const category = CARD_CATEGORY_LIST[this.world.merchantCategory[merchant] ?? 0] as MerchantCategory;
     const merchantId = this.world.merchantIds[merchant] as string;
-    const checking = customer.checking;
-    if (this.isCardBlocked(customer)) {
+    const checking = this.#checking[customer] as Account;
+    if (this.#cardBlocked(customer)) {
       // A customer who knows the card is blocked rarely tries it; the ones who forget are refused.
       if (rng.chance(0.25)) this.decline(checking, 'withdraw', amount, 'card', 'card_blocked', merchantId, category);
       return;
@@ -444,14 +452,14 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
     if (declined) return;
     // A skimmer on the terminal may copy the card: the copy's use later is a fraud incident of its own.
     if (this.#fraud?.skimming[merchant] === 1) {
-      const copy = this.#fraud.cardRead(this, customer, merchant);
+      const copy = this.#fraud.cardRead(this, this.customers[customer] as Customer, merchant);
       if (copy) this.#advance(copy.script, copy);
     }
-    if (rng.chance(CARD_LOST_CHANCE)) this.#cardBlockedUntil[customer.index] = this.#now + CARD_REPLACEMENT_MS;
+    if (rng.chance(CARD_LOST_CHANCE)) this.#cardBlockedUntil[customer] = this.#now + CARD_REPLACEMENT_MS;
     // Shopping sessions: another purchase within the minute, often at the same place (a tip, a second
     // basket, the shop next door).
     if (rng.chance(FOLLOW_UP_CHANCE)) {
-      const next = rng.chance(0.5) ? merchant : this.world.habitualMerchant(customer.index, rng.int(0, this.world.habitCount(customer.index) - 1));
+      const next = rng.chance(0.5) ? merchant : this.world.habitualMerchant(customer, rng.int(0, this.world.habitCount(customer) - 1));
       const nextCategory = this.world.merchantCategory[next] ?? 0;
       const nextAmount = purchaseAmount(rng, this.#cardMedian(customer), nextCategory, 50, 0.6);
       this.#push(this.#now + rng.int(5, 55) * 1000, { kind: 'purchase', customer, merchant: next, amount: nextAmount });
@@ -467,22 +475,24 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
     while (p < profiles - 1 && r >= (share[hour * profiles + p] ?? 1)) p++;
     const picker = this.#pickers[p];
     if (!picker) return;
-    const customer = this.customers[picker.pick(rng.next())] as Customer;
-    if (this.#awake[customer.index] === 0) return;
-    const profile = customer.profile;
+    const who = picker.pick(rng.next()); // the customer's number
+    if (this.#awake[who] === 0) return;
 
     const thresholds = this.#actionThresholds[p] as Float64Array;
     const u = rng.next();
     let index = 0;
     while (index < thresholds.length - 1 && u >= (thresholds[index] ?? 1)) index++;
+    if (index === CARD) {
+      this.#cardPurchase(who);
+      return;
+    }
     const action = BACKGROUND_ACTIONS[index] as BackgroundAction;
-    const median = this.#medians[index * this.customers.length + customer.index] as number; // customer.medians[action]
+    const median = this.#medians[index * this.customers.length + who] as number; // customer.medians[action]
+    const customer = this.customers[who] as Customer;
+    const profile = customer.profile;
     const checking = customer.checking;
     const savings = customer.savings;
     switch (action) {
-      case 'card':
-        this.#cardPurchase(customer);
-        return;
       case 'atm': {
         // ATMs dispense $20 notes, and cap a single withdrawal; a mistyped PIN is tried again.
         const amount = Math.min(ATM_LIMIT, Math.max(20_00, Math.round(rng.logNormal(median, AMOUNT_SIGMA.atm) / 20_00) * 20_00));
