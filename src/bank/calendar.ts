@@ -85,20 +85,26 @@ const MILLIS_Z = THREE_DIGITS.map((digits) => `${digits}Z`);
 // Same output as Date.prototype.toISOString for years 0..9999, several times faster: the simulator stamps
 // every event and Date formatting was its single largest cost. Everything up to the minute is cached
 // ("2025-01-06T09:41:"), so a timestamp is that and one short flat string: two allocations instead of one
-// per piece. `write` puts the same characters straight into a record value's bytes.
+// per piece. `write` puts the same characters straight into a record value's bytes, after `lead` (the
+// JSON before the timestamp), which is cached with the minute so that both are one copy.
 export class IsoFormatter {
+  readonly #lead: string;
   #dayStart = Number.NaN;
   #datePrefix = '';
   #minuteStart = Number.NaN;
   #minutePrefix = '';
   #minuteBytes = new Uint8Array(0);
 
+  constructor(lead = '') {
+    this.#lead = lead;
+  }
+
   format(ms: number): string {
     const inMinute = this.#inMinute(Math.floor(ms));
     return this.#minutePrefix + ((SECONDS_DOT[Math.floor(inMinute / 1000)] as string) + (MILLIS_Z[inMinute % 1000] as string));
   }
 
-  // Writes format(ms) as ASCII into `bytes` at `at`; returns where it ends.
+  // Writes lead and format(ms) as ASCII into `bytes` at `at`; returns where it ends.
   write(ms: number, bytes: Uint8Array, at: number): number {
     const inMinute = this.#inMinute(Math.floor(ms));
     const prefix = this.#minuteBytes;
@@ -134,7 +140,7 @@ export class IsoFormatter {
     const minutes = Math.floor((inDay % HOUR_MS) / MINUTE_MS);
     this.#minuteStart = this.#dayStart + hours * HOUR_MS + minutes * MINUTE_MS;
     this.#minutePrefix = `${this.#datePrefix}${TWO_DIGITS[hours]}:${TWO_DIGITS[minutes]}:`;
-    this.#minuteBytes = Buffer.from(this.#minutePrefix, 'latin1');
+    this.#minuteBytes = Buffer.from(this.#lead + this.#minutePrefix, 'latin1');
     return t - this.#minuteStart;
   }
 }
