@@ -15,7 +15,7 @@ import { IsoFormatter } from './calendar.ts';
 import { ACCOUNT_ID_PREFIX, CUSTOMER_ID_PREFIX, ID_DIGITS } from './customers.ts';
 import type { Account } from './customers.ts';
 import type { Cents } from './money.ts';
-import { ACCOUNT_TYPES, CHANNELS, DECLINE_REASONS, MERCHANT_CATEGORIES, TRANSACTION_TYPES } from './transaction.ts';
+import { ACCOUNT_TYPES, CHANNELS, DECLINE_REASONS, MERCHANT_CATEGORIES, SIM_LABEL_HEADER, TRANSACTION_TYPES } from './transaction.ts';
 import type { AccountType, Channel, DeclineReason, MerchantCategory, SimLabel, Transaction, TransactionType } from './transaction.ts';
 
 const SEQ_DIGITS = 10; // transaction ids end in the sequence number, zero-padded to 10 digits (more once they need more)
@@ -182,12 +182,19 @@ export class EventContext {
   }
 }
 
-export class SimEvent {
-  readonly key: string; // account_id: keeps one account's events in one partition, in order
-  readonly atMs: number; // simulated time of the event, epoch ms (value.timestamp as a number)
+// The fraud incident an event belongs to (scenarios/fraud.ts's Incident).
+export interface EventIncident {
+  readonly id: string;
   readonly label: SimLabel;
-  readonly incident: string | undefined; // fraud incident id, on every record of the incident
-  readonly headers: Readonly<Record<string, string>>; // { 'sim-label': label, 'sim-incident'?: incident }
+  readonly headers: Readonly<Record<string, string>>; // { 'sim-label': label, 'sim-incident': id }
+}
+
+const NORMAL_HEADERS: Readonly<Record<string, string>> = Object.freeze({ [SIM_LABEL_HEADER]: 'normal' });
+
+// An event holds what it cannot find elsewhere (key, label and headers come from its account and
+// incident): one is made per record, and every field is a store and eight bytes more to allocate.
+export class SimEvent {
+  readonly atMs: number; // simulated time of the event, epoch ms (value.timestamp as a number)
   // The message's own fields, money in integer cents.
   readonly seq: number; // the event's number in the stream, from 0: its transaction id
   readonly account: Account;
@@ -198,6 +205,7 @@ export class SimEvent {
   readonly counterparty: string | undefined; // an id of the simulator's (ASCII, nothing to escape)
   readonly category: MerchantCategory | undefined;
   readonly declined: DeclineReason | undefined;
+  readonly #incident: EventIncident | undefined;
   readonly #context: EventContext;
   #value: Transaction | undefined = undefined;
 
@@ -212,15 +220,9 @@ export class SimEvent {
     counterparty: string | undefined,
     category: MerchantCategory | undefined,
     declined: DeclineReason | undefined,
-    label: SimLabel,
-    incident: string | undefined,
-    headers: Readonly<Record<string, string>>,
+    incident: EventIncident | undefined,
   ) {
-    this.key = account.id;
     this.atMs = atMs;
-    this.label = label;
-    this.incident = incident;
-    this.headers = headers;
     this.seq = seq;
     this.account = account;
     this.type = type;
@@ -230,7 +232,27 @@ export class SimEvent {
     this.counterparty = counterparty;
     this.category = category;
     this.declined = declined;
+    this.#incident = incident;
     this.#context = context;
+  }
+
+  // account_id: keeps one account's events in one partition, in order.
+  get key(): string {
+    return this.account.id;
+  }
+
+  get label(): SimLabel {
+    return this.#incident?.label ?? 'normal';
+  }
+
+  // The fraud incident's id, on every record of the incident.
+  get incident(): string | undefined {
+    return this.#incident?.id;
+  }
+
+  // { 'sim-label': label, 'sim-incident'?: incident }
+  get headers(): Readonly<Record<string, string>> {
+    return this.#incident?.headers ?? NORMAL_HEADERS;
   }
 
   // The bank_alerts message, in the documented field order (JSON.stringify writes them in this order).

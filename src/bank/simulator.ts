@@ -10,7 +10,6 @@
 // (fraud incidents and the longer episodes of normal life for EPISODE_WARM_UP_MS), so the first emitted events already continue balances, pay
 // cycles and incidents in progress, while the warm-up costs the same whatever the run length.
 
-import { SIM_LABEL_HEADER } from './transaction.ts';
 import type { AccountType, Channel, DeclineReason, MerchantCategory, TransactionType } from './transaction.ts';
 import { accountsOf, AMOUNT_SIGMA, createPopulation, FOLLOW_UP_CHANCE } from './customers.ts';
 import type { Account, Bill, Customer } from './customers.ts';
@@ -37,8 +36,6 @@ export interface SimulatorOptions {
   startMs?: number; // simulated time of the first emitted event; default now
   currency?: string; // ISO 4217; default USD
 }
-
-const NORMAL_HEADERS: Readonly<Record<string, string>> = Object.freeze({ [SIM_LABEL_HEADER]: 'normal' });
 
 type Task =
   | { readonly kind: 'payroll'; readonly customer: Customer }
@@ -645,11 +642,6 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
   #emit(account: Account, type: TransactionType, amount: Cents, channel: Channel, counterparty: string | undefined, category: MerchantCategory | undefined, declined: DeclineReason | undefined): void {
     // During the warm-up the world moves but nothing is emitted.
     if (this.#now < this.#startMs) return;
-    const seq = this.#seq++;
-    const incident = this.#incident;
-    this.#queue[this.#tail++] =
-      incident === undefined
-        ? new SimEvent(this.#context, seq, this.#now, account, type, amount, channel, counterparty, category, declined, 'normal', undefined, NORMAL_HEADERS)
-        : new SimEvent(this.#context, seq, this.#now, account, type, amount, channel, counterparty, category, declined, incident.label, incident.id, incident.headers);
+    this.#queue[this.#tail++] = new SimEvent(this.#context, this.#seq++, this.#now, account, type, amount, channel, counterparty, category, declined, this.#incident);
   }
 }
