@@ -110,15 +110,17 @@ export class IsoFormatter {
     const prefix = this.#minuteBytes;
     bytes.set(prefix, at);
     let p = at + prefix.length;
-    const seconds = Math.floor(inMinute / 1000);
+    // Integer division by a constant on 32-bit values (`| 0`) is a multiply; Math.floor of a double
+    // division is several times slower.
+    const seconds = (inMinute / 1000) | 0;
     const millis = inMinute - seconds * 1000;
-    const tens = Math.floor(seconds / 10);
+    const tens = (seconds / 10) | 0;
     bytes[p++] = 48 + tens;
     bytes[p++] = 48 + seconds - tens * 10;
     bytes[p++] = 46; // .
-    const hundreds = Math.floor(millis / 100);
+    const hundreds = (millis / 100) | 0;
     const rest = millis - hundreds * 100;
-    const tensOfMillis = Math.floor(rest / 10);
+    const tensOfMillis = (rest / 10) | 0;
     bytes[p++] = 48 + hundreds;
     bytes[p++] = 48 + tensOfMillis;
     bytes[p++] = 48 + rest - tensOfMillis * 10;
