@@ -14,7 +14,7 @@ import type { AccountType, Channel, DeclineReason, MerchantCategory, Transaction
 import { accountsOf, AMOUNT_SIGMA, createPopulation, FOLLOW_UP_CHANCE } from './customers.ts';
 import type { Account, Bill, Customer } from './customers.ts';
 import { BACKGROUND_ACTIONS, PROFILE_NAMES, PROFILES, weeklyActivity } from './profiles.ts';
-import type { BackgroundAction, ProfileName } from './profiles.ts';
+import type { BackgroundAction, Profile, ProfileName } from './profiles.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS, hourOfWeek, nextBiweeklyFriday, nextMonthlyDate } from './calendar.ts';
 import type { Cents } from './money.ts';
 import { Rng } from './rng.ts';
@@ -85,9 +85,11 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
   // A customer's medians are an object of their own, and reading one cost a cache miss on nearly every
   // purchase; one action's medians for the whole population side by side mostly stay in cache.
   readonly #medians: Float64Array;
-  // [customer]: the checking account. A card purchase (most of the unscheduled activity) reads it and the
-  // typed arrays here by customer number and never touches the Customer object, a cache miss of its own.
-  readonly #checking: readonly Account[];
+  // [2 * customer]: the checking account, [2 * customer + 1]: the savings account if any. Unscheduled
+  // activity (card purchases, balance checks, ATM visits) reads these, the profile by its number and the
+  // typed arrays here by customer number, and never touches the Customer object, a cache miss of its own.
+  readonly #accounts: readonly (Account | undefined)[];
+  readonly #profiles: readonly Profile[]; // [profile number]
   #bgHour = 0; // hour of the week of #nextBackgroundAt
   #bgHourEndMs = 0; // when that hour ends
   readonly #protectionPending: Uint8Array;
@@ -158,7 +160,8 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
     for (const customer of this.customers) {
       BACKGROUND_ACTIONS.forEach((action, i) => (this.#medians[i * this.customers.length + customer.index] = customer.medians[action]));
     }
-    this.#checking = this.customers.map((customer) => customer.checking);
+    this.#accounts = this.customers.flatMap((customer) => [customer.checking, customer.savings]);
+    this.#profiles = PROFILE_NAMES.map((name) => PROFILES[name]);
     this.#protectionPending = new Uint8Array(this.customers.length);
     this.#awake = new Uint8Array(this.customers.length);
     this.#cardBlockedUntil = new Float64Array(this.customers.length);
@@ -427,7 +430,7 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
     const rng = this.#rng;
     const category = CARD_CATEGORY_LIST[this.world.merchantCategory[merchant] ?? 0] as MerchantCategory;
     const merchantId = this.world.merchantIds[merchant] as string;
-    const checking = this.#checking[customer] as Account;
+    const checking = this.#accounts[2 * customer] as Account;
     if (this.#cardBlocked(customer)) {
       // A customer who knows the card is blocked rarely tries it; the ones who forget are refused.
       if (rng.chance(0.25)) this.decline(checking, 'withdraw', amount, 'card', 'card_blocked', merchantId, category);
@@ -485,22 +488,21 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
     }
     const action = BACKGROUND_ACTIONS[index] as BackgroundAction;
     const median = this.#medians[index * this.customers.length + who] as number; // customer.medians[action]
-    const customer = this.customers[who] as Customer;
-    const profile = customer.profile;
-    const checking = customer.checking;
-    const savings = customer.savings;
+    const customer = this.customers[who] as Customer; // read only by the rarer actions below
+    const checking = this.#accounts[2 * who] as Account;
+    const savings = this.#accounts[2 * who + 1];
     switch (action) {
       case 'atm': {
         // ATMs dispense $20 notes, and cap a single withdrawal; a mistyped PIN is tried again.
         const amount = Math.min(ATM_LIMIT, Math.max(20_00, Math.round(rng.logNormal(median, AMOUNT_SIGMA.atm) / 20_00) * 20_00));
-        const atm = rng.chance(0.85) ? this.world.homeAtm(customer.index, rng.int(0, 1)) : (this.world.atmIds[rng.int(0, this.world.atmIds.length - 1)] as string);
-        if (!this.isCardBlocked(customer) && rng.chance(0.01)) this.decline(checking, 'withdraw', amount, 'atm', 'invalid_pin', atm);
+        const atm = rng.chance(0.85) ? this.world.homeAtm(who, rng.int(0, 1)) : (this.world.atmIds[rng.int(0, this.world.atmIds.length - 1)] as string);
+        if (!this.#cardBlocked(who) && rng.chance(0.01)) this.decline(checking, 'withdraw', amount, 'atm', 'invalid_pin', atm);
         this.withdraw(checking, amount, 'atm', atm);
         return;
       }
       case 'inquiry': {
         const account = savings && rng.chance(0.25) ? savings : checking;
-        const channels = profile.inquiryChannels;
+        const channels = (this.#profiles[p] as Profile).inquiryChannels;
         const pick = rng.next() * (channels.online + channels.atm + channels.branch);
         this.inquiry(account, pick < channels.online ? 'online' : pick < channels.online + channels.atm ? 'atm' : 'branch');
         return;
@@ -516,7 +518,7 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
         // Mostly the usual senders (family, a side job); now and then someone new: a refund, something
         // sold online, an insurance payout, often larger.
         if (rng.chance(NEW_SENDER_CHANCE)) this.deposit(checking, Math.max(10_00, Math.round(rng.logNormal(median * 2, AMOUNT_SIGMA.transfer_in) / 100) * 100), 'transfer', externalAccount(rng));
-        else this.deposit(checking, Math.max(10_00, Math.round(rng.logNormal(median, AMOUNT_SIGMA.transfer_in))), 'transfer', this.world.externalSender(customer.index, rng.int(0, 2)));
+        else this.deposit(checking, Math.max(10_00, Math.round(rng.logNormal(median, AMOUNT_SIGMA.transfer_in))), 'transfer', this.world.externalSender(who, rng.int(0, 2)));
         return;
       case 'from_savings':
         // Dipping into savings happens when checking is getting thin, not at random.
@@ -536,13 +538,13 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
         if (this.customers.length < 2) return;
         // Mostly the usual friends and family; sometimes someone paid for the first time.
         const world = this.world;
-        const other = rng.chance(0.75) ? world.contact(customer.index, rng.int(0, world.contactCount(customer.index) - 1)) : rng.int(0, this.customers.length - 1);
-        const to = this.customers[other];
-        if (!to || to === customer || this.#awake[to.index] === 0) return;
+        const other = rng.chance(0.75) ? world.contact(who, rng.int(0, world.contactCount(who) - 1)) : rng.int(0, this.customers.length - 1);
+        const to = this.#accounts[2 * other];
+        if (!to || other === who || this.#awake[other] === 0) return;
         // Now and then a large one: a share of the rent, paying back a loan, a used car.
         const typical = rng.chance(0.06) ? customer.monthlyNetIncome * 0.3 : median;
         const amount = Math.max(5_00, Math.round(rng.logNormal(typical, AMOUNT_SIGMA.p2p) / 100) * 100);
-        this.pay(checking, to.checking, amount, amount > 1_000_00 && rng.chance(0.5) ? 'online' : 'p2p');
+        this.pay(checking, to, amount, amount > 1_000_00 && rng.chance(0.5) ? 'online' : 'p2p');
         return;
       }
       case 'big_payment': {
