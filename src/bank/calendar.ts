@@ -39,23 +39,40 @@ function daysInMonth(year: number, month: number): number {
   return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
 }
 
+// The UTC month of the latest nextMonthlyDate call. The simulated clock moves forward, so nearly every
+// call falls in the same month as the one before, and Date's calendar arithmetic (a Date, its getters,
+// Date.UTC per candidate) was most of the function's cost.
+let monthStart = Number.NaN;
+let monthEnd = Number.NaN;
+let monthYear = 0;
+let monthOfYear = 0;
+
 // First time strictly after `afterMs` that falls on one of `daysOfMonth` (day 31 means "last day") at
 // `timeOfDayMs`, optionally moved to the previous business day.
 export function nextMonthlyDate(afterMs: number, daysOfMonth: readonly number[], timeOfDayMs: number, businessDaysOnly: boolean): number {
-  const after = new Date(afterMs);
-  let year = after.getUTCFullYear();
-  let month = after.getUTCMonth();
+  if (!(afterMs >= monthStart && afterMs < monthEnd)) {
+    const after = new Date(afterMs);
+    monthYear = after.getUTCFullYear();
+    monthOfYear = after.getUTCMonth();
+    monthStart = Date.UTC(monthYear, monthOfYear, 1);
+    monthEnd = Date.UTC(monthYear, monthOfYear + 1, 1);
+  }
+  let year = monthYear;
+  let month = monthOfYear;
+  let start = monthStart;
   // Three months always contain a candidate later than `afterMs`; a fourth covers a weekend shift that
   // pulls the first candidate back before `afterMs`. Called for every bill and payday of every customer,
   // so the earliest candidate is found without allocating.
   for (let i = 0; i < 4; i++) {
+    const days = daysInMonth(year, month);
     let earliest = Number.POSITIVE_INFINITY;
     for (const day of daysOfMonth) {
-      const dayStart = Date.UTC(year, month, Math.min(day, daysInMonth(year, month)));
+      const dayStart = start + (Math.min(day, days) - 1) * DAY_MS;
       const candidate = (businessDaysOnly ? previousBusinessDay(dayStart) : dayStart) + timeOfDayMs;
       if (candidate > afterMs && candidate < earliest) earliest = candidate;
     }
     if (earliest !== Number.POSITIVE_INFINITY) return earliest;
+    start += days * DAY_MS;
     month += 1;
     if (month === 12) {
       month = 0;
