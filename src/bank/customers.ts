@@ -58,8 +58,6 @@ export interface Customer {
   // Days from the start of the simulation during which the customer does nothing (0 = active): the
   // account sits unused with its balance until the customer comes back.
   readonly dormantDays: number;
-  // Card (debit card and card number) refused until this time: reported lost, or blocked after fraud.
-  cardBlockedUntil: number;
 }
 
 // Spread of each action's amounts (log-normal sigma): card purchases are the most skewed.
@@ -183,7 +181,6 @@ function makeCustomer(rng: Rng, index: number, profile: Profile, withSavings: bo
     medians,
     overdraftProtection: withSavings && rng.chance(profile.overdraftProtectionProbability),
     dormantDays: rng.chance(DORMANT_SHARE) ? rng.uniform(1, MAX_DORMANT_DAYS) : 0,
-    cardBlockedUntil: 0,
   };
 }
 

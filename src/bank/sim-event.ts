@@ -15,14 +15,13 @@ import { IsoFormatter } from './calendar.ts';
 import { ACCOUNT_ID_PREFIX, CUSTOMER_ID_PREFIX, ID_DIGITS } from './customers.ts';
 import type { Account } from './customers.ts';
 import type { Cents } from './money.ts';
-import { ACCOUNT_TYPES, CHANNELS, DECLINE_REASONS, MERCHANT_CATEGORIES, TRANSACTION_TYPES } from './transaction.ts';
+import { ACCOUNT_TYPES, CHANNELS, DECLINE_REASONS, MERCHANT_CATEGORIES, SIM_LABEL_HEADER, TRANSACTION_TYPES } from './transaction.ts';
 import type { AccountType, Channel, DeclineReason, MerchantCategory, SimLabel, Transaction, TransactionType } from './transaction.ts';
 
-// Below this many cents (in absolute value), JSON's text of cents / 100 is the whole part and the
-// fraction without trailing zeros: the double nearest to whole.ff is closer to it than to any decimal
-// with fewer digits while the spacing of doubles stays under a cent.
-const EXACT_CENTS = 1e15;
 const SEQ_DIGITS = 10; // transaction ids end in the sequence number, zero-padded to 10 digits (more once they need more)
+// The id's digits but the last three are the same for a thousand events in a row: they are kept written
+// out with the JSON before them, so a value starts with one copy and three digits.
+const SEQ_BLOCK = 1000;
 const SLAB_BYTES = 256 * 1024;
 // A value is a few hundred bytes; a fresh slab is started when less than this is left in the current one.
 const MAX_VALUE_BYTES = 4096;
@@ -33,7 +32,6 @@ const bytesOf = <T extends string>(words: readonly T[], text: (word: T) => strin
   Object.fromEntries(words.map((word) => [word, ascii(text(word))])) as Record<T, Buffer>;
 const CATEGORY = bytesOf(MERCHANT_CATEGORIES, (category) => `,"merchant_category":"${category}"`);
 const DECLINED = bytesOf(DECLINE_REASONS, (reason) => `,"status":"declined","decline_reason":"${reason}"`);
-const TIMESTAMP = ascii('","timestamp":"');
 // [account type][transaction type]: the account's type, then the transaction's.
 const TYPES: Readonly<Record<AccountType, Readonly<Record<TransactionType, Buffer>>>> = {
   checking: bytesOf(TRANSACTION_TYPES, (type) => `","account_type":"checking","transaction_type":"${type}","amount":`),
@@ -49,28 +47,23 @@ const OVERDRAFT = ascii(',"overdraft_limit":');
 const DIGIT_PAIRS = Uint8Array.from({ length: 200 }, (_, i) => 48 + (i % 2 === 0 ? Math.floor(i / 20) : (i >> 1) % 10));
 const INT32_LIMIT = 2 ** 31;
 
-// Writes the decimal digits of a non-negative integer, at least `width` of them; returns the end.
+// Writes the decimal digits of an integer 0 <= n < 2^31, at least `width` of them; returns the end.
 // Integer division by a constant on 32-bit values (`| 0`) is a multiply, where Math.floor of a double
 // division is several times slower and was a tenth of the encoding.
 function writeDigits(bytes: Uint8Array, at: number, n: number, width: number): number {
-  if (n >= INT32_LIMIT) return writeAscii(bytes, at, String(n).padStart(width, '0'));
-  const digits = n < 10 ? 1 : n < 100 ? 2 : n < 1_000 ? 3 : n < 10_000 ? 4 : n < 100_000 ? 5 : n < 1_000_000 ? 6 : n < 10_000_000 ? 7 : n < 100_000_000 ? 8 : n < 1_000_000_000 ? 9 : 10;
+  let digits = 1;
+  for (let rest = n; rest >= 10; rest = (rest / 10) | 0) digits++;
   const end = at + (digits > width ? digits : width);
   let p = end;
   let rest = n | 0;
-  while (rest >= 100) {
+  while (rest >= 10) {
     const next = (rest / 100) | 0;
     const pair = (rest - next * 100) << 1;
     bytes[--p] = DIGIT_PAIRS[pair + 1] as number;
     bytes[--p] = DIGIT_PAIRS[pair] as number;
     rest = next;
   }
-  if (rest >= 10) {
-    bytes[--p] = DIGIT_PAIRS[(rest << 1) + 1] as number;
-    bytes[--p] = DIGIT_PAIRS[rest << 1] as number;
-  } else {
-    bytes[--p] = 48 + rest;
-  }
+  if (rest > 0) bytes[--p] = 48 + rest;
   while (p > at) bytes[--p] = 48;
   return end;
 }
@@ -82,20 +75,23 @@ function writeAscii(bytes: Uint8Array, at: number, text: string): number {
   return p;
 }
 
-// Writes cents in major units exactly as JSON.stringify(cents / 100) does; returns the end.
+// Writes cents in major units exactly as JSON.stringify(cents / 100) does; returns the end. For whole
+// cents under 2^31 in absolute value (any amount or balance short of $21 million) JSON's text is the
+// whole part and the fraction without trailing zeros (the double nearest to whole.ff is closer to it
+// than to any decimal with fewer digits), written with 32-bit integer arithmetic: four amounts per
+// value made Math.floor of double divisions a fifth of the encoding.
 function writeMajor(bytes: Uint8Array, at: number, cents: Cents): number {
-  if (!Number.isInteger(cents) || Math.abs(cents) >= EXACT_CENTS) return writeAscii(bytes, at, JSON.stringify(cents / 100));
+  const abs = Math.abs(cents);
+  if (!(abs < INT32_LIMIT && (abs | 0) === abs)) return writeAscii(bytes, at, JSON.stringify(cents / 100));
   let p = at;
   if (cents < 0) bytes[p++] = 45; // -
-  const abs = Math.abs(cents);
-  const whole = Math.floor(abs / 100);
+  const whole = (abs / 100) | 0;
   p = writeDigits(bytes, p, whole, 1);
   const fraction = abs - whole * 100;
   if (fraction !== 0) {
-    const tenths = Math.floor(fraction / 10);
     bytes[p++] = 46; // .
-    bytes[p++] = 48 + tenths;
-    if (fraction !== tenths * 10) bytes[p++] = 48 + fraction - tenths * 10;
+    bytes[p++] = DIGIT_PAIRS[fraction << 1] as number;
+    if (fraction % 10 !== 0) bytes[p++] = DIGIT_PAIRS[(fraction << 1) + 1] as number;
   }
   return p;
 }
@@ -111,8 +107,10 @@ export function majorJson(cents: Cents): string {
 export class EventContext {
   readonly idPrefix: string;
   readonly currency: string;
-  readonly iso = new IsoFormatter();
-  readonly #start: Buffer; // {"transaction_id":"tx-…-
+  readonly iso = new IsoFormatter('","timestamp":"');
+  readonly #startJson: string; // {"transaction_id":"tx-…-
+  #block = -1; // seq / SEQ_BLOCK of #start
+  #start = Buffer.alloc(0); // #startJson and the sequence number's digits up to the last three, of #block
   readonly #channels: Readonly<Record<Channel, Buffer>>; // ,"currency":…,"channel":"…","low_balance_threshold":
   // Values are views into the current slab; a full slab is left to the values that still use it.
   #slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
@@ -121,7 +119,7 @@ export class EventContext {
   constructor(idPrefix: string, currency: string) {
     this.idPrefix = idPrefix;
     this.currency = currency;
-    this.#start = Buffer.from(`{"transaction_id":${JSON.stringify(idPrefix).slice(0, -1)}`, 'utf8');
+    this.#startJson = `{"transaction_id":${JSON.stringify(idPrefix).slice(0, -1)}`;
     const currencyJson = JSON.stringify(currency);
     this.#channels = Object.fromEntries(CHANNELS.map((channel) => [channel, Buffer.from(`,"currency":${currencyJson},"channel":"${channel}","low_balance_threshold":`, 'utf8')])) as Record<Channel, Buffer>;
   }
@@ -138,17 +136,29 @@ export class EventContext {
     }
     const bytes = this.#slab;
     const start = this.#used;
+    const seq = event.seq;
+    const block = Math.floor(seq / SEQ_BLOCK);
+    if (block !== this.#block) {
+      this.#block = block;
+      this.#start = Buffer.from(this.#startJson + String(block).padStart(SEQ_DIGITS - 3, '0'), 'utf8');
+    }
     bytes.set(this.#start, start);
-    let p = writeDigits(bytes, start + this.#start.length, event.seq, SEQ_DIGITS);
-    bytes.set(TIMESTAMP, p);
-    p = this.iso.write(event.atMs + shiftMs, bytes, p + TIMESTAMP.length);
-    // The ids as customers.ts makes them, from the customer's number.
-    const accountId = ACCOUNT_ID[account.type];
+    let p = writeDigits(bytes, start + this.#start.length, seq - block * SEQ_BLOCK, 3);
+    p = this.iso.write(event.atMs + shiftMs, bytes, p);
+    // The ids as customers.ts makes them, from the customer's number: its digits are written once and
+    // copied into the customer's id. The account type picks its pieces by a comparison, cheaper than a
+    // lookup keyed by a string.
+    const checking = account.type === 'checking';
+    const accountId = checking ? ACCOUNT_ID.checking : ACCOUNT_ID.savings;
     bytes.set(accountId, p);
-    p = writeDigits(bytes, p + accountId.length, account.customerIndex + 1, ID_DIGITS);
+    const digits = p + accountId.length;
+    p = writeDigits(bytes, digits, account.customerIndex + 1, ID_DIGITS);
+    const length = p - digits;
     bytes.set(CUSTOMER_ID, p);
-    p = writeDigits(bytes, p + CUSTOMER_ID.length, account.customerIndex + 1, ID_DIGITS);
-    const types = TYPES[account.type][event.type];
+    p += CUSTOMER_ID.length;
+    for (let i = 0; i < length; i++) bytes[p + i] = bytes[digits + i] as number;
+    p += length;
+    const types = (checking ? TYPES.checking : TYPES.savings)[event.type];
     bytes.set(types, p);
     p = writeMajor(bytes, p + types.length, event.amount);
     bytes.set(BALANCE, p);
@@ -179,12 +189,19 @@ export class EventContext {
   }
 }
 
-export class SimEvent {
-  readonly key: string; // account_id: keeps one account's events in one partition, in order
-  readonly atMs: number; // simulated time of the event, epoch ms (value.timestamp as a number)
+// The fraud incident an event belongs to (scenarios/fraud.ts's Incident).
+export interface EventIncident {
+  readonly id: string;
   readonly label: SimLabel;
-  readonly incident: string | undefined; // fraud incident id, on every record of the incident
-  readonly headers: Readonly<Record<string, string>>; // { 'sim-label': label, 'sim-incident'?: incident }
+  readonly headers: Readonly<Record<string, string>>; // { 'sim-label': label, 'sim-incident': id }
+}
+
+const NORMAL_HEADERS: Readonly<Record<string, string>> = Object.freeze({ [SIM_LABEL_HEADER]: 'normal' });
+
+// An event holds what it cannot find elsewhere (key, label and headers come from its account and
+// incident): one is made per record, and every field is a store and eight bytes more to allocate.
+export class SimEvent {
+  readonly atMs: number; // simulated time of the event, epoch ms (value.timestamp as a number)
   // The message's own fields, money in integer cents.
   readonly seq: number; // the event's number in the stream, from 0: its transaction id
   readonly account: Account;
@@ -195,6 +212,7 @@ export class SimEvent {
   readonly counterparty: string | undefined; // an id of the simulator's (ASCII, nothing to escape)
   readonly category: MerchantCategory | undefined;
   readonly declined: DeclineReason | undefined;
+  readonly #incident: EventIncident | undefined;
   readonly #context: EventContext;
   #value: Transaction | undefined = undefined;
 
@@ -209,15 +227,9 @@ export class SimEvent {
     counterparty: string | undefined,
     category: MerchantCategory | undefined,
     declined: DeclineReason | undefined,
-    label: SimLabel,
-    incident: string | undefined,
-    headers: Readonly<Record<string, string>>,
+    incident: EventIncident | undefined,
   ) {
-    this.key = account.id;
     this.atMs = atMs;
-    this.label = label;
-    this.incident = incident;
-    this.headers = headers;
     this.seq = seq;
     this.account = account;
     this.type = type;
@@ -227,7 +239,27 @@ export class SimEvent {
     this.counterparty = counterparty;
     this.category = category;
     this.declined = declined;
+    this.#incident = incident;
     this.#context = context;
+  }
+
+  // account_id: keeps one account's events in one partition, in order.
+  get key(): string {
+    return this.account.id;
+  }
+
+  get label(): SimLabel {
+    return this.#incident?.label ?? 'normal';
+  }
+
+  // The fraud incident's id, on every record of the incident.
+  get incident(): string | undefined {
+    return this.#incident?.id;
+  }
+
+  // { 'sim-label': label, 'sim-incident'?: incident }
+  get headers(): Readonly<Record<string, string>> {
+    return this.#incident?.headers ?? NORMAL_HEADERS;
   }
 
   // The bank_alerts message, in the documented field order (JSON.stringify writes them in this order).

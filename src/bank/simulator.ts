@@ -10,12 +10,11 @@
 // (fraud incidents and the longer episodes of normal life for EPISODE_WARM_UP_MS), so the first emitted events already continue balances, pay
 // cycles and incidents in progress, while the warm-up costs the same whatever the run length.
 
-import { SIM_LABEL_HEADER } from './transaction.ts';
 import type { AccountType, Channel, DeclineReason, MerchantCategory, TransactionType } from './transaction.ts';
 import { accountsOf, AMOUNT_SIGMA, createPopulation, FOLLOW_UP_CHANCE } from './customers.ts';
 import type { Account, Bill, Customer } from './customers.ts';
 import { BACKGROUND_ACTIONS, PROFILE_NAMES, PROFILES, weeklyActivity } from './profiles.ts';
-import type { BackgroundAction, ProfileName } from './profiles.ts';
+import type { BackgroundAction, Profile, ProfileName } from './profiles.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS, hourOfWeek, nextBiweeklyFriday, nextMonthlyDate } from './calendar.ts';
 import type { Cents } from './money.ts';
 import { Rng } from './rng.ts';
@@ -38,15 +37,13 @@ export interface SimulatorOptions {
   currency?: string; // ISO 4217; default USD
 }
 
-const NORMAL_HEADERS: Readonly<Record<string, string>> = Object.freeze({ [SIM_LABEL_HEADER]: 'normal' });
-
 type Task =
   | { readonly kind: 'payroll'; readonly customer: Customer }
   | { readonly kind: 'bill'; readonly customer: Customer; readonly bill: Bill }
   | { readonly kind: 'statement'; readonly customer: Customer }
   | { readonly kind: 'sweep'; readonly customer: Customer; readonly amount: Cents }
   | { readonly kind: 'protect'; readonly customer: Customer }
-  | { readonly kind: 'purchase'; readonly customer: Customer; readonly merchant: number; readonly amount: Cents }
+  | { readonly kind: 'purchase'; readonly customer: number; readonly merchant: number; readonly amount: Cents } // customer: its number
   | { readonly kind: 'wake'; readonly customer: Customer }
   | { readonly kind: 'reimburse'; readonly customer: Customer; readonly amount: Cents }
   | { readonly kind: 'script'; readonly script: ScenarioScript; readonly incident: Incident | undefined }
@@ -88,16 +85,27 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
   // A customer's medians are an object of their own, and reading one cost a cache miss on nearly every
   // purchase; one action's medians for the whole population side by side mostly stay in cache.
   readonly #medians: Float64Array;
+  // [2 * customer]: the checking account, [2 * customer + 1]: the savings account if any. Unscheduled
+  // activity (card purchases, balance checks, ATM visits) reads these, the profile by its number and the
+  // typed arrays here by customer number, and never touches the Customer object, a cache miss of its own.
+  readonly #accounts: readonly (Account | undefined)[];
+  readonly #profiles: readonly Profile[]; // [profile number]
   #bgHour = 0; // hour of the week of #nextBackgroundAt
   #bgHourEndMs = 0; // when that hour ends
   readonly #protectionPending: Uint8Array;
   readonly #awake: Uint8Array;
+  // [customer]: the card (debit card and card number) is refused until then: reported lost, or blocked
+  // after fraud. As a field of Customer the time was a heap number of its own, a cache miss per card use.
+  readonly #cardBlockedUntil: Float64Array;
   #now: number;
   #nextBackgroundAt: number;
   #seq = 0;
   #incident: Incident | undefined;
-  #queue: SimEvent[] = [];
+  // Events of the current step: [head, tail) not yet returned. Emptied by resetting the indexes; the old
+  // `length = 0` freed the array's backing store, so every step's first push allocated a new one.
+  readonly #queue: SimEvent[] = [];
   #head = 0;
+  #tail = 0;
 
   constructor(options: SimulatorOptions) {
     const master = new Rng(options.seed);
@@ -152,8 +160,11 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
     for (const customer of this.customers) {
       BACKGROUND_ACTIONS.forEach((action, i) => (this.#medians[i * this.customers.length + customer.index] = customer.medians[action]));
     }
+    this.#accounts = this.customers.flatMap((customer) => [customer.checking, customer.savings]);
+    this.#profiles = PROFILE_NAMES.map((name) => PROFILES[name]);
     this.#protectionPending = new Uint8Array(this.customers.length);
     this.#awake = new Uint8Array(this.customers.length);
+    this.#cardBlockedUntil = new Float64Array(this.customers.length);
 
     // The world starts running unseen a little before startMs; fraud, whose incidents last days, earlier.
     this.#now = this.#startMs - WARM_UP_MS;
@@ -175,8 +186,6 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
     if (this.#fraud) this.#push(this.#fraud.nextIncidentAt(from), { kind: 'incident' });
     this.#push(this.#life.nextAt(from), { kind: 'life' });
     while (this.#schedule.nextAt < this.#startMs || this.#nextBackgroundAt < this.#startMs) this.#step();
-    this.#queue.length = 0;
-    this.#head = 0;
   }
 
   // Simulated time of the latest event, epoch ms.
@@ -200,9 +209,9 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
   }
 
   nextEvent(): SimEvent {
-    while (this.#head === this.#queue.length) {
-      this.#queue.length = 0;
+    while (this.#head === this.#tail) {
       this.#head = 0;
+      this.#tail = 0;
       this.#step();
     }
     return this.#queue[this.#head++] as SimEvent;
@@ -366,10 +375,18 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
     return this.#awake[customer.index] === 1;
   }
 
+  isCardBlocked(customer: Customer): boolean {
+    return this.#cardBlocked(customer.index);
+  }
+
+  #cardBlocked(customer: number): boolean {
+    return (this.#cardBlockedUntil[customer] as number) > this.#now;
+  }
+
   // The customer (or the bank) noticed: the card is refused until a new one arrives, and the bank pays
   // the money back some days later. Both are the bank's acts, not the fraudster's: they carry no label.
   confirmFraud(customer: Customer, blockCardForMs: number, reimburse: Cents, reimburseAfterMs: number): void {
-    if (blockCardForMs > 0) customer.cardBlockedUntil = Math.max(customer.cardBlockedUntil, this.#now + blockCardForMs);
+    if (blockCardForMs > 0) this.#cardBlockedUntil[customer.index] = Math.max(this.#cardBlockedUntil[customer.index] as number, this.#now + blockCardForMs);
     if (reimburse > 0) this.#push(this.#now + reimburseAfterMs, { kind: 'reimburse', customer, amount: reimburse });
   }
 
@@ -396,25 +413,25 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
 
   // A card purchase: at one of the customer's habitual merchants most of the time, somewhere new now
   // and then; the amount follows the customer's own typical purchase scaled by the merchant's category.
-  #cardPurchase(customer: Customer): void {
+  #cardPurchase(customer: number): void {
     const rng = this.#rng;
     const world = this.world;
-    const merchant = rng.chance(0.7) ? world.habitualMerchant(customer.index, rng.int(0, world.habitCount(customer.index) - 1)) : world.anyMerchant(rng.next(), rng.next());
+    const merchant = rng.chance(0.7) ? world.habitualMerchant(customer, rng.int(0, world.habitCount(customer) - 1)) : world.anyMerchant(rng.next(), rng.next());
     const category = world.merchantCategory[merchant] ?? 0;
     const amount = purchaseAmount(rng, this.#cardMedian(customer), category, 50);
     this.#purchase(customer, merchant, amount);
   }
 
-  #cardMedian(customer: Customer): Cents {
-    return this.#medians[CARD * this.customers.length + customer.index] as number;
+  #cardMedian(customer: number): Cents {
+    return this.#medians[CARD * this.customers.length + customer] as number;
   }
 
-  #purchase(customer: Customer, merchant: number, amount: Cents): void {
+  #purchase(customer: number, merchant: number, amount: Cents): void {
     const rng = this.#rng;
     const category = CARD_CATEGORY_LIST[this.world.merchantCategory[merchant] ?? 0] as MerchantCategory;
     const merchantId = this.world.merchantIds[merchant] as string;
-    const checking = customer.checking;
-    if (customer.cardBlockedUntil > this.#now) {
+    const checking = this.#accounts[2 * customer] as Account;
+    if (this.#cardBlocked(customer)) {
       // A customer who knows the card is blocked rarely tries it; the ones who forget are refused.
       if (rng.chance(0.25)) this.decline(checking, 'withdraw', amount, 'card', 'card_blocked', merchantId, category);
       return;
@@ -435,14 +452,14 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
     if (declined) return;
     // A skimmer on the terminal may copy the card: the copy's use later is a fraud incident of its own.
     if (this.#fraud?.skimming[merchant] === 1) {
-      const copy = this.#fraud.cardRead(this, customer, merchant);
+      const copy = this.#fraud.cardRead(this, this.customers[customer] as Customer, merchant);
       if (copy) this.#advance(copy.script, copy);
     }
-    if (rng.chance(CARD_LOST_CHANCE)) customer.cardBlockedUntil = this.#now + CARD_REPLACEMENT_MS;
+    if (rng.chance(CARD_LOST_CHANCE)) this.#cardBlockedUntil[customer] = this.#now + CARD_REPLACEMENT_MS;
     // Shopping sessions: another purchase within the minute, often at the same place (a tip, a second
     // basket, the shop next door).
     if (rng.chance(FOLLOW_UP_CHANCE)) {
-      const next = rng.chance(0.5) ? merchant : this.world.habitualMerchant(customer.index, rng.int(0, this.world.habitCount(customer.index) - 1));
+      const next = rng.chance(0.5) ? merchant : this.world.habitualMerchant(customer, rng.int(0, this.world.habitCount(customer) - 1));
       const nextCategory = this.world.merchantCategory[next] ?? 0;
       const nextAmount = purchaseAmount(rng, this.#cardMedian(customer), nextCategory, 50, 0.6);
       this.#push(this.#now + rng.int(5, 55) * 1000, { kind: 'purchase', customer, merchant: next, amount: nextAmount });
@@ -458,33 +475,34 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
     while (p < profiles - 1 && r >= (share[hour * profiles + p] ?? 1)) p++;
     const picker = this.#pickers[p];
     if (!picker) return;
-    const customer = this.customers[picker.pick(rng.next())] as Customer;
-    if (this.#awake[customer.index] === 0) return;
-    const profile = customer.profile;
+    const who = picker.pick(rng.next()); // the customer's number
+    if (this.#awake[who] === 0) return;
 
     const thresholds = this.#actionThresholds[p] as Float64Array;
     const u = rng.next();
     let index = 0;
     while (index < thresholds.length - 1 && u >= (thresholds[index] ?? 1)) index++;
+    if (index === CARD) {
+      this.#cardPurchase(who);
+      return;
+    }
     const action = BACKGROUND_ACTIONS[index] as BackgroundAction;
-    const median = this.#medians[index * this.customers.length + customer.index] as number; // customer.medians[action]
-    const checking = customer.checking;
-    const savings = customer.savings;
+    const median = this.#medians[index * this.customers.length + who] as number; // customer.medians[action]
+    const customer = this.customers[who] as Customer; // read only by the rarer actions below
+    const checking = this.#accounts[2 * who] as Account;
+    const savings = this.#accounts[2 * who + 1];
     switch (action) {
-      case 'card':
-        this.#cardPurchase(customer);
-        return;
       case 'atm': {
         // ATMs dispense $20 notes, and cap a single withdrawal; a mistyped PIN is tried again.
         const amount = Math.min(ATM_LIMIT, Math.max(20_00, Math.round(rng.logNormal(median, AMOUNT_SIGMA.atm) / 20_00) * 20_00));
-        const atm = rng.chance(0.85) ? this.world.homeAtm(customer.index, rng.int(0, 1)) : (this.world.atmIds[rng.int(0, this.world.atmIds.length - 1)] as string);
-        if (customer.cardBlockedUntil <= this.#now && rng.chance(0.01)) this.decline(checking, 'withdraw', amount, 'atm', 'invalid_pin', atm);
+        const atm = rng.chance(0.85) ? this.world.homeAtm(who, rng.int(0, 1)) : (this.world.atmIds[rng.int(0, this.world.atmIds.length - 1)] as string);
+        if (!this.#cardBlocked(who) && rng.chance(0.01)) this.decline(checking, 'withdraw', amount, 'atm', 'invalid_pin', atm);
         this.withdraw(checking, amount, 'atm', atm);
         return;
       }
       case 'inquiry': {
         const account = savings && rng.chance(0.25) ? savings : checking;
-        const channels = profile.inquiryChannels;
+        const channels = (this.#profiles[p] as Profile).inquiryChannels;
         const pick = rng.next() * (channels.online + channels.atm + channels.branch);
         this.inquiry(account, pick < channels.online ? 'online' : pick < channels.online + channels.atm ? 'atm' : 'branch');
         return;
@@ -500,7 +518,7 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
         // Mostly the usual senders (family, a side job); now and then someone new: a refund, something
         // sold online, an insurance payout, often larger.
         if (rng.chance(NEW_SENDER_CHANCE)) this.deposit(checking, Math.max(10_00, Math.round(rng.logNormal(median * 2, AMOUNT_SIGMA.transfer_in) / 100) * 100), 'transfer', externalAccount(rng));
-        else this.deposit(checking, Math.max(10_00, Math.round(rng.logNormal(median, AMOUNT_SIGMA.transfer_in))), 'transfer', this.world.externalSender(customer.index, rng.int(0, 2)));
+        else this.deposit(checking, Math.max(10_00, Math.round(rng.logNormal(median, AMOUNT_SIGMA.transfer_in))), 'transfer', this.world.externalSender(who, rng.int(0, 2)));
         return;
       case 'from_savings':
         // Dipping into savings happens when checking is getting thin, not at random.
@@ -520,13 +538,13 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
         if (this.customers.length < 2) return;
         // Mostly the usual friends and family; sometimes someone paid for the first time.
         const world = this.world;
-        const other = rng.chance(0.75) ? world.contact(customer.index, rng.int(0, world.contactCount(customer.index) - 1)) : rng.int(0, this.customers.length - 1);
-        const to = this.customers[other];
-        if (!to || to === customer || this.#awake[to.index] === 0) return;
+        const other = rng.chance(0.75) ? world.contact(who, rng.int(0, world.contactCount(who) - 1)) : rng.int(0, this.customers.length - 1);
+        const to = this.#accounts[2 * other];
+        if (!to || other === who || this.#awake[other] === 0) return;
         // Now and then a large one: a share of the rent, paying back a loan, a used car.
         const typical = rng.chance(0.06) ? customer.monthlyNetIncome * 0.3 : median;
         const amount = Math.max(5_00, Math.round(rng.logNormal(typical, AMOUNT_SIGMA.p2p) / 100) * 100);
-        this.pay(checking, to.checking, amount, amount > 1_000_00 && rng.chance(0.5) ? 'online' : 'p2p');
+        this.pay(checking, to, amount, amount > 1_000_00 && rng.chance(0.5) ? 'online' : 'p2p');
         return;
       }
       case 'big_payment': {
@@ -565,7 +583,7 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
   }
 
   #refusal(account: Account, amount: Cents, channel: Channel): DeclineReason | undefined {
-    if ((channel === 'card' || channel === 'atm') && (this.customers[account.customerIndex] as Customer).cardBlockedUntil > this.#now) return 'card_blocked';
+    if ((channel === 'card' || channel === 'atm') && (this.#cardBlockedUntil[account.customerIndex] as number) > this.#now) return 'card_blocked';
     if (channel === 'atm' && amount > ATM_LIMIT) return 'limit_exceeded';
     if ((channel === 'p2p' || channel === 'online') && amount > TRANSFER_LIMIT) return 'limit_exceeded';
     if (account.balance - amount < -account.overdraftLimit) return 'insufficient_funds';
@@ -626,12 +644,6 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
   #emit(account: Account, type: TransactionType, amount: Cents, channel: Channel, counterparty: string | undefined, category: MerchantCategory | undefined, declined: DeclineReason | undefined): void {
     // During the warm-up the world moves but nothing is emitted.
     if (this.#now < this.#startMs) return;
-    const seq = this.#seq++;
-    const incident = this.#incident;
-    this.#queue.push(
-      incident === undefined
-        ? new SimEvent(this.#context, seq, this.#now, account, type, amount, channel, counterparty, category, declined, 'normal', undefined, NORMAL_HEADERS)
-        : new SimEvent(this.#context, seq, this.#now, account, type, amount, channel, counterparty, category, declined, incident.label, incident.id, incident.headers),
-    );
+    this.#queue[this.#tail++] = new SimEvent(this.#context, this.#seq++, this.#now, account, type, amount, channel, counterparty, category, declined, this.#incident);
   }
 }

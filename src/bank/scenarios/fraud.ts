@@ -35,6 +35,7 @@ export interface BankActions {
   inquiry(account: Account, channel: Channel): void;
   decline(account: Account, type: TransactionType, amount: Cents, channel: Channel, reason: DeclineReason, counterparty?: string, category?: MerchantCategory): void;
   isAwake(customer: Customer): boolean;
+  isCardBlocked(customer: Customer): boolean;
   confirmFraud(customer: Customer, blockCardForMs: number, reimburse: Cents, reimburseAfterMs: number): void;
 }
 
@@ -230,7 +231,7 @@ export class FraudPlanner {
         break;
       }
       case 'card_testing': {
-        const victim = this.#victim(bank, (c) => c.cardBlockedUntil <= bank.now && c.checking.balance > 100_00, false);
+        const victim = this.#victim(bank, (c) => !bank.isCardBlocked(c) && c.checking.balance > 100_00, false);
         if (victim) script = this.#cardTesting(bank, victim);
         break;
       }
