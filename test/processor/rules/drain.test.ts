@@ -11,6 +11,7 @@ const cases: Array<{ name: string; steps: Array<Partial<NormalizedTx>>; fired: s
   { name: '95% of the balance in one withdrawal fires', steps: [{ amountCents: 190_00, balanceCents: 10_00 }], fired: ['t0'] },
   { name: 'exactly 90% does not', steps: [{ amountCents: 180_00, balanceCents: 20_00 }], fired: [] },
   { name: 'small balances are ignored', steps: [{ amountCents: 95_00, balanceCents: 4_00 }], fired: [] },
+  { name: 'a declined withdrawal took nothing and does not fire', steps: [{ amountCents: 839_00, balanceCents: 286_31, status: 'declined' }], fired: [] },
   { name: 'deposits never fire', steps: [{ type: 'deposit', amountCents: 1000_00, balanceCents: 1000_00 }], fired: [] },
   {
     name: 'minimal messages: balance before from the last known balance',
