@@ -27,18 +27,21 @@ function scratchMedian(n: number): number {
   return n % 2 === 1 ? (scratch[mid] as number) : ((scratch[mid - 1] as number) + (scratch[mid] as number)) / 2;
 }
 
-function toScratch(values: readonly number[]): number {
-  if (values.length > scratch.length) scratch = new Float64Array(values.length);
-  for (let i = 0; i < values.length; i++) scratch[i] = values[i] as number;
-  return values.length;
+// Copies values[from..to) to scratch; returns how many.
+function toScratch(values: readonly number[], from: number, to: number): number {
+  const n = to - from;
+  if (n > scratch.length) scratch = new Float64Array(n);
+  for (let i = 0; i < n; i++) scratch[i] = values[from + i] as number;
+  return n;
 }
 
-export function median(values: readonly number[]): number {
-  return scratchMedian(toScratch(values));
+// Of values[from..to), by default all of them.
+export function median(values: readonly number[], from = 0, to = values.length): number {
+  return scratchMedian(toScratch(values, from, to));
 }
 
-export function medianAbsoluteDeviation(values: readonly number[], center: number): number {
-  const n = toScratch(values);
+export function medianAbsoluteDeviation(values: readonly number[], center: number, from = 0, to = values.length): number {
+  const n = toScratch(values, from, to);
   for (let i = 0; i < n; i++) scratch[i] = Math.abs((scratch[i] as number) - center);
   return scratchMedian(n);
 }
