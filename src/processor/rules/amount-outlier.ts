@@ -14,7 +14,7 @@
 // each, and the last payment of at most 8 payees.
 import type { AlertDetails } from '../alert.ts';
 import { formatCents } from './explain.ts';
-import { counterpartyKind, DAY_MS, logAmount, MAD_TO_SIGMA, median, medianAbsoluteDeviation } from './robust.ts';
+import { counterpartyKind, DAY_MS, logAmount, MAD_TO_SIGMA, median, medianAbsoluteDeviation, pushBounded, withRoom } from './robust.ts';
 import { defineRule, writable } from './rule.ts';
 
 // An account's kinds and payees in four flat lists, not an object and an array per kind: at the bench's
@@ -127,14 +127,21 @@ export const amountOutlier = defineRule({
     // The payee's last payment is remembered alert or not: the same bill a month later is recurring.
     if (payee !== null) {
       const { payees, paid } = next;
-      // The payee goes last: out of its place, or the least recently paid goes when there is no room.
-      const out = previous >= 0 ? previous : payees.length >= MAX_PAYEES ? 0 : -1;
-      if (out >= 0) {
-        removeAt(payees, out, 1);
-        removeAt(paid, out * 2, 2);
+      if (previous >= 0) {
+        // The payee moves to the end, with this payment.
+        for (let i = previous; i < payees.length - 1; i++) {
+          payees[i] = payees[i + 1] as string;
+          paid[i * 2] = paid[i * 2 + 2] as number;
+          paid[i * 2 + 1] = paid[i * 2 + 3] as number;
+        }
+        payees[payees.length - 1] = payee;
+        paid[paid.length - 2] = tx.timestampMs;
+        paid[paid.length - 1] = tx.amountCents;
+      } else {
+        // The least recently paid goes when there is no room: in `paid`, each push drops one number of its pair.
+        next.payees = pushBounded(payees, payee, MAX_PAYEES);
+        next.paid = pushBounded(pushBounded(paid, tx.timestampMs, MAX_PAYEES * 2), tx.amountCents, MAX_PAYEES * 2);
       }
-      payees.push(payee);
-      paid.push(tx.timestampMs, tx.amountCents);
     }
     return { alert, state: next };
   },
@@ -149,8 +156,8 @@ const moving = new Float64Array(2 * 65);
 
 // x joins the type's and the kind's baselines (runs at ofType and own in logs, -1: new), which go last
 // (most recently used), the type's first; the least recently used other kinds go when there are more than
-// maxKinds, and each run keeps its newest `history` amounts. In place: the account's lists stay where they
-// are, and their storage grows only when the account has more amounts than ever before.
+// maxKinds, and each run keeps its newest `history` amounts. In place: the account's lists get new storage
+// only when they outgrow theirs.
 function learn(state: AmountOutlierState, key: string, own: number, typeKey: string, ofType: number, x: number, config: { history: number; maxKinds: number }): void {
   const { kinds, logs } = state;
   const typeLength = moveRun(logs, ofType, x, config.history, 0);
@@ -171,17 +178,14 @@ function learn(state: AmountOutlierState, key: string, own: number, typeKey: str
   }
   // Written over, then shortened: a list never shrinks to nothing on the way, which would give up its
   // storage.
-  kinds[k++] = typeKey;
-  kinds[k++] = key;
-  kinds.length = k;
+  const toKinds = withRoom(kinds, Math.max(kinds.length, k + 2), config.maxKinds);
+  toKinds[k++] = typeKey;
+  toKinds[k++] = key;
+  toKinds.length = k;
+  // The amounts grow as V8 grows arrays: their length goes up and down with the kinds.
   for (let j = 0; j < typeLength + ownLength; j++) logs[w++] = moving[j] as number;
   logs.length = w;
-}
-
-// Removes values[from..from + count) in place.
-function removeAt(values: unknown[], from: number, count: number): void {
-  for (let i = from + count; i < values.length; i++) values[i - count] = values[i];
-  values.length -= count;
+  state.kinds = toKinds;
 }
 
 // Writes the run at `at` (none when -1) with x appended, as its new length and its newest `history`
