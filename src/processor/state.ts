@@ -89,6 +89,26 @@ const MIGRATIONS: ReadonlyArray<(s: SnapshotJson) => SnapshotJson> = [
     });
     return { ...s, version: 4, engine: { ...engine, accounts } };
   },
+  // 4 -> 5: amount_outlier keeps its kinds as a list of keys and one list of every kind's amounts, each
+  // kind's preceded by their count, instead of a { key, logs } per kind, and its payees' last payments as
+  // one list of (event time, amount) pairs instead of two lists.
+  (s) => {
+    const engine = s.engine as { slices: string[]; accounts: Array<[string, { lastEventMs: number; slices: unknown[] }]>; seen: unknown };
+    const at = engine.slices.indexOf('amount_outlier');
+    if (at < 0) return { ...s, version: 5 };
+    const accounts = engine.accounts.map(([id, account]) => {
+      const slice = account.slices[at] as { kinds: Array<{ key: string; logs: number[] }>; payees: string[]; paidMs: number[]; paidCents: number[] };
+      const slices = account.slices.slice();
+      slices[at] = {
+        kinds: slice.kinds.map((k) => k.key),
+        logs: slice.kinds.flatMap((k) => [k.logs.length, ...k.logs]),
+        payees: slice.payees,
+        paid: slice.paidMs.flatMap((ms, i) => [ms, slice.paidCents[i]]),
+      };
+      return [id, { ...account, slices }];
+    });
+    return { ...s, version: 5, engine: { ...engine, accounts } };
+  },
 ];
 
 export const SNAPSHOT_VERSION = MIGRATIONS.length + 1;

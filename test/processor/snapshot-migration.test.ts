@@ -162,30 +162,46 @@ function overridesOf(config: typeof RECOVERY_CONFIG): string[] {
   return out;
 }
 
-test('a version 3 snapshot, whose amount_outlier kept a tuple per payee, restores into the current layout', async () => {
-  const written = new PartitionProcessor(0, RECOVERY_CONFIG);
-  const stream = recoveryStream(12, 400, { v2: true });
-  for (const r of stream.slice(0, 250)) written.process(r);
-  const current = written.snapshot();
-  const at = current.engine.slices.indexOf('amount_outlier');
-  type Current = { kinds: unknown; payees: string[]; paidMs: number[]; paidCents: number[] };
-  const v3 = {
-    ...current,
-    version: 3,
-    engine: {
-      ...current.engine,
-      accounts: current.engine.accounts.map(([id, account]) => {
-        const slice = account.slices[at] as Current;
-        const slices = account.slices.slice();
-        slices[at] = { kinds: slice.kinds, payees: slice.payees.map((p, i) => [p, slice.paidMs[i], slice.paidCents[i]]) };
-        return [id, { ...account, slices }] as const;
-      }),
-    },
-  };
-  assert.ok(current.engine.accounts.some(([, a]) => (a.slices[at] as Current).payees.length > 1), 'the state has payees to convert');
-  const decoded = decodeSnapshot(await encodeSnapshot(v3 as unknown as typeof current));
-  assert.deepEqual(decoded, JSON.parse(JSON.stringify(current)));
-  const restored = new PartitionProcessor(0, RECOVERY_CONFIG);
-  restored.restore(decoded);
-  assert.deepEqual(stream.slice(250).map((r) => restored.process(r)), stream.slice(250).map((r) => written.process(r)));
-});
+// amount_outlier's slice as versions 3 and 4 wrote it: a { key, logs } object per kind, and the payees'
+// last payments as a tuple per payee (3) or as two lists beside the payees (4).
+type AmountOutlierSlice = { kinds: string[]; logs: number[]; payees: string[]; paid: number[] };
+function olderAmountOutlier(slice: AmountOutlierSlice, version: 3 | 4): unknown {
+  const kinds: Array<{ key: string; logs: number[] }> = [];
+  for (let i = 0, at = 0; i < slice.kinds.length; i++) {
+    const n = slice.logs[at] as number;
+    kinds.push({ key: slice.kinds[i] as string, logs: slice.logs.slice(at + 1, at + 1 + n) });
+    at += 1 + n;
+  }
+  const paidMs = slice.paid.filter((_, i) => i % 2 === 0);
+  const paidCents = slice.paid.filter((_, i) => i % 2 === 1);
+  return version === 3 ? { kinds, payees: slice.payees.map((p, i) => [p, paidMs[i], paidCents[i]]) } : { kinds, payees: slice.payees, paidMs, paidCents };
+}
+
+for (const version of [3, 4] as const) {
+  test(`a version ${version} snapshot, whose amount_outlier kept an object per kind, restores into the current layout`, async () => {
+    const written = new PartitionProcessor(0, RECOVERY_CONFIG);
+    const stream = recoveryStream(12, 400, { v2: true });
+    for (const r of stream.slice(0, 250)) written.process(r);
+    const current = written.snapshot();
+    const at = current.engine.slices.indexOf('amount_outlier');
+    const older = {
+      ...current,
+      version,
+      engine: {
+        ...current.engine,
+        accounts: current.engine.accounts.map(([id, account]) => {
+          const slices = account.slices.slice();
+          slices[at] = olderAmountOutlier(account.slices[at] as AmountOutlierSlice, version);
+          return [id, { ...account, slices }] as const;
+        }),
+      },
+    };
+    const slices = current.engine.accounts.map(([, a]) => a.slices[at] as AmountOutlierSlice);
+    assert.ok(slices.some((s) => s.payees.length > 1 && s.kinds.length > 2), 'the state has payees and kinds to convert');
+    const decoded = decodeSnapshot(await encodeSnapshot(older as unknown as typeof current));
+    assert.deepEqual(decoded, JSON.parse(JSON.stringify(current)));
+    const restored = new PartitionProcessor(0, RECOVERY_CONFIG);
+    restored.restore(decoded);
+    assert.deepEqual(stream.slice(250).map((r) => restored.process(r)), stream.slice(250).map((r) => written.process(r)));
+  });
+}

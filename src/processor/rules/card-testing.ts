@@ -53,7 +53,7 @@ export const cardTesting = defineRule({
     const known = state.merchants.length;
     const runAtMs = state.runAtMs !== undefined && state.runAtMs !== null && tx.timestampMs - state.runAtMs <= config.cashOutSec * 1000 ? state.runAtMs : null;
     const next = writable(state, initialCardTestingState);
-    pushBounded(next.merchants, merchant, MAX_MERCHANTS);
+    next.merchants = pushBounded(next.merchants, merchant, MAX_MERCHANTS);
     next.runAtMs = runAtMs;
     if (known < config.minKnown) return { alert: null, state: next };
     const category = tx.merchantCategory;
@@ -72,9 +72,8 @@ export const cardTesting = defineRule({
     }
     if (inPerson) return { alert: null, state: next };
     const from = tx.timestampMs - config.windowSec * 1000;
-    const recent = next.newAtMs;
-    retain(recent, (t) => t > from);
-    recent.push(tx.timestampMs);
+    retain(next.newAtMs, (t) => t > from);
+    const recent = (next.newAtMs = pushBounded(next.newAtMs, tx.timestampMs, config.count));
     if (recent.length < config.count) {
       if (recent.length >= 2) next.runAtMs = tx.timestampMs;
       return { alert: null, state: next };

@@ -67,7 +67,7 @@ export const checkThenTransfer = defineRule({
     const payee = hashOf(to);
     if (state.payees?.includes(payee) === true) return { alert: null, state };
     const next = writable(state, initialCheckThenTransferState);
-    pushBounded((next.payees ??= []), payee, MAX_PAYEES);
+    next.payees = pushBounded(next.payees ?? [], payee, MAX_PAYEES);
     if (state.checkMs === null || tx.amountCents < config.minCents) return { alert: null, state: next };
     const sinceMs = tx.timestampMs - state.checkMs;
     if (sinceMs < 0 || sinceMs > config.windowSec * 1000) return { alert: null, state: next };

@@ -41,8 +41,8 @@ export const newPayeeAgain = defineRule({
     if (payee === null) return { alert: null, state };
     if (!state.payees.includes(payee)) {
       const next = writable(state, initialNewPayeeAgainState);
-      if (tx.amountCents >= config.minCents) pushBounded(next.recent, [payee, tx.timestampMs], MAX_RECENT);
-      pushBounded(next.payees, payee, MAX_PAYEES);
+      if (tx.amountCents >= config.minCents) next.recent = pushBounded(next.recent, [payee, tx.timestampMs], MAX_RECENT);
+      next.payees = pushBounded(next.payees, payee, MAX_PAYEES);
       return { alert: null, state: next };
     }
     if (tx.amountCents < config.minCents) return { alert: null, state };

@@ -57,8 +57,8 @@ export const newPayee = defineRule({
     // An alerted amount stays out of the baseline; the payee is known from now on either way.
     const newPayee = isPayee && !state.payees.includes(payee);
     const next = writable(state, initialNewPayeeState);
-    if (alert === null) pushBounded(next.logs, logAmount(tx.amountCents), MAX_AMOUNTS);
-    if (newPayee) pushBounded(next.payees, payee, MAX_PAYEES);
+    if (alert === null) next.logs = pushBounded(next.logs, logAmount(tx.amountCents), MAX_AMOUNTS);
+    if (newPayee) next.payees = pushBounded(next.payees, payee, MAX_PAYEES);
     return { alert, state: next };
   },
 });

@@ -43,9 +43,8 @@ export const outflow = defineRule({
     next.lastBalanceCents = after;
     if (!withdrawal) return { alert: null, state: next };
     const from = tx.timestampMs - config.windowSec * 1000;
-    const recent = next.recent;
-    retain(recent, (e) => e[0] > from);
-    pushBounded(recent, [tx.timestampMs, tx.amountCents, balanceBefore(tx, previous)], MAX_EVENTS);
+    retain(next.recent, (e) => e[0] > from);
+    const recent = (next.recent = pushBounded(next.recent, [tx.timestampMs, tx.amountCents, balanceBefore(tx, previous)], MAX_EVENTS));
     const first = recent[0] as [number, number, number | null];
     const start = first[2];
     let total = 0;

@@ -61,14 +61,13 @@ export const rapidInOut = defineRule({
       const counted = tx.amountCents >= config.minInCents && (known === undefined || known[1] > from);
       if (known !== undefined && !counted) return { alert: null, state };
       const next = writable(state, initialRapidInOutState);
-      const senders = (next.senders ??= []);
-      if (known === undefined) pushBounded(senders, [sender, tx.timestampMs], MAX_SENDERS);
+      if (known === undefined) next.senders = pushBounded(next.senders ?? [], [sender, tx.timestampMs], MAX_SENDERS);
       if (!counted) return { alert: null, state: next };
       const deposits = next.deposits.length;
       retain(next.deposits, (d) => d[0] > from);
       // Withdrawals counted against deposits that have left the window no longer count.
       if (next.deposits.length !== deposits) next.outCents = 0;
-      pushBounded(next.deposits, [tx.timestampMs, tx.amountCents, tx.balanceCents === null ? null : tx.balanceCents - tx.amountCents], MAX_DEPOSITS);
+      next.deposits = pushBounded(next.deposits, [tx.timestampMs, tx.amountCents, tx.balanceCents === null ? null : tx.balanceCents - tx.amountCents], MAX_DEPOSITS);
       return { alert: null, state: next };
     }
     if (tx.type !== 'withdraw' || state.deposits.length === 0 || SPENDING.has(counterpartyKind(tx.counterpartyId))) return { alert: null, state };

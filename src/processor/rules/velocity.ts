@@ -3,6 +3,7 @@
 // empty again, so a burst of 3 x count withdrawals gives 3 alerts rather than 2 x count + 1.
 // State is at most count - 1 timestamps per account.
 import type { AlertDetails } from '../alert.ts';
+import { pushBounded } from './robust.ts';
 import { defineRule, writable } from './rule.ts';
 
 export interface VelocityState {
@@ -29,7 +30,7 @@ export const velocity = defineRule({
     const windowMs = config.windowSec * 1000;
     const now = tx.timestampMs;
     const next = writable(state, initialVelocityState);
-    const recent = next.withdrawalTimesMs;
+    let recent = next.withdrawalTimesMs;
     // The window ends at the account's newest event time, not necessarily this event's: a late event
     // (older timestamp than one already seen) counts only if it falls inside that window, and never drags
     // older withdrawals back in.
@@ -46,7 +47,10 @@ export const velocity = defineRule({
       if (kept < recent.length) {
         recent[kept++] = now;
         recent.length = kept;
-      } else recent.push(now);
+      } else {
+        next.withdrawalTimesMs = pushBounded(recent, now, config.count);
+        recent = next.withdrawalTimesMs;
+      }
     } else recent.length = kept;
     if (recent.length < config.count) return { alert: null, state: next };
 

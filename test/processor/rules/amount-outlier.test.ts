@@ -44,11 +44,21 @@ test('amount_outlier: declined transactions and balance reports are ignored; sta
   let state = amountOutlier.initialState();
   for (let i = 0; i < 200; i++) state = amountOutlier.evaluate({ ...runRuleTx(i), merchantCategory: `c${i % 20}`, counterpartyId: `PAY-${i}` }, state, config).state;
   assert.equal(state.kinds.length, config.maxKinds);
-  assert.ok(state.kinds.every((k) => k.logs.length <= config.history));
-  assert.equal(state.payees.length, 8);
+  // Each kind's run of amounts in logs: its count, then at most `history` amounts.
+  let at = 0;
+  for (let i = 0; i < state.kinds.length; i++) {
+    const n = state.logs[at] as number;
+    assert.ok(n >= 1 && n <= config.history);
+    at += 1 + n;
+  }
+  assert.equal(at, state.logs.length);
+  assert.deepEqual(state.kinds.slice(-2), ['withdraw|*', 'withdraw|card|c19'], 'the type and the kind just used go last');
   assert.deepEqual(state.payees, Array.from({ length: 8 }, (_, i) => `PAY-${192 + i}`));
-  assert.deepEqual(state.paidMs, Array.from({ length: 8 }, (_, i) => T0 + (192 + i) * 1000), 'each payee with its own last payment');
-  assert.deepEqual(state.paidCents, Array.from({ length: 8 }, (_, i) => 10_00 + 192 + i));
+  assert.deepEqual(
+    state.paid,
+    Array.from({ length: 8 }, (_, i) => [T0 + (192 + i) * 1000, 10_00 + 192 + i]).flat(),
+    'each payee with its own last payment',
+  );
 });
 
 function runRuleTx(i: number): NormalizedTx {
