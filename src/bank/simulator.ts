@@ -583,7 +583,7 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
   }
 
   #refusal(account: Account, amount: Cents, channel: Channel): DeclineReason | undefined {
-    if ((channel === 'card' || channel === 'atm') && (this.#cardBlockedUntil[account.customerIndex] as number) > this.#now) return 'card_blocked';
+    if ((channel === 'card' || channel === 'atm') && this.#cardBlocked(account.customerIndex)) return 'card_blocked';
     if (channel === 'atm' && amount > ATM_LIMIT) return 'limit_exceeded';
     if ((channel === 'p2p' || channel === 'online') && amount > TRANSFER_LIMIT) return 'limit_exceeded';
     if (account.balance - amount < -account.overdraftLimit) return 'insufficient_funds';
