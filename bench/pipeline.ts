@@ -282,13 +282,15 @@ export async function benchLatency(workDir: string, options: { rate?: number; se
       }
     }
     for (const list of [latencies, warm, toSent, read]) list.sort((x, y) => x - y);
-    const perSecond = new Map<number, number>();
+    // Transactions per whole second since the first, a second without any counting as 0; the last second
+    // is left out, cut short by the producer's stop.
+    let lastCreatedMs = firstCreatedMs;
+    for (const t of created.values()) lastCreatedMs = Math.max(lastCreatedMs, t);
+    const wholeSeconds = new Array<number>(created.size === 0 ? 0 : Math.floor((lastCreatedMs - firstCreatedMs) / 1000)).fill(0);
     for (const t of created.values()) {
       const second = Math.floor((t - firstCreatedMs) / 1000);
-      perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
+      if (second < wholeSeconds.length) wholeSeconds[second] = (wholeSeconds[second] as number) + 1;
     }
-    // Whole seconds only: the last one is cut short by the producer's stop.
-    const wholeSeconds = [...perSecond].filter(([second]) => second < perSecond.size - 1).map(([, n]) => n);
     const stopped = await stopPipeline(p);
     return {
       rate,
