@@ -114,7 +114,7 @@ try {
   const latency = await section<LatencyBench>('latency', () => benchLatency(work, { rate: LATENCY_RATE, seconds: LATENCY_SECONDS, fraudRate: FRAUD_RATE }));
   const formats = await section<RecordFormatsBench>('record formats', () => benchRecordFormats(FORMAT_RECORDS));
   const realism = await section<RealismResult>('realism', () => runRealism({ ...REALISM_DEFAULTS, events: REALISM_EVENTS }));
-  const detection = await section<DetectionResult>('detection', () => runDetection({ ...DETECTION_DEFAULTS, events: DETECTION_EVENTS, seed2: undefined }));
+  const detection = await section<DetectionResult>('detection', () => runDetection({ ...DETECTION_DEFAULTS, events: DETECTION_EVENTS, seed2: undefined, holdout: undefined }));
   const loadAfter = os.loadavg()[0] ?? 0;
   const totalSeconds = (performance.now() - startedAt) / 1000;
 
