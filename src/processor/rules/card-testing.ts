@@ -6,7 +6,8 @@
 // within half an hour were nearly always an ordinary afternoon out, 137 false cases against 32 true).
 // It fires on the `count`th probe within `windowSec`, or, once two probes came within `windowSec`, on the
 // next purchase of at least `cashOutCents` at a new merchant within `cashOutSec`, not in person (the
-// cash-out after a short test run: most runs have only two probes). Then it starts afresh. Accounts that know fewer than
+// cash-out after a short test run: most runs have only two probes; after a longer one too). Then it
+// starts afresh. Accounts that know fewer than
 // `minKnown` merchants are not judged: everything is new to them.
 // State: the last 48 merchants, at most count - 1 probe times and the time of a two-probe run per account.
 import type { AlertDetails } from '../alert.ts';
@@ -36,7 +37,7 @@ export const cardTesting = defineRule({
   weight: 0.6,
   summary: 'card tried at new online merchants, then spent',
   description:
-    'card purchases (approved or declined) of ≤ `maxCents` at merchants this account never bought from, in categories bought without the card present: `count` of them within `windowSec`, or two within `windowSec` and then a purchase ≥ `cashOutCents` at a new merchant, not in person, within `cashOutSec`; once it knows `minKnown` merchants; then it starts afresh',
+    'card purchases (approved or declined) of ≤ `maxCents` at merchants this account never bought from, in categories bought without the card present: `count` of them within `windowSec`, or two or more within `windowSec` and then a purchase ≥ `cashOutCents` at a new merchant, not in person, within `cashOutSec`; once it knows `minKnown` merchants; then it starts afresh',
   settings: {
     count: { kind: 'integer', default: 3, min: 2, max: 100, help: 'probes that make a test run' },
     windowSec: { kind: 'integer', default: 1800, min: 60, max: 86_400, help: 'time span of the run' },
@@ -85,7 +86,9 @@ export const cardTesting = defineRule({
       explanation: `${recent.length} small card purchases at merchants never used before within ${Math.round(spanMs / 60_000)} min (threshold ${config.count} in ${config.windowSec / 60} min), the last at ${merchant}${categoryText}`,
     };
     recent.length = 0;
-    next.runAtMs = null;
+    // The run is complete and its cash-out may still come: a customer's own small purchase at a new shop
+    // between the thief's probes can be the one this fired on, and then only the cash-out is the thief's.
+    next.runAtMs = tx.timestampMs;
     return { alert, state: next };
   },
 });

@@ -46,6 +46,12 @@ test('card_testing: two probes, then a larger purchase at a new merchant within 
   assert.deepEqual(run([...habits, buy(0, 101), buy(5, 102), cashOut(200, 103)]), ['t7']);
 });
 
+test('card_testing: after a run of three fired, its cash-out fires too (the third probe may be the customer\'s own)', () => {
+  const cashOut = (min: number, merchant: number) => buy(min, merchant, { amountCents: 120_00, merchantCategory: 'gift_cards' });
+  assert.deepEqual(run([...habits, buy(0, 101), buy(1, 102), buy(6, 103), cashOut(30, 104), cashOut(40, 105)]), ['t7', 't8']);
+  assert.deepEqual(run([...habits, buy(0, 101), buy(1, 102), buy(6, 103), cashOut(7 * 60, 104)]), ['t7']);
+});
+
 test('card_testing: a cash-out is not made in person and is at least cashOutCents', () => {
   assert.deepEqual(run([...habits, buy(0, 101), buy(5, 102), buy(200, 103, { amountCents: 240_00, merchantCategory: 'grocery' })]), []);
   assert.deepEqual(run([...habits, buy(0, 101), buy(5, 102), buy(200, 103, { amountCents: 45_00, merchantCategory: 'electronics' })]), []);
