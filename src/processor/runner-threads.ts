@@ -25,7 +25,7 @@ import { RunnerThread, type RunnerThreadOptions } from './runner-thread.ts';
 // place, that generation grows mostly with the state itself (about five full collections over the
 // end-to-end bench's 500,000 records at 100%), and 50% costs little: processor alone over 300,000 of the
 // bench's records (runs interleaved, loaded machine), peak RSS 356 and 368 MB against 400 and 401 at
-// 100% (349-353 with one snapshot stored at a time, checkpoints.ts), CPU time 16.9-17.8 s against
+// 100% (349-360 with one snapshot stored at a time, checkpoints.ts), CPU time 15.8-17.8 s against
 // 14.4-17.5 s in five runs each; end to end 364-389 MB against 408-425 (3 runs each). It is no cap: a larger
 // bank's state grows the heap as before, only collected a little more often. The flag is the process's
 // (both threads), and V8 reads it at every full collection, so it is set here, once for the processor.
