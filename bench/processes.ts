@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUZZLINE, track } from '../test/helpers/processes.ts';
 
-const RSS_PROBE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'rss-probe.ts');
+const RSS_PROBE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'rss-probe.js');
 
 // VmHWM (peak resident set) of a live process, in MB.
 export function peakRssMb(pid: number | undefined): number {
@@ -29,7 +29,7 @@ export interface NodeChild {
   child: ChildProcess;
   stdout: () => string;
   stderr: () => string;
-  // Resolves with the exit code and the peak RSS the process reported on its way out (rss-probe.ts).
+  // Resolves with the exit code and the peak RSS the process reported on its way out (rss-probe.js).
   exited: Promise<{ code: number | null; peakRssMb: number }>;
 }
 

@@ -283,7 +283,7 @@ try {
   out(`- **Producer**: runProducer in a child process, speed max, acks=all, log level warn, 1,000 messages per request, 5 requests in flight, ${n0(PRODUCER_MESSAGES)} messages, connect included.`);
   out(`- **Processor alone**: ${n0(PROCESSOR_MESSAGES)} seeded records (0.4% malformed) already in the topic; runProcessor in the bench process, first record to last (group join excluded). The row for the first ${n0(COLD_RECORDS)} records of the default run shows the warm-up: on 2 cores V8 spends the processor's first second compiling its code, on the cores the processing needs. The backtest row is \`buzzline backtest --warmup 0\` as its own process over the same records: read back from the broker and replayed through the core under the defaults and a candidate (the defaults again), so twice; its rate is records over the whole command's time.`);
   out(`- **End to end**: broker, \`buzzline produce ${FULL_SPEED.join(' ')} --count ${E2E_MESSAGES}\` and \`buzzline consume --no-dashboard\` as three processes, producer and processor concurrent; from the first record's create time until the processor's committed offsets cover every record (committed = alerts, dead letters and metrics acknowledged and the snapshot stored; checkpoints every 1 s).`);
-  out(`- **Peak RSS**: VmHWM from /proc/<pid>/status; the broker's is read before it is stopped, the producer's and processor's on their way out (bench/rss-probe.ts, preloaded).`);
+  out(`- **Peak RSS**: VmHWM from /proc/<pid>/status; the broker's is read before it is stopped, the producer's and processor's on their way out (bench/rss-probe.js, preloaded).`);
 } finally {
   fs.rmSync(work, { recursive: true, force: true });
 }

@@ -9,7 +9,7 @@ import { ThreadedBacktest } from '../processor/backtest-threads.ts';
 import { ConfigError, describeSettings, loadConfig, type ProcessorConfig } from '../processor/config.ts';
 import type { IncidentFigures, ScoreTable } from '../processor/incident-score.ts';
 import { TopicReader } from '../processor/kafka-io.ts';
-import { describeKafkaError } from '../producer/producer.ts';
+import { describeKafkaError } from '../kafka-errors.ts';
 import { reachableOrReport } from './brokers-reachable.ts';
 import type { SecurityFlags } from '../kafka-security.ts';
 import { addSecurityOptions, brokersOption, clientSecurity, collect, integer } from './options.ts';

@@ -2,7 +2,6 @@
 
 import { Command, Option } from 'commander';
 import { DEFAULT_BROKER_CONFIG } from '../broker/context.ts';
-import { Broker } from '../broker/server.ts';
 import { SASL_MECHANISMS, SECURITY_PROTOCOLS } from '../kafka-security.ts';
 import type { SaslMechanism, SecurityProtocol } from '../kafka-security.ts';
 import { createLogger } from '../logging.ts';
@@ -57,7 +56,8 @@ export function brokerCommand(): Command {
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(process.env.LOG_LEVEL ?? 'info'))
     .action(async (flags: BrokerFlags) => {
       const logger = createLogger('broker', { level: flags.logLevel });
-      let broker: Broker;
+      const { Broker } = await import('../broker/server.ts');
+      let broker: Awaited<ReturnType<typeof Broker.start>>;
       try {
         broker = await Broker.start({
           host: flags.host,

@@ -5,7 +5,7 @@
 import { Command, Option } from 'commander';
 import { RateTracker } from '../dashboard/cluster-overview.ts';
 import { resolveToken, urlWithToken } from '../dashboard/access.ts';
-import { startDashboard, type RunningDashboard } from '../dashboard/server.ts';
+import type { RunningDashboard } from '../dashboard/server.ts';
 import { parseBrokerList } from '../kafka-brokers.ts';
 import type { SecurityFlags } from '../kafka-security.ts';
 import { createLogger } from '../logging.ts';
@@ -14,7 +14,7 @@ import { PROCESSOR_DEFAULTS, superviseProcessor, type ProcessorOptions, type Pro
 import { classifyFailure } from '../processor/failures.ts';
 import { QUALITY_KEYS } from '../processor/quality.ts';
 import { LOG_LEVELS, mergedEnv, readDotEnv } from '../producer/config.ts';
-import { describeKafkaError } from '../producer/producer.ts';
+import { describeKafkaError } from '../kafka-errors.ts';
 import { checkBrokersReachable } from './brokers-reachable.ts';
 import { ForeignMembers } from './foreign-members.ts';
 import { addSecurityOptions, ALLOWED_HOSTS_HELP, clientSecurity, collect, hostList, integer, listenFailure, onShutdown, port, TOKEN_HELP } from './options.ts';
@@ -149,6 +149,8 @@ export function consumeCommand(): Command {
         // Asked for a dashboard and not getting one (port taken) is a mistake to fix now, not to discover
         // later: one line naming the flag, exit before any processing.
         try {
+          // Loaded only when asked for: scaled-out workers (--no-dashboard) do without the web server's code.
+          const { startDashboard } = await import('../dashboard/server.ts');
           dashboard = await startDashboard({
             brokers: options.brokers, security, host: flags.host, port: flags.dashboardPort, logger: logger.child({ component: 'dashboard' }),
             allowedHosts: flags.allowedHosts ?? [], token: resolveToken(flags.host, flags.token, env),

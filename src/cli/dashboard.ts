@@ -5,7 +5,6 @@
 import { Command, Option } from 'commander';
 import { createLogger } from '../logging.ts';
 import { resolveToken, urlWithToken } from '../dashboard/access.ts';
-import { startDashboard } from '../dashboard/server.ts';
 import { METRICS_HISTORY_RECORDS } from '../dashboard/topic-reader.ts';
 import { mergedEnv, readDotEnv } from '../producer/config.ts';
 import { checkBrokersReachable } from './brokers-reachable.ts';
@@ -43,6 +42,7 @@ export function dashboardCommand(): Command {
         process.exit(1);
       }
       try {
+        const { startDashboard } = await import('../dashboard/server.ts');
         dashboard = await startDashboard({
           brokers: flags.brokers, security, host: flags.host, port: flags.port, metricsHistoryRecords: flags.history, logger,
           allowedHosts: flags.allowedHosts ?? [], token: resolveToken(flags.host, flags.token, mergedEnv(readDotEnv())),

@@ -5,7 +5,7 @@
 
 import { Admin } from '@platformatic/kafka';
 import type { KafkaSecurity } from '../kafka-security.ts';
-import { describeKafkaError } from '../producer/producer.ts';
+import { describeKafkaError } from '../kafka-errors.ts';
 
 export interface ForeignMembersOptions {
   brokers: string[];

@@ -4,7 +4,6 @@
 import { Command } from 'commander';
 import { ConfigError, DEFAULTS, ENV_VARS, mergedEnv, readDotEnv, resolveProducerConfig } from '../producer/config.ts';
 import type { ProduceFlags } from '../producer/config.ts';
-import { runProducer } from '../producer/producer.ts';
 import type { ProducerTotals } from '../producer/producer.ts';
 import { checkBrokersReachable } from './brokers-reachable.ts';
 import { addSecurityOptions, onShutdown } from './options.ts';
@@ -56,6 +55,7 @@ export function produceCommand(): Command {
         console.error(`buzzline produce: ${(error as Error).message} (check --brokers / KAFKA_BROKERS)`);
         process.exit(1);
       }
+      const { runProducer } = await import('../producer/producer.ts');
       const controller = new AbortController();
       const status = statusLine();
       const done = runProducer(config, controller.signal, { status: (text) => status.update(text), report: (line) => status.line(line, 'stderr') }).then(

@@ -1,5 +1,7 @@
 // The `buzzline` command line as one commander program: one file per subcommand, each exporting a
-// Command. main.ts runs it; tests read its help.
+// Command. main.ts runs it; tests read its help. A subcommand imports the code that does its work (the
+// broker, the simulator, the dashboard's web server) when it runs, not when the program is built, so
+// that a long-running process such as `buzzline consume --no-dashboard` does not hold the others' code.
 import fs from 'node:fs';
 import { Command } from 'commander';
 import { brokerCommand } from './broker.ts';

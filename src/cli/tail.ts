@@ -7,7 +7,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { Consumer } from '@platformatic/kafka';
 import { TopicReader, type ReadRecord } from '../processor/kafka-io.ts';
-import { describeKafkaError } from '../producer/producer.ts';
+import { describeKafkaError } from '../kafka-errors.ts';
 import { reachableOrReport } from './brokers-reachable.ts';
 import type { KafkaSecurity, SecurityFlags } from '../kafka-security.ts';
 import { addSecurityOptions, brokersOption, clientSecurity, integer, onShutdown } from './options.ts';

@@ -4,7 +4,7 @@
 
 import { Command } from 'commander';
 import { ClusterOverview } from '../dashboard/cluster-overview.ts';
-import { describeKafkaError } from '../producer/producer.ts';
+import { describeKafkaError } from '../kafka-errors.ts';
 import { reachableOrReport } from './brokers-reachable.ts';
 import type { SecurityFlags } from '../kafka-security.ts';
 import { addSecurityOptions, brokersOption, clientSecurity } from './options.ts';

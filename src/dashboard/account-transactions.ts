@@ -13,7 +13,7 @@ import { TOPICS } from '../bank/transaction.ts';
 import type { Alert } from '../formats/alert.ts';
 import type { Case } from '../formats/case.ts';
 import type { KafkaSecurity } from '../kafka-security.ts';
-import { describeKafkaError } from '../producer/producer.ts';
+import { describeKafkaError } from '../kafka-errors.ts';
 import { validate } from '../processor/validate.ts';
 import { readerConsumer } from './topic-reader.ts';
 import type { CaseDetailView, TransactionView } from './views.ts';

@@ -3,7 +3,7 @@
 // gets a topic overview.
 import type { Logger } from 'pino';
 import type { KafkaSecurity } from '../kafka-security.ts';
-import { describeKafkaError } from '../producer/producer.ts';
+import { describeKafkaError } from '../kafka-errors.ts';
 import { ClusterOverview, type Offsets } from './cluster-overview.ts';
 import type { Hub } from './hub.ts';
 

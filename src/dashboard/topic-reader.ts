@@ -15,7 +15,7 @@ import type { ClusterMetadata, FetchOptions } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import { TOPICS } from '../bank/transaction.ts';
 import type { KafkaSecurity } from '../kafka-security.ts';
-import { describeKafkaError } from '../producer/producer.ts';
+import { describeKafkaError } from '../kafka-errors.ts';
 import { parseAlert } from '../formats/alert.ts';
 import { parseCase } from '../formats/case.ts';
 import { CASES_TOPIC, NOTIFICATIONS_TOPIC } from '../processor/consumer.ts';

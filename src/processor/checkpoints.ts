@@ -39,7 +39,7 @@ import type { ProcessorConfig } from './config.ts';
 import type { OutputBatcher } from './output-batcher.ts';
 import { PartitionProcessor } from './partition-processor.ts';
 import { PartitionSlot } from './partition-slot.ts';
-import type { CommitOffset, OutputOffsets, RunnerPorts, SnapshotRecord } from './runner-ports.ts';
+import type { CommitOffset, OutputOffsets, RunnerPorts } from './runner-ports.ts';
 import { encodeSnapshot, type DeltaSnapshot, type PartitionSnapshot } from './state.ts';
 
 // After a seek, records after the gap keep arriving from fetches already under way. They are dropped
@@ -186,8 +186,12 @@ export class Checkpoints {
     heldMs: number,
     acknowledged: Promise<void>,
   ): Promise<void> {
-    const stored: SnapshotRecord[] = [];
+    // One partition's snapshot at a time, encoded and then stored: a full snapshot is megabytes, and the
+    // Kafka client copies a request into one buffer before it sends it, so encoding them all first and
+    // storing them in one request held each two or three times over (here, in the request, and in the
+    // Kafka thread's copy of it) at the processor's peak in memory.
     const encoding = { ms: 0 };
+    const saved: Array<{ slot: PartitionSlot; offset: bigint }> = [];
     for (const [i, slot] of owned.entries()) {
       const { snapshot, outputsFrom } = taken[i] as { snapshot: PartitionSnapshot | DeltaSnapshot; outputsFrom: OutputOffsets };
       const value = await encodeSnapshot(snapshot, encoding);
@@ -196,22 +200,21 @@ export class Checkpoints {
         if (delta) slot.chain.deltaBytes += value.length;
         else slot.chain.fullBytes = value.length;
       }
-      stored.push({ partition: slot.partition, nextOffset: snapshot.nextOffset, value, outputsFrom, seq: delta ? snapshot.seq : 0, baseOffset: delta ? snapshot.baseOffset : snapshot.nextOffset });
+      // Invariant 1: every output of the records the snapshots cover is acknowledged first.
+      await acknowledged;
+      // A partition dropped meanwhile is someone else's now: its snapshot is not stored.
+      if (this.slots.get(slot.partition) !== slot) continue;
+      await this.ports.saveSnapshots([{ partition: slot.partition, nextOffset: snapshot.nextOffset, value, outputsFrom, seq: delta ? snapshot.seq : 0, baseOffset: delta ? snapshot.baseOffset : snapshot.nextOffset }]);
+      saved.push({ slot, offset: BigInt(snapshot.nextOffset) });
     }
     this.gapMs = STORE_SHARE_INVERSE * encoding.ms;
-    // Invariant 1: every output of the records the snapshots cover is acknowledged first.
-    await acknowledged;
-    // A partition dropped meanwhile is someone else's now: its snapshot is not stored.
-    const live = stored.filter((_, i) => this.slots.get((owned[i] as PartitionSlot).partition) === owned[i]);
-    if (live.length > 0) await this.ports.saveSnapshots(live);
-    this.counts.snapshotsStored += live.length;
+    this.counts.snapshotsStored += saved.length;
     const commits: CommitOffset[] = [];
-    owned.forEach((slot, i) => {
-      if (this.slots.get(slot.partition) !== slot) return;
-      const offset = BigInt((stored[i] as SnapshotRecord).nextOffset);
+    for (const { slot, offset } of saved) {
+      if (this.slots.get(slot.partition) !== slot) continue;
       slot.checkpointedOffset = offset;
       commits.push({ partition: slot.partition, offset });
-    });
+    }
     if (commits.length > 0) await this.ports.commit(commits);
     this.counts.checkpoints++;
     this.logger.debug(

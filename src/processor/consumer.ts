@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { CONSUMER_GROUP, TOPICS } from '../bank/transaction.ts';
 import type { KafkaSecurity } from '../kafka-security.ts';
 import { createLogger } from '../logging.ts';
-import { describeKafkaError } from '../producer/producer.ts';
+import { describeKafkaError } from '../kafka-errors.ts';
 import type { ProcessorConfig } from './config.ts';
 import { classifyFailure, RestartableError, type Failure } from './failures.ts';
 import { KafkaPorts, TopicReader, type OutputTopics } from './kafka-io.ts';

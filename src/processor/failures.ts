@@ -16,7 +16,7 @@
 // codes survive that, the client's classes do not, so the Kafka thread classifies its errors before
 // they cross (withClassification) and the classification travels as plain fields.
 import { findErrorBy, GenericError, MultipleErrors, NetworkError } from '@platformatic/kafka';
-import { describeKafkaError } from '../producer/producer.ts';
+import { describeKafkaError } from '../kafka-errors.ts';
 
 export type FailureKind = 'transient' | 'permanent';
 

@@ -1,10 +1,12 @@
-// Node flags for the processor's own process (`buzzline start` and the benchmarks pass them). The Kafka
-// thread (the consumer's fetches, the producer's sends, snapshots on their way to the state topic) keeps
-// many objects alive for a few collections, and V8 then lets its young generation grow to 128 MB, about
-// half of that thread's heap. Capped at 32 MB (semi-spaces of 16), the processor's peak RSS in the
-// end-to-end bench (500,000 transactions) was 562-580 MB against 627-649 MB, for CPU within the run-to-run
-// noise (23.5-24.6 s against 21.0-24.3 s). Semi-spaces of 8 gave 513-534 MB but cost 15-20% more CPU
-// and a lower end-to-end rate, semi-spaces of 4 30% more. The flag applies to the processing thread too,
-// where it says what that thread's worker asks for anyway (runner-thread.ts). V8 reads it only when a heap
-// is created, so it cannot be set from inside the process for the Kafka thread.
-export const PROCESSOR_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=16'];
+// Node flags for the processor's own process (`buzzline start` and the benchmarks pass them). They size
+// the Kafka thread's heap (the consumer's fetches, the producer's sends, snapshots on their way to the
+// state topic), which V8 creates before any of our code runs; the processing threads' heaps are sized
+// when they are made (runner-thread.ts), and this flag does not reach them.
+//
+// Semi-spaces of 4 MB (an 8 MB young generation): what the Kafka thread allocates lives for one fetch or
+// one send. The flag used to say 16, when it also sized the processing thread, and the Kafka thread's
+// young generation then sat at its 32 MB limit. Processor alone (300,000 of the bench's records already
+// in the topic, runs interleaved on a loaded machine): peak RSS 350 and 360 MB at 4 against 376 and 380
+// at 16, CPU time 17.0 and 15.8 s against 17.1 and 16.0 s. (Semi-spaces of 8 for both threads had cost
+// 15-20% more CPU: that was the processing thread, the bottleneck, which keeps 16.)
+export const PROCESSOR_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4'];

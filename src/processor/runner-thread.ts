@@ -10,6 +10,7 @@
 // Input goes over in batches (record-transfer.ts), at most MAX_BATCHES_IN_FLIGHT at a time: `full` tells
 // the consume loop to wait for room(), which is how backpressure from the runner (a checkpoint, a full
 // send window, a rebalance) reaches the Kafka stream.
+import v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { KafkaPorts } from './kafka-io.ts';
@@ -27,13 +28,15 @@ import { WorkerLogRelay } from './worker-log.ts';
 const BATCH_RECORDS = 1000;
 const MAX_BATCHES_IN_FLIGHT = 4;
 
-// The processing thread's young generation, in MB. Left to itself, V8 grows it to 128 MB at full speed
-// (the records of a batch and the outputs waiting for acknowledgement survive a collection or two).
-// Capped at 32 MB, the processor's peak RSS over 400,000 of the bench's records was 90-140 MB lower,
-// for a few % more CPU per record (more of what survives is promoted and collected with the old
-// generation); at 16 MB it was no lower and cost more (docs/processor.md). A --max-semi-space-size the
-// process was started with overrides this (node-flags.ts sets the same 32 MB).
-const YOUNG_GENERATION_MB = 32;
+// The processing thread's semi-spaces, in MB (its young generation is two of them and a space for large
+// new objects). Left to itself V8 grew that generation to 128 MB at full speed (the records of a batch and
+// the outputs waiting for acknowledgement survive a collection or two); capped, first by the Worker's
+// resourceLimits at 32 MB, then by semi-spaces of 16 (the node flag, which overrides resourceLimits),
+// the processor's peak RSS over 400,000 of the bench's records was 90-140 MB lower for a few % more CPU
+// per record, and smaller caps cost more CPU for no lower peak (docs/processor.md). Set as V8's flag just
+// before the thread's heap is made (V8 reads it whenever it creates a heap), so that the flag the process
+// was started with (node-flags.ts) is the Kafka thread's alone.
+const SEMI_SPACE_MB = 16;
 
 export interface RunnerThreadOptions {
   runner: ThreadRunnerOptions;
@@ -81,7 +84,8 @@ export class RunnerThread {
       failed: (error) => this.fail(errorFromWire(error)),
     };
     const init: RunnerThreadInit = { options: options.runner, logLevel: options.logger.level };
-    this.worker = new Worker(new URL('./runner-worker.ts', import.meta.url), { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+    v8.setFlagsFromString(`--max-semi-space-size=${SEMI_SPACE_MB}`);
+    this.worker = new Worker(new URL('./runner-worker.ts', import.meta.url), { workerData: init });
     this.rpc = new RpcPeer<RunnerHost, RunnerControl>({
       local: host,
       remote: RUNNER_CONTROL,

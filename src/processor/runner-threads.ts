@@ -20,12 +20,16 @@ import { RunnerThread, type RunnerThreadOptions } from './runner-thread.ts';
 
 // How far V8 lets an old generation grow past what survived its last full collection before the next
 // one, in %. Left to itself V8 picks up to 300% for a heap it collects fast, and the processing thread's
-// old generation, about 150 MB live at the bench's population (account state and the duplicate-id
-// window), reached 350-430 MB before a full collection. Over 500,000 bench records (processor alone,
-// loaded machine) 100% kept the processor's peak RSS at 597-641 MB against 715-756 MB, at the same CPU
-// per record within the noise; 50% at 562-567 MB cost 15-40% more CPU. The flag is the process's (both
-// threads), and V8 reads it at every full collection, so it is set here, once for the processor.
-const HEAP_GROWING_PERCENT = 100;
+// old generation reached 350-430 MB before a full collection. 100% was chosen while the rules still left
+// old-generation garbage with every record, when 50% cost 15-40% more CPU. Since account state changes in
+// place, that generation grows mostly with the state itself (about five full collections over the
+// end-to-end bench's 500,000 records at 100%), and 50% costs little: processor alone over 300,000 of the
+// bench's records (runs interleaved, loaded machine), peak RSS 356 and 368 MB against 400 and 401 at
+// 100% (349-360 with one snapshot stored at a time, checkpoints.ts), CPU time 15.8-17.8 s against
+// 14.4-17.5 s in five runs each; end to end 364-389 MB against 408-425 (3 runs each). It is no cap: a larger
+// bank's state grows the heap as before, only collected a little more often. The flag is the process's
+// (both threads), and V8 reads it at every full collection, so it is set here, once for the processor.
+const HEAP_GROWING_PERCENT = 50;
 
 export class RunnerThreads {
   private readonly threads: RunnerThread[];

@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { unpackRecords } from './record-transfer.ts';
 import { StreamRunner } from './runner.ts';
 import { RUNNER_HOST, type RunnerControl, type RunnerHost, type RunnerThreadInit } from './runner-thread-protocol.ts';
+import type { SnapshotRecord } from './runner-ports.ts';
 import type { OutputRecord } from './sinks.ts';
 import { errorToWire, RpcPeer, type Traffic } from './thread-rpc.ts';
 import { workerLogger } from './worker-log.ts';
@@ -22,14 +23,23 @@ const init = workerData as RunnerThreadInit;
 function crossing(records: readonly OutputRecord[]): ArrayBuffer[] {
   const moved: ArrayBuffer[] = [];
   for (const r of records) {
-    r.key = detached(r.key, moved);
-    r.value = detached(r.value, moved);
+    if (r.key !== null) r.key = detached(r.key, moved);
+    if (r.value !== null) r.value = detached(r.value, moved);
   }
   return moved;
 }
 
-function detached(b: Buffer | null, moved: ArrayBuffer[]): Buffer | null {
-  if (b === null || !(b.buffer instanceof ArrayBuffer)) return b;
+// A checkpoint's snapshot (megabytes when full) is moved too: cloned, it existed three times at once (the
+// encoded bytes here, the message in between, the copy on the Kafka thread), while the checkpoint's
+// outputs were in flight as well.
+function snapshotsCrossing(snapshots: readonly SnapshotRecord[]): ArrayBuffer[] {
+  const moved: ArrayBuffer[] = [];
+  for (const s of snapshots) s.value = detached(s.value, moved);
+  return moved;
+}
+
+function detached<B extends Uint8Array>(b: B, moved: ArrayBuffer[]): B | Buffer {
+  if (!(b.buffer instanceof ArrayBuffer)) return b;
   if (b.byteOffset === 0 && b.buffer.byteLength === b.length) {
     moved.push(b.buffer);
     return b;
@@ -79,7 +89,7 @@ const control: RunnerControl = {
 const rpc = new RpcPeer<RunnerControl, RunnerHost>({
   local: control,
   remote: RUNNER_HOST,
-  transfers: { send: crossing },
+  transfers: { send: crossing, saveSnapshots: snapshotsCrossing },
   post: (message, transfer) => port.postMessage(message, transfer),
 });
 port.on('message', (message: Traffic<RunnerControl>) => rpc.receive(message));

@@ -22,6 +22,7 @@ import { Simulator } from '../bank/simulator.ts';
 import type { SimEvent } from '../bank/simulator.ts';
 import { SIM_INCIDENT_HEADER, SIM_LABEL_HEADER, SIM_LABELS, TRANSACTION_TYPES } from '../bank/transaction.ts';
 import type { SimLabel, Transaction, TransactionType } from '../bank/transaction.ts';
+import { describeKafkaError } from '../kafka-errors.ts';
 import { createLogger } from '../logging.ts';
 import { planBank, producedOnBroker, readBankState, writeBankState } from './bank-state.ts';
 import type { ProducerConfig } from './config.ts';
@@ -90,24 +91,6 @@ const STATE_INTERVAL_MS = 1_000;
 // is noticed.
 const MAX_PACING_SLEEP_MS = 100;
 const MAX_BACKOFF_MS = 10_000;
-
-// The library nests the real cause (ECONNREFUSED, ...) a few AggregateErrors deep; operators need that
-// line, not the wrapper's "metadata failed 2 times" or a stack trace. A wrapper that quotes its cause
-// already says it, so the cause is not repeated.
-export function describeKafkaError(error: unknown): string {
-  const parts: string[] = [];
-  let current: unknown = error;
-  for (let depth = 0; depth < 8 && current instanceof Error; depth++) {
-    const message = current.message.replace(/\.$/, '');
-    if (!/failed \d+ times?$/.test(message) && !parts.some((p) => p.includes(message))) parts.push(message);
-    // The broker's own words when it sent any (a refused SASL login says why in its error message).
-    const server = (current as Error & { serverErrorMessage?: unknown }).serverErrorMessage;
-    if (typeof server === 'string' && server !== '' && !parts.some((p) => p.includes(server))) parts.push(server);
-    const nested: unknown[] = (current as Error & { errors?: unknown[] }).errors ?? [];
-    current = nested[0] ?? current.cause;
-  }
-  return parts.length > 0 ? parts.join(': ') : String(error);
-}
 
 function emptyCounts<K extends string>(keys: readonly K[]): Record<K, number> {
   return Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { describeKafkaError, runProducer } from '../../src/producer/producer.ts';
+import { describeKafkaError } from '../../src/kafka-errors.ts';
+import { runProducer } from '../../src/producer/producer.ts';
 import { resolveProducerConfig } from '../../src/producer/config.ts';
 
 test('describeKafkaError digs the root cause out of nested AggregateErrors', () => {
