@@ -322,15 +322,18 @@ test('crashes at random points while sends are slower than checkpoints: the same
 
 // With many accounts and frequent checkpoints, checkpoints are deltas too, and restores go through chains.
 test('crashes at random points with delta checkpoints: the same exactly-once totals', async () => {
-  const cluster = await crashesAtRandomPoints(generate(13, 240, 40), 4, 12, 3);
-  const seqs = [...cluster.snapshots.values()].flat().map((b) => (JSON.parse(b.toString('utf8')) as { seq: number }).seq);
+  const clusters = await crashesAtRandomPoints(generate(13, 240, 40), 4, 12, 3);
+  // How many checkpoints are deltas depends on how far processing got while the previous one was stored
+  // (zlib encodes on its own thread, so a loaded machine makes fewer and larger checkpoints): counted
+  // over every seed's run, not one.
+  const seqs = clusters.flatMap((cluster) => [...cluster.snapshots.values()].flat().map((b) => (JSON.parse(b.toString('utf8')) as { seq: number }).seq));
   assert.ok(seqs.filter((seq) => seq > 0).length >= 3, `deltas were stored: ${seqs.join(',')}`);
 });
 
-// Each seed: a run killed three times at random points, then run to the end. Returns the last seed's cluster.
+// Each seed: a run killed three times at random points, then run to the end. Returns each seed's cluster.
 // sendTurns: sends take at least this many turns, so that checkpoints are taken and encoded while the
 // outputs of the records they cover are still on their way (and end offsets read ahead of them).
-async function crashesAtRandomPoints(input: InputRecord[][], minCheckpointRecords: number, checkpointSpread: number, pauseEvery?: number, sendTurns = 0): Promise<FakeCluster> {
+async function crashesAtRandomPoints(input: InputRecord[][], minCheckpointRecords: number, checkpointSpread: number, pauseEvery?: number, sendTurns = 0): Promise<FakeCluster[]> {
   const perPartition = (input[0] as InputRecord[]).length;
   const clean = await cleanRun(input);
   const expectedAlerts = alertIds(clean).sort();
@@ -340,10 +343,11 @@ async function crashesAtRandomPoints(input: InputRecord[][], minCheckpointRecord
   const expectedTotals = metricTotals(clean);
   assert.equal(expectedTotals.records, 3 * perPartition);
 
-  let cluster = new FakeCluster();
+  const clusters: FakeCluster[] = [];
   for (const seed of [1, 2, 3, 4, 5, 6]) {
     const rand = seededRandom(seed);
-    cluster = new FakeCluster();
+    const cluster = new FakeCluster();
+    clusters.push(cluster);
     let restarts = 0;
     for (let life = 0; ; life++) {
       const ports = new FakePorts(cluster, rand, sendTurns);
@@ -367,7 +371,7 @@ async function crashesAtRandomPoints(input: InputRecord[][], minCheckpointRecord
     assert.deepEqual([...new Set(dlqOffsets(cluster))].sort(), expectedDlq, `seed ${seed}: dead letters differ`);
     assert.deepEqual(metricTotals(cluster), expectedTotals, `seed ${seed}: metric totals differ`);
   }
-  return cluster;
+  return clusters;
 }
 
 // Life 0 publishes alerts far ahead of any checkpoint and dies; life 1 restores, reads them back, and
