@@ -175,23 +175,17 @@ function compareWithBaseline(events: readonly SimEvent[], caseTx: Map<string, nu
 
 export function runDetection(options: DetectionOptions = DETECTION_DEFAULTS, log: (line: string) => void = () => {}): DetectionResult {
   const t0 = Date.now();
-  const levels: LevelResult[] = [];
-  for (const seed of options.seed2 === undefined ? [options.seed] : [options.seed, options.seed2]) {
-    for (const level of LEVELS) {
-      // The baseline needs about 100 incidents to learn from: compared at 10x on the first seed only.
-      const r = runLevel(seed, level, options, seed === options.seed && level.multiple === 10);
-      log(`${seed} ${level.name}: ${r.table.incidents} incidents, ${r.table.cases} cases, ${Math.round(r.recordsPerSec).toLocaleString('en-US')} records/s`);
-      levels.push(r);
-    }
-  }
-  const heldOut: LevelResult[] = [];
-  if (options.holdout !== undefined) {
-    for (const level of LEVELS) {
-      const r = runLevel(options.holdout, level, options, level.multiple === 10);
-      log(`${options.holdout} ${level.name} (held out): ${r.table.incidents} incidents, ${r.table.cases} cases`);
-      heldOut.push(r);
-    }
-  }
+  // Every level of one seed; the baseline needs about 100 incidents to learn from, so `compare` is
+  // taken at 10x only.
+  const runSeed = (seed: string, compare: boolean, tag: string): LevelResult[] =>
+    LEVELS.map((level) => {
+      const r = runLevel(seed, level, options, compare && level.multiple === 10);
+      log(`${seed} ${level.name}${tag}: ${r.table.incidents} incidents, ${r.table.cases} cases, ${Math.round(r.recordsPerSec).toLocaleString('en-US')} records/s`);
+      return r;
+    });
+  // Compared on the first tuned seed and on the held-out one.
+  const levels = [options.seed, ...(options.seed2 === undefined ? [] : [options.seed2])].flatMap((seed) => runSeed(seed, seed === options.seed, ''));
+  const heldOut = options.holdout === undefined ? [] : runSeed(options.holdout, true, ' (held out)');
   return { options, levels, heldOut, seconds: (Date.now() - t0) / 1000 };
 }
 
