@@ -7,9 +7,10 @@
 // It fires on the `count`th probe within `windowSec`, or, once two probes came within `windowSec`, on the
 // next purchase of at least `cashOutCents` at a new merchant within `cashOutSec`, not in person (the
 // cash-out after a short test run: most runs have only two probes; after a longer one too). Then it
-// starts afresh. Accounts that know fewer than
-// `minKnown` merchants are not judged: everything is new to them.
-// State: the last 48 merchants, at most count - 1 probe times and the time of a two-probe run per account.
+// starts afresh. Accounts that know fewer than `minKnown` merchants are not judged: everything is new to
+// them.
+// State: the last 48 merchants, at most count - 1 probe times and the time of the latest run of two or
+// more probes per account.
 import type { AlertDetails } from '../alert.ts';
 import { formatCents } from './explain.ts';
 import { counterpartyKind, pushBounded, retain } from './robust.ts';
