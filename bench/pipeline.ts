@@ -266,7 +266,11 @@ export async function benchLatency(workDir: string, options: { rate?: number; se
       for (const r of records) created.set(`${partition}:${r.offset}`, Number(r.timestamp));
     }
     let firstCreatedMs = Number.POSITIVE_INFINITY;
-    for (const t of created.values()) firstCreatedMs = Math.min(firstCreatedMs, t);
+    let lastCreatedMs = Number.NEGATIVE_INFINITY;
+    for (const t of created.values()) {
+      firstCreatedMs = Math.min(firstCreatedMs, t);
+      lastCreatedMs = Math.max(lastCreatedMs, t);
+    }
     const latencies: number[] = [];
     const warm: number[] = []; // transactions produced after the first WARM_UP_MS: start-up JIT and joins settled
     const toSent: number[] = [];
@@ -284,8 +288,6 @@ export async function benchLatency(workDir: string, options: { rate?: number; se
     for (const list of [latencies, warm, toSent, read]) list.sort((x, y) => x - y);
     // Transactions per whole second since the first, a second without any counting as 0; the last second
     // is left out, cut short by the producer's stop.
-    let lastCreatedMs = firstCreatedMs;
-    for (const t of created.values()) lastCreatedMs = Math.max(lastCreatedMs, t);
     const wholeSeconds = new Array<number>(created.size === 0 ? 0 : Math.floor((lastCreatedMs - firstCreatedMs) / 1000)).fill(0);
     for (const t of created.values()) {
       const second = Math.floor((t - firstCreatedMs) / 1000);
