@@ -276,8 +276,8 @@ async function settle(page: Page): Promise<void> {
   await page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))');
 }
 
-// The seed's minimal message shape plus a balance: the processor's low_balance rule fires on the first
-// known balance below 100.00, here for an account id that is an HTML injection probe.
+// The seed's minimal message shape plus a balance: the processor's low_balance rule fires on the debit
+// that took the balance from 100.00 to below it, here for an account id that is an HTML injection probe.
 function probeCase(partition: number, linked: string[]): Case {
   const now = Date.now();
   return {
@@ -366,7 +366,7 @@ test('with the real producer and processor, the page fills its charts, shows fra
     const probeRow = page.locator('#notifications-body tr', { hasText: XSS }).filter({ hasText: 'low_balance' }).first();
     const probeText = await probeRow.innerText();
     assert.match(probeText, /\tHIGH\tlow_balance\t/);
-    assert.match(probeText, /first known balance 5\.00 is below .*100\.00/);
+    assert.match(probeText, /withdraw of 95\.00 took the balance from 100\.00 to 5\.00, below the threshold 100\.00/);
     assert.equal(await page.locator('img').count(), 0);
 
     // Fraud cases scored by the processor from the simulator's fraud reach the queue, highest score first.

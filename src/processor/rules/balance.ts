@@ -68,3 +68,18 @@ export function balanceBefore(tx: NormalizedTx, previousCents: number | null): n
   }
   return previousCents;
 }
+
+// The balance before tx for the notification rules, which fire on a crossing: the last known balance
+// (across a gap in the messages the account still crossed), else what the message itself shows, else
+// null: nothing says the account was ever above the line, so it did not cross. What the message shows:
+// its balance and a withdrawal's or deposit's amount, and for a move between a customer's own accounts
+// the direction its account type gives, since such a move is named by the receiving account
+// (checking_account: into checking), so the savings account's checking_account leg is money out.
+export function balanceBeforeCrossing(tx: NormalizedTx, previousCents: number | null): number | null {
+  if (previousCents !== null) return previousCents;
+  const shown = balanceBefore(tx, null);
+  if (shown !== null || tx.balanceCents === null || tx.status === 'declined' || tx.accountType === null) return shown;
+  if (tx.type !== 'checking_account' && tx.type !== 'savings_account') return null;
+  const into = (tx.type === 'checking_account') === (tx.accountType === 'checking');
+  return into ? tx.balanceCents - tx.amountCents : tx.balanceCents + tx.amountCents;
+}

@@ -6,11 +6,12 @@
 // crossing, not two. The threshold is the account's own (the message's low_balance_threshold, or the last one an event of
 // the account carried), the processor's thresholdCents for accounts that never said. Only the crossing
 // fires, not every event while low: an account sitting at 20.00 for a week is one notification, not one
-// per coffee. An account whose first known balance is already below the threshold counts as crossing,
-// since nothing earlier said it was fine.
+// per coffee. An account first seen already below its threshold is not notified (a processor started on
+// a running bank would otherwise notify every low account at once): it fires when the message shows the
+// crossing itself, a debit whose balance plus amount was at or above the threshold.
 import type { AlertDetails } from '../alert.ts';
 import { formatCents } from './explain.ts';
-import { balanceAfter, initialAccountLimitState, limitFor, withBalanceAndLimit } from './balance.ts';
+import { balanceAfter, balanceBeforeCrossing, initialAccountLimitState, limitFor, withBalanceAndLimit } from './balance.ts';
 import { defineRule } from './rule.ts';
 
 export const lowBalance = defineRule({
@@ -44,14 +45,12 @@ export const lowBalance = defineRule({
     }
 
     // A threshold that changed since the previous event is compared on both sides with the new one.
-    if (after !== null && after < limit.cents && (previous === null || previous >= limit.cents)) {
+    const before = balanceBeforeCrossing(tx, previous);
+    if (after !== null && after < limit.cents && before !== null && before >= limit.cents) {
       const alert: AlertDetails = {
-        observed: previous === null ? { balance_cents: after } : { balance_cents: after, previous_balance_cents: previous },
+        observed: { balance_cents: after, previous_balance_cents: before },
         threshold,
-        explanation:
-          previous === null
-            ? `first known balance ${formatCents(after)} is below ${whose} ${formatCents(limit.cents)}`
-            : `${tx.type} of ${formatCents(tx.amountCents)} took the balance from ${formatCents(previous)} to ${formatCents(after)}, below ${whose} ${formatCents(limit.cents)}`,
+        explanation: `${tx.type} of ${formatCents(tx.amountCents)} took the balance from ${formatCents(before)} to ${formatCents(after)}, below ${whose} ${formatCents(limit.cents)}`,
       };
       return { alert, state: next };
     }

@@ -28,7 +28,7 @@ test('a disabled rule neither alerts nor touches its state', () => {
   const r = rules((c) => {
     c.overdraft.enabled = false;
   });
-  const out = r.evaluate(tx({ amountCents: 10_00, balanceCents: -5_00 }), undefined, undefined);
+  const out = r.evaluate(tx({ amountCents: 200_00, balanceCents: -5_00 }), undefined, undefined);
   assert.deepEqual(out.notifications.map((a) => a.rule), ['low_balance']);
   assert.deepEqual(r.slice(out.account, 'overdraft'), { lastBalanceCents: null, accountLimitCents: null });
   assert.deepEqual(r.slice(out.account, 'low_balance'), { lastBalanceCents: -5_00, accountLimitCents: null });

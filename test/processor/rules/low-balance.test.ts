@@ -49,7 +49,17 @@ const cases: Array<{ name: string; steps: Array<Partial<NormalizedTx>>; fired: s
     fired: ['t1', 't4'],
   },
   { name: 'exactly at the threshold is not below it', steps: [{ balanceCents: 200_00 }, { balanceCents: 100_00 }], fired: [] },
-  { name: 'a first known balance below the threshold fires', steps: [{ type: 'current_balance', amountCents: 20_00 }], fired: ['t0'] },
+  // A processor started on a running bank must not notify every account that is already low.
+  { name: 'a first known balance already below the threshold is not a crossing', steps: [{ type: 'current_balance', amountCents: 20_00 }, { amountCents: 5_00, balanceCents: 15_00 }], fired: [] },
+  { name: "a first known debit that crossed fires: the balance before it from the message's balance and amount", steps: [{ amountCents: 150_00, balanceCents: 50_00 }, { amountCents: 5_00, balanceCents: 45_00 }], fired: ['t0'] },
+  {
+    name: "a first known move out of savings that crossed fires (it is named by the receiving account: checking_account)",
+    steps: [{ type: 'checking_account', accountType: 'savings', amountCents: 300_00, balanceCents: 20_00 }, { type: 'low_balance', amountCents: 20_00, balanceCents: 20_00 }],
+    fired: ['t0'],
+  },
+  { name: 'a first known move into checking below the threshold did not cross', steps: [{ type: 'checking_account', accountType: 'checking', amountCents: 30_00, balanceCents: 50_00 }], fired: [] },
+  { name: 'a first known deposit below the threshold did not cross', steps: [{ type: 'deposit', amountCents: 10_00, balanceCents: 60_00 }], fired: [] },
+  { name: 'a declined debit on a first known low balance did not cross', steps: [{ amountCents: 500_00, balanceCents: 60_00, status: 'declined' }], fired: [] },
   {
     name: 'minimal messages: balance derived from the last known one',
     steps: [
@@ -70,14 +80,16 @@ const cases: Array<{ name: string; steps: Array<Partial<NormalizedTx>>; fired: s
   },
   { name: 'minimal messages without any known balance never fire', steps: [{ type: 'withdraw', amountCents: 999_00 }], fired: [] },
   {
-    name: 'a transfer of unknown direction forgets the balance',
+    name: 'a transfer of unknown direction forgets the balance, and then nothing is known to cross',
     steps: [
       { type: 'current_balance', amountCents: 200_00 },
       { type: 'savings_account', amountCents: 150_00 },
       { type: 'withdraw', amountCents: 10_00 },
       { type: 'current_balance', amountCents: 50_00 },
+      { type: 'current_balance', amountCents: 250_00 },
+      { type: 'withdraw', amountCents: 200_00 },
     ],
-    fired: ['t3'],
+    fired: ['t5'],
   },
 ];
 

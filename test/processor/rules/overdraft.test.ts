@@ -8,6 +8,8 @@ import { firedIds, runRule } from '../helpers.ts';
 const cases: Array<{ name: string; limitCents?: number; steps: Array<Partial<NormalizedTx>>; fired: string[] }> = [
   { name: 'going below zero fires', steps: [{ balanceCents: 50_00 }, { amountCents: 51_00, balanceCents: -1_00 }], fired: ['t1'] },
   { name: 'staying overdrawn does not fire again', steps: [{ balanceCents: -1_00 }, { balanceCents: -2_00 }], fired: ['t0'] },
+  { name: 'an account first seen already overdrawn did not cross', steps: [{ type: 'current_balance', amountCents: 0, balanceCents: -5_00 }, { amountCents: 1_00, balanceCents: -6_00 }], fired: [] },
+  { name: 'a first known debit that overdrew fires: the balance before it from the message', steps: [{ amountCents: 30_00, balanceCents: -5_00 }], fired: ['t0'] },
   { name: 'zero is not overdrawn', steps: [{ balanceCents: 1_00 }, { balanceCents: 0 }], fired: [] },
   { name: 'back above zero and below again fires twice', steps: [{ balanceCents: -1 }, { balanceCents: 5 }, { balanceCents: -1 }], fired: ['t0', 't2'] },
   { name: 'a tolerated limit moves the line', limitCents: 50_00, steps: [{ balanceCents: 10_00 }, { balanceCents: -50_00 }, { balanceCents: -50_01 }], fired: ['t2'] },
