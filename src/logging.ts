@@ -95,6 +95,20 @@ export interface LoggerOptions {
   sink?: { write(line: string): unknown };
 }
 
+// An info line whose fields the caller already has as JSON text, written as pino writes its lines (its
+// level, time and bindings from the logger itself, through pino's public symbols, to the logger's
+// stream). For the producer's line per message, which carries the message's own bytes: pino would
+// serialise the message object again field by field, and at full speed that was about a fifth of the
+// producer's CPU. `fields` is `"name":value` pairs joined by commas. Nothing is written below info.
+export function logInfoJson(logger: Logger, fields: string): void {
+  if (!logger.isLevelEnabled('info')) return;
+  const l = logger as unknown as Record<symbol, unknown>;
+  const { lsCacheSym, timeSym, chindingsSym, endSym, streamSym } = pino.symbols;
+  const level = (l[lsCacheSym] as Record<number, string>)[30];
+  const line = `${level}${(l[timeSym] as () => string)()}${l[chindingsSym] as string},${fields}${l[endSym] as string}`;
+  (l[streamSym] as { write(line: string): unknown }).write(line);
+}
+
 export function createLogger(name: string, options: LoggerOptions = {}): Logger {
   const level = options.level ?? process.env.LOG_LEVEL ?? 'info';
   if (options.sink) return pino({ name, level }, options.sink);

@@ -21,9 +21,9 @@ import { IsoFormatter } from '../bank/calendar.ts';
 import { Simulator } from '../bank/simulator.ts';
 import type { SimEvent } from '../bank/simulator.ts';
 import { SIM_INCIDENT_HEADER, SIM_LABEL_HEADER, SIM_LABELS, TRANSACTION_TYPES } from '../bank/transaction.ts';
-import type { SimLabel, Transaction, TransactionType } from '../bank/transaction.ts';
+import type { SimLabel, TransactionType } from '../bank/transaction.ts';
 import { describeKafkaError } from '../kafka-errors.ts';
-import { createLogger } from '../logging.ts';
+import { createLogger, logInfoJson } from '../logging.ts';
 import { planBank, producedOnBroker, readBankState, writeBankState } from './bank-state.ts';
 import type { ProducerConfig } from './config.ts';
 
@@ -214,7 +214,7 @@ export async function runProducer(config: ProducerConfig, signal?: AbortSignal, 
   // it is on: holding ~1000 objects per in-flight batch otherwise costs a good share of the run in GC.
   interface Batch {
     messages: Message[];
-    logged: { event: 'produced'; key: string; label: string; tx: Transaction }[] | undefined;
+    logged: string[] | undefined; // each message's log fields as JSON text (logInfoJson)
     counts: Uint32Array; // TRANSACTION_TYPES, then SIM_LABELS
     bytes: number;
     lastAtMs: number | undefined; // event time of the batch's last event, shifted
@@ -228,7 +228,7 @@ export async function runProducer(config: ProducerConfig, signal?: AbortSignal, 
     totals.produced += batch.messages.length;
     totals.bytes += batch.bytes;
     if (batch.lastAtMs !== undefined) totals.lastTimestamp = iso.format(batch.lastAtMs);
-    if (batch.logged) for (const entry of batch.logged) logger.info(entry);
+    if (batch.logged) for (const fields of batch.logged) logInfoJson(logger, fields);
   };
 
   // Retries happen in batch order (each waits for the batch before it), so after an outage the backlog
@@ -325,13 +325,14 @@ export async function runProducer(config: ProducerConfig, signal?: AbortSignal, 
           pending = event;
           break;
         }
-        batch.logged?.push({ event: 'produced', key: event.key, label: event.label, tx: shiftMs === 0 ? event.value : { ...event.value, timestamp: iso.format(event.atMs + shiftMs) } });
         let key = keys.get(event.key);
         if (key === undefined) {
           key = Buffer.from(event.key);
           keys.set(event.key, key);
         }
         const value = event.encodeValue(shiftMs);
+        // The message as sent is the log's `tx`: its bytes are JSON.stringify's text of the transaction.
+        batch.logged?.push(`"event":"produced","key":${JSON.stringify(event.key)},"label":"${event.label}","tx":${value.toString('utf8')}`);
         batch.bytes += value.length;
         batch.counts[typeIndex.get(event.type) ?? 0]! += 1;
         batch.counts[labelIndex.get(event.label) ?? 0]! += 1;

@@ -78,4 +78,19 @@ test(`produce ${COUNT} seeded events; kcat reads every one back valid, keyed, la
   }
   const logged = fs.readFileSync(logFile, 'utf8').split('\n').filter((l) => l.includes('transaction_id'));
   assert.equal(logged.length, COUNT);
+  // Each line is pino's (level, time, bindings first), with the message as sent as its `tx`.
+  const sent = new Map(rows.map(([, key, , value]) => [(JSON.parse(value) as Transaction).transaction_id, { key, value }]));
+  for (const line of logged) {
+    const entry = JSON.parse(line) as { level: number; time: number; pid: number; hostname: string; name: string; event: string; key: string; label: string; tx: Transaction };
+    assert.deepEqual(Object.keys(entry), ['level', 'time', 'pid', 'hostname', 'name', 'event', 'key', 'label', 'tx']);
+    assert.equal(entry.level, 30);
+    assert.equal(entry.name, 'banking-producer');
+    assert.equal(entry.pid, process.pid);
+    assert.equal(entry.event, 'produced');
+    const record = sent.get(entry.tx.transaction_id);
+    assert.ok(record, `logged ${entry.tx.transaction_id} was not sent`);
+    assert.equal(entry.key, record.key);
+    assert.equal(JSON.stringify(entry.tx), record.value);
+    assert.equal(entry.label, expected.get(entry.tx.transaction_id)?.label);
+  }
 });
