@@ -1,5 +1,6 @@
 // The bank's world around its customers: merchants (each with a category), bill payees, ATMs and
-// employers. Every id is built once here and shared, so emitting a purchase never allocates one. Which
+// employers. Every id but a merchant's is built once here and shared; a merchant is its number, written
+// as an id only where one is needed (see Counterparty), so emitting a purchase never allocates one. Which
 // merchants, ATMs, employer and contacts a customer has is derived by hashing (customer, slot) instead of
 // being stored: a population of several hundred thousand customers costs no memory for its habits, and
 // the same seed always gives the same habits.
@@ -79,6 +80,20 @@ function clamp(n: number, min: number, max: number): number {
   return Math.max(min, Math.min(max, Math.round(n)));
 }
 
+// Merchant ids are MERCHANT_ID_PREFIX and the merchant's number (index + 1) in MERCHANT_ID_DIGITS digits
+// (there are fewer than 100,000): record values write them from the number (sim-event.ts).
+export const MERCHANT_ID_PREFIX = 'MER-';
+export const MERCHANT_ID_DIGITS = 5;
+
+// The other side of a transaction: its id (ASCII, nothing to escape), or a merchant's number (index into
+// World.merchantCategory), which a record value writes as the merchant's id (merchantId) from the number:
+// reading a string made in advance cost a card purchase a cache miss and a character-by-character copy.
+export type Counterparty = string | number;
+
+export function merchantId(merchant: number): string {
+  return `${MERCHANT_ID_PREFIX}${String(merchant + 1).padStart(MERCHANT_ID_DIGITS, '0')}`;
+}
+
 function ids(prefix: string, count: number, digits: number, first = 0): string[] {
   return Array.from({ length: count }, (_, i) => `${prefix}${String(first + i + 1).padStart(digits, '0')}`);
 }
@@ -94,7 +109,6 @@ function mix(salt: number, a: number, b: number): number {
 const TWO_POW_32 = 4294967296;
 
 export class World {
-  readonly merchantIds: readonly string[];
   readonly merchantCategory: Uint8Array;
   readonly atmIds: readonly string[];
   readonly employerIds: readonly string[];
@@ -107,7 +121,6 @@ export class World {
     this.#customers = customers;
     this.#salt = rng.uint32() | 0;
     const merchants = clamp(customers / 6, 400, 99_999);
-    this.merchantIds = ids('MER-', merchants, 5);
     this.merchantCategory = new Uint8Array(merchants);
     const lists: number[][] = SPECS.map(() => []);
     for (let m = 0; m < merchants; m++) {

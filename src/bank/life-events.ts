@@ -210,7 +210,7 @@ export class LifeEvents {
     const world = this.#world;
     const buy = (categories: readonly number[], amount: Cents): void => {
       const merchant = world.merchantIn(rng.pick(categories), rng.next());
-      bank.withdraw(customer.checking, amount, 'card', world.merchantIds[merchant] as string, CARD_CATEGORY_LIST[world.merchantCategory[merchant] ?? 0] as MerchantCategory);
+      bank.withdraw(customer.checking, amount, 'card', merchant, CARD_CATEGORY_LIST[world.merchantCategory[merchant] ?? 0] as MerchantCategory);
     };
     const small = rng.int(1, 5);
     for (let i = 0; i < small; i++) {

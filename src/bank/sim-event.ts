@@ -7,12 +7,15 @@
 // flatten, four amounts in major units printed as doubles), and the producer then copied its text into
 // a Buffer. encodeValue writes the same bytes (test/bank/sim-event.test.ts) into a shared slab: field
 // names with the fixed vocabularies around them are copied ready-made, numbers are written digit by digit
-// from cents, the transaction id from the event's sequence number, the timestamp from its time and the
-// account's and customer's ids from the customer's number. Reading the id strings (or per-account text
-// made in advance) instead cost a cache miss or two per event, as much as all the writing.
+// from cents, the transaction id from the event's sequence number, the timestamp from its time, the
+// account's and customer's ids from the customer's number and a merchant's id from the merchant's number.
+// Reading the id strings (or per-account text made in advance) instead cost a cache miss or two per
+// event, as much as all the writing.
 
 import { IsoFormatter } from './calendar.ts';
 import { ACCOUNT_ID_PREFIX, CUSTOMER_ID_PREFIX, ID_DIGITS } from './customers.ts';
+import { MERCHANT_ID_DIGITS, MERCHANT_ID_PREFIX, merchantId } from './counterparties.ts';
+import type { Counterparty } from './counterparties.ts';
 import type { Account } from './customers.ts';
 import type { Cents } from './money.ts';
 import { ACCOUNT_TYPES, CHANNELS, DECLINE_REASONS, MERCHANT_CATEGORIES, SIM_LABEL_HEADER, TRANSACTION_TYPES } from './transaction.ts';
@@ -41,6 +44,7 @@ const BALANCE = ascii(',"balance":');
 const COUNTERPARTY = ascii(',"counterparty_id":"');
 const ACCOUNT_ID = bytesOf(ACCOUNT_TYPES, (type) => `","account_id":"${ACCOUNT_ID_PREFIX[type]}`);
 const CUSTOMER_ID = ascii(`","customer_id":"${CUSTOMER_ID_PREFIX}`);
+const MERCHANT = ascii(`,"counterparty_id":"${MERCHANT_ID_PREFIX}`);
 const OVERDRAFT = ascii(',"overdraft_limit":');
 
 // "00".."99" as ASCII pairs: numbers are written two digits at a time.
@@ -168,9 +172,14 @@ export class EventContext {
     p = writeMajor(bytes, p + channel.length, account.lowBalanceThreshold);
     bytes.set(OVERDRAFT, p);
     p = writeMajor(bytes, p + OVERDRAFT.length, account.overdraftLimit);
-    if (event.counterparty !== undefined) {
+    const counterparty = event.counterparty;
+    if (typeof counterparty === 'number') {
+      bytes.set(MERCHANT, p);
+      p = writeDigits(bytes, p + MERCHANT.length, counterparty + 1, MERCHANT_ID_DIGITS);
+      bytes[p++] = 34; // "
+    } else if (counterparty !== undefined) {
       bytes.set(COUNTERPARTY, p);
-      p = writeAscii(bytes, p + COUNTERPARTY.length, event.counterparty);
+      p = writeAscii(bytes, p + COUNTERPARTY.length, counterparty);
       bytes[p++] = 34; // "
     }
     if (event.category !== undefined) {
@@ -209,7 +218,7 @@ export class SimEvent {
   readonly amount: Cents;
   readonly balance: Cents; // after the event
   readonly channel: Channel;
-  readonly counterparty: string | undefined; // an id of the simulator's (ASCII, nothing to escape)
+  readonly counterparty: Counterparty | undefined;
   readonly category: MerchantCategory | undefined;
   readonly declined: DeclineReason | undefined;
   readonly #incident: EventIncident | undefined;
@@ -224,7 +233,7 @@ export class SimEvent {
     type: TransactionType,
     amount: Cents,
     channel: Channel,
-    counterparty: string | undefined,
+    counterparty: Counterparty | undefined,
     category: MerchantCategory | undefined,
     declined: DeclineReason | undefined,
     incident: EventIncident | undefined,
@@ -280,7 +289,7 @@ export class SimEvent {
       low_balance_threshold: account.lowBalanceThreshold / 100,
       overdraft_limit: account.overdraftLimit / 100,
     };
-    if (this.counterparty !== undefined) value.counterparty_id = this.counterparty;
+    if (this.counterparty !== undefined) value.counterparty_id = typeof this.counterparty === 'number' ? merchantId(this.counterparty) : this.counterparty;
     if (this.category !== undefined) value.merchant_category = this.category;
     if (this.declined !== undefined) {
       value.status = 'declined';

@@ -25,6 +25,7 @@ import { externalAccount, FraudPlanner } from './scenarios/fraud.ts';
 import type { BankActions, Incident, ScenarioScript } from './scenarios/fraud.ts';
 import { LifeEvents } from './life-events.ts';
 import { EventContext, SimEvent } from './sim-event.ts';
+import type { Counterparty } from './counterparties.ts';
 
 export { SimEvent } from './sim-event.ts';
 
@@ -429,21 +430,20 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
   #purchase(customer: number, merchant: number, amount: Cents): void {
     const rng = this.#rng;
     const category = CARD_CATEGORY_LIST[this.world.merchantCategory[merchant] ?? 0] as MerchantCategory;
-    const merchantId = this.world.merchantIds[merchant] as string;
     const checking = this.#accounts[2 * customer] as Account;
     if (this.#cardBlocked(customer)) {
       // A customer who knows the card is blocked rarely tries it; the ones who forget are refused.
-      if (rng.chance(0.25)) this.decline(checking, 'withdraw', amount, 'card', 'card_blocked', merchantId, category);
+      if (rng.chance(0.25)) this.decline(checking, 'withdraw', amount, 'card', 'card_blocked', merchant, category);
       return;
     }
     // The bank's own fraud screen sometimes stops an unusually large purchase; the customer confirms it
     // was them and buys again a few minutes later.
     if (amount > 6 * this.#cardMedian(customer) && rng.chance(0.04)) {
-      this.decline(checking, 'withdraw', amount, 'card', 'suspected_fraud', merchantId, category);
+      this.decline(checking, 'withdraw', amount, 'card', 'suspected_fraud', merchant, category);
       this.#push(this.#now + rng.int(2, 20) * MINUTE_MS, { kind: 'purchase', customer, merchant, amount });
       return;
     }
-    const declined = this.withdraw(checking, amount, 'card', merchantId, category);
+    const declined = this.withdraw(checking, amount, 'card', merchant, category);
     if (declined === 'insufficient_funds') {
       // Split the bill: pay part by card right away, or give up.
       if (rng.chance(0.4)) this.#push(this.#now + rng.int(8, 50) * 1000, { kind: 'purchase', customer, merchant, amount: Math.max(50, Math.round(amount * rng.uniform(0.3, 0.7))) });
@@ -562,14 +562,14 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
 
   // ---- ledger: the only code that changes balances, each change paired with its event -----------
 
-  deposit(account: Account, amount: Cents, channel: Channel, counterparty?: string): void {
+  deposit(account: Account, amount: Cents, channel: Channel, counterparty?: Counterparty): void {
     account.balance += amount;
     this.#emit(account, 'deposit', amount, channel, counterparty, undefined, undefined);
   }
 
   // Money out of the account; returns why it was declined (a declined event was emitted, nothing moved)
   // or undefined when it went through.
-  withdraw(account: Account, amount: Cents, channel: Channel, counterparty?: string, category?: MerchantCategory): DeclineReason | undefined {
+  withdraw(account: Account, amount: Cents, channel: Channel, counterparty?: Counterparty, category?: MerchantCategory): DeclineReason | undefined {
     const reason = this.#refusal(account, amount, channel);
     if (reason) {
       this.decline(account, 'withdraw', amount, channel, reason, counterparty, category);
@@ -620,7 +620,7 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
     this.#emit(account, 'current_balance', Math.max(0, account.balance), channel, undefined, undefined, undefined);
   }
 
-  decline(account: Account, type: TransactionType, amount: Cents, channel: Channel, reason: DeclineReason, counterparty?: string, category?: MerchantCategory): void {
+  decline(account: Account, type: TransactionType, amount: Cents, channel: Channel, reason: DeclineReason, counterparty?: Counterparty, category?: MerchantCategory): void {
     this.#emit(account, type, amount, channel, counterparty, category, reason);
   }
 
@@ -641,7 +641,7 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
     }
   }
 
-  #emit(account: Account, type: TransactionType, amount: Cents, channel: Channel, counterparty: string | undefined, category: MerchantCategory | undefined, declined: DeclineReason | undefined): void {
+  #emit(account: Account, type: TransactionType, amount: Cents, channel: Channel, counterparty: Counterparty | undefined, category: MerchantCategory | undefined, declined: DeclineReason | undefined): void {
     // During the warm-up the world moves but nothing is emitted.
     if (this.#now < this.#startMs) return;
     this.#queue[this.#tail++] = new SimEvent(this.#context, this.#seq++, this.#now, account, type, amount, channel, counterparty, category, declined, this.#incident);

@@ -19,7 +19,7 @@ import type { Cents } from '../money.ts';
 import type { Rng } from '../rng.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../calendar.ts';
 import { CARD_CATEGORY_LIST, categoryIndex, purchaseAmount } from '../counterparties.ts';
-import type { World } from '../counterparties.ts';
+import type { Counterparty, World } from '../counterparties.ts';
 import { SIM_INCIDENT_HEADER, SIM_LABEL_HEADER } from '../transaction.ts';
 
 export type FraudLabel = Exclude<SimLabel, 'normal'>;
@@ -28,12 +28,12 @@ export const FRAUD_LABELS: readonly FraudLabel[] = ['account_takeover', 'card_te
 // What a script may do; the simulator implements it and emits one event per balance change or decline.
 export interface BankActions {
   readonly now: number;
-  deposit(account: Account, amount: Cents, channel: Channel, counterparty?: string): void;
-  withdraw(account: Account, amount: Cents, channel: Channel, counterparty?: string, category?: MerchantCategory): DeclineReason | undefined;
+  deposit(account: Account, amount: Cents, channel: Channel, counterparty?: Counterparty): void;
+  withdraw(account: Account, amount: Cents, channel: Channel, counterparty?: Counterparty, category?: MerchantCategory): DeclineReason | undefined;
   pay(from: Account, to: Account, amount: Cents, channel: Channel): DeclineReason | undefined;
   transfer(customer: Customer, to: AccountType, amount: Cents, channel: Channel): boolean;
   inquiry(account: Account, channel: Channel): void;
-  decline(account: Account, type: TransactionType, amount: Cents, channel: Channel, reason: DeclineReason, counterparty?: string, category?: MerchantCategory): void;
+  decline(account: Account, type: TransactionType, amount: Cents, channel: Channel, reason: DeclineReason, counterparty?: Counterparty, category?: MerchantCategory): void;
   isAwake(customer: Customer): boolean;
   isCardBlocked(customer: Customer): boolean;
   confirmFraud(customer: Customer, blockCardForMs: number, reimburse: Cents, reimburseAfterMs: number): void;
@@ -203,7 +203,7 @@ export class FraudPlanner {
       mules.push(candidate);
     }
     this.#mules = mules;
-    this.skimming = new Uint8Array(world.merchantIds.length);
+    this.skimming = new Uint8Array(world.merchantCategory.length);
   }
 
   // Start of the next incident after `afterMs`: a Poisson process thinned by the hour of day (the demo
@@ -346,13 +346,12 @@ export class FraudPlanner {
     const checking = victim.checking;
     const purchase = (categories: readonly number[], amount: Cents): Cents => {
       const merchant = world.merchantIn(rng.pick(categories), rng.next());
-      const id = world.merchantIds[merchant] as string;
       const category = CARD_CATEGORY_LIST[world.merchantCategory[merchant] ?? 0] as MerchantCategory;
       if (rng.chance(0.12)) {
-        bank.decline(checking, 'withdraw', amount, 'card', 'suspected_fraud', id, category);
+        bank.decline(checking, 'withdraw', amount, 'card', 'suspected_fraud', merchant, category);
         return 0;
       }
-      return bank.withdraw(checking, amount, 'card', id, category) ? 0 : amount;
+      return bank.withdraw(checking, amount, 'card', merchant, category) ? 0 : amount;
     };
     let taken = 0;
     const probes = rng.int(2, 7);
@@ -418,7 +417,7 @@ export class FraudPlanner {
       const merchant = local.length > 0 && rng.chance(0.5) ? rng.pick(local) : world.merchantIn(rng.pick(IN_PERSON_CATEGORIES), rng.next());
       const category = world.merchantCategory[merchant] ?? 0;
       const amount = purchaseAmount(rng, victim.medians.card, category, 50);
-      if (!bank.withdraw(victim.checking, amount, 'card', world.merchantIds[merchant], CARD_CATEGORY_LIST[category])) taken += amount;
+      if (!bank.withdraw(victim.checking, amount, 'card', merchant, CARD_CATEGORY_LIST[category])) taken += amount;
       if (i < buys - 1) yield activeDelay(rng, bank.now, victim, 20 * MINUTE_MS, 30 * HOUR_MS);
     }
     if (taken === 0) return;
