@@ -19,6 +19,7 @@ import type { SimEvent } from '../src/bank/simulator.ts';
 import { DEFAULTS } from '../src/producer/config.ts';
 import { EventTable } from '../src/analysis/event-table.ts';
 import { standingBaseline } from '../src/analysis/baseline.ts';
+import type { OperatingPoint } from '../src/analysis/metrics.ts';
 import { DEFAULT_CONFIG } from '../src/processor/config.ts';
 import { Backtest } from '../src/processor/backtest.ts';
 import { RULES } from '../src/processor/rules/registry.ts';
@@ -59,6 +60,17 @@ export interface BaselineComparison {
   incidents: number;
   baselineAtRecordPrecision: number; // the forest's incident recall at the detector's record precision
   baselineAtCasePrecision: number;
+  // What the default-level targets ask, judged by the forest on this stream (`multiple` x the default
+  // level, the same normal life): its incident recall at the record precision that projects to 50% at
+  // the default level, and its best record precision at 95% incident recall.
+  multiple: number;
+  baselineAtDefaultTarget: OperatingPoint;
+  baselineAt95: OperatingPoint;
+  baselineMaxRecall: number; // at the lowest threshold (cloned cards can leave 95% out of reach)
+  // Incidents of the whole stream, and how soon each one's second record follows its first.
+  incidentsAll: number;
+  secondWithin2Min: number;
+  medianToSecondMs: number | null; // null: most incidents have one record
 }
 
 export interface LevelResult {
@@ -137,7 +149,7 @@ export function runLevel(seed: string, level: (typeof LEVELS)[number], options: 
     recordsPerSec: options.events / seconds,
     comparison: undefined,
   };
-  if (compare) result.comparison = compareWithBaseline(events, caseTx, caseRules, fraudTx);
+  if (compare) result.comparison = compareWithBaseline(events, caseTx, caseRules, fraudTx, level.multiple);
   return result;
 }
 
@@ -145,7 +157,7 @@ export function runLevel(seed: string, level: (typeof LEVELS)[number], options: 
 // detector's flagged records are the transactions among the alerts of opened cases in the test half, its
 // record precision the fraud share of them, its incident recall the incidents with such a record in the
 // test half (the forest's definition). Its case precision (the issue's measure) is shown beside it.
-function compareWithBaseline(events: readonly SimEvent[], caseTx: Map<string, number>, caseRules: Map<string, { fraud: boolean; openedMs: number }>, fraudTx: Set<string>): BaselineComparison {
+function compareWithBaseline(events: readonly SimEvent[], caseTx: Map<string, number>, caseRules: Map<string, { fraud: boolean; openedMs: number }>, fraudTx: Set<string>, multiple: number): BaselineComparison {
   const table = EventTable.from(events);
   const baseline = standingBaseline(table);
   let flagged = 0;
@@ -163,6 +175,10 @@ function compareWithBaseline(events: readonly SimEvent[], caseTx: Map<string, nu
   const cases = [...caseRules.values()].filter((c) => c.openedMs >= baseline.splitMs);
   const casePrecision = cases.length === 0 ? 0 : cases.filter((c) => c.fraud).length / cases.length;
   const recordPrecision = flagged === 0 ? 0 : flaggedFraud / flagged;
+  // At the default level the same normal records meet a multiple-th of these fraud records: precision p
+  // here is (p / multiple) / (p / multiple + 1 - p) there, 50% when p = multiple / (multiple + 1).
+  const defaultTarget = multiple / (multiple + 1);
+  const toSecond = secondRecordDelays(events);
   return {
     detectorRecordPrecision: recordPrecision,
     detectorCasePrecision: casePrecision,
@@ -170,7 +186,40 @@ function compareWithBaseline(events: readonly SimEvent[], caseTx: Map<string, nu
     incidents: incidents.size,
     baselineAtRecordPrecision: baseline.incidentRecallAtPrecision(recordPrecision).incidentRecall,
     baselineAtCasePrecision: baseline.incidentRecallAtPrecision(casePrecision).incidentRecall,
+    multiple,
+    baselineAtDefaultTarget: baseline.incidentRecallAtPrecision(defaultTarget),
+    baselineAt95: baseline.precisionAtIncidentRecall(0.95),
+    baselineMaxRecall: baseline.incidentRecallAtPrecision(0).incidentRecall,
+    incidentsAll: toSecond.length,
+    secondWithin2Min: toSecond.filter((ms) => ms <= TTD_TARGET_MS).length,
+    medianToSecondMs: median(toSecond),
   };
+}
+
+const TTD_TARGET_MS = 120_000;
+
+// Per incident, event time from its first record to its second (Infinity for a one-record incident): no
+// detector that needs two of an incident's records can open its case sooner.
+function secondRecordDelays(events: readonly SimEvent[]): number[] {
+  const first = new Map<string, number>();
+  const delay = new Map<string, number>();
+  for (const e of events) {
+    const id = e.incident;
+    if (id === undefined) continue;
+    const at = first.get(id);
+    if (at === undefined) {
+      first.set(id, e.atMs);
+      delay.set(id, Number.POSITIVE_INFINITY);
+    } else if (delay.get(id) === Number.POSITIVE_INFINITY) delay.set(id, e.atMs - at);
+  }
+  return [...delay.values()];
+}
+
+function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted[Math.floor((sorted.length - 1) / 2)] as number;
+  return Number.isFinite(mid) ? mid : null;
 }
 
 export function runDetection(options: DetectionOptions = DETECTION_DEFAULTS, log: (line: string) => void = () => {}): DetectionResult {
@@ -190,6 +239,8 @@ export function runDetection(options: DetectionOptions = DETECTION_DEFAULTS, log
 }
 
 const pct = (x: number | null): string => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
+// Two significant digits below 1%, where pct's one decimal would show 0.0%.
+const pctSmall = (x: number): string => (x > 0 && x < 0.01 ? `${(x * 100).toPrecision(2)}%` : pct(x));
 const minutes = (ms: number | null): string => (ms === null ? '–' : `${(ms / 60_000).toFixed(1)} min`);
 
 interface TargetRow {
@@ -323,6 +374,19 @@ function comparisonSection(levels: readonly LevelResult[], explain: boolean): st
     out.push(`| record precision / case precision | ${pct(c.detectorRecordPrecision)} / ${pct(c.detectorCasePrecision)} | | |`);
     const within = c.detectorRecall >= c.baselineAtRecordPrecision - 0.1;
     out.push(`| incident recall (${c.incidents} incidents in the test half) | ${pct(c.detectorRecall)} | ${pct(c.baselineAtRecordPrecision)}${within ? ' (within 0.1 ✓)' : ' (**more than 0.1 behind**)'} | ${pct(c.baselineAtCasePrecision)} |`);
+    out.push('');
+    out.push(explain
+      ? `**What the default-level targets ask of this world**, judged by the same forest on the same test half. The default level has the same normal life with a ${c.multiple}th of the fraud, so a record precision p here is (p / ${c.multiple}) / (p / ${c.multiple} + 1 - p) there: 50% at the default level needs ${pct(c.multiple / (c.multiple + 1))} here. And a detector that needs two of an incident's records cannot open its case before the second one; for a median time to detect of 2 minutes, more than half of the incidents must have their second record within 2 minutes of their first, or be caught on their first record alone.`
+      : 'What the default-level targets ask, the same way:');
+    out.push('');
+    out.push(`| on the \`${cmp.seed}\` ${cmp.level} stream | measured | target |`);
+    out.push('|---|---:|---:|');
+    const at95 = c.baselineAt95;
+    const projected = (p: number): number => p / c.multiple / (p / c.multiple + 1 - p);
+    out.push(`| forest's record precision at 95% incident recall, here / projected to the default level | ${at95.flagged === 0 ? `not reached (${pct(c.baselineMaxRecall)} at most)` : `${pctSmall(at95.precision)} / ${pctSmall(projected(at95.precision))}`} | 50% at the default level |`);
+    out.push(`| forest's incident recall at ${pct(c.multiple / (c.multiple + 1))} record precision (50% at the default level) | ${pct(c.baselineAtDefaultTarget.incidentRecall)} | 95% |`);
+    out.push(`| incidents whose second record is within 2 min of their first | ${c.secondWithin2Min} of ${c.incidentsAll} (${pct(c.secondWithin2Min / c.incidentsAll)}) | more than half |`);
+    out.push(`| median time from an incident's first record to its second | ${minutes(c.medianToSecondMs)} | ≤ 2 min |`);
   }
   return out;
 }

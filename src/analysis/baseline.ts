@@ -16,7 +16,7 @@ import { computeFeatures } from './features.ts';
 import type { FeatureMatrix } from './features.ts';
 import { trainForest, trainTree } from './forest.ts';
 import type { Tree } from './forest.ts';
-import { averagePrecision, incidentRecallAtPrecision, rocAuc } from './metrics.ts';
+import { averagePrecision, incidentRecallAtPrecision, precisionAtIncidentRecall, rocAuc } from './metrics.ts';
 import type { OperatingPoint } from './metrics.ts';
 
 export interface BaselineOptions {
@@ -54,6 +54,8 @@ export interface StandingBaseline {
   // The forest's score of a table row; NaN for a training-period row.
   scoreOf(row: number): number;
   incidentRecallAtPrecision(minPrecision: number): OperatingPoint;
+  // The most precise operating point that catches at least that share of the incidents.
+  precisionAtIncidentRecall(minIncidentRecall: number): OperatingPoint;
   // The same operating point, incidents counted per scenario (`sim-label`).
   incidentRecallByScenario(minPrecision: number): Record<string, ScenarioRecall>;
 }
@@ -120,6 +122,7 @@ export function standingBaseline(table: EventTable, options: BaselineOptions = {
     seconds: { features: featureSeconds, train: trainSeconds, score: scoreSeconds },
     scoreOf: (row) => rowScore[row] ?? Number.NaN,
     incidentRecallAtPrecision: (minPrecision) => incidentRecallAtPrecision({ scores: forestScores, fraud: testFraud, incident: testIncident }, minPrecision),
+    precisionAtIncidentRecall: (minIncidentRecall) => precisionAtIncidentRecall({ scores: forestScores, fraud: testFraud, incident: testIncident }, minIncidentRecall),
     incidentRecallByScenario: (minPrecision) => {
       const { threshold } = incidentRecallAtPrecision({ scores: forestScores, fraud: testFraud, incident: testIncident }, minPrecision);
       const seen = new Map<number, { label: string; caught: boolean }>();

@@ -1,7 +1,8 @@
 // Ranking metrics for a fraud score: ROC AUC, average precision (the area under the precision-recall
-// curve as scikit-learn computes it, a step function), and incident recall at a precision: the share of
+// curve as scikit-learn computes it, a step function), incident recall at a precision: the share of
 // fraud incidents with at least one record flagged, at the threshold that catches the most incidents while
-// record precision stays at or above the target (the highest such threshold when several catch as many).
+// record precision stays at or above the target (the highest such threshold when several catch as many),
+// and its converse, the best record precision at which a given share of incidents is caught.
 // Tied scores are one threshold: they are flagged together or not at all.
 
 export interface ScoredRecords {
@@ -78,14 +79,13 @@ export function averagePrecision(records: ScoredRecords): number {
   return ap;
 }
 
-// The operating point with the most incidents caught among thresholds whose precision >= minPrecision.
-export function incidentRecallAtPrecision(records: ScoredRecords, minPrecision: number): OperatingPoint {
+// Every threshold, highest first, with what flagging the records at or above it gives.
+function* operatingPoints(records: ScoredRecords): Generator<OperatingPoint> {
   const incident = records.incident;
   if (!incident) throw new Error('incident recall needs the incident id of every fraud record');
   const { positives } = counts(records);
   const all = new Set<number>();
   for (let i = 0; i < incident.length; i++) if (records.fraud[i] === 1) all.add(incident[i] ?? 0);
-  const best: OperatingPoint = { threshold: Number.POSITIVE_INFINITY, flagged: 0, precision: Number.NaN, recall: 0, incidentRecall: 0, incidents: all.size };
   const order = descendingOrder(records.scores);
   const caught = new Set<number>();
   let tp = 0;
@@ -99,14 +99,37 @@ export function incidentRecallAtPrecision(records: ScoredRecords, minPrecision: 
       tp++;
       caught.add(incident[row] ?? 0);
     }
-    const precision = tp / j;
-    const incidentRecall = all.size > 0 ? caught.size / all.size : 0;
+    yield { threshold: score, flagged: j, precision: tp / j, recall: positives > 0 ? tp / positives : 0, incidentRecall: all.size > 0 ? caught.size / all.size : 0, incidents: all.size };
+    i = j;
+  }
+}
+
+function incidentCount(records: ScoredRecords): number {
+  const all = new Set<number>();
+  for (let i = 0; i < records.fraud.length; i++) if (records.fraud[i] === 1) all.add(records.incident?.[i] ?? 0);
+  return all.size;
+}
+
+const NONE = (incidents: number): OperatingPoint => ({ threshold: Number.POSITIVE_INFINITY, flagged: 0, precision: Number.NaN, recall: 0, incidentRecall: 0, incidents });
+
+// The operating point with the most incidents caught among thresholds whose precision >= minPrecision.
+export function incidentRecallAtPrecision(records: ScoredRecords, minPrecision: number): OperatingPoint {
+  let best = NONE(incidentCount(records));
+  for (const point of operatingPoints(records)) {
     // Incidents caught only grow as the threshold falls; a strict improvement is required so a plateau
     // keeps its highest (cheapest) threshold.
-    if (precision >= minPrecision && (incidentRecall > best.incidentRecall || best.flagged === 0)) {
-      Object.assign(best, { threshold: score, flagged: j, precision, recall: positives > 0 ? tp / positives : 0, incidentRecall });
-    }
-    i = j;
+    if (point.precision >= minPrecision && (point.incidentRecall > best.incidentRecall || best.flagged === 0)) best = point;
+  }
+  return best;
+}
+
+// The operating point with the highest precision among thresholds that catch >= minIncidentRecall of the
+// incidents (the highest such threshold when several are as precise); none when no threshold catches
+// that many.
+export function precisionAtIncidentRecall(records: ScoredRecords, minIncidentRecall: number): OperatingPoint {
+  let best = NONE(incidentCount(records));
+  for (const point of operatingPoints(records)) {
+    if (point.incidentRecall >= minIncidentRecall && (best.flagged === 0 || point.precision > best.precision)) best = point;
   }
   return best;
 }

@@ -47,6 +47,9 @@ test('the standing baseline trains on the first half, scores the second, and ran
   assert.ok(point.precision >= 0.8);
   assert.ok(point.incidentRecall > 0.8, `incident recall ${point.incidentRecall}`);
   assert.equal(point.incidents, new Set(baseline.testIncident.filter((id) => id !== 0)).size);
+  const reach = baseline.precisionAtIncidentRecall(point.incidentRecall);
+  assert.ok(reach.incidentRecall >= point.incidentRecall);
+  assert.ok(reach.precision >= point.precision, 'no threshold catching as many incidents is less precise than the best one');
   const byScenario = baseline.incidentRecallByScenario(0.8);
   assert.deepEqual(Object.keys(byScenario), ['account_takeover']);
   assert.equal(byScenario.account_takeover?.incidents, point.incidents);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { averagePrecision, incidentRecallAtPrecision, rocAuc } from '../../src/analysis/metrics.ts';
+import { averagePrecision, incidentRecallAtPrecision, precisionAtIncidentRecall, rocAuc } from '../../src/analysis/metrics.ts';
 import { Rng } from '../../src/bank/rng.ts';
 
 test('a perfect scorer has AUC 1 and AP 1; the reversed one AUC 0', () => {
@@ -62,4 +62,25 @@ test('incident recall at a precision: most incidents caught while the precision 
   const none = incidentRecallAtPrecision({ scores: [0.9, 0.1], fraud: [0, 1], incident: [0, 3] }, 0.9);
   assert.equal(none.threshold, Number.POSITIVE_INFINITY);
   assert.equal(none.incidentRecall, 0);
+});
+
+test('precision at an incident recall: the most precise threshold that catches that share of incidents', () => {
+  // Incidents 7 (ranked first) and 8 (below two normal records, then again at the bottom).
+  const records = {
+    scores: [0.95, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4],
+    fraud: [1, 0, 0, 1, 0, 0, 1],
+    incident: [7, 0, 0, 8, 0, 0, 8],
+  };
+  const half = precisionAtIncidentRecall(records, 0.5);
+  assert.equal(half.threshold, 0.95);
+  assert.equal(half.precision, 1);
+  const all = precisionAtIncidentRecall(records, 1);
+  // Both are caught from 0.7 on (2 of 4 flagged are fraud); flagging down to 0.4 is less precise (3/7).
+  assert.equal(all.threshold, 0.7);
+  assert.equal(all.precision, 0.5);
+  assert.equal(all.incidentRecall, 1);
+  assert.equal(all.incidents, 2);
+  const never = precisionAtIncidentRecall({ scores: [0.9, 0.1], fraud: [1, 0], incident: [3, 0] }, 1.1);
+  assert.equal(never.threshold, Number.POSITIVE_INFINITY);
+  assert.ok(Number.isNaN(never.precision));
 });
