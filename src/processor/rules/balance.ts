@@ -44,6 +44,18 @@ export function limitFor(messageCents: number | null, state: AccountLimitState, 
   return own === null ? { cents: settingCents, own: false } : { cents: own, own: true };
 }
 
+// Which way tx moved money for its account: 1 in, -1 out, 0 when the message cannot say. A move between a
+// customer's own accounts is named by the receiving account (checking_account: into checking), so the
+// account's type gives its direction: the savings account's checking_account leg is money out.
+function direction(tx: NormalizedTx): 1 | -1 | 0 {
+  if (tx.type === 'deposit') return 1;
+  if (tx.type === 'withdraw') return -1;
+  if ((tx.type === 'checking_account' || tx.type === 'savings_account') && tx.accountType !== null) {
+    return (tx.type === 'checking_account') === (tx.accountType === 'checking') ? 1 : -1;
+  }
+  return 0;
+}
+
 export function balanceAfter(tx: NormalizedTx, previousCents: number | null): number | null {
   if (tx.balanceCents !== null) return tx.balanceCents;
   // A declined transaction moved no money.
@@ -51,35 +63,26 @@ export function balanceAfter(tx: NormalizedTx, previousCents: number | null): nu
   // The seed defines amount as the balance for these two event types.
   if (tx.type === 'current_balance' || tx.type === 'low_balance') return tx.amountCents;
   if (previousCents === null) return null;
-  if (tx.type === 'deposit') return previousCents + tx.amountCents;
-  if (tx.type === 'withdraw') return previousCents - tx.amountCents;
-  // checking_account / savings_account name the receiving account only; without a balance field we
-  // cannot tell whether this account gained or lost the amount, so the balance becomes unknown.
-  return null;
+  const sign = direction(tx);
+  // A move between own accounts without the account's type: which way it went is unknown, and so is the
+  // balance after it.
+  return sign === 0 ? null : previousCents + sign * tx.amountCents;
 }
 
-// Balance just before a withdrawal or deposit. When the message carries its own balance, it is the
-// authority (the previous message may be missing or out of date); otherwise the last known balance.
+// Balance just before tx. When the message carries its own balance, it is the authority (the previous
+// message may be missing or out of date); otherwise the last known balance.
 export function balanceBefore(tx: NormalizedTx, previousCents: number | null): number | null {
   if (tx.status === 'declined') return tx.balanceCents ?? previousCents;
   if (tx.balanceCents !== null) {
-    if (tx.type === 'withdraw') return tx.balanceCents + tx.amountCents;
-    if (tx.type === 'deposit') return tx.balanceCents - tx.amountCents;
+    const sign = direction(tx);
+    if (sign !== 0) return tx.balanceCents - sign * tx.amountCents;
   }
   return previousCents;
 }
 
 // The balance before tx for the notification rules, which fire on a crossing: the last known balance
 // (across a gap in the messages the account still crossed), else what the message itself shows, else
-// null: nothing says the account was ever above the line, so it did not cross. What the message shows:
-// its balance and a withdrawal's or deposit's amount, and for a move between a customer's own accounts
-// the direction its account type gives, since such a move is named by the receiving account
-// (checking_account: into checking), so the savings account's checking_account leg is money out.
+// null: nothing says the account was ever above the line, so it did not cross.
 export function balanceBeforeCrossing(tx: NormalizedTx, previousCents: number | null): number | null {
-  if (previousCents !== null) return previousCents;
-  const shown = balanceBefore(tx, null);
-  if (shown !== null || tx.balanceCents === null || tx.status === 'declined' || tx.accountType === null) return shown;
-  if (tx.type !== 'checking_account' && tx.type !== 'savings_account') return null;
-  const into = (tx.type === 'checking_account') === (tx.accountType === 'checking');
-  return into ? tx.balanceCents - tx.amountCents : tx.balanceCents + tx.amountCents;
+  return previousCents ?? balanceBefore(tx, null);
 }

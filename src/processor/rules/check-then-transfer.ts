@@ -15,6 +15,7 @@
 // State: the time of the last balance check and a hash of the last 16 payees per account (numbers, not
 // the ids: a few bytes each; a rare hash collision only makes a payee look known).
 import type { AlertDetails } from '../alert.ts';
+import { balanceBefore } from './balance.ts';
 import { formatCents } from './explain.ts';
 import { pushBounded, transferPayee } from './robust.ts';
 import { defineRule, writable } from './rule.ts';
@@ -71,7 +72,7 @@ export const checkThenTransfer = defineRule({
     if (state.checkMs === null || tx.amountCents < config.minCents) return { alert: null, state: next };
     const sinceMs = tx.timestampMs - state.checkMs;
     if (sinceMs < 0 || sinceMs > config.windowSec * 1000) return { alert: null, state: next };
-    const before = tx.balanceCents === null ? null : tx.balanceCents + tx.amountCents;
+    const before = balanceBefore(tx, null); // what the message shows, not the last known balance
     if (before !== null && before > 0 && tx.amountCents < config.balanceShare * before) return { alert: null, state: next };
     const alert: AlertDetails = {
       observed: { amount_cents: tx.amountCents, payee: to, seconds_since_check: Math.round(sinceMs / 1000), ...(before === null ? {} : { balance_before_cents: before }) },

@@ -7,6 +7,7 @@
 // savings who pay a new friend or tradesman twice in a week are most of what it otherwise finds.
 // State: the last 32 payees and the at most 8 recent large first payments.
 import type { AlertDetails } from '../alert.ts';
+import { balanceBefore } from './balance.ts';
 import { formatCents } from './explain.ts';
 import { DAY_MS, pushBounded, retain, transferPayee } from './robust.ts';
 import { defineRule, writable } from './rule.ts';
@@ -49,7 +50,7 @@ export const newPayeeAgain = defineRule({
     const from = tx.timestampMs - config.days * DAY_MS;
     const first = state.recent.find((r) => r[0] === payee && r[1] > from);
     if (first === undefined) return { alert: null, state };
-    const before = tx.balanceCents === null ? null : tx.balanceCents + tx.amountCents;
+    const before = balanceBefore(tx, null); // what the message shows, not the last known balance
     if (before !== null && before > 0 && tx.amountCents < config.balanceShare * before) return { alert: null, state };
     const alert: AlertDetails = {
       observed: { amount_cents: tx.amountCents, payee, days_since_first: Math.round(((tx.timestampMs - first[1]) / DAY_MS) * 10) / 10, ...(before === null ? {} : { balance_before_cents: before }) },

@@ -5,6 +5,7 @@
 // payments are not judged: every payee of a new account is new. State: the last 32 payees and 16
 // outgoing amounts.
 import type { AlertDetails } from '../alert.ts';
+import { balanceBefore } from './balance.ts';
 import { formatCents } from './explain.ts';
 import { counterpartyKind, logAmount, median, pushBounded } from './robust.ts';
 import { defineRule, writable } from './rule.ts';
@@ -45,7 +46,7 @@ export const newPayee = defineRule({
       const typical = state.logs.length === 0 ? 0 : Math.round(Math.exp(median(state.logs)));
       // A fraudster (or a scammer's victim) moves a good part of what is there; a first payment to a friend
       // rarely does. Unknown balances are not held against the payment.
-      const before = tx.balanceCents === null ? null : tx.balanceCents + tx.amountCents;
+      const before = balanceBefore(tx, null); // what the message shows, not the last known balance
       if (tx.amountCents >= config.multiple * typical && (before === null || before <= 0 || tx.amountCents >= config.balanceShare * before)) {
         alert = {
           observed: { amount_cents: tx.amountCents, payee, median_outgoing_cents: typical, known_payees: state.payees.length, ...(before === null ? {} : { balance_before_cents: before }) },

@@ -13,6 +13,7 @@
 // Nor is a payment far larger than what came in (`maxRatio`): a mule passes on what it got, less its cut.
 // State: at most 8 deposits, one running sum and the first deposit of the last 16 senders per account.
 import type { AlertDetails } from '../alert.ts';
+import { balanceBefore } from './balance.ts';
 import { formatCents } from './explain.ts';
 import { counterpartyKind, pushBounded, retain } from './robust.ts';
 import { defineRule, writable } from './rule.ts';
@@ -67,7 +68,7 @@ export const rapidInOut = defineRule({
       retain(next.deposits, (d) => d[0] > from);
       // Withdrawals counted against deposits that have left the window no longer count.
       if (next.deposits.length !== deposits) next.outCents = 0;
-      next.deposits = pushBounded(next.deposits, [tx.timestampMs, tx.amountCents, tx.balanceCents === null ? null : tx.balanceCents - tx.amountCents], MAX_DEPOSITS);
+      next.deposits = pushBounded(next.deposits, [tx.timestampMs, tx.amountCents, balanceBefore(tx, null)], MAX_DEPOSITS);
       return { alert: null, state: next };
     }
     if (tx.type !== 'withdraw' || state.deposits.length === 0 || SPENDING.has(counterpartyKind(tx.counterpartyId))) return { alert: null, state };

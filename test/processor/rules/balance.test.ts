@@ -13,7 +13,7 @@ const cases: Array<{ type: TransactionType; balance: number | null; previous: nu
   { type: 'current_balance', balance: null, previous: 1_00, after: 10_00, before: 1_00 },
   { type: 'low_balance', balance: null, previous: null, after: 10_00, before: null },
   { type: 'checking_account', balance: null, previous: 100_00, after: null, before: 100_00 },
-  { type: 'savings_account', balance: 70_00, previous: 100_00, after: 70_00, before: 100_00 },
+  { type: 'savings_account', balance: 70_00, previous: 100_00, after: 70_00, before: 100_00 }, // no account type: direction unknown
 ];
 
 for (const c of cases) {
@@ -23,6 +23,24 @@ for (const c of cases) {
     assert.equal(balanceBefore(t, c.previous), c.before);
   });
 }
+
+test('balance: a move between own accounts goes the way the account type says, with or without the message balance', () => {
+  // checking_account names the receiving account: into checking, out of savings; savings_account the reverse.
+  const moves = [
+    { type: 'checking_account', accountType: 'checking', sign: 1 },
+    { type: 'checking_account', accountType: 'savings', sign: -1 },
+    { type: 'savings_account', accountType: 'savings', sign: 1 },
+    { type: 'savings_account', accountType: 'checking', sign: -1 },
+  ] as const;
+  for (const { type, accountType, sign } of moves) {
+    const derived = tx({ type, accountType, amountCents: 10_00 });
+    assert.equal(balanceAfter(derived, 100_00), 100_00 + sign * 10_00, `${type} on ${accountType}: after`);
+    assert.equal(balanceBefore(derived, 100_00), 100_00, `${type} on ${accountType}: before, known`);
+    const reported = tx({ type, accountType, amountCents: 10_00, balanceCents: 50_00 });
+    assert.equal(balanceAfter(reported, 999_00), 50_00);
+    assert.equal(balanceBefore(reported, 999_00), 50_00 - sign * 10_00, `${type} on ${accountType}: before, from the message`);
+  }
+});
 
 test('balance: a declined transaction moves no money, with or without the message balance', () => {
   for (const type of ['withdraw', 'deposit'] as const) {
