@@ -248,7 +248,7 @@ export class PartitionProcessor {
   // changed, by the tracker, so they are shared; accounts (changed in place by the rules) and the open
   // windows are copied.
   snapshot(): PartitionSnapshot {
-    return this.withEngine(this.state.toSnapshot());
+    return this.withEngine(this.state.toSnapshot(), this.detection.toSnapshot());
   }
 
   // For the checkpoint's choice between a full snapshot and a delta: the accounts a delta would carry
@@ -262,11 +262,11 @@ export class PartitionProcessor {
   // one is possible). Changes are counted from here on, so every checkpoint taken must be stored or the
   // partition given up: a delta after a lost one would miss its changes.
   takeCheckpoint(chain: DeltaChain | null): PartitionSnapshot | DeltaSnapshot {
-    if (chain === null) return this.withEngine(this.state.takeCheckpoint(false));
-    return { ...this.withEngine(this.state.takeCheckpoint(true)), kind: 'delta', ...chain };
+    if (chain === null) return this.withEngine(this.state.takeCheckpoint(false), this.detection.takeCheckpoint(false));
+    return { ...this.withEngine(this.state.takeCheckpoint(true), this.detection.takeCheckpoint(true)), kind: 'delta', ...chain };
   }
 
-  private withEngine<E>(engine: E): Omit<PartitionSnapshot, 'engine'> & { engine: E } {
+  private withEngine<E, D>(engine: E, detection: D): Omit<PartitionSnapshot, 'engine' | 'detection'> & { engine: E; detection: D } {
     return {
       version: SNAPSHOT_VERSION,
       partition: this.partition,
@@ -276,7 +276,7 @@ export class PartitionProcessor {
       engine,
       cases: this.cases.toSnapshot(),
       quality: this.quality.toSnapshot(),
-      detection: this.detection.toSnapshot(),
+      detection,
       aggregates: this.aggregator.toSnapshot(),
       counters: { ...this.counters, dlqByReason: { ...this.counters.dlqByReason } },
     };

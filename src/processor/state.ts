@@ -43,7 +43,8 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { constants as zlibConstants, createGzip, gunzipSync } from 'node:zlib';
 import type { AggregatorSnapshot } from './aggregates.ts';
 import type { CaseState } from './cases.ts';
-import type { IncidentTrackerSnapshot } from './incident-score.ts';
+import { IncidentTracker } from './incident-score.ts';
+import type { IncidentTrackerDelta, IncidentTrackerSnapshot } from './incident-score.ts';
 import { fitQualityToRules, type QualitySnapshot } from './quality.ts';
 import type { AccountState, EngineOutcome, RuleEngine } from './rules/engine.ts';
 import type { SeenTransaction } from './rules/rule.ts';
@@ -161,9 +162,11 @@ export interface PartitionSnapshot {
 
 // A checkpoint that holds only the accounts changed since the previous one (docs/processor.md, "Delta
 // checkpoints"): with the full snapshot its chain starts from and the deltas before it, it gives the
-// state at its nextOffset. Everything but the accounts is small and carried whole.
-export interface DeltaSnapshot extends Omit<PartitionSnapshot, 'engine'> {
+// state at its nextOffset. Everything but the accounts, and the accounts detection scoring has seen, is
+// small and carried whole.
+export interface DeltaSnapshot extends Omit<PartitionSnapshot, 'engine' | 'detection'> {
   kind: 'delta';
+  detection?: IncidentTrackerDelta;
   baseOffset: string; // nextOffset of the full snapshot the chain starts from
   previousOffset: string; // nextOffset of the checkpoint before this one in the chain
   seq: number; // 1 for the first delta after the full snapshot
@@ -626,6 +629,7 @@ export class DeltaChainState {
   private readonly full: PartitionSnapshot;
   private readonly accounts: Map<string, AccountState>;
   private seen: Array<[string, SeenTransaction]>;
+  private readonly detectionAccounts: Set<string>;
   private last: DeltaSnapshot | null = null;
   private applied = 0;
 
@@ -633,6 +637,7 @@ export class DeltaChainState {
     this.full = full;
     this.accounts = new Map(full.engine.accounts);
     this.seen = full.engine.seen;
+    this.detectionAccounts = new Set(full.detection?.accounts);
   }
 
   get nextOffset(): string {
@@ -642,6 +647,9 @@ export class DeltaChainState {
   apply(d: DeltaSnapshot): void {
     checkContinues(this.full, d, this.nextOffset, this.applied + 1);
     const seen = applySeenDelta(this.seen, d.engine.seen);
+    // Written by this version, a delta lists only the accounts scoring added since the checkpoint before it.
+    if (d.detection !== undefined && !Array.isArray(d.detection.accountsAdded)) throw new SnapshotError('delta has no list of the accounts added to detection scoring');
+    for (const id of d.detection?.accountsAdded ?? []) this.detectionAccounts.add(id);
     for (const id of d.engine.removed) this.accounts.delete(id);
     for (const [id, account] of d.engine.accounts) this.accounts.set(id, account);
     this.seen = seen;
@@ -651,9 +659,14 @@ export class DeltaChainState {
 
   snapshot(): PartitionSnapshot {
     if (this.last === null) return this.full;
-    // Everything but the accounts and the duplicate-id window is the last delta's.
-    const { kind: _kind, baseOffset: _base, previousOffset: _previous, seq: _seq, engine, ...rest } = this.last;
-    return { ...rest, engine: { slices: engine.slices, accounts: [...this.accounts], seen: this.seen } };
+    // Everything but the accounts (of the engine and of detection scoring) and the duplicate-id window is
+    // the last delta's.
+    const { kind: _kind, baseOffset: _base, previousOffset: _previous, seq: _seq, engine, detection, ...rest } = this.last;
+    return {
+      ...rest,
+      ...(detection === undefined ? {} : { detection: IncidentTracker.fromDelta(detection, this.detectionAccounts) }),
+      engine: { slices: engine.slices, accounts: [...this.accounts], seen: this.seen },
+    };
   }
 }
 

@@ -115,6 +115,8 @@ export const RECOVERY_CONFIG = resolveConfig({
     'rules.duplicate.windowSec=120',
     'accountIdleTtlSec=60',
     'latenessMs=1500',
+    // Detection scoring's warm-up within the streams' first minutes, so that its state is restored too.
+    'scoreWarmupSec=60',
   ],
 });
 

@@ -78,6 +78,13 @@ test('a delta holds only the accounts changed since the previous checkpoint', as
   // Three records between checkpoints touch three accounts at most; evictions are listed by id.
   for (const d of deltas) assert.ok(decodeDelta(d.value).engine.accounts.length <= 3);
   assert.ok(deltas.some((d) => decodeDelta(d.value).engine.removed.length > 0), 'some delta lists evicted accounts');
+  // Likewise the accounts detection scoring has seen: each delta lists those it added, the chain adds up.
+  const added = deltas.map((d) => decodeDelta(d.value).detection?.accountsAdded ?? []);
+  for (const ids of added) assert.ok(ids.length <= 3);
+  assert.ok(added.some((ids) => ids.length > 0), 'some delta adds accounts to detection scoring');
+  const restored = restoreFrom(written).snapshot.detection?.accounts ?? [];
+  assert.equal(restored.length, new Set(restored).size);
+  assert.ok(restored.length > Math.max(...added.map((ids) => ids.length)), 'the restored state has every account, not only the last delta\'s');
   const proc = new PartitionProcessor(0, RECOVERY_CONFIG);
   for (const r of records.slice(0, 10)) proc.process(r);
   proc.takeCheckpoint(null);
