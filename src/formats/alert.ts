@@ -6,7 +6,7 @@
 // producer, or from a newer processor with a rule this one does not know, still displays safely.
 import type { TransactionType } from '../bank/transaction.ts';
 import type { RuleName, Severity } from '../processor/alert.ts';
-import { finite, lenient, map, number, object, orDefault, parseValue, string, union, writeValue, type Infer } from './schema.ts';
+import { finite, lenient, map, number, object, omitEmpty, orDefault, parseValue, string, union, writeValue, type Infer } from './schema.ts';
 
 export const alertFormat = object({
   id: string({ max: 1000 }), // `${transaction_id}:${rule}`
@@ -19,6 +19,10 @@ export const alertFormat = object({
   observed: orDefault(map(union(finite, string({ max: 1000 })))), // keys carry their unit, e.g. amount_cents
   threshold: orDefault(map(finite)),
   explanation: string({ max: 4000 }),
+  // The transaction's risk score, 0 to 1 (the noisy-OR of the weights of the fraud rules that alerted on
+  // it, src/processor/cases.ts): the same on each of its alerts. Left out when 0: notifications, and a
+  // duplicate id alone (a data problem, not fraud).
+  risk_score: omitEmpty(number({ min: 0 })),
   // Where the triggering record lives in bank_alerts: a reader can show an alert without it.
   source: lenient(
     object({

@@ -40,6 +40,7 @@ export function makeAlert(tx: AlertedTx, rule: RuleName, severity: Severity, det
     observed: details.observed,
     threshold: details.threshold,
     explanation: details.explanation,
+    risk_score: 0, // set once all the transaction's alerts are known (PartitionProcessor)
     source: { partition: tx.partition, offset: tx.offset },
   };
 }

@@ -53,7 +53,6 @@ export interface ProcessResult {
   alerts: Alert[]; // for bank_alerts_high
   notifications: readonly Alert[]; // for bank_notifications: customer notifications, not fraud
   cases: readonly Case[]; // for bank_cases: the case this transaction opened or updated
-  riskScore: number; // the transaction's risk score, 0..1 (cases.ts); 0 for dead letters
   dlq: DlqRecord | null; // for bank_alerts_dlq
   metrics: WindowAggregate[]; // closed windows for bank_metrics, key = partition
   detection: DetectionFacts | null; // for bank_metrics: ground-truth facts of a labelled record (incident-score.ts)
@@ -116,7 +115,7 @@ export class PartitionProcessor {
     const offset = BigInt(record.offset);
     if (offset < this.next) {
       this.counters.skipped++;
-      return { skipped: true, tx: null, alerts: [], notifications: NO_ALERTS, cases: NO_CASES, riskScore: 0, dlq: null, metrics: [], detection: null };
+      return { skipped: true, tx: null, alerts: [], notifications: NO_ALERTS, cases: NO_CASES, dlq: null, metrics: [], detection: null };
     }
     this.next = offset + 1n;
     this.counters.processed++;
@@ -129,7 +128,6 @@ export class PartitionProcessor {
     let alerts: Alert[] = [];
     let notifications: readonly Alert[] = NO_ALERTS;
     let cases: readonly Case[] = NO_CASES;
-    let riskScore = 0;
     let dlq: DlqRecord | null = null;
     let tx: NormalizedTx | null = null;
     let detection: DetectionFacts | null = null;
@@ -153,7 +151,8 @@ export class PartitionProcessor {
       if (outcome.notifications.length > 0) notifications = this.withoutSuppressed(outcome.notifications);
       let published: Case | null = null;
       if (outcome.alerts.length > 0) {
-        riskScore = this.cases.score(outcome.alerts);
+        const risk = Math.round(this.cases.score(outcome.alerts) * 10_000) / 10_000;
+        for (const a of outcome.alerts) a.risk_score = risk;
         published = this.cases.observe(tx, outcome.alerts, this.partition);
         if (published !== null) {
           this.counters.cases++;
@@ -188,7 +187,7 @@ export class PartitionProcessor {
     const advanced = this.watermarkMs === null ? [] : this.aggregator.advance(this.watermarkMs);
     const metrics = previousClock.length === 0 ? advanced : [...previousClock, ...advanced];
     this.sweep();
-    return { skipped: false, tx, alerts, notifications, cases, riskScore, dlq, metrics, detection };
+    return { skipped: false, tx, alerts, notifications, cases, dlq, metrics, detection };
   }
 
   // Event time went back by more than clockResetMs: not a straggler (those are milliseconds to minutes

@@ -171,9 +171,11 @@ export function routePartition(sourcePartition: number, partitionCount: number):
   return sourcePartition % partitionCount;
 }
 
-// One line a person can read: when, how bad, which rule, whose account, why, and the id to look it up.
+// One line a person can read: when, how bad, which rule, whose account, why, the transaction's risk
+// score (fraud alerts), and the id to look it up.
 export function formatAlertLine(alert: Alert): string {
-  return `ALERT ${alert.timestamp} ${alert.severity.padEnd(8)} ${alert.rule.padEnd(12)} ${alert.account_id} ${alert.explanation} [${alert.id}]`;
+  const risk = alert.risk_score > 0 ? ` (risk ${alert.risk_score.toFixed(2)})` : '';
+  return `ALERT ${alert.timestamp} ${alert.severity.padEnd(8)} ${alert.rule.padEnd(12)} ${alert.account_id} ${alert.explanation}${risk} [${alert.id}]`;
 }
 
 export interface LocalSinkOptions {

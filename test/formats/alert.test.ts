@@ -22,14 +22,20 @@ test('alerts parse back as published, and bad alerts are rejected', () => {
   assert.equal(parseAlert(Buffer.from('{')), null);
 });
 
-test('the alert writer writes what JSON.stringify writes, in ASCII, and it parses back', () => {
-  for (const a of [makeTestAlert(1), makeTestAlert(2, { observed: {}, threshold: {} }), OLD_ALERT]) {
+// A fraud alert, with its transaction's risk score.
+const fraudAlert = (i: number): Alert => makeTestAlert(i, { rule: 'velocity', severity: 'MEDIUM', risk_score: 0.55 });
+
+test('the alert writer writes what JSON.stringify writes, leaving out a risk score of 0, in ASCII, and it parses back', () => {
+  for (const a of [makeTestAlert(1), makeTestAlert(2, { observed: {}, threshold: {} }), fraudAlert(5), OLD_ALERT]) {
     const bytes = alertJson(a);
     assert.ok(isAscii(bytes), 'non-ASCII escaped');
-    assert.equal(bytes.toString('latin1').replace(/\\u([0-9a-f]{4})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), JSON.stringify(a));
+    const stringified = JSON.stringify(a.risk_score === 0 ? { ...a, risk_score: undefined } : a);
+    assert.equal(bytes.toString('latin1').replace(/\\u([0-9a-f]{4})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), stringified);
     assert.deepEqual(parseAlert(bytes), a);
   }
-  assert.ok(alertJson(makeTestAlert(3)).equals(json(makeTestAlert(3))), 'an ASCII alert is byte for byte what JSON.stringify wrote');
+  assert.ok(alertJson(fraudAlert(3)).equals(json(fraudAlert(3))), 'an ASCII alert is byte for byte what JSON.stringify wrote');
+  assert.ok(!alertJson(makeTestAlert(3)).includes('risk_score'), 'a notification has no risk score');
+  assert.equal(parseAlert(json({ ...fraudAlert(4), risk_score: -1 })), null, 'a risk score is not negative');
 });
 
 test('an alert written by the code before src/formats parses', () => {

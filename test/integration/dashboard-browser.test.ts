@@ -375,6 +375,8 @@ test('with the real producer and processor, the page fills its charts, shows fra
     assert.deepEqual(scores, [...scores].sort((a, b) => b - a), `queue not by score: ${scores.join(' ')}`);
     const realCase = (await page.locator('#cases-body tr').first().innerText()).split('\t');
     t.diagnostic(`first case in the queue: ${realCase.join(' | ')}`);
+    // The alerts that opened it are in the feed with their transaction's risk score.
+    await page.locator('#alerts-body td.risk', { hasText: /^0\.\d\d$/ }).first().waitFor({ timeout: 5_000 });
     // Opened from the keyboard: its alerts with their explanations and the account's transactions read
     // from bank_alerts, the alerted ones marked.
     await page.focus('#cases-body button.case-link >> nth=0');

@@ -18,6 +18,7 @@ test('alert ids are the transaction id and the rule', () => {
     observed: { x: 1 },
     threshold: { y: 2 },
     explanation: 'why',
+    risk_score: 0,
     source: { partition: 0, offset: '42' },
   });
 });

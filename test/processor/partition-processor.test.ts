@@ -74,8 +74,11 @@ test('golden: a fixed sequence yields a fixed list of alert and notification ids
     results.flatMap((r) => r.cases.map((c) => `${c.case_id}@${c.version} ${c.severity} ${c.score} ${c.rules.join('+')} ${c.amount_at_risk_cents}`)),
     ['case:ACC-2:V-6@1 MEDIUM 0.55 velocity 500'],
   );
-  assert.equal(results[12]?.riskScore.toFixed(4), '0.3498');
-  assert.equal(results[0]?.riskScore, 0);
+  // Each alert carries its transaction's risk score: G-06's three noisy rules give 1 - 0.85 x 0.85 x 0.9;
+  // the duplicate alone (weight 0) none.
+  assert.deepEqual(results[12]?.alerts.map((a) => a.risk_score), [0.3498, 0.3498, 0.3498]);
+  assert.deepEqual(results.flatMap((r) => r.alerts.filter((a) => a.rule === 'duplicate').map((a) => a.risk_score)), [0]);
+  assert.deepEqual(results.flatMap((r) => r.notifications.map((a) => a.risk_score)), [0, 0, 0, 0]);
 });
 
 test('a bad record goes to the DLQ with reason and origin, and processing goes on', () => {
@@ -102,7 +105,7 @@ test('records below nextOffset are skipped; records of another partition are ref
   const p = new PartitionProcessor(0, DEFAULT_CONFIG);
   p.process(record(5, { account_id: 'A', transaction_type: 'deposit', amount: 1 }));
   const again = p.process(record(5, { account_id: 'A', transaction_type: 'low_balance', amount: 1 }));
-  assert.deepEqual(again, { skipped: true, tx: null, alerts: [], notifications: [], cases: [], riskScore: 0, dlq: null, metrics: [], detection: null });
+  assert.deepEqual(again, { skipped: true, tx: null, alerts: [], notifications: [], cases: [], dlq: null, metrics: [], detection: null });
   assert.equal(p.stats().skipped, 1);
   assert.throws(() => p.process(record(6, null, { partition: 1 })), /partition 1 given to the processor of partition 0/);
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import pino from 'pino';
+import { parseAlert } from '../../src/formats/alert.ts';
 import { parseWindows } from '../../src/formats/metrics-window.ts';
 import { DEFAULT_CONFIG } from '../../src/processor/config.ts';
 import { PartitionProcessor } from '../../src/processor/partition-processor.ts';
@@ -28,7 +29,7 @@ test('output records carry the group and source partition and offset; alerts the
   const a = alertRecord(alert, 'g1', 'notification');
   assert.equal(a.kind, 'notification');
   assert.equal(a.key?.toString(), 'ACC-7');
-  assert.deepEqual(JSON.parse(String(a.value)), alert);
+  assert.deepEqual(parseAlert(a.value), alert);
   assert.deepEqual(a.headers, { [OUTPUT_HEADERS.group]: 'g1', [OUTPUT_HEADERS.sourcePartition]: '4', [OUTPUT_HEADERS.sourceOffset]: '9', [OUTPUT_HEADERS.alertId]: 'T-9:overdraft' });
 
   const bad = new PartitionProcessor(2, DEFAULT_CONFIG).process(record(5, '{"x":', { partition: 2 })).dlq;
@@ -55,6 +56,9 @@ test('local sinks: alert lines on the console and in the log, dead letters logge
   sinks.acknowledged([alertRecord(alert, 'g', 'notification'), dlqRecord(bad, 0, 'g')]);
   assert.deepEqual(lines, [formatAlertLine(alert)]);
   assert.match(lines[0] ?? '', /^ALERT 2025-01-15T09:00:00\.000Z CRITICAL +overdraft +ACC-7 .+ \[T-9:overdraft\]$/);
+  // A fraud alert's line also gives its transaction's risk score; a notification's has none.
+  assert.match(formatAlertLine({ ...alert, rule: 'velocity', risk_score: 0.55 }), / \(risk 0\.55\) \[T-9:overdraft\]$/);
+  assert.doesNotMatch(lines[0] ?? '', /risk/);
   assert.equal(logged[0]?.event, 'notification');
   assert.equal((logged[0]?.alert as { id: string }).id, 'T-9:overdraft');
   assert.equal(logged[1]?.event, 'dlq');

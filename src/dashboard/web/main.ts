@@ -169,11 +169,13 @@ function renderAlerts(): void {
     alertTime(a.timestamp, newest),
     { text: a.severity, className: Object.hasOwn(SEVERITY_CLASS, a.severity) ? (SEVERITY_CLASS[a.severity] as string) : 'sev sev-unknown' },
     a.rule,
+    // The transaction's risk score (all its fraud rules together); none for a duplicate id alone.
+    { text: a.risk_score > 0 ? a.risk_score.toFixed(2) : '–', className: 'num risk', title: 'risk score of the transaction' },
     { text: a.account_id, className: 'mono id', title: a.account_id },
     a.transaction_type,
     { text: a.explanation, className: 'explain' },
   ]);
-  fillTable(byId<HTMLTableSectionElement>('alerts-body'), rows, 'No alerts yet.', 6, true);
+  fillTable(byId<HTMLTableSectionElement>('alerts-body'), rows, 'No alerts yet.', 7, true);
   setText('alerts-note', state.droppedAlerts > 0 ? `newest ${state.alerts.length}; ${formatCompact(state.droppedAlerts)} more arrived between updates` : `newest ${state.alerts.length}`);
 }
 
