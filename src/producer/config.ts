@@ -147,6 +147,12 @@ export function readDotEnv(path = '.env'): Record<string, string> {
 }
 
 // Environment as the producer sees it: real variables override the `.env` file, like `node --env-file`.
+// Kafka's own rule for topic names.
+export function isTopicName(name: string): boolean {
+  return /^[a-zA-Z0-9._-]{1,249}$/.test(name) && name !== '.' && name !== '..';
+}
+export const TOPIC_NAME_RULE = 'topic names use letters, digits, ".", "_" and "-" (at most 249)';
+
 export function mergedEnv(dotEnv: Env, env: Env = process.env): Env {
   return { ...dotEnv, ...env };
 }
@@ -211,10 +217,7 @@ export function resolveProducerConfig(flags: ProduceFlags, env: Env = process.en
 
   const topicSource = source('topic');
   const topic = topicSource?.raw.trim() ?? DEFAULTS.topic;
-  // Kafka's own rule for topic names.
-  if (!/^[a-zA-Z0-9._-]{1,249}$/.test(topic) || topic === '.' || topic === '..') {
-    fail(topicSource?.where ?? '--topic', topic, 'topic names use letters, digits, ".", "_" and "-" (at most 249)');
-  }
+  if (!isTopicName(topic)) fail(topicSource?.where ?? '--topic', topic, TOPIC_NAME_RULE);
 
   // --rate and --accounts are two ways to say how big the bank is (see population.ts); a flag for either
   // replaces both environment defaults, as for --count and --duration.
