@@ -3,6 +3,7 @@
 // Rule settings come from --config <file.json> and --set path=value (see --help for the list).
 
 import { Command, Option } from 'commander';
+import type { Logger } from 'pino';
 import { RateTracker } from '../dashboard/cluster-overview.ts';
 import { resolveToken, urlWithToken } from '../dashboard/access.ts';
 import type { RunningDashboard } from '../dashboard/server.ts';
@@ -166,7 +167,13 @@ export function consumeCommand(): Command {
           process.exit(1);
         }
       }
-      const logger = createLogger('banking-consumer', { level: options.logLevel, file: options.logFile });
+      let logger: Logger;
+      try {
+        logger = createLogger('banking-consumer', { level: options.logLevel, file: options.logFile });
+      } catch (error) {
+        console.error(`buzzline consume: ${(error as Error).message} (check --log-file)`);
+        process.exit(1);
+      }
       const controller = new AbortController();
       let dashboard: RunningDashboard | undefined;
       if (flags.dashboard) {

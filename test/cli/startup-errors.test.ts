@@ -119,3 +119,22 @@ for (const [what, address, cause] of addresses) {
     assert.match(r.stdout, new RegExp(`✖ tcp connect .*${cause.source}`));
   });
 }
+
+// A log file that cannot be opened (a directory, a path under a file) was a stack trace from consume.
+const logFileCommands = [
+  ['produce', ['produce', '--brokers', 'BROKER', '--count', '1', '--bank-state', 'DATA/bank.json', '--log-file', 'LOG']],
+  ['consume', ['consume', '--brokers', 'BROKER', '--no-dashboard', '--log-file', 'LOG']],
+] as const;
+
+for (const [name, template] of logFileCommands) {
+  test(`${name}: a log file that cannot be opened is one line naming it`, async () => {
+    const notAFile = `${cwd}/log-dir`;
+    fs.mkdirSync(notAFile, { recursive: true });
+    fs.writeFileSync(`${cwd}/plain-file`, '');
+    for (const log of [notAFile, `${cwd}/plain-file/consumer.log`]) {
+      const r = await buzzline(template.map((a) => a.replace('BROKER', tb.bootstrap).replace('DATA', `${cwd}/${name}-data`).replace('LOG', log)));
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assertOneLine(r.stderr, new RegExp(`^buzzline ${name}: cannot open the log file ${log.replace(/\./g, '\\.')}: E[A-Z]+`));
+    }
+  });
+}
