@@ -19,7 +19,7 @@ import { isTopicName, LOG_LEVELS, mergedEnv, readDotEnv, TOPIC_NAME_RULE } from 
 import { describeKafkaError } from '../kafka-errors.ts';
 import { checkBrokersReachable } from './brokers-reachable.ts';
 import { ForeignMembers } from './foreign-members.ts';
-import { addSecurityOptions, ALLOWED_HOSTS_HELP, clientId, clientSecurity, collect, hostList, integer, listenFailure, onShutdown, port, TOKEN_HELP } from './options.ts';
+import { addSecurityOptions, ALLOWED_HOSTS_HELP, clientId, clientSecurity, collect, hostList, hostName, integer, listenFailure, onShutdown, port, TOKEN_HELP } from './options.ts';
 import { statusLine } from './status-line.ts';
 
 interface ConsumeFlags extends SecurityFlags {
@@ -106,7 +106,7 @@ export function consumeCommand(): Command {
     .addOption(new Option('--set <path=value>', 'override one setting, repeatable, e.g. --set rules.velocity.count=4').argParser(collect).default([], 'none'))
     .option('--no-dashboard', 'do not serve the dashboard (for scaled-out workers)')
     .option('--dashboard-port <port>', 'port of the dashboard (0 = any free port)', port, DEFAULT_DASHBOARD_PORT)
-    .option('--host <host>', 'address the dashboard binds; anything but loopback exposes it to the network', '127.0.0.1')
+    .option('--host <host>', 'address the dashboard binds; anything but loopback exposes it to the network', hostName, '127.0.0.1')
     .option('--allowed-hosts <names>', ALLOWED_HOSTS_HELP, hostList)
     .option('--token <token>', TOKEN_HELP)
     .addOption(new Option('--log-level <level>', 'level for the log file [env LOG_LEVEL]').choices([...LOG_LEVELS]))

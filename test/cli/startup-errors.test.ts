@@ -138,3 +138,24 @@ for (const [name, template] of logFileCommands) {
     }
   });
 }
+
+// An empty --host (`--host "$HOST"` with HOST unset) made Node bind every interface: a plaintext broker,
+// or the dashboard, open to the network without anyone asking for it.
+const emptyHost = [
+  ['broker', ['broker', '--host', '', '--port', '0', '--data-dir', 'DATA'], '--host'],
+  ['broker', ['broker', '--advertised-host', ' ', '--port', '0', '--data-dir', 'DATA'], '--advertised-host'],
+  ['dashboard', ['dashboard', '--host', '', '--port', '0', '--brokers', 'BROKER'], '--host'],
+  ['consume', ['consume', '--host', '', '--dashboard-port', '0', '--brokers', 'BROKER', '--log-file', 'LOG'], '--host'],
+  ['start', ['start', '--host', '', '--port', '0', '--dashboard-port', '0', '--data-dir', 'DATA'], '--host'],
+] as const;
+
+for (const [name, template, flag] of emptyHost) {
+  test(`${name}: an empty ${flag} is refused before anything listens`, async () => {
+    const data = `${cwd}/empty-host-data`;
+    const r = await buzzline(template.map((a) => a.replace('BROKER', tb.bootstrap).replace('DATA', data).replace('LOG', `${cwd}/empty-host.log`)), 20_000);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assertOneLine(r.stderr, new RegExp(`option '${flag} <host>' argument '\\s*' is invalid\\. expected a host name or address`));
+    assert.equal(r.stdout, '');
+    assert.ok(!fs.existsSync(data), 'no broker ran');
+  });
+}
