@@ -11,6 +11,7 @@ import { isAscii } from 'node:buffer';
 import {
   ACCOUNT_TYPES,
   CHANNELS,
+  TIMESTAMP_RANGE_MS,
   TRANSACTION_TYPES,
   type AccountType,
   type Channel,
@@ -71,8 +72,6 @@ export interface RecordPosition {
 }
 
 const MAX_ID_LENGTH = 128;
-const MIN_TIMESTAMP_MS = Date.UTC(2000, 0, 1);
-const MAX_TIMESTAMP_MS = Date.UTC(2100, 0, 1);
 const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/;
 // Python's json.dumps writes NaN and Infinity as bare words, which JSON.parse rejects. Recognising them
 // turns a puzzling bad_json into the bad_amount the producer author needs to hear about.
@@ -327,7 +326,7 @@ function daysIn(year: number, month: number): number {
 
 // The range an event time must be in, whether from the message's timestamp or from its record's.
 function isPlausibleTimeMs(ms: number): boolean {
-  return ms >= MIN_TIMESTAMP_MS && ms < MAX_TIMESTAMP_MS;
+  return ms >= TIMESTAMP_RANGE_MS.from && ms < TIMESTAMP_RANGE_MS.until;
 }
 
 function isCurrencyCode(v: string): boolean {
