@@ -159,3 +159,14 @@ for (const [name, template, flag] of emptyHost) {
     assert.ok(!fs.existsSync(data), 'no broker ran');
   });
 }
+
+// --from after --to replayed nothing and printed empty tables as a result; an epoch beyond what a Date
+// holds got through the flag's check and crashed later.
+test('backtest: --from not before --to, or a time out of range, is a flag error before anything connects', async () => {
+  const wrongOrder = await buzzline(['backtest', '--brokers', `127.0.0.1:${refusedPort}`, '--from', '2030-01-01', '--to', '2020-01-01']);
+  assert.equal(wrongOrder.code, 2, wrongOrder.stderr);
+  assertOneLine(wrongOrder.stderr, /^error: --from \(2030-01-01T00:00:00\.000Z\) must be before --to \(2020-01-01T00:00:00\.000Z\)$/);
+  const huge = await buzzline(['backtest', '--brokers', `127.0.0.1:${refusedPort}`, '--from', '99999999999999999']);
+  assert.equal(huge.code, 1, huge.stderr);
+  assertOneLine(huge.stderr, /option '--from <time>' argument '99999999999999999' is invalid/);
+});
