@@ -112,6 +112,11 @@ export function startCommand(): Command {
           command.error(`error: KAFKA_BROKERS: ${(error as Error).message}`, { exitCode: 2 });
         }
       }
+      // Each is free on its own, so start's port checks pass; the dashboard then failed after the broker
+      // and the producer had started, blaming another buzzline.
+      if (external === undefined && flags.port !== 0 && flags.port === flags.dashboardPort) {
+        command.error(`error: --port and --dashboard-port are both ${flags.port}: the broker and the dashboard need a port each`, { exitCode: 2 });
+      }
       process.exitCode = await start(flags, external, security);
     });
 }

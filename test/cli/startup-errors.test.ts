@@ -52,12 +52,14 @@ const badStartFlags = [
   [['--log-level', 'loud'], {}, /invalid --log-level "loud"/],
   [['--partitions', '0'], {}, /--partitions.*expected an integer from 1/],
   [[], { KAFKA_BROKERS: 'host:0' }, /KAFKA_BROKERS: "host:0"/],
+  // Both free, so only comparing them finds it; it failed once the broker and the producer ran.
+  [['--port', 'SAME', '--dashboard-port', 'SAME'], {}, /--port and --dashboard-port are both \d+: the broker and the dashboard need a port each/],
 ] as const;
 
 for (const [flags, env, message] of badStartFlags) {
   test(`start ${flags.join(' ') || Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')} fails before anything starts`, async () => {
     const started = Date.now();
-    const r = await run(process.execPath, [BUZZLINE, 'start', ...flags, '--port', '0', '--dashboard-port', '0', '--data-dir', `${cwd}/start-data`], { timeoutMs: 30_000, env: { ...process.env, KAFKA_BROKERS: '', ...env } });
+    const r = await run(process.execPath, [BUZZLINE, 'start', '--port', '0', '--dashboard-port', '0', ...flags.map((f) => f.replace('SAME', String(refusedPort))), '--data-dir', `${cwd}/start-data`], { timeoutMs: 30_000, env: { ...process.env, KAFKA_BROKERS: '', ...env } });
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, message);
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
