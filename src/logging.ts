@@ -113,8 +113,16 @@ export function createLogger(name: string, options: LoggerOptions = {}): Logger 
   const level = options.level ?? process.env.LOG_LEVEL ?? 'info';
   if (options.sink) return pino({ name, level }, options.sink);
   if (options.file) {
-    fs.mkdirSync(path.dirname(options.file), { recursive: true });
-    return pino({ name, level }, new LogSink(fs.openSync(options.file, 'a')));
+    let fd: number;
+    try {
+      fs.mkdirSync(path.dirname(options.file), { recursive: true });
+      fd = fs.openSync(options.file, 'a');
+    } catch (err) {
+      // A directory, a path under a file, no permission: a message naming the file for the command's one
+      // line, rather than a bare fs error (or a stack trace).
+      throw new Error(`cannot open the log file ${options.file}: ${(err as Error).message}`, { cause: err });
+    }
+    return pino({ name, level }, new LogSink(fd));
   }
   return pino({ name, level }, new LogSink(1));
 }

@@ -52,6 +52,10 @@ export type TransactionStatus = (typeof TRANSACTION_STATUSES)[number];
 export const DECLINE_REASONS = ['insufficient_funds', 'card_blocked', 'suspected_fraud', 'limit_exceeded', 'invalid_pin'] as const;
 export type DeclineReason = (typeof DECLINE_REASONS)[number];
 
+// The times a transaction's timestamp may have, [from, until): the processor dead-letters others
+// (bad_timestamp), so the producer refuses a bank that would start outside them.
+export const TIMESTAMP_RANGE_MS = { from: Date.UTC(2000, 0, 1), until: Date.UTC(2100, 0, 1) } as const;
+
 // Full message as produced by `buzzline produce`. The processor also accepts the seed's minimal message
 // (account_id, transaction_type, amount only).
 export interface Transaction {

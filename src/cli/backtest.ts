@@ -30,7 +30,8 @@ interface BacktestFlags extends SecurityFlags {
 
 function time(raw: string): number {
   const ms = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
-  if (!Number.isFinite(ms)) throw new InvalidArgumentError(`expected an ISO 8601 time or epoch milliseconds, got "${raw}"`);
+  // Epoch milliseconds beyond what a Date holds (±8.64e15) are no time either.
+  if (Number.isNaN(new Date(ms).getTime())) throw new InvalidArgumentError(`expected an ISO 8601 time or epoch milliseconds, got "${raw}"`);
   return ms;
 }
 
@@ -48,6 +49,10 @@ export function backtestCommand(): Command {
     .option('--json', 'the two score tables as JSON')
     .addHelpText('after', `\nSettings for --config and --set:\n  ${describeSettings().join('\n  ')}`)
     .action(async (flags: BacktestFlags, command: Command) => {
+      // The other way round, nothing is replayed, and empty tables look like a result.
+      if (flags.from !== undefined && flags.to !== undefined && flags.from >= flags.to) {
+        command.error(`error: --from (${new Date(flags.from).toISOString()}) must be before --to (${new Date(flags.to).toISOString()})`, { exitCode: 2 });
+      }
       const security = clientSecurity(flags, command).connection;
       let configs: ProcessorConfig[];
       try {

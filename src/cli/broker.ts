@@ -5,7 +5,7 @@ import { DEFAULT_BROKER_CONFIG } from '../broker/context.ts';
 import { SASL_MECHANISMS, SECURITY_PROTOCOLS } from '../kafka-security.ts';
 import type { SaslMechanism, SecurityProtocol } from '../kafka-security.ts';
 import { createLogger } from '../logging.ts';
-import { integer, listenFailure, onShutdown, port, saslMechanismList } from './options.ts';
+import { hostName, integer, listenFailure, onShutdown, port, saslMechanismList } from './options.ts';
 
 const ORPHANED_CLIENTS_WAIT_MS = 3000;
 
@@ -35,9 +35,9 @@ export function brokerCommand(): Command {
   const d = DEFAULT_BROKER_CONFIG;
   return new Command('broker')
     .description('run the embedded Kafka-compatible broker (single node, persists to disk)')
-    .option('--host <host>', 'address to bind', d.host)
+    .option('--host <host>', 'address to bind', hostName, d.host)
     .option('--port <port>', 'port to listen on (0 = any free port)', port, d.port)
-    .option('--advertised-host <host>', 'host name given to clients in metadata (default: --host)')
+    .option('--advertised-host <host>', 'host name given to clients in metadata (default: --host)', hostName)
     .option('--data-dir <dir>', 'where topics are stored', d.dataDir)
     .option('--default-partitions <n>', 'partitions of auto-created topics', integer(1, 10_000), d.defaultPartitions)
     .option('--no-auto-create-topics', 'do not create unknown topics on metadata requests')

@@ -3,6 +3,7 @@
 // Rule settings come from --config <file.json> and --set path=value (see --help for the list).
 
 import { Command, Option } from 'commander';
+import type { Logger } from 'pino';
 import { RateTracker } from '../dashboard/cluster-overview.ts';
 import { resolveToken, urlWithToken } from '../dashboard/access.ts';
 import type { RunningDashboard } from '../dashboard/server.ts';
@@ -11,13 +12,14 @@ import type { SecurityFlags } from '../kafka-security.ts';
 import { createLogger } from '../logging.ts';
 import { ConfigError, describeSettings, loadConfig } from '../processor/config.ts';
 import { PROCESSOR_DEFAULTS, superviseProcessor, type ProcessorOptions, type ProcessorStats } from '../processor/consumer.ts';
+import type { OutputTopics } from '../processor/kafka-io.ts';
 import { classifyFailure } from '../processor/failures.ts';
 import { QUALITY_KEYS } from '../processor/quality.ts';
-import { LOG_LEVELS, mergedEnv, readDotEnv } from '../producer/config.ts';
+import { isTopicName, LOG_LEVELS, mergedEnv, readDotEnv, TOPIC_NAME_RULE } from '../producer/config.ts';
 import { describeKafkaError } from '../kafka-errors.ts';
 import { checkBrokersReachable } from './brokers-reachable.ts';
 import { ForeignMembers } from './foreign-members.ts';
-import { addSecurityOptions, ALLOWED_HOSTS_HELP, clientSecurity, collect, hostList, integer, listenFailure, onShutdown, port, TOKEN_HELP } from './options.ts';
+import { addSecurityOptions, ALLOWED_HOSTS_HELP, clientId, clientSecurity, collect, hostList, hostName, integer, listenFailure, onShutdown, port, TOKEN_HELP } from './options.ts';
 import { statusLine } from './status-line.ts';
 
 interface ConsumeFlags extends SecurityFlags {
@@ -72,19 +74,39 @@ export function summary(stats: ProcessorStats): string {
   return lines.join('\n');
 }
 
+// The topics read and written must be legal names, and all different: a processor reading a topic it
+// writes feeds on its own output (reading bank_alerts_dlq, every dead letter is dead-lettered again, without
+// end), and snapshots written among the transactions or the alerts would be taken for them.
+const OUTPUT_ROLES: Record<Exclude<keyof OutputTopics, 'state'>, string> = { alerts: 'alerts', notifications: 'notifications', cases: 'cases', dlq: 'dead letters', metrics: 'metrics' };
+
+export function topicProblems(source: string, sourceFlag: string, outputs: OutputTopics): string[] {
+  const issues: string[] = [];
+  if (!isTopicName(source)) issues.push(`${sourceFlag} "${source}": ${TOPIC_NAME_RULE}`);
+  if (!isTopicName(outputs.state)) issues.push(`--state-topic "${outputs.state}": ${TOPIC_NAME_RULE}`);
+  const written = Object.entries(OUTPUT_ROLES).map(([key, role]) => [role, outputs[key as keyof typeof OUTPUT_ROLES]] as const);
+  for (const [role, topic] of written) {
+    if (topic === source) issues.push(`${sourceFlag} "${source}": the processor writes its ${role} there; it cannot also read it`);
+  }
+  if (outputs.state === source) issues.push(`--state-topic "${outputs.state}": the same topic as ${sourceFlag}; snapshots need a topic of their own`);
+  for (const [role, topic] of written) {
+    if (topic === outputs.state) issues.push(`--state-topic "${outputs.state}": the processor writes its ${role} there; snapshots need a topic of their own`);
+  }
+  return issues;
+}
+
 export function consumeCommand(): Command {
   const d = PROCESSOR_DEFAULTS;
   return addSecurityOptions(new Command('consume')
     .description('process bank_alerts: validate, detect fraud, publish alerts, dead letters and per-second metrics')
     .option('--brokers <list>', `bootstrap brokers, host:port[,host:port] (default ${d.brokers.join(',')}) [env KAFKA_BROKERS]`)
     .option('--topic <name>', `topic to consume (default ${d.topic}) [env KAFKA_TOPIC]`)
-    .option('--group <id>', 'consumer group; processes with the same group share the partitions', d.group)
-    .option('--instance-id <id>', 'static group membership: a worker restarted with the same id gets its partitions back without a rebalance')
+    .option('--group <id>', 'consumer group; processes with the same group share the partitions', clientId, d.group)
+    .option('--instance-id <id>', 'static group membership: a worker restarted with the same id gets its partitions back without a rebalance', clientId)
     .option('--config <file>', 'processor settings as JSON, e.g. {"rules":{"velocity":{"count":4}}}')
     .addOption(new Option('--set <path=value>', 'override one setting, repeatable, e.g. --set rules.velocity.count=4').argParser(collect).default([], 'none'))
     .option('--no-dashboard', 'do not serve the dashboard (for scaled-out workers)')
     .option('--dashboard-port <port>', 'port of the dashboard (0 = any free port)', port, DEFAULT_DASHBOARD_PORT)
-    .option('--host <host>', 'address the dashboard binds; anything but loopback exposes it to the network', '127.0.0.1')
+    .option('--host <host>', 'address the dashboard binds; anything but loopback exposes it to the network', hostName, '127.0.0.1')
     .option('--allowed-hosts <names>', ALLOWED_HOSTS_HELP, hostList)
     .option('--token <token>', TOKEN_HELP)
     .addOption(new Option('--log-level <level>', 'level for the log file [env LOG_LEVEL]').choices([...LOG_LEVELS]))
@@ -116,7 +138,8 @@ export function consumeCommand(): Command {
           ...d,
           brokers,
           security,
-          topic: flags.topic ?? env.KAFKA_TOPIC ?? d.topic,
+          // An empty KAFKA_TOPIC (`KAFKA_TOPIC=` in .env) is unset, as for produce.
+          topic: flags.topic ?? (env.KAFKA_TOPIC?.trim() || d.topic),
           group: flags.group,
           instanceId: flags.instanceId ?? null,
           config: loadConfig({ file: flags.config, overrides: flags.set }),
@@ -130,6 +153,8 @@ export function consumeCommand(): Command {
           logFile: flags.logFile,
           consoleAlerts: !flags.quiet,
         };
+        const topicIssues = topicProblems(options.topic, flags.topic === undefined && env.KAFKA_TOPIC?.trim() ? 'KAFKA_TOPIC' : '--topic', options.outputs);
+        if (topicIssues.length > 0) throw new ConfigError(topicIssues);
       } catch (error) {
         if (error instanceof ConfigError) command.error(`error: ${error.message}`, { exitCode: 2, code: error.code });
         throw error;
@@ -142,7 +167,13 @@ export function consumeCommand(): Command {
           process.exit(1);
         }
       }
-      const logger = createLogger('banking-consumer', { level: options.logLevel, file: options.logFile });
+      let logger: Logger;
+      try {
+        logger = createLogger('banking-consumer', { level: options.logLevel, file: options.logFile });
+      } catch (error) {
+        console.error(`buzzline consume: ${(error as Error).message} (check --log-file)`);
+        process.exit(1);
+      }
       const controller = new AbortController();
       let dashboard: RunningDashboard | undefined;
       if (flags.dashboard) {

@@ -9,7 +9,7 @@ import { METRICS_HISTORY_RECORDS } from '../dashboard/topic-reader.ts';
 import { mergedEnv, readDotEnv } from '../producer/config.ts';
 import { checkBrokersReachable } from './brokers-reachable.ts';
 import type { SecurityFlags } from '../kafka-security.ts';
-import { addSecurityOptions, ALLOWED_HOSTS_HELP, brokersOption, clientSecurity, hostList, integer, listenFailure, onShutdown, port, TOKEN_HELP } from './options.ts';
+import { addSecurityOptions, ALLOWED_HOSTS_HELP, brokersOption, clientSecurity, hostList, hostName, integer, listenFailure, onShutdown, port, TOKEN_HELP } from './options.ts';
 
 interface DashboardFlags extends SecurityFlags {
   brokers: string[];
@@ -25,7 +25,7 @@ export function dashboardCommand(): Command {
   return addSecurityOptions(new Command('dashboard')
     .description('serve the live dashboard from bank_metrics and bank_alerts_high (reads topics only)')
     .addOption(brokersOption())
-    .option('--host <host>', 'address to bind; anything but loopback exposes the dashboard to the network', '127.0.0.1')
+    .option('--host <host>', 'address to bind; anything but loopback exposes the dashboard to the network', hostName, '127.0.0.1')
     .option('--port <port>', 'HTTP port (0 = any free port)', port, 8080)
     .option('--allowed-hosts <names>', ALLOWED_HOSTS_HELP, hostList)
     .option('--token <token>', TOKEN_HELP)

@@ -25,6 +25,20 @@ export function integer(min: number, max: number = Number.MAX_SAFE_INTEGER) {
 
 export const port = integer(0, 65535);
 
+// An address to bind or to give to clients. Empty (`--host "$HOST"` with HOST unset) is refused: Node
+// binds an empty host on every interface, which would expose a plaintext broker to the network unasked.
+export function hostName(raw: string): string {
+  if (raw.trim() === '') throw new InvalidArgumentError(`expected a host name or address, got ${JSON.stringify(raw)}`);
+  return raw;
+}
+
+// A consumer group id or group instance id: the Kafka client refuses an empty one or one with spaces,
+// and would do so only after connecting, as an unexpected error.
+export function clientId(raw: string): string {
+  if (!/^\S+$/.test(raw)) throw new InvalidArgumentError(`expected a non-empty id without spaces, got ${JSON.stringify(raw)}`);
+  return raw;
+}
+
 // How long a part of `buzzline start` whose supervisor is gone may take to stop before it exits anyway:
 // it must not linger, holding its ports, because a flush or a commit waits for a broker that is gone too.
 const ORPHAN_EXIT_MS = 6000;

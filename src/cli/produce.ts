@@ -32,7 +32,7 @@ export function produceCommand(): Command {
     .option('--count <n>', `stop after n messages ${env('count')}`)
     .option('--duration <time>', `stop after this long: 90, 500ms, 60s, 5m, 1h ${env('duration')}`)
     .option('--seed <seed>', `seed for a reproducible stream (default random, printed at the end) ${env('seed')}`)
-    .option('--start <time>', `a new bank's simulated start time, ISO 8601 or "now" (default now) ${env('start')}`)
+    .option('--start <time>', `a new bank's simulated start time, ISO 8601 from 2000 to 2099, or "now" (default now) ${env('start')}`)
     .option('--bank-state <file>', `where the bank's seed, options and progress are kept between runs (default ${DEFAULTS.bankState}) ${env('bankState')}`)
     .option('--new-bank', 'start a new bank instead of continuing the one in --bank-state')
     .option('--fraud-rate <rate>', `fraud incidents per 1,000 customers per year, or "demo" for one a simulated minute (default ${DEFAULTS.fraudRate}) ${env('fraudRate')}`)

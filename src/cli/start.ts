@@ -37,7 +37,7 @@ import type { BankState } from '../producer/bank-state.ts';
 import { ConfigError, DEFAULTS, ENV_VARS, mergedEnv, readDotEnv, resolveProducerConfig } from '../producer/config.ts';
 import type { ProduceFlags } from '../producer/config.ts';
 import { checkBrokersReachable } from './brokers-reachable.ts';
-import { addSecurityOptions, brokerList, clientSecurity, integer, listenFailure, port, saslMechanismList } from './options.ts';
+import { addSecurityOptions, brokerList, clientSecurity, hostName, integer, listenFailure, port, saslMechanismList } from './options.ts';
 import { statusLine, SUPERVISED_ENV, type StatusMessage } from './status-line.ts';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/buzzline.js');
@@ -75,7 +75,7 @@ export function startCommand(): Command {
   return addSecurityOptions(new Command('start')
     .description('run broker, simulator, processor and dashboard together (Ctrl+C stops all)')
     .option('--brokers <list>', 'use this Kafka cluster instead of the embedded broker (env KAFKA_BROKERS)', brokerList)
-    .option('--host <host>', 'address the embedded broker and the dashboard bind', '127.0.0.1')
+    .option('--host <host>', 'address the embedded broker and the dashboard bind', hostName, '127.0.0.1')
     .option('--port <port>', 'embedded broker port (0 = any free port)', port, 9092)
     .option('--data-dir <dir>', 'embedded broker data directory', './data')
     .option('--dashboard-port <port>', 'dashboard port (0 = any free port)', port, 8080)
@@ -111,6 +111,11 @@ export function startCommand(): Command {
         } catch (error) {
           command.error(`error: KAFKA_BROKERS: ${(error as Error).message}`, { exitCode: 2 });
         }
+      }
+      // Each is free on its own, so start's port checks pass; the dashboard then failed after the broker
+      // and the producer had started, blaming another buzzline.
+      if (external === undefined && flags.port !== 0 && flags.port === flags.dashboardPort) {
+        command.error(`error: --port and --dashboard-port are both ${flags.port}: the broker and the dashboard need a port each`, { exitCode: 2 });
       }
       process.exitCode = await start(flags, external, security);
     });

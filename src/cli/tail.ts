@@ -114,7 +114,7 @@ async function tail(topic: string, flags: TailFlags, security: KafkaSecurity, si
 
 // "[partition] @offset timestamp key value": text as it is, binary as base64.
 function readableLine(partition: number, r: ReadRecord): string {
-  return `[${partition}] @${r.offset} ${new Date(r.timestampMs).toISOString()} ${text(r.key) ?? '-'} ${text(r.value) ?? '(null)'}`;
+  return `[${partition}] @${r.offset} ${time(r.timestampMs)} ${text(r.key) ?? '-'} ${text(r.value) ?? '(null)'}`;
 }
 
 function jsonLine(topic: string, partition: number, r: ReadRecord): string {
@@ -122,11 +122,18 @@ function jsonLine(topic: string, partition: number, r: ReadRecord): string {
     topic,
     partition,
     offset: Number(r.offset),
-    timestamp: new Date(r.timestampMs).toISOString(),
+    timestamp: time(r.timestampMs),
     key: text(r.key),
     value: text(r.value),
     headers: Object.fromEntries(r.headers),
   });
+}
+
+// A record's timestamp is whatever its producer set: one beyond what a Date holds (about 275,000 years
+// from 1970) is shown as its number instead of ending tail there with "Invalid time value".
+function time(ms: number): string {
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? String(ms) : date.toISOString();
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

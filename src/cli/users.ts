@@ -32,6 +32,13 @@ function iterations(raw: string): number {
   return n;
 }
 
+// The users file refuses a user without a name (users-file.ts), so saving one would leave a file that
+// neither these commands nor the broker can read any more.
+function userName(raw: string): string {
+  if (raw === '') throw new InvalidArgumentError('a user name cannot be empty');
+  return raw;
+}
+
 async function readPassword(): Promise<string> {
   const fromEnv = process.env[PASSWORD_ENV];
   if (fromEnv !== undefined) return fromEnv;
@@ -54,7 +61,7 @@ export function usersCommand(): Command {
   users
     .command('add')
     .description(`add a user or change its password (read from ${PASSWORD_ENV} or the first line of stdin)`)
-    .argument('<name>', 'user name')
+    .argument('<name>', 'user name', userName)
     .addOption(fileOption())
     .addOption(new Option('--mechanisms <list>', 'SCRAM credentials to store').argParser(scramList).default([...SCRAM_MECHANISMS], SCRAM_MECHANISMS.join(',')))
     .option('--iterations <n>', 'PBKDF2 iterations', iterations, DEFAULT_ITERATIONS)

@@ -323,10 +323,19 @@ const STATE_TOPIC_CONFIGS = [
 // partition count; missing output topics are created with that same count so that output partition P
 // belongs to source partition P. Existing topics are used as they are (outputs are routed modulo).
 async function prepareTopics(admin: Admin, reader: Consumer, options: ProcessorOptions): Promise<Record<keyof OutputTopics, number>> {
-  const sourceMeta = await reader.metadata({ topics: [options.topic], autocreateTopics: true });
+  // Without auto-creation the topic appears when someone creates it (an operator), so its absence is
+  // retried. The client reports it as an error of its own (UserError "Unknown topic"), which the
+  // failure classes took for a bug: the processor exited with "this is a bug".
+  const missingSource = () => new RestartableError(`topic ${options.topic} does not exist, and the cluster does not create topics on demand (create it)`);
+  let sourceMeta: Awaited<ReturnType<typeof reader.metadata>>;
+  try {
+    sourceMeta = await reader.metadata({ topics: [options.topic], autocreateTopics: true });
+  } catch (err) {
+    if (/unknown topic/i.test(describeKafkaError(err))) throw missingSource();
+    throw err;
+  }
   const sourcePartitions = sourceMeta.topics.get(options.topic)?.partitionsCount;
-  // Without auto-creation the topic appears when someone creates it (the producer, an operator).
-  if (sourcePartitions === undefined) throw new RestartableError(`topic ${options.topic} does not exist and could not be created`);
+  if (sourcePartitions === undefined) throw missingSource();
   const existing = new Set(await admin.listTopics());
   const missing = [...new Set(Object.values(options.outputs))].filter((t) => !existing.has(t));
   for (const topic of missing) {

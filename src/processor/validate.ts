@@ -11,6 +11,7 @@ import { isAscii } from 'node:buffer';
 import {
   ACCOUNT_TYPES,
   CHANNELS,
+  TIMESTAMP_RANGE_MS,
   TRANSACTION_TYPES,
   type AccountType,
   type Channel,
@@ -27,7 +28,7 @@ export const DLQ_REASONS = [
   'unknown_type', // transaction_type outside TRANSACTION_TYPES
   'bad_amount', // negative, NaN/Infinity, more than 2 decimals, or beyond exact integer cents
   'bad_balance', // balance present but NaN/Infinity, more than 2 decimals, or too large
-  'bad_timestamp', // timestamp present but not ISO 8601 or outside 2000..2100
+  'bad_timestamp', // timestamp present but not ISO 8601 or outside 2000..2100; absent, and no record time in that range
   'invalid_field', // empty/oversized ids, unknown account_type or channel, malformed currency
 ] as const;
 export type DlqReason = (typeof DLQ_REASONS)[number];
@@ -67,12 +68,10 @@ export type ValidationResult = { ok: true; tx: NormalizedTx } | { ok: false; rea
 export interface RecordPosition {
   partition: number;
   offset: bigint | number | string;
-  timestampMs: number; // record timestamp, the event time fallback for minimal messages
+  timestampMs: number; // record timestamp, the event time fallback for minimal messages (checked like a message's own)
 }
 
 const MAX_ID_LENGTH = 128;
-const MIN_TIMESTAMP_MS = Date.UTC(2000, 0, 1);
-const MAX_TIMESTAMP_MS = Date.UTC(2100, 0, 1);
 const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/;
 // Python's json.dumps writes NaN and Infinity as bare words, which JSON.parse rejects. Recognising them
 // turns a puzzling bad_json into the bad_amount the producer author needs to hear about.
@@ -166,6 +165,11 @@ export function validate(value: Buffer | null | undefined, position: RecordPosit
     const ms = parseTimestamp(timestamp);
     if (ms === null) return fail('bad_timestamp', `timestamp ${JSON.stringify(timestamp.slice(0, 40))} is not ISO 8601 between 2000 and 2100`);
     timestampMs = ms;
+  } else if (!isPlausibleTimeMs(timestampMs)) {
+    // The record's time stands in for the message's and is held to the same range: a producer whose
+    // clock says 1970 or the year 10000 would otherwise set the partition's event time there, and the
+    // dashboard's clock with it.
+    return fail('bad_timestamp', `no timestamp in the message, and the record's (${timestampMs}) is not between 2000 and 2100`);
   }
 
   // Optional fields, checked in this order (it decides the reason when several are wrong).
@@ -283,7 +287,7 @@ function parseTimestamp(text: string): number | null {
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59) return null;
   // Without an offset, Date.parse would use the host's local zone; the schema says UTC.
   const ms = Date.parse(m[7] === undefined ? `${text.replace(' ', 'T')}Z` : text.replace(' ', 'T'));
-  if (!Number.isFinite(ms) || ms < MIN_TIMESTAMP_MS || ms >= MAX_TIMESTAMP_MS) return null;
+  if (!Number.isFinite(ms) || !isPlausibleTimeMs(ms)) return null;
   return ms;
 }
 
@@ -318,6 +322,11 @@ function digits(t: string, from: number, count: number): number {
 function daysIn(year: number, month: number): number {
   if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+// The range an event time must be in, whether from the message's timestamp or from its record's.
+function isPlausibleTimeMs(ms: number): boolean {
+  return ms >= TIMESTAMP_RANGE_MS.from && ms < TIMESTAMP_RANGE_MS.until;
 }
 
 function isCurrencyCode(v: string): boolean {

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
-import { TOPICS } from '../bank/transaction.ts';
+import { TIMESTAMP_RANGE_MS, TOPICS } from '../bank/transaction.ts';
 import { DEFAULT_FRAUD_RATE, MAX_FRAUD_RATE } from '../bank/scenarios/fraud.ts';
 import { parseBrokerList } from '../kafka-brokers.ts';
 import { accountsForRate, rateForAccounts } from './population.ts';
@@ -147,6 +147,12 @@ export function readDotEnv(path = '.env'): Record<string, string> {
 }
 
 // Environment as the producer sees it: real variables override the `.env` file, like `node --env-file`.
+// Kafka's own rule for topic names.
+export function isTopicName(name: string): boolean {
+  return /^[a-zA-Z0-9._-]{1,249}$/.test(name) && name !== '.' && name !== '..';
+}
+export const TOPIC_NAME_RULE = 'topic names use letters, digits, ".", "_" and "-" (at most 249)';
+
 export function mergedEnv(dotEnv: Env, env: Env = process.env): Env {
   return { ...dotEnv, ...env };
 }
@@ -211,10 +217,7 @@ export function resolveProducerConfig(flags: ProduceFlags, env: Env = process.en
 
   const topicSource = source('topic');
   const topic = topicSource?.raw.trim() ?? DEFAULTS.topic;
-  // Kafka's own rule for topic names.
-  if (!/^[a-zA-Z0-9._-]{1,249}$/.test(topic) || topic === '.' || topic === '..') {
-    fail(topicSource?.where ?? '--topic', topic, 'topic names use letters, digits, ".", "_" and "-" (at most 249)');
-  }
+  if (!isTopicName(topic)) fail(topicSource?.where ?? '--topic', topic, TOPIC_NAME_RULE);
 
   // --rate and --accounts are two ways to say how big the bank is (see population.ts); a flag for either
   // replaces both environment defaults, as for --count and --duration.
@@ -291,8 +294,10 @@ export function resolveProducerConfig(flags: ProduceFlags, env: Env = process.en
   let startMs = nowMs;
   if (startSource && startSource.raw.trim().toLowerCase() !== 'now') {
     const parsed = Date.parse(startSource.raw);
-    if (Number.isFinite(parsed)) startMs = parsed;
-    else fail(startSource.where, startSource.raw, 'expected an ISO 8601 time such as 2025-01-06T00:00:00Z, or "now"');
+    if (!Number.isFinite(parsed)) fail(startSource.where, startSource.raw, 'expected an ISO 8601 time such as 2025-01-06T00:00:00Z, or "now"');
+    // A bank in 1970 or 2200 would be all dead letters to the processor (bad_timestamp).
+    else if (parsed < TIMESTAMP_RANGE_MS.from || parsed >= TIMESTAMP_RANGE_MS.until) fail(startSource.where, startSource.raw, 'transactions must happen between 2000 and 2099 (the processor dead-letters other times)');
+    else startMs = parsed;
   }
 
   const levelSource = source('logLevel') ?? (env.LOG_LEVEL ? { raw: env.LOG_LEVEL, where: 'LOG_LEVEL' } : undefined);

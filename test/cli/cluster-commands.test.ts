@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Admin } from '@platformatic/kafka';
+import { inputProducer } from '../helpers/bank-input.ts';
 import { startBroker, tempDir, type TestBroker } from '../helpers/broker.ts';
 import { until } from '../helpers/groups.ts';
 import { BUZZLINE, onLines, run, track } from '../helpers/processes.ts';
@@ -100,6 +101,34 @@ test('tail -o beginning -e: every record once, readable lines and --json', async
   assert.ok(end >= 2);
   const tailEnd = lastTwo.stdout.trim().split('\n').map((l) => JSON.parse(l) as { partition: number; offset: number }).map((r) => [r.partition, r.offset]);
   assert.deepEqual(tailEnd, [[1, end - 2], [1, end - 1]]);
+});
+
+// A producer may set any int64 timestamp. One beyond what a Date holds ended tail at that record with
+// "Invalid time value", so nothing after it could be read.
+test('tail shows a record timestamp beyond the dates JavaScript holds as its number, and reads on', async () => {
+  const topic = 'cmd-odd-times';
+  const admin = new Admin({ clientId: 'test-admin', bootstrapBrokers: [tb.bootstrap] });
+  try {
+    await admin.createTopics({ topics: [topic], partitions: 1, replicas: 1 });
+  } finally {
+    await admin.close();
+  }
+  const producer = inputProducer(tb.bootstrap);
+  try {
+    // One batch each: in one batch the second record's time is a delta from the first, which the client
+    // computes with too little precision at this size.
+    for (const [i, timestamp] of [9_000_000_000_000_000_000n, BigInt(Date.UTC(2025, 0, 15))].entries()) {
+      await producer.send({ messages: [{ topic, partition: 0, key: Buffer.from(`k${i}`), value: Buffer.from(`v${i}`), timestamp }] });
+    }
+  } finally {
+    await producer.close();
+  }
+  const readable = await buzzline(['tail', topic, '-p', '0', '-o', 'beginning', '-e']);
+  assert.equal(readable.code, 0, readable.stderr);
+  assert.deepEqual(readable.stdout.trim().split('\n'), ['[0] @0 9000000000000000000 k0 v0', '[0] @1 2025-01-15T00:00:00.000Z k1 v1']);
+  const json = await buzzline(['tail', topic, '-p', '0', '-o', 'beginning', '-e', '--json']);
+  assert.equal(json.code, 0, json.stderr);
+  assert.deepEqual(json.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { timestamp: string }).timestamp), ['9000000000000000000', '2025-01-15T00:00:00.000Z']);
 });
 
 test('tail follows new records from the end until Ctrl+C; -c stops after n; unknown topics and bad offsets are one line', async () => {

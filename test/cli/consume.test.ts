@@ -27,3 +27,31 @@ test('a bad broker list from KAFKA_BROKERS is named in the error', async () => {
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /KAFKA_BROKERS: "host:0": expected host:port with a port from 1 to 65535/);
 });
+
+// A processor reading a topic it writes fed on its own output: with --topic bank_alerts_dlq one bad
+// record became thousands of dead letters a second, without end. Each mistake is refused before anything
+// connects (the broker address refuses: had the flags passed, the exit would be 1, not 2).
+test('topics that are not legal or that the processor also writes are refused, exit code 2', async () => {
+  const cases: Array<[string[], Record<string, string>, RegExp]> = [
+    [['--topic', 'bank_alerts_dlq'], {}, /--topic "bank_alerts_dlq": the processor writes its dead letters there; it cannot also read it/],
+    [[], { KAFKA_TOPIC: 'bank_metrics' }, /KAFKA_TOPIC "bank_metrics": the processor writes its metrics there/],
+    [['--topic', 'bank_alerts_high'], {}, /--topic "bank_alerts_high": the processor writes its alerts there/],
+    [['--state-topic', 'bank_alerts'], {}, /--state-topic "bank_alerts": the same topic as --topic; snapshots need a topic of their own/],
+    [['--state-topic', 'bank_cases'], {}, /--state-topic "bank_cases": the processor writes its cases there/],
+    [['--topic', 'a b', '--state-topic', ''], {}, /--topic "a b": topic names use letters[\s\S]*--state-topic "": topic names use letters/],
+  ];
+  for (const [flags, env, message] of cases) {
+    const r = await run(process.execPath, [BUZZLINE, 'consume', '--no-dashboard', '--brokers', '127.0.0.1:1', ...flags], { timeoutMs: 30_000, env: { ...process.env, KAFKA_TOPIC: '', ...env } });
+    assert.equal(r.code, 2, `${flags.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+  }
+});
+
+test('an empty group id or one with spaces is a flag error, not an unexpected one after connecting', async () => {
+  for (const flags of [['--group', ''], ['--group', 'my group'], ['--instance-id', 'worker 1']]) {
+    const r = await run(process.execPath, [BUZZLINE, 'consume', '--no-dashboard', '--brokers', '127.0.0.1:1', ...flags], { timeoutMs: 30_000 });
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, new RegExp(`option '${flags[0]} <id>' argument '${flags[1]}' is invalid\\. expected a non-empty id without spaces`), r.stderr);
+    assert.doesNotMatch(r.stderr, /this is a bug|cannot reach/);
+  }
+});

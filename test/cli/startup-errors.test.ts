@@ -52,12 +52,14 @@ const badStartFlags = [
   [['--log-level', 'loud'], {}, /invalid --log-level "loud"/],
   [['--partitions', '0'], {}, /--partitions.*expected an integer from 1/],
   [[], { KAFKA_BROKERS: 'host:0' }, /KAFKA_BROKERS: "host:0"/],
+  // Both free, so only comparing them finds it; it failed once the broker and the producer ran.
+  [['--port', 'SAME', '--dashboard-port', 'SAME'], {}, /--port and --dashboard-port are both \d+: the broker and the dashboard need a port each/],
 ] as const;
 
 for (const [flags, env, message] of badStartFlags) {
   test(`start ${flags.join(' ') || Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')} fails before anything starts`, async () => {
     const started = Date.now();
-    const r = await run(process.execPath, [BUZZLINE, 'start', ...flags, '--port', '0', '--dashboard-port', '0', '--data-dir', `${cwd}/start-data`], { timeoutMs: 30_000, env: { ...process.env, KAFKA_BROKERS: '', ...env } });
+    const r = await run(process.execPath, [BUZZLINE, 'start', '--port', '0', '--dashboard-port', '0', ...flags.map((f) => f.replace('SAME', String(refusedPort))), '--data-dir', `${cwd}/start-data`], { timeoutMs: 30_000, env: { ...process.env, KAFKA_BROKERS: '', ...env } });
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, message);
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
@@ -119,3 +121,54 @@ for (const [what, address, cause] of addresses) {
     assert.match(r.stdout, new RegExp(`✖ tcp connect .*${cause.source}`));
   });
 }
+
+// A log file that cannot be opened (a directory, a path under a file) was a stack trace from consume.
+const logFileCommands = [
+  ['produce', ['produce', '--brokers', 'BROKER', '--count', '1', '--bank-state', 'DATA/bank.json', '--log-file', 'LOG']],
+  ['consume', ['consume', '--brokers', 'BROKER', '--no-dashboard', '--log-file', 'LOG']],
+] as const;
+
+for (const [name, template] of logFileCommands) {
+  test(`${name}: a log file that cannot be opened is one line naming it`, async () => {
+    const notAFile = `${cwd}/log-dir`;
+    fs.mkdirSync(notAFile, { recursive: true });
+    fs.writeFileSync(`${cwd}/plain-file`, '');
+    for (const log of [notAFile, `${cwd}/plain-file/consumer.log`]) {
+      const r = await buzzline(template.map((a) => a.replace('BROKER', tb.bootstrap).replace('DATA', `${cwd}/${name}-data`).replace('LOG', log)));
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assertOneLine(r.stderr, new RegExp(`^buzzline ${name}: cannot open the log file ${log.replace(/\./g, '\\.')}: E[A-Z]+`));
+    }
+  });
+}
+
+// An empty --host (`--host "$HOST"` with HOST unset) made Node bind every interface: a plaintext broker,
+// or the dashboard, open to the network without anyone asking for it.
+const emptyHost = [
+  ['broker', ['broker', '--host', '', '--port', '0', '--data-dir', 'DATA'], '--host'],
+  ['broker', ['broker', '--advertised-host', ' ', '--port', '0', '--data-dir', 'DATA'], '--advertised-host'],
+  ['dashboard', ['dashboard', '--host', '', '--port', '0', '--brokers', 'BROKER'], '--host'],
+  ['consume', ['consume', '--host', '', '--dashboard-port', '0', '--brokers', 'BROKER', '--log-file', 'LOG'], '--host'],
+  ['start', ['start', '--host', '', '--port', '0', '--dashboard-port', '0', '--data-dir', 'DATA'], '--host'],
+] as const;
+
+for (const [name, template, flag] of emptyHost) {
+  test(`${name}: an empty ${flag} is refused before anything listens`, async () => {
+    const data = `${cwd}/empty-host-data`;
+    const r = await buzzline(template.map((a) => a.replace('BROKER', tb.bootstrap).replace('DATA', data).replace('LOG', `${cwd}/empty-host.log`)), 20_000);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assertOneLine(r.stderr, new RegExp(`option '${flag} <host>' argument '\\s*' is invalid\\. expected a host name or address`));
+    assert.equal(r.stdout, '');
+    assert.ok(!fs.existsSync(data), 'no broker ran');
+  });
+}
+
+// --from after --to replayed nothing and printed empty tables as a result; an epoch beyond what a Date
+// holds got through the flag's check and crashed later.
+test('backtest: --from not before --to, or a time out of range, is a flag error before anything connects', async () => {
+  const wrongOrder = await buzzline(['backtest', '--brokers', `127.0.0.1:${refusedPort}`, '--from', '2030-01-01', '--to', '2020-01-01']);
+  assert.equal(wrongOrder.code, 2, wrongOrder.stderr);
+  assertOneLine(wrongOrder.stderr, /^error: --from \(2030-01-01T00:00:00\.000Z\) must be before --to \(2020-01-01T00:00:00\.000Z\)$/);
+  const huge = await buzzline(['backtest', '--brokers', `127.0.0.1:${refusedPort}`, '--from', '99999999999999999']);
+  assert.equal(huge.code, 1, huge.stderr);
+  assertOneLine(huge.stderr, /option '--from <time>' argument '99999999999999999' is invalid/);
+});

@@ -9,6 +9,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { after, test } from 'node:test';
+import { Admin } from '@platformatic/kafka';
+import { TOPICS } from '../../src/bank/transaction.ts';
 import { bankInput, groupLag, inputProducer, inputTotals, produceInput, readOutputs, waitFor, windowTotals } from '../helpers/bank-input.ts';
 import { tempDir } from '../helpers/broker.ts';
 import { BUZZLINE, spawnBroker, track } from '../helpers/processes.ts';
@@ -68,4 +70,48 @@ test('the processor waits for a missing broker, survives a kill -9 of it, and st
   assert.ok(out.alertIds.length > 0);
   broker.child.kill('SIGTERM');
   assert.equal(await broker.exited, 0);
+});
+
+// A cluster that does not create topics on demand (real Kafka with auto.create.topics.enable=false, which
+// the README says to prepare by hand) and no bank_alerts yet: the processor says so and waits for the
+// topic, then processes it. It exited with "unexpected error (UserError: Unknown topic bank_alerts); this
+// is a bug", the client's way of reporting a topic it may not create.
+test('the processor waits for a source topic the cluster does not create, and processes it once it is made', { timeout: 120_000 }, async () => {
+  const broker = await spawnBroker(path.join(work, 'no-auto-create'), ['--no-auto-create-topics', '--default-partitions', '1']);
+  const consumer = track(spawn(process.execPath, [BUZZLINE, 'consume', '--brokers', broker.bootstrap, '--no-dashboard', '--quiet', '--group', 'no-auto-create-group',
+    '--session-timeout', '6000', '--checkpoint-interval', '300', '--log-file', path.join(work, 'no-auto-create.log')], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  let stderr = '';
+  consumer.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+  consumer.stdout?.resume();
+  const exited = new Promise<number | null>((resolve) => consumer.on('exit', (code) => resolve(code)));
+  try {
+    await Promise.race([
+      waitFor('the processor to say the topic is missing', async () => /topic bank_alerts does not exist, and the cluster does not create topics on demand \(create it\); restarting/.test(stderr), 60_000, 200),
+      exited.then((code) => assert.fail(`the processor exited with ${code}:\n${stderr}`)),
+    ]);
+    const admin = new Admin({ clientId: 'no-auto-create-admin', bootstrapBrokers: [broker.bootstrap] });
+    try {
+      await admin.createTopics({ topics: [TOPICS.transactions], partitions: 1, replicas: 1 });
+    } finally {
+      await admin.close();
+    }
+    const input = bankInput({ seed: 'no-auto-create', total: 200, malformed: 5 });
+    const producer = inputProducer(broker.bootstrap);
+    try {
+      await produceInput(producer, input);
+    } finally {
+      await producer.close();
+    }
+    await Promise.race([
+      waitFor('the input to be committed', async () => (await groupLag(broker.bootstrap, 'no-auto-create-group')) === 0n, 90_000, 250),
+      exited.then((code) => assert.fail(`the processor exited with ${code}:\n${stderr}`)),
+    ]);
+    assert.doesNotMatch(stderr, /this is a bug/);
+    consumer.kill('SIGTERM');
+    assert.equal(await exited, 0, stderr);
+  } finally {
+    consumer.kill('SIGKILL');
+    broker.child.kill('SIGTERM');
+    await broker.exited;
+  }
 });

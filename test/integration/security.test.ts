@@ -98,6 +98,11 @@ test('users add stores salted SCRAM credentials only, readable by the owner; lis
   const empty = await buzzline(['users', 'add', 'carol', '--file', spare], { input: '\n' });
   assert.equal(empty.code, 2);
   assert.match(empty.stderr, /empty password/);
+  // A user without a name was saved, and the file could not be read afterwards by anyone.
+  const nameless = await buzzline(['users', 'add', '', '--file', spare], { input: 'pw\n' });
+  assert.notEqual(nameless.code, 0);
+  assert.match(nameless.stderr, /value '' is invalid for argument 'name'\. a user name cannot be empty/);
+  assert.equal((await buzzline(['users', 'list', '--file', spare])).stdout, 'alice\tSCRAM-SHA-256,SCRAM-SHA-512\n');
 });
 
 async function kcatRoundTrip(bootstrap: string, topic: string, produceSecurity: string[], consumeSecurity: string[]): Promise<void> {

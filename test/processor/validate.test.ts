@@ -87,6 +87,25 @@ test('the seed minimal message gets a partition-offset id and the record time', 
   assert.equal(r.tx.lowBalanceThresholdCents, null);
 });
 
+// The record's time stands in for a message without a timestamp, and must be a time a message's own
+// timestamp could be: otherwise one record from a producer with a broken clock (or none: Kafka's -1 on a
+// partition without a watermark yet, passed as 0) moved the partition's event time to 1970 or past 9999.
+test('a message without a timestamp whose record time is outside 2000..2100 is a bad_timestamp', () => {
+  const value = Buffer.from(JSON.stringify(minimal));
+  for (const recordMs of [0, 1, Date.UTC(1999, 11, 31, 23, 59, 59, 999), Date.UTC(2100, 0, 1), 253_402_300_800_000, 9e18]) {
+    const r = validate(value, { ...position, timestampMs: recordMs }, LIMIT);
+    assert.ok(!r.ok && r.reason === 'bad_timestamp', `${recordMs}: ${JSON.stringify(r)}`);
+    assert.match(r.message, /no timestamp in the message, and the record's \(\d+\) is not between 2000 and 2100/);
+  }
+  for (const recordMs of [Date.UTC(2000, 0, 1), Date.UTC(2099, 11, 31, 23, 59, 59, 999)]) {
+    const r = validate(value, { ...position, timestampMs: recordMs }, LIMIT);
+    assert.ok(r.ok && r.tx.timestampMs === recordMs, `${recordMs}: ${JSON.stringify(r)}`);
+  }
+  // The message's own timestamp is what counts when there is one.
+  const own = validate(Buffer.from(JSON.stringify({ ...minimal, timestamp: '2025-01-15T09:30:00Z' })), { ...position, timestampMs: 9e18 }, LIMIT);
+  assert.ok(own.ok && own.tx.timestampMs === Date.UTC(2025, 0, 15, 9, 30));
+});
+
 const accepted: Array<[string, string, (tx: Extract<ReturnType<typeof run>, { ok: true }>['tx']) => void]> = [
   ['nulls in optional fields (Python None)', json({ transaction_id: null, balance: null, channel: null, timestamp: null }), (t) => assert.equal(t.transactionId, '3-1234')],
   ['amounts that binary floating point cannot hold exactly', json({ amount: 0.29, balance: 1234567.89 }), (t) => assert.deepEqual([t.amountCents, t.balanceCents], [29, 123456789])],

@@ -97,6 +97,12 @@ test('bad flags fail with a message naming the flag, the value and the rule', ()
   assert.match(errorOf(() => resolveProducerConfig({ brokers: ' , ' }, {}, NOW)), /invalid --brokers/);
   assert.match(errorOf(() => resolveProducerConfig({ topic: 'no spaces' }, {}, NOW)), /invalid --topic "no spaces"/);
   assert.match(errorOf(() => resolveProducerConfig({ start: 'yesterday' }, {}, NOW)), /invalid --start "yesterday"/);
+  // A bank whose every transaction the processor would dead-letter (bad_timestamp) is refused up front.
+  for (const start of ['1970-01-01T00:00:00Z', '1999-12-31T23:59:59Z', '2100-01-01T00:00:00Z', '2200-01-01T00:00:00Z']) {
+    assert.match(errorOf(() => resolveProducerConfig({ start }, {}, NOW)), new RegExp(`invalid --start "${start}": transactions must happen between 2000 and 2099`));
+  }
+  assert.match(errorOf(() => resolveProducerConfig({}, { SIM_START: '1970-01-01T00:00:00Z' }, NOW)), /invalid SIM_START "1970-01-01T00:00:00Z"/);
+  assert.equal(resolveProducerConfig({ start: '2000-01-01T00:00:00Z' }, {}, NOW).startMs, Date.UTC(2000, 0, 1));
   assert.match(errorOf(() => resolveProducerConfig({ logLevel: 'loud' }, {}, NOW)), /invalid --log-level "loud"/);
   assert.match(errorOf(() => resolveProducerConfig({ batchSize: '0' }, {}, NOW)), /invalid --batch-size "0"/);
   assert.match(errorOf(() => resolveProducerConfig({ maxInFlight: '100' }, {}, NOW)), /invalid --max-in-flight "100"/);
