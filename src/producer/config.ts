@@ -146,13 +146,13 @@ export function readDotEnv(path = '.env'): Record<string, string> {
   return parseEnv(text) as Record<string, string>;
 }
 
-// Environment as the producer sees it: real variables override the `.env` file, like `node --env-file`.
 // Kafka's own rule for topic names.
 export function isTopicName(name: string): boolean {
   return /^[a-zA-Z0-9._-]{1,249}$/.test(name) && name !== '.' && name !== '..';
 }
 export const TOPIC_NAME_RULE = 'topic names use letters, digits, ".", "_" and "-" (at most 249)';
 
+// Environment as the producer sees it: real variables override the `.env` file, like `node --env-file`.
 export function mergedEnv(dotEnv: Env, env: Env = process.env): Env {
   return { ...dotEnv, ...env };
 }
