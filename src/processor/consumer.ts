@@ -7,7 +7,8 @@
 // the processing threads (runner-threads.ts), which own the processing and the checkpoint protocol. Group events are translated
 // for it: a heartbeat that reports a rebalance stops processing and checkpoints, the new assignment
 // resumes it.
-import { Admin, ConfigResourceTypes, Consumer, noopSerializer, Producer, stringSerializer, type MessagesStream } from '@platformatic/kafka';
+import { Admin, ConfigResourceTypes, Consumer, findErrorBy, noopSerializer, Producer, stringSerializer, type MessagesStream } from '@platformatic/kafka';
+import { channel } from 'node:diagnostics_channel';
 import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import { CONSUMER_GROUP, TOPICS } from '../bank/transaction.ts';
@@ -15,7 +16,7 @@ import type { KafkaSecurity } from '../kafka-security.ts';
 import { createLogger } from '../logging.ts';
 import { describeKafkaError } from '../kafka-errors.ts';
 import type { ProcessorConfig } from './config.ts';
-import { classifyFailure, RestartableError, type Failure } from './failures.ts';
+import { classifyFailure, InstanceFencedError, RestartableError, type Failure } from './failures.ts';
 import { KafkaPorts, TopicReader, type OutputTopics } from './kafka-io.ts';
 import { emptyRunnerStats, type RunnerStats } from './runner.ts';
 import { RunnerThreads } from './runner-threads.ts';
@@ -178,6 +179,26 @@ export async function runProcessor(options: ProcessorOptions, signal?: AbortSign
     return { ...s, elapsedMs, ratePerSec: busyMs > 0 ? (s.processed * 1000) / busyMs : 0, memberId: consumer.memberId };
   };
 
+  // Static membership (--instance-id): a second process that joins with the same id takes the membership
+  // over, and the broker answers this one's next heartbeat FENCED_INSTANCE_ID. Kafka's own clients stop
+  // there. This client would rejoin, fencing the other in turn, and the two would take the partitions
+  // from each other every few seconds for as long as both run. The client's heartbeat tracing channel
+  // reports the error before the client handles it, so the fenced member leaves the group first (the
+  // client then does not rejoin) and the run ends for good, without a checkpoint: the partitions are
+  // the other process's now.
+  let fenced: InstanceFencedError | null = null;
+  const heartbeatErrors = channel(HEARTBEAT_ERRORS);
+  const onHeartbeatError = (message: unknown): void => {
+    const context = message as { client?: unknown; error?: unknown };
+    if (fenced !== null || context.client !== consumer || !(context.error instanceof Error) || findErrorBy(context.error, 'fencedInstanceId', true) === null) return;
+    fenced = new InstanceFencedError(options.group, options.instanceId ?? '');
+    consumer.leaveGroup(true, () => {}); // refused (FENCED_INSTANCE_ID too): it is the stopping that counts
+    logger.error({ event: 'fenced', group: options.group, instanceId: options.instanceId }, fenced.message);
+    runner?.stopAccepting();
+    stream?.close().catch(() => {});
+  };
+  heartbeatErrors.subscribe(onHeartbeatError);
+
   try {
     const partitionCounts = await prepareTopics(admin, reader, options);
     const maxBatchBytes = await outputBatchBytes(admin, options, logger);
@@ -252,6 +273,7 @@ export async function runProcessor(options: ProcessorOptions, signal?: AbortSign
     signal?.removeEventListener('abort', onAbort);
     clearInterval(ticker);
     ticker = undefined;
+    if (fenced !== null) throw fenced;
     r.throwIfFailed();
     // The client ends the stream only when the member leaves the group; a new run joins it again.
     if (!signal?.aborted) throw new RestartableError('the consumer stream ended unexpectedly');
@@ -260,12 +282,17 @@ export async function runProcessor(options: ProcessorOptions, signal?: AbortSign
     logger.info({ event: 'stop', ...final, quality: undefined }, 'processor stopped');
     return final;
   } finally {
+    heartbeatErrors.unsubscribe(onHeartbeatError);
     if (ticker !== undefined) clearInterval(ticker);
     // Leaving the group hands our partitions over at once instead of after the session timeout.
     await Promise.allSettled([runner?.terminate(), stream?.close(), consumer.close(true), producer.close(), reader.close(), admin.close()]);
     await new Promise<void>((resolve) => logger.flush(() => resolve()));
   }
 }
+
+// The error events of @platformatic/kafka's tracing channel for group heartbeats (its diagnostic.js names
+// it plt:kafka:consumer:heartbeat; Node names a tracing channel's error events tracing:<name>:error).
+const HEARTBEAT_ERRORS = 'tracing:plt:kafka:consumer:heartbeat:error';
 
 // Hands every record of the stream to the runner thread, in order, until the stream ends (or is closed).
 // Reads synchronously while records are buffered: for-await costs a promise and a microtask turn per

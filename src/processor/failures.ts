@@ -42,6 +42,17 @@ export class RestartableError extends Error {
   readonly code = 'PROCESSOR_RESTARTABLE';
 }
 
+// This process's static membership (--instance-id) was taken over by another process that joined with
+// the same id: restarting would take it back and start the two fencing each other again.
+export class InstanceFencedError extends Error {
+  override name = 'InstanceFencedError';
+  readonly code = 'PROCESSOR_FENCED';
+
+  constructor(group: string, instanceId: string) {
+    super(`another process joined group ${group} with --instance-id ${instanceId} and took over its partitions; this one stops. Give each worker its own --instance-id`);
+  }
+}
+
 // Node's codes for a socket that could not connect or was lost, and for a host name that did not resolve.
 const SOCKET_ERROR_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'EHOSTDOWN',
@@ -103,6 +114,8 @@ function classifyNode(node: Error, top: unknown): Failure | null {
       return permanent('snapshot', `${describeKafkaError(top)}. Run with the configuration that wrote the snapshot, or start over under another --group.`);
     case 'SNAPSHOT_INVALID':
       return permanent('snapshot', `${describeKafkaError(top)}. The stored state cannot be used: start over under another --group.`);
+    case 'PROCESSOR_FENCED':
+      return permanent('config', `${node.message}.`);
     case 'PROCESSOR_RESTARTABLE':
       return transient('restartable', describeKafkaError(top));
   }

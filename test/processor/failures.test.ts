@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { Admin, NetworkError, ProtocolError, ResponseError } from '@platformatic/kafka';
 import pino from 'pino';
 import { ConfigError, DEFAULT_CONFIG, loadConfig, type ProcessorConfig } from '../../src/processor/config.ts';
-import { classifyFailure, RestartableError, withClassification } from '../../src/processor/failures.ts';
+import { classifyFailure, InstanceFencedError, RestartableError, withClassification } from '../../src/processor/failures.ts';
 import type { KafkaPorts } from '../../src/processor/kafka-io.ts';
 import { PartitionProcessor } from '../../src/processor/partition-processor.ts';
 import { RunnerThread } from '../../src/processor/runner-thread.ts';
@@ -258,3 +258,10 @@ test('a broker outage in a port call comes back from the processing thread as "b
 function codeOf(id: string): number {
   return new ProtocolError(id).apiCode as number;
 }
+
+test('a membership taken over by another process with the same --instance-id is permanent: restarting would take it back', () => {
+  const f = classifyFailure(new InstanceFencedError('g1', 'worker-1'));
+  assert.equal(f.kind, 'permanent');
+  assert.equal(f.category, 'config');
+  assert.equal(f.description, 'another process joined group g1 with --instance-id worker-1 and took over its partitions; this one stops. Give each worker its own --instance-id.');
+});
