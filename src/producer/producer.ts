@@ -179,7 +179,12 @@ export async function runProducer(config: ProducerConfig, signal?: AbortSignal, 
         retrying = reason;
         logger.warn({ event: 'retry', what, attempt, reason, backoffMs: backoff }, 'produce failed, retrying');
         if (stopRetrying() || (signal?.aborted && what === 'connect')) return false;
-        report(`buzzline produce: cannot ${what} via ${config.brokers.join(',')} (${reason}); retrying in ${(backoff / 1000).toFixed(1)}s [attempt ${attempt}]`);
+        // A cluster that does not create topics on demand reached fine; saying "cannot connect" sent people
+        // looking for a network problem.
+        const problem = /unknown topic/i.test(reason)
+          ? `topic ${config.topic} does not exist on ${config.brokers.join(',')}, and the cluster does not create topics on demand (create it)`
+          : `cannot ${what} via ${config.brokers.join(',')} (${reason})`;
+        report(`buzzline produce: ${problem}; retrying in ${(backoff / 1000).toFixed(1)}s [attempt ${attempt}]`);
         // Before a stop request the wait ends early on the request; after it, the wait is only capped by
         // the flush deadline (an already-aborted signal would turn it into a busy loop).
         await abortableSleep(Math.min(backoff, Math.max(0, flushDeadline - performance.now())), signal?.aborted ? undefined : signal);

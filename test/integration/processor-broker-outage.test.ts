@@ -76,7 +76,7 @@ test('the processor waits for a missing broker, survives a kill -9 of it, and st
 // the README says to prepare by hand) and no bank_alerts yet: the processor says so and waits for the
 // topic, then processes it. It exited with "unexpected error (UserError: Unknown topic bank_alerts); this
 // is a bug", the client's way of reporting a topic it may not create.
-test('the processor waits for a source topic the cluster does not create, and processes it once it is made', { timeout: 120_000 }, async () => {
+test('the processor (and the producer) wait for a source topic the cluster does not create, and go on once it is made', { timeout: 120_000 }, async () => {
   const broker = await spawnBroker(path.join(work, 'no-auto-create'), ['--no-auto-create-topics', '--default-partitions', '1']);
   const consumer = track(spawn(process.execPath, [BUZZLINE, 'consume', '--brokers', broker.bootstrap, '--no-dashboard', '--quiet', '--group', 'no-auto-create-group',
     '--session-timeout', '6000', '--checkpoint-interval', '300', '--log-file', path.join(work, 'no-auto-create.log')], { stdio: ['ignore', 'pipe', 'pipe'] }));
@@ -89,12 +89,22 @@ test('the processor waits for a source topic the cluster does not create, and pr
       waitFor('the processor to say the topic is missing', async () => /topic bank_alerts does not exist, and the cluster does not create topics on demand \(create it\); restarting/.test(stderr), 60_000, 200),
       exited.then((code) => assert.fail(`the processor exited with ${code}:\n${stderr}`)),
     ]);
+    // The simulator's producer says the same, and waits too.
+    const produce = track(spawn(process.execPath, [BUZZLINE, 'produce', '--brokers', broker.bootstrap, '--count', '50', '--speed', 'max', '--seed', 'no-auto-create',
+      '--bank-state', path.join(work, 'no-auto-create-bank.json'), '--log-file', path.join(work, 'no-auto-create-producer.log')], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    let produceErr = '';
+    produce.stderr?.on('data', (b: Buffer) => (produceErr += b.toString()));
+    produce.stdout?.resume();
+    const produced = new Promise<number | null>((resolve) => produce.on('exit', (code) => resolve(code)));
+    await waitFor('the producer to say the topic is missing', () => /topic bank_alerts does not exist on 127\.0\.0\.1:\d+, and the cluster does not create topics on demand \(create it\); retrying/.test(produceErr), 30_000, 200);
+    assert.doesNotMatch(produceErr, /cannot connect/);
     const admin = new Admin({ clientId: 'no-auto-create-admin', bootstrapBrokers: [broker.bootstrap] });
     try {
       await admin.createTopics({ topics: [TOPICS.transactions], partitions: 1, replicas: 1 });
     } finally {
       await admin.close();
     }
+    assert.equal(await produced, 0, produceErr);
     const input = bankInput({ seed: 'no-auto-create', total: 200, malformed: 5 });
     const producer = inputProducer(broker.bootstrap);
     try {
