@@ -72,7 +72,11 @@ async function main(): Promise<void> {
     // 2,000 incidents per 1,000 customers a year (100 times the default): at 600x a few incidents a
     // minute, so that the picture shows a case queue; the default level would show hardly any fraud in
     // two minutes, and the demo level (one incident every 30 s of bank time) dozens a second at 600x.
-    const producerConfig = resolveProducerConfig({ brokers: broker.bootstrap, accounts: '1000', speed: '600', seed: 'readme', fraudRate: '2000', logFile: '/dev/null', logLevel: 'silent', bankState: path.join(dataDir, 'bank.json') }, {});
+    // The bank opens at 08:00 today (UTC, the bank's time): customers keep hours, and a bank started at
+    // the wall clock's hour in the night made a few transactions a second, not enough for the pictures.
+    const today = new Date();
+    const start = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate(), 8)).toISOString();
+    const producerConfig = resolveProducerConfig({ brokers: broker.bootstrap, accounts: '1000', speed: '600', seed: 'readme', start, fraudRate: '2000', logFile: '/dev/null', logLevel: 'silent', bankState: path.join(dataDir, 'bank.json') }, {});
     const producing = runProducer(producerConfig, stop.signal, { logger: silent, report: () => undefined });
     cleanups.unshift(async () => {
       stop.abort();
