@@ -250,6 +250,8 @@ export async function runProcessor(options: ProcessorOptions, signal?: AbortSign
 
     if (signal?.aborted) return stats();
     stream = await consumer.consume({ topics: [options.topic], mode: 'committed', fallbackMode: 'earliest', autocommit: false });
+    // Fenced while joining: there was no stream to close yet.
+    if (fenced !== null) throw fenced;
     ports.attach(stream);
     const s = stream;
     // Ends the reading below (records still buffered are left to the partitions' next owner); the final
