@@ -84,8 +84,7 @@ function* operatingPoints(records: ScoredRecords): Generator<OperatingPoint> {
   const incident = records.incident;
   if (!incident) throw new Error('incident recall needs the incident id of every fraud record');
   const { positives } = counts(records);
-  const all = new Set<number>();
-  for (let i = 0; i < incident.length; i++) if (records.fraud[i] === 1) all.add(incident[i] ?? 0);
+  const incidents = incidentCount(records);
   const order = descendingOrder(records.scores);
   const caught = new Set<number>();
   let tp = 0;
@@ -99,7 +98,7 @@ function* operatingPoints(records: ScoredRecords): Generator<OperatingPoint> {
       tp++;
       caught.add(incident[row] ?? 0);
     }
-    yield { threshold: score, flagged: j, precision: tp / j, recall: positives > 0 ? tp / positives : 0, incidentRecall: all.size > 0 ? caught.size / all.size : 0, incidents: all.size };
+    yield { threshold: score, flagged: j, precision: tp / j, recall: positives > 0 ? tp / positives : 0, incidentRecall: incidents > 0 ? caught.size / incidents : 0, incidents };
     i = j;
   }
 }
