@@ -59,11 +59,11 @@ export class CaseTracker {
     this.openScore = config.caseOpenScore;
   }
 
-  // The transaction's risk score from its alerts.
+  // The transaction's risk score from its alerts, as its alerts carry it.
   score(alerts: readonly Alert[]): number {
     let keep = 1;
     for (const a of alerts) keep *= 1 - (this.weights.get(a.rule) ?? 0);
-    return 1 - keep;
+    return published(1 - keep);
   }
 
   // The case publication this transaction's alerts cause, if any.
@@ -125,6 +125,11 @@ export class CaseTracker {
   }
 }
 
+// A score as cases and alerts publish it: to 4 decimals.
+function published(score: number): number {
+  return Math.round(score * 10_000) / 10_000;
+}
+
 function toCase(c: CaseState, accountId: string, partition: number): Case {
   return {
     case_id: c.caseId,
@@ -134,7 +139,7 @@ function toCase(c: CaseState, accountId: string, partition: number): Case {
     opened_ms: c.openedMs,
     updated_ms: c.updatedMs,
     severity: severityOf(c.score),
-    score: Math.round(c.score * 10_000) / 10_000,
+    score: published(c.score),
     rules: c.rules,
     alert_ids: c.alertIds,
     linked_accounts: c.linked,

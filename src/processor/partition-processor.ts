@@ -151,7 +151,7 @@ export class PartitionProcessor {
       if (outcome.notifications.length > 0) notifications = this.withoutSuppressed(outcome.notifications);
       let published: Case | null = null;
       if (outcome.alerts.length > 0) {
-        const risk = Math.round(this.cases.score(outcome.alerts) * 10_000) / 10_000;
+        const risk = this.cases.score(outcome.alerts);
         for (const a of outcome.alerts) a.risk_score = risk;
         published = this.cases.observe(tx, outcome.alerts, this.partition);
         if (published !== null) {
