@@ -54,7 +54,11 @@ export type DeclineReason = (typeof DECLINE_REASONS)[number];
 
 // The times a transaction's timestamp may have, [from, until): the processor dead-letters others
 // (bad_timestamp), so the producer refuses a bank that would start outside them.
-export const TIMESTAMP_RANGE_MS = { from: Date.UTC(2000, 0, 1), until: Date.UTC(2100, 0, 1) } as const;
+const TIMESTAMP_RANGE_MS = { from: Date.UTC(2000, 0, 1), until: Date.UTC(2100, 0, 1) } as const;
+
+export function isTransactionTimeMs(ms: number): boolean {
+  return ms >= TIMESTAMP_RANGE_MS.from && ms < TIMESTAMP_RANGE_MS.until;
+}
 
 // Full message as produced by `buzzline produce`. The processor also accepts the seed's minimal message
 // (account_id, transaction_type, amount only).

@@ -11,7 +11,7 @@ import { isAscii } from 'node:buffer';
 import {
   ACCOUNT_TYPES,
   CHANNELS,
-  TIMESTAMP_RANGE_MS,
+  isTransactionTimeMs,
   TRANSACTION_TYPES,
   type AccountType,
   type Channel,
@@ -165,7 +165,7 @@ export function validate(value: Buffer | null | undefined, position: RecordPosit
     const ms = parseTimestamp(timestamp);
     if (ms === null) return fail('bad_timestamp', `timestamp ${JSON.stringify(timestamp.slice(0, 40))} is not ISO 8601 between 2000 and 2100`);
     timestampMs = ms;
-  } else if (!isPlausibleTimeMs(timestampMs)) {
+  } else if (!isTransactionTimeMs(timestampMs)) {
     // The record's time stands in for the message's and is held to the same range: a producer whose
     // clock says 1970 or the year 10000 would otherwise set the partition's event time there, and the
     // dashboard's clock with it.
@@ -287,7 +287,7 @@ function parseTimestamp(text: string): number | null {
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59) return null;
   // Without an offset, Date.parse would use the host's local zone; the schema says UTC.
   const ms = Date.parse(m[7] === undefined ? `${text.replace(' ', 'T')}Z` : text.replace(' ', 'T'));
-  if (!Number.isFinite(ms) || !isPlausibleTimeMs(ms)) return null;
+  if (!Number.isFinite(ms) || !isTransactionTimeMs(ms)) return null;
   return ms;
 }
 
@@ -322,11 +322,6 @@ function digits(t: string, from: number, count: number): number {
 function daysIn(year: number, month: number): number {
   if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-}
-
-// The range an event time must be in, whether from the message's timestamp or from its record's.
-function isPlausibleTimeMs(ms: number): boolean {
-  return ms >= TIMESTAMP_RANGE_MS.from && ms < TIMESTAMP_RANGE_MS.until;
 }
 
 function isCurrencyCode(v: string): boolean {

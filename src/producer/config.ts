@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
-import { TIMESTAMP_RANGE_MS, TOPICS } from '../bank/transaction.ts';
+import { isTransactionTimeMs, TOPICS } from '../bank/transaction.ts';
 import { DEFAULT_FRAUD_RATE, MAX_FRAUD_RATE } from '../bank/scenarios/fraud.ts';
 import { parseBrokerList } from '../kafka-brokers.ts';
 import { accountsForRate, rateForAccounts } from './population.ts';
@@ -296,7 +296,7 @@ export function resolveProducerConfig(flags: ProduceFlags, env: Env = process.en
     const parsed = Date.parse(startSource.raw);
     if (!Number.isFinite(parsed)) fail(startSource.where, startSource.raw, 'expected an ISO 8601 time such as 2025-01-06T00:00:00Z, or "now"');
     // A bank in 1970 or 2200 would be all dead letters to the processor (bad_timestamp).
-    else if (parsed < TIMESTAMP_RANGE_MS.from || parsed >= TIMESTAMP_RANGE_MS.until) fail(startSource.where, startSource.raw, 'transactions must happen between 2000 and 2099 (the processor dead-letters other times)');
+    else if (!isTransactionTimeMs(parsed)) fail(startSource.where, startSource.raw, 'transactions must happen between 2000 and 2099 (the processor dead-letters other times)');
     else startMs = parsed;
   }
 
