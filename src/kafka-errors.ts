@@ -18,3 +18,8 @@ export function describeKafkaError(error: unknown): string {
   }
   return parts.length > 0 ? parts.join(': ') : String(error);
 }
+
+// The client's way of saying a topic does not exist and the cluster will not create it on demand.
+export function isUnknownTopicError(error: unknown): boolean {
+  return /unknown topic/i.test(describeKafkaError(error));
+}

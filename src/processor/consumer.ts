@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import { CONSUMER_GROUP, TOPICS } from '../bank/transaction.ts';
 import type { KafkaSecurity } from '../kafka-security.ts';
 import { createLogger } from '../logging.ts';
-import { describeKafkaError } from '../kafka-errors.ts';
+import { describeKafkaError, isUnknownTopicError } from '../kafka-errors.ts';
 import type { ProcessorConfig } from './config.ts';
 import { classifyFailure, InstanceFencedError, RestartableError, type Failure } from './failures.ts';
 import { KafkaPorts, TopicReader, type OutputTopics } from './kafka-io.ts';
@@ -360,7 +360,7 @@ async function prepareTopics(admin: Admin, reader: Consumer, options: ProcessorO
   try {
     sourceMeta = await reader.metadata({ topics: [options.topic], autocreateTopics: true });
   } catch (err) {
-    if (/unknown topic/i.test(describeKafkaError(err))) throw missingSource();
+    if (isUnknownTopicError(err)) throw missingSource();
     throw err;
   }
   const sourcePartitions = sourceMeta.topics.get(options.topic)?.partitionsCount;

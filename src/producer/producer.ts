@@ -22,7 +22,7 @@ import { Simulator } from '../bank/simulator.ts';
 import type { SimEvent } from '../bank/simulator.ts';
 import { SIM_INCIDENT_HEADER, SIM_LABEL_HEADER, SIM_LABELS, TRANSACTION_TYPES } from '../bank/transaction.ts';
 import type { SimLabel, TransactionType } from '../bank/transaction.ts';
-import { describeKafkaError } from '../kafka-errors.ts';
+import { describeKafkaError, isUnknownTopicError } from '../kafka-errors.ts';
 import { createLogger, logInfoJson } from '../logging.ts';
 import { planBank, producedOnBroker, readBankState, writeBankState } from './bank-state.ts';
 import type { ProducerConfig } from './config.ts';
@@ -181,7 +181,7 @@ export async function runProducer(config: ProducerConfig, signal?: AbortSignal, 
         if (stopRetrying() || (signal?.aborted && what === 'connect')) return false;
         // A cluster that does not create topics on demand reached fine; saying "cannot connect" sent people
         // looking for a network problem.
-        const problem = /unknown topic/i.test(reason)
+        const problem = isUnknownTopicError(error)
           ? `topic ${config.topic} does not exist on ${config.brokers.join(',')}, and the cluster does not create topics on demand (create it)`
           : `cannot ${what} via ${config.brokers.join(',')} (${reason})`;
         report(`buzzline produce: ${problem}; retrying in ${(backoff / 1000).toFixed(1)}s [attempt ${attempt}]`);
