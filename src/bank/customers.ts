@@ -94,6 +94,16 @@ function pad(n: number): string {
   return String(n).padStart(ID_DIGITS, '0');
 }
 
+// Ids follow from the customer's number, so a record made on another thread (simulator-thread.ts) names
+// the same account without the Customer object.
+export function customerIdOf(index: number): string {
+  return `${CUSTOMER_ID_PREFIX}${pad(index + 1)}`;
+}
+
+export function accountIdOf(index: number, type: AccountType): string {
+  return `${ACCOUNT_ID_PREFIX[type]}${pad(index + 1)}`;
+}
+
 // Converts a desired mean into the median of a log-normal with the given sigma (mean = median·e^(σ²/2)).
 function medianForMean(mean: number, sigma: number): Cents {
   return Math.max(1, Math.round(mean / Math.exp((sigma * sigma) / 2)));
@@ -113,7 +123,6 @@ function makeBills(rng: Rng, monthlyBills: Cents, profile: Profile): Bill[] {
 }
 
 function makeCustomer(rng: Rng, index: number, profile: Profile, withSavings: boolean): Customer {
-  const id = pad(index + 1);
   const monthlyNetIncome = Math.round(rng.logNormal(profile.monthlyNetIncome.median, profile.monthlyNetIncome.sigma));
   const spendRatio = inRange(rng, profile.spendRatio);
   const billsShare = Math.min(inRange(rng, profile.billsShare), spendRatio * 0.8);
@@ -140,10 +149,10 @@ function makeCustomer(rng: Rng, index: number, profile: Profile, withSavings: bo
     big_payment: medianForMean(monthlyNetIncome * 0.5, AMOUNT_SIGMA.big_payment),
   };
 
-  const customerId = `${CUSTOMER_ID_PREFIX}${id}`;
+  const customerId = customerIdOf(index);
   const lowBalanceThreshold = Math.round(inRange(rng, profile.lowBalanceThreshold) / 100) * 100;
   const checking: Account = {
-    id: `${ACCOUNT_ID_PREFIX.checking}${id}`,
+    id: accountIdOf(index, 'checking'),
     type: 'checking',
     customerId,
     customerIndex: index,
@@ -154,7 +163,7 @@ function makeCustomer(rng: Rng, index: number, profile: Profile, withSavings: bo
   };
   const savings: Account | undefined = withSavings
     ? {
-        id: `${ACCOUNT_ID_PREFIX.savings}${id}`,
+        id: accountIdOf(index, 'savings'),
         type: 'savings',
         customerId,
         customerIndex: index,

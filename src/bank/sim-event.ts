@@ -13,10 +13,9 @@
 // event, as much as all the writing.
 
 import { IsoFormatter } from './calendar.ts';
-import { ACCOUNT_ID_PREFIX, CUSTOMER_ID_PREFIX, ID_DIGITS } from './customers.ts';
+import { ACCOUNT_ID_PREFIX, CUSTOMER_ID_PREFIX, ID_DIGITS, accountIdOf, customerIdOf } from './customers.ts';
 import { MERCHANT_ID_DIGITS, MERCHANT_ID_PREFIX, merchantId } from './counterparties.ts';
 import type { Counterparty } from './counterparties.ts';
-import type { Account } from './customers.ts';
 import type { Cents } from './money.ts';
 import { ACCOUNT_TYPES, CHANNELS, DECLINE_REASONS, MERCHANT_CATEGORIES, SIM_LABEL_HEADER, TRANSACTION_TYPES } from './transaction.ts';
 import type { AccountType, Channel, DeclineReason, MerchantCategory, SimLabel, Transaction, TransactionType } from './transaction.ts';
@@ -133,7 +132,6 @@ export class EventContext {
   }
 
   encode(event: SimEvent, shiftMs: number): Buffer {
-    const account = event.account;
     if (this.#used > SLAB_BYTES - MAX_VALUE_BYTES - 4 * this.currency.length) {
       this.#slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
       this.#used = 0;
@@ -152,11 +150,11 @@ export class EventContext {
     // The ids as customers.ts makes them, from the customer's number: its digits are written once and
     // copied into the customer's id. The account type picks its pieces by a comparison, cheaper than a
     // lookup keyed by a string.
-    const checking = account.type === 'checking';
+    const checking = event.accountType === 'checking';
     const accountId = checking ? ACCOUNT_ID.checking : ACCOUNT_ID.savings;
     bytes.set(accountId, p);
     const digits = p + accountId.length;
-    p = writeDigits(bytes, digits, account.customerIndex + 1, ID_DIGITS);
+    p = writeDigits(bytes, digits, event.customerIndex + 1, ID_DIGITS);
     const length = p - digits;
     bytes.set(CUSTOMER_ID, p);
     p += CUSTOMER_ID.length;
@@ -169,9 +167,9 @@ export class EventContext {
     p = writeMajor(bytes, p + BALANCE.length, event.balance);
     const channel = this.#channels[event.channel];
     bytes.set(channel, p);
-    p = writeMajor(bytes, p + channel.length, account.lowBalanceThreshold);
+    p = writeMajor(bytes, p + channel.length, event.lowBalanceThreshold);
     bytes.set(OVERDRAFT, p);
-    p = writeMajor(bytes, p + OVERDRAFT.length, account.overdraftLimit);
+    p = writeMajor(bytes, p + OVERDRAFT.length, event.overdraftLimit);
     const counterparty = event.counterparty;
     if (typeof counterparty === 'number') {
       bytes.set(MERCHANT, p);
@@ -213,7 +211,13 @@ export class SimEvent {
   readonly atMs: number; // simulated time of the event, epoch ms (value.timestamp as a number)
   // The message's own fields, money in integer cents.
   readonly seq: number; // the event's number in the stream, from 0: its transaction id
-  readonly account: Account;
+  // The account: the customer's number and the account's type make its ids (customers.ts); the other two
+  // never change for an account. Numbers rather than the Account object, which costs a cache miss to
+  // reach when the event is read on another thread than the one that made it (simulator-thread.ts).
+  readonly customerIndex: number;
+  readonly accountType: AccountType;
+  readonly lowBalanceThreshold: Cents;
+  readonly overdraftLimit: Cents;
   readonly type: TransactionType;
   readonly amount: Cents;
   readonly balance: Cents; // after the event
@@ -229,9 +233,13 @@ export class SimEvent {
     context: EventContext,
     seq: number,
     atMs: number,
-    account: Account,
+    customerIndex: number,
+    accountType: AccountType,
+    lowBalanceThreshold: Cents,
+    overdraftLimit: Cents,
     type: TransactionType,
     amount: Cents,
+    balance: Cents,
     channel: Channel,
     counterparty: Counterparty | undefined,
     category: MerchantCategory | undefined,
@@ -240,10 +248,13 @@ export class SimEvent {
   ) {
     this.atMs = atMs;
     this.seq = seq;
-    this.account = account;
+    this.customerIndex = customerIndex;
+    this.accountType = accountType;
+    this.lowBalanceThreshold = lowBalanceThreshold;
+    this.overdraftLimit = overdraftLimit;
     this.type = type;
     this.amount = amount;
-    this.balance = account.balance;
+    this.balance = balance;
     this.channel = channel;
     this.counterparty = counterparty;
     this.category = category;
@@ -254,7 +265,13 @@ export class SimEvent {
 
   // account_id: keeps one account's events in one partition, in order.
   get key(): string {
-    return this.account.id;
+    return accountIdOf(this.customerIndex, this.accountType);
+  }
+
+  // The account's number in the bank, 0 .. 2 * customers - 1, for callers that keep something per
+  // account (the producer its key bytes).
+  get accountIndex(): number {
+    return 2 * this.customerIndex + (this.accountType === 'checking' ? 0 : 1);
   }
 
   get label(): SimLabel {
@@ -274,20 +291,19 @@ export class SimEvent {
   // The bank_alerts message, in the documented field order (JSON.stringify writes them in this order).
   get value(): Transaction {
     if (this.#value !== undefined) return this.#value;
-    const account = this.account;
     const value: Transaction = {
       transaction_id: this.#context.transactionId(this.seq),
       timestamp: this.#context.iso.format(this.atMs),
-      account_id: account.id,
-      customer_id: account.customerId,
-      account_type: account.type,
+      account_id: this.key,
+      customer_id: customerIdOf(this.customerIndex),
+      account_type: this.accountType,
       transaction_type: this.type,
       amount: this.amount / 100,
       balance: this.balance / 100,
       currency: this.#context.currency,
       channel: this.channel,
-      low_balance_threshold: account.lowBalanceThreshold / 100,
-      overdraft_limit: account.overdraftLimit / 100,
+      low_balance_threshold: this.lowBalanceThreshold / 100,
+      overdraft_limit: this.overdraftLimit / 100,
     };
     if (this.counterparty !== undefined) value.counterparty_id = typeof this.counterparty === 'number' ? merchantId(this.counterparty) : this.counterparty;
     if (this.category !== undefined) value.merchant_category = this.category;

@@ -644,6 +644,6 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
   #emit(account: Account, type: TransactionType, amount: Cents, channel: Channel, counterparty: Counterparty | undefined, category: MerchantCategory | undefined, declined: DeclineReason | undefined): void {
     // During the warm-up the world moves but nothing is emitted.
     if (this.#now < this.#startMs) return;
-    this.#queue[this.#tail++] = new SimEvent(this.#context, this.#seq++, this.#now, account, type, amount, channel, counterparty, category, declined, this.#incident);
+    this.#queue[this.#tail++] = new SimEvent(this.#context, this.#seq++, this.#now, account.customerIndex, account.type, account.lowBalanceThreshold, account.overdraftLimit, type, amount, account.balance, channel, counterparty, category, declined, this.#incident);
   }
 }
