@@ -18,13 +18,14 @@ import { compatibilityPartitioner, noopSerializer, Producer } from '@platformati
 import type { MessageToProduce, Partitioner } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import { IsoFormatter } from '../bank/calendar.ts';
-import { Simulator } from '../bank/simulator.ts';
 import type { SimEvent } from '../bank/simulator.ts';
+import { SimulatorThread } from '../bank/simulator-thread.ts';
 import { SIM_INCIDENT_HEADER, SIM_LABEL_HEADER, SIM_LABELS, TRANSACTION_TYPES } from '../bank/transaction.ts';
 import type { SimLabel, TransactionType } from '../bank/transaction.ts';
 import { describeKafkaError, isUnknownTopicError } from '../kafka-errors.ts';
 import { createLogger, logInfoJson } from '../logging.ts';
 import { planBank, producedOnBroker, readBankState, writeBankState } from './bank-state.ts';
+import type { BankPlan } from './bank-state.ts';
 import type { ProducerConfig } from './config.ts';
 
 // Keys and headers are handed over as ready-made Buffers: there are only `accounts` distinct keys and
@@ -116,13 +117,22 @@ function formatElapsed(ms: number): string {
 
 export async function runProducer(config: ProducerConfig, signal?: AbortSignal, hooks: ProducerHooks = {}): Promise<ProducerTotals> {
   const logger = hooks.logger ?? createLogger('banking-producer', { level: config.logLevel, file: config.logFile });
+  const bank = planBank(config, config.newBank ? undefined : readBankState(config.bankStateFile), config.bankStateFile);
+  // The bank's world runs on a thread of its own; this one writes the record values and runs the client.
+  const simulator = await SimulatorThread.start({ seed: bank.seed, accounts: bank.accounts, fraudRate: bank.fraudRate, startMs: bank.startMs });
+  try {
+    return await produce(config, bank, simulator, logger, signal, hooks);
+  } finally {
+    await simulator.close();
+  }
+}
+
+async function produce(config: ProducerConfig, bank: BankPlan, simulator: SimulatorThread, logger: Logger, signal: AbortSignal | undefined, hooks: ProducerHooks): Promise<ProducerTotals> {
   const report = hooks.report ?? ((line: string) => process.stderr.write(`${line}\n`));
   const status = hooks.status;
   const logMessages = logger.isLevelEnabled('info');
-
-  const bank = planBank(config, config.newBank ? undefined : readBankState(config.bankStateFile), config.bankStateFile);
-  const simulator = new Simulator({ seed: bank.seed, accounts: bank.accounts, fraudRate: bank.fraudRate, startMs: bank.startMs });
-  const keys = new Map<string, Buffer>();
+  // [account index]: the account's key, made once (a bank of n accounts numbers them below 2n).
+  const keys: (Buffer | undefined)[] = new Array<Buffer | undefined>(2 * bank.accounts).fill(undefined);
   const producer = new Producer<Buffer, Buffer, Buffer, Buffer>({
     clientId: config.clientId,
     bootstrapBrokers: config.brokers,
@@ -330,10 +340,11 @@ export async function runProducer(config: ProducerConfig, signal?: AbortSignal, 
           pending = event;
           break;
         }
-        let key = keys.get(event.key);
+        const accountIndex = event.accountIndex;
+        let key = keys[accountIndex];
         if (key === undefined) {
           key = Buffer.from(event.key);
-          keys.set(event.key, key);
+          keys[accountIndex] = key;
         }
         const value = event.encodeValue(shiftMs);
         // The message as sent is the log's `tx`: its bytes are JSON.stringify's text of the transaction.
