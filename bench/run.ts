@@ -160,7 +160,10 @@ try {
     row(broker.value.consume);
   }
   failed('broker with kcat', broker);
-  if (simulate.value) row(simulate.value, targeted(simulate.value, 'Simulator alone (generate + encode record values)', SIMULATOR_TARGET));
+  if (simulate.value) {
+    row(simulate.value.thread, targeted(simulate.value.thread, 'Simulator alone, as the producer runs it (generate + encode record values)', SIMULATOR_TARGET));
+    row(simulate.value.inProcess);
+  }
   failed('simulator', simulate);
   if (producer.value) row(producer.value, targeted(producer.value, 'Producer → embedded broker', PRODUCER_TARGET));
   failed('producer → broker', producer);
@@ -173,7 +176,7 @@ try {
   }
   failed('end to end', e2e);
   out();
-  out(`Message sizes: kcat, Redis and loopback ${SIZE} bytes; simulated transactions about ${simulate.value ? (simulate.value.bytes / simulate.value.messages).toFixed(0) : '260'} bytes of JSON plus key and header.`);
+  out(`Message sizes: kcat, Redis and loopback ${SIZE} bytes; simulated transactions about ${simulate.value ? (simulate.value.thread.bytes / simulate.value.thread.messages).toFixed(0) : '260'} bytes of JSON plus key and header.`);
   out();
   if (verdicts.length > 0) {
     out('Targets:');
@@ -279,7 +282,7 @@ try {
   out(`- **Baselines**: raw loopback = one Node socket writing 64 KiB chunks to another over 127.0.0.1, counted in ${SIZE}-byte messages; Redis = redis-benchmark's XADD of a ${SIZE}-byte field, pipelined 100 deep on 4 connections, into a fresh redis-server without persistence. Ratios are msgs/s ÷ the baseline's msgs/s.`);
   out(`- **Broker**: kcat (librdkafka) produces ${n0(MESSAGES)} × ${SIZE} bytes with acks=1 into a 3-partition topic, then consumes them from the beginning; the broker is its own process.`);
   out(`- **The simulated bank**: every run simulates a bank of ${n0(BENCH_ACCOUNTS)} accounts, the population \`buzzline produce\` has at its default rate (about 2.67 transactions per account and day), fast-forwarded: each 1 s event-time window holds about as many records as that rate, as in a real-time run, and the processor keeps state for hundreds of thousands of accounts. Seed \`bench\`, simulated start 2025-01-06.`);
-  out(`- **Simulator**: ${n0(SIM_EVENTS)} events generated and encoded as the record values the producer sends (\`SimEvent.encodeValue\`, the bytes of JSON.stringify of the message) in the bench process, after a warm-up; no Kafka.`);
+  out(`- **Simulator**: ${n0(SIM_EVENTS)} events generated and encoded as the record values the producer sends (\`SimEvent.encodeValue\`, the bytes of JSON.stringify of the message) in the bench process, after a warm-up; no Kafka. First as \`buzzline produce\` runs it (\`SimulatorThread\`: the bank's world on a thread of its own, handing each event over through shared memory, the values written on the caller's thread: two cores), then in-process on one thread (the \`Simulator\` the analysis code uses) for comparison.`);
   out(`- **Producer**: runProducer in a child process, speed max, acks=all, log level warn, 1,000 messages per request, 5 requests in flight, ${n0(PRODUCER_MESSAGES)} messages, connect included.`);
   out(`- **Processor alone**: ${n0(PROCESSOR_MESSAGES)} seeded records (0.4% malformed) already in the topic; runProcessor in the bench process, first record to last (group join excluded). The row for the first ${n0(COLD_RECORDS)} records of the default run shows the warm-up: on 2 cores V8 spends the processor's first second compiling its code, on the cores the processing needs. The backtest row is \`buzzline backtest --warmup 0\` as its own process over the same records: read back from the broker and replayed through the core under the defaults and a candidate (the defaults again), so twice; its rate is records over the whole command's time.`);
   out(`- **End to end**: broker, \`buzzline produce ${FULL_SPEED.join(' ')} --count ${E2E_MESSAGES}\` and \`buzzline consume --no-dashboard\` as three processes, producer and processor concurrent; from the first record's create time until the processor's committed offsets cover every record (committed = alerts, dead letters and metrics acknowledged and the snapshot stored; checkpoints every 1 s).`);
