@@ -13,18 +13,19 @@
 // records and whenever it would wait; the reader publishes how far it has read likewise, so neither
 // touches the shared counters per record.
 
-import { SimEvent } from './sim-event.ts';
+import { incidentHeaders, SimEvent } from './sim-event.ts';
 import type { EventContext, EventIncident } from './sim-event.ts';
-import { CHANNELS, DECLINE_REASONS, MERCHANT_CATEGORIES, SIM_INCIDENT_HEADER, SIM_LABEL_HEADER, SIM_LABELS, TRANSACTION_TYPES } from './transaction.ts';
+import { CHANNELS, DECLINE_REASONS, MERCHANT_CATEGORIES, SIM_LABELS, TRANSACTION_TYPES } from './transaction.ts';
 
 // Control words (Int32) at the start of the buffer, then the text of a failure, then the ring.
 const WRITTEN = 0;
 const READ = 1;
-const STATE = 2; // RUNNING, FAILED (the writer's thread threw) or CLOSED (the reader is done)
+const STATE = 2; // RUNNING, FAILING (a failure's text being written), FAILED or CLOSED (the reader is done)
 const ERROR_LENGTH = 3;
 const RUNNING = 0;
-const FAILED = 1;
-const CLOSED = 2;
+const FAILING = 1;
+const FAILED = 2;
+const CLOSED = 3;
 const CONTROL_BYTES = 64;
 const ERROR_BYTES = 1024;
 const RING_OFFSET = CONTROL_BYTES + ERROR_BYTES;
@@ -52,9 +53,28 @@ const CATEGORY_CODE = codeOf(MERCHANT_CATEGORIES, 5, 1);
 const DECLINE_CODE = codeOf(DECLINE_REASONS, 3, 1);
 const LABEL_CODE = codeOf(SIM_LABELS, 3);
 
+const MIN_RING_WORDS = 2 ** Math.ceil(Math.log2(2 * MAX_RECORD_WORDS));
+
 export function createEventRing(words = DEFAULT_RING_WORDS): SharedArrayBuffer {
-  if (!(Number.isInteger(Math.log2(words)) && words >= 2 * MAX_RECORD_WORDS && words <= 1 << 27)) throw new RangeError(`ring size must be a power of two words from ${2 * MAX_RECORD_WORDS} to 2^27`);
+  if (!(Number.isInteger(Math.log2(words)) && words >= MIN_RING_WORDS && words <= 1 << 27)) throw new RangeError(`ring size must be a power of two words from ${MIN_RING_WORDS} to 2^27`);
   return new SharedArrayBuffer(RING_OFFSET + words * 8);
+}
+
+function code<T extends string>(codes: ReadonlyMap<T, number>, word: T): number {
+  const found = codes.get(word);
+  if (found === undefined) throw new Error(`event-ring: no code for "${word}"`);
+  return found;
+}
+
+function word<T>(words: readonly T[], index: number): T {
+  const found = words[index];
+  if (found === undefined) throw new Error(`event-ring: a record has code ${index} where there are ${words.length} words`);
+  return found;
+}
+
+function checkText(text: string): void {
+  if (text.length > MAX_TEXT) throw new Error(`event-ring: id longer than ${MAX_TEXT} characters: ${text.slice(0, 40)}…`);
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 127) throw new Error(`event-ring: id is not ASCII: ${text}`);
 }
 
 class RingView {
@@ -74,10 +94,23 @@ class RingView {
     this.bytes = Buffer.from(ring, RING_OFFSET, this.size * 8);
   }
 
-  // The writer's thread failed (its message), the reader closed the ring, or neither.
+  // Tells the other side why no more records will come: the writer's thread threw, or (the reader's
+  // side) that thread exited. The first failure's text is kept.
+  fail(message: string): void {
+    if (Atomics.compareExchange(this.control, STATE, RUNNING, FAILING) !== RUNNING) return;
+    const errors = Buffer.from(this.control.buffer, CONTROL_BYTES, ERROR_BYTES);
+    Atomics.store(this.control, ERROR_LENGTH, errors.write(message, 0, 'utf8'));
+    Atomics.store(this.control, STATE, FAILED);
+    Atomics.notify(this.control, WRITTEN);
+    Atomics.notify(this.control, READ);
+  }
+
+  // The writer's thread failed (its message), the reader closed the ring, or neither. A change of state
+  // is announced with a notify on the counter the other side waits on, and can land between its check
+  // and its wait; the waits' timeouts (1 s, 0.1 s) are what bound that.
   protected stopped(): string | undefined {
     const state = Atomics.load(this.control, STATE);
-    if (state === RUNNING) return undefined;
+    if (state === RUNNING || state === FAILING) return undefined;
     if (state === CLOSED) return 'closed';
     const errors = Buffer.from(this.control.buffer, CONTROL_BYTES, ERROR_BYTES);
     return errors.toString('utf8', 0, Atomics.load(this.control, ERROR_LENGTH));
@@ -85,12 +118,30 @@ class RingView {
 }
 
 export class EventRingWriter extends RingView {
-  #written = 0; // words written, published or not
+  #written: number; // words written, published or not
   #unpublished = 0; // records written since the last publication
-  #read = 0; // the reader's counter as last seen
+  #read: number; // the reader's counter as last seen
+
+  constructor(ring: SharedArrayBuffer) {
+    super(ring);
+    this.#written = Atomics.load(this.control, WRITTEN);
+    this.#read = Atomics.load(this.control, READ);
+  }
 
   // Appends the event's record, or returns false when the ring has no room for it (nothing written).
+  // Throws, writing nothing, for an event the ring cannot carry.
   tryAppend(event: SimEvent): boolean {
+    const counterparty = event.counterparty;
+    const incident = event.incident;
+    if (typeof counterparty === 'string') checkText(counterparty);
+    if (incident !== undefined) checkText(incident);
+    const codes =
+      (event.accountType === 'checking' ? 0 : 1) |
+      (code(TYPE_CODE, event.type) << 1) |
+      (code(CHANNEL_CODE, event.channel) << 4) |
+      ((event.category === undefined ? 0 : code(CATEGORY_CODE, event.category)) << 7) |
+      ((event.declined === undefined ? 0 : code(DECLINE_CODE, event.declined)) << 12) |
+      (code(LABEL_CODE, event.label) << 15);
     let pos = this.#written & this.mask;
     const toEnd = this.size - pos;
     const needed = toEnd < MAX_RECORD_WORDS ? toEnd + MAX_RECORD_WORDS : MAX_RECORD_WORDS;
@@ -105,8 +156,6 @@ export class EventRingWriter extends RingView {
       pos = 0;
     }
     const f64 = this.f64;
-    const counterparty = event.counterparty;
-    const incident = event.incident;
     let text = (pos + HEAD_WORDS) * 8;
     let kind = NO_COUNTERPARTY;
     let merchant = 0;
@@ -120,14 +169,7 @@ export class EventRingWriter extends RingView {
       text += counterpartyLength;
     }
     const incidentLength = incident === undefined ? 0 : this.#writeText(incident, text);
-    i32[2 * pos] =
-      (event.accountType === 'checking' ? 0 : 1) |
-      ((TYPE_CODE.get(event.type) as number) << 1) |
-      ((CHANNEL_CODE.get(event.channel) as number) << 4) |
-      ((event.category === undefined ? 0 : (CATEGORY_CODE.get(event.category) as number)) << 7) |
-      ((event.declined === undefined ? 0 : (DECLINE_CODE.get(event.declined) as number)) << 12) |
-      ((LABEL_CODE.get(event.label) as number) << 15) |
-      (kind << 18);
+    i32[2 * pos] = codes | (kind << 18);
     i32[2 * pos + 1] = counterpartyLength | (incidentLength << 8);
     f64[pos + 1] = event.atMs;
     f64[pos + 2] = event.seq;
@@ -161,38 +203,27 @@ export class EventRingWriter extends RingView {
     Atomics.notify(this.control, WRITTEN);
   }
 
-  // Tells the reader why no more records will come.
-  fail(message: string): void {
-    const errors = Buffer.from(this.control.buffer, CONTROL_BYTES, ERROR_BYTES);
-    const length = errors.write(message, 0, 'utf8');
-    Atomics.store(this.control, ERROR_LENGTH, length);
-    Atomics.store(this.control, STATE, FAILED);
-    Atomics.notify(this.control, WRITTEN);
-  }
-
+  // An id checkText passed.
   #writeText(text: string, at: number): number {
-    if (text.length > MAX_TEXT) throw new Error(`event-ring: id longer than ${MAX_TEXT} characters: ${text.slice(0, 40)}…`);
     const bytes = this.bytes;
-    for (let i = 0; i < text.length; i++) {
-      const code = text.charCodeAt(i);
-      if (code > 127) throw new Error(`event-ring: id is not ASCII: ${text}`);
-      bytes[at + i] = code;
-    }
+    for (let i = 0; i < text.length; i++) bytes[at + i] = text.charCodeAt(i);
     return text.length;
   }
 }
 
 export class EventRingReader extends RingView {
   readonly #context: EventContext;
-  #read = 0; // words read, published or not
+  #read: number; // words read, published or not
   #unpublished = 0;
-  #written = 0; // the writer's counter as last seen
+  #written: number; // the writer's counter as last seen
   readonly #incidents = new Map<string, EventIncident>(); // by id, forgotten now and then (incidents end)
   #closed = false;
 
   constructor(ring: SharedArrayBuffer, context: EventContext) {
     super(ring);
     this.#context = context;
+    this.#read = Atomics.load(this.control, READ);
+    this.#written = Atomics.load(this.control, WRITTEN);
   }
 
   // The next event, or undefined when the writer has published none yet.
@@ -215,6 +246,7 @@ export class EventRingReader extends RingView {
     const incidentLength = texts >>> 8;
     const text = (pos + HEAD_WORDS) * 8;
     const kind = (codes >>> 18) & 3;
+    if (kind > TEXT) throw new Error(`event-ring: a record has counterparty kind ${kind}`);
     const counterparty = kind === MERCHANT ? (i32[2 * (pos + 7) + 1] as number) : kind === TEXT ? this.bytes.toString('latin1', text, text + counterpartyLength) : undefined;
     const category = (codes >>> 7) & 31;
     const declined = (codes >>> 12) & 7;
@@ -226,13 +258,13 @@ export class EventRingReader extends RingView {
       (codes & 1) === 0 ? 'checking' : 'savings',
       f64[pos + 5] as number,
       f64[pos + 6] as number,
-      TRANSACTION_TYPES[(codes >>> 1) & 7] as (typeof TRANSACTION_TYPES)[number],
+      word(TRANSACTION_TYPES, (codes >>> 1) & 7),
       f64[pos + 3] as number,
       f64[pos + 4] as number,
-      CHANNELS[(codes >>> 4) & 7] as (typeof CHANNELS)[number],
+      word(CHANNELS, (codes >>> 4) & 7),
       counterparty,
-      category === 0 ? undefined : MERCHANT_CATEGORIES[category - 1],
-      declined === 0 ? undefined : DECLINE_REASONS[declined - 1],
+      category === 0 ? undefined : word(MERCHANT_CATEGORIES, category - 1),
+      declined === 0 ? undefined : word(DECLINE_REASONS, declined - 1),
       incidentLength === 0 ? undefined : this.#incident(this.bytes.toString('latin1', text + counterpartyLength, text + counterpartyLength + incidentLength), (codes >>> 15) & 7),
     );
     this.#read = (this.#read + HEAD_WORDS + ((counterpartyLength + incidentLength + 7) >> 3)) | 0;
@@ -274,8 +306,8 @@ export class EventRingReader extends RingView {
   #incident(id: string, labelCode: number): EventIncident {
     let incident = this.#incidents.get(id);
     if (incident === undefined) {
-      const label = SIM_LABELS[labelCode] as (typeof SIM_LABELS)[number];
-      incident = { id, label, headers: Object.freeze({ [SIM_LABEL_HEADER]: label, [SIM_INCIDENT_HEADER]: id }) };
+      const label = word(SIM_LABELS, labelCode);
+      incident = { id, label, headers: incidentHeaders(id, label) };
       if (this.#incidents.size >= 4096) this.#incidents.clear();
       this.#incidents.set(id, incident);
     }

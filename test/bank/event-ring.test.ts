@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createEventRing, EventRingReader, EventRingWriter } from '../../src/bank/event-ring.ts';
-import { EventContext, SimEvent } from '../../src/bank/sim-event.ts';
+import { EventContext, incidentHeaders, SimEvent } from '../../src/bank/sim-event.ts';
 import { Simulator } from '../../src/bank/simulator.ts';
 
 const START = Date.UTC(2025, 0, 6);
@@ -16,22 +16,30 @@ function sameEvent(read: SimEvent, written: SimEvent, i: number): void {
   assert.deepEqual(read.encodeValue(), written.encodeValue(), `event ${i}: record value`);
 }
 
-test('every event read is the event written, across wraps and a full ring', () => {
+// Writes the stream through a ring of 256 words (about 25 records), filling and draining it in turn, with
+// both counters starting at `counter`; every event read must be the one written. `extra` makes every
+// seventh event one of its own, between the simulator's.
+function roundTrip(counter: number, extra?: (i: number, context: EventContext) => SimEvent): Record<string, number> {
   const sim = new Simulator({ seed: 'ring', accounts: 400, fraudRate: 'demo', startMs: START });
   const ring = createEventRing(256);
+  const control = new Int32Array(ring, 0, 2);
+  control[0] = counter; // written
+  control[1] = counter; // read
   const writer = new EventRingWriter(ring);
-  const reader = new EventRingReader(ring, new EventContext(sim.idPrefix, sim.currency));
+  const context = new EventContext(sim.idPrefix, sim.currency);
+  const reader = new EventRingReader(ring, context);
   const seen = { text: 0, merchant: 0, incident: 0, declined: 0, savings: 0, fills: 0 };
   let written = 0;
   let read = 0;
   const pending: SimEvent[] = [];
+  const next = () => (extra && written % 7 === 3 ? extra(written, context) : sim.nextEvent());
   while (written < 30_000) {
     // Fill the ring, then drain it: the writer must refuse when full and lose nothing.
-    let event = sim.nextEvent();
+    let event = next();
     while (writer.tryAppend(event)) {
       pending.push(event);
       written++;
-      event = sim.nextEvent();
+      event = next();
     }
     seen.fills++;
     writer.publish();
@@ -53,6 +61,23 @@ test('every event read is the event written, across wraps and a full ring', () =
   }
   assert.ok(seen.fills > 1000, `the ring filled ${seen.fills} times`);
   for (const [what, count] of Object.entries(seen)) assert.ok(count > 0, `the stream had events with ${what}`);
+  return seen;
+}
+
+test('every event read is the event written, across wraps and a full ring', () => {
+  roundTrip(0);
+});
+
+test('counters wrap as 32-bit integers: past 2^31 and past 0', () => {
+  roundTrip(2 ** 31 - 300); // stored as an Int32: the counters start just below the largest one
+  roundTrip(-300);
+});
+
+test('records of the largest size, ids of 255 characters, anywhere in the ring', () => {
+  const id = `inc-${'7'.repeat(251)}`;
+  const incident = { id, label: 'app_scam' as const, headers: incidentHeaders(id, 'app_scam') };
+  const seen = roundTrip(0, (i, context) => new SimEvent(context, i, START + i, i % 400, 'checking', 100_00, 0, 'withdraw', 20_00, -80_00, 'online', `EXT-${String(i).padStart(251, '0')}`, undefined, undefined, incident));
+  assert.ok((seen.incident ?? 0) > 4000, `${seen.incident} records with an incident`);
 });
 
 test('the reader waits for records and says why none will come', () => {
@@ -79,11 +104,16 @@ test('a closed ring stops the writer instead of leaving it waiting for room', ()
 });
 
 test('ids the ring cannot carry are refused, not cut', () => {
-  const writer = new EventRingWriter(createEventRing(256));
+  const ring = createEventRing(256);
+  const writer = new EventRingWriter(ring);
   const context = new EventContext('tx-00000000-', 'USD');
   const withCounterparty = (counterparty: string) => new SimEvent(context, 0, START, 0, 'checking', 100_00, 0, 'withdraw', 20_00, 80_00, 'online', counterparty, undefined, undefined, undefined);
-  assert.ok(writer.tryAppend(withCounterparty('X'.repeat(255))));
+  const reader = new EventRingReader(ring, context);
   assert.throws(() => writer.tryAppend(withCounterparty('X'.repeat(256))), /id longer than 255 characters/);
   assert.throws(() => writer.tryAppend(withCounterparty('CHK-é')), /id is not ASCII/);
+  assert.throws(() => writer.tryAppend(Object.assign(withCounterparty('CHK-1'), { type: 'refund' })), /no code for "refund"/);
+  // Nothing of the refused events was written.
+  writer.publish();
+  assert.equal(reader.tryNext(), undefined);
   assert.throws(() => createEventRing(1000), /power of two/);
 });
