@@ -40,19 +40,25 @@ export class SimulatorThread {
     const worker = new Worker(new URL('./simulator-worker.ts', import.meta.url), { workerData: init });
     try {
       const ready = await new Promise<Extract<SimulatorWorkerMessage, { kind: 'ready' }>>((resolve, reject) => {
-        worker.once('message', (m: SimulatorWorkerMessage) => {
-          if (m.kind === 'ready') resolve(m);
-          else reject(Object.assign(m.name === 'RangeError' ? new RangeError(m.message) : new Error(m.message), { name: m.name }));
-        });
-        worker.once('error', reject);
-        worker.once('exit', (code) => reject(new Error(`the simulator's thread exited (code ${code}) before its world was built`)));
+        const settle = (done: () => void) => {
+          worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+          done();
+        };
+        const onMessage = (m: SimulatorWorkerMessage) =>
+          settle(() => (m.kind === 'ready' ? resolve(m) : reject(Object.assign(m.name === 'RangeError' ? new RangeError(m.message) : new Error(m.message), { name: m.name }))));
+        const onError = (err: Error) => settle(() => reject(err));
+        const onExit = (code: number) => settle(() => reject(new Error(`the simulator's thread exited (code ${code}) before its world was built`)));
+        worker.on('message', onMessage).on('error', onError).on('exit', onExit);
       });
-      worker.removeAllListeners();
-      // Failures after this reach the reader through the ring; an 'error' event must not crash the process.
-      worker.on('error', () => {});
+      const reader = new EventRingReader(ring, new EventContext(ready.idPrefix, ready.currency));
+      // A thread that dies outside the worker's own error handling (an error thrown by the ring itself, an
+      // abort) would otherwise show only as events that stop coming: its reason goes into the ring, for
+      // the next nextEvent() to throw. After close() the ring is closed and this changes nothing.
+      worker.on('error', (err) => reader.fail(`${err.name}: ${err.message}`));
+      worker.on('exit', (code) => reader.fail(`the thread exited (code ${code})`));
       // Nor may a simulator someone forgot to close keep the process alive: its thread only ever waits.
       worker.unref();
-      return new SimulatorThread(worker, new EventRingReader(ring, new EventContext(ready.idPrefix, ready.currency)), ready.idPrefix);
+      return new SimulatorThread(worker, reader, ready.idPrefix);
     } catch (err) {
       await worker.terminate();
       throw err;
