@@ -281,6 +281,9 @@ async function produce(config: ProducerConfig, bank: BankPlan, simulator: Simula
   // Producing (and writing the state file) only once the bank is where it left off: a run stopped while
   // the broker could not tell how far that was leaves the file as it was.
   let ready = connected;
+  // The simulator's thread failed: the run stops as on Ctrl+C (batches in flight are flushed, the client
+  // closed) and then reports it.
+  let failure: unknown;
   if (connected && stored !== undefined) {
     let onBroker = 0;
     const tail = Math.max(10_000, config.maxInFlight * config.batchSize);
@@ -288,9 +291,14 @@ async function produce(config: ProducerConfig, bank: BankPlan, simulator: Simula
     if (ready) {
       const replayStarted = performance.now();
       const target = Math.max(onBroker, stored.produced);
-      for (let i = 0; i < target; i++) resumeAtMs = simulator.nextEvent().atMs;
-      totals.replayed = target;
-      logger.info({ event: 'resume', onBroker, inStateFile: stored.produced, replayed: target, replayMs: Math.round(performance.now() - replayStarted) }, 'bank regenerated');
+      try {
+        for (let i = 0; i < target; i++) resumeAtMs = simulator.nextEvent().atMs;
+        totals.replayed = target;
+        logger.info({ event: 'resume', onBroker, inStateFile: stored.produced, replayed: target, replayMs: Math.round(performance.now() - replayStarted) }, 'bank regenerated');
+      } catch (error) {
+        failure = error;
+        ready = false;
+      }
     }
   }
   const wallStartMs = Date.now();
@@ -316,6 +324,7 @@ async function produce(config: ProducerConfig, bank: BankPlan, simulator: Simula
     // Written before the first event, so a run killed at any point leaves the shift its events used.
     saveState();
     for (;;) {
+      if (failure !== undefined) break;
       if (signal?.aborted) {
         totals.stoppedBy = 'signal';
         break;
@@ -334,7 +343,13 @@ async function produce(config: ProducerConfig, bank: BankPlan, simulator: Simula
       const quota = config.count !== undefined ? Math.min(config.batchSize, config.count - generated) : config.batchSize;
       const batch: Batch = { messages: [], logged: logMessages ? [] : undefined, counts: new Uint32Array(TRANSACTION_TYPES.length + SIM_LABELS.length), bytes: 0, lastAtMs: undefined };
       while (batch.messages.length < quota) {
-        const event = pending ?? simulator.nextEvent();
+        let event: SimEvent;
+        try {
+          event = pending ?? simulator.nextEvent();
+        } catch (error) {
+          failure = error;
+          break;
+        }
         pending = undefined;
         if (event.atMs > horizon) {
           pending = event;
@@ -383,5 +398,6 @@ async function produce(config: ProducerConfig, bank: BankPlan, simulator: Simula
   totals.elapsedMs = performance.now() - startedAt;
   logger.info({ event: 'stop', ...totals }, 'producer stopped');
   await new Promise<void>((resolve) => logger.flush(() => resolve()));
+  if (failure !== undefined) throw failure;
   return totals;
 }
