@@ -35,7 +35,7 @@ function generate(source: EventSource, count: number): { seconds: number; bytes:
   return { seconds: (performance.now() - started) / 1000, bytes };
 }
 
-// The bank is built before the clock starts (the producer builds it once); a warm-up of a tenth of the
+// The bank is built before the clock starts (the producer builds it once); a warm-up of up to 200,000
 // events lets the JIT settle so the measured run reflects steady state.
 async function measure(name: string, events: number, options: SimulatorOptions, threaded: boolean): Promise<Rate> {
   const source = threaded ? await SimulatorThread.start(options) : new Simulator(options);

@@ -15,8 +15,7 @@ import type { BillCategory } from './counterparties.ts';
 export interface Account {
   readonly id: string;
   readonly type: AccountType;
-  readonly customerId: string;
-  readonly customerIndex: number;
+  readonly customerIndex: number; // its customer's id is customerIdOf(customerIndex)
   balance: Cents;
   readonly lowBalanceThreshold: Cents;
   readonly overdraftLimit: Cents;
@@ -104,6 +103,11 @@ export function accountIdOf(index: number, type: AccountType): string {
   return `${ACCOUNT_ID_PREFIX[type]}${pad(index + 1)}`;
 }
 
+// The account's number in the bank, 0 .. 2 * customers - 1: checking then savings, customer by customer.
+export function accountIndexOf(index: number, type: AccountType): number {
+  return 2 * index + (type === 'checking' ? 0 : 1);
+}
+
 // Converts a desired mean into the median of a log-normal with the given sigma (mean = median·e^(σ²/2)).
 function medianForMean(mean: number, sigma: number): Cents {
   return Math.max(1, Math.round(mean / Math.exp((sigma * sigma) / 2)));
@@ -149,12 +153,10 @@ function makeCustomer(rng: Rng, index: number, profile: Profile, withSavings: bo
     big_payment: medianForMean(monthlyNetIncome * 0.5, AMOUNT_SIGMA.big_payment),
   };
 
-  const customerId = customerIdOf(index);
   const lowBalanceThreshold = Math.round(inRange(rng, profile.lowBalanceThreshold) / 100) * 100;
   const checking: Account = {
     id: accountIdOf(index, 'checking'),
     type: 'checking',
-    customerId,
     customerIndex: index,
     // The buffer a customer keeps; the simulator adds what is left of the current pay.
     balance: Math.max(100, Math.round(monthlyNetIncome * inRange(rng, profile.openingCheckingMonths))),
@@ -165,7 +167,6 @@ function makeCustomer(rng: Rng, index: number, profile: Profile, withSavings: bo
     ? {
         id: accountIdOf(index, 'savings'),
         type: 'savings',
-        customerId,
         customerIndex: index,
         balance: Math.max(100, Math.round(monthlyNetIncome * inRange(rng, profile.openingSavingsMonths))),
         lowBalanceThreshold: Math.round(lowBalanceThreshold / 200) * 100, // whole dollars, like checking
@@ -173,7 +174,7 @@ function makeCustomer(rng: Rng, index: number, profile: Profile, withSavings: bo
       }
     : undefined;
   return {
-    id: customerId,
+    id: customerIdOf(index),
     index,
     profile,
     checking,

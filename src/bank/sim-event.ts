@@ -13,11 +13,11 @@
 // event, as much as all the writing.
 
 import { IsoFormatter } from './calendar.ts';
-import { ACCOUNT_ID_PREFIX, CUSTOMER_ID_PREFIX, ID_DIGITS, accountIdOf, customerIdOf } from './customers.ts';
+import { ACCOUNT_ID_PREFIX, CUSTOMER_ID_PREFIX, ID_DIGITS, accountIdOf, accountIndexOf, customerIdOf } from './customers.ts';
 import { MERCHANT_ID_DIGITS, MERCHANT_ID_PREFIX, merchantId } from './counterparties.ts';
 import type { Counterparty } from './counterparties.ts';
 import type { Cents } from './money.ts';
-import { ACCOUNT_TYPES, CHANNELS, DECLINE_REASONS, MERCHANT_CATEGORIES, SIM_LABEL_HEADER, TRANSACTION_TYPES } from './transaction.ts';
+import { ACCOUNT_TYPES, CHANNELS, DECLINE_REASONS, MERCHANT_CATEGORIES, SIM_INCIDENT_HEADER, SIM_LABEL_HEADER, TRANSACTION_TYPES } from './transaction.ts';
 import type { AccountType, Channel, DeclineReason, MerchantCategory, SimLabel, Transaction, TransactionType } from './transaction.ts';
 
 const SEQ_DIGITS = 10; // transaction ids end in the sequence number, zero-padded to 10 digits (more once they need more)
@@ -203,17 +203,24 @@ export interface EventIncident {
   readonly headers: Readonly<Record<string, string>>; // { 'sim-label': label, 'sim-incident': id }
 }
 
+// An incident's headers, made once per incident (scenarios/fraud.ts) or per incident read back (event-ring.ts).
+export function incidentHeaders(id: string, label: SimLabel): Readonly<Record<string, string>> {
+  return Object.freeze({ [SIM_LABEL_HEADER]: label, [SIM_INCIDENT_HEADER]: id });
+}
+
 const NORMAL_HEADERS: Readonly<Record<string, string>> = Object.freeze({ [SIM_LABEL_HEADER]: 'normal' });
 
-// An event holds what it cannot find elsewhere (key, label and headers come from its account and
-// incident): one is made per record, and every field is a store and eight bytes more to allocate.
+// An event holds what it cannot find elsewhere (the key comes from the customer's number and the account's
+// type, label and headers from the incident): one is made per record, and every field is a store and
+// eight bytes more to allocate.
 export class SimEvent {
   readonly atMs: number; // simulated time of the event, epoch ms (value.timestamp as a number)
   // The message's own fields, money in integer cents.
   readonly seq: number; // the event's number in the stream, from 0: its transaction id
   // The account: the customer's number and the account's type make its ids (customers.ts); the other two
-  // never change for an account. Numbers rather than the Account object, which costs a cache miss to
-  // reach when the event is read on another thread than the one that made it (simulator-thread.ts).
+  // never change for an account. Numbers rather than the Account object: an event read back on the
+  // producer's thread (simulator-thread.ts) has no Account, and writing a value from the event's own
+  // fields saves reaching into one.
   readonly customerIndex: number;
   readonly accountType: AccountType;
   readonly lowBalanceThreshold: Cents;
@@ -268,10 +275,10 @@ export class SimEvent {
     return accountIdOf(this.customerIndex, this.accountType);
   }
 
-  // The account's number in the bank, 0 .. 2 * customers - 1, for callers that keep something per
-  // account (the producer its key bytes).
+  // The account's number in the bank (accountIndexOf), for callers that keep something per account (the
+  // producer its key bytes).
   get accountIndex(): number {
-    return 2 * this.customerIndex + (this.accountType === 'checking' ? 0 : 1);
+    return accountIndexOf(this.customerIndex, this.accountType);
   }
 
   get label(): SimLabel {

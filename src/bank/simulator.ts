@@ -86,9 +86,10 @@ export class Simulator implements Iterator<SimEvent>, BankActions {
   // A customer's medians are an object of their own, and reading one cost a cache miss on nearly every
   // purchase; one action's medians for the whole population side by side mostly stay in cache.
   readonly #medians: Float64Array;
-  // [2 * customer]: the checking account, [2 * customer + 1]: the savings account if any. Unscheduled
-  // activity (card purchases, balance checks, ATM visits) reads these, the profile by its number and the
-  // typed arrays here by customer number, and never touches the Customer object, a cache miss of its own.
+  // [2 * customer]: the checking account, [2 * customer + 1]: the savings account if any (accountIndexOf's
+  // numbering). Unscheduled activity (card purchases, balance checks, ATM visits) reads these, the profile
+  // by its number and the typed arrays here by customer number, and never touches the Customer object, a
+  // cache miss of its own.
   readonly #accounts: readonly (Account | undefined)[];
   readonly #profiles: readonly Profile[]; // [profile number]
   #bgHour = 0; // hour of the week of #nextBackgroundAt

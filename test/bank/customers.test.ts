@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { accountsOf, createPopulation } from '../../src/bank/customers.ts';
+import { accountsOf, createPopulation, customerIdOf } from '../../src/bank/customers.ts';
 import { PROFILE_NAMES, PROFILES } from '../../src/bank/profiles.ts';
 import { Rng } from '../../src/bank/rng.ts';
 
@@ -21,7 +21,7 @@ test('accounts start mid-life with a balance and know their customer', () => {
     assert.equal(customer.index, index);
     for (const account of accountsOf(customer)) {
       assert.ok(account.balance > 0 && Number.isInteger(account.balance));
-      assert.equal(account.customerId, customer.id);
+      assert.equal(customerIdOf(account.customerIndex), customer.id);
       assert.equal(account.customerIndex, index);
     }
     assert.equal(customer.checking.type, 'checking');

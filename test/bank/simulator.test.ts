@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Simulator } from '../../src/bank/simulator.ts';
 import type { SimEvent } from '../../src/bank/simulator.ts';
 import { balanceDeltaCents } from '../../src/bank/ledger.ts';
-import { accountsOf } from '../../src/bank/customers.ts';
+import { accountsOf, customerIdOf } from '../../src/bank/customers.ts';
 import type { Account } from '../../src/bank/customers.ts';
 import { hasAtMostTwoDecimals, majorToCents } from '../../src/bank/money.ts';
 import { ACCOUNT_TYPES, CHANNELS, DECLINE_REASONS, MERCHANT_CATEGORIES, SIM_INCIDENT_HEADER, SIM_LABEL_HEADER, SIM_LABELS, TRANSACTION_TYPES } from '../../src/bank/transaction.ts';
@@ -76,7 +76,7 @@ test('every event is a valid message: schema fields, key, headers, ordered times
     const account = accounts.get(tx.account_id);
     assert.ok(account, `unknown account ${tx.account_id}`);
     assert.equal(account.type, tx.account_type);
-    assert.equal(account.customerId, tx.customer_id);
+    assert.equal(customerIdOf(account.customerIndex), tx.customer_id);
     assert.equal(majorToCents(tx.low_balance_threshold), account.lowBalanceThreshold);
     assert.equal(majorToCents(tx.overdraft_limit), account.overdraftLimit);
   }

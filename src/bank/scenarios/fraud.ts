@@ -20,7 +20,7 @@ import type { Rng } from '../rng.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../calendar.ts';
 import { CARD_CATEGORY_LIST, categoryIndex, purchaseAmount } from '../counterparties.ts';
 import type { Counterparty, World } from '../counterparties.ts';
-import { SIM_INCIDENT_HEADER, SIM_LABEL_HEADER } from '../transaction.ts';
+import { incidentHeaders } from '../sim-event.ts';
 
 export type FraudLabel = Exclude<SimLabel, 'normal'>;
 export const FRAUD_LABELS: readonly FraudLabel[] = ['account_takeover', 'card_testing', 'card_cloned', 'app_scam', 'mule_network', 'structuring'];
@@ -273,7 +273,7 @@ export class FraudPlanner {
 
   #incident(label: FraudLabel, script: ScenarioScript): Incident {
     const id = `inc-${this.#rng.uint32().toString(16).padStart(8, '0')}${(this.#count++).toString(16).padStart(4, '0')}`;
-    return { id, label, headers: Object.freeze({ [SIM_LABEL_HEADER]: label, [SIM_INCIDENT_HEADER]: id }), script };
+    return { id, label, headers: incidentHeaders(id, label), script };
   }
 
   // A random customer who is not a mule and makes the incident worthwhile.
