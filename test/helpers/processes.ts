@@ -39,19 +39,37 @@ export interface RunResult {
   stderr: string;
 }
 
-// Runs a command to completion (or until timeoutMs, then SIGKILL), with optional stdin.
+// A command that prints more than this is stopped: a reader the broker serves the same records forever
+// (kcat -C -e never reaching the end) would otherwise fill the machine's memory before its timeout.
+const MAX_OUTPUT_BYTES = 256 * 1024 * 1024;
+
+// Runs a command to completion (or until timeoutMs, then SIGKILL), with optional stdin. One that prints
+// more than MAX_OUTPUT_BYTES is killed too, and its stderr says so.
 export function run(cmd: string, args: string[], opts: { input?: string | Buffer; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = track(spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: opts.env ?? process.env }));
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout?.on('data', (b: Buffer) => out.push(b));
-    child.stderr?.on('data', (b: Buffer) => err.push(b));
+    let bytes = 0;
+    let overflowed = false;
+    const collect = (into: Buffer[]) => (b: Buffer) => {
+      if (overflowed) return;
+      bytes += b.length;
+      if (bytes > MAX_OUTPUT_BYTES) {
+        overflowed = true;
+        child.kill('SIGKILL');
+        return;
+      }
+      into.push(b);
+    };
+    child.stdout?.on('data', collect(out));
+    child.stderr?.on('data', collect(err));
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+      const note = overflowed ? `\n[run: ${cmd} printed more than ${MAX_OUTPUT_BYTES} bytes and was killed]` : '';
+      resolve({ code, stdout: overflowed ? '' : Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() + note });
     });
     child.stdin?.on('error', () => {});
     child.stdin?.end(opts.input ?? '');
@@ -100,13 +118,21 @@ export function spawnBroker(dataDir: string, extraArgs: string[] = [], opts: { o
     : spawn('bash', ['-c', `ulimit -n ${opts.openFileLimit} && exec "$0" "$@"`, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
+    // Its output until it listens, for the error if it does not; after that it is read and dropped (the
+    // broker must not block on a full pipe, and a busy broker's log kept whole grew without bound).
     let buffered = '';
+    let listening = false;
     const timer = setTimeout(() => reject(new Error(`broker did not start: ${buffered}`)), 30_000);
-    child.stderr?.on('data', (b: Buffer) => (buffered += b.toString()));
+    child.stderr?.on('data', (b: Buffer) => {
+      if (!listening) buffered += b.toString();
+    });
     child.stdout?.on('data', (b: Buffer) => {
+      if (listening) return;
       buffered += b.toString();
       const m = /"msg":"broker listening"/.test(buffered) ? /"port":(\d+)/.exec(buffered) : null;
       if (m) {
+        listening = true;
+        buffered = '';
         clearTimeout(timer);
         resolve({ child, bootstrap: `127.0.0.1:${m[1]}`, exited });
       }
