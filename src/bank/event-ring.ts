@@ -35,7 +35,7 @@ const MAX_TEXT = 255; // bytes of one id
 const MAX_RECORD_WORDS = HEAD_WORDS + Math.ceil((2 * MAX_TEXT) / 8);
 const WRAP = -1; // codes of the marker that sends the reader back to the ring's start
 const PUBLISH_EVERY = 256;
-export const DEFAULT_RING_WORDS = 1 << 17; // 1 MiB: about 10,000 records
+const DEFAULT_RING_WORDS = 1 << 17; // 1 MiB: about 10,000 records
 
 // codes: bit 0 savings account | type << 1 | channel << 4 | category + 1 << 7 | decline + 1 << 12 |
 // label << 15 | counterparty kind << 18 (0 none, 1 merchant number, 2 text). texts: counterparty text
