@@ -33,8 +33,8 @@ export class SimulatorThread {
 
   // Resolves once the world is built; rejects with the Simulator constructor's error (bad options) or
   // when the thread cannot start.
-  static async start(options: SimulatorOptions, ringWords?: number): Promise<SimulatorThread> {
-    const ring = createEventRing(ringWords);
+  static async start(options: SimulatorOptions): Promise<SimulatorThread> {
+    const ring = createEventRing();
     // "Now" is the caller's, not the moment the thread gets round to it.
     const init: SimulatorWorkerInit = { options: { ...options, startMs: options.startMs ?? Date.now() }, ring };
     const worker = new Worker(new URL('./simulator-worker.ts', import.meta.url), { workerData: init });
