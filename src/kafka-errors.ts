@@ -23,3 +23,8 @@ export function describeKafkaError(error: unknown): string {
 export function isUnknownTopicError(error: unknown): boolean {
   return /unknown topic/i.test(describeKafkaError(error));
 }
+
+// What to tell the user then (`on`: the brokers asked, when the message has no other place to name them).
+export function missingTopicProblem(topic: string, on?: readonly string[]): string {
+  return `topic ${topic} does not exist${on === undefined ? '' : ` on ${on.join(',')}`}, and the cluster does not create topics on demand (create it)`;
+}

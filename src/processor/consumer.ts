@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import { CONSUMER_GROUP, TOPICS } from '../bank/transaction.ts';
 import type { KafkaSecurity } from '../kafka-security.ts';
 import { createLogger } from '../logging.ts';
-import { describeKafkaError, isUnknownTopicError } from '../kafka-errors.ts';
+import { describeKafkaError, isUnknownTopicError, missingTopicProblem } from '../kafka-errors.ts';
 import type { ProcessorConfig } from './config.ts';
 import { classifyFailure, InstanceFencedError, RestartableError, type Failure } from './failures.ts';
 import { KafkaPorts, TopicReader, type OutputTopics } from './kafka-io.ts';
@@ -355,7 +355,7 @@ async function prepareTopics(admin: Admin, reader: Consumer, options: ProcessorO
   // Without auto-creation the topic appears when someone creates it (an operator), so its absence is
   // retried. The client reports it as an error of its own (UserError "Unknown topic"), which the
   // failure classes took for a bug: the processor exited with "this is a bug".
-  const missingSource = () => new RestartableError(`topic ${options.topic} does not exist, and the cluster does not create topics on demand (create it)`);
+  const missingSource = () => new RestartableError(missingTopicProblem(options.topic));
   let sourceMeta: Awaited<ReturnType<typeof reader.metadata>>;
   try {
     sourceMeta = await reader.metadata({ topics: [options.topic], autocreateTopics: true });

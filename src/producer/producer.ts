@@ -22,7 +22,7 @@ import type { SimEvent } from '../bank/simulator.ts';
 import { SimulatorThread } from '../bank/simulator-thread.ts';
 import { SIM_INCIDENT_HEADER, SIM_LABEL_HEADER, SIM_LABELS, TRANSACTION_TYPES } from '../bank/transaction.ts';
 import type { SimLabel, TransactionType } from '../bank/transaction.ts';
-import { describeKafkaError, isUnknownTopicError } from '../kafka-errors.ts';
+import { describeKafkaError, isUnknownTopicError, missingTopicProblem } from '../kafka-errors.ts';
 import { createLogger, logInfoJson } from '../logging.ts';
 import { planBank, producedOnBroker, readBankState, writeBankState } from './bank-state.ts';
 import type { BankPlan } from './bank-state.ts';
@@ -192,7 +192,7 @@ async function produce(config: ProducerConfig, bank: BankPlan, simulator: Simula
         // A cluster that does not create topics on demand reached fine; saying "cannot connect" sent people
         // looking for a network problem.
         const problem = isUnknownTopicError(error)
-          ? `topic ${config.topic} does not exist on ${config.brokers.join(',')}, and the cluster does not create topics on demand (create it)`
+          ? missingTopicProblem(config.topic, config.brokers)
           : `cannot ${what} via ${config.brokers.join(',')} (${reason})`;
         report(`buzzline produce: ${problem}; retrying in ${(backoff / 1000).toFixed(1)}s [attempt ${attempt}]`);
         // Before a stop request the wait ends early on the request; after it, the wait is only capped by
