@@ -18,11 +18,10 @@ import { FILES_PER_SEGMENT, FilePool, segmentFileBudget } from './log/file-pool.
 import { nodeFs } from './log/log-fs.ts';
 import type { LogFs } from './log/log-fs.ts';
 import { collisionKey, isInternalTopic } from './topic-names.ts';
+import { MAX_TOPIC_NAME_LENGTH, TOPIC_NAME_CHARACTERS } from '../kafka-topic-names.ts';
 import { PartitionLog } from './log/partition-log.ts';
 
 const META_FILE = 'buzzline-meta.json';
-const LEGAL_NAME = /^[a-zA-Z0-9._-]+$/;
-const MAX_NAME_LENGTH = 249;
 export const MAX_PARTITIONS = 10_000;
 
 export class TopicError extends Error {
@@ -103,8 +102,8 @@ interface StoredMeta {
 
 export function validateTopicName(name: string): void {
   if (name.length === 0 || name === '.' || name === '..') throw new TopicError(ErrorCode.INVALID_TOPIC_EXCEPTION, `illegal topic name "${name}"`);
-  if (name.length > MAX_NAME_LENGTH) throw new TopicError(ErrorCode.INVALID_TOPIC_EXCEPTION, `topic name longer than ${MAX_NAME_LENGTH} characters`);
-  if (!LEGAL_NAME.test(name)) throw new TopicError(ErrorCode.INVALID_TOPIC_EXCEPTION, `topic name "${name}" has characters other than [a-zA-Z0-9._-]`);
+  if (name.length > MAX_TOPIC_NAME_LENGTH) throw new TopicError(ErrorCode.INVALID_TOPIC_EXCEPTION, `topic name longer than ${MAX_TOPIC_NAME_LENGTH} characters`);
+  if (!TOPIC_NAME_CHARACTERS.test(name)) throw new TopicError(ErrorCode.INVALID_TOPIC_EXCEPTION, `topic name "${name}" has characters other than [a-zA-Z0-9._-]`);
 }
 
 export class TopicStore {

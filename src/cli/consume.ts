@@ -15,7 +15,8 @@ import { PROCESSOR_DEFAULTS, superviseProcessor, type ProcessorOptions, type Pro
 import type { OutputTopics } from '../processor/kafka-io.ts';
 import { classifyFailure } from '../processor/failures.ts';
 import { QUALITY_KEYS } from '../processor/quality.ts';
-import { isTopicName, LOG_LEVELS, mergedEnv, readDotEnv, TOPIC_NAME_RULE } from '../producer/config.ts';
+import { LOG_LEVELS, mergedEnv, readDotEnv } from '../producer/config.ts';
+import { isTopicName, TOPIC_NAME_RULE } from '../kafka-topic-names.ts';
 import { describeKafkaError } from '../kafka-errors.ts';
 import { checkBrokersReachable } from './brokers-reachable.ts';
 import { ForeignMembers } from './foreign-members.ts';

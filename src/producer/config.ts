@@ -8,6 +8,7 @@ import { parseEnv } from 'node:util';
 import { isTransactionTimeMs, TOPICS } from '../bank/transaction.ts';
 import { DEFAULT_FRAUD_RATE, MAX_FRAUD_RATE } from '../bank/scenarios/fraud.ts';
 import { parseBrokerList } from '../kafka-brokers.ts';
+import { isTopicName, TOPIC_NAME_RULE } from '../kafka-topic-names.ts';
 import { accountsForRate, rateForAccounts } from './population.ts';
 import { resolveKafkaSecurity, SECURITY_ENV, SECURITY_FLAGS } from '../kafka-security.ts';
 import type { KafkaSecurity, SecurityFlags } from '../kafka-security.ts';
@@ -145,12 +146,6 @@ export function readDotEnv(path = '.env'): Record<string, string> {
   }
   return parseEnv(text) as Record<string, string>;
 }
-
-// Kafka's own rule for topic names.
-export function isTopicName(name: string): boolean {
-  return /^[a-zA-Z0-9._-]{1,249}$/.test(name) && name !== '.' && name !== '..';
-}
-export const TOPIC_NAME_RULE = 'topic names use letters, digits, ".", "_" and "-" (at most 249)';
 
 // Environment as the producer sees it: real variables override the `.env` file, like `node --env-file`.
 export function mergedEnv(dotEnv: Env, env: Env = process.env): Env {
