@@ -32,7 +32,11 @@ const RING_OFFSET = CONTROL_BYTES + ERROR_BYTES;
 
 const HEAD_WORDS = 8; // [codes, texts] as Int32, atMs, seq, amount, balance, threshold, overdraft, [customer, merchant] as Int32
 const MAX_TEXT = 255; // bytes of one id
-const MAX_RECORD_WORDS = HEAD_WORDS + Math.ceil((2 * MAX_TEXT) / 8);
+// The words of a record whose ids take `textBytes`: writer and reader must step over a record alike.
+function recordWords(textBytes: number): number {
+  return HEAD_WORDS + ((textBytes + 7) >> 3);
+}
+const MAX_RECORD_WORDS = recordWords(2 * MAX_TEXT);
 const WRAP = -1; // codes of the marker that sends the reader back to the ring's start
 const PUBLISH_EVERY = 256;
 const DEFAULT_RING_WORDS = 1 << 17; // 1 MiB: about 10,000 records
@@ -179,7 +183,7 @@ export class EventRingWriter extends RingView {
     f64[pos + 6] = event.overdraftLimit;
     i32[2 * (pos + 7)] = event.customerIndex;
     i32[2 * (pos + 7) + 1] = merchant;
-    this.#written = (this.#written + HEAD_WORDS + ((counterpartyLength + incidentLength + 7) >> 3)) | 0;
+    this.#written = (this.#written + recordWords(counterpartyLength + incidentLength)) | 0;
     if (++this.#unpublished === PUBLISH_EVERY) this.publish();
     return true;
   }
@@ -267,7 +271,7 @@ export class EventRingReader extends RingView {
       declined === 0 ? undefined : word(DECLINE_REASONS, declined - 1),
       incidentLength === 0 ? undefined : this.#incident(this.bytes.toString('latin1', text + counterpartyLength, text + counterpartyLength + incidentLength), (codes >>> 15) & 7),
     );
-    this.#read = (this.#read + HEAD_WORDS + ((counterpartyLength + incidentLength + 7) >> 3)) | 0;
+    this.#read = (this.#read + recordWords(counterpartyLength + incidentLength)) | 0;
     if (++this.#unpublished === PUBLISH_EVERY) this.publish();
     return event;
   }
